@@ -1,0 +1,17 @@
+// Top-k: keep the K highest logits; not top-p or min-p.
+namespace Quill.Generation;
+
+/// <summary>Keeps the <see cref="K"/> candidates with the highest logits (ties: lower id), sorted; K ≤ 0 keeps all.</summary>
+public sealed class TopKSampler(int k) : ITokenSampler
+{
+    /// <summary>How many candidates survive; 0 or less is off.</summary>
+    public int K { get; } = k;
+
+    /// <inheritdoc/>
+    public void Apply(TokenCandidates candidates, ReadOnlySpan<int> history)
+    {
+        if (K <= 0 || K >= candidates.Count) return;
+        candidates.SortDescending(K);
+        candidates.Truncate(K);
+    }
+}
