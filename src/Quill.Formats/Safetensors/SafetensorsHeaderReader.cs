@@ -4,8 +4,6 @@ using System.Text.Json;
 
 namespace Quill.Formats.Safetensors;
 
-internal sealed record SafetensorsHeader(long DataOffset, Dictionary<string, string> Metadata, List<SafetensorsTensorInfo> Tensors, Dictionary<string, int> TensorIndex);
-
 /// <summary>
 /// Reads the 8-byte little-endian header length, bounds it (at most <see cref="MaxHeaderBytes"/> and inside the file),
 /// parses the JSON and checks every tensor: known dtype, non-negative shape, [begin, end) inside the data section and
