@@ -12,8 +12,11 @@ namespace Quill.Tensors.Quantization;
 /// </summary>
 internal static unsafe class Int8BlockQuantizer
 {
-    /// <summary>Quantizes one block's 32 floats; writes d at offset 0, the quants at <paramref name="quantsOffset"/>, and returns the quant sum.</summary>
-    public static int QuantizeReference(ReadOnlySpan<float> x, Span<byte> block, int quantsOffset)
+    /// <summary>
+    /// Quantizes one block's 32 floats: d at offset 0, the quants at <paramref name="quantsOffset"/>, and when
+    /// <paramref name="sumOffset"/> is not negative fp16(sum(q) * d) there (Q8_1's s, from the unrounded d).
+    /// </summary>
+    public static void QuantizeReference(ReadOnlySpan<float> x, Span<byte> block, int quantsOffset, int sumOffset)
     {
         float amax = 0;
         for (int j = 0; j < 32; j++)
@@ -32,7 +35,10 @@ internal static unsafe class Int8BlockQuantizer
             sum += q;
         }
 
-        return sum;
+        if (sumOffset >= 0)
+        {
+            Fp16Bits.Store(block, sumOffset, sum * d);
+        }
     }
 
     /// <summary>Quantizes <paramref name="count"/> blocks; when <paramref name="sumOffset"/> is not negative also stores fp16(sum * d) there (Q8_1).</summary>

@@ -57,7 +57,7 @@ public static class Q8_0Block
         RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
         for (int i = 0; i < count; i++)
         {
-            Int8BlockQuantizer.QuantizeReference(source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes), 2);
+            Int8BlockQuantizer.QuantizeReference(source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes), quantsOffset: 2, sumOffset: -1);
         }
     }
 

@@ -28,6 +28,18 @@ internal sealed record BlockFormatCase(
         new("Q8_0", Q8_0Block.BlockBytes, Q8_0Block.BlockBytes,
             Q8_0Block.DequantizeReference, Q8_0Block.Dequantize, Q8_0Block.QuantizeReference,
             Q8_0Block.DotReference, Q8_0Block.Dot, Q8_0Block.QuantizeReference, Q8_0Block.DequantizeReference),
+        new("Q4_0", Q4_0Block.BlockBytes, Q8_0Block.BlockBytes,
+            Q4_0Block.DequantizeReference, Q4_0Block.Dequantize, Q4_0Block.QuantizeReference,
+            Q4_0Block.DotReference, Q4_0Block.Dot, Q8_0Block.QuantizeReference, Q8_0Block.DequantizeReference),
+        new("Q4_1", Q4_1Block.BlockBytes, Q8_1Block.BlockBytes,
+            Q4_1Block.DequantizeReference, Q4_1Block.Dequantize, Q4_1Block.QuantizeReference,
+            Q4_1Block.DotReference, Q4_1Block.Dot, Q8_1Block.QuantizeReference, Q8_1Block.DequantizeReference),
+        new("Q5_0", Q5_0Block.BlockBytes, Q8_0Block.BlockBytes,
+            Q5_0Block.DequantizeReference, Q5_0Block.Dequantize, Q5_0Block.QuantizeReference,
+            Q5_0Block.DotReference, Q5_0Block.Dot, Q8_0Block.QuantizeReference, Q8_0Block.DequantizeReference),
+        new("Q5_1", Q5_1Block.BlockBytes, Q8_1Block.BlockBytes,
+            Q5_1Block.DequantizeReference, Q5_1Block.Dequantize, Q5_1Block.QuantizeReference,
+            Q5_1Block.DotReference, Q5_1Block.Dot, Q8_1Block.QuantizeReference, Q8_1Block.DequantizeReference),
     ];
 
     public static BlockFormatCase Get(string name) => All.Single(c => c.Name == name);

@@ -42,4 +42,38 @@ public class GoldenBlockTests
         Q8_0Block.DequantizeReference(block, values);
         Assert.Equal(Q8_0Quants.Select(q => q * 0.1259765625f), values);
     }
+
+    [Fact]
+    public void Q4_0_QuantizesRamp()
+    {
+        var block = new byte[Q4_0Block.BlockBytes];
+        Q4_0Block.QuantizeReference(Ramp, block);
+        Assert.Equal([0x00, 0x40, .. Q4_0Quants], block);
+    }
+
+    [Fact]
+    public void Q4_0_DequantizesRamp()
+    {
+        byte[] block = [0x00, 0x40, .. Q4_0Quants];
+        var values = new float[32];
+        Q4_0Block.Dequantize(block, values);
+        float[] expected = Enumerable.Range(0, 32)
+            .Select(i => i < 16 ? 2f * ((i + 1) / 2 - 8) : 2f * (Math.Min(15, 8 + (i - 16 + 1) / 2) - 8)).ToArray();
+        Assert.Equal(expected, values);
+    }
+
+    [Fact]
+    public void Q4_0_DotsRampWithItself()
+    {
+        byte[] weights = [0x00, 0x40, .. Q4_0Quants];
+        byte[] activations = [0x08, 0x30, .. Q8_0Quants.Select(q => (byte)q)];
+        int sumi = 0;
+        for (int j = 0; j < 16; j++)
+        {
+            sumi += ((Q4_0Quants[j] & 0x0F) - 8) * Q8_0Quants[j] + ((Q4_0Quants[j] >> 4) - 8) * Q8_0Quants[j + 16];
+        }
+
+        Assert.Equal(sumi * 2f * 0.1259765625f, Q4_0Block.DotReference(weights, activations));
+        Assert.Equal(sumi * 2f * 0.1259765625f, Q4_0Block.Dot(weights, activations));
+    }
 }
