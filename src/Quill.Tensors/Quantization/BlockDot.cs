@@ -30,7 +30,7 @@ internal static unsafe class BlockDot
     {
         Vector512<float> acc0 = Vector512<float>.Zero;
         Vector512<float> acc1 = Vector512<float>.Zero;
-        float minSum = 0;
+        Vector128<float> minTerms = Vector128<float>.Zero;
         int i = 0;
         for (; i + 1 < blocks; i += 2)
         {
@@ -38,11 +38,12 @@ internal static unsafe class BlockDot
             byte* w1 = w0 + TWeight.BlockBytes;
             byte* a0 = a + i * TActivation.BlockBytes;
             byte* a1 = a0 + TActivation.BlockBytes;
-            acc0 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w0, a0), Vector512.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w1, a1), Vector512.Create(Scale<TWeight, TActivation>(w1, a1)), acc1);
+            Vector128<float> scales = PairScales<TWeight, TActivation>(w0, w1, a0, a1);
+            acc0 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w0, a0), Vector512.Create(scales.ToScalar()), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w1, a1), Vector512.Create(scales.GetElement(1)), acc1);
             if (TWeight.HasMin)
             {
-                minSum += TWeight.Min(w0) * TActivation.Sum(a0) + TWeight.Min(w1) * TActivation.Sum(a1);
+                minTerms += scales;
             }
         }
 
@@ -53,11 +54,11 @@ internal static unsafe class BlockDot
             acc0 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w0, a0), Vector512.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
             if (TWeight.HasMin)
             {
-                minSum += TWeight.Min(w0) * TActivation.Sum(a0);
+                minTerms += Vector128.Create(0f, 0f, TWeight.Min(w0) * TActivation.Sum(a0), 0f);
             }
         }
 
-        return Vector512.Sum(acc0 + acc1) + minSum;
+        return Vector512.Sum(acc0 + acc1) + MinSum<TWeight>(minTerms);
     }
 
     private static float Run256<TWeight, TActivation>(byte* w, byte* a, int blocks)
@@ -66,7 +67,7 @@ internal static unsafe class BlockDot
     {
         Vector256<float> acc0 = Vector256<float>.Zero;
         Vector256<float> acc1 = Vector256<float>.Zero;
-        float minSum = 0;
+        Vector128<float> minTerms = Vector128<float>.Zero;
         int i = 0;
         for (; i + 1 < blocks; i += 2)
         {
@@ -74,11 +75,12 @@ internal static unsafe class BlockDot
             byte* w1 = w0 + TWeight.BlockBytes;
             byte* a0 = a + i * TActivation.BlockBytes;
             byte* a1 = a0 + TActivation.BlockBytes;
-            acc0 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w0, a0), Vector256.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
-            acc1 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w1, a1), Vector256.Create(Scale<TWeight, TActivation>(w1, a1)), acc1);
+            Vector128<float> scales = PairScales<TWeight, TActivation>(w0, w1, a0, a1);
+            acc0 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w0, a0), Vector256.Create(scales.ToScalar()), acc0);
+            acc1 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w1, a1), Vector256.Create(scales.GetElement(1)), acc1);
             if (TWeight.HasMin)
             {
-                minSum += TWeight.Min(w0) * TActivation.Sum(a0) + TWeight.Min(w1) * TActivation.Sum(a1);
+                minTerms += scales;
             }
         }
 
@@ -89,11 +91,11 @@ internal static unsafe class BlockDot
             acc0 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w0, a0), Vector256.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
             if (TWeight.HasMin)
             {
-                minSum += TWeight.Min(w0) * TActivation.Sum(a0);
+                minTerms += Vector128.Create(0f, 0f, TWeight.Min(w0) * TActivation.Sum(a0), 0f);
             }
         }
 
-        return Vector256.Sum(acc0 + acc1) + minSum;
+        return Vector256.Sum(acc0 + acc1) + MinSum<TWeight>(minTerms);
     }
 
     private static float Run128<TWeight, TActivation>(byte* w, byte* a, int blocks)
@@ -102,7 +104,7 @@ internal static unsafe class BlockDot
     {
         Vector128<float> acc0 = Vector128<float>.Zero;
         Vector128<float> acc1 = Vector128<float>.Zero;
-        float minSum = 0;
+        Vector128<float> minTerms = Vector128<float>.Zero;
         int i = 0;
         for (; i + 1 < blocks; i += 2)
         {
@@ -110,11 +112,12 @@ internal static unsafe class BlockDot
             byte* w1 = w0 + TWeight.BlockBytes;
             byte* a0 = a + i * TActivation.BlockBytes;
             byte* a1 = a0 + TActivation.BlockBytes;
-            acc0 = Vector128.MultiplyAddEstimate(Sums128<TWeight, TActivation>(w0, a0), Vector128.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
-            acc1 = Vector128.MultiplyAddEstimate(Sums128<TWeight, TActivation>(w1, a1), Vector128.Create(Scale<TWeight, TActivation>(w1, a1)), acc1);
+            Vector128<float> scales = PairScales<TWeight, TActivation>(w0, w1, a0, a1);
+            acc0 = Vector128.MultiplyAddEstimate(Sums128<TWeight, TActivation>(w0, a0), Vector128.Create(scales.ToScalar()), acc0);
+            acc1 = Vector128.MultiplyAddEstimate(Sums128<TWeight, TActivation>(w1, a1), Vector128.Create(scales.GetElement(1)), acc1);
             if (TWeight.HasMin)
             {
-                minSum += TWeight.Min(w0) * TActivation.Sum(a0) + TWeight.Min(w1) * TActivation.Sum(a1);
+                minTerms += scales;
             }
         }
 
@@ -125,12 +128,35 @@ internal static unsafe class BlockDot
             acc0 = Vector128.MultiplyAddEstimate(Sums128<TWeight, TActivation>(w0, a0), Vector128.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
             if (TWeight.HasMin)
             {
-                minSum += TWeight.Min(w0) * TActivation.Sum(a0);
+                minTerms += Vector128.Create(0f, 0f, TWeight.Min(w0) * TActivation.Sum(a0), 0f);
             }
         }
 
-        return Vector128.Sum(acc0 + acc1) + minSum;
+        return Vector128.Sum(acc0 + acc1) + MinSum<TWeight>(minTerms);
     }
+
+    /// <summary>
+    /// Two blocks' fp16 scales converted in one vector: lanes 0 and 1 hold d_w * d_a of each block, lanes 2 and 3
+    /// m_w * s_a when the weights have a minimum (else garbage that <see cref="MinSum"/> never reads).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> PairScales<TWeight, TActivation>(byte* w0, byte* w1, byte* a0, byte* a1)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Vector128<uint> weightBits = Vector128.Create(
+            (uint)*(ushort*)(w0 + TWeight.ScaleOffset), *(ushort*)(w1 + TWeight.ScaleOffset),
+            *(ushort*)(w0 + TWeight.MinOffset), *(ushort*)(w1 + TWeight.MinOffset));
+        Vector128<uint> activationBits = Vector128.Create(
+            (uint)*(ushort*)(a0 + TActivation.ScaleOffset), *(ushort*)(a1 + TActivation.ScaleOffset),
+            *(ushort*)(a0 + TActivation.SumOffset), *(ushort*)(a1 + TActivation.SumOffset));
+        return Fp16Bits.ToSingle(weightBits) * Fp16Bits.ToSingle(activationBits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MinSum<TWeight>(Vector128<float> minTerms)
+        where TWeight : struct, IQuantBlock =>
+        TWeight.HasMin ? minTerms.GetElement(2) + minTerms.GetElement(3) : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Scale<TWeight, TActivation>(byte* w, byte* a)

@@ -24,6 +24,12 @@ internal unsafe interface IQuantBlock
     /// <summary>The block's minimum m (0 when <see cref="HasMin"/> is false).</summary>
     static abstract float Min(byte* block);
 
+    /// <summary>Offset of the fp16 d within the block.</summary>
+    static abstract int ScaleOffset { get; }
+
+    /// <summary>Offset of the fp16 m within the block (only read when <see cref="HasMin"/>).</summary>
+    static abstract int MinOffset { get; }
+
     /// <summary>Quants of elements 0..15 as the integers the dot multiplies (e.g. q - 8 for Q4_0).</summary>
     static abstract Vector128<sbyte> QuantsLow(byte* block);
 
@@ -48,4 +54,10 @@ internal unsafe interface IActivationBlock
 
     /// <summary>The stored d * sum(quants) (Q8_1's s), multiplied by a weight block's minimum.</summary>
     static abstract float Sum(byte* block);
+
+    /// <summary>Offset of the fp16 d within the block.</summary>
+    static abstract int ScaleOffset { get; }
+
+    /// <summary>Offset of the fp16 s within the block (only read for weights with a minimum).</summary>
+    static abstract int SumOffset { get; }
 }

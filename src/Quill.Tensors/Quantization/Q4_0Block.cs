@@ -131,6 +131,8 @@ public static class Q4_0Block
     {
         public static int BlockBytes => Q4_0Block.BlockBytes;
         public static bool HasMin => false;
+        public static int ScaleOffset => 0;
+        public static int MinOffset => 0;
         public static bool QuantsAreUnsigned => false;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -137,6 +137,8 @@ public static class Q4_1Block
     {
         public static int BlockBytes => Q4_1Block.BlockBytes;
         public static bool HasMin => true;
+        public static int ScaleOffset => 0;
+        public static int MinOffset => 2;
         public static bool QuantsAreUnsigned => true;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -147,6 +147,8 @@ public static class Q5_0Block
     {
         public static int BlockBytes => Q5_0Block.BlockBytes;
         public static bool HasMin => false;
+        public static int ScaleOffset => 0;
+        public static int MinOffset => 0;
         public static bool QuantsAreUnsigned => false;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

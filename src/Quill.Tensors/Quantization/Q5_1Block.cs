@@ -153,6 +153,8 @@ public static class Q5_1Block
     {
         public static int BlockBytes => Q5_1Block.BlockBytes;
         public static bool HasMin => true;
+        public static int ScaleOffset => 0;
+        public static int MinOffset => 2;
         public static bool QuantsAreUnsigned => true;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -129,6 +129,9 @@ public static class Q8_0Block
         public static int BlockBytes => Q8_0Block.BlockBytes;
         public static int QuantsOffset => 2;
         public static bool HasMin => false;
+        public static int ScaleOffset => 0;
+        public static int MinOffset => 0;
+        public static int SumOffset => 0;
         public static bool QuantsAreUnsigned => false;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -64,6 +64,8 @@ public static class Q8_1Block
     {
         public static int BlockBytes => Q8_1Block.BlockBytes;
         public static int QuantsOffset => 4;
+        public static int ScaleOffset => 0;
+        public static int SumOffset => 2;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Scale(byte* block) => Fp16Bits.Load(block);
