@@ -20,7 +20,7 @@ internal enum SimdWidth
 /// <summary>The best width this machine runs, fixed at startup so the JIT folds the dispatch away.</summary>
 internal static class SimdCapability
 {
-    /// <summary>The widest accelerated path; honours DOTNET_EnableAVX512F=0 / DOTNET_EnableAVX2=0.</summary>
+    /// <summary>The widest accelerated path; honours DOTNET_EnableAVX512=0 (.NET 10 spelling) and DOTNET_EnableAVX2=0.</summary>
     public static readonly SimdWidth Best =
         Vector512.IsHardwareAccelerated && Avx512BW.IsSupported && Avx512F.IsSupported ? SimdWidth.Vector512
         : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? SimdWidth.Vector256
