@@ -1,0 +1,191 @@
+// The shared SIMD loops for rows of 16-bit floats (F16, BF16) dotted with F32 activations, expanded to floats, or
+// rounded from floats; not the bit conversions themselves (Fp16Bits, Bf16Bits) nor the public row types.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>A 16-bit float encoding: its scalar and vector conversions (lanes hold the bits in the low half of a uint).</summary>
+internal interface IHalfWidthFloat
+{
+    static abstract float ToSingle(ushort bits);
+    static abstract ushort FromSingle(float value);
+    static abstract Vector128<float> ToSingle(Vector128<uint> bits);
+    static abstract Vector256<float> ToSingle(Vector256<uint> bits);
+    static abstract Vector512<float> ToSingle(Vector512<uint> bits);
+    static abstract Vector128<uint> FromSingle(Vector128<float> value);
+    static abstract Vector256<uint> FromSingle(Vector256<float> value);
+    static abstract Vector512<uint> FromSingle(Vector512<float> value);
+}
+
+/// <summary>IEEE binary16 (ggml F16).</summary>
+internal readonly struct Fp16Float : IHalfWidthFloat
+{
+    public static float ToSingle(ushort bits) => Fp16Bits.ToSingle(bits);
+    public static ushort FromSingle(float value) => Fp16Bits.FromSingle(value);
+    public static Vector128<float> ToSingle(Vector128<uint> bits) => Fp16Bits.ToSingle(bits);
+    public static Vector256<float> ToSingle(Vector256<uint> bits) => Fp16Bits.ToSingle(bits);
+    public static Vector512<float> ToSingle(Vector512<uint> bits) => Fp16Bits.ToSingle(bits);
+    public static Vector128<uint> FromSingle(Vector128<float> value) => Fp16Bits.FromSingle(value);
+    public static Vector256<uint> FromSingle(Vector256<float> value) => Fp16Bits.FromSingle(value);
+    public static Vector512<uint> FromSingle(Vector512<float> value) => Fp16Bits.FromSingle(value);
+}
+
+/// <summary>bfloat16 (ggml BF16).</summary>
+internal readonly struct Bf16Float : IHalfWidthFloat
+{
+    public static float ToSingle(ushort bits) => Bf16Bits.ToSingle(bits);
+    public static ushort FromSingle(float value) => Bf16Bits.FromSingle(value);
+    public static Vector128<float> ToSingle(Vector128<uint> bits) => Bf16Bits.ToSingle(bits);
+    public static Vector256<float> ToSingle(Vector256<uint> bits) => Bf16Bits.ToSingle(bits);
+    public static Vector512<float> ToSingle(Vector512<uint> bits) => Bf16Bits.ToSingle(bits);
+    public static Vector128<uint> FromSingle(Vector128<float> value) => Bf16Bits.FromSingle(value);
+    public static Vector256<uint> FromSingle(Vector256<float> value) => Bf16Bits.FromSingle(value);
+    public static Vector512<uint> FromSingle(Vector512<float> value) => Bf16Bits.FromSingle(value);
+}
+
+/// <summary>Loops over <paramref name="count"/> 16-bit values; a scalar tail finishes what the vectors leave.</summary>
+internal static unsafe class HalfWidthRow<TFloat>
+    where TFloat : struct, IHalfWidthFloat
+{
+    /// <summary>Scalar reference: float products summed in double, like ggml_vec_dot_f16's ggml_float sum.</summary>
+    public static float DotReference(ReadOnlySpan<ushort> weights, ReadOnlySpan<float> activations)
+    {
+        double sum = 0;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            sum += TFloat.ToSingle(weights[i]) * activations[i];
+        }
+
+        return (float)sum;
+    }
+
+    public static float Dot(ushort* w, float* x, int count, SimdWidth width)
+    {
+        int i = 0;
+        float sum = 0;
+        if (width == SimdWidth.Vector512)
+        {
+            Vector512<float> acc0 = Vector512<float>.Zero, acc1 = Vector512<float>.Zero;
+            for (; i + 32 <= count; i += 32)
+            {
+                acc0 = Avx512F.FusedMultiplyAdd(Load512(w + i), Vector512.Load(x + i), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Load512(w + i + 16), Vector512.Load(x + i + 16), acc1);
+            }
+
+            for (; i + 16 <= count; i += 16)
+            {
+                acc0 = Avx512F.FusedMultiplyAdd(Load512(w + i), Vector512.Load(x + i), acc0);
+            }
+
+            sum = Vector512.Sum(acc0 + acc1);
+        }
+        else if (width == SimdWidth.Vector256)
+        {
+            Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+            for (; i + 16 <= count; i += 16)
+            {
+                acc0 = Fma.MultiplyAdd(Load256(w + i), Vector256.Load(x + i), acc0);
+                acc1 = Fma.MultiplyAdd(Load256(w + i + 8), Vector256.Load(x + i + 8), acc1);
+            }
+
+            for (; i + 8 <= count; i += 8)
+            {
+                acc0 = Fma.MultiplyAdd(Load256(w + i), Vector256.Load(x + i), acc0);
+            }
+
+            sum = Vector256.Sum(acc0 + acc1);
+        }
+        else
+        {
+            Vector128<float> acc0 = Vector128<float>.Zero, acc1 = Vector128<float>.Zero;
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector128<ushort> bits = Vector128.Load(w + i);
+                acc0 = Vector128.MultiplyAddEstimate(TFloat.ToSingle(Vector128.WidenLower(bits)), Vector128.Load(x + i), acc0);
+                acc1 = Vector128.MultiplyAddEstimate(TFloat.ToSingle(Vector128.WidenUpper(bits)), Vector128.Load(x + i + 4), acc1);
+            }
+
+            sum = Vector128.Sum(acc0 + acc1);
+        }
+
+        for (; i < count; i++)
+        {
+            sum += TFloat.ToSingle(w[i]) * x[i];
+        }
+
+        return sum;
+    }
+
+    public static void Dequantize(ushort* w, float* y, int count, SimdWidth width)
+    {
+        int i = 0;
+        if (width == SimdWidth.Vector512)
+        {
+            for (; i + 16 <= count; i += 16)
+            {
+                Load512(w + i).Store(y + i);
+            }
+        }
+        else if (width == SimdWidth.Vector256)
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Load256(w + i).Store(y + i);
+            }
+        }
+        else
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector128<ushort> bits = Vector128.Load(w + i);
+                TFloat.ToSingle(Vector128.WidenLower(bits)).Store(y + i);
+                TFloat.ToSingle(Vector128.WidenUpper(bits)).Store(y + i + 4);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            y[i] = TFloat.ToSingle(w[i]);
+        }
+    }
+
+    public static void Quantize(float* x, ushort* w, int count, SimdWidth width)
+    {
+        int i = 0;
+        if (width == SimdWidth.Vector512)
+        {
+            for (; i + 16 <= count; i += 16)
+            {
+                Avx512F.ConvertToVector256UInt16(TFloat.FromSingle(Vector512.Load(x + i))).Store(w + i);
+            }
+        }
+        else if (width == SimdWidth.Vector256)
+        {
+            for (; i + 16 <= count; i += 16)
+            {
+                Vector256.Narrow(TFloat.FromSingle(Vector256.Load(x + i)), TFloat.FromSingle(Vector256.Load(x + i + 8))).Store(w + i);
+            }
+        }
+        else
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector128.Narrow(TFloat.FromSingle(Vector128.Load(x + i)), TFloat.FromSingle(Vector128.Load(x + i + 4))).Store(w + i);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            w[i] = TFloat.FromSingle(x[i]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Load512(ushort* w) => TFloat.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(w)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load256(ushort* w) => TFloat.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load(w)).AsUInt32());
+}

@@ -1,0 +1,76 @@
+// ggml's Q8_1 block (fp16 d, fp16 s = d * sum(q), 32 int8 quants): the activation format of the Q4_1 and Q5_1
+// dots. Bit-exact with quantize_row_q8_1_ref; not a weight format (ggml has no Q8_1 dot).
+using System.Runtime.CompilerServices;
+using Quill.Tensors.Simd;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>Q8_1: 36-byte blocks of 32 elements, <c>{ half d; half s; int8 qs[32]; }</c>.</summary>
+public static class Q8_1Block
+{
+    public const int BlockSize = 32, BlockBytes = 36;
+    private const string Name = "Q8_1";
+
+    /// <summary>quantize_row_q8_1_ref: as Q8_0, plus s = fp16(sum(q) * d).</summary>
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
+        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
+        for (int i = 0; i < count; i++)
+        {
+            Int8BlockQuantizer.QuantizeReference(
+                source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes), quantsOffset: 4, sumOffset: 2);
+        }
+    }
+
+    /// <summary>SIMD <see cref="QuantizeReference"/>, identical bytes.</summary>
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, SimdCapability.Best);
+
+    internal static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width)
+    {
+        if (width == SimdWidth.Scalar)
+        {
+            QuantizeReference(source, blocks);
+            return;
+        }
+
+        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
+        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
+        fixed (float* x = source)
+        fixed (byte* b = blocks)
+        {
+            Int8BlockQuantizer.Run(x, b, count, BlockBytes, 4, 2, width);
+        }
+    }
+
+    /// <summary>y[j] = qs[j] * d (s is redundant and ignored).</summary>
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
+        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
+            float d = Fp16Bits.Load(block, 0);
+            for (int j = 0; j < BlockSize; j++)
+            {
+                destination[i * BlockSize + j] = (sbyte)block[4 + j] * d;
+            }
+        }
+    }
+
+    /// <summary>Q8_1 as the activation side of the shared dot loop.</summary>
+    internal readonly unsafe struct Kernel : IActivationBlock
+    {
+        public static int BlockBytes => Q8_1Block.BlockBytes;
+        public static int QuantsOffset => 4;
+        public static int ScaleOffset => 0;
+        public static int SumOffset => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Scale(byte* block) => Fp16Bits.Load(block);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Sum(byte* block) => Fp16Bits.Load(block + 2);
+    }
+}

@@ -1,0 +1,108 @@
+// The dispatch table from a GgmlType to its row kernels (dot, dequantize, quantize); not the kernels. The K-quants
+// register themselves through the partial method AddKQuantFormats in their own file.
+using System.Diagnostics.CodeAnalysis;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>Dot of one weight row (the format's bytes) with one activation row (the bytes of <see cref="QuantFormat.ActivationType"/>).</summary>
+public delegate float RowDot(ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow);
+
+/// <summary>Expands a row of a format's bytes into floats.</summary>
+public delegate void RowConvert(ReadOnlySpan<byte> source, Span<float> destination);
+
+/// <summary>Encodes a row of floats into a format's bytes.</summary>
+public delegate void RowQuantize(ReadOnlySpan<float> source, Span<byte> destination);
+
+/// <summary>
+/// The kernels of one weight type. To multiply: quantize the activations once with <see cref="QuantizeActivations"/>,
+/// then call <see cref="Dot"/> per weight row.
+/// </summary>
+/// <param name="Type">The weight type.</param>
+/// <param name="ActivationType">The type <see cref="Dot"/> expects its activations in (Q8_0, Q8_1, Q8_K, or F32 for float rows).</param>
+/// <param name="Dot">SIMD dot; within <see cref="QuantTolerances.DotRelative"/> of <paramref name="DotReference"/>.</param>
+/// <param name="DotReference">Scalar dot in ggml's order.</param>
+/// <param name="Dequantize">SIMD row expansion; identical to <paramref name="DequantizeReference"/>.</param>
+/// <param name="DequantizeReference">Scalar row expansion, bit-exact with ggml.</param>
+/// <param name="Quantize">Float row to weight bytes, bit-exact with ggml's reference quantizer; null when not supported.</param>
+/// <param name="QuantizeActivations">Float row to <paramref name="ActivationType"/> bytes (for float rows a byte copy).</param>
+public sealed record QuantFormat(
+    GgmlType Type,
+    GgmlType ActivationType,
+    RowDot Dot,
+    RowDot DotReference,
+    RowConvert Dequantize,
+    RowConvert DequantizeReference,
+    RowQuantize? Quantize,
+    RowQuantize QuantizeActivations)
+{
+    /// <summary>Elements per block of <see cref="Type"/>.</summary>
+    public int BlockSize => GgmlTypeInfo.BlockSize(Type);
+
+    /// <summary>Bytes per block of <see cref="Type"/>.</summary>
+    public int BlockBytes => GgmlTypeInfo.BlockBytes(Type);
+
+    /// <summary>Bytes of a weight row of <paramref name="elements"/> elements.</summary>
+    public int RowBytes(int elements) => checked((int)GgmlTypeInfo.RowBytes(Type, elements));
+
+    /// <summary>Bytes of an activation row of <paramref name="elements"/> elements, as <see cref="QuantizeActivations"/> writes it.</summary>
+    public int ActivationRowBytes(int elements) => checked((int)GgmlTypeInfo.RowBytes(ActivationType, elements));
+}
+
+/// <summary>Looks up the kernels of a <see cref="GgmlType"/>.</summary>
+public static partial class QuantFormats
+{
+    private static readonly QuantFormat?[] ByType = Build();
+
+    /// <summary>The kernels of <paramref name="type"/>; throws <see cref="NotSupportedException"/> for a type without them.</summary>
+    public static QuantFormat Get(GgmlType type) =>
+        TryGet(type, out QuantFormat? format) ? format : throw Unsupported(type);
+
+    /// <summary>The kernels of <paramref name="type"/>, when it has them.</summary>
+    public static bool TryGet(GgmlType type, [MaybeNullWhen(false)] out QuantFormat format)
+    {
+        format = (uint)type < (uint)ByType.Length ? ByType[(int)type] : null;
+        return format is not null;
+    }
+
+    /// <summary>Every registered format (for tests and listings).</summary>
+    public static IEnumerable<QuantFormat> All => ByType.OfType<QuantFormat>();
+
+    // K-quant formats (Q2_K..Q6_K with Q8_K activations) are added here by their own file, e.g.
+    // QuantFormats.KQuants.cs: static partial void AddKQuantFormats(List<QuantFormat> formats) { formats.Add(...); }
+    static partial void AddKQuantFormats(List<QuantFormat> formats);
+
+    private static QuantFormat?[] Build()
+    {
+        var formats = new List<QuantFormat>
+        {
+            new(GgmlType.F32, GgmlType.F32, F32Row.Dot, F32Row.DotReference, F32Row.Dequantize, F32Row.DequantizeReference,
+                F32Row.Quantize, F32Row.Quantize),
+            new(GgmlType.F16, GgmlType.F32, F16Row.Dot, F16Row.DotReference, F16Row.Dequantize, F16Row.DequantizeReference,
+                F16Row.Quantize, F32Row.Quantize),
+            new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
+                BF16Row.Quantize, F32Row.Quantize),
+            new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
+                Q8_0Block.Quantize, Q8_0Block.Quantize),
+            new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
+                Q4_0Block.QuantizeReference, Q8_0Block.Quantize),
+            new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
+                Q4_1Block.QuantizeReference, Q8_1Block.Quantize),
+            new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
+                Q5_0Block.QuantizeReference, Q8_0Block.Quantize),
+            new(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Block.Dot, Q5_1Block.DotReference, Q5_1Block.Dequantize, Q5_1Block.DequantizeReference,
+                Q5_1Block.QuantizeReference, Q8_1Block.Quantize),
+        };
+        AddKQuantFormats(formats);
+
+        var byType = new QuantFormat?[formats.Max(f => (int)f.Type) + 1];
+        foreach (QuantFormat format in formats)
+        {
+            byType[(int)format.Type] = format;
+        }
+
+        return byType;
+    }
+
+    private static NotSupportedException Unsupported(GgmlType type) =>
+        new($"ggml tensor type: expected one of {string.Join(", ", All.Select(f => f.Type))}, found {type}, in QuantFormats.Get");
+}

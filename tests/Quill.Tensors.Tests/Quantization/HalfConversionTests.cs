@@ -1,0 +1,127 @@
+// Checks the fp16 and bf16 bit conversions against System.Half / ggml's formulas, scalar and vector, including
+// ties, overflow, subnormals and NaN; not the row kernels.
+using System.Runtime.Intrinsics;
+using Quill.Tensors.Quantization;
+
+namespace Quill.Tensors.Tests.Quantization;
+
+public class HalfConversionTests
+{
+    [Fact]
+    public void Fp16ToSingle_AllHalves_MatchSystemHalf()
+    {
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+            float actual = Fp16Bits.ToSingle((ushort)bits);
+            Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(actual));
+        }
+    }
+
+    [Fact]
+    public void Fp16ToSingle_Vectors_MatchScalar()
+    {
+        for (int start = 0; start <= ushort.MaxValue; start += 16)
+        {
+            Vector512<uint> bits = Vector512.CreateSequence((uint)start, 1u);
+            Vector512<float> wide = Fp16Bits.ToSingle(bits);
+            Vector256<float> middle = Fp16Bits.ToSingle(bits.GetLower());
+            Vector128<float> narrow = Fp16Bits.ToSingle(bits.GetLower().GetLower());
+            for (int i = 0; i < 16; i++)
+            {
+                uint expected = BitConverter.SingleToUInt32Bits(Fp16Bits.ToSingle((ushort)(start + i)));
+                Assert.Equal(expected, wide.AsUInt32()[i]);
+                if (i < 8)
+                {
+                    Assert.Equal(expected, middle.AsUInt32()[i]);
+                }
+
+                if (i < 4)
+                {
+                    Assert.Equal(expected, narrow.AsUInt32()[i]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1.0f, 0x3C00)]
+    [InlineData(65504f, 0x7BFF)]                 // largest half
+    [InlineData(65519.996f, 0x7BFF)]             // just below the rounding edge to infinity
+    [InlineData(65520f, 0x7C00)]                 // ties to even: rounds up to infinity
+    [InlineData(1e10f, 0x7C00)]
+    [InlineData(-1e10f, 0xFC00)]
+    [InlineData(1.00048828125f, 0x3C00)]         // 1 + 2^-11: tie, stays on the even 1.0
+    [InlineData(1.00146484375f, 0x3C02)]         // 1 + 3*2^-11: tie, rounds up to the even 1 + 2^-9
+    [InlineData(5.9604645e-8f, 0x0001)]          // smallest subnormal
+    [InlineData(2.9802322e-8f, 0x0000)]          // half of it: tie to even zero
+    [InlineData(8.940697e-8f, 0x0002)]           // 1.5 subnormal steps: tie to even 2
+    [InlineData(-0.0f, 0x8000)]
+    [InlineData(float.PositiveInfinity, 0x7C00)]
+    [InlineData(float.NaN, 0xFE00)]              // .NET's NaN has the sign bit set; ggml keeps the sign
+    public void Fp16FromSingle_EdgeCases(float value, int expected)
+    {
+        Assert.Equal((ushort)expected, Fp16Bits.FromSingle(value));
+        Assert.Equal((ushort)expected, (ushort)Fp16Bits.FromSingle(Vector128.Create(value))[0]);
+        Assert.Equal((ushort)expected, (ushort)Fp16Bits.FromSingle(Vector256.Create(value))[0]);
+        Assert.Equal((ushort)expected, (ushort)Fp16Bits.FromSingle(Vector512.Create(value))[0]);
+    }
+
+    [Fact]
+    public void Fp16FromSingle_RandomFloats_MatchSystemHalfAndVectors()
+    {
+        var random = new Random(21);
+        for (int n = 0; n < 200_000; n++)
+        {
+            // Random bits cover every exponent; keep them out of NaN where System.Half keeps payloads and ggml does not.
+            float value = BitConverter.UInt32BitsToSingle((uint)random.NextInt64(0, 1L << 32));
+            if (float.IsNaN(value))
+            {
+                continue;
+            }
+
+            ushort expected = BitConverter.HalfToUInt16Bits((Half)value);
+            Assert.Equal(expected, Fp16Bits.FromSingle(value));
+            Assert.Equal(expected, (ushort)Fp16Bits.FromSingle(Vector512.Create(value))[7]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1.0f, 0x3F80)]
+    [InlineData(1.00390625f, 0x3F80)]            // 1 + 2^-8: tie, stays on the even 1.0
+    [InlineData(1.01171875f, 0x3F82)]            // 1 + 3*2^-8: tie, rounds up to even
+    [InlineData(3.4028235e38f, 0x7F80)]          // float max rounds to infinity
+    [InlineData(float.NegativeInfinity, 0xFF80)]
+    public void Bf16FromSingle_RoundsToNearestEven(float value, int expected)
+    {
+        Assert.Equal((ushort)expected, Bf16Bits.FromSingle(value));
+        Assert.Equal((ushort)expected, (ushort)Bf16Bits.FromSingle(Vector512.Create(value))[3]);
+        Assert.Equal((ushort)expected, (ushort)Bf16Bits.FromSingle(Vector256.Create(value))[3]);
+        Assert.Equal((ushort)expected, (ushort)Bf16Bits.FromSingle(Vector128.Create(value))[3]);
+    }
+
+    [Theory]
+    [InlineData(0x7F800001u, 0x7FC0)]            // signalling NaN whose payload would truncate to infinity: forced quiet
+    [InlineData(0xFFC00000u, 0xFFC0)]
+    [InlineData(0x7FFFFFFFu, 0x7FFF)]            // no rounding carry into the sign
+    public void Bf16FromSingle_KeepsNaNsQuiet(uint bits, int expected)
+    {
+        float value = BitConverter.UInt32BitsToSingle(bits);
+        Assert.Equal((ushort)expected, Bf16Bits.FromSingle(value));
+        Assert.Equal((ushort)expected, (ushort)Bf16Bits.FromSingle(Vector128.Create(value))[0]);
+    }
+
+    [Fact]
+    public void Bf16FromSingle_RandomFloats_VectorsMatchScalar()
+    {
+        var random = new Random(22);
+        for (int n = 0; n < 100_000; n++)
+        {
+            float value = BitConverter.UInt32BitsToSingle((uint)random.NextInt64(0, 1L << 32));
+            ushort expected = Bf16Bits.FromSingle(value);
+            Assert.Equal(expected, (ushort)Bf16Bits.FromSingle(Vector512.Create(value))[5]);
+            Assert.Equal(expected, (ushort)Bf16Bits.FromSingle(Vector256.Create(value))[5]);
+            Assert.Equal(expected, (ushort)Bf16Bits.FromSingle(Vector128.Create(value))[1]);
+        }
+    }
+}
