@@ -238,4 +238,21 @@ internal static class KQuant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
+
+    /// <summary>pshufb mask over 16 per-group scale bytes: bytes 0..7 pick scale g, bytes 8..15 pick scale g+1.</summary>
+    public static Vector128<byte> PairMask(int g) =>
+        Vector128.Create(0x0101010101010101UL * (ulong)g, 0x0101010101010101UL * (ulong)(g + 1)).AsByte();
+
+    /// <summary>
+    /// Sixteen shorts for vpmaddwd after vpmaddubsw of 32 weights in 16-weight groups: scale g eight times, then scale g+1
+    /// eight times (the two 128-bit lanes hold the two groups). Scales are signed bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> PairScales(Vector128<byte> scales, Vector128<byte> pick) =>
+        Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, pick).AsSByte());
+
+    /// <summary>Sum over the 16 groups of scales16[g] * bsums[g] of one Q8_K block, as eight int lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<int> GroupSums(Vector256<short> scales16, byte* q8kBlock) =>
+        Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset)), scales16);
 }

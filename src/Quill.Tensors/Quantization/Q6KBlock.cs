@@ -209,13 +209,13 @@ public static class Q6KBlock
     /// <summary>32 * sum over groups of scale[g] * bsums[g]: the part the -32 offset removes, as eight int lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector256<int> OffsetSums(Vector256<short> scales16, byte* y) =>
-        Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(y + Q8KBlock.SumsOffset)), scales16), 5);
+        Avx2.ShiftLeftLogical(KQuant.GroupSums(scales16, y), 5);
 
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero;
-        Vector128<byte> pick0 = PairMask(0), pick1 = PairMask(2), pick2 = PairMask(4), pick3 = PairMask(6);
-        Vector128<byte> pick4 = PairMask(8), pick5 = PairMask(10), pick6 = PairMask(12), pick7 = PairMask(14);
+        Vector128<byte> pick0 = KQuant.PairMask(0), pick1 = KQuant.PairMask(2), pick2 = KQuant.PairMask(4), pick3 = KQuant.PairMask(6);
+        Vector128<byte> pick4 = KQuant.PairMask(8), pick5 = KQuant.PairMask(10), pick6 = KQuant.PairMask(12), pick7 = KQuant.PairMask(14);
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
@@ -247,17 +247,12 @@ public static class Q6KBlock
             Avx2.And(h, Vector256.Create((byte)0x30)));
         Vector256<byte> q4 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), low4),
             Avx2.ShiftRightLogical(Avx2.And(h, Vector256.Create((byte)0xC0)).AsUInt16(), 2).AsByte());
-        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8)), PairScales(sc, pick0));
-        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 32)), PairScales(sc, pick1));
-        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 64)), PairScales(sc, pick2));
-        Vector256<int> s4 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(q8 + 96)), PairScales(sc, pick3));
+        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8)), KQuant.PairScales(sc, pick0));
+        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 32)), KQuant.PairScales(sc, pick1));
+        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 64)), KQuant.PairScales(sc, pick2));
+        Vector256<int> s4 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(q8 + 96)), KQuant.PairScales(sc, pick3));
         return Avx2.Add(Avx2.Add(s1, s2), Avx2.Add(s3, s4));
     }
-
-    /// <summary>Sixteen shorts: scale g eight times, then scale g+1 eight times (g chosen by the mask).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> PairScales(Vector128<byte> scales, Vector128<byte> pick) =>
-        Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, pick).AsSByte());
 
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
@@ -338,8 +333,4 @@ public static class Q6KBlock
         }
         return Vector128.Sum(acc);
     }
-
-    /// <summary>pshufb mask: bytes 0..7 pick scale g, bytes 8..15 pick scale g+1.</summary>
-    private static Vector128<byte> PairMask(int g) =>
-        Vector128.Create(0x0101010101010101UL * (ulong)g, 0x0101010101010101UL * (ulong)(g + 1)).AsByte();
 }

@@ -26,7 +26,16 @@ internal static class KQuantTestData
     public static readonly KFormat Q6K = new("Q6_K", "q6_K", Q6KBlock.BlockBytes, [208],
         Q6KBlock.DequantizeReference, Q6KBlock.Dequantize, Q6KBlock.DotReference, Q6KBlock.Dot);
 
-    public static readonly KFormat[] All = [Q4K, Q6K];
+    public static readonly KFormat Q5K = new("Q5_K", "q5_K", Q5KBlock.BlockBytes, [0, 2],
+        Q5KBlock.DequantizeReference, Q5KBlock.Dequantize, Q5KBlock.DotReference, Q5KBlock.Dot);
+
+    public static readonly KFormat Q3K = new("Q3_K", "q3_K", Q3KBlock.BlockBytes, [108],
+        Q3KBlock.DequantizeReference, Q3KBlock.Dequantize, Q3KBlock.DotReference, Q3KBlock.Dot);
+
+    public static readonly KFormat Q2K = new("Q2_K", "q2_K", Q2KBlock.BlockBytes, [80, 82],
+        Q2KBlock.DequantizeReference, Q2KBlock.Dequantize, Q2KBlock.DotReference, Q2KBlock.Dot);
+
+    public static readonly KFormat[] All = [Q4K, Q6K, Q5K, Q3K, Q2K];
 
     public static KFormat ByName(string name) => All.Single(f => f.Name == name);
 

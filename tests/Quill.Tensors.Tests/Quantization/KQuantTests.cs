@@ -25,6 +25,8 @@ public class KQuantTests
         return data;
     }
 
+    public static TheoryData<string> Formats() => new(KQuantTestData.All.Select(f => f.Name));
+
     [Theory]
     [MemberData(nameof(FormatsAndCounts))]
     public void DequantizeEqualsReferenceAtEveryLevel(string name, int count)
@@ -102,8 +104,7 @@ public class KQuantTests
     }
 
     [Theory]
-    [InlineData("Q4_K")]
-    [InlineData("Q6_K")]
+    [MemberData(nameof(Formats))]
     public void DequantizeRejectsPartialBlocks(string name)
     {
         KFormat format = KQuantTestData.ByName(name);
@@ -113,8 +114,7 @@ public class KQuantTests
     }
 
     [Theory]
-    [InlineData("Q4_K")]
-    [InlineData("Q6_K")]
+    [MemberData(nameof(Formats))]
     public void DequantizeRejectsShortDestination(string name)
     {
         KFormat format = KQuantTestData.ByName(name);
@@ -123,8 +123,7 @@ public class KQuantTests
     }
 
     [Theory]
-    [InlineData("Q4_K")]
-    [InlineData("Q6_K")]
+    [MemberData(nameof(Formats))]
     public void DotRejectsMismatchedBlockCounts(string name)
     {
         KFormat format = KQuantTestData.ByName(name);
