@@ -58,32 +58,43 @@ internal static class KQuant
 
     /// <summary>Reads a little-endian IEEE half and widens it exactly to float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe float Half(byte* p) => (float)BitConverter.UInt16BitsToHalf(Unsafe.ReadUnaligned<ushort>(p));
+    public static unsafe float Half(byte* p) => HalfToSingle(Unsafe.ReadUnaligned<ushort>(p));
 
-    /// <summary>Reads a little-endian IEEE half from a span and widens it exactly to float.</summary>
+    /// <summary>
+    /// Exact IEEE half to float, branch-light and always inlined (System.Half's conversion is a call inside kernels compiled
+    /// with AggressiveOptimization). Exponent and mantissa move up 13 bits and 2^112 rebases the exponent, which is exact
+    /// for normal and subnormal halves; infinities and NaNs get the float all-ones exponent instead.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Half(ReadOnlySpan<byte> s, int offset) =>
-        (float)BitConverter.UInt16BitsToHalf((ushort)(s[offset] | s[offset + 1] << 8));
+    public static float HalfToSingle(ushort bits)
+    {
+        const float TwoTo112 = 5.1922968585348276E+33f;
+        uint magnitudeBits = (uint)(bits & 0x7FFF) << 13;
+        float magnitude = BitConverter.UInt32BitsToSingle(magnitudeBits) * TwoTo112;
+        uint result = magnitudeBits >= 0x7C00u << 13 ? magnitudeBits | 0x7F800000u : BitConverter.SingleToUInt32Bits(magnitude);
+        return BitConverter.UInt32BitsToSingle(result | (uint)(bits & 0x8000) << 16);
+    }
 
-    /// <summary>Returns the block count of a dequantize call after checking both spans.</summary>
+    /// <summary>Returns the block count of a dequantize call after checking both spans (inlined: the block size folds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CheckDequantize(string format, int blockBytes, ReadOnlySpan<byte> blocks, Span<float> destination)
     {
-        int count = BlockCount(format, blockBytes, blocks.Length, "blocks");
-        if (destination.Length < count * BlockSize)
+        int count = blocks.Length / blockBytes;
+        if (count * blockBytes != blocks.Length || destination.Length < count * BlockSize)
         {
-            ThrowDestinationTooShort(format, count * BlockSize, destination.Length);
+            ThrowDequantize(format, blockBytes, blocks.Length, destination.Length);
         }
         return count;
     }
 
     /// <summary>Returns the block count of a dot call after checking that weights and Q8_K activations pair up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CheckDot(string format, int blockBytes, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations)
     {
-        int count = BlockCount(format, blockBytes, weights.Length, "weightBlocks");
-        int activationCount = BlockCount("Q8_K", Q8KBytes, activations.Length, "activationBlocks");
-        if (count != activationCount)
+        int count = weights.Length / blockBytes;
+        if (count * blockBytes != weights.Length || activations.Length != count * Q8KBytes)
         {
-            ThrowBlockCountMismatch(format, count, activationCount);
+            ThrowDot(format, blockBytes, weights.Length, activations.Length);
         }
         return count;
     }
@@ -103,13 +114,29 @@ internal static class KQuant
         return count;
     }
 
-    private static int BlockCount(string format, int blockBytes, int length, string where)
+    [DoesNotReturn]
+    private static void ThrowDequantize(string format, int blockBytes, int blocks, int destination)
     {
-        if (length % blockBytes != 0)
+        if (blocks % blockBytes != 0)
         {
-            ThrowNotWholeBlocks(format, blockBytes, length, where);
+            ThrowNotWholeBlocks(format, blockBytes, blocks, "blocks");
         }
-        return length / blockBytes;
+        ThrowDestinationTooShort(format, blocks / blockBytes * BlockSize, destination);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowDot(string format, int blockBytes, int weights, int activations)
+    {
+        if (weights % blockBytes != 0)
+        {
+            ThrowNotWholeBlocks(format, blockBytes, weights, "weightBlocks");
+        }
+        if (activations % Q8KBytes != 0)
+        {
+            ThrowNotWholeBlocks("Q8_K", Q8KBytes, activations, "activationBlocks");
+        }
+        throw new InvalidDataException(
+            $"{format}: expected as many Q8_K activation blocks as weight blocks ({weights / blockBytes}), found {activations / Q8KBytes}, in activationBlocks");
     }
 
     [DoesNotReturn]
@@ -119,10 +146,6 @@ internal static class KQuant
     [DoesNotReturn]
     private static void ThrowDestinationTooShort(string format, int needed, int found) =>
         throw new ArgumentException($"{format}: expected a destination of at least {needed} elements, found {found}, in destination");
-
-    [DoesNotReturn]
-    private static void ThrowBlockCountMismatch(string format, int weights, int activations) =>
-        throw new InvalidDataException($"{format}: expected as many Q8_K activation blocks as weight blocks ({weights}), found {activations}, in activationBlocks");
 
     /// <summary>
     /// Unpacks the 12-byte, 6-bit scale/min table of Q4_K and Q5_K (ggml's get_scale_min_k4 for all j at once):

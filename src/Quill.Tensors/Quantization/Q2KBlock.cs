@@ -169,6 +169,7 @@ public static class Q2KBlock
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
@@ -210,6 +211,7 @@ public static class Q2KBlock
         return Avx2.Add(Avx2.Add(s0, s1), Avx2.Add(s2, s3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)
     {
         Vector128<float> acc = Vector128<float>.Zero;

@@ -196,6 +196,7 @@ public static class Q3KBlock
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero;
@@ -242,6 +243,7 @@ public static class Q3KBlock
         return Avx2.Add(Avx2.Add(s0, s1), Avx2.Add(s2, s3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)
     {
         Vector128<float> acc = Vector128<float>.Zero;

@@ -205,10 +205,12 @@ public static class Q4KBlock
         return Avx2.MultiplyLow(pairs, mins);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
-        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
+        Vector256<byte> pick0 = ShortBroadcast256(0), pick1 = ShortBroadcast256(1), pick2 = ShortBroadcast256(2), pick3 = ShortBroadcast256(3);
+        Vector256<byte> pick4 = ShortBroadcast256(4), pick5 = ShortBroadcast256(5), pick6 = ShortBroadcast256(6), pick7 = ShortBroadcast256(7);
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
@@ -218,26 +220,32 @@ public static class Q4KBlock
             Vector128<byte> sc128 = Sse41.ConvertToVector128Int16(sm).AsByte();
             Vector256<byte> scales = Vector256.Create(sc128, sc128);
             Vector256<int> minSums = MinSums(sm, y);
-            Vector256<int> sumi = Vector256<int>.Zero;
             byte* q4 = x + QuantsOffset;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            for (int c = 0; c < 4; c++)
-            {
-                Vector256<byte> v = Avx.LoadVector256(q4 + 32 * c);
-                Vector256<byte> lo = Avx2.And(v, low4);
-                Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-                Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * c));
-                Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * c + 32));
-                Vector256<short> slo = Avx2.Shuffle(scales, ShortBroadcast256(2 * c)).AsInt16();
-                Vector256<short> shi = Avx2.Shuffle(scales, ShortBroadcast256(2 * c + 1)).AsInt16();
-                sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
-            }
+            Vector256<int> sumi = Avx2.Add(
+                Avx2.Add(ChunkAvx2(q4, q8, scales, pick0, pick1), ChunkAvx2(q4 + 32, q8 + 64, scales, pick2, pick3)),
+                Avx2.Add(ChunkAvx2(q4 + 64, q8 + 128, scales, pick4, pick5), ChunkAvx2(q4 + 96, q8 + 192, scales, pick6, pick7)));
             acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
             accMin = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x + 2) * dy), Avx.ConvertToVector256Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - KQuant.Sum(accMin);
     }
 
+    /// <summary>Sum of scale * q * a over 64 weights: the 32 bytes at q4 (low nibbles, then high nibbles) against q8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> ChunkAvx2(byte* q4, sbyte* q8, Vector256<byte> scales, Vector256<byte> pickLo, Vector256<byte> pickHi)
+    {
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
+        Vector256<byte> v = Avx.LoadVector256(q4);
+        Vector256<byte> lo = Avx2.And(v, low4);
+        Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+        Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8));
+        Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 32));
+        return Avx2.Add(Avx2.MultiplyAddAdjacent(plo, Avx2.Shuffle(scales, pickLo).AsInt16()),
+            Avx2.MultiplyAddAdjacent(phi, Avx2.Shuffle(scales, pickHi).AsInt16()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
@@ -281,6 +289,7 @@ public static class Q4KBlock
         return KQuant.Sum(acc) - KQuant.Sum(accMin);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)
     {
         Vector128<float> acc = Vector128<float>.Zero;

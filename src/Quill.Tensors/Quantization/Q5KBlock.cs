@@ -206,6 +206,7 @@ public static class Q5KBlock
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
@@ -245,6 +246,7 @@ public static class Q5KBlock
         return KQuant.Sum(acc) - KQuant.Sum(accMin);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)
     {
         Vector128<float> acc = Vector128<float>.Zero;

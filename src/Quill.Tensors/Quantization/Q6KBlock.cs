@@ -211,6 +211,7 @@ public static class Q6KBlock
     private static unsafe Vector256<int> OffsetSums(Vector256<short> scales16, byte* y) =>
         Avx2.ShiftLeftLogical(KQuant.GroupSums(scales16, y), 5);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero;
@@ -254,6 +255,7 @@ public static class Q6KBlock
         return Avx2.Add(Avx2.Add(s1, s2), Avx2.Add(s3, s4));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero;
@@ -297,6 +299,7 @@ public static class Q6KBlock
         Vector256.Create(Vector128.Create((short)g), Vector128.Create((short)(g + 1))),
         Vector256.Create(Vector128.Create((short)(g + 2)), Vector128.Create((short)(g + 3))));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)
     {
         Vector128<float> acc = Vector128<float>.Zero;
