@@ -278,4 +278,21 @@ internal static class KQuant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<int> GroupSums(Vector256<short> scales16, byte* q8kBlock) =>
         Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset)), scales16);
+
+    /// <summary>
+    /// Q4_K/Q5_K min term of one Q8_K block: sum over k of min[k] * (bsums[2k] + bsums[2k+1]), as four int lanes.
+    /// <paramref name="scalesAndMins16"/> holds the 8 scales then the 8 mins widened to shorts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<int> MinSums(Vector256<short> scalesAndMins16, byte* q8kBlock)
+    {
+        Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
+        Vector128<short> pairs = Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
+        return Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), pairs);
+    }
+
+    /// <summary>acc + a * b with one rounding where FMA exists.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
 }

@@ -196,19 +196,11 @@ public static class Q4KBlock
         }
     }
 
-    /// <summary>Sum over the block of bsums[g] * min[g / 2], as eight int lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<int> MinSums(Vector128<byte> scalesAndMins, byte* y)
-    {
-        Vector256<int> pairs = Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(y + Q8KBlock.SumsOffset)), Vector256<short>.One);
-        Vector256<int> mins = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(scalesAndMins, 8));
-        return Avx2.MultiplyLow(pairs, mins);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
-        Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accMin = Vector128<float>.Zero;
         Vector256<byte> pick0 = ShortBroadcast256(0), pick1 = ShortBroadcast256(1), pick2 = ShortBroadcast256(2), pick3 = ShortBroadcast256(3);
         Vector256<byte> pick4 = ShortBroadcast256(4), pick5 = ShortBroadcast256(5), pick6 = ShortBroadcast256(6), pick7 = ShortBroadcast256(7);
         for (int b = 0; b < count; b++)
@@ -217,18 +209,18 @@ public static class Q4KBlock
             byte* y = ys + b * KQuant.Q8KBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            Vector128<byte> sc128 = Sse41.ConvertToVector128Int16(sm).AsByte();
-            Vector256<byte> scales = Vector256.Create(sc128, sc128);
-            Vector256<int> minSums = MinSums(sm, y);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+            Vector128<int> minSums = KQuant.MinSums(sm16, y);
             byte* q4 = x + QuantsOffset;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector256<int> sumi = Avx2.Add(
                 Avx2.Add(ChunkAvx2(q4, q8, scales, pick0, pick1), ChunkAvx2(q4 + 32, q8 + 64, scales, pick2, pick3)),
                 Avx2.Add(ChunkAvx2(q4 + 64, q8 + 128, scales, pick4, pick5), ChunkAvx2(q4 + 96, q8 + 192, scales, pick6, pick7)));
             acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x + 2) * dy), Avx.ConvertToVector256Single(minSums), accMin);
+            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
-        return KQuant.Sum(acc) - KQuant.Sum(accMin);
+        return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
 
     /// <summary>Sum of scale * q * a over 64 weights: the 32 bytes at q4 (low nibbles, then high nibbles) against q8.</summary>
@@ -248,7 +240,8 @@ public static class Q4KBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
-        Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accMin = Vector128<float>.Zero;
         Vector512<byte> low4 = Vector512.Create((byte)0x0F);
         // Shuffle masks putting scale 2k in the low 256 bits and scale 2k+1 in the high 256 bits.
         Vector512<byte> pick01 = ShortBroadcast512(0, 1), pick23 = ShortBroadcast512(2, 3);
@@ -259,8 +252,9 @@ public static class Q4KBlock
             byte* y = ys + b * KQuant.Q8KBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            Vector512<byte> scales = Vector512.Create(Sse41.ConvertToVector128Int16(sm).AsByte());
-            Vector256<int> minSums = MinSums(sm, y);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
+            Vector512<byte> scales = Vector512.Create(sm16.GetLower().AsByte());
+            Vector128<int> minSums = KQuant.MinSums(sm16, y);
             byte* q4 = x + QuantsOffset;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
 
@@ -284,9 +278,9 @@ public static class Q4KBlock
 
             Vector256<int> sumi256 = Avx2.Add(sumi.GetLower(), sumi.GetUpper());
             acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
-            accMin = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x + 2) * dy), Avx.ConvertToVector256Single(minSums), accMin);
+            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
-        return KQuant.Sum(acc) - KQuant.Sum(accMin);
+        return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -209,7 +209,8 @@ public static class Q5KBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
-        Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accMin = Vector128<float>.Zero;
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), one = Vector256.Create((byte)0x01), two = Vector256.Create((byte)0x02);
         for (int b = 0; b < count; b++)
         {
@@ -217,10 +218,9 @@ public static class Q5KBlock
             byte* y = ys + b * KQuant.Q8KBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            Vector128<byte> sc128 = Sse41.ConvertToVector128Int16(sm).AsByte();
-            Vector256<byte> scales = Vector256.Create(sc128, sc128);
-            Vector256<int> pairs = Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(y + Q8KBlock.SumsOffset)), Vector256<short>.One);
-            Vector256<int> minSums = Avx2.MultiplyLow(pairs, Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(sm, 8)));
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+            Vector128<int> minSums = KQuant.MinSums(sm16, y);
             Vector256<int> sumi = Vector256<int>.Zero;
             Vector256<byte> hbits = Avx.LoadVector256(x + HighOffset);
             byte* q5 = x + QuantsOffset;
@@ -241,9 +241,9 @@ public static class Q5KBlock
                 sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
             }
             acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x + 2) * dy), Avx.ConvertToVector256Single(minSums), accMin);
+            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
-        return KQuant.Sum(acc) - KQuant.Sum(accMin);
+        return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
