@@ -1,0 +1,298 @@
+// Shared plumbing of the K-quant block formats: SIMD level switch, fp16 reads, size checks, scale unpacking; no format logic.
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+[assembly: InternalsVisibleTo("Quill.Tensors.Tests")]
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>The widest instruction set the K-quant kernels may use; tests lower it to run every path.</summary>
+internal enum KQuantSimdLevel
+{
+    /// <summary>Plain scalar code (the Reference methods).</summary>
+    Scalar = 0,
+    /// <summary>Portable <see cref="Vector128{T}"/> code: NEON on ARM, SSE on x86.</summary>
+    Vector128 = 1,
+    /// <summary>x86 AVX2 with 256-bit vectors.</summary>
+    Avx2 = 2,
+    /// <summary>x86 AVX-512 (F+BW) with 512-bit vectors where a kernel has them, AVX2 elsewhere.</summary>
+    Avx512 = 3,
+}
+
+/// <summary>Chooses the K-quant kernel width once; <see cref="Level"/> may be lowered (never raised past the hardware).</summary>
+internal static class KQuantSimd
+{
+    /// <summary>The widest level this machine supports.</summary>
+    public static readonly KQuantSimdLevel Supported = Detect();
+
+    private static KQuantSimdLevel level = Supported;
+
+    /// <summary>The level the kernels use now; setting a level above <see cref="Supported"/> clamps to it.</summary>
+    public static KQuantSimdLevel Level
+    {
+        get => level;
+        set => level = value > Supported ? Supported : value;
+    }
+
+    private static KQuantSimdLevel Detect()
+    {
+        if (Avx512BW.IsSupported && Avx512F.IsSupported && Fma.IsSupported && Avx2.IsSupported)
+        {
+            return KQuantSimdLevel.Avx512;
+        }
+        if (Avx2.IsSupported && Fma.IsSupported)
+        {
+            return KQuantSimdLevel.Avx2;
+        }
+        return Vector128.IsHardwareAccelerated ? KQuantSimdLevel.Vector128 : KQuantSimdLevel.Scalar;
+    }
+}
+
+/// <summary>Small helpers every K-quant format uses: fp16 reads, argument checks, 6-bit scale unpacking, scaled expansion.</summary>
+internal static class KQuant
+{
+    public const int BlockSize = 256;
+    public const int Q8KBytes = 292;
+
+    /// <summary>Reads a little-endian IEEE half and widens it exactly to float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe float Half(byte* p) => HalfToSingle(Unsafe.ReadUnaligned<ushort>(p));
+
+    /// <summary>
+    /// Exact IEEE half to float, branch-light and always inlined (System.Half's conversion is a call inside kernels compiled
+    /// with AggressiveOptimization). Exponent and mantissa move up 13 bits and 2^112 rebases the exponent, which is exact
+    /// for normal and subnormal halves; infinities and NaNs get the float all-ones exponent instead.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HalfToSingle(ushort bits)
+    {
+        const float TwoTo112 = 5.1922968585348276E+33f;
+        uint magnitudeBits = (uint)(bits & 0x7FFF) << 13;
+        float magnitude = BitConverter.UInt32BitsToSingle(magnitudeBits) * TwoTo112;
+        uint result = magnitudeBits >= 0x7C00u << 13 ? magnitudeBits | 0x7F800000u : BitConverter.SingleToUInt32Bits(magnitude);
+        return BitConverter.UInt32BitsToSingle(result | (uint)(bits & 0x8000) << 16);
+    }
+
+    /// <summary>Returns the block count of a dequantize call after checking both spans (inlined: the block size folds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CheckDequantize(string format, int blockBytes, ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = blocks.Length / blockBytes;
+        if (count * blockBytes != blocks.Length || destination.Length < count * BlockSize)
+        {
+            ThrowDequantize(format, blockBytes, blocks.Length, destination.Length);
+        }
+        return count;
+    }
+
+    /// <summary>Returns the block count of a dot call after checking that weights and Q8_K activations pair up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CheckDot(string format, int blockBytes, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations)
+    {
+        int count = weights.Length / blockBytes;
+        if (count * blockBytes != weights.Length || activations.Length != count * Q8KBytes)
+        {
+            ThrowDot(format, blockBytes, weights.Length, activations.Length);
+        }
+        return count;
+    }
+
+    /// <summary>Returns the number of 256-element groups after checking a float source and its block destination.</summary>
+    public static int CheckQuantize(string format, int blockBytes, ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        if (source.Length % BlockSize != 0)
+        {
+            ThrowNotWholeBlocks(format, BlockSize, source.Length, "source elements");
+        }
+        int count = source.Length / BlockSize;
+        if (blocks.Length < count * blockBytes)
+        {
+            ThrowDestinationTooShort(format, count * blockBytes, blocks.Length);
+        }
+        return count;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowDequantize(string format, int blockBytes, int blocks, int destination)
+    {
+        if (blocks % blockBytes != 0)
+        {
+            ThrowNotWholeBlocks(format, blockBytes, blocks, "blocks");
+        }
+        ThrowDestinationTooShort(format, blocks / blockBytes * BlockSize, destination);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowDot(string format, int blockBytes, int weights, int activations)
+    {
+        if (weights % blockBytes != 0)
+        {
+            ThrowNotWholeBlocks(format, blockBytes, weights, "weightBlocks");
+        }
+        if (activations % Q8KBytes != 0)
+        {
+            ThrowNotWholeBlocks("Q8_K", Q8KBytes, activations, "activationBlocks");
+        }
+        throw new InvalidDataException(
+            $"{format}: expected as many Q8_K activation blocks as weight blocks ({weights / blockBytes}), found {activations / Q8KBytes}, in activationBlocks");
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotWholeBlocks(string format, int unit, int found, string where) =>
+        throw new InvalidDataException($"{format}: expected a whole number of {unit}-unit blocks, found {found}, in {where}");
+
+    [DoesNotReturn]
+    private static void ThrowDestinationTooShort(string format, int needed, int found) =>
+        throw new ArgumentException($"{format}: expected a destination of at least {needed} elements, found {found}, in destination");
+
+    /// <summary>
+    /// Unpacks the 12-byte, 6-bit scale/min table of Q4_K and Q5_K (ggml's get_scale_min_k4 for all j at once):
+    /// bytes 0..7 of the result are the 8 scales, bytes 8..15 the 8 mins.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<byte> UnpackScaleMin(byte* scales)
+    {
+        uint u0 = Unsafe.ReadUnaligned<uint>(scales);
+        uint u1 = Unsafe.ReadUnaligned<uint>(scales + 4);
+        uint u2 = Unsafe.ReadUnaligned<uint>(scales + 8);
+        uint s0 = u0 & 0x3f3f3f3f;
+        uint s1 = (u2 & 0x0f0f0f0f) | (((u0 >> 6) & 0x03030303) << 4);
+        uint m0 = u1 & 0x3f3f3f3f;
+        uint m1 = ((u2 >> 4) & 0x0f0f0f0f) | (((u1 >> 6) & 0x03030303) << 4);
+        return Vector128.Create(s0, s1, m0, m1).AsByte();
+    }
+
+    /// <summary>
+    /// Unpacks the 12-byte, 6-bit scale table of Q3_K into 16 unsigned values 0..63 (subtract 32 for the signed scale).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<byte> UnpackQ3Scales(byte* scales)
+    {
+        const uint low4 = 0x0f0f0f0f, low2 = 0x03030303;
+        uint a0 = Unsafe.ReadUnaligned<uint>(scales);
+        uint a1 = Unsafe.ReadUnaligned<uint>(scales + 4);
+        uint tmp = Unsafe.ReadUnaligned<uint>(scales + 8);
+        uint s0 = (a0 & low4) | (((tmp >> 0) & low2) << 4);
+        uint s1 = (a1 & low4) | (((tmp >> 2) & low2) << 4);
+        uint s2 = ((a0 >> 4) & low4) | (((tmp >> 4) & low2) << 4);
+        uint s3 = ((a1 >> 4) & low4) | (((tmp >> 6) & low2) << 4);
+        return Vector128.Create(s0, s1, s2, s3).AsByte();
+    }
+
+    /// <summary>
+    /// destination[i] = scale[i / groupSize] * q[i] - min[i / groupSize] for 256 elements, computed as one float multiply
+    /// then one float subtract (no fused multiply-add) so that it matches ggml's scalar dequantizers bit for bit.
+    /// A null <paramref name="mins"/> means no subtraction.
+    /// </summary>
+    public static unsafe void Expand(sbyte* q, float* scales, float* mins, int groupSize, float* destination)
+    {
+        int groups = BlockSize / groupSize;
+        KQuantSimdLevel level = KQuantSimd.Level;
+        for (int g = 0; g < groups; g++)
+        {
+            sbyte* qg = q + g * groupSize;
+            float* dg = destination + g * groupSize;
+            float s = scales[g];
+            float m = mins == null ? 0f : mins[g];
+            int i = 0;
+            if (level >= KQuantSimdLevel.Avx2)
+            {
+                Vector256<float> sv = Vector256.Create(s), mv = Vector256.Create(m);
+                for (; i < groupSize; i += 8)
+                {
+                    Vector256<float> f = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(qg + i));
+                    f = Avx.Multiply(sv, f);
+                    if (mins != null)
+                    {
+                        f = Avx.Subtract(f, mv);
+                    }
+                    Avx.Store(dg + i, f);
+                }
+            }
+            else if (level == KQuantSimdLevel.Vector128)
+            {
+                Vector128<float> sv = Vector128.Create(s), mv = Vector128.Create(m);
+                for (; i < groupSize; i += 16)
+                {
+                    (Vector128<short> lo, Vector128<short> hi) = Vector128.Widen(Vector128.Load(qg + i));
+                    (Vector128<int> a, Vector128<int> b) = Vector128.Widen(lo);
+                    (Vector128<int> c, Vector128<int> d) = Vector128.Widen(hi);
+                    StoreScaled(a, sv, mv, mins != null, dg + i);
+                    StoreScaled(b, sv, mv, mins != null, dg + i + 4);
+                    StoreScaled(c, sv, mv, mins != null, dg + i + 8);
+                    StoreScaled(d, sv, mv, mins != null, dg + i + 12);
+                }
+            }
+            else
+            {
+                for (; i < groupSize; i++)
+                {
+                    dg[i] = mins == null ? s * qg[i] : s * qg[i] - m;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreScaled(Vector128<int> v, Vector128<float> s, Vector128<float> m, bool subtract, float* destination)
+    {
+        Vector128<float> f = s * Vector128.ConvertToSingle(v);
+        (subtract ? f - m : f).Store(destination);
+    }
+
+    /// <summary>Sum of 16 products u[i]*a[i] (u unsigned bytes below 64, a signed bytes) as four int lanes, portably.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> DotBytes(Vector128<byte> u, Vector128<sbyte> a)
+    {
+        (Vector128<ushort> ul, Vector128<ushort> uh) = Vector128.Widen(u);
+        (Vector128<short> al, Vector128<short> ah) = Vector128.Widen(a);
+        Vector128<short> p = ul.AsInt16() * al + uh.AsInt16() * ah;
+        (Vector128<int> pl, Vector128<int> ph) = Vector128.Widen(p);
+        return pl + ph;
+    }
+
+    /// <summary>Horizontal sum of eight floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> v) => Vector128.Sum(v.GetLower() + v.GetUpper());
+
+    /// <summary>acc + a * b with one rounding where FMA exists.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
+
+    /// <summary>pshufb mask over 16 per-group scale bytes: bytes 0..7 pick scale g, bytes 8..15 pick scale g+1.</summary>
+    public static Vector128<byte> PairMask(int g) =>
+        Vector128.Create(0x0101010101010101UL * (ulong)g, 0x0101010101010101UL * (ulong)(g + 1)).AsByte();
+
+    /// <summary>
+    /// Sixteen shorts for vpmaddwd after vpmaddubsw of 32 weights in 16-weight groups: scale g eight times, then scale g+1
+    /// eight times (the two 128-bit lanes hold the two groups). Scales are signed bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> PairScales(Vector128<byte> scales, Vector128<byte> pick) =>
+        Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales, pick).AsSByte());
+
+    /// <summary>Sum over the 16 groups of scales16[g] * bsums[g] of one Q8_K block, as eight int lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<int> GroupSums(Vector256<short> scales16, byte* q8kBlock) =>
+        Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset)), scales16);
+
+    /// <summary>
+    /// Q4_K/Q5_K min term of one Q8_K block: sum over k of min[k] * (bsums[2k] + bsums[2k+1]), as four int lanes.
+    /// <paramref name="scalesAndMins16"/> holds the 8 scales then the 8 mins widened to shorts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<int> MinSums(Vector256<short> scalesAndMins16, byte* q8kBlock)
+    {
+        Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
+        Vector128<short> pairs = Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
+        return Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), pairs);
+    }
+
+    /// <summary>acc + a * b with one rounding where FMA exists.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
+}

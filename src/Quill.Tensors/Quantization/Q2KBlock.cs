@@ -1,0 +1,250 @@
+// ggml's Q2_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX2/Vector128 kernels); no quantizer yet.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Q2_K: 256 weights in 16 sub-blocks of 16, 2.625 bits per weight. Layout of one 84-byte block:
+/// <c>byte scales[16]; byte qs[64]; half d; half dmin</c>. Each scale byte holds a 4-bit scale (low) and a 4-bit min (high);
+/// weight 128h + 32j + l = d * (scales[s] &amp; 15) * ((qs[32h + l] &gt;&gt; 2j) &amp; 3) - dmin * (scales[s] &gt;&gt; 4).
+/// </summary>
+public static class Q2KBlock
+{
+    public const int BlockSize = 256, BlockBytes = 84;
+
+    private const string Format = "Q2_K";
+    private const int QuantsOffset = 16, DeltaOffset = 80, MinOffset = 82;
+
+    /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q2_K.</summary>
+    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float* y = ys + b * BlockSize;
+                float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
+                byte* q = x + QuantsOffset;
+                int s = 0;
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int shift = 0; shift < 8; shift += 2)
+                    {
+                        int sc = x[s++];
+                        float dl = d * (sc & 0xF), ml = min * (sc >> 4);
+                        for (int l = 0; l < 16; l++)
+                        {
+                            *y++ = dl * ((q[l] >> shift) & 3) - ml;
+                        }
+                        sc = x[s++];
+                        dl = d * (sc & 0xF);
+                        ml = min * (sc >> 4);
+                        for (int l = 0; l < 16; l++)
+                        {
+                            *y++ = dl * ((q[l + 16] >> shift) & 3) - ml;
+                        }
+                    }
+                    q += 32;
+                }
+            }
+        }
+    }
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+        {
+            DequantizeReference(blocks, destination);
+            return;
+        }
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[16];
+        float* mins = stackalloc float[16];
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
+                for (int s = 0; s < 16; s++)
+                {
+                    scales[s] = d * (x[s] & 0xF);
+                    mins[s] = min * (x[s] >> 4);
+                }
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int half = 0; half < 32; half += 16)
+                    {
+                        Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
+                        for (int j = 0; j < 4; j++)
+                        {
+                            (Vector128.ShiftRightLogical(v, 2 * j) & Vector128.Create((byte)3)).AsSByte().Store(q + 128 * n + 32 * j + half);
+                        }
+                    }
+                }
+                KQuant.Expand(q, scales, mins, 16, ys + b * BlockSize);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q2_K_q8_K_generic (per block
+    /// sum += dall * isum - dmin * summs, in that order).
+    /// </summary>
+    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        float sumf = 0;
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                byte* y = ys + b * KQuant.Q8KBytes;
+                byte* q2 = x + QuantsOffset;
+                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+                short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+                int summs = 0;
+                for (int j = 0; j < 16; j++)
+                {
+                    summs += bsums[j] * (x[j] >> 4);
+                }
+                float dy = Unsafe.ReadUnaligned<float>(y);
+                float dall = dy * KQuant.Half(x + DeltaOffset);
+                float dmin = dy * KQuant.Half(x + MinOffset);
+                int isum = 0, s = 0;
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int shift = 0; shift < 8; shift += 2)
+                    {
+                        int d = x[s++] & 0xF;
+                        int isuml = 0;
+                        for (int l = 0; l < 16; l++)
+                        {
+                            isuml += q8[l] * ((q2[l] >> shift) & 3);
+                        }
+                        isum += d * isuml;
+                        d = x[s++] & 0xF;
+                        isuml = 0;
+                        for (int l = 16; l < 32; l++)
+                        {
+                            isuml += q8[l] * ((q2[l] >> shift) & 3);
+                        }
+                        isum += d * isuml;
+                        q8 += 32;
+                    }
+                    q2 += 32;
+                }
+                sumf += dall * isum - dmin * summs;
+            }
+        }
+        return sumf;
+    }
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations (mins applied through the activation group sums). Integer sums are exact;
+    /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        KQuantSimdLevel level = KQuantSimd.Level;
+        if (level == KQuantSimdLevel.Scalar)
+        {
+            return DotReference(weightBlocks, activationBlocks);
+        }
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            return level >= KQuantSimdLevel.Avx2 ? DotAvx2(xs, ys, count) : DotVector128(xs, ys, count);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
+        Vector128<byte> pick0 = KQuant.PairMask(0), pick1 = KQuant.PairMask(2), pick2 = KQuant.PairMask(4), pick3 = KQuant.PairMask(6);
+        Vector128<byte> pick4 = KQuant.PairMask(8), pick5 = KQuant.PairMask(10), pick6 = KQuant.PairMask(12), pick7 = KQuant.PairMask(14);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector128<byte> packed = Sse2.LoadVector128(x);
+            Vector128<byte> sc = Sse2.And(packed, Vector128.Create((byte)0x0F));
+            Vector128<byte> mins = Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);
+            Vector256<int> minSums = KQuant.GroupSums(Avx2.ConvertToVector256Int16(mins), y);
+            Vector256<int> sumi = Avx2.Add(
+                HalfAvx2(Avx.LoadVector256(x + QuantsOffset), q8, sc, pick0, pick1, pick2, pick3),
+                HalfAvx2(Avx.LoadVector256(x + QuantsOffset + 32), q8 + 128, sc, pick4, pick5, pick6, pick7));
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            acc = KQuant.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + DeltaOffset)), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = KQuant.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + MinOffset)), Avx.ConvertToVector256Single(minSums), accMin);
+        }
+        return KQuant.Sum(acc) - KQuant.Sum(accMin);
+    }
+
+    /// <summary>Sum of scale * q * a over one 128-weight half whose 32 qs bytes are <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> HalfAvx2(Vector256<byte> v, sbyte* q8, Vector128<byte> sc,
+        Vector128<byte> pick0, Vector128<byte> pick1, Vector128<byte> pick2, Vector128<byte> pick3)
+    {
+        Vector256<byte> three = Vector256.Create((byte)3);
+        Vector256<byte> q0 = Avx2.And(v, three);
+        Vector256<byte> q1 = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 2).AsByte(), three);
+        Vector256<byte> q2 = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), three);
+        Vector256<byte> q3 = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 6).AsByte(), three);
+        Vector256<int> s0 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(q8)), KQuant.PairScales(sc, pick0));
+        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8 + 32)), KQuant.PairScales(sc, pick1));
+        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 64)), KQuant.PairScales(sc, pick2));
+        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 96)), KQuant.PairScales(sc, pick3));
+        return Avx2.Add(Avx2.Add(s0, s1), Avx2.Add(s2, s3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotVector128(byte* xs, byte* ys, int count)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        float accMin = 0;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            int minSum = 0;
+            for (int g = 0; g < 16; g++)
+            {
+                minSum += bsums[g] * (x[g] >> 4);
+            }
+            Vector128<int> sumi = Vector128<int>.Zero;
+            for (int n = 0; n < 2; n++)
+            {
+                for (int half = 0; half < 32; half += 16)
+                {
+                    Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
+                    for (int j = 0; j < 4; j++)
+                    {
+                        int g = 8 * n + 2 * j + half / 16;
+                        Vector128<byte> q = Vector128.ShiftRightLogical(v, 2 * j) & Vector128.Create((byte)3);
+                        sumi += KQuant.DotBytes(q, Vector128.Load(q8 + 128 * n + 32 * j + half)) * (x[g] & 0xF);
+                    }
+                }
+            }
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            acc += Vector128.Create(dy * KQuant.Half(x + DeltaOffset)) * Vector128.ConvertToSingle(sumi);
+            accMin += dy * KQuant.Half(x + MinOffset) * minSum;
+        }
+        return Vector128.Sum(acc) - accMin;
+    }
+}

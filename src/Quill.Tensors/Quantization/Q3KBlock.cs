@@ -1,0 +1,281 @@
+// ggml's Q3_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX2/Vector128 kernels); no quantizer yet.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Q3_K: 256 weights in 16 sub-blocks of 16, 3.4375 bits per weight. Layout of one 110-byte block:
+/// <c>byte hmask[32]; byte qs[64]; byte scales[12]; half d</c>. Sixteen 6-bit scales (stored +32) are packed in 12 bytes;
+/// weight 128h + 32j + l = d * (scale[s] - 32) * (((qs[32h + l] &gt;&gt; 2j) &amp; 3) - (bit 4h+j of hmask[l] ? 0 : 4)).
+/// </summary>
+public static class Q3KBlock
+{
+    public const int BlockSize = 256, BlockBytes = 110;
+
+    private const string Format = "Q3_K";
+    private const int QuantsOffset = 32, ScalesOffset = 96, DeltaOffset = 108;
+
+    /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q3_K.</summary>
+    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float* y = ys + b * BlockSize;
+                float dAll = KQuant.Half(x + DeltaOffset);
+                Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
+                byte* q = x + QuantsOffset;
+                byte* hm = x;
+                int m = 1, s = 0;
+                for (int n = 0; n < 2; n++)
+                {
+                    int shift = 0;
+                    for (int j = 0; j < 4; j++)
+                    {
+                        float dl = dAll * (scales[s++] - 32);
+                        for (int l = 0; l < 16; l++)
+                        {
+                            *y++ = dl * (((q[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
+                        }
+                        dl = dAll * (scales[s++] - 32);
+                        for (int l = 0; l < 16; l++)
+                        {
+                            *y++ = dl * (((q[l + 16] >> shift) & 3) - ((hm[l + 16] & m) != 0 ? 0 : 4));
+                        }
+                        shift += 2;
+                        m <<= 1;
+                    }
+                    q += 32;
+                }
+            }
+        }
+    }
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+        {
+            DequantizeReference(blocks, destination);
+            return;
+        }
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[16];
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float dAll = KQuant.Half(x + DeltaOffset);
+                Vector128<byte> packed = KQuant.UnpackQ3Scales(x + ScalesOffset);
+                for (int s = 0; s < 16; s++)
+                {
+                    scales[s] = dAll * (packed[s] - 32);
+                }
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int half = 0; half < 32; half += 16)
+                    {
+                        Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
+                        Vector128<byte> h = Vector128.Load(x + half);
+                        for (int j = 0; j < 4; j++)
+                        {
+                            (Unpack(v, h, n, j).AsSByte() - Vector128.Create((sbyte)4)).Store(q + 128 * n + 32 * j + half);
+                        }
+                    }
+                }
+                KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
+            }
+        }
+    }
+
+    /// <summary>The 3-bit quants plus 4 (0..7) of weights 128n + 32j + (16 at a time) from qs bytes and hmask bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Unpack(Vector128<byte> v, Vector128<byte> h, int n, int j) =>
+        (Vector128.ShiftRightLogical(v, 2 * j) & Vector128.Create((byte)3))
+        | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4 * n + j) & Vector128.Create((byte)1), 2);
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q3_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        sbyte* aux8 = stackalloc sbyte[BlockSize];
+        float* sums = stackalloc float[8];
+        int* aux32 = stackalloc int[8];
+        for (int l = 0; l < 8; l++)
+        {
+            sums[l] = 0;
+        }
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                byte* y = ys + b * KQuant.Q8KBytes;
+                byte* q3 = x + QuantsOffset;
+                byte* hm = x;
+                sbyte* a = aux8;
+                int m = 1;
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int shift = 0; shift < 8; shift += 2)
+                    {
+                        for (int l = 0; l < 32; l++)
+                        {
+                            a[l] = (sbyte)(((q3[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
+                        }
+                        a += 32;
+                        m <<= 1;
+                    }
+                    q3 += 32;
+                }
+                Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
+                for (int l = 0; l < 8; l++)
+                {
+                    aux32[l] = 0;
+                }
+                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+                a = aux8;
+                for (int j = 0; j < 16; j++)
+                {
+                    int scale = scales[j] - 32;
+                    for (int r = 0; r < 2; r++)
+                    {
+                        for (int l = 0; l < 8; l++)
+                        {
+                            aux32[l] += scale * (short)(q8[l] * a[l]);
+                        }
+                        q8 += 8;
+                        a += 8;
+                    }
+                }
+                float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+                for (int l = 0; l < 8; l++)
+                {
+                    sums[l] += d * aux32[l];
+                }
+            }
+        }
+        float sumf = 0;
+        for (int l = 0; l < 8; l++)
+        {
+            sumf += sums[l];
+        }
+        return sumf;
+    }
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations; the -4 offset is applied through the activation group sums (bsums), so
+    /// activations must be well-formed Q8_K. Integer sums are exact; only float summation order differs from
+    /// <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        KQuantSimdLevel level = KQuantSimd.Level;
+        if (level == KQuantSimdLevel.Scalar)
+        {
+            return DotReference(weightBlocks, activationBlocks);
+        }
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            return level >= KQuantSimdLevel.Avx2 ? DotAvx2(xs, ys, count) : DotVector128(xs, ys, count);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<byte> pick0 = KQuant.PairMask(0), pick1 = KQuant.PairMask(2), pick2 = KQuant.PairMask(4), pick3 = KQuant.PairMask(6);
+        Vector128<byte> pick4 = KQuant.PairMask(8), pick5 = KQuant.PairMask(10), pick6 = KQuant.PairMask(12), pick7 = KQuant.PairMask(14);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector128<byte> sc = Sse2.Subtract(KQuant.UnpackQ3Scales(x + ScalesOffset), Vector128.Create((byte)32));
+            Vector256<byte> h = Avx.LoadVector256(x);
+            Vector256<int> sumi = Avx2.Add(
+                HalfAvx2(Avx.LoadVector256(x + QuantsOffset), h, q8, sc, pick0, pick1, pick2, pick3),
+                HalfAvx2(Avx.LoadVector256(x + QuantsOffset + 32), Avx2.ShiftRightLogical(h.AsUInt16(), 4).AsByte(), q8 + 128, sc,
+                    pick4, pick5, pick6, pick7));
+            // The -4 offset of every quant, through the activation group sums.
+            sumi = Avx2.Subtract(sumi, Avx2.ShiftLeftLogical(KQuant.GroupSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y), 2));
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            acc = KQuant.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return KQuant.Sum(acc);
+    }
+
+    /// <summary>
+    /// Sum of scale * (q + 4) * a over one 128-weight half: v holds its 32 qs bytes, bits 0..3 of h its hmask bits.
+    /// Bits shifted into a byte from its neighbour enter at bit 7 and need eight shifts to reach bit 0; at most seven happen.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> HalfAvx2(Vector256<byte> v, Vector256<byte> h, sbyte* q8, Vector128<byte> sc,
+        Vector128<byte> pick0, Vector128<byte> pick1, Vector128<byte> pick2, Vector128<byte> pick3)
+    {
+        Vector256<byte> three = Vector256.Create((byte)3), four = Vector256.Create((byte)4);
+        Vector256<byte> q0 = Avx2.Or(Avx2.And(v, three), Avx2.And(Avx2.ShiftLeftLogical(h.AsUInt16(), 2).AsByte(), four));
+        Vector256<byte> q1 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 2).AsByte(), three),
+            Avx2.And(Avx2.ShiftLeftLogical(h.AsUInt16(), 1).AsByte(), four));
+        Vector256<byte> q2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), three), Avx2.And(h, four));
+        Vector256<byte> q3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 6).AsByte(), three),
+            Avx2.And(Avx2.ShiftRightLogical(h.AsUInt16(), 1).AsByte(), four));
+        Vector256<int> s0 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(q8)), KQuant.PairScales(sc, pick0));
+        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8 + 32)), KQuant.PairScales(sc, pick1));
+        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 64)), KQuant.PairScales(sc, pick2));
+        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 96)), KQuant.PairScales(sc, pick3));
+        return Avx2.Add(Avx2.Add(s0, s1), Avx2.Add(s2, s3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotVector128(byte* xs, byte* ys, int count)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector128<byte> packed = KQuant.UnpackQ3Scales(x + ScalesOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            int offset = 0;
+            for (int g = 0; g < 16; g++)
+            {
+                offset += (packed[g] - 32) * bsums[g];
+            }
+            Vector128<int> sumi = Vector128<int>.Zero;
+            for (int n = 0; n < 2; n++)
+            {
+                for (int half = 0; half < 32; half += 16)
+                {
+                    Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
+                    Vector128<byte> h = Vector128.Load(x + half);
+                    for (int j = 0; j < 4; j++)
+                    {
+                        int g = 8 * n + 2 * j + half / 16;
+                        sumi += KQuant.DotBytes(Unpack(v, h, n, j), Vector128.Load(q8 + 128 * n + 32 * j + half)) * (packed[g] - 32);
+                    }
+                }
+            }
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            acc += Vector128.Create(d) * Vector128.ConvertToSingle(sumi - Vector128.CreateScalar(4 * offset));
+        }
+        return Vector128.Sum(acc);
+    }
+}

@@ -1,0 +1,334 @@
+// ggml's Q4_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX-512/AVX2/Vector128 kernels); no quantizer yet.
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Q4_K: 256 weights in 8 sub-blocks of 32, 4.5 bits per weight. Layout of one 144-byte block:
+/// <c>half d; half dmin; byte scales[12]; byte qs[128]</c>. The 12 scale bytes hold eight 6-bit scales and eight 6-bit mins;
+/// weight = d * scale[s] * q - dmin * min[s] with q the 4-bit quant. Sub-blocks 2c and 2c+1 share the 32 bytes
+/// qs[32c ..]: low nibbles are sub-block 2c, high nibbles sub-block 2c+1.
+/// </summary>
+public static class Q4KBlock
+{
+    public const int BlockSize = 256, BlockBytes = 144;
+
+    private const string Format = "Q4_K";
+    private const int ScalesOffset = 4, QuantsOffset = 16;
+
+    /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q4_K.</summary>
+    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float* y = ys + b * BlockSize;
+                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+                byte* q = x + QuantsOffset;
+                for (int c = 0; c < 4; c++)
+                {
+                    float d1 = d * sm[2 * c], m1 = min * sm[8 + 2 * c];
+                    float d2 = d * sm[2 * c + 1], m2 = min * sm[8 + 2 * c + 1];
+                    for (int l = 0; l < 32; l++)
+                    {
+                        *y++ = d1 * (q[l] & 0xF) - m1;
+                    }
+                    for (int l = 0; l < 32; l++)
+                    {
+                        *y++ = d2 * (q[l] >> 4) - m2;
+                    }
+                    q += 32;
+                }
+            }
+        }
+    }
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+        {
+            DequantizeReference(blocks, destination);
+            return;
+        }
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[8];
+        float* mins = stackalloc float[8];
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+                for (int s = 0; s < 8; s++)
+                {
+                    scales[s] = d * sm[s];
+                    mins[s] = min * sm[8 + s];
+                }
+                for (int c = 0; c < 4; c++)
+                {
+                    Vector128<byte> v0 = Vector128.Load(x + QuantsOffset + 32 * c);
+                    Vector128<byte> v1 = Vector128.Load(x + QuantsOffset + 32 * c + 16);
+                    Vector128<byte> mask = Vector128.Create((byte)0x0F);
+                    (v0 & mask).AsSByte().Store(q + 64 * c);
+                    (v1 & mask).AsSByte().Store(q + 64 * c + 16);
+                    Vector128.ShiftRightLogical(v0, 4).AsSByte().Store(q + 64 * c + 32);
+                    Vector128.ShiftRightLogical(v1, 4).AsSByte().Store(q + 64 * c + 48);
+                }
+                KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q4_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        sbyte* aux8 = stackalloc sbyte[BlockSize];
+        float* sums = stackalloc float[8];
+        int* aux32 = stackalloc int[8];
+        for (int l = 0; l < 8; l++)
+        {
+            sums[l] = 0;
+        }
+        float sumf = 0;
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                byte* y = ys + b * KQuant.Q8KBytes;
+                byte* q4 = x + QuantsOffset;
+                sbyte* a = aux8;
+                for (int c = 0; c < 4; c++)
+                {
+                    for (int l = 0; l < 32; l++)
+                    {
+                        a[l] = (sbyte)(q4[l] & 0xF);
+                    }
+                    a += 32;
+                    for (int l = 0; l < 32; l++)
+                    {
+                        a[l] = (sbyte)(q4[l] >> 4);
+                    }
+                    a += 32;
+                    q4 += 32;
+                }
+                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+                short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+                int sumi = 0;
+                for (int j = 0; j < 16; j++)
+                {
+                    sumi += bsums[j] * sm[8 + j / 2];
+                }
+                for (int l = 0; l < 8; l++)
+                {
+                    aux32[l] = 0;
+                }
+                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+                a = aux8;
+                for (int j = 0; j < 8; j++)
+                {
+                    int scale = sm[j];
+                    for (int r = 0; r < 4; r++)
+                    {
+                        for (int l = 0; l < 8; l++)
+                        {
+                            aux32[l] += scale * (short)(q8[l] * a[l]);
+                        }
+                        q8 += 8;
+                        a += 8;
+                    }
+                }
+                float dy = Unsafe.ReadUnaligned<float>(y);
+                float d = KQuant.Half(x) * dy;
+                for (int l = 0; l < 8; l++)
+                {
+                    sums[l] += d * aux32[l];
+                }
+                float dmin = KQuant.Half(x + 2) * dy;
+                sumf -= dmin * sumi;
+            }
+        }
+        for (int l = 0; l < 8; l++)
+        {
+            sumf += sums[l];
+        }
+        return sumf;
+    }
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations. The integer sums are exact, so it differs from <see cref="DotReference"/>
+    /// only by float summation order (relative error around 1e-6 of the sum of magnitudes). Allocates nothing.
+    /// </summary>
+    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        KQuantSimdLevel level = KQuantSimd.Level;
+        if (level == KQuantSimdLevel.Scalar)
+        {
+            return DotReference(weightBlocks, activationBlocks);
+        }
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            return level switch
+            {
+                KQuantSimdLevel.Avx512 => DotAvx512(xs, ys, count),
+                KQuantSimdLevel.Avx2 => DotAvx2(xs, ys, count),
+                _ => DotVector128(xs, ys, count),
+            };
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accMin = Vector128<float>.Zero;
+        Vector256<byte> pick0 = ShortBroadcast256(0), pick1 = ShortBroadcast256(1), pick2 = ShortBroadcast256(2), pick3 = ShortBroadcast256(3);
+        Vector256<byte> pick4 = ShortBroadcast256(4), pick5 = ShortBroadcast256(5), pick6 = ShortBroadcast256(6), pick7 = ShortBroadcast256(7);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+            Vector128<int> minSums = KQuant.MinSums(sm16, y);
+            byte* q4 = x + QuantsOffset;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector256<int> sumi = Avx2.Add(
+                Avx2.Add(ChunkAvx2(q4, q8, scales, pick0, pick1), ChunkAvx2(q4 + 32, q8 + 64, scales, pick2, pick3)),
+                Avx2.Add(ChunkAvx2(q4 + 64, q8 + 128, scales, pick4, pick5), ChunkAvx2(q4 + 96, q8 + 192, scales, pick6, pick7)));
+            acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+        }
+        return KQuant.Sum(acc) - Vector128.Sum(accMin);
+    }
+
+    /// <summary>Sum of scale * q * a over 64 weights: the 32 bytes at q4 (low nibbles, then high nibbles) against q8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> ChunkAvx2(byte* q4, sbyte* q8, Vector256<byte> scales, Vector256<byte> pickLo, Vector256<byte> pickHi)
+    {
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
+        Vector256<byte> v = Avx.LoadVector256(q4);
+        Vector256<byte> lo = Avx2.And(v, low4);
+        Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+        Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8));
+        Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 32));
+        return Avx2.Add(Avx2.MultiplyAddAdjacent(plo, Avx2.Shuffle(scales, pickLo).AsInt16()),
+            Avx2.MultiplyAddAdjacent(phi, Avx2.Shuffle(scales, pickHi).AsInt16()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accMin = Vector128<float>.Zero;
+        Vector512<byte> low4 = Vector512.Create((byte)0x0F);
+        // Shuffle masks putting scale 2k in the low 256 bits and scale 2k+1 in the high 256 bits.
+        Vector512<byte> pick01 = ShortBroadcast512(0, 1), pick23 = ShortBroadcast512(2, 3);
+        Vector512<byte> pick45 = ShortBroadcast512(4, 5), pick67 = ShortBroadcast512(6, 7);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
+            Vector512<byte> scales = Vector512.Create(sm16.GetLower().AsByte());
+            Vector128<int> minSums = KQuant.MinSums(sm16, y);
+            byte* q4 = x + QuantsOffset;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+
+            Vector512<byte> v = Avx512F.LoadVector512(q4);
+            Vector512<byte> lo = Avx512F.And(v, low4);
+            Vector512<byte> hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+            Vector512<short> p0 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0x44), Avx512F.LoadVector512(q8));
+            Vector512<short> p1 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0xEE), Avx512F.LoadVector512(q8 + 64));
+            Vector512<int> sumi = Avx512F.Add(
+                Avx512BW.MultiplyAddAdjacent(p0, Avx512BW.Shuffle(scales, pick01).AsInt16()),
+                Avx512BW.MultiplyAddAdjacent(p1, Avx512BW.Shuffle(scales, pick23).AsInt16()));
+
+            v = Avx512F.LoadVector512(q4 + 64);
+            lo = Avx512F.And(v, low4);
+            hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+            p0 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0x44), Avx512F.LoadVector512(q8 + 128));
+            p1 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0xEE), Avx512F.LoadVector512(q8 + 192));
+            sumi = Avx512F.Add(sumi, Avx512F.Add(
+                Avx512BW.MultiplyAddAdjacent(p0, Avx512BW.Shuffle(scales, pick45).AsInt16()),
+                Avx512BW.MultiplyAddAdjacent(p1, Avx512BW.Shuffle(scales, pick67).AsInt16())));
+
+            Vector256<int> sumi256 = Avx2.Add(sumi.GetLower(), sumi.GetUpper());
+            acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
+            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+        }
+        return KQuant.Sum(acc) - Vector128.Sum(accMin);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotVector128(byte* xs, byte* ys, int count)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        float accMin = 0;
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            int minSum = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                minSum += bsums[j] * sm[8 + j / 2];
+            }
+            Vector128<int> sumi = Vector128<int>.Zero;
+            byte* q4 = x + QuantsOffset;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            for (int c = 0; c < 4; c++)
+            {
+                Vector128<byte> v0 = Vector128.Load(q4 + 32 * c), v1 = Vector128.Load(q4 + 32 * c + 16);
+                Vector128<int> lo = KQuant.DotBytes(v0 & low4, Vector128.Load(q8 + 64 * c))
+                    + KQuant.DotBytes(v1 & low4, Vector128.Load(q8 + 64 * c + 16));
+                Vector128<int> hi = KQuant.DotBytes(Vector128.ShiftRightLogical(v0, 4), Vector128.Load(q8 + 64 * c + 32))
+                    + KQuant.DotBytes(Vector128.ShiftRightLogical(v1, 4), Vector128.Load(q8 + 64 * c + 48));
+                sumi += lo * (int)sm[2 * c] + hi * (int)sm[2 * c + 1];
+            }
+            acc += Vector128.Create(KQuant.Half(x) * dy) * Vector128.ConvertToSingle(sumi);
+            accMin += KQuant.Half(x + 2) * dy * minSum;
+        }
+        return Vector128.Sum(acc) - accMin;
+    }
+
+    /// <summary>Two 256-bit halves picked from two vectors (vshufi64x2): 0x44 gives the low halves, 0xEE the high halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Pair(Vector512<byte> a, Vector512<byte> b, [ConstantExpected] byte control) =>
+        Avx512F.Shuffle4x128(a.AsUInt64(), b.AsUInt64(), control).AsByte();
+
+    /// <summary>pshufb mask broadcasting 16-bit element k to every 16-bit slot of both 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ShortBroadcast256(int k) => Vector256.Create((short)(0x0100 + 0x0202 * k)).AsByte();
+
+    /// <summary>pshufb mask: element k into the low 256 bits, element m into the high 256 bits.</summary>
+    private static Vector512<byte> ShortBroadcast512(int k, int m) =>
+        Vector512.Create(Vector256.Create((short)(0x0100 + 0x0202 * k)), Vector256.Create((short)(0x0100 + 0x0202 * m))).AsByte();
+}

@@ -1,0 +1,287 @@
+// ggml's Q5_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX2/Vector128 kernels); no quantizer yet.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Q5_K: 256 weights in 8 sub-blocks of 32, 5.5 bits per weight. Layout of one 176-byte block:
+/// <c>half d; half dmin; byte scales[12]; byte qh[32]; byte qs[128]</c>. Scales and mins are packed as in Q4_K;
+/// weight = d * scale[s] * q - dmin * min[s] with q = nibble + 16 * (bit s of qh[l]) for weight 32s + l.
+/// </summary>
+public static class Q5KBlock
+{
+    public const int BlockSize = 256, BlockBytes = 176;
+
+    private const string Format = "Q5_K";
+    private const int ScalesOffset = 4, HighOffset = 16, QuantsOffset = 48;
+
+    /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q5_K.</summary>
+    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float* y = ys + b * BlockSize;
+                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+                byte* ql = x + QuantsOffset;
+                byte* qh = x + HighOffset;
+                int u1 = 1, u2 = 2;
+                for (int c = 0; c < 4; c++)
+                {
+                    float d1 = d * sm[2 * c], m1 = min * sm[8 + 2 * c];
+                    float d2 = d * sm[2 * c + 1], m2 = min * sm[8 + 2 * c + 1];
+                    for (int l = 0; l < 32; l++)
+                    {
+                        *y++ = d1 * ((ql[l] & 0xF) + ((qh[l] & u1) != 0 ? 16 : 0)) - m1;
+                    }
+                    for (int l = 0; l < 32; l++)
+                    {
+                        *y++ = d2 * ((ql[l] >> 4) + ((qh[l] & u2) != 0 ? 16 : 0)) - m2;
+                    }
+                    ql += 32;
+                    u1 <<= 2;
+                    u2 <<= 2;
+                }
+            }
+        }
+    }
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+        {
+            DequantizeReference(blocks, destination);
+            return;
+        }
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[8];
+        float* mins = stackalloc float[8];
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+                for (int s = 0; s < 8; s++)
+                {
+                    scales[s] = d * sm[s];
+                    mins[s] = min * sm[8 + s];
+                }
+                for (int half = 0; half < 32; half += 16)
+                {
+                    Vector128<byte> h = Vector128.Load(x + HighOffset + half);
+                    for (int c = 0; c < 4; c++)
+                    {
+                        Unpack(Vector128.Load(x + QuantsOffset + 32 * c + half), h, c, out Vector128<byte> lo, out Vector128<byte> hi);
+                        lo.AsSByte().Store(q + 64 * c + half);
+                        hi.AsSByte().Store(q + 64 * c + 32 + half);
+                    }
+                }
+                KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
+            }
+        }
+    }
+
+    /// <summary>The 5-bit quants of sub-blocks 2c (low nibbles, qh bit 2c) and 2c+1 (high nibbles, qh bit 2c+1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unpack(Vector128<byte> v, Vector128<byte> h, int c, out Vector128<byte> lo, out Vector128<byte> hi)
+    {
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F), one = Vector128.Create((byte)1);
+        lo = (v & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2 * c) & one, 4);
+        hi = Vector128.ShiftRightLogical(v, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2 * c + 1) & one, 4);
+    }
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q5_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        sbyte* aux8 = stackalloc sbyte[BlockSize];
+        float* sums = stackalloc float[8];
+        int* aux32 = stackalloc int[8];
+        for (int l = 0; l < 8; l++)
+        {
+            sums[l] = 0;
+        }
+        float sumf = 0;
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                byte* y = ys + b * KQuant.Q8KBytes;
+                byte* q4 = x + QuantsOffset;
+                byte* hm = x + HighOffset;
+                sbyte* a = aux8;
+                int m = 1;
+                for (int c = 0; c < 4; c++)
+                {
+                    for (int l = 0; l < 32; l++)
+                    {
+                        a[l] = (sbyte)((q4[l] & 0xF) + ((hm[l] & m) != 0 ? 16 : 0));
+                    }
+                    a += 32;
+                    m <<= 1;
+                    for (int l = 0; l < 32; l++)
+                    {
+                        a[l] = (sbyte)((q4[l] >> 4) + ((hm[l] & m) != 0 ? 16 : 0));
+                    }
+                    a += 32;
+                    m <<= 1;
+                    q4 += 32;
+                }
+                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+                short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+                int sumi = 0;
+                for (int j = 0; j < 16; j++)
+                {
+                    sumi += bsums[j] * sm[8 + j / 2];
+                }
+                for (int l = 0; l < 8; l++)
+                {
+                    aux32[l] = 0;
+                }
+                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+                a = aux8;
+                for (int j = 0; j < 8; j++)
+                {
+                    int scale = sm[j];
+                    for (int r = 0; r < 4; r++)
+                    {
+                        for (int l = 0; l < 8; l++)
+                        {
+                            aux32[l] += scale * (short)(q8[l] * a[l]);
+                        }
+                        q8 += 8;
+                        a += 8;
+                    }
+                }
+                float dy = Unsafe.ReadUnaligned<float>(y);
+                float d = KQuant.Half(x) * dy;
+                for (int l = 0; l < 8; l++)
+                {
+                    sums[l] += d * aux32[l];
+                }
+                float dmin = KQuant.Half(x + 2) * dy;
+                sumf -= dmin * sumi;
+            }
+        }
+        for (int l = 0; l < 8; l++)
+        {
+            sumf += sums[l];
+        }
+        return sumf;
+    }
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations (mins applied through the activation group sums). Integer sums are exact;
+    /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        KQuantSimdLevel level = KQuantSimd.Level;
+        if (level == KQuantSimdLevel.Scalar)
+        {
+            return DotReference(weightBlocks, activationBlocks);
+        }
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            return level >= KQuantSimdLevel.Avx2 ? DotAvx2(xs, ys, count) : DotVector128(xs, ys, count);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<float> accMin = Vector128<float>.Zero;
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F), one = Vector256.Create((byte)0x01), two = Vector256.Create((byte)0x02);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
+            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+            Vector128<int> minSums = KQuant.MinSums(sm16, y);
+            Vector256<int> sumi = Vector256<int>.Zero;
+            Vector256<byte> hbits = Avx.LoadVector256(x + HighOffset);
+            byte* q5 = x + QuantsOffset;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            for (int c = 0; c < 4; c++)
+            {
+                Vector256<byte> v = Avx.LoadVector256(q5 + 32 * c);
+                Vector256<byte> lo = Avx2.Or(Avx2.And(v, low4),
+                    Avx2.ShiftLeftLogical(Avx2.And(hbits, one).AsUInt16(), 4).AsByte());
+                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4),
+                    Avx2.ShiftLeftLogical(Avx2.And(hbits, two).AsUInt16(), 3).AsByte());
+                // Bits shifted in from the neighbouring byte land in bits 6..7 and never reach bits 0..1 within three shifts.
+                hbits = Avx2.ShiftRightLogical(hbits.AsUInt16(), 2).AsByte();
+                Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * c));
+                Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * c + 32));
+                Vector256<short> slo = Avx2.Shuffle(scales, ShortBroadcast(2 * c)).AsInt16();
+                Vector256<short> shi = Avx2.Shuffle(scales, ShortBroadcast(2 * c + 1)).AsInt16();
+                sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
+            }
+            acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+        }
+        return KQuant.Sum(acc) - Vector128.Sum(accMin);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotVector128(byte* xs, byte* ys, int count)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        float accMin = 0;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            int minSum = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                minSum += bsums[j] * sm[8 + j / 2];
+            }
+            Vector128<int> sumi = Vector128<int>.Zero;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            for (int half = 0; half < 32; half += 16)
+            {
+                Vector128<byte> h = Vector128.Load(x + HighOffset + half);
+                for (int c = 0; c < 4; c++)
+                {
+                    Unpack(Vector128.Load(x + QuantsOffset + 32 * c + half), h, c, out Vector128<byte> lo, out Vector128<byte> hi);
+                    sumi += KQuant.DotBytes(lo, Vector128.Load(q8 + 64 * c + half)) * (int)sm[2 * c]
+                        + KQuant.DotBytes(hi, Vector128.Load(q8 + 64 * c + 32 + half)) * (int)sm[2 * c + 1];
+                }
+            }
+            acc += Vector128.Create(KQuant.Half(x) * dy) * Vector128.ConvertToSingle(sumi);
+            accMin += KQuant.Half(x + 2) * dy * minSum;
+        }
+        return Vector128.Sum(acc) - accMin;
+    }
+
+    /// <summary>pshufb mask broadcasting 16-bit element k to every 16-bit slot of both 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ShortBroadcast(int k) => Vector256.Create((short)(0x0100 + 0x0202 * k)).AsByte();
+}

@@ -1,0 +1,339 @@
+// ggml's Q6_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX-512/AVX2/Vector128 kernels); no quantizer yet.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Q6_K: 256 weights in 16 sub-blocks of 16, 6.5625 bits per weight. Layout of one 210-byte block:
+/// <c>byte ql[128]; byte qh[64]; int8 scales[16]; half d</c>; weight = d * scales[s] * (q - 32) with q the 6-bit quant
+/// (4 low bits from ql, 2 high bits from qh). Each 128-weight half uses ql[64h ..], qh[32h ..]: weight 128h + 32k + l takes
+/// nibble (k / 2) of ql[64h + 32(k % 2) + l] and bits 2k..2k+1 of qh[32h + l].
+/// </summary>
+public static class Q6KBlock
+{
+    public const int BlockSize = 256, BlockBytes = 210;
+
+    private const string Format = "Q6_K";
+    private const int HighOffset = 128, ScalesOffset = 192, DeltaOffset = 208;
+
+    /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q6_K.</summary>
+    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float* y = ys + b * BlockSize;
+                float d = KQuant.Half(x + DeltaOffset);
+                byte* ql = x;
+                byte* qh = x + HighOffset;
+                sbyte* sc = (sbyte*)(x + ScalesOffset);
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int l = 0; l < 32; l++)
+                    {
+                        int s = l / 16;
+                        int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+                        int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                        int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                        int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                        y[l] = d * sc[s] * q1;
+                        y[l + 32] = d * sc[s + 2] * q2;
+                        y[l + 64] = d * sc[s + 4] * q3;
+                        y[l + 96] = d * sc[s + 6] * q4;
+                    }
+                    y += 128;
+                    ql += 64;
+                    qh += 32;
+                    sc += 8;
+                }
+            }
+        }
+    }
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+        {
+            DequantizeReference(blocks, destination);
+            return;
+        }
+        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[16];
+        fixed (byte* xs = blocks)
+        fixed (float* ys = destination)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                float d = KQuant.Half(x + DeltaOffset);
+                for (int s = 0; s < 16; s++)
+                {
+                    scales[s] = d * ((sbyte*)(x + ScalesOffset))[s];
+                }
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int h = 0; h < 32; h += 16)
+                    {
+                        Vector128<byte> l0 = Vector128.Load(x + 64 * n + h), l1 = Vector128.Load(x + 64 * n + 32 + h);
+                        Vector128<byte> hb = Vector128.Load(x + HighOffset + 32 * n + h);
+                        Unpack(l0, l1, hb, out Vector128<byte> q1, out Vector128<byte> q2, out Vector128<byte> q3, out Vector128<byte> q4);
+                        Vector128<sbyte> offset = Vector128.Create((sbyte)32);
+                        (q1.AsSByte() - offset).Store(q + 128 * n + h);
+                        (q2.AsSByte() - offset).Store(q + 128 * n + 32 + h);
+                        (q3.AsSByte() - offset).Store(q + 128 * n + 64 + h);
+                        (q4.AsSByte() - offset).Store(q + 128 * n + 96 + h);
+                    }
+                }
+                KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
+            }
+        }
+    }
+
+    /// <summary>The four unsigned 6-bit quant vectors (weights +0, +32, +64, +96 of a half) from ql, ql+32 and qh bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unpack(Vector128<byte> l0, Vector128<byte> l1, Vector128<byte> h,
+        out Vector128<byte> q1, out Vector128<byte> q2, out Vector128<byte> q3, out Vector128<byte> q4)
+    {
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F);
+        q1 = (l0 & low4) | Vector128.ShiftLeft(h & Vector128.Create((byte)0x03), 4);
+        q2 = (l1 & low4) | Vector128.ShiftLeft(h & Vector128.Create((byte)0x0C), 2);
+        q3 = Vector128.ShiftRightLogical(l0, 4) | (h & Vector128.Create((byte)0x30));
+        q4 = Vector128.ShiftRightLogical(l1, 4) | Vector128.ShiftRightLogical(h & Vector128.Create((byte)0xC0), 2);
+    }
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q6_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        sbyte* aux8 = stackalloc sbyte[BlockSize];
+        float* sums = stackalloc float[8];
+        int* aux32 = stackalloc int[8];
+        for (int l = 0; l < 8; l++)
+        {
+            sums[l] = 0;
+        }
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                byte* x = xs + b * BlockBytes;
+                byte* y = ys + b * KQuant.Q8KBytes;
+                byte* q4 = x;
+                byte* qh = x + HighOffset;
+                sbyte* a = aux8;
+                for (int n = 0; n < 2; n++)
+                {
+                    for (int l = 0; l < 32; l++)
+                    {
+                        a[l] = (sbyte)(((q4[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32);
+                        a[l + 32] = (sbyte)(((q4[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+                        a[l + 64] = (sbyte)(((q4[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+                        a[l + 96] = (sbyte)(((q4[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
+                    }
+                    a += 128;
+                    q4 += 64;
+                    qh += 32;
+                }
+                for (int l = 0; l < 8; l++)
+                {
+                    aux32[l] = 0;
+                }
+                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+                sbyte* scales = (sbyte*)(x + ScalesOffset);
+                a = aux8;
+                for (int j = 0; j < 16; j++)
+                {
+                    int scale = scales[j];
+                    for (int r = 0; r < 2; r++)
+                    {
+                        for (int l = 0; l < 8; l++)
+                        {
+                            aux32[l] += scale * (short)(q8[l] * a[l]);
+                        }
+                        q8 += 8;
+                        a += 8;
+                    }
+                }
+                float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+                for (int l = 0; l < 8; l++)
+                {
+                    sums[l] += d * aux32[l];
+                }
+            }
+        }
+        float sumf = 0;
+        for (int l = 0; l < 8; l++)
+        {
+            sumf += sums[l];
+        }
+        return sumf;
+    }
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations; the -32 offset is applied through the activation group sums (bsums), so
+    /// activations must be well-formed Q8_K. Integer sums are exact; only float summation order differs from
+    /// <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    {
+        KQuantSimdLevel level = KQuantSimd.Level;
+        if (level == KQuantSimdLevel.Scalar)
+        {
+            return DotReference(weightBlocks, activationBlocks);
+        }
+        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
+        fixed (byte* xs = weightBlocks)
+        fixed (byte* ys = activationBlocks)
+        {
+            return level switch
+            {
+                KQuantSimdLevel.Avx512 => DotAvx512(xs, ys, count),
+                KQuantSimdLevel.Avx2 => DotAvx2(xs, ys, count),
+                _ => DotVector128(xs, ys, count),
+            };
+        }
+    }
+
+    /// <summary>32 * sum over groups of scale[g] * bsums[g]: the part the -32 offset removes, as eight int lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> OffsetSums(Vector256<short> scales16, byte* y) =>
+        Avx2.ShiftLeftLogical(KQuant.GroupSums(scales16, y), 5);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector128<byte> pick0 = KQuant.PairMask(0), pick1 = KQuant.PairMask(2), pick2 = KQuant.PairMask(4), pick3 = KQuant.PairMask(6);
+        Vector128<byte> pick4 = KQuant.PairMask(8), pick5 = KQuant.PairMask(10), pick6 = KQuant.PairMask(12), pick7 = KQuant.PairMask(14);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector128<byte> sc = Sse2.LoadVector128(x + ScalesOffset);
+            Vector256<int> sumi = Avx2.Subtract(
+                HalfAvx2(x, x + HighOffset, q8, sc, pick0, pick1, pick2, pick3),
+                OffsetSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y));
+            sumi = Avx2.Add(sumi, HalfAvx2(x + 64, x + HighOffset + 32, q8 + 128, sc, pick4, pick5, pick6, pick7));
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            acc = KQuant.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+        }
+        return KQuant.Sum(acc);
+    }
+
+    /// <summary>Sum of scale * q * a over one 128-weight half with unsigned q (the -32 offset not yet removed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> HalfAvx2(byte* ql, byte* qh, sbyte* q8, Vector128<byte> sc,
+        Vector128<byte> pick0, Vector128<byte> pick1, Vector128<byte> pick2, Vector128<byte> pick3)
+    {
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
+        Vector256<byte> l0 = Avx.LoadVector256(ql), l1 = Avx.LoadVector256(ql + 32), h = Avx.LoadVector256(qh);
+        Vector256<byte> q1 = Avx2.Or(Avx2.And(l0, low4),
+            Avx2.ShiftLeftLogical(Avx2.And(h, Vector256.Create((byte)0x03)).AsUInt16(), 4).AsByte());
+        Vector256<byte> q2 = Avx2.Or(Avx2.And(l1, low4),
+            Avx2.ShiftLeftLogical(Avx2.And(h, Vector256.Create((byte)0x0C)).AsUInt16(), 2).AsByte());
+        Vector256<byte> q3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), low4),
+            Avx2.And(h, Vector256.Create((byte)0x30)));
+        Vector256<byte> q4 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), low4),
+            Avx2.ShiftRightLogical(Avx2.And(h, Vector256.Create((byte)0xC0)).AsUInt16(), 2).AsByte());
+        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8)), KQuant.PairScales(sc, pick0));
+        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 32)), KQuant.PairScales(sc, pick1));
+        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 64)), KQuant.PairScales(sc, pick2));
+        Vector256<int> s4 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(q8 + 96)), KQuant.PairScales(sc, pick3));
+        return Avx2.Add(Avx2.Add(s1, s2), Avx2.Add(s3, s4));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        Vector512<byte> low4 = Vector512.Create((byte)0x0F);
+        Vector512<byte> maskA = Vector512.Create(Vector256.Create((byte)0x03), Vector256.Create((byte)0x0C));
+        Vector512<byte> maskB = Vector512.Create(Vector256.Create((byte)0x30), Vector256.Create((byte)0xC0));
+        Vector512<ushort> shiftA = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
+        Vector512<ushort> shiftB = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
+        Vector512<short> pick0 = QuadIndex(0), pick1 = QuadIndex(4), pick2 = QuadIndex(8), pick3 = QuadIndex(12);
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector256<short> sc16 = Avx2.ConvertToVector256Int16((sbyte*)(x + ScalesOffset));
+            Vector512<short> table = sc16.ToVector512Unsafe();
+            Vector512<int> sumi = Vector512<int>.Zero;
+            for (int n = 0; n < 2; n++)
+            {
+                Vector512<byte> l = Avx512F.LoadVector512(x + 64 * n);
+                Vector512<byte> h = Vector512.Create(Avx.LoadVector256(x + HighOffset + 32 * n));
+                Vector512<byte> q12 = Avx512F.Or(Avx512F.And(l, low4),
+                    Avx512BW.ShiftLeftLogicalVariable(Avx512F.And(h, maskA).AsUInt16(), shiftA).AsByte());
+                Vector512<byte> q34 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte(), low4),
+                    Avx512BW.ShiftRightLogicalVariable(Avx512F.And(h, maskB).AsUInt16(), shiftB).AsByte());
+                Vector512<short> p12 = Avx512BW.MultiplyAddAdjacent(q12, Avx512F.LoadVector512(q8 + 128 * n));
+                Vector512<short> p34 = Avx512BW.MultiplyAddAdjacent(q34, Avx512F.LoadVector512(q8 + 128 * n + 64));
+                Vector512<short> s12 = Avx512BW.PermuteVar32x16(table, n == 0 ? pick0 : pick2);
+                Vector512<short> s34 = Avx512BW.PermuteVar32x16(table, n == 0 ? pick1 : pick3);
+                sumi = Avx512F.Add(sumi, Avx512F.Add(Avx512BW.MultiplyAddAdjacent(p12, s12), Avx512BW.MultiplyAddAdjacent(p34, s34)));
+            }
+            Vector256<int> sumi256 = Avx2.Subtract(Avx2.Add(sumi.GetLower(), sumi.GetUpper()), OffsetSums(sc16, y));
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            acc = KQuant.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi256), acc);
+        }
+        return KQuant.Sum(acc);
+    }
+
+    /// <summary>vpermw indices: each 128-bit lane k (8 shorts) takes scale g+k.</summary>
+    private static Vector512<short> QuadIndex(int g) => Vector512.Create(
+        Vector256.Create(Vector128.Create((short)g), Vector128.Create((short)(g + 1))),
+        Vector256.Create(Vector128.Create((short)(g + 2)), Vector128.Create((short)(g + 3))));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float DotVector128(byte* xs, byte* ys, int count)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            sbyte* sc = (sbyte*)(x + ScalesOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            int offset = 0;
+            for (int g = 0; g < 16; g++)
+            {
+                offset += sc[g] * bsums[g];
+            }
+            Vector128<int> sumi = Vector128<int>.Zero;
+            for (int n = 0; n < 2; n++)
+            {
+                for (int h = 0; h < 32; h += 16)
+                {
+                    Vector128<byte> l0 = Vector128.Load(x + 64 * n + h), l1 = Vector128.Load(x + 64 * n + 32 + h);
+                    Vector128<byte> hb = Vector128.Load(x + HighOffset + 32 * n + h);
+                    Unpack(l0, l1, hb, out Vector128<byte> q1, out Vector128<byte> q2, out Vector128<byte> q3, out Vector128<byte> q4);
+                    int g = 8 * n + h / 16;
+                    sbyte* a = q8 + 128 * n + h;
+                    sumi += KQuant.DotBytes(q1, Vector128.Load(a)) * (int)sc[g]
+                        + KQuant.DotBytes(q2, Vector128.Load(a + 32)) * (int)sc[g + 2]
+                        + KQuant.DotBytes(q3, Vector128.Load(a + 64)) * (int)sc[g + 4]
+                        + KQuant.DotBytes(q4, Vector128.Load(a + 96)) * (int)sc[g + 6];
+                }
+            }
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            acc += Vector128.Create(d) * Vector128.ConvertToSingle(sumi - Vector128.CreateScalar(32 * offset));
+        }
+        return Vector128.Sum(acc);
+    }
+}

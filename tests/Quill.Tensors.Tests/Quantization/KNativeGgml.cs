@@ -1,0 +1,66 @@
+// Calls into the real ggml (the scalar, no-AVX build shipped in LLamaSharp.Backend.Cpu) for K-quant differential tests; not a binding for production use.
+using System.Runtime.InteropServices;
+
+namespace Quill.Tensors.Tests.Quantization;
+
+/// <summary>
+/// ggml's own reference functions, loaded from the no-AVX native build so that no FMA contraction or SIMD path is involved:
+/// dequantize_row_*, quantize_row_*_ref (libggml-base) and ggml_vec_dot_*_q8_K_generic (libggml-cpu).
+/// </summary>
+internal static unsafe class KNativeGgml
+{
+    private static readonly Lazy<(nint Base, nint Cpu)> Libraries = new(Load);
+
+    /// <summary>ggml's dequantize_row_{type}(blocks, destination, k).</summary>
+    public static void Dequantize(string type, ReadOnlySpan<byte> blocks, Span<float> destination)
+    {
+        var f = (delegate* unmanaged<byte*, float*, long, void>)Export(Libraries.Value.Base, $"dequantize_row_{type}");
+        fixed (byte* x = blocks)
+        fixed (float* y = destination)
+        {
+            f(x, y, destination.Length);
+        }
+    }
+
+    /// <summary>ggml's quantize_row_{type}_ref(source, blocks, k).</summary>
+    public static void QuantizeReference(string type, ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        var f = (delegate* unmanaged<float*, byte*, long, void>)Export(Libraries.Value.Base, $"quantize_row_{type}_ref");
+        fixed (float* x = source)
+        fixed (byte* y = blocks)
+        {
+            f(x, y, source.Length);
+        }
+    }
+
+    /// <summary>ggml_vec_dot_{type}_q8_K_generic over <paramref name="elements"/> elements.</summary>
+    public static float DotGeneric(string type, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int elements)
+    {
+        var f = (delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)
+            Export(Libraries.Value.Cpu, $"ggml_vec_dot_{type}_q8_K_generic");
+        float s = 0;
+        fixed (byte* x = weights)
+        fixed (byte* y = activations)
+        {
+            f(elements, &s, 0, x, 0, y, 0, 1);
+        }
+        return s;
+    }
+
+    private static nint Export(nint library, string name) => NativeLibrary.GetExport(library, name);
+
+    private static (nint, nint) Load()
+    {
+        string directory = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "noavx");
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64 || !Directory.Exists(directory))
+        {
+            throw new PlatformNotSupportedException(
+                $"K-quant differential tests need the linux-x64 no-AVX ggml from LLamaSharp.Backend.Cpu, not found at {directory}");
+        }
+        nint baseLibrary = NativeLibrary.Load(Path.Combine(directory, "libggml-base.so"));
+        nint cpuLibrary = NativeLibrary.Load(Path.Combine(directory, "libggml-cpu.so"));
+        // Fills the fp16 table the generic dot products read on builds without F16C.
+        ((delegate* unmanaged<void>)NativeLibrary.GetExport(cpuLibrary, "ggml_cpu_init"))();
+        return (baseLibrary, cpuLibrary);
+    }
+}
