@@ -33,7 +33,7 @@ public static class GgufTokenizerLoader
         string model = file.GetString("tokenizer.ggml.model") ?? throw Missing(file.Path, "tokenizer.ggml.model");
         string? pre = file.GetString("tokenizer.ggml.pre");
         string[] tokens = file.GetStringArray("tokenizer.ggml.tokens") ?? throw Missing(file.Path, "tokenizer.ggml.tokens");
-        float[]? scores = file.GetFloat32Array("tokenizer.ggml.scores");
+        float[]? scores = ReadScores(file);
         int[]? types = file.GetInt32Array("tokenizer.ggml.token_type");
         string[]? merges = file.GetStringArray("tokenizer.ggml.merges");
 
@@ -111,6 +111,17 @@ public static class GgufTokenizerLoader
         }
         return new GgufTokenizer(table, model, v.Model, v.BosId, v.EosId, v.UnknownId, v.PaddingId,
             v.AddBos, v.AddEos, v.AddSpacePrefix, cleanSpaces);
+    }
+
+    /// <summary>Float32 scores, or Int32 ones converted (llama.cpp accepts both).</summary>
+    private static float[]? ReadScores(GgufFile file)
+    {
+        const string key = "tokenizer.ggml.scores";
+        if (file.Metadata.TryGetValue(key, out GgufValue? value) && value.ElementType == GgufValueType.Int32)
+        {
+            return Array.ConvertAll(file.GetInt32Array(key)!, s => (float)s);
+        }
+        return file.GetFloat32Array(key);
     }
 
     private static int InRange(int id, int count) => id < count ? id : -1;

@@ -86,6 +86,14 @@ public sealed class GgufTokenizerLoaderLoadTests : IDisposable
     }
 
     [Fact]
+    public void IntegerScores_AreAccepted()
+    {
+        GgufVocabulary v = SentencePiece();
+        using GgufFile file = Write(v with { Scores = null }, w => w.Set("tokenizer.ggml.scores", v.Scores!.Select(s => (int)MathF.Round(s * 2)).ToArray()));
+        Assert.Equal([Bos, Sp("▁hello"), Sp("▁world")], GgufTokenizerLoader.Load(file).Encode("hello world"));
+    }
+
+    [Fact]
     public void UnsupportedModel_Throws()
     {
         using GgufFile file = Write(SentencePiece() with { Model = "bert" });
