@@ -173,18 +173,18 @@ internal sealed unsafe class GgufHeaderReader
     {
         switch (type)
         {
-            case GgufValueType.UInt8: return Scalar(type, Read<byte>(key));
-            case GgufValueType.Int8: return Scalar(type, Read<sbyte>(key));
-            case GgufValueType.UInt16: return Scalar(type, Read<ushort>(key));
-            case GgufValueType.Int16: return Scalar(type, Read<short>(key));
-            case GgufValueType.UInt32: return Scalar(type, Read<uint>(key));
-            case GgufValueType.Int32: return Scalar(type, Read<int>(key));
-            case GgufValueType.Float32: return Scalar(type, Read<float>(key));
-            case GgufValueType.UInt64: return Scalar(type, Read<ulong>(key));
-            case GgufValueType.Int64: return Scalar(type, Read<long>(key));
-            case GgufValueType.Float64: return Scalar(type, Read<double>(key));
+            case GgufValueType.UInt8: return Scalar(type, Read<byte>(new Field("value of", key)));
+            case GgufValueType.Int8: return Scalar(type, Read<sbyte>(new Field("value of", key)));
+            case GgufValueType.UInt16: return Scalar(type, Read<ushort>(new Field("value of", key)));
+            case GgufValueType.Int16: return Scalar(type, Read<short>(new Field("value of", key)));
+            case GgufValueType.UInt32: return Scalar(type, Read<uint>(new Field("value of", key)));
+            case GgufValueType.Int32: return Scalar(type, Read<int>(new Field("value of", key)));
+            case GgufValueType.Float32: return Scalar(type, Read<float>(new Field("value of", key)));
+            case GgufValueType.UInt64: return Scalar(type, Read<ulong>(new Field("value of", key)));
+            case GgufValueType.Int64: return Scalar(type, Read<long>(new Field("value of", key)));
+            case GgufValueType.Float64: return Scalar(type, Read<double>(new Field("value of", key)));
             case GgufValueType.Bool: return Scalar(type, ReadBool(key));
-            case GgufValueType.String: return Scalar(type, ReadString($"value of '{key}'", strict: false));
+            case GgufValueType.String: return Scalar(type, ReadString(new Field("value of", key), strict: false));
             default: return ReadArray(key, nesting);
         }
     }
@@ -245,14 +245,14 @@ internal sealed unsafe class GgufHeaderReader
     private bool[] ReadBoolArray(int count, string key)
     {
         var items = new bool[count];
-        for (int i = 0; i < count; i++) items[i] = ReadBool(key);
+        for (int i = 0; i < count; i++) items[i] = ReadBool(key, i);
         return items;
     }
 
     private string[] ReadStringArray(int count, string key)
     {
         var items = new string[count];
-        for (int i = 0; i < count; i++) items[i] = ReadString($"item {i} of '{key}'", strict: false);
+        for (int i = 0; i < count; i++) items[i] = ReadString(new Field("item", key, i), strict: false);
         return items;
     }
 
@@ -263,19 +263,19 @@ internal sealed unsafe class GgufHeaderReader
         return items;
     }
 
-    private bool ReadBool(string key)
+    private bool ReadBool(string key, long item = -1)
     {
         long at = _position;
-        byte value = Read<byte>(key);
+        byte value = Read<byte>(new Field("value of", key, item));
         if (value > 1) throw Fail($"metadata '{key}' has bool byte {value} at byte {at}, expected 0 or 1");
         return value == 1;
     }
 
-    private uint ReadUInt32(string what) => Read<uint>(what);
+    private uint ReadUInt32(Field what) => Read<uint>(what);
 
-    private ulong ReadUInt64(string what) => Read<ulong>(what);
+    private ulong ReadUInt64(Field what) => Read<ulong>(what);
 
-    private T Read<T>(string what) where T : unmanaged
+    private T Read<T>(Field what) where T : unmanaged
     {
         Need(sizeof(T), what);
         T value = Unsafe.ReadUnaligned<T>(_base + _position);
@@ -284,10 +284,10 @@ internal sealed unsafe class GgufHeaderReader
     }
 
     /// <summary>Reads a u64 length and that many UTF-8 bytes. Keys and tensor names must be valid UTF-8; values are decoded leniently (invalid bytes become U+FFFD).</summary>
-    private string ReadString(string what, bool strict)
+    private string ReadString(Field what, bool strict)
     {
         long at = _position;
-        ulong length = ReadUInt64($"length of the {what}");
+        ulong length = ReadUInt64(what with { Length = true });
         if (length > (ulong)Remaining)
         {
             throw Fail($"the {what} at byte {at} claims {length} bytes but only {Remaining} remain in the {_length}-byte file");
@@ -306,7 +306,7 @@ internal sealed unsafe class GgufHeaderReader
         }
     }
 
-    private void Need(long count, string what)
+    private void Need(long count, Field what)
     {
         if (Remaining < count)
         {
@@ -315,6 +315,15 @@ internal sealed unsafe class GgufHeaderReader
     }
 
     private static long AlignUp(long position, uint alignment) => (position + alignment - 1) / alignment * alignment;
+
+    /// <summary>Names the field being read, for error messages; formatted only when something fails, so reading a 150k-entry vocabulary allocates no text.</summary>
+    private readonly record struct Field(string Kind, string? Key = null, long Item = -1, bool Length = false)
+    {
+        public static implicit operator Field(string kind) => new(kind);
+
+        public override string ToString() =>
+            (Length ? "length of the " : "") + (Item >= 0 ? $"item {Item} of '{Key}'" : Key is null ? Kind : $"{Kind} '{Key}'");
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ModelFormatException Fail(string message) => new($"{_path}: {message}");

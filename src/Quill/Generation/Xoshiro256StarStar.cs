@@ -1,0 +1,50 @@
+// A small seeded random generator whose sequence we own (xoshiro256**, seeded by splitmix64); not for cryptography.
+namespace Quill.Generation;
+
+/// <summary>
+/// xoshiro256** (Blackman and Vigna, 2018) with its 256-bit state filled from the seed by splitmix64. Written out
+/// here rather than using <see cref="Random"/>, whose algorithm .NET does not promise to keep, so one seed gives the
+/// same tokens on every runtime.
+/// </summary>
+public sealed class Xoshiro256StarStar
+{
+    private ulong s0, s1, s2, s3;
+
+    /// <summary>Starts the sequence for <paramref name="seed"/>.</summary>
+    public Xoshiro256StarStar(ulong seed)
+    {
+        ulong x = seed;
+        s0 = SplitMix64(ref x);
+        s1 = SplitMix64(ref x);
+        s2 = SplitMix64(ref x);
+        s3 = SplitMix64(ref x);
+    }
+
+    /// <summary>The next 64 random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>A uniform double in [0, 1): the top 53 bits of <see cref="NextUInt64"/> scaled by 2⁻⁵³.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>One step of splitmix64 (Vigna): advances <paramref name="state"/> and returns a well-mixed value.</summary>
+    public static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+}
