@@ -23,6 +23,42 @@ public static class Q8_1Block
         }
     }
 
+    /// <summary>
+    /// Activations as llama.cpp quantizes them on x86 (ggml-cpu's quantize_row_q8_1): id = 127 / max|x|, ties to
+    /// even. The reference quantizer (1 / d, ties away) can pick the other neighbour of a value within an ulp of a
+    /// half-integer, so matching llama.cpp's logits to the bit needs this twin. Scalar meaning.
+    /// </summary>
+    public static void QuantizeActivationsReference(ReadOnlySpan<float> source, Span<byte> blocks)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
+        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
+        for (int i = 0; i < count; i++)
+        {
+            Int8BlockQuantizer.QuantizeReference(source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes),
+                quantsOffset: 4, sumOffset: 2, Int8Rounding.LlamaCppX86);
+        }
+    }
+
+    /// <summary>SIMD <see cref="QuantizeActivationsReference"/>, identical bytes.</summary>
+    public static void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks) => QuantizeActivations(source, blocks, SimdCapability.Best);
+
+    internal static unsafe void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width)
+    {
+        if (width == SimdWidth.Scalar)
+        {
+            QuantizeActivationsReference(source, blocks);
+            return;
+        }
+
+        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
+        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
+        fixed (float* x = source)
+        fixed (byte* b = blocks)
+        {
+            Int8BlockQuantizer.Run(x, b, count, BlockBytes, 4, 2, width, Int8Rounding.LlamaCppX86);
+        }
+    }
+
     /// <summary>SIMD <see cref="QuantizeReference"/>, identical bytes.</summary>
     public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, SimdCapability.Best);
 

@@ -82,15 +82,15 @@ public static partial class QuantFormats
             new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
                 BF16Row.Quantize, F32Row.Quantize),
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
-                Q8_0Block.Quantize, Q8_0Block.Quantize),
+                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations),
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
-                Q4_0Block.QuantizeReference, Q8_0Block.Quantize),
+                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations),
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
-                Q4_1Block.QuantizeReference, Q8_1Block.Quantize),
+                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations),
             new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
-                Q5_0Block.QuantizeReference, Q8_0Block.Quantize),
+                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations),
             new(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Block.Dot, Q5_1Block.DotReference, Q5_1Block.Dequantize, Q5_1Block.DequantizeReference,
-                Q5_1Block.QuantizeReference, Q8_1Block.Quantize),
+                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations),
         };
         AddKQuantFormats(formats);
 

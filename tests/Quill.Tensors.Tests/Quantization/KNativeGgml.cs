@@ -34,10 +34,14 @@ internal static unsafe class KNativeGgml
     }
 
     /// <summary>ggml_vec_dot_{type}_q8_K_generic over <paramref name="elements"/> elements.</summary>
-    public static float DotGeneric(string type, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int elements)
+    public static float DotGeneric(string type, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int elements) =>
+        DotGeneric(type, "q8_K", weights, activations, elements);
+
+    /// <summary>ggml_vec_dot_{type}_{activationType}_generic over <paramref name="elements"/> elements.</summary>
+    public static float DotGeneric(string type, string activationType, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int elements)
     {
         var f = (delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)
-            Export(Libraries.Value.Cpu, $"ggml_vec_dot_{type}_q8_K_generic");
+            Export(Libraries.Value.Cpu, $"ggml_vec_dot_{type}_{activationType}_generic");
         float s = 0;
         fixed (byte* x = weights)
         fixed (byte* y = activations)

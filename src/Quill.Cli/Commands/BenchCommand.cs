@@ -1,0 +1,60 @@
+// `quill bench -m MODEL`: prompt-processing and generation tokens/s, as text or JSON.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Quill.Benchmarking;
+using Quill.Models;
+
+namespace Quill.Cli.Commands;
+
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var prompt = new Option<int>("--prompt-tokens", "-p") { Description = "Prompt tokens evaluated in one batch", DefaultValueFactory = _ => 512 };
+        var generate = new Option<int>("--gen-tokens", "-n") { Description = "Tokens generated one at a time", DefaultValueFactory = _ => 128 };
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var mmap = CommonOptions.Mmap();
+        var reps = new Option<int>("--repetitions", "-r") { Description = "Runs; the best is reported", DefaultValueFactory = _ => 3 };
+        var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) speed\n  example: quill bench -m model.gguf -p 512 -n 128 --json")
+        {
+            model, prompt, generate, threads, json, mmap, reps,
+        };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            var loadStart = Stopwatch.GetTimestamp();
+            using var lm = LanguageModel.Load(r.GetValue(model)!, new LoadOptions
+            {
+                Threads = r.GetValue(threads),
+                Loading = r.GetValue(mmap) ? WeightLoading.Map : WeightLoading.Copy,
+            });
+            double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
+            var result = ThroughputBenchmark.Run(lm.Model, r.GetValue(prompt), r.GetValue(generate), Math.Max(1, r.GetValue(reps)));
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["model"] = lm.Name,
+                    ["pp_tokens"] = result.PromptTokens,
+                    ["tg_tokens"] = result.GeneratedTokens,
+                    ["pp_tokens_per_s"] = Math.Round(result.PromptTokensPerSecond, 2),
+                    ["tg_tokens_per_s"] = Math.Round(result.GenerationTokensPerSecond, 2),
+                    ["load_s"] = Math.Round(loadSeconds, 3),
+                    ["peak_rss_bytes"] = result.PeakResidentBytes,
+                    ["file_bytes"] = new FileInfo(lm.Path).Length,
+                }));
+            }
+            else
+            {
+                Console.Out.WriteLine($"model  {lm.Name} ({new FileInfo(lm.Path).Length / 1e6:F1} MB), loaded in {loadSeconds:F2} s");
+                Console.Out.WriteLine($"pp{result.PromptTokens,-5} {result.PromptTokensPerSecond,10:F2} tokens/s");
+                Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} {result.GenerationTokensPerSecond,10:F2} tokens/s");
+                Console.Out.WriteLine($"peak resident memory {result.PeakResidentBytes / 1e6:F1} MB");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

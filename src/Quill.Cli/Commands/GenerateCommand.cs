@@ -1,0 +1,73 @@
+// `quill generate`: streams a completion to stdout, or prints one OpenAI text_completion object with --json.
+using System.CommandLine;
+using System.Text.Json;
+using Quill.Generation;
+using Quill.Models;
+using Quill.OpenAI;
+
+namespace Quill.Cli.Commands;
+
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text", Required = true };
+        var sampling = new SamplingFlags();
+        var threads = CommonOptions.Threads();
+        var json = CommonOptions.Json();
+        var mmap = CommonOptions.Mmap();
+        var command = new Command("generate", "Generate a completion of a prompt, streamed to stdout\n" +
+            "  example: quill generate -m model.gguf -p \"Once upon a time\" -n 64 --temperature 0.7 --seed 1 --stop \"\\n\"")
+        {
+            model, prompt, threads, json, mmap,
+        };
+        sampling.AddTo(command);
+        command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
+        {
+            using var lm = Load(r.GetValue(model)!, r.GetValue(threads), r.GetValue(mmap));
+            var request = sampling.Request(r) with { Prompt = r.GetValue(prompt)! };
+            var generator = new Generator(lm.Model, lm.Tokenizer);
+            if (r.GetValue(json))
+            {
+                var result = generator.Generate(request, ct);
+                var completion = TextCompletion.Create(lm.Name,
+                    [new TextCompletionChoice(result.Text, 0, null, FinishReasonText(result.FinishReason))],
+                    new CompletionUsage(result.PromptTokens, result.CompletionTokens, result.PromptTokens + result.CompletionTokens));
+                Console.Out.WriteLine(JsonSerializer.Serialize(completion));
+                return 0;
+            }
+            Stream(generator, request, ct).GetAwaiter().GetResult();
+            return 0;
+        })));
+        return command;
+    }
+
+    internal static LanguageModel Load(string path, int threads, bool mmap)
+    {
+        using var progress = new ConsoleProgress("loading");
+        return LanguageModel.Load(path, new LoadOptions
+        {
+            Threads = threads,
+            Loading = mmap ? WeightLoading.Map : WeightLoading.Copy,
+            Progress = progress,
+        });
+    }
+
+    internal static async Task Stream(Generator generator, GenerationRequest request, CancellationToken ct)
+    {
+        var stdout = Console.Out;
+        await foreach (var chunk in generator.StreamAsync(request, ct))
+        {
+            stdout.Write(chunk.Text);
+            stdout.Flush();
+        }
+        stdout.WriteLine();
+    }
+
+    internal static string FinishReasonText(FinishReason reason) => reason switch
+    {
+        FinishReason.Length => "length",
+        _ => "stop",
+    };
+}

@@ -1,0 +1,117 @@
+// y = x · Wᵀ for a batch of activation rows against a weight matrix of any ggml type; forward only.
+using System.Runtime.InteropServices;
+using Quill.Tensors.Quantization;
+using Quill.Tensors.Threading;
+
+namespace Quill.Tensors.Kernels;
+
+/// <summary>
+/// Multiplies T activation rows (T, K) by a weight matrix (N, K) into (T, N), working on the quantized blocks directly:
+/// the activations are first quantized to the weight type's activation format (Q8_0, Q8_1 or Q8_K, as llama.cpp does;
+/// F32 for float weights), once per input and format, then every weight row is dotted with every activation row.
+/// Rows are split across the <see cref="ComputePool"/>. One instance per inference state; not thread-safe.
+/// </summary>
+public sealed unsafe class MatMul : IRangeJob, IDisposable
+{
+    private readonly ComputePool _pool;
+    private float* _input;
+    private int _tokens;
+    private int _columns;
+    private byte* _quantized;
+    private long _quantizedCapacity;
+    private GgmlType _quantizedType;
+    private bool _quantizedValid;
+    private int _quantizedRowBytes;
+
+    // The job in flight.
+    private WeightMatrix? _weights;
+    private float* _output;
+    private RowDot? _dot;
+
+    public MatMul(ComputePool pool) => _pool = pool;
+
+    /// <summary>Scalar meaning: y[t, n] = Σ_k dequantize(W)[n, k] · x[t, k], in float.</summary>
+    public static void Reference(WeightMatrix weights, ReadOnlySpan<float> x, Span<float> y, int tokens)
+    {
+        var format = QuantFormats.Get(weights.Type);
+        var row = new float[weights.Columns];
+        for (int n = 0; n < weights.Rows; n++)
+        {
+            format.DequantizeReference(weights.Row(n), row);
+            for (int t = 0; t < tokens; t++)
+            {
+                float sum = 0;
+                var xt = x.Slice(t * weights.Columns, weights.Columns);
+                for (int k = 0; k < row.Length; k++) sum += row[k] * xt[k];
+                y[t * weights.Rows + n] = sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets the activations (T, K) for the following <see cref="Multiply"/> calls. The memory must stay pinned and
+    /// unchanged until the next call to SetInput (inference states own it as native memory).
+    /// </summary>
+    public void SetInput(float* x, int tokens, int columns)
+    {
+        _input = x;
+        _tokens = tokens;
+        _columns = columns;
+        _quantizedValid = false;
+    }
+
+    /// <summary>y (T, N) = x · Wᵀ using the input given to <see cref="SetInput"/>.</summary>
+    public void Multiply(WeightMatrix weights, float* y)
+    {
+        if (weights.Columns != _columns)
+            throw new ArgumentException($"tensor '{weights.Name}' has rows of {weights.Columns}, the input has {_columns} columns");
+        var format = QuantFormats.Get(weights.Type);
+        EnsureQuantized(format);
+        _weights = weights;
+        _output = y;
+        _dot = format.Dot;
+        _pool.Run(this, weights.Rows, granularity: 4);
+        _weights = null;
+        _dot = null;
+    }
+
+    private void EnsureQuantized(QuantFormat format)
+    {
+        if (_quantizedValid && _quantizedType == format.ActivationType) return;
+        int rowBytes = (int)GgmlTypeInfo.RowBytes(format.ActivationType, _columns);
+        long need = (long)rowBytes * _tokens;
+        if (need > _quantizedCapacity)
+        {
+            if (_quantized != null) NativeMemory.AlignedFree(_quantized);
+            _quantized = (byte*)NativeMemory.AlignedAlloc((nuint)need, 64);
+            _quantizedCapacity = need;
+        }
+        for (int t = 0; t < _tokens; t++)
+            format.QuantizeActivations(new ReadOnlySpan<float>(_input + (long)t * _columns, _columns), new Span<byte>(_quantized + (long)t * rowBytes, rowBytes));
+        _quantizedRowBytes = rowBytes;
+        _quantizedType = format.ActivationType;
+        _quantizedValid = true;
+    }
+
+    void IRangeJob.Execute(int start, int end)
+    {
+        var w = _weights!;
+        var dot = _dot!;
+        int n = w.Rows;
+        int tokens = _tokens;
+        int qBytes = _quantizedRowBytes;
+        for (int r = start; r < end; r++)
+        {
+            var row = w.Row(r);
+            for (int t = 0; t < tokens; t++)
+                _output[(long)t * n + r] = dot(row, new ReadOnlySpan<byte>(_quantized + (long)t * qBytes, qBytes));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_quantized != null) NativeMemory.AlignedFree(_quantized);
+        _quantized = null;
+        _quantizedCapacity = 0;
+    }
+}

@@ -1,0 +1,135 @@
+// Writes a decoder GGUF with deterministic random weights and a usable tokenizer, for tests and benchmarks.
+using Quill.Formats.Gguf;
+using Quill.Tensors;
+using Quill.Tensors.Quantization;
+
+namespace Quill.Models.Synthetic;
+
+/// <summary>
+/// The model written has llama.cpp's key and tensor names, so llama.cpp loads the same file. Weights are uniform in
+/// ±√(3/fan_in) (unit-variance outputs), norms near 1; the same options and seed always give the same bytes.
+/// </summary>
+public static class SyntheticModelWriter
+{
+    public static void Write(string path, SyntheticModelOptions o, IProgress<double>? progress = null)
+    {
+        Validate(o);
+        var rng = new SplitMix64(o.Seed);
+        int headSize = o.Dim / o.Heads;
+        int kvDim = o.KvHeads * headSize;
+        string a = o.Architecture;
+        var writer = new GgufWriter();
+        writer.Set("general.architecture", a);
+        writer.Set("general.name", $"quill-synthetic-{a}-{o.Dim}x{o.Layers}");
+        writer.Set("general.file_type", FileType(o.Type));
+        writer.Set($"{a}.context_length", (uint)o.ContextLength);
+        writer.Set($"{a}.embedding_length", (uint)o.Dim);
+        writer.Set($"{a}.block_count", (uint)o.Layers);
+        writer.Set($"{a}.feed_forward_length", (uint)o.FeedForwardDim);
+        writer.Set($"{a}.attention.head_count", (uint)o.Heads);
+        writer.Set($"{a}.attention.head_count_kv", (uint)o.KvHeads);
+        writer.Set($"{a}.rope.dimension_count", (uint)headSize);
+        writer.Set($"{a}.rope.freq_base", o.RopeFreqBase);
+        writer.Set($"{a}.attention.layer_norm_rms_epsilon", o.RmsEpsilon);
+        var (tokens, scores, types) = SyntheticVocabulary.Build(o.VocabSize);
+        writer.Set("tokenizer.ggml.model", "llama");
+        writer.Set("tokenizer.ggml.tokens", tokens);
+        writer.Set("tokenizer.ggml.scores", scores);
+        writer.Set("tokenizer.ggml.token_type", types);
+        writer.Set("tokenizer.ggml.bos_token_id", (uint)SyntheticVocabulary.BosId);
+        writer.Set("tokenizer.ggml.eos_token_id", (uint)SyntheticVocabulary.EosId);
+        writer.Set("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.UnknownId);
+        writer.Set("tokenizer.ggml.add_bos_token", true);
+        writer.Set("tokenizer.ggml.add_eos_token", false);
+
+        int steps = 3 + o.Layers, step = 0;
+        void Matrix(string name, int columns, int rows) =>
+            writer.AddTensor(name, o.Type, [columns, rows], Encode(o.Type, RandomUniform(rng, (long)columns * rows, MathF.Sqrt(3f / columns))));
+        void Vector(string name, int length, float center, float spread) =>
+            writer.AddTensor(name, GgmlType.F32, [length], Encode(GgmlType.F32, RandomAround(rng, length, center, spread)));
+
+        writer.AddTensor(TensorNames.TokenEmbedding, o.Type, [o.Dim, o.VocabSize], Encode(o.Type, RandomUniform(rng, (long)o.Dim * o.VocabSize, 1f)));
+        progress?.Report((double)++step / steps);
+        for (int l = 0; l < o.Layers; l++)
+        {
+            Vector(TensorNames.AttentionNorm(l), o.Dim, 1f, 0.1f);
+            Matrix(TensorNames.AttentionQuery(l), o.Dim, o.Dim);
+            Matrix(TensorNames.AttentionKey(l), o.Dim, kvDim);
+            Matrix(TensorNames.AttentionValue(l), o.Dim, kvDim);
+            if (a == "qwen2")
+            {
+                Vector(TensorNames.AttentionQueryBias(l), o.Dim, 0f, 0.1f);
+                Vector(TensorNames.AttentionKeyBias(l), kvDim, 0f, 0.1f);
+                Vector(TensorNames.AttentionValueBias(l), kvDim, 0f, 0.1f);
+            }
+            Matrix(TensorNames.AttentionOutput(l), o.Dim, o.Dim);
+            Vector(TensorNames.FeedForwardNorm(l), o.Dim, 1f, 0.1f);
+            Matrix(TensorNames.FeedForwardGate(l), o.Dim, o.FeedForwardDim);
+            Matrix(TensorNames.FeedForwardUp(l), o.Dim, o.FeedForwardDim);
+            Matrix(TensorNames.FeedForwardDown(l), o.FeedForwardDim, o.Dim);
+            progress?.Report((double)++step / steps);
+        }
+        Vector(TensorNames.OutputNorm, o.Dim, 1f, 0.1f);
+        if (!o.TiedEmbeddings) Matrix(TensorNames.Output, o.Dim, o.VocabSize);
+        progress?.Report((double)++step / steps);
+        writer.WriteTo(path);
+        progress?.Report(1.0);
+    }
+
+    private static void Validate(SyntheticModelOptions o)
+    {
+        if (o.Architecture is not ("llama" or "qwen2")) throw new ArgumentException($"--arch '{o.Architecture}' is not one of: llama, qwen2");
+        if (o.Dim <= 0 || o.Layers <= 0 || o.Heads <= 0 || o.KvHeads <= 0 || o.FeedForwardDim <= 0 || o.ContextLength <= 0)
+            throw new ArgumentException("dimensions, layers, heads, ffn and context must be positive");
+        if (o.Dim % o.Heads != 0) throw new ArgumentException($"--dim {o.Dim} is not a multiple of --heads {o.Heads}");
+        if (o.Heads % o.KvHeads != 0) throw new ArgumentException($"--heads {o.Heads} is not a multiple of --kv-heads {o.KvHeads}");
+        if ((o.Dim / o.Heads) % 2 != 0) throw new ArgumentException($"the head size {o.Dim / o.Heads} must be even for RoPE");
+        int block = GgmlTypeInfo.BlockSize(o.Type);
+        if (o.Dim % block != 0 || o.FeedForwardDim % block != 0)
+            throw new ArgumentException($"--dim {o.Dim} and --ffn {o.FeedForwardDim} must be multiples of {block} for {o.Type}");
+        if (!QuantFormats.TryGet(o.Type, out var f) || f.Quantize is null) throw new ArgumentException($"--type {o.Type} cannot be written");
+        if (o.VocabSize < SyntheticVocabulary.MinimumSize) throw new ArgumentException($"--vocab must be at least {SyntheticVocabulary.MinimumSize}");
+    }
+
+    private static uint FileType(GgmlType type) => type switch
+    {
+        GgmlType.F32 => 0, GgmlType.F16 => 1, GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 3, GgmlType.Q8_0 => 7,
+        GgmlType.Q5_0 => 8, GgmlType.Q5_1 => 9, GgmlType.BF16 => 32, _ => 0,
+    };
+
+    private static byte[] Encode(GgmlType type, float[] values)
+    {
+        var bytes = new byte[GgmlTypeInfo.RowBytes(type, values.Length)];
+        QuantFormats.Get(type).Quantize!(values, bytes);
+        return bytes;
+    }
+
+    private static float[] RandomUniform(SplitMix64 rng, long count, float limit)
+    {
+        var values = new float[count];
+        for (long i = 0; i < count; i++) values[i] = (float)(rng.NextDouble() * 2 - 1) * limit;
+        return values;
+    }
+
+    private static float[] RandomAround(SplitMix64 rng, int count, float center, float spread)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = center + (float)(rng.NextDouble() * 2 - 1) * spread;
+        return values;
+    }
+
+    /// <summary>A tiny deterministic generator so the same seed gives the same file on every runtime.</summary>
+    private sealed class SplitMix64(ulong seed)
+    {
+        private ulong _state = seed;
+
+        public double NextDouble()
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+            return (z >> 11) * (1.0 / (1UL << 53));
+        }
+    }
+}

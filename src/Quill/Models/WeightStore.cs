@@ -1,0 +1,108 @@
+// Owns the bytes of a model's tensors (an aligned copy, or the open mapped GGUF file) and hands out typed views.
+using System.Runtime.InteropServices;
+using Quill.Formats;
+using Quill.Formats.Gguf;
+using Quill.Tensors;
+
+namespace Quill.Models;
+
+/// <summary>
+/// Resolves tensor names to memory. In <see cref="WeightLoading.Copy"/> mode every tensor is read with positional
+/// file reads into one aligned block (so the file's pages are not also mapped into the process); in
+/// <see cref="WeightLoading.Map"/> mode views point into the GGUF map, which stays open.
+/// </summary>
+public sealed unsafe class WeightStore : IDisposable
+{
+    private const int Alignment = 64;
+    private readonly GgufFile _file;
+    private readonly Dictionary<string, nint> _addresses = new(StringComparer.Ordinal);
+    private byte* _block;
+
+    private WeightStore(GgufFile file, WeightLoading loading)
+    {
+        _file = file;
+        Loading = loading;
+    }
+
+    public WeightLoading Loading { get; }
+    public long CopiedBytes { get; private set; }
+    private string FileName => System.IO.Path.GetFileName(_file.Path);
+
+    /// <summary>Makes every tensor of the file available, copying it first in Copy mode.</summary>
+    public static WeightStore Load(GgufFile file, WeightLoading loading, IProgress<double>? progress = null)
+    {
+        var store = new WeightStore(file, loading);
+        if (loading == WeightLoading.Copy) store.CopyAll(progress);
+        return store;
+    }
+
+    private void CopyAll(IProgress<double>? progress)
+    {
+        long total = 0;
+        foreach (var t in _file.Tensors) total += AlignUp(t.ByteLength);
+        _block = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(total, Alignment), Alignment);
+        CopiedBytes = total;
+        using var handle = File.OpenHandle(_file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        long offset = 0, done = 0;
+        foreach (var t in _file.Tensors)
+        {
+            byte* destination = _block + offset;
+            long fileOffset = _file.DataOffset + (long)t.Offset;
+            long remaining = t.ByteLength;
+            while (remaining > 0)
+            {
+                int chunk = (int)Math.Min(remaining, 1 << 30);
+                int read = RandomAccess.Read(handle, new Span<byte>(destination, chunk), fileOffset);
+                if (read <= 0) throw new ModelFormatException($"{FileName}: tensor '{t.Name}' could not be read: the file ended early");
+                destination += read;
+                fileOffset += read;
+                remaining -= read;
+            }
+            _addresses[t.Name] = (nint)(_block + offset);
+            offset += AlignUp(t.ByteLength);
+            done += t.ByteLength;
+            progress?.Report((double)done / Math.Max(1, total));
+        }
+    }
+
+    private static long AlignUp(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
+
+    public GgufTensorInfo Info(string name) => _file.GetTensor(name);
+
+    public bool Contains(string name) => _file.FindTensor(name) is not null;
+
+    private byte* Address(GgufTensorInfo info) =>
+        Loading == WeightLoading.Copy ? (byte*)_addresses[info.Name] : _file.GetTensorPointer(info);
+
+    /// <summary>A 2-D weight [K, N] (ne0 = K) as N rows of K, checked against the expected shape.</summary>
+    public WeightMatrix Matrix(string name, int columns, int rows)
+    {
+        var info = Info(name);
+        if (info.Shape.Length != 2 || info.Shape[0] != columns || info.Shape[1] != rows)
+            ThrowShape(name, info.Shape, $"[{columns}, {rows}]");
+        if (!GgmlTypeInfo.IsSupported(info.Type))
+            throw new ModelFormatException($"{FileName}: tensor '{name}' has type {info.Type}, which Quill cannot compute with");
+        return new WeightMatrix(name, info.Type, rows, columns, Address(info));
+    }
+
+    /// <summary>A 1-D tensor (a norm scale or a bias) of <paramref name="length"/>, converted to float.</summary>
+    public float[] Vector(string name, int length)
+    {
+        var info = Info(name);
+        if (info.Shape.Length != 1 || info.Shape[0] != length)
+            ThrowShape(name, info.Shape, $"[{length}]");
+        var matrix = new WeightMatrix(name, info.Type, 1, length, Address(info));
+        var result = new float[length];
+        Tensors.Quantization.QuantFormats.Get(info.Type).Dequantize(matrix.Row(0), result);
+        return result;
+    }
+
+    private void ThrowShape(string name, long[] shape, string expected) =>
+        throw new ModelFormatException($"{FileName}: tensor '{name}' has shape [{string.Join(", ", shape)}], expected {expected}");
+
+    public void Dispose()
+    {
+        if (_block != null) NativeMemory.AlignedFree(_block);
+        _block = null;
+    }
+}

@@ -1,0 +1,65 @@
+// The non-K block formats against the real ggml (no-AVX build): dequantize, reference quantize and generic dot.
+using Quill.Tensors.Quantization;
+
+namespace Quill.Tensors.Tests.Quantization;
+
+[Collection("KQuantSimd")]
+public class LegacyNativeTests
+{
+    private const float DotRelative = 1e-5f;
+
+    public static TheoryData<GgmlType, string, string> Types => new()
+    {
+        { GgmlType.Q8_0, "q8_0", "q8_0" },
+        { GgmlType.Q4_0, "q4_0", "q8_0" },
+        { GgmlType.Q4_1, "q4_1", "q8_1" },
+        { GgmlType.Q5_0, "q5_0", "q8_0" },
+        { GgmlType.Q5_1, "q5_1", "q8_1" },
+    };
+
+    private static float[] Random(int n, int seed)
+    {
+        var r = new Random(seed);
+        var v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float)(r.NextDouble() * 2 - 1) * (1 + i % 7);
+        return v;
+    }
+
+    [Theory, MemberData(nameof(Types))]
+    public void MatchesGgml(GgmlType type, string name, string activationName)
+    {
+        foreach (int n in new[] { 32, 64, 256, 512, 32 * 37, 4096 }) MatchesGgmlAt(type, name, activationName, n);
+    }
+
+    private static void MatchesGgmlAt(GgmlType type, string name, string activationName, int n)
+    {
+        var format = QuantFormats.Get(type);
+        var x = Random(n, 1);
+        var ours = new byte[format.RowBytes(n)];
+        var theirs = new byte[ours.Length];
+        format.Quantize!(x, ours);
+        KNativeGgml.QuantizeReference(name, x, theirs);
+        Assert.Equal(theirs, ours);
+
+        var expected = new float[n];
+        var actual = new float[n];
+        KNativeGgml.Dequantize(name, theirs, expected);
+        format.DequantizeReference(theirs, actual);
+        Assert.Equal(expected, actual);
+        format.Dequantize(theirs, actual);
+        Assert.Equal(expected, actual);
+
+        var a = Random(n, 2);
+        var activations = new byte[format.ActivationRowBytes(n)];
+        var activationsGgml = new byte[activations.Length];
+        format.QuantizeActivations(a, activations);
+        KNativeGgml.QuantizeReference(activationName, a, activationsGgml);
+        // Activations follow llama.cpp's x86 quantizer, which may differ from the _ref one only at rounding ties.
+        int differing = 0;
+        for (int i = 0; i < activations.Length; i++) if (activations[i] != activationsGgml[i]) differing++;
+        Assert.True(differing <= activations.Length / 50, $"{differing} activation bytes differ from ggml's reference quantizer");
+        float reference = KNativeGgml.DotGeneric(name, activationName, theirs, activations, n);
+        Assert.Equal(reference, format.DotReference(theirs, activations), Math.Abs(reference) * DotRelative + 1e-3f);
+        Assert.Equal(reference, format.Dot(theirs, activations), Math.Abs(reference) * DotRelative + 1e-3f);
+    }
+}

@@ -1,0 +1,118 @@
+// Our Llama forward pass against llama.cpp (through LLamaSharp) on the same GGUF files: logits and greedy continuations.
+using Quill.Models.Synthetic;
+using Quill.Tensors;
+using Quill.TestSupport.LlamaCpp;
+
+namespace Quill.Tests.Models;
+
+public class LlamaDifferentialTests
+{
+    // Max |ours − llama.cpp| over all logits, relative to the largest |logit|.
+    private const double F32Tolerance = 1e-4;
+    // F16/BF16 weights: llama.cpp rounds the activations to F16 before the dot (we keep F32): ~2^-11 relative per product.
+    private const double HalfTolerance = 5e-3;
+    // Quantized weights: both sides quantize activations to Q8_0 / Q8_1 / Q8_K blocks the same way, so what remains is
+    // float summation order and the F16 rounding llama.cpp applies to some intermediate scales.
+    private const double QuantizedTolerance = 2e-2;
+    private const int GreedyTokens = 32;
+
+    private static readonly int[] Prompt = [1, 300, 17, 42, 259, 260, 261, 5, 99, 123, 77, 301, 400, 8, 150, 3];
+
+    private static SyntheticModelOptions Shape(int dim = 64, int heads = 4, int kvHeads = 4, int vocab = 512, int ffn = 128, string arch = "llama", bool tied = false) =>
+        new() { Architecture = arch, Dim = dim, Layers = 2, Heads = heads, KvHeads = kvHeads, FeedForwardDim = ffn, VocabSize = vocab, ContextLength = 256, TiedEmbeddings = tied };
+
+    public static TheoryData<string, GgmlType, double> OwnFiles => new()
+    {
+        { "gqa1", GgmlType.F32, F32Tolerance },
+        { "gqa4", GgmlType.F32, F32Tolerance },
+        { "gqa8", GgmlType.F32, F32Tolerance },
+        { "dim96-vocab301", GgmlType.F32, F32Tolerance },
+        { "qwen2", GgmlType.F32, F32Tolerance },
+        { "tied", GgmlType.F32, F32Tolerance },
+        { "gqa4", GgmlType.F16, HalfTolerance },
+        { "gqa4", GgmlType.Q8_0, QuantizedTolerance },
+        { "gqa4", GgmlType.Q4_0, QuantizedTolerance },
+        { "dim96-vocab301", GgmlType.Q8_0, QuantizedTolerance },
+    };
+
+    private static SyntheticModelOptions Named(string name) => name switch
+    {
+        "gqa1" => Shape(heads: 4, kvHeads: 4),
+        "gqa4" => Shape(dim: 128, heads: 8, kvHeads: 2, ffn: 256),
+        "gqa8" => Shape(dim: 128, heads: 8, kvHeads: 1, ffn: 192),
+        "dim96-vocab301" => Shape(dim: 96, heads: 6, kvHeads: 3, vocab: 301, ffn: 160),
+        "qwen2" => Shape(dim: 64, heads: 4, kvHeads: 2, arch: "qwen2"),
+        "tied" => Shape(tied: true),
+        "k256" => Shape(dim: 256, heads: 4, kvHeads: 2, ffn: 512, vocab: 400),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory, MemberData(nameof(OwnFiles))]
+    public void LogitsAndGreedyMatchLlamaCppOnOwnFiles(string shape, GgmlType type, double tolerance)
+    {
+        string path = SyntheticModels.Get(Named(shape) with { Type = type });
+        Compare(path, tolerance);
+    }
+
+    public static TheoryData<string, double> QuantizerTypes => new()
+    {
+        { "Q8_0", QuantizedTolerance },
+        { "Q4_0", QuantizedTolerance },
+        { "Q4_1", QuantizedTolerance },
+        { "Q5_0", QuantizedTolerance },
+        { "Q2_K", QuantizedTolerance },
+        { "Q3_K_M", QuantizedTolerance },
+        { "Q4_K_M", QuantizedTolerance },
+        { "Q5_K_M", QuantizedTolerance },
+        { "Q6_K", QuantizedTolerance },
+    };
+
+    [Theory, MemberData(nameof(QuantizerTypes))]
+    public void LogitsAndGreedyMatchLlamaCppOnItsQuantizedFiles(string llamaCppType, double tolerance)
+    {
+        string path = SyntheticModels.Quantized(Named("k256"), llamaCppType);
+        Compare(path, tolerance);
+    }
+
+    private static void Compare(string path, double tolerance)
+    {
+        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = 2 });
+        int vocab = lm.Model.VocabSize;
+        var prompt = Prompt.Select(id => id % vocab).ToArray();
+
+        var ours = new float[prompt.Length * vocab];
+        using (var state = lm.Model.CreateState(128))
+            state.AppendAll(prompt, ours);
+        var theirs = LlamaCppReference.Logits(path, prompt);
+
+        double maxLogit = 0, maxDiff = 0;
+        for (int t = 0; t < prompt.Length; t++)
+            for (int v = 0; v < vocab; v++)
+            {
+                maxLogit = Math.Max(maxLogit, Math.Abs(theirs[t][v]));
+                maxDiff = Math.Max(maxDiff, Math.Abs(theirs[t][v] - ours[t * vocab + v]));
+            }
+        Assert.True(maxDiff <= tolerance * maxLogit, $"{Path.GetFileName(path)}: max |Δlogit| {maxDiff:G4} exceeds {tolerance} × {maxLogit:G4}");
+
+        var expected = LlamaCppReference.Greedy(path, prompt, GreedyTokens);
+        var actual = Greedy(lm, prompt, GreedyTokens);
+        Assert.Equal(expected, actual);
+    }
+
+    internal static int[] Greedy(LanguageModel lm, int[] prompt, int count)
+    {
+        using var state = lm.Model.CreateState(prompt.Length + count + 1);
+        var logits = new float[lm.Model.VocabSize];
+        state.Append(prompt, logits);
+        var result = new List<int>();
+        for (int i = 0; i < count; i++)
+        {
+            int best = 0;
+            for (int v = 1; v < logits.Length; v++) if (logits[v] > logits[best]) best = v;
+            if (lm.Tokenizer.IsEndOfGeneration(best)) break;
+            result.Add(best);
+            state.Append([best], logits);
+        }
+        return result.ToArray();
+    }
+}

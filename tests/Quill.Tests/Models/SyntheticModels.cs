@@ -1,0 +1,36 @@
+// Synthetic GGUF models made once per test run in a temp folder and shared by the tests that need them.
+using System.Collections.Concurrent;
+using Quill.Models.Synthetic;
+using Quill.TestSupport.LlamaCpp;
+
+namespace Quill.Tests.Models;
+
+internal static class SyntheticModels
+{
+    private static readonly string Folder = Directory.CreateTempSubdirectory("quill-models-").FullName;
+    private static readonly ConcurrentDictionary<string, Lazy<string>> Made = new();
+
+    /// <summary>Writes (once) a model with these options and returns its path.</summary>
+    public static string Get(SyntheticModelOptions options)
+    {
+        string key = options.ToString();
+        return Made.GetOrAdd(key, _ => new Lazy<string>(() =>
+        {
+            string path = Path.Combine(Folder, $"m{Made.Count}-{Guid.NewGuid():N}.gguf");
+            SyntheticModelWriter.Write(path, options);
+            return path;
+        })).Value;
+    }
+
+    /// <summary>Writes an F32 model (once) and quantizes it with llama.cpp's own quantizer (e.g. "Q4_K_M").</summary>
+    public static string Quantized(SyntheticModelOptions options, string llamaCppType)
+    {
+        string source = Get(options with { Type = Quill.Tensors.GgmlType.F32 });
+        return Made.GetOrAdd(options + llamaCppType, _ => new Lazy<string>(() =>
+        {
+            string path = Path.Combine(Folder, $"q{Made.Count}-{llamaCppType}-{Guid.NewGuid():N}.gguf");
+            LlamaCppReference.Quantize(source, path, llamaCppType);
+            return path;
+        })).Value;
+    }
+}
