@@ -27,6 +27,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private WeightMatrix? _weights;
     private float* _output;
     private RowDot? _dot;
+    private TileDot? _tile;
 
     public MatMul(ComputePool pool) => _pool = pool;
 
@@ -70,9 +71,11 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _weights = weights;
         _output = y;
         _dot = format.Dot;
-        _pool.Run(this, weights.Rows, granularity: 4);
+        _tile = _tokens >= BlockTileRows ? format.Tile : null;
+        _pool.Run(this, weights.Rows, granularity: BlockTileRows);
         _weights = null;
         _dot = null;
+        _tile = null;
     }
 
     private void EnsureQuantized(QuantFormat format)
@@ -93,6 +96,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _quantizedValid = true;
     }
 
+    private const int BlockTileRows = 4;
+
     void IRangeJob.Execute(int start, int end)
     {
         var w = _weights!;
@@ -100,7 +105,23 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         int n = w.Rows;
         int tokens = _tokens;
         int qBytes = _quantizedRowBytes;
-        for (int r = start; r < end; r++)
+        int r0 = start;
+        if (_tile is { } tile)
+        {
+            // 4×4 tiles: each weight block is unpacked once per four tokens, each activation block loaded once per four rows.
+            int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
+            int fullTokens = tokens / 4 * 4;
+            for (; r0 + 4 <= end; r0 += 4)
+            {
+                byte* rows = w.Data + (long)r0 * w.RowBytes;
+                for (int t = 0; t < fullTokens; t += 4)
+                    tile(rows, w.RowBytes, _quantized + (long)t * qBytes, qBytes, blocks, _output + (long)t * n + r0, n);
+                for (int t = fullTokens; t < tokens; t++)
+                    for (int r = r0; r < r0 + 4; r++)
+                        _output[(long)t * n + r] = dot(w.Row(r), new ReadOnlySpan<byte>(_quantized + (long)t * qBytes, qBytes));
+            }
+        }
+        for (int r = r0; r < end; r++)
         {
             var row = w.Row(r);
             for (int t = 0; t < tokens; t++)

@@ -35,6 +35,12 @@ public sealed record QuantFormat(
     RowQuantize? Quantize,
     RowQuantize QuantizeActivations)
 {
+    /// <summary>
+    /// A 4 weight rows × 4 activation rows tile of <see cref="Dot"/>s sharing every load (batched matmuls), or null
+    /// where the format has none on this machine. Same arithmetic as <see cref="Dot"/> pair by pair.
+    /// </summary>
+    public TileDot? Tile { get; init; }
+
     /// <summary>Elements per block of <see cref="Type"/>.</summary>
     public int BlockSize => GgmlTypeInfo.BlockSize(Type);
 
@@ -47,6 +53,9 @@ public sealed record QuantFormat(
     /// <summary>Bytes of an activation row of <paramref name="elements"/> elements, as <see cref="QuantizeActivations"/> writes it.</summary>
     public int ActivationRowBytes(int elements) => checked((int)GgmlTypeInfo.RowBytes(ActivationType, elements));
 }
+
+/// <summary>out[c·outputStride + r] = dot(weight row r, activation row c) for r, c in 0..3.</summary>
+public unsafe delegate void TileDot(byte* weights, nint weightRowBytes, byte* activations, nint activationRowBytes, int blocks, float* output, nint outputStride);
 
 /// <summary>Looks up the kernels of a <see cref="GgmlType"/>.</summary>
 public static partial class QuantFormats
@@ -82,15 +91,15 @@ public static partial class QuantFormats
             new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
                 BF16Row.Quantize, F32Row.Quantize),
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
-                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations),
+                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>() },
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
-                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations),
+                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>() },
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
-                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations),
+                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>() },
             new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
-                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations),
+                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q5_0Block.Kernel, Q8_0Block.Kernel>() },
             new(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Block.Dot, Q5_1Block.DotReference, Q5_1Block.Dequantize, Q5_1Block.DequantizeReference,
-                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations),
+                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q5_1Block.Kernel, Q8_1Block.Kernel>() },
         };
         AddKQuantFormats(formats);
 
@@ -102,6 +111,11 @@ public static partial class QuantFormats
 
         return byType;
     }
+
+    private static unsafe TileDot? TileFor<TWeight, TActivation>()
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock =>
+        BlockTileDot.IsSupported ? BlockTileDot.Run<TWeight, TActivation> : null;
 
     private static NotSupportedException Unsupported(GgmlType type) =>
         new($"ggml tensor type: expected one of {string.Join(", ", All.Select(f => f.Type))}, found {type}, in QuantFormats.Get");

@@ -1,0 +1,91 @@
+// A 4×4 tile of dot products (4 weight rows × 4 activation rows) for the 32-element block formats: each unpacked
+// weight block and loaded activation block is reused four times, which is what makes prompt processing fast.
+// Not the single-row loop (BlockDot) and not the scalar meaning (each format's DotReference, applied pair by pair).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// out[c·outStride + r] = Dot(weights row r, activations row c) for r, c in 0..3. Integer block sums are exact
+/// (ggml's mul_sum_i8_pairs); only the float accumulation order differs from <c>DotReference</c>. AVX2 only.
+/// </summary>
+internal static unsafe class BlockTileDot
+{
+    public const int Rows = 4, Columns = 4;
+
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    public static void Run<TWeight, TActivation>(byte* w, nint wStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Vector256<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector256<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector256<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector256<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector128<float> m0 = default, m1 = default, m2 = default, m3 = default; // min terms per activation row, lanes = weight rows
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* w0 = w + b * TWeight.BlockBytes;
+            byte* a0 = a + b * TActivation.BlockBytes;
+            Vector128<float> dw = Vector128.Create(TWeight.Scale(w0), TWeight.Scale(w0 + wStride), TWeight.Scale(w0 + 2 * wStride), TWeight.Scale(w0 + 3 * wStride));
+            Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);
+            Vector256<sbyte> ax0 = default, ax1 = default, ax2 = default, ax3 = default;
+            if (!TWeight.QuantsAreUnsigned)
+            {
+                ax0 = Avx2.Abs(x0).AsSByte(); ax1 = Avx2.Abs(x1).AsSByte(); ax2 = Avx2.Abs(x2).AsSByte(); ax3 = Avx2.Abs(x3).AsSByte();
+            }
+            Column<TWeight, TActivation>(a0, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c00, ref c10, ref c20, ref c30);
+            Column<TWeight, TActivation>(a0 + aStride, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c01, ref c11, ref c21, ref c31);
+            Column<TWeight, TActivation>(a0 + 2 * aStride, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c02, ref c12, ref c22, ref c32);
+            Column<TWeight, TActivation>(a0 + 3 * aStride, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c03, ref c13, ref c23, ref c33);
+            if (TWeight.HasMin)
+            {
+                Vector128<float> mw = Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride));
+                m0 += mw * TActivation.Sum(a0);
+                m1 += mw * TActivation.Sum(a0 + aStride);
+                m2 += mw * TActivation.Sum(a0 + 2 * aStride);
+                m3 += mw * TActivation.Sum(a0 + 3 * aStride);
+            }
+        }
+        Store(output, c00, c10, c20, c30, m0);
+        Store(output + outStride, c01, c11, c21, c31, m1);
+        Store(output + 2 * outStride, c02, c12, c22, c32, m2);
+        Store(output + 3 * outStride, c03, c13, c23, c33, m3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column<TWeight, TActivation>(byte* a, Vector128<float> dw,
+        Vector256<sbyte> x0, Vector256<sbyte> x1, Vector256<sbyte> x2, Vector256<sbyte> x3,
+        Vector256<sbyte> ax0, Vector256<sbyte> ax1, Vector256<sbyte> ax2, Vector256<sbyte> ax3,
+        ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Vector256<sbyte> y = Vector256.Load((sbyte*)(a + TActivation.QuantsOffset));
+        Vector128<float> d = dw * TActivation.Scale(a);
+        r0 = Fma.MultiplyAdd(Sums<TWeight>(x0, ax0, y), Vector256.Create(d.ToScalar()), r0);
+        r1 = Fma.MultiplyAdd(Sums<TWeight>(x1, ax1, y), Vector256.Create(d.GetElement(1)), r1);
+        r2 = Fma.MultiplyAdd(Sums<TWeight>(x2, ax2, y), Vector256.Create(d.GetElement(2)), r2);
+        r3 = Fma.MultiplyAdd(Sums<TWeight>(x3, ax3, y), Vector256.Create(d.GetElement(3)), r3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Sums<TWeight>(Vector256<sbyte> x, Vector256<sbyte> absX, Vector256<sbyte> y)
+        where TWeight : struct, IQuantBlock
+    {
+        Vector256<short> pairs = TWeight.QuantsAreUnsigned
+            ? Avx2.MultiplyAddAdjacent(x.AsByte(), y)
+            : Avx2.MultiplyAddAdjacent(absX.AsByte(), Avx2.Sign(y, x));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector128<float> mins)
+    {
+        Vector128<float> sums = Vector128.Create(Vector256.Sum(r0), Vector256.Sum(r1), Vector256.Sum(r2), Vector256.Sum(r3)) + mins;
+        sums.Store(o);
+    }
+}

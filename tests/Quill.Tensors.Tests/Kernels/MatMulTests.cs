@@ -1,0 +1,63 @@
+// The batched matmul (row dots and 4×4 tiles, split across threads) against its scalar Reference for every weight type.
+using Quill.Tensors.Kernels;
+using Quill.Tensors.Quantization;
+using Quill.Tensors.Threading;
+
+namespace Quill.Tensors.Tests.Kernels;
+
+public class MatMulTests
+{
+    // Activations are quantized to 8 bits for the quantized types, so compare against the float Reference loosely there.
+    private const float FloatTolerance = 1e-4f;
+    private const float QuantizedActivationTolerance = 2e-2f;
+
+    public static TheoryData<GgmlType, int, int> Cases()
+    {
+        var data = new TheoryData<GgmlType, int, int>();
+        foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1 })
+            foreach (var (rows, tokens) in new[] { (1, 1), (4, 4), (7, 5), (13, 9), (8, 3), (33, 12) })
+                data.Add(type, rows, tokens);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public unsafe void MatchesReference(GgmlType type, int rows, int tokens)
+    {
+        const int columns = 96;
+        var format = QuantFormats.Get(type);
+        var random = new Random(rows * 31 + tokens);
+        var weightsF = new float[rows * columns];
+        for (int i = 0; i < weightsF.Length; i++) weightsF[i] = (float)(random.NextDouble() * 2 - 1);
+        using var weightBytes = new NativeBuffer<byte>(format.RowBytes(columns) * (long)rows);
+        for (int r = 0; r < rows; r++)
+            format.Quantize!(weightsF.AsSpan(r * columns, columns), weightBytes.Slice((long)r * format.RowBytes(columns), format.RowBytes(columns)));
+        var w = new WeightMatrix("w", type, rows, columns, weightBytes.Pointer);
+        using var x = new NativeBuffer<float>(tokens * columns);
+        for (int i = 0; i < x.Length; i++) x.Span[i] = (float)(random.NextDouble() * 2 - 1);
+        var expected = new float[rows * tokens];
+        MatMul.Reference(w, x.Span, expected, tokens);
+
+        using var pool = new ComputePool(3);
+        using var matmul = new MatMul(pool);
+        using var y = new NativeBuffer<float>(rows * tokens);
+        matmul.SetInput(x.Pointer, tokens, columns);
+        matmul.Multiply(w, y.Pointer);
+
+        float tolerance = format.ActivationType == GgmlType.F32 ? FloatTolerance : QuantizedActivationTolerance;
+        float scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - y.Span[i]) <= tolerance * scale, $"{type} [{i}]: {expected[i]} vs {y.Span[i]}");
+
+        // The tile must give what the per-row dot gives for the same quantized activations.
+        var activations = new byte[format.ActivationRowBytes(columns)];
+        for (int t = 0; t < tokens; t++)
+        {
+            format.QuantizeActivations(x.Span.Slice(t * columns, columns), activations);
+            for (int r = 0; r < rows; r++)
+            {
+                float single = format.Dot(w.Row(r), activations);
+                Assert.Equal(single, y.Span[t * rows + r], Math.Abs(single) * 1e-5f + 1e-5f);
+            }
+        }
+    }
+}
