@@ -9,7 +9,7 @@ internal static class DemoCommand
 {
     private static readonly SyntheticModelOptions DemoModel = new()
     {
-        Dim = 256, Layers = 4, Heads = 8, KvHeads = 2, FeedForwardDim = 688, VocabSize = 4096, ContextLength = 1024,
+        Dim = 256, Layers = 4, Heads = 8, KvHeads = 2, FeedForwardDim = 704, VocabSize = 4096, ContextLength = 1024,
         Type = Tensors.GgmlType.Q8_0, Seed = 7,
     };
 

@@ -60,6 +60,7 @@ public sealed unsafe class CausalAttention : IRangeJob
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     void IRangeJob.Execute(int begin, int end)
     {
         int d = _headSize;

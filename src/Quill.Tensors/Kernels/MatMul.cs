@@ -28,6 +28,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private float* _output;
     private RowDot? _dot;
     private TileDot? _tile;
+    private RowsDot? _rows;
 
     public MatMul(ComputePool pool) => _pool = pool;
 
@@ -72,10 +73,12 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _output = y;
         _dot = format.Dot;
         _tile = _tokens >= BlockTileRows ? format.Tile : null;
+        _rows = _tokens < BlockTileRows ? format.Rows : null;
         _pool.Run(this, weights.Rows, granularity: BlockTileRows);
         _weights = null;
         _dot = null;
         _tile = null;
+        _rows = null;
     }
 
     private void EnsureQuantized(QuantFormat format)
@@ -98,6 +101,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
 
     private const int BlockTileRows = 4;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     void IRangeJob.Execute(int start, int end)
     {
         var w = _weights!;
@@ -120,6 +124,13 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
                     for (int r = r0; r < r0 + 4; r++)
                         _output[(long)t * n + r] = dot(w.Row(r), new ReadOnlySpan<byte>(_quantized + (long)t * qBytes, qBytes));
             }
+        }
+        if (_rows is { } rowsDot)
+        {
+            int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
+            for (; r0 + 4 <= end; r0 += 4)
+                for (int t = 0; t < tokens; t++)
+                    rowsDot(w.Data + (long)r0 * w.RowBytes, w.RowBytes, _quantized + (long)t * qBytes, blocks, _output + (long)t * n + r0);
         }
         for (int r = r0; r < end; r++)
         {

@@ -17,6 +17,7 @@ internal static unsafe class BlockTileDot
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TWeight, TActivation>(byte* w, nint wStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock
@@ -30,7 +31,7 @@ internal static unsafe class BlockTileDot
         {
             byte* w0 = w + b * TWeight.BlockBytes;
             byte* a0 = a + b * TActivation.BlockBytes;
-            Vector128<float> dw = Vector128.Create(TWeight.Scale(w0), TWeight.Scale(w0 + wStride), TWeight.Scale(w0 + 2 * wStride), TWeight.Scale(w0 + 3 * wStride));
+            Vector128<float> dw = Scales<TWeight>(w0, wStride);
             Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);
             Vector256<sbyte> ax0 = default, ax1 = default, ax2 = default, ax3 = default;
             if (!TWeight.QuantsAreUnsigned)
@@ -56,6 +57,34 @@ internal static unsafe class BlockTileDot
         Store(output + 3 * outStride, c03, c13, c23, c33, m3);
     }
 
+    /// <summary>out[r] = Dot(weights row r, the activation row) for r in 0..3: the decode-time shape (one token).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRows<TWeight, TActivation>(byte* w, nint wStride, byte* a, int blocks, float* output)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector128<float> m = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* w0 = w + b * TWeight.BlockBytes;
+            byte* a0 = a + b * TActivation.BlockBytes;
+            Vector128<float> dw = Scales<TWeight>(w0, wStride);
+            Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);
+            Vector256<sbyte> ax0 = default, ax1 = default, ax2 = default, ax3 = default;
+            if (!TWeight.QuantsAreUnsigned)
+            {
+                ax0 = Avx2.Abs(x0).AsSByte(); ax1 = Avx2.Abs(x1).AsSByte(); ax2 = Avx2.Abs(x2).AsSByte(); ax3 = Avx2.Abs(x3).AsSByte();
+            }
+            Column<TWeight, TActivation>(a0, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c0, ref c1, ref c2, ref c3);
+            if (TWeight.HasMin)
+            {
+                m += Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride)) * TActivation.Sum(a0);
+            }
+        }
+        Store(output, c0, c1, c2, c3, m);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Column<TWeight, TActivation>(byte* a, Vector128<float> dw,
         Vector256<sbyte> x0, Vector256<sbyte> x1, Vector256<sbyte> x2, Vector256<sbyte> x3,
@@ -70,6 +99,15 @@ internal static unsafe class BlockTileDot
         r1 = Fma.MultiplyAdd(Sums<TWeight>(x1, ax1, y), Vector256.Create(d.GetElement(1)), r1);
         r2 = Fma.MultiplyAdd(Sums<TWeight>(x2, ax2, y), Vector256.Create(d.GetElement(2)), r2);
         r3 = Fma.MultiplyAdd(Sums<TWeight>(x3, ax3, y), Vector256.Create(d.GetElement(3)), r3);
+    }
+
+    /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Scales<TWeight>(byte* w0, nint wStride)
+        where TWeight : struct, IQuantBlock
+    {
+        byte* d = w0 + TWeight.ScaleOffset;
+        return Fp16Bits.ToSingle(Vector128.Create((uint)*(ushort*)d, *(ushort*)(d + wStride), *(ushort*)(d + 2 * wStride), *(ushort*)(d + 3 * wStride)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

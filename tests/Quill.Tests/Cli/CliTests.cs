@@ -20,6 +20,15 @@ public class CliTests
     }
 
     [Fact]
+    public void DemoRunsEndToEnd()
+    {
+        var r = QuillCli.Run("demo");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("greedy:", r.Stdout);
+        Assert.Contains("tokens/s", r.Stdout);
+    }
+
+    [Fact]
     public void GenerateJsonIsATextCompletion()
     {
         var r = QuillCli.Run("generate", "-m", Tiny, "-p", "hello there", "-n", "5", "--temperature", "0", "--json", "-t", "1");
