@@ -60,6 +60,7 @@ public class LlamaDifferentialTests
         { "Q4_0", QuantizedTolerance },
         { "Q4_1", QuantizedTolerance },
         { "Q5_0", QuantizedTolerance },
+        { "Q5_1", QuantizedTolerance },
         { "Q2_K", QuantizedTolerance },
         { "Q3_K_M", QuantizedTolerance },
         { "Q4_K_M", QuantizedTolerance },
