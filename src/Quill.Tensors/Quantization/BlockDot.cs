@@ -1,5 +1,6 @@
 // The shared SIMD loop for dot products of 32-element weight blocks with int8 activation blocks; not the scalar
-// references (each format has its own DotReference) and not the per-format unpacking (see IQuantBlock).
+// references (each format has its own DotReference), not the per-format unpacking (see IQuantBlock) and not the
+// AVX2 loop, which follows llama.cpp's x86 order exactly (see GgmlX86BlockDot).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -9,7 +10,8 @@ namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Integer block sums are exact at every width; each block's sum is scaled by d_w*d_a into per-lane float
-/// accumulators, so only the float accumulation order differs from the scalar reference.
+/// accumulators, so only the float accumulation order differs from the scalar reference. On AVX2 machines the
+/// 256- and 512-bit widths both run <see cref="GgmlX86BlockDot"/>, bit-exact with ggml-cpu's x86 kernels.
 /// </summary>
 internal static unsafe class BlockDot
 {
@@ -17,86 +19,9 @@ internal static unsafe class BlockDot
     public static float Run<TWeight, TActivation>(byte* weights, byte* activations, int blocks, SimdWidth width)
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock =>
-        width switch
-        {
-            SimdWidth.Vector512 => Run512<TWeight, TActivation>(weights, activations, blocks),
-            SimdWidth.Vector256 => Run256<TWeight, TActivation>(weights, activations, blocks),
-            _ => Run128<TWeight, TActivation>(weights, activations, blocks),
-        };
-
-    private static float Run512<TWeight, TActivation>(byte* w, byte* a, int blocks)
-        where TWeight : struct, IQuantBlock
-        where TActivation : struct, IActivationBlock
-    {
-        Vector512<float> acc0 = Vector512<float>.Zero;
-        Vector512<float> acc1 = Vector512<float>.Zero;
-        Vector128<float> minTerms = Vector128<float>.Zero;
-        int i = 0;
-        for (; i + 1 < blocks; i += 2)
-        {
-            byte* w0 = w + i * TWeight.BlockBytes;
-            byte* w1 = w0 + TWeight.BlockBytes;
-            byte* a0 = a + i * TActivation.BlockBytes;
-            byte* a1 = a0 + TActivation.BlockBytes;
-            Vector128<float> scales = PairScales<TWeight, TActivation>(w0, w1, a0, a1);
-            acc0 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w0, a0), Vector512.Create(scales.ToScalar()), acc0);
-            acc1 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w1, a1), Vector512.Create(scales.GetElement(1)), acc1);
-            if (TWeight.HasMin)
-            {
-                minTerms += scales;
-            }
-        }
-
-        if (i < blocks)
-        {
-            byte* w0 = w + i * TWeight.BlockBytes;
-            byte* a0 = a + i * TActivation.BlockBytes;
-            acc0 = Avx512F.FusedMultiplyAdd(Sums512<TWeight, TActivation>(w0, a0), Vector512.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
-            if (TWeight.HasMin)
-            {
-                minTerms += Vector128.Create(0f, 0f, TWeight.Min(w0) * TActivation.Sum(a0), 0f);
-            }
-        }
-
-        return Vector512.Sum(acc0 + acc1) + MinSum<TWeight>(minTerms);
-    }
-
-    private static float Run256<TWeight, TActivation>(byte* w, byte* a, int blocks)
-        where TWeight : struct, IQuantBlock
-        where TActivation : struct, IActivationBlock
-    {
-        Vector256<float> acc0 = Vector256<float>.Zero;
-        Vector256<float> acc1 = Vector256<float>.Zero;
-        Vector128<float> minTerms = Vector128<float>.Zero;
-        int i = 0;
-        for (; i + 1 < blocks; i += 2)
-        {
-            byte* w0 = w + i * TWeight.BlockBytes;
-            byte* w1 = w0 + TWeight.BlockBytes;
-            byte* a0 = a + i * TActivation.BlockBytes;
-            byte* a1 = a0 + TActivation.BlockBytes;
-            Vector128<float> scales = PairScales<TWeight, TActivation>(w0, w1, a0, a1);
-            acc0 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w0, a0), Vector256.Create(scales.ToScalar()), acc0);
-            acc1 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w1, a1), Vector256.Create(scales.GetElement(1)), acc1);
-            if (TWeight.HasMin)
-            {
-                minTerms += scales;
-            }
-        }
-
-        if (i < blocks)
-        {
-            byte* w0 = w + i * TWeight.BlockBytes;
-            byte* a0 = a + i * TActivation.BlockBytes;
-            acc0 = Fma.MultiplyAdd(Sums256<TWeight, TActivation>(w0, a0), Vector256.Create(Scale<TWeight, TActivation>(w0, a0)), acc0);
-            if (TWeight.HasMin)
-            {
-                minTerms += Vector128.Create(0f, 0f, TWeight.Min(w0) * TActivation.Sum(a0), 0f);
-            }
-        }
-
-        return Vector256.Sum(acc0 + acc1) + MinSum<TWeight>(minTerms);
-    }
+        width >= SimdWidth.Vector256 && GgmlX86BlockDot.IsSupported
+            ? GgmlX86BlockDot.Run<TWeight, TActivation>(weights, activations, blocks)
+            : Run128<TWeight, TActivation>(weights, activations, blocks);
 
     private static float Run128<TWeight, TActivation>(byte* w, byte* a, int blocks)
         where TWeight : struct, IQuantBlock
@@ -163,34 +88,6 @@ internal static unsafe class BlockDot
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock =>
         TWeight.Scale(w) * TActivation.Scale(a);
-
-    /// <summary>16 int lanes summing to the block's integer dot, as floats. Widening to int16 keeps it exact.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Sums512<TWeight, TActivation>(byte* w, byte* a)
-        where TWeight : struct, IQuantBlock
-        where TActivation : struct, IActivationBlock
-    {
-        Vector512<short> x = Avx512BW.ConvertToVector512Int16(TWeight.Quants(w));
-        Vector512<short> y = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(a + TActivation.QuantsOffset)));
-        return Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(x, y));
-    }
-
-    /// <summary>
-    /// 8 int lanes summing to the block's integer dot, as floats (ggml's mul_sum_i8_pairs). Exact while no activation
-    /// quant is -128, which the Q8 quantizers never produce.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sums256<TWeight, TActivation>(byte* w, byte* a)
-        where TWeight : struct, IQuantBlock
-        where TActivation : struct, IActivationBlock
-    {
-        Vector256<sbyte> x = TWeight.Quants(w);
-        Vector256<sbyte> y = Vector256.Load((sbyte*)(a + TActivation.QuantsOffset));
-        Vector256<short> pairs = TWeight.QuantsAreUnsigned
-            ? Avx2.MultiplyAddAdjacent(x.AsByte(), y)
-            : Avx2.MultiplyAddAdjacent(Avx2.Abs(x), Avx2.Sign(y, x));
-        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
-    }
 
     /// <summary>4 int lanes summing to the block's integer dot, as floats, with portable widening multiplies.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -36,6 +36,9 @@ internal unsafe interface IQuantBlock
     /// <summary>Quants of elements 16..31.</summary>
     static abstract Vector128<sbyte> QuantsHigh(byte* block);
 
+    /// <summary>Quant of element <paramref name="j"/> (0..31), scalar, for the reference loops.</summary>
+    static abstract int Quant(byte* block, int j);
+
     /// <summary>All 32 quants in element order (only called on the 256- and 512-bit paths).</summary>
     static abstract Vector256<sbyte> Quants(byte* block);
 }

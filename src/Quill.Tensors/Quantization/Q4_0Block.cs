@@ -148,6 +148,8 @@ public static class Q4_0Block
         public static Vector128<sbyte> QuantsHigh(byte* block) =>
             ((Vector128.Load(block + 2) >>> 4) - Vector128.Create((byte)8)).AsSByte();
 
+        public static int Quant(byte* block, int j) => (j < 16 ? block[2 + j] & 0x0F : block[2 + j - 16] >> 4) - 8;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block)
         {

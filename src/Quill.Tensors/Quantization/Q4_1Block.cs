@@ -153,6 +153,8 @@ public static class Q4_1Block
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<sbyte> QuantsHigh(byte* block) => (Vector128.Load(block + 4) >>> 4).AsSByte();
 
+        public static int Quant(byte* block, int j) => j < 16 ? block[4 + j] & 0x0F : block[4 + j - 16] >> 4;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block)
         {

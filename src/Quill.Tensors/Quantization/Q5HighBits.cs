@@ -29,6 +29,10 @@ internal static class Q5HighBits
         return Vector256.Equals(bytes & bit, bit) & Vector256.Create((byte)0x10);
     }
 
+    /// <summary>Scalar: the 5-bit value of element <paramref name="j"/> from the nibbles at <paramref name="qs"/> and bit j of qh.</summary>
+    public static unsafe int Quant(byte* qs, uint qh, int j) =>
+        (j < 16 ? qs[j] & 0x0F : qs[j - 16] >> 4) | (int)((qh >> j) & 1) << 4;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Spread(Vector128<byte> bytes)
     {

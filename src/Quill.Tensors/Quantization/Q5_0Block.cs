@@ -166,6 +166,8 @@ public static class Q5_0Block
             (((Vector128.Load(block + QsOffset) >>> 4) | Q5HighBits.High(Unsafe.ReadUnaligned<uint>(block + QhOffset)))
                 - Vector128.Create((byte)16)).AsSByte();
 
+        public static int Quant(byte* block, int j) => Q5HighBits.Quant(block + QsOffset, Unsafe.ReadUnaligned<uint>(block + QhOffset), j) - 16;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block)
         {

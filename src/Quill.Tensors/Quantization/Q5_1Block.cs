@@ -171,6 +171,8 @@ public static class Q5_1Block
         public static Vector128<sbyte> QuantsHigh(byte* block) =>
             ((Vector128.Load(block + QsOffset) >>> 4) | Q5HighBits.High(Unsafe.ReadUnaligned<uint>(block + QhOffset))).AsSByte();
 
+        public static int Quant(byte* block, int j) => Q5HighBits.Quant(block + QsOffset, Unsafe.ReadUnaligned<uint>(block + QhOffset), j);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block)
         {

@@ -183,6 +183,8 @@ public static class Q8_0Block
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<sbyte> QuantsHigh(byte* block) => Vector128.Load((sbyte*)(block + 18));
 
+        public static int Quant(byte* block, int j) => ((sbyte*)(block + 2))[j];
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block) => Vector256.Load((sbyte*)(block + 2));
     }

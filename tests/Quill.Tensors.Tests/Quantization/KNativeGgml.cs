@@ -51,6 +51,31 @@ internal static unsafe class KNativeGgml
         return s;
     }
 
+    /// <summary>
+    /// ggml_vec_dot_{type}_{activationType} from the AVX2 build (the x86 SIMD kernel llama.cpp runs on AVX2 and AVX-512
+    /// machines), with its own fp16 table filled by its own ggml_cpu_init.
+    /// </summary>
+    public static float DotX86(string type, string activationType, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int elements)
+    {
+        var f = (delegate* unmanaged<int, float*, nuint, byte*, nuint, byte*, nuint, int, void>)
+            Export(Avx2Cpu.Value, $"ggml_vec_dot_{type}_{activationType}");
+        float s = 0;
+        fixed (byte* x = weights)
+        fixed (byte* y = activations)
+        {
+            f(elements, &s, 0, x, 0, y, 0, 1);
+        }
+        return s;
+    }
+
+    private static readonly Lazy<nint> Avx2Cpu = new(() =>
+    {
+        _ = Libraries.Value;
+        nint library = NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "avx2", "libggml-cpu.so"));
+        ((delegate* unmanaged<void>)NativeLibrary.GetExport(library, "ggml_cpu_init"))();
+        return library;
+    });
+
     private static nint Export(nint library, string name) => NativeLibrary.GetExport(library, name);
 
     private static (nint, nint) Load()

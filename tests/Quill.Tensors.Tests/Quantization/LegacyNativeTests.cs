@@ -31,6 +31,24 @@ public class LegacyNativeTests
         foreach (int n in new[] { 32, 64, 256, 512, 32 * 37, 4096 }) MatchesGgmlAt(type, name, activationName, n);
     }
 
+    // llama.cpp's x86 builds run the AVX2 kernels; ours must reproduce them bit for bit (see GgmlX86BlockDot).
+    [Theory, MemberData(nameof(Types))]
+    public void DotMatchesGgmlX86BitForBit(GgmlType type, string name, string activationName)
+    {
+        if (!GgmlX86BlockDot.IsSupported) return;
+        var format = QuantFormats.Get(type);
+        foreach (int n in new[] { 32, 64, 32 * 31, 32 * 33, 8192, 32 * 4097 })
+        {
+            var weights = new byte[format.RowBytes(n)];
+            var activations = new byte[format.ActivationRowBytes(n)];
+            format.Quantize!(Random(n, 3), weights);
+            format.QuantizeActivations(Random(n, 4), activations);
+            float expected = KNativeGgml.DotX86(name, activationName, weights, activations, n);
+            Assert.NotEqual(0f, expected);
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(format.Dot(weights, activations)));
+        }
+    }
+
     private static void MatchesGgmlAt(GgmlType type, string name, string activationName, int n)
     {
         var format = QuantFormats.Get(type);

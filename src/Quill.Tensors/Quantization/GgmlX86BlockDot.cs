@@ -1,0 +1,95 @@
+// The 32-element block dot in the exact float order of ggml-cpu's x86 AVX2 kernels (ggml_vec_dot_q4_0_q8_0 ..
+// q8_0_q8_0, also used by its AVX-512 builds); not the unpacking (see IQuantBlock) and not ggml's generic C order.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Per block: 8 exact int lanes (lane l sums the products of elements 4l..4l+3) converted to float,
+/// acc[l] = fma(lane, d_w * d_a, acc[l]) in one accumulator; with a minimum, summs = fma(m_w, s_a, summs) in
+/// block order. Result: ((acc[0]+acc[4]) + (acc[2]+acc[6])) + ((acc[1]+acc[5]) + (acc[3]+acc[7])), then + summs.
+/// llama.cpp's x86 builds compute exactly this; matching it bit for bit matters because a one-ulp difference in a
+/// dot can flip the rounding of a later activation quant and grow into a visible logit difference.
+/// </summary>
+internal static unsafe class GgmlX86BlockDot
+{
+    /// <summary>True where <see cref="Run"/> may be called (AVX2 and FMA).</summary>
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>AVX2 dot of <paramref name="blocks"/> weight blocks with activation blocks; identical to <see cref="Reference"/>.</summary>
+    public static float Run<TWeight, TActivation>(byte* w, byte* a, int blocks)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Vector256<float> acc = Vector256<float>.Zero;
+        float summs = 0;
+        for (int i = 0; i < blocks; i++)
+        {
+            byte* wb = w + i * TWeight.BlockBytes;
+            byte* ab = a + i * TActivation.BlockBytes;
+            if (TWeight.HasMin)
+            {
+                summs = MathF.FusedMultiplyAdd(TWeight.Min(wb), TActivation.Sum(ab), summs);
+            }
+
+            float d = TWeight.Scale(wb) * TActivation.Scale(ab);
+            acc = Fma.MultiplyAdd(LaneSums<TWeight, TActivation>(wb, ab), Vector256.Create(d), acc);
+        }
+
+        Vector128<float> half = acc.GetUpper() + acc.GetLower();
+        Vector128<float> quarter = half + Sse.MoveHighToLow(half, half);
+        float sum = quarter.ToScalar() + quarter.GetElement(1);
+        return TWeight.HasMin ? sum + summs : sum;
+    }
+
+    /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order.</summary>
+    public static float Reference<TWeight, TActivation>(byte* w, byte* a, int blocks)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Span<float> acc = stackalloc float[8];
+        acc.Clear();
+        float summs = 0;
+        for (int i = 0; i < blocks; i++)
+        {
+            byte* wb = w + i * TWeight.BlockBytes;
+            byte* ab = a + i * TActivation.BlockBytes;
+            sbyte* q = (sbyte*)(ab + TActivation.QuantsOffset);
+            if (TWeight.HasMin)
+            {
+                summs = MathF.FusedMultiplyAdd(TWeight.Min(wb), TActivation.Sum(ab), summs);
+            }
+
+            float d = TWeight.Scale(wb) * TActivation.Scale(ab);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                int s = 0;
+                for (int j = 4 * lane; j < 4 * lane + 4; j++)
+                {
+                    s += TWeight.Quant(wb, j) * q[j];
+                }
+
+                acc[lane] = MathF.FusedMultiplyAdd(s, d, acc[lane]);
+            }
+        }
+
+        float sum = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+        return TWeight.HasMin ? sum + summs : sum;
+    }
+
+    /// <summary>ggml's mul_sum_us8_pairs_float / mul_sum_i8_pairs_float: 8 exact int lanes as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LaneSums<TWeight, TActivation>(byte* w, byte* a)
+        where TWeight : struct, IQuantBlock
+        where TActivation : struct, IActivationBlock
+    {
+        Vector256<sbyte> x = TWeight.Quants(w);
+        Vector256<sbyte> y = Vector256.Load((sbyte*)(a + TActivation.QuantsOffset));
+        Vector256<short> pairs = TWeight.QuantsAreUnsigned
+            ? Avx2.MultiplyAddAdjacent(x.AsByte(), y)
+            : Avx2.MultiplyAddAdjacent(Avx2.Abs(x), Avx2.Sign(y, x));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One));
+    }
+}
