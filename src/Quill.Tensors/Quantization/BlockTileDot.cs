@@ -8,8 +8,9 @@ using System.Runtime.Intrinsics.X86;
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
-/// out[c·outStride + r] = Dot(weights row r, activations row c) for r, c in 0..3. Integer block sums are exact
-/// (ggml's mul_sum_i8_pairs); only the float accumulation order differs from <c>DotReference</c>. AVX2 only.
+/// out[c·outStride + r] = Dot(weights row r, activations row c) for r, c in 0..3, bit for bit what the single-row
+/// <see cref="GgmlX86BlockDot"/> (and so llama.cpp's x86 kernels) computes for each pair: exact integer lanes, one FMA
+/// accumulator per pair, the min term as an FMA in block order, the same horizontal sum. AVX2 only.
 /// </summary>
 internal static unsafe class BlockTileDot
 {
@@ -45,16 +46,16 @@ internal static unsafe class BlockTileDot
             if (TWeight.HasMin)
             {
                 Vector128<float> mw = Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride));
-                m0 += mw * TActivation.Sum(a0);
-                m1 += mw * TActivation.Sum(a0 + aStride);
-                m2 += mw * TActivation.Sum(a0 + 2 * aStride);
-                m3 += mw * TActivation.Sum(a0 + 3 * aStride);
+                m0 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0)), m0);
+                m1 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0 + aStride)), m1);
+                m2 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0 + 2 * aStride)), m2);
+                m3 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0 + 3 * aStride)), m3);
             }
         }
-        Store(output, c00, c10, c20, c30, m0);
-        Store(output + outStride, c01, c11, c21, c31, m1);
-        Store(output + 2 * outStride, c02, c12, c22, c32, m2);
-        Store(output + 3 * outStride, c03, c13, c23, c33, m3);
+        Store<TWeight>(output, c00, c10, c20, c30, m0);
+        Store<TWeight>(output + outStride, c01, c11, c21, c31, m1);
+        Store<TWeight>(output + 2 * outStride, c02, c12, c22, c32, m2);
+        Store<TWeight>(output + 3 * outStride, c03, c13, c23, c33, m3);
     }
 
     /// <summary>out[r] = Dot(weights row r, the activation row) for r in 0..3: the decode-time shape (one token).</summary>
@@ -79,10 +80,11 @@ internal static unsafe class BlockTileDot
             Column<TWeight, TActivation>(a0, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c0, ref c1, ref c2, ref c3);
             if (TWeight.HasMin)
             {
-                m += Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride)) * TActivation.Sum(a0);
+                m = Fma.MultiplyAdd(Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride)),
+                    Vector128.Create(TActivation.Sum(a0)), m);
             }
         }
-        Store(output, c0, c1, c2, c3, m);
+        Store<TWeight>(output, c0, c1, c2, c3, m);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,6 +101,15 @@ internal static unsafe class BlockTileDot
         r1 = Fma.MultiplyAdd(Sums<TWeight>(x1, ax1, y), Vector256.Create(d.GetElement(1)), r1);
         r2 = Fma.MultiplyAdd(Sums<TWeight>(x2, ax2, y), Vector256.Create(d.GetElement(2)), r2);
         r3 = Fma.MultiplyAdd(Sums<TWeight>(x3, ax3, y), Vector256.Create(d.GetElement(3)), r3);
+    }
+
+    /// <summary>ggml's hsum_float_8 order: ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)), as <see cref="GgmlX86BlockDot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalSum(Vector256<float> acc)
+    {
+        Vector128<float> half = acc.GetUpper() + acc.GetLower();
+        Vector128<float> quarter = half + Sse.MoveHighToLow(half, half);
+        return quarter.ToScalar() + quarter.GetElement(1);
     }
 
     /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
@@ -121,9 +132,10 @@ internal static unsafe class BlockTileDot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector128<float> mins)
+    private static void Store<TWeight>(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector128<float> mins)
+        where TWeight : struct, IQuantBlock
     {
-        Vector128<float> sums = Vector128.Create(Vector256.Sum(r0), Vector256.Sum(r1), Vector256.Sum(r2), Vector256.Sum(r3)) + mins;
-        sums.Store(o);
+        Vector128<float> sums = Vector128.Create(HorizontalSum(r0), HorizontalSum(r1), HorizontalSum(r2), HorizontalSum(r3));
+        (TWeight.HasMin ? sums + mins : sums).Store(o);
     }
 }
