@@ -1,6 +1,7 @@
-// The shared SIMD loops for rows of 16-bit floats (F16, BF16) dotted with F32 activations, expanded to floats, or
-// rounded from floats; not the bit conversions themselves (Fp16Bits, Bf16Bits) nor the public row types.
+// The shared implementation of rows of 16-bit floats (F16, BF16) dotted with F32 activations, expanded to floats, or
+// rounded from floats: checks, references and SIMD loops; not the bit conversions (Fp16Bits, Bf16Bits) nor the public names.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Simd;
@@ -10,6 +11,9 @@ namespace Quill.Tensors.Quantization;
 /// <summary>A 16-bit float encoding: its scalar and vector conversions (lanes hold the bits in the low half of a uint).</summary>
 internal interface IHalfWidthFloat
 {
+    /// <summary>The ggml type name used in error messages.</summary>
+    static abstract string Name { get; }
+
     static abstract float ToSingle(ushort bits);
     static abstract ushort FromSingle(float value);
     static abstract Vector128<float> ToSingle(Vector128<uint> bits);
@@ -23,6 +27,7 @@ internal interface IHalfWidthFloat
 /// <summary>IEEE binary16 (ggml F16).</summary>
 internal readonly struct Fp16Float : IHalfWidthFloat
 {
+    public static string Name => "F16";
     public static float ToSingle(ushort bits) => Fp16Bits.ToSingle(bits);
     public static ushort FromSingle(float value) => Fp16Bits.FromSingle(value);
     public static Vector128<float> ToSingle(Vector128<uint> bits) => Fp16Bits.ToSingle(bits);
@@ -36,6 +41,7 @@ internal readonly struct Fp16Float : IHalfWidthFloat
 /// <summary>bfloat16 (ggml BF16).</summary>
 internal readonly struct Bf16Float : IHalfWidthFloat
 {
+    public static string Name => "BF16";
     public static float ToSingle(ushort bits) => Bf16Bits.ToSingle(bits);
     public static ushort FromSingle(float value) => Bf16Bits.FromSingle(value);
     public static Vector128<float> ToSingle(Vector128<uint> bits) => Bf16Bits.ToSingle(bits);
@@ -46,12 +52,100 @@ internal readonly struct Bf16Float : IHalfWidthFloat
     public static Vector512<uint> FromSingle(Vector512<float> value) => Bf16Bits.FromSingle(value);
 }
 
-/// <summary>Loops over <paramref name="count"/> 16-bit values; a scalar tail finishes what the vectors leave.</summary>
+/// <summary>
+/// Everything behind <see cref="F16Row"/> and <see cref="BF16Row"/>: length checks, the scalar references and the SIMD loops
+/// over 16-bit values (a scalar tail finishes what the vectors leave).
+/// </summary>
 internal static unsafe class HalfWidthRow<TFloat>
     where TFloat : struct, IHalfWidthFloat
 {
+    public static void DequantizeReference(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        ReadOnlySpan<ushort> bits = Elements(source, destination.Length);
+        for (int i = 0; i < bits.Length; i++)
+        {
+            destination[i] = TFloat.ToSingle(bits[i]);
+        }
+    }
+
+    public static void Dequantize(ReadOnlySpan<byte> source, Span<float> destination, SimdWidth width)
+    {
+        if (width == SimdWidth.Scalar)
+        {
+            DequantizeReference(source, destination);
+            return;
+        }
+
+        ReadOnlySpan<ushort> bits = Elements(source, destination.Length);
+        fixed (ushort* w = bits)
+        fixed (float* y = destination)
+        {
+            DequantizeSimd(w, y, bits.Length, width);
+        }
+    }
+
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        RowLength.Expect(destination.Length, source.Length * 2, TFloat.Name, nameof(destination));
+        Span<ushort> bits = MemoryMarshal.Cast<byte, ushort>(destination);
+        for (int i = 0; i < source.Length; i++)
+        {
+            bits[i] = TFloat.FromSingle(source[i]);
+        }
+    }
+
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination, SimdWidth width)
+    {
+        if (width == SimdWidth.Scalar)
+        {
+            QuantizeReference(source, destination);
+            return;
+        }
+
+        RowLength.Expect(destination.Length, source.Length * 2, TFloat.Name, nameof(destination));
+        fixed (float* x = source)
+        fixed (byte* w = destination)
+        {
+            QuantizeSimd(x, (ushort*)w, source.Length, width);
+        }
+    }
+
+    public static float DotReference(ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow)
+    {
+        ReadOnlySpan<float> x = Activations(activationRow);
+        return DotReference(Elements(weightRow, x.Length), x);
+    }
+
+    public static float Dot(ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, SimdWidth width)
+    {
+        if (width == SimdWidth.Scalar)
+        {
+            return DotReference(weightRow, activationRow);
+        }
+
+        ReadOnlySpan<float> activations = Activations(activationRow);
+        ReadOnlySpan<ushort> weights = Elements(weightRow, activations.Length);
+        fixed (ushort* w = weights)
+        fixed (float* x = activations)
+        {
+            return DotSimd(w, x, weights.Length, width);
+        }
+    }
+
+    private static ReadOnlySpan<ushort> Elements(ReadOnlySpan<byte> row, int expected)
+    {
+        int count = RowLength.Count(row.Length, 2, TFloat.Name, nameof(row));
+        RowLength.Expect(count, expected, TFloat.Name, nameof(row));
+        return MemoryMarshal.Cast<byte, ushort>(row);
+    }
+
+    private static ReadOnlySpan<float> Activations(ReadOnlySpan<byte> row)
+    {
+        RowLength.Count(row.Length, sizeof(float), TFloat.Name, "activationRow");
+        return MemoryMarshal.Cast<byte, float>(row);
+    }
     /// <summary>Scalar reference: float products summed in double, like ggml_vec_dot_f16's ggml_float sum.</summary>
-    public static float DotReference(ReadOnlySpan<ushort> weights, ReadOnlySpan<float> activations)
+    private static float DotReference(ReadOnlySpan<ushort> weights, ReadOnlySpan<float> activations)
     {
         double sum = 0;
         for (int i = 0; i < weights.Length; i++)
@@ -62,7 +156,7 @@ internal static unsafe class HalfWidthRow<TFloat>
         return (float)sum;
     }
 
-    public static float Dot(ushort* w, float* x, int count, SimdWidth width)
+    private static float DotSimd(ushort* w, float* x, int count, SimdWidth width)
     {
         int i = 0;
         float sum = 0;
@@ -119,7 +213,7 @@ internal static unsafe class HalfWidthRow<TFloat>
         return sum;
     }
 
-    public static void Dequantize(ushort* w, float* y, int count, SimdWidth width)
+    private static void DequantizeSimd(ushort* w, float* y, int count, SimdWidth width)
     {
         int i = 0;
         if (width == SimdWidth.Vector512)
@@ -152,7 +246,7 @@ internal static unsafe class HalfWidthRow<TFloat>
         }
     }
 
-    public static void Quantize(float* x, ushort* w, int count, SimdWidth width)
+    private static void QuantizeSimd(float* x, ushort* w, int count, SimdWidth width)
     {
         int i = 0;
         if (width == SimdWidth.Vector512)

@@ -242,6 +242,59 @@ internal static class KQuant
         (subtract ? f - m : f).Store(destination);
     }
 
+    /// <summary>Zeroes the eight float lanes of a scalar reference dot.</summary>
+    public static unsafe void ClearLanes(float* lanes)
+    {
+        for (int l = 0; l < 8; l++)
+        {
+            lanes[l] = 0;
+        }
+    }
+
+    /// <summary>
+    /// One block of ggml's generic K-quant dot (the aux32/sums pattern): for each group g of <paramref name="groupSize"/>
+    /// weights, scales[g] times the int16-truncated products q8*a summed into eight int lanes; then lanes[l] += d * lane l.
+    /// </summary>
+    public static unsafe void AccumulateLanes(sbyte* a, sbyte* q8, Vector128<sbyte> scales, int groupSize, float d, float* lanes)
+    {
+        int* aux32 = stackalloc int[8];
+        for (int l = 0; l < 8; l++)
+        {
+            aux32[l] = 0;
+        }
+        for (int j = 0; j < BlockSize / groupSize; j++)
+        {
+            int scale = scales[j];
+            for (int r = 0; r < groupSize / 8; r++)
+            {
+                for (int l = 0; l < 8; l++)
+                {
+                    aux32[l] += scale * (short)(q8[l] * a[l]);
+                }
+                q8 += 8;
+                a += 8;
+            }
+        }
+        for (int l = 0; l < 8; l++)
+        {
+            lanes[l] += d * aux32[l];
+        }
+    }
+
+    /// <summary><paramref name="start"/> plus the eight lanes, added in lane order as ggml's generic kernels do.</summary>
+    public static unsafe float SumLanes(float* lanes, float start)
+    {
+        for (int l = 0; l < 8; l++)
+        {
+            start += lanes[l];
+        }
+        return start;
+    }
+
+    /// <summary>pshufb mask broadcasting 16-bit element k to every 16-bit slot of both 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> ShortBroadcast(int k) => Vector256.Create((short)(0x0100 + 0x0202 * k)).AsByte();
+
     /// <summary>Sum of 16 products u[i]*a[i] (u unsigned bytes below 64, a signed bytes) as four int lanes, portably.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> DotBytes(Vector128<byte> u, Vector128<sbyte> a)
@@ -278,6 +331,19 @@ internal static class KQuant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<int> GroupSums(Vector256<short> scales16, byte* q8kBlock) =>
         Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset)), scales16);
+
+    /// <summary>Q4_K/Q5_K min term of one Q8_K block, scalar: sum over j of bsums[j] * min[j / 2], mins in bytes 8..15 of <paramref name="scalesAndMins"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe int MinSum(Vector128<byte> scalesAndMins, byte* q8kBlock)
+    {
+        short* bsums = (short*)(q8kBlock + Q8KBlock.SumsOffset);
+        int sum = 0;
+        for (int j = 0; j < 16; j++)
+        {
+            sum += bsums[j] * scalesAndMins[8 + j / 2];
+        }
+        return sum;
+    }
 
     /// <summary>
     /// Q4_K/Q5_K min term of one Q8_K block: sum over k of min[k] * (bsums[2k] + bsums[2k+1]), as four int lanes.

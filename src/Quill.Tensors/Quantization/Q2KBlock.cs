@@ -18,155 +18,132 @@ public static class Q2KBlock
     private const int QuantsOffset = 16, DeltaOffset = 80, MinOffset = 82;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q2_K.</summary>
-    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
-        {
-            for (int b = 0; b < count; b++)
-            {
-                byte* x = xs + b * BlockBytes;
-                float* y = ys + b * BlockSize;
-                float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
-                byte* q = x + QuantsOffset;
-                int s = 0;
-                for (int n = 0; n < 2; n++)
-                {
-                    for (int shift = 0; shift < 8; shift += 2)
-                    {
-                        int sc = x[s++];
-                        float dl = d * (sc & 0xF), ml = min * (sc >> 4);
-                        for (int l = 0; l < 16; l++)
-                        {
-                            *y++ = dl * ((q[l] >> shift) & 3) - ml;
-                        }
-                        sc = x[s++];
-                        dl = d * (sc & 0xF);
-                        ml = min * (sc >> 4);
-                        for (int l = 0; l < 16; l++)
-                        {
-                            *y++ = dl * ((q[l + 16] >> shift) & 3) - ml;
-                        }
-                    }
-                    q += 32;
-                }
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.DequantizeReference(blocks, destination);
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
-    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        sbyte* q = stackalloc sbyte[BlockSize];
-        float* scales = stackalloc float[16];
-        float* mins = stackalloc float[16];
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
-        {
-            for (int b = 0; b < count; b++)
-            {
-                byte* x = xs + b * BlockBytes;
-                float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
-                for (int s = 0; s < 16; s++)
-                {
-                    scales[s] = d * (x[s] & 0xF);
-                    mins[s] = min * (x[s] >> 4);
-                }
-                for (int n = 0; n < 2; n++)
-                {
-                    for (int half = 0; half < 32; half += 16)
-                    {
-                        Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
-                        for (int j = 0; j < 4; j++)
-                        {
-                            (Vector128.ShiftRightLogical(v, 2 * j) & Vector128.Create((byte)3)).AsSByte().Store(q + 128 * n + 32 * j + half);
-                        }
-                    }
-                }
-                KQuant.Expand(q, scales, mins, 16, ys + b * BlockSize);
-            }
-        }
-    }
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination);
 
     /// <summary>
     /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q2_K_q8_K_generic (per block
     /// sum += dall * isum - dmin * summs, in that order).
     /// </summary>
-    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        float sumf = 0;
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            for (int b = 0; b < count; b++)
-            {
-                byte* x = xs + b * BlockBytes;
-                byte* y = ys + b * KQuant.Q8KBytes;
-                byte* q2 = x + QuantsOffset;
-                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-                short* bsums = (short*)(y + Q8KBlock.SumsOffset);
-                int summs = 0;
-                for (int j = 0; j < 16; j++)
-                {
-                    summs += bsums[j] * (x[j] >> 4);
-                }
-                float dy = Unsafe.ReadUnaligned<float>(y);
-                float dall = dy * KQuant.Half(x + DeltaOffset);
-                float dmin = dy * KQuant.Half(x + MinOffset);
-                int isum = 0, s = 0;
-                for (int n = 0; n < 2; n++)
-                {
-                    for (int shift = 0; shift < 8; shift += 2)
-                    {
-                        int d = x[s++] & 0xF;
-                        int isuml = 0;
-                        for (int l = 0; l < 16; l++)
-                        {
-                            isuml += q8[l] * ((q2[l] >> shift) & 3);
-                        }
-                        isum += d * isuml;
-                        d = x[s++] & 0xF;
-                        isuml = 0;
-                        for (int l = 16; l < 32; l++)
-                        {
-                            isuml += q8[l] * ((q2[l] >> shift) & 3);
-                        }
-                        isum += d * isuml;
-                        q8 += 32;
-                    }
-                    q2 += 32;
-                }
-                sumf += dall * isum - dmin * summs;
-            }
-        }
-        return sumf;
-    }
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.DotReference(weightBlocks, activationBlocks);
 
     /// <summary>
     /// SIMD dot product with Q8_K activations (mins applied through the activation group sums). Integer sums are exact;
     /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
     /// </summary>
-    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+
+    private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
-        KQuantSimdLevel level = KQuantSimd.Level;
-        if (level == KQuantSimdLevel.Scalar)
+        for (int b = 0; b < count; b++)
         {
-            return DotReference(weightBlocks, activationBlocks);
+            byte* x = xs + b * BlockBytes;
+            float* y = ys + b * BlockSize;
+            float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
+            byte* q = x + QuantsOffset;
+            int s = 0;
+            for (int n = 0; n < 2; n++)
+            {
+                for (int shift = 0; shift < 8; shift += 2)
+                {
+                    int sc = x[s++];
+                    float dl = d * (sc & 0xF), ml = min * (sc >> 4);
+                    for (int l = 0; l < 16; l++)
+                    {
+                        *y++ = dl * ((q[l] >> shift) & 3) - ml;
+                    }
+                    sc = x[s++];
+                    dl = d * (sc & 0xF);
+                    ml = min * (sc >> 4);
+                    for (int l = 0; l < 16; l++)
+                    {
+                        *y++ = dl * ((q[l + 16] >> shift) & 3) - ml;
+                    }
+                }
+                q += 32;
+            }
         }
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
+    }
+
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
+    {
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[16];
+        float* mins = stackalloc float[16];
+        for (int b = 0; b < count; b++)
         {
-            return level >= KQuantSimdLevel.Avx2 ? DotAvx2(xs, ys, count) : DotVector128(xs, ys, count);
+            byte* x = xs + b * BlockBytes;
+            float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
+            for (int s = 0; s < 16; s++)
+            {
+                scales[s] = d * (x[s] & 0xF);
+                mins[s] = min * (x[s] >> 4);
+            }
+            for (int n = 0; n < 2; n++)
+            {
+                for (int half = 0; half < 32; half += 16)
+                {
+                    Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
+                    for (int j = 0; j < 4; j++)
+                    {
+                        (Vector128.ShiftRightLogical(v, 2 * j) & Vector128.Create((byte)3)).AsSByte().Store(q + 128 * n + 32 * j + half);
+                    }
+                }
+            }
+            KQuant.Expand(q, scales, mins, 16, ys + b * BlockSize);
         }
+    }
+
+    private static unsafe float DotScalar(byte* xs, byte* ys, int count)
+    {
+        float sumf = 0;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* q2 = x + QuantsOffset;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            int summs = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                summs += bsums[j] * (x[j] >> 4);
+            }
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            float dall = dy * KQuant.Half(x + DeltaOffset);
+            float dmin = dy * KQuant.Half(x + MinOffset);
+            int isum = 0, s = 0;
+            for (int n = 0; n < 2; n++)
+            {
+                for (int shift = 0; shift < 8; shift += 2)
+                {
+                    int d = x[s++] & 0xF;
+                    int isuml = 0;
+                    for (int l = 0; l < 16; l++)
+                    {
+                        isuml += q8[l] * ((q2[l] >> shift) & 3);
+                    }
+                    isum += d * isuml;
+                    d = x[s++] & 0xF;
+                    isuml = 0;
+                    for (int l = 16; l < 32; l++)
+                    {
+                        isuml += q8[l] * ((q2[l] >> shift) & 3);
+                    }
+                    isum += d * isuml;
+                    q8 += 32;
+                }
+                q2 += 32;
+            }
+            sumf += dall * isum - dmin * summs;
+        }
+        return sumf;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -246,5 +223,18 @@ public static class Q2KBlock
             accMin += dy * KQuant.Half(x + MinOffset) * minSum;
         }
         return Vector128.Sum(acc) - accMin;
+    }
+
+    /// <summary>This format's kernels for the shared entry points in <see cref="KQuantRow{TKernels}"/>.</summary>
+    private readonly unsafe struct Kernels : IKQuantKernels
+    {
+        public static string Format => Q2KBlock.Format;
+        public static int BlockBytes => Q2KBlock.BlockBytes;
+        public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
+        public static float DotAvx512(byte* weights, byte* activations, int count) => Q2KBlock.DotAvx2(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => Q2KBlock.DotAvx2(weights, activations, count);
+        public static float DotVector128(byte* weights, byte* activations, int count) => Q2KBlock.DotVector128(weights, activations, count);
     }
 }

@@ -18,82 +18,88 @@ public static class Q3KBlock
     private const int QuantsOffset = 32, ScalesOffset = 96, DeltaOffset = 108;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q3_K.</summary>
-    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.DequantizeReference(blocks, destination);
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination);
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q3_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.DotReference(weightBlocks, activationBlocks);
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations; the -4 offset is applied through the activation group sums (bsums), so
+    /// activations must be well-formed Q8_K. Integer sums are exact; only float summation order differs from
+    /// <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+
+    private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            float* y = ys + b * BlockSize;
+            float dAll = KQuant.Half(x + DeltaOffset);
+            Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
+            byte* q = x + QuantsOffset;
+            byte* hm = x;
+            int m = 1, s = 0;
+            for (int n = 0; n < 2; n++)
             {
-                byte* x = xs + b * BlockBytes;
-                float* y = ys + b * BlockSize;
-                float dAll = KQuant.Half(x + DeltaOffset);
-                Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
-                byte* q = x + QuantsOffset;
-                byte* hm = x;
-                int m = 1, s = 0;
-                for (int n = 0; n < 2; n++)
+                int shift = 0;
+                for (int j = 0; j < 4; j++)
                 {
-                    int shift = 0;
-                    for (int j = 0; j < 4; j++)
+                    float dl = dAll * (scales[s++] - 32);
+                    for (int l = 0; l < 16; l++)
                     {
-                        float dl = dAll * (scales[s++] - 32);
-                        for (int l = 0; l < 16; l++)
-                        {
-                            *y++ = dl * (((q[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
-                        }
-                        dl = dAll * (scales[s++] - 32);
-                        for (int l = 0; l < 16; l++)
-                        {
-                            *y++ = dl * (((q[l + 16] >> shift) & 3) - ((hm[l + 16] & m) != 0 ? 0 : 4));
-                        }
-                        shift += 2;
-                        m <<= 1;
+                        *y++ = dl * (((q[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
                     }
-                    q += 32;
+                    dl = dAll * (scales[s++] - 32);
+                    for (int l = 0; l < 16; l++)
+                    {
+                        *y++ = dl * (((q[l + 16] >> shift) & 3) - ((hm[l + 16] & m) != 0 ? 0 : 4));
+                    }
+                    shift += 2;
+                    m <<= 1;
                 }
+                q += 32;
             }
         }
     }
 
-    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
-    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
     {
-        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[16];
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            float dAll = KQuant.Half(x + DeltaOffset);
+            Vector128<byte> packed = KQuant.UnpackQ3Scales(x + ScalesOffset);
+            for (int s = 0; s < 16; s++)
             {
-                byte* x = xs + b * BlockBytes;
-                float dAll = KQuant.Half(x + DeltaOffset);
-                Vector128<byte> packed = KQuant.UnpackQ3Scales(x + ScalesOffset);
-                for (int s = 0; s < 16; s++)
+                scales[s] = dAll * (packed[s] - 32);
+            }
+            for (int n = 0; n < 2; n++)
+            {
+                for (int half = 0; half < 32; half += 16)
                 {
-                    scales[s] = dAll * (packed[s] - 32);
-                }
-                for (int n = 0; n < 2; n++)
-                {
-                    for (int half = 0; half < 32; half += 16)
+                    Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
+                    Vector128<byte> h = Vector128.Load(x + half);
+                    for (int j = 0; j < 4; j++)
                     {
-                        Vector128<byte> v = Vector128.Load(x + QuantsOffset + 32 * n + half);
-                        Vector128<byte> h = Vector128.Load(x + half);
-                        for (int j = 0; j < 4; j++)
-                        {
-                            (Unpack(v, h, n, j).AsSByte() - Vector128.Create((sbyte)4)).Store(q + 128 * n + 32 * j + half);
-                        }
+                        (Unpack(v, h, n, j).AsSByte() - Vector128.Create((sbyte)4)).Store(q + 128 * n + 32 * j + half);
                     }
                 }
-                KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
             }
+            KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
         }
     }
 
@@ -103,97 +109,37 @@ public static class Q3KBlock
         (Vector128.ShiftRightLogical(v, 2 * j) & Vector128.Create((byte)3))
         | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4 * n + j) & Vector128.Create((byte)1), 2);
 
-    /// <summary>
-    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q3_K_q8_K_generic (same integer sums, same
-    /// eight float lanes, same summation order).
-    /// </summary>
-    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    private static unsafe float DotScalar(byte* xs, byte* ys, int count)
     {
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
         sbyte* aux8 = stackalloc sbyte[BlockSize];
         float* sums = stackalloc float[8];
-        int* aux32 = stackalloc int[8];
-        for (int l = 0; l < 8; l++)
+        KQuant.ClearLanes(sums);
+        for (int b = 0; b < count; b++)
         {
-            sums[l] = 0;
-        }
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* q3 = x + QuantsOffset;
+            byte* hm = x;
+            sbyte* a = aux8;
+            int m = 1;
+            for (int n = 0; n < 2; n++)
             {
-                byte* x = xs + b * BlockBytes;
-                byte* y = ys + b * KQuant.Q8KBytes;
-                byte* q3 = x + QuantsOffset;
-                byte* hm = x;
-                sbyte* a = aux8;
-                int m = 1;
-                for (int n = 0; n < 2; n++)
+                for (int shift = 0; shift < 8; shift += 2)
                 {
-                    for (int shift = 0; shift < 8; shift += 2)
+                    for (int l = 0; l < 32; l++)
                     {
-                        for (int l = 0; l < 32; l++)
-                        {
-                            a[l] = (sbyte)(((q3[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
-                        }
-                        a += 32;
-                        m <<= 1;
+                        a[l] = (sbyte)(((q3[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
                     }
-                    q3 += 32;
+                    a += 32;
+                    m <<= 1;
                 }
-                Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
-                for (int l = 0; l < 8; l++)
-                {
-                    aux32[l] = 0;
-                }
-                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-                a = aux8;
-                for (int j = 0; j < 16; j++)
-                {
-                    int scale = scales[j] - 32;
-                    for (int r = 0; r < 2; r++)
-                    {
-                        for (int l = 0; l < 8; l++)
-                        {
-                            aux32[l] += scale * (short)(q8[l] * a[l]);
-                        }
-                        q8 += 8;
-                        a += 8;
-                    }
-                }
-                float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
-                for (int l = 0; l < 8; l++)
-                {
-                    sums[l] += d * aux32[l];
-                }
+                q3 += 32;
             }
+            Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), scales.AsSByte() - Vector128.Create((sbyte)32), 16, d, sums);
         }
-        float sumf = 0;
-        for (int l = 0; l < 8; l++)
-        {
-            sumf += sums[l];
-        }
-        return sumf;
-    }
-
-    /// <summary>
-    /// SIMD dot product with Q8_K activations; the -4 offset is applied through the activation group sums (bsums), so
-    /// activations must be well-formed Q8_K. Integer sums are exact; only float summation order differs from
-    /// <see cref="DotReference"/>. Allocates nothing.
-    /// </summary>
-    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        KQuantSimdLevel level = KQuantSimd.Level;
-        if (level == KQuantSimdLevel.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            return level >= KQuantSimdLevel.Avx2 ? DotAvx2(xs, ys, count) : DotVector128(xs, ys, count);
-        }
+        return KQuant.SumLanes(sums, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -277,5 +223,18 @@ public static class Q3KBlock
             acc += Vector128.Create(d) * Vector128.ConvertToSingle(sumi - Vector128.CreateScalar(4 * offset));
         }
         return Vector128.Sum(acc);
+    }
+
+    /// <summary>This format's kernels for the shared entry points in <see cref="KQuantRow{TKernels}"/>.</summary>
+    private readonly unsafe struct Kernels : IKQuantKernels
+    {
+        public static string Format => Q3KBlock.Format;
+        public static int BlockBytes => Q3KBlock.BlockBytes;
+        public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
+        public static float DotAvx512(byte* weights, byte* activations, int count) => Q3KBlock.DotAvx2(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => Q3KBlock.DotAvx2(weights, activations, count);
+        public static float DotVector128(byte* weights, byte* activations, int count) => Q3KBlock.DotVector128(weights, activations, count);
     }
 }

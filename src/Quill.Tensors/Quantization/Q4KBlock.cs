@@ -20,180 +20,117 @@ public static class Q4KBlock
     private const int ScalesOffset = 4, QuantsOffset = 16;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q4_K.</summary>
-    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
-        {
-            for (int b = 0; b < count; b++)
-            {
-                byte* x = xs + b * BlockBytes;
-                float* y = ys + b * BlockSize;
-                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
-                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-                byte* q = x + QuantsOffset;
-                for (int c = 0; c < 4; c++)
-                {
-                    float d1 = d * sm[2 * c], m1 = min * sm[8 + 2 * c];
-                    float d2 = d * sm[2 * c + 1], m2 = min * sm[8 + 2 * c + 1];
-                    for (int l = 0; l < 32; l++)
-                    {
-                        *y++ = d1 * (q[l] & 0xF) - m1;
-                    }
-                    for (int l = 0; l < 32; l++)
-                    {
-                        *y++ = d2 * (q[l] >> 4) - m2;
-                    }
-                    q += 32;
-                }
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.DequantizeReference(blocks, destination);
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
-    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        sbyte* q = stackalloc sbyte[BlockSize];
-        float* scales = stackalloc float[8];
-        float* mins = stackalloc float[8];
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
-        {
-            for (int b = 0; b < count; b++)
-            {
-                byte* x = xs + b * BlockBytes;
-                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
-                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-                for (int s = 0; s < 8; s++)
-                {
-                    scales[s] = d * sm[s];
-                    mins[s] = min * sm[8 + s];
-                }
-                for (int c = 0; c < 4; c++)
-                {
-                    Vector128<byte> v0 = Vector128.Load(x + QuantsOffset + 32 * c);
-                    Vector128<byte> v1 = Vector128.Load(x + QuantsOffset + 32 * c + 16);
-                    Vector128<byte> mask = Vector128.Create((byte)0x0F);
-                    (v0 & mask).AsSByte().Store(q + 64 * c);
-                    (v1 & mask).AsSByte().Store(q + 64 * c + 16);
-                    Vector128.ShiftRightLogical(v0, 4).AsSByte().Store(q + 64 * c + 32);
-                    Vector128.ShiftRightLogical(v1, 4).AsSByte().Store(q + 64 * c + 48);
-                }
-                KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
-            }
-        }
-    }
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination);
 
     /// <summary>
     /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q4_K_q8_K_generic (same integer sums, same
     /// eight float lanes, same summation order).
     /// </summary>
-    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        sbyte* aux8 = stackalloc sbyte[BlockSize];
-        float* sums = stackalloc float[8];
-        int* aux32 = stackalloc int[8];
-        for (int l = 0; l < 8; l++)
-        {
-            sums[l] = 0;
-        }
-        float sumf = 0;
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            for (int b = 0; b < count; b++)
-            {
-                byte* x = xs + b * BlockBytes;
-                byte* y = ys + b * KQuant.Q8KBytes;
-                byte* q4 = x + QuantsOffset;
-                sbyte* a = aux8;
-                for (int c = 0; c < 4; c++)
-                {
-                    for (int l = 0; l < 32; l++)
-                    {
-                        a[l] = (sbyte)(q4[l] & 0xF);
-                    }
-                    a += 32;
-                    for (int l = 0; l < 32; l++)
-                    {
-                        a[l] = (sbyte)(q4[l] >> 4);
-                    }
-                    a += 32;
-                    q4 += 32;
-                }
-                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-                short* bsums = (short*)(y + Q8KBlock.SumsOffset);
-                int sumi = 0;
-                for (int j = 0; j < 16; j++)
-                {
-                    sumi += bsums[j] * sm[8 + j / 2];
-                }
-                for (int l = 0; l < 8; l++)
-                {
-                    aux32[l] = 0;
-                }
-                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-                a = aux8;
-                for (int j = 0; j < 8; j++)
-                {
-                    int scale = sm[j];
-                    for (int r = 0; r < 4; r++)
-                    {
-                        for (int l = 0; l < 8; l++)
-                        {
-                            aux32[l] += scale * (short)(q8[l] * a[l]);
-                        }
-                        q8 += 8;
-                        a += 8;
-                    }
-                }
-                float dy = Unsafe.ReadUnaligned<float>(y);
-                float d = KQuant.Half(x) * dy;
-                for (int l = 0; l < 8; l++)
-                {
-                    sums[l] += d * aux32[l];
-                }
-                float dmin = KQuant.Half(x + 2) * dy;
-                sumf -= dmin * sumi;
-            }
-        }
-        for (int l = 0; l < 8; l++)
-        {
-            sumf += sums[l];
-        }
-        return sumf;
-    }
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.DotReference(weightBlocks, activationBlocks);
 
     /// <summary>
     /// SIMD dot product with Q8_K activations. The integer sums are exact, so it differs from <see cref="DotReference"/>
     /// only by float summation order (relative error around 1e-6 of the sum of magnitudes). Allocates nothing.
     /// </summary>
-    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+
+    private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
-        KQuantSimdLevel level = KQuantSimd.Level;
-        if (level == KQuantSimdLevel.Scalar)
+        for (int b = 0; b < count; b++)
         {
-            return DotReference(weightBlocks, activationBlocks);
-        }
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            return level switch
+            byte* x = xs + b * BlockBytes;
+            float* y = ys + b * BlockSize;
+            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            byte* q = x + QuantsOffset;
+            for (int c = 0; c < 4; c++)
             {
-                KQuantSimdLevel.Avx512 => DotAvx512(xs, ys, count),
-                KQuantSimdLevel.Avx2 => DotAvx2(xs, ys, count),
-                _ => DotVector128(xs, ys, count),
-            };
+                float d1 = d * sm[2 * c], m1 = min * sm[8 + 2 * c];
+                float d2 = d * sm[2 * c + 1], m2 = min * sm[8 + 2 * c + 1];
+                for (int l = 0; l < 32; l++)
+                {
+                    *y++ = d1 * (q[l] & 0xF) - m1;
+                }
+                for (int l = 0; l < 32; l++)
+                {
+                    *y++ = d2 * (q[l] >> 4) - m2;
+                }
+                q += 32;
+            }
         }
+    }
+
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
+    {
+        sbyte* q = stackalloc sbyte[BlockSize];
+        float* scales = stackalloc float[8];
+        float* mins = stackalloc float[8];
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            for (int s = 0; s < 8; s++)
+            {
+                scales[s] = d * sm[s];
+                mins[s] = min * sm[8 + s];
+            }
+            for (int c = 0; c < 4; c++)
+            {
+                Vector128<byte> v0 = Vector128.Load(x + QuantsOffset + 32 * c);
+                Vector128<byte> v1 = Vector128.Load(x + QuantsOffset + 32 * c + 16);
+                Vector128<byte> mask = Vector128.Create((byte)0x0F);
+                (v0 & mask).AsSByte().Store(q + 64 * c);
+                (v1 & mask).AsSByte().Store(q + 64 * c + 16);
+                Vector128.ShiftRightLogical(v0, 4).AsSByte().Store(q + 64 * c + 32);
+                Vector128.ShiftRightLogical(v1, 4).AsSByte().Store(q + 64 * c + 48);
+            }
+            KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
+        }
+    }
+
+    private static unsafe float DotScalar(byte* xs, byte* ys, int count)
+    {
+        sbyte* aux8 = stackalloc sbyte[BlockSize];
+        float* sums = stackalloc float[8];
+        KQuant.ClearLanes(sums);
+        float sumf = 0;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* q4 = x + QuantsOffset;
+            sbyte* a = aux8;
+            for (int c = 0; c < 4; c++)
+            {
+                for (int l = 0; l < 32; l++)
+                {
+                    a[l] = (sbyte)(q4[l] & 0xF);
+                }
+                a += 32;
+                for (int l = 0; l < 32; l++)
+                {
+                    a[l] = (sbyte)(q4[l] >> 4);
+                }
+                a += 32;
+                q4 += 32;
+            }
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            int sumi = KQuant.MinSum(sm, y);
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            float d = KQuant.Half(x) * dy;
+            KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), sm.AsSByte(), 32, d, sums);
+            float dmin = KQuant.Half(x + 2) * dy;
+            sumf -= dmin * sumi;
+        }
+        return KQuant.SumLanes(sums, sumf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -201,8 +138,8 @@ public static class Q4KBlock
     {
         Vector256<float> acc = Vector256<float>.Zero;
         Vector128<float> accMin = Vector128<float>.Zero;
-        Vector256<byte> pick0 = ShortBroadcast256(0), pick1 = ShortBroadcast256(1), pick2 = ShortBroadcast256(2), pick3 = ShortBroadcast256(3);
-        Vector256<byte> pick4 = ShortBroadcast256(4), pick5 = ShortBroadcast256(5), pick6 = ShortBroadcast256(6), pick7 = ShortBroadcast256(7);
+        Vector256<byte> pick0 = KQuant.ShortBroadcast(0), pick1 = KQuant.ShortBroadcast(1), pick2 = KQuant.ShortBroadcast(2), pick3 = KQuant.ShortBroadcast(3);
+        Vector256<byte> pick4 = KQuant.ShortBroadcast(4), pick5 = KQuant.ShortBroadcast(5), pick6 = KQuant.ShortBroadcast(6), pick7 = KQuant.ShortBroadcast(7);
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
@@ -295,12 +232,7 @@ public static class Q4KBlock
             byte* y = ys + b * KQuant.Q8KBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
-            int minSum = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                minSum += bsums[j] * sm[8 + j / 2];
-            }
+            int minSum = KQuant.MinSum(sm, y);
             Vector128<int> sumi = Vector128<int>.Zero;
             byte* q4 = x + QuantsOffset;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
@@ -324,11 +256,20 @@ public static class Q4KBlock
     private static Vector512<byte> Pair(Vector512<byte> a, Vector512<byte> b, [ConstantExpected] byte control) =>
         Avx512F.Shuffle4x128(a.AsUInt64(), b.AsUInt64(), control).AsByte();
 
-    /// <summary>pshufb mask broadcasting 16-bit element k to every 16-bit slot of both 128-bit lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> ShortBroadcast256(int k) => Vector256.Create((short)(0x0100 + 0x0202 * k)).AsByte();
-
     /// <summary>pshufb mask: element k into the low 256 bits, element m into the high 256 bits.</summary>
     private static Vector512<byte> ShortBroadcast512(int k, int m) =>
         Vector512.Create(Vector256.Create((short)(0x0100 + 0x0202 * k)), Vector256.Create((short)(0x0100 + 0x0202 * m))).AsByte();
+
+    /// <summary>This format's kernels for the shared entry points in <see cref="KQuantRow{TKernels}"/>.</summary>
+    private readonly unsafe struct Kernels : IKQuantKernels
+    {
+        public static string Format => Q4KBlock.Format;
+        public static int BlockBytes => Q4KBlock.BlockBytes;
+        public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
+        public static float DotAvx512(byte* weights, byte* activations, int count) => Q4KBlock.DotAvx512(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => Q4KBlock.DotAvx2(weights, activations, count);
+        public static float DotVector128(byte* weights, byte* activations, int count) => Q4KBlock.DotVector128(weights, activations, count);
+    }
 }

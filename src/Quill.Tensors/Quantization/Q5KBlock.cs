@@ -18,78 +18,83 @@ public static class Q5KBlock
     private const int ScalesOffset = 4, HighOffset = 16, QuantsOffset = 48;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q5_K.</summary>
-    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.DequantizeReference(blocks, destination);
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination);
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q5_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.DotReference(weightBlocks, activationBlocks);
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations (mins applied through the activation group sums). Integer sums are exact;
+    /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+
+    private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            float* y = ys + b * BlockSize;
+            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            byte* ql = x + QuantsOffset;
+            byte* qh = x + HighOffset;
+            int u1 = 1, u2 = 2;
+            for (int c = 0; c < 4; c++)
             {
-                byte* x = xs + b * BlockBytes;
-                float* y = ys + b * BlockSize;
-                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
-                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-                byte* ql = x + QuantsOffset;
-                byte* qh = x + HighOffset;
-                int u1 = 1, u2 = 2;
-                for (int c = 0; c < 4; c++)
+                float d1 = d * sm[2 * c], m1 = min * sm[8 + 2 * c];
+                float d2 = d * sm[2 * c + 1], m2 = min * sm[8 + 2 * c + 1];
+                for (int l = 0; l < 32; l++)
                 {
-                    float d1 = d * sm[2 * c], m1 = min * sm[8 + 2 * c];
-                    float d2 = d * sm[2 * c + 1], m2 = min * sm[8 + 2 * c + 1];
-                    for (int l = 0; l < 32; l++)
-                    {
-                        *y++ = d1 * ((ql[l] & 0xF) + ((qh[l] & u1) != 0 ? 16 : 0)) - m1;
-                    }
-                    for (int l = 0; l < 32; l++)
-                    {
-                        *y++ = d2 * ((ql[l] >> 4) + ((qh[l] & u2) != 0 ? 16 : 0)) - m2;
-                    }
-                    ql += 32;
-                    u1 <<= 2;
-                    u2 <<= 2;
+                    *y++ = d1 * ((ql[l] & 0xF) + ((qh[l] & u1) != 0 ? 16 : 0)) - m1;
                 }
+                for (int l = 0; l < 32; l++)
+                {
+                    *y++ = d2 * ((ql[l] >> 4) + ((qh[l] & u2) != 0 ? 16 : 0)) - m2;
+                }
+                ql += 32;
+                u1 <<= 2;
+                u2 <<= 2;
             }
         }
     }
 
-    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
-    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
     {
-        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[8];
         float* mins = stackalloc float[8];
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            for (int s = 0; s < 8; s++)
             {
-                byte* x = xs + b * BlockBytes;
-                float d = KQuant.Half(x), min = KQuant.Half(x + 2);
-                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-                for (int s = 0; s < 8; s++)
-                {
-                    scales[s] = d * sm[s];
-                    mins[s] = min * sm[8 + s];
-                }
-                for (int half = 0; half < 32; half += 16)
-                {
-                    Vector128<byte> h = Vector128.Load(x + HighOffset + half);
-                    for (int c = 0; c < 4; c++)
-                    {
-                        Unpack(Vector128.Load(x + QuantsOffset + 32 * c + half), h, c, out Vector128<byte> lo, out Vector128<byte> hi);
-                        lo.AsSByte().Store(q + 64 * c + half);
-                        hi.AsSByte().Store(q + 64 * c + 32 + half);
-                    }
-                }
-                KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
+                scales[s] = d * sm[s];
+                mins[s] = min * sm[8 + s];
             }
+            for (int half = 0; half < 32; half += 16)
+            {
+                Vector128<byte> h = Vector128.Load(x + HighOffset + half);
+                for (int c = 0; c < 4; c++)
+                {
+                    Unpack(Vector128.Load(x + QuantsOffset + 32 * c + half), h, c, out Vector128<byte> lo, out Vector128<byte> hi);
+                    lo.AsSByte().Store(q + 64 * c + half);
+                    hi.AsSByte().Store(q + 64 * c + 32 + half);
+                }
+            }
+            KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
         }
     }
 
@@ -102,108 +107,45 @@ public static class Q5KBlock
         hi = Vector128.ShiftRightLogical(v, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2 * c + 1) & one, 4);
     }
 
-    /// <summary>
-    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q5_K_q8_K_generic (same integer sums, same
-    /// eight float lanes, same summation order).
-    /// </summary>
-    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    private static unsafe float DotScalar(byte* xs, byte* ys, int count)
     {
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
         sbyte* aux8 = stackalloc sbyte[BlockSize];
         float* sums = stackalloc float[8];
-        int* aux32 = stackalloc int[8];
-        for (int l = 0; l < 8; l++)
-        {
-            sums[l] = 0;
-        }
+        KQuant.ClearLanes(sums);
         float sumf = 0;
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* q4 = x + QuantsOffset;
+            byte* hm = x + HighOffset;
+            sbyte* a = aux8;
+            int m = 1;
+            for (int c = 0; c < 4; c++)
             {
-                byte* x = xs + b * BlockBytes;
-                byte* y = ys + b * KQuant.Q8KBytes;
-                byte* q4 = x + QuantsOffset;
-                byte* hm = x + HighOffset;
-                sbyte* a = aux8;
-                int m = 1;
-                for (int c = 0; c < 4; c++)
+                for (int l = 0; l < 32; l++)
                 {
-                    for (int l = 0; l < 32; l++)
-                    {
-                        a[l] = (sbyte)((q4[l] & 0xF) + ((hm[l] & m) != 0 ? 16 : 0));
-                    }
-                    a += 32;
-                    m <<= 1;
-                    for (int l = 0; l < 32; l++)
-                    {
-                        a[l] = (sbyte)((q4[l] >> 4) + ((hm[l] & m) != 0 ? 16 : 0));
-                    }
-                    a += 32;
-                    m <<= 1;
-                    q4 += 32;
+                    a[l] = (sbyte)((q4[l] & 0xF) + ((hm[l] & m) != 0 ? 16 : 0));
                 }
-                Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-                short* bsums = (short*)(y + Q8KBlock.SumsOffset);
-                int sumi = 0;
-                for (int j = 0; j < 16; j++)
+                a += 32;
+                m <<= 1;
+                for (int l = 0; l < 32; l++)
                 {
-                    sumi += bsums[j] * sm[8 + j / 2];
+                    a[l] = (sbyte)((q4[l] >> 4) + ((hm[l] & m) != 0 ? 16 : 0));
                 }
-                for (int l = 0; l < 8; l++)
-                {
-                    aux32[l] = 0;
-                }
-                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-                a = aux8;
-                for (int j = 0; j < 8; j++)
-                {
-                    int scale = sm[j];
-                    for (int r = 0; r < 4; r++)
-                    {
-                        for (int l = 0; l < 8; l++)
-                        {
-                            aux32[l] += scale * (short)(q8[l] * a[l]);
-                        }
-                        q8 += 8;
-                        a += 8;
-                    }
-                }
-                float dy = Unsafe.ReadUnaligned<float>(y);
-                float d = KQuant.Half(x) * dy;
-                for (int l = 0; l < 8; l++)
-                {
-                    sums[l] += d * aux32[l];
-                }
-                float dmin = KQuant.Half(x + 2) * dy;
-                sumf -= dmin * sumi;
+                a += 32;
+                m <<= 1;
+                q4 += 32;
             }
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            int sumi = KQuant.MinSum(sm, y);
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            float d = KQuant.Half(x) * dy;
+            KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), sm.AsSByte(), 32, d, sums);
+            float dmin = KQuant.Half(x + 2) * dy;
+            sumf -= dmin * sumi;
         }
-        for (int l = 0; l < 8; l++)
-        {
-            sumf += sums[l];
-        }
-        return sumf;
-    }
-
-    /// <summary>
-    /// SIMD dot product with Q8_K activations (mins applied through the activation group sums). Integer sums are exact;
-    /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
-    /// </summary>
-    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        KQuantSimdLevel level = KQuantSimd.Level;
-        if (level == KQuantSimdLevel.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            return level >= KQuantSimdLevel.Avx2 ? DotAvx2(xs, ys, count) : DotVector128(xs, ys, count);
-        }
+        return KQuant.SumLanes(sums, sumf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -236,8 +178,8 @@ public static class Q5KBlock
                 hbits = Avx2.ShiftRightLogical(hbits.AsUInt16(), 2).AsByte();
                 Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * c));
                 Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * c + 32));
-                Vector256<short> slo = Avx2.Shuffle(scales, ShortBroadcast(2 * c)).AsInt16();
-                Vector256<short> shi = Avx2.Shuffle(scales, ShortBroadcast(2 * c + 1)).AsInt16();
+                Vector256<short> slo = Avx2.Shuffle(scales, KQuant.ShortBroadcast(2 * c)).AsInt16();
+                Vector256<short> shi = Avx2.Shuffle(scales, KQuant.ShortBroadcast(2 * c + 1)).AsInt16();
                 sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
             }
             acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
@@ -257,12 +199,7 @@ public static class Q5KBlock
             byte* y = ys + b * KQuant.Q8KBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
-            int minSum = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                minSum += bsums[j] * sm[8 + j / 2];
-            }
+            int minSum = KQuant.MinSum(sm, y);
             Vector128<int> sumi = Vector128<int>.Zero;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             for (int half = 0; half < 32; half += 16)
@@ -281,7 +218,16 @@ public static class Q5KBlock
         return Vector128.Sum(acc) - accMin;
     }
 
-    /// <summary>pshufb mask broadcasting 16-bit element k to every 16-bit slot of both 128-bit lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> ShortBroadcast(int k) => Vector256.Create((short)(0x0100 + 0x0202 * k)).AsByte();
+    /// <summary>This format's kernels for the shared entry points in <see cref="KQuantRow{TKernels}"/>.</summary>
+    private readonly unsafe struct Kernels : IKQuantKernels
+    {
+        public static string Format => Q5KBlock.Format;
+        public static int BlockBytes => Q5KBlock.BlockBytes;
+        public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
+        public static float DotAvx512(byte* weights, byte* activations, int count) => Q5KBlock.DotAvx2(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => Q5KBlock.DotAvx2(weights, activations, count);
+        public static float DotVector128(byte* weights, byte* activations, int count) => Q5KBlock.DotVector128(weights, activations, count);
+    }
 }

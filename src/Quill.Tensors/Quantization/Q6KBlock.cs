@@ -19,81 +19,87 @@ public static class Q6KBlock
     private const int HighOffset = 128, ScalesOffset = 192, DeltaOffset = 208;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q6_K.</summary>
-    public static unsafe void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.DequantizeReference(blocks, destination);
+
+    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination);
+
+    /// <summary>
+    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q6_K_q8_K_generic (same integer sums, same
+    /// eight float lanes, same summation order).
+    /// </summary>
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.DotReference(weightBlocks, activationBlocks);
+
+    /// <summary>
+    /// SIMD dot product with Q8_K activations; the -32 offset is applied through the activation group sums (bsums), so
+    /// activations must be well-formed Q8_K. Integer sums are exact; only float summation order differs from
+    /// <see cref="DotReference"/>. Allocates nothing.
+    /// </summary>
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+
+    private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            float* y = ys + b * BlockSize;
+            float d = KQuant.Half(x + DeltaOffset);
+            byte* ql = x;
+            byte* qh = x + HighOffset;
+            sbyte* sc = (sbyte*)(x + ScalesOffset);
+            for (int n = 0; n < 2; n++)
             {
-                byte* x = xs + b * BlockBytes;
-                float* y = ys + b * BlockSize;
-                float d = KQuant.Half(x + DeltaOffset);
-                byte* ql = x;
-                byte* qh = x + HighOffset;
-                sbyte* sc = (sbyte*)(x + ScalesOffset);
-                for (int n = 0; n < 2; n++)
+                for (int l = 0; l < 32; l++)
                 {
-                    for (int l = 0; l < 32; l++)
-                    {
-                        int s = l / 16;
-                        int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
-                        int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-                        int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-                        int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-                        y[l] = d * sc[s] * q1;
-                        y[l + 32] = d * sc[s + 2] * q2;
-                        y[l + 64] = d * sc[s + 4] * q3;
-                        y[l + 96] = d * sc[s + 6] * q4;
-                    }
-                    y += 128;
-                    ql += 64;
-                    qh += 32;
-                    sc += 8;
+                    int s = l / 16;
+                    int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+                    int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                    int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                    int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                    y[l] = d * sc[s] * q1;
+                    y[l + 32] = d * sc[s + 2] * q2;
+                    y[l + 64] = d * sc[s + 4] * q3;
+                    y[l + 96] = d * sc[s + 6] * q4;
                 }
+                y += 128;
+                ql += 64;
+                qh += 32;
+                sc += 8;
             }
         }
     }
 
-    /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
-    public static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
     {
-        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-        int count = KQuant.CheckDequantize(Format, BlockBytes, blocks, destination);
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[16];
-        fixed (byte* xs = blocks)
-        fixed (float* ys = destination)
+        for (int b = 0; b < count; b++)
         {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            float d = KQuant.Half(x + DeltaOffset);
+            for (int s = 0; s < 16; s++)
             {
-                byte* x = xs + b * BlockBytes;
-                float d = KQuant.Half(x + DeltaOffset);
-                for (int s = 0; s < 16; s++)
-                {
-                    scales[s] = d * ((sbyte*)(x + ScalesOffset))[s];
-                }
-                for (int n = 0; n < 2; n++)
-                {
-                    for (int h = 0; h < 32; h += 16)
-                    {
-                        Vector128<byte> l0 = Vector128.Load(x + 64 * n + h), l1 = Vector128.Load(x + 64 * n + 32 + h);
-                        Vector128<byte> hb = Vector128.Load(x + HighOffset + 32 * n + h);
-                        Unpack(l0, l1, hb, out Vector128<byte> q1, out Vector128<byte> q2, out Vector128<byte> q3, out Vector128<byte> q4);
-                        Vector128<sbyte> offset = Vector128.Create((sbyte)32);
-                        (q1.AsSByte() - offset).Store(q + 128 * n + h);
-                        (q2.AsSByte() - offset).Store(q + 128 * n + 32 + h);
-                        (q3.AsSByte() - offset).Store(q + 128 * n + 64 + h);
-                        (q4.AsSByte() - offset).Store(q + 128 * n + 96 + h);
-                    }
-                }
-                KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
+                scales[s] = d * ((sbyte*)(x + ScalesOffset))[s];
             }
+            for (int n = 0; n < 2; n++)
+            {
+                for (int h = 0; h < 32; h += 16)
+                {
+                    Vector128<byte> l0 = Vector128.Load(x + 64 * n + h), l1 = Vector128.Load(x + 64 * n + 32 + h);
+                    Vector128<byte> hb = Vector128.Load(x + HighOffset + 32 * n + h);
+                    Unpack(l0, l1, hb, out Vector128<byte> q1, out Vector128<byte> q2, out Vector128<byte> q3, out Vector128<byte> q4);
+                    Vector128<sbyte> offset = Vector128.Create((sbyte)32);
+                    (q1.AsSByte() - offset).Store(q + 128 * n + h);
+                    (q2.AsSByte() - offset).Store(q + 128 * n + 32 + h);
+                    (q3.AsSByte() - offset).Store(q + 128 * n + 64 + h);
+                    (q4.AsSByte() - offset).Store(q + 128 * n + 96 + h);
+                }
+            }
+            KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
         }
     }
 
@@ -109,101 +115,35 @@ public static class Q6KBlock
         q4 = Vector128.ShiftRightLogical(l1, 4) | Vector128.ShiftRightLogical(h & Vector128.Create((byte)0xC0), 2);
     }
 
-    /// <summary>
-    /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q6_K_q8_K_generic (same integer sums, same
-    /// eight float lanes, same summation order).
-    /// </summary>
-    public static unsafe float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    private static unsafe float DotScalar(byte* xs, byte* ys, int count)
     {
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
         sbyte* aux8 = stackalloc sbyte[BlockSize];
         float* sums = stackalloc float[8];
-        int* aux32 = stackalloc int[8];
-        for (int l = 0; l < 8; l++)
+        KQuant.ClearLanes(sums);
+        for (int b = 0; b < count; b++)
         {
-            sums[l] = 0;
-        }
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            for (int b = 0; b < count; b++)
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* q4 = x;
+            byte* qh = x + HighOffset;
+            sbyte* a = aux8;
+            for (int n = 0; n < 2; n++)
             {
-                byte* x = xs + b * BlockBytes;
-                byte* y = ys + b * KQuant.Q8KBytes;
-                byte* q4 = x;
-                byte* qh = x + HighOffset;
-                sbyte* a = aux8;
-                for (int n = 0; n < 2; n++)
+                for (int l = 0; l < 32; l++)
                 {
-                    for (int l = 0; l < 32; l++)
-                    {
-                        a[l] = (sbyte)(((q4[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32);
-                        a[l + 32] = (sbyte)(((q4[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
-                        a[l + 64] = (sbyte)(((q4[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
-                        a[l + 96] = (sbyte)(((q4[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
-                    }
-                    a += 128;
-                    q4 += 64;
-                    qh += 32;
+                    a[l] = (sbyte)(((q4[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32);
+                    a[l + 32] = (sbyte)(((q4[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32);
+                    a[l + 64] = (sbyte)(((q4[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32);
+                    a[l + 96] = (sbyte)(((q4[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32);
                 }
-                for (int l = 0; l < 8; l++)
-                {
-                    aux32[l] = 0;
-                }
-                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-                sbyte* scales = (sbyte*)(x + ScalesOffset);
-                a = aux8;
-                for (int j = 0; j < 16; j++)
-                {
-                    int scale = scales[j];
-                    for (int r = 0; r < 2; r++)
-                    {
-                        for (int l = 0; l < 8; l++)
-                        {
-                            aux32[l] += scale * (short)(q8[l] * a[l]);
-                        }
-                        q8 += 8;
-                        a += 8;
-                    }
-                }
-                float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
-                for (int l = 0; l < 8; l++)
-                {
-                    sums[l] += d * aux32[l];
-                }
+                a += 128;
+                q4 += 64;
+                qh += 32;
             }
+            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), Vector128.Load((sbyte*)(x + ScalesOffset)), 16, d, sums);
         }
-        float sumf = 0;
-        for (int l = 0; l < 8; l++)
-        {
-            sumf += sums[l];
-        }
-        return sumf;
-    }
-
-    /// <summary>
-    /// SIMD dot product with Q8_K activations; the -32 offset is applied through the activation group sums (bsums), so
-    /// activations must be well-formed Q8_K. Integer sums are exact; only float summation order differs from
-    /// <see cref="DotReference"/>. Allocates nothing.
-    /// </summary>
-    public static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        KQuantSimdLevel level = KQuantSimd.Level;
-        if (level == KQuantSimdLevel.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
-        int count = KQuant.CheckDot(Format, BlockBytes, weightBlocks, activationBlocks);
-        fixed (byte* xs = weightBlocks)
-        fixed (byte* ys = activationBlocks)
-        {
-            return level switch
-            {
-                KQuantSimdLevel.Avx512 => DotAvx512(xs, ys, count),
-                KQuantSimdLevel.Avx2 => DotAvx2(xs, ys, count),
-                _ => DotVector128(xs, ys, count),
-            };
-        }
+        return KQuant.SumLanes(sums, 0);
     }
 
     /// <summary>32 * sum over groups of scale[g] * bsums[g]: the part the -32 offset removes, as eight int lanes.</summary>
@@ -335,5 +275,18 @@ public static class Q6KBlock
             acc += Vector128.Create(d) * Vector128.ConvertToSingle(sumi - Vector128.CreateScalar(32 * offset));
         }
         return Vector128.Sum(acc);
+    }
+
+    /// <summary>This format's kernels for the shared entry points in <see cref="KQuantRow{TKernels}"/>.</summary>
+    private readonly unsafe struct Kernels : IKQuantKernels
+    {
+        public static string Format => Q6KBlock.Format;
+        public static int BlockBytes => Q6KBlock.BlockBytes;
+        public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
+        public static float DotAvx512(byte* weights, byte* activations, int count) => Q6KBlock.DotAvx512(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => Q6KBlock.DotAvx2(weights, activations, count);
+        public static float DotVector128(byte* weights, byte* activations, int count) => Q6KBlock.DotVector128(weights, activations, count);
     }
 }

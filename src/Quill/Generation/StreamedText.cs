@@ -1,15 +1,16 @@
 // The text side of the generation loop: token bytes → UTF-8 decoder → stop matcher → released text; not the loop.
 using System.Text;
+using Quill.Tokenizers.Decoders;
 
 namespace Quill.Generation;
 
 /// <summary>
-/// Accumulates the text a generation has released so far. Bytes go through a <see cref="Utf8StreamDecoder"/>
+/// Accumulates the text a generation has released so far. Bytes go through a <see cref="Utf8TokenStreamDecoder"/>
 /// (partial characters wait) and a <see cref="StopSequenceMatcher"/> (possible stop prefixes wait).
 /// </summary>
 internal sealed class StreamedText(IReadOnlyList<string>? stops)
 {
-    private readonly Utf8StreamDecoder decoder = new();
+    private readonly Utf8TokenStreamDecoder decoder = new();
     private readonly StopSequenceMatcher matcher = new(stops);
     private readonly StringBuilder released = new();
     private char[] chars = new char[64]; // decode scratch, grows only for unusually long tokens
@@ -23,7 +24,7 @@ internal sealed class StreamedText(IReadOnlyList<string>? stops)
     /// <summary>Feeds one token's bytes; true when a stop string has been found.</summary>
     public bool AppendToken(ReadOnlySpan<byte> bytes)
     {
-        int needed = Utf8StreamDecoder.MaxCharCount(bytes.Length);
+        int needed = Utf8TokenStreamDecoder.MaxCharCount(bytes.Length);
         if (needed > chars.Length) chars = new char[Math.Max(needed, 2 * chars.Length)];
         int n = decoder.Decode(bytes, chars);
         return matcher.Append(chars.AsSpan(0, n), released);

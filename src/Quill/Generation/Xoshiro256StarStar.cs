@@ -1,4 +1,6 @@
 // A small seeded random generator whose sequence we own (xoshiro256**, seeded by splitmix64); not for cryptography.
+using Quill.Tensors;
+
 namespace Quill.Generation;
 
 /// <summary>
@@ -14,10 +16,10 @@ public sealed class Xoshiro256StarStar
     public Xoshiro256StarStar(ulong seed)
     {
         ulong x = seed;
-        s0 = SplitMix64(ref x);
-        s1 = SplitMix64(ref x);
-        s2 = SplitMix64(ref x);
-        s3 = SplitMix64(ref x);
+        s0 = SplitMix64.Next(ref x);
+        s1 = SplitMix64.Next(ref x);
+        s2 = SplitMix64.Next(ref x);
+        s3 = SplitMix64.Next(ref x);
     }
 
     /// <summary>The next 64 random bits.</summary>
@@ -36,15 +38,6 @@ public sealed class Xoshiro256StarStar
 
     /// <summary>A uniform double in [0, 1): the top 53 bits of <see cref="NextUInt64"/> scaled by 2⁻⁵³.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
-
-    /// <summary>One step of splitmix64 (Vigna): advances <paramref name="state"/> and returns a well-mixed value.</summary>
-    public static ulong SplitMix64(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 }

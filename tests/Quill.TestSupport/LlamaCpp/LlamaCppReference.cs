@@ -15,7 +15,7 @@ public static class LlamaCppReference
     public static int[] Tokenize(string modelPath, string text, bool addSpecial, bool parseSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
-        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
+        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath, vocabOnly: true);
         LLamaToken[] tokens = model.Tokenize(text, addSpecial, parseSpecial, System.Text.Encoding.UTF8);
         return Array.ConvertAll(tokens, t => (int)t);
     }
@@ -24,8 +24,26 @@ public static class LlamaCppReference
     public static string Detokenize(string modelPath, int[] ids, bool unparseSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return LlamaCppRuntime.Detokenize(LlamaCppRuntime.Model(modelPath), ids, removeSpecial: false, unparseSpecial);
+        return LlamaCppRuntime.Detokenize(LlamaCppRuntime.Model(modelPath, vocabOnly: true), ids, removeSpecial: false, unparseSpecial);
     }
+
+    /// <summary>llama_token_to_piece of one token: lstrip 0, special = false (control tokens give no bytes).</summary>
+    public static byte[] TokenPiece(string modelPath, int id)
+    {
+        SafeLlamaModelHandle.Vocabulary vocab = LlamaCppRuntime.Model(modelPath, vocabOnly: true).Vocab;
+        var piece = new byte[64];
+        int length = NativeApi.llama_token_to_piece(vocab, (LLamaToken)id, piece, 0, false);
+        if (length < 0)
+        {
+            piece = new byte[-length];
+            length = NativeApi.llama_token_to_piece(vocab, (LLamaToken)id, piece, 0, false);
+        }
+        return piece[..length];
+    }
+
+    /// <summary>llama_vocab_is_eog: whether generation stops at this token.</summary>
+    public static bool IsEndOfGeneration(string modelPath, int id) =>
+        ((LLamaToken)id).IsEndOfGeneration(LlamaCppRuntime.Model(modelPath, vocabOnly: true).Vocab);
 
     /// <summary>What llama.cpp read from the file's metadata.</summary>
     public static LlamaCppModelInfo Describe(string modelPath)

@@ -23,15 +23,18 @@ internal static unsafe class LlamaCppRuntime
     /// <summary>Full path of the libllama that was loaded.</summary>
     public static string LibraryPath => State.Value.LibraryPath;
 
-    /// <summary>The loaded model for a file, loading it on first use (CPU only, memory-mapped, no GPU layers).</summary>
-    public static SafeLlamaModelHandle Model(string modelPath)
+    /// <summary>
+    /// The loaded model for a file, loading it on first use (CPU only, memory-mapped, no GPU layers);
+    /// <paramref name="vocabOnly"/> loads just metadata and vocabulary (enough for tokenizer calls, and for vocab-only files).
+    /// </summary>
+    public static SafeLlamaModelHandle Model(string modelPath, bool vocabOnly = false)
     {
         _ = State.Value;
         var file = new FileInfo(modelPath);
         if (!file.Exists) throw new FileNotFoundException($"{modelPath}: expected a GGUF model file, found nothing", modelPath);
         // The key includes size and time so a test that rewrites a path gets the new model, not a stale one.
-        var key = new ModelKey(file.FullName, file.Length, file.LastWriteTimeUtc.Ticks);
-        Lazy<SafeLlamaModelHandle> entry = Models.GetOrAdd(key, k => new Lazy<SafeLlamaModelHandle>(() => Load(k.Path)));
+        var key = new ModelKey(file.FullName, file.Length, file.LastWriteTimeUtc.Ticks, vocabOnly);
+        Lazy<SafeLlamaModelHandle> entry = Models.GetOrAdd(key, k => new Lazy<SafeLlamaModelHandle>(() => Load(k.Path, k.VocabOnly)));
         try
         {
             return entry.Value;
@@ -85,12 +88,12 @@ internal static unsafe class LlamaCppRuntime
         }
     }
 
-    private static SafeLlamaModelHandle Load(string path)
+    private static SafeLlamaModelHandle Load(string path, bool vocabOnly)
     {
         LLamaModelParams p = LLamaModelParams.Default();
         p.n_gpu_layers = 0;
         p.split_mode = GPUSplitMode.None;
-        p.vocab_only = false;
+        p.vocab_only = vocabOnly;
         try
         {
             return SafeLlamaModelHandle.LoadFromFile(path, p);
@@ -144,7 +147,7 @@ internal static unsafe class LlamaCppRuntime
         if (LogToStderr) Console.Error.Write(message);
     }
 
-    private readonly record struct ModelKey(string Path, long Length, long WriteTicks);
+    private readonly record struct ModelKey(string Path, long Length, long WriteTicks, bool VocabOnly);
 
     private sealed class NativeState(
         string libraryPath,

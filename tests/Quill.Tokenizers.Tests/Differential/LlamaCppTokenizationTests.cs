@@ -1,14 +1,12 @@
 // Token ids, pieces and end-of-generation ids against llama.cpp itself (LLamaSharp 0.30) on vocab-only GGUF files.
 using System.Text;
-using LLama;
-using LLama.Common;
-using LLama.Native;
 using Quill.Formats.Gguf;
+using Quill.TestSupport.LlamaCpp;
 
 namespace Quill.Tokenizers.Tests.Differential;
 
 /// <summary>
-/// Uses LLamaSharp directly until a shared llama.cpp reference lands in Quill.TestSupport. The vocabularies are
+/// Asks llama.cpp through <see cref="LlamaCppReference"/> (vocab-only loads). The vocabularies are
 /// trained on the corpus itself (see <see cref="SyntheticVocabularies"/>) so merges actually fire.
 /// </summary>
 public sealed class LlamaCppTokenizationTests : IDisposable
@@ -72,7 +70,6 @@ public sealed class LlamaCppTokenizationTests : IDisposable
 
         using GgufFile file = GgufFile.Open(path);
         ITokenizer ours = GgufTokenizerLoader.Load(file);
-        using LLamaWeights llama = LLamaWeights.LoadFromFile(new ModelParams(path) { VocabOnly = true });
 
         var failures = new List<string>();
         var random = new Random(42);
@@ -81,7 +78,7 @@ public sealed class LlamaCppTokenizationTests : IDisposable
                 .Concat(Enumerable.Range(0, RandomCases).Select(_ => (RandomText(random), true, random.Next(2) == 0)));
         foreach ((string text, bool addSpecial, bool parseSpecial) in cases)
         {
-            int[] expected = [.. llama.Tokenize(text, addSpecial, parseSpecial, Encoding.UTF8).Select(t => (int)t)];
+            int[] expected = LlamaCppReference.Tokenize(path, text, addSpecial, parseSpecial);
             int[] actual = ours.Encode(text, addSpecial, parseSpecial);
             if (!expected.SequenceEqual(actual))
             {
@@ -89,13 +86,10 @@ public sealed class LlamaCppTokenizationTests : IDisposable
             }
         }
 
-        SafeLlamaModelHandle.Vocabulary vocab = llama.NativeHandle.Vocab;
-        var piece = new byte[512];
         for (int id = 0; id < ours.VocabSize; id++)
         {
-            int length = NativeApi.llama_token_to_piece(vocab, (LLamaToken)id, piece, 0, false);
-            if (!piece.AsSpan(0, length).SequenceEqual(ours.TokenBytes(id))) failures.Add($"piece of {id} '{ours.TokenText(id)}'");
-            if (((LLamaToken)id).IsEndOfGeneration(vocab) != ours.IsEndOfGeneration(id)) failures.Add($"end of generation {id} '{ours.TokenText(id)}'");
+            if (!LlamaCppReference.TokenPiece(path, id).AsSpan().SequenceEqual(ours.TokenBytes(id))) failures.Add($"piece of {id} '{ours.TokenText(id)}'");
+            if (LlamaCppReference.IsEndOfGeneration(path, id) != ours.IsEndOfGeneration(id)) failures.Add($"end of generation {id} '{ours.TokenText(id)}'");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
     }

@@ -117,19 +117,4 @@ public static class SyntheticModelWriter
         for (int i = 0; i < count; i++) values[i] = center + (float)(rng.NextDouble() * 2 - 1) * spread;
         return values;
     }
-
-    /// <summary>A tiny deterministic generator so the same seed gives the same file on every runtime.</summary>
-    private sealed class SplitMix64(ulong seed)
-    {
-        private ulong _state = seed;
-
-        public double NextDouble()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            return (z >> 11) * (1.0 / (1UL << 53));
-        }
-    }
 }
