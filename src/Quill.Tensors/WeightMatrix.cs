@@ -38,7 +38,66 @@ public sealed unsafe class WeightMatrix
 
     internal byte* Data => _data;
 
-    /// <summary>The encoded bytes of row <paramref name="row"/>.</summary>
+    /// <summary>
+    /// True when each group of four rows is stored block-interleaved (block b of rows r..r+3 side by side), as
+    /// <see cref="InterleaveRowGroups"/> leaves it: one sequential stream for the four-row kernels instead of four.
+    /// </summary>
+    public bool IsInterleaved { get; private init; }
+
+    /// <summary>Bytes from block b of row r to block b of row r+1 within a group of four.</summary>
+    public int RowStride => IsInterleaved ? GgmlTypeInfo.BlockBytes(Type) : RowBytes;
+
+    /// <summary>Bytes from block b to block b+1 of one row.</summary>
+    public int BlockStride => IsInterleaved ? 4 * GgmlTypeInfo.BlockBytes(Type) : GgmlTypeInfo.BlockBytes(Type);
+
+    /// <summary>Where the group of rows starting at <paramref name="row"/> (a multiple of 4) begins, in either layout.</summary>
+    internal byte* GroupStart(int row) => _data + (long)row * RowBytes;
+
+    /// <summary>
+    /// Rearranges the memory in place so that each group of four rows is block-interleaved, and returns the view of
+    /// that layout. Only for memory this process owns (an aligned copy), never a read-only map. Rows must be a
+    /// multiple of 4.
+    /// </summary>
+    public WeightMatrix InterleaveRowGroups()
+    {
+        if (IsInterleaved) return this;
+        if (Rows % 4 != 0) throw new InvalidOperationException($"tensor '{Name}': {Rows} rows cannot be interleaved in groups of four");
+        int blockBytes = GgmlTypeInfo.BlockBytes(Type);
+        int blocks = RowBytes / blockBytes;
+        var group = new byte[4 * RowBytes];
+        for (int r0 = 0; r0 < Rows; r0 += 4)
+        {
+            var source = new Span<byte>(GroupStart(r0), group.Length);
+            source.CopyTo(group);
+            for (int b = 0; b < blocks; b++)
+                for (int k = 0; k < 4; k++)
+                    group.AsSpan(k * RowBytes + b * blockBytes, blockBytes).CopyTo(source.Slice((b * 4 + k) * blockBytes, blockBytes));
+        }
+        return new WeightMatrix(Name, Type, Rows, Columns, _data) { IsInterleaved = true };
+    }
+
+    /// <summary>The encoded bytes of row <paramref name="row"/> (row-major layout only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReadOnlySpan<byte> Row(int row) => new(_data + (long)row * RowBytes, RowBytes);
+    public ReadOnlySpan<byte> Row(int row)
+    {
+        if (IsInterleaved) ThrowInterleaved();
+        return new(_data + (long)row * RowBytes, RowBytes);
+    }
+
+    /// <summary>Row <paramref name="row"/> decoded to floats, in either layout.</summary>
+    public void DequantizeRow(int row, Span<float> destination, Quantization.RowConvert dequantize)
+    {
+        if (!IsInterleaved)
+        {
+            dequantize(Row(row), destination);
+            return;
+        }
+        int blockBytes = GgmlTypeInfo.BlockBytes(Type), blockSize = GgmlTypeInfo.BlockSize(Type);
+        byte* first = GroupStart(row / 4 * 4) + row % 4 * blockBytes;
+        for (int b = 0; b < RowBytes / blockBytes; b++)
+            dequantize(new ReadOnlySpan<byte>(first + (long)b * 4 * blockBytes, blockBytes), destination.Slice(b * blockSize, blockSize));
+    }
+
+    private void ThrowInterleaved() =>
+        throw new InvalidOperationException($"tensor '{Name}' is stored interleaved; use the four-row kernels or DequantizeRow");
 }

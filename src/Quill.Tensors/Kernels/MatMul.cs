@@ -29,6 +29,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private RowDot? _dot;
     private TileDot? _tile;
     private RowsDot? _rows;
+    private RowsDot? _rowsForTail;
 
     public MatMul(ComputePool pool) => _pool = pool;
 
@@ -39,7 +40,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         var row = new float[weights.Columns];
         for (int n = 0; n < weights.Rows; n++)
         {
-            format.DequantizeReference(weights.Row(n), row);
+            weights.DequantizeRow(n, row, format.DequantizeReference);
             for (int t = 0; t < tokens; t++)
             {
                 float sum = 0;
@@ -74,6 +75,9 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _dot = format.Dot;
         _tile = _tokens >= BlockTileRows ? format.Tile : null;
         _rows = _tokens < BlockTileRows ? format.Rows : null;
+        _rowsForTail = format.Rows;
+        if (weights.IsInterleaved && (format.Tile is null || format.Rows is null || weights.Rows % 4 != 0))
+            throw new InvalidOperationException($"tensor '{weights.Name}' is interleaved but {weights.Type} has no four-row kernels here");
         _pool.Run(this, weights.Rows, granularity: BlockTileRows);
         _weights = null;
         _dot = null;
@@ -117,12 +121,11 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             int fullTokens = tokens / 4 * 4;
             for (; r0 + 4 <= end; r0 += 4)
             {
-                byte* rows = w.Data + (long)r0 * w.RowBytes;
+                byte* rows = w.GroupStart(r0);
                 for (int t = 0; t < fullTokens; t += 4)
-                    tile(rows, w.RowBytes, _quantized + (long)t * qBytes, qBytes, blocks, _output + (long)t * n + r0, n);
+                    tile(rows, w.RowStride, w.BlockStride, _quantized + (long)t * qBytes, qBytes, blocks, _output + (long)t * n + r0, n);
                 for (int t = fullTokens; t < tokens; t++)
-                    for (int r = r0; r < r0 + 4; r++)
-                        _output[(long)t * n + r] = dot(w.Row(r), new ReadOnlySpan<byte>(_quantized + (long)t * qBytes, qBytes));
+                    _rowsForTail!(rows, w.RowStride, w.BlockStride, _quantized + (long)t * qBytes, blocks, _output + (long)t * n + r0);
             }
         }
         if (_rows is { } rowsDot)
@@ -130,7 +133,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
             for (; r0 + 4 <= end; r0 += 4)
                 for (int t = 0; t < tokens; t++)
-                    rowsDot(w.Data + (long)r0 * w.RowBytes, w.RowBytes, _quantized + (long)t * qBytes, blocks, _output + (long)t * n + r0);
+                    rowsDot(w.GroupStart(r0), w.RowStride, w.BlockStride, _quantized + (long)t * qBytes, blocks, _output + (long)t * n + r0);
         }
         for (int r = r0; r < end; r++)
         {

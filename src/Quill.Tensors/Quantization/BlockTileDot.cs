@@ -19,7 +19,7 @@ internal static unsafe class BlockTileDot
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TWeight, TActivation>(byte* w, nint wStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
+    public static void Run<TWeight, TActivation>(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock
     {
@@ -30,7 +30,7 @@ internal static unsafe class BlockTileDot
         Vector128<float> m0 = default, m1 = default, m2 = default, m3 = default; // min terms per activation row, lanes = weight rows
         for (int b = 0; b < blocks; b++)
         {
-            byte* w0 = w + b * TWeight.BlockBytes;
+            byte* w0 = w + b * blockStride;
             byte* a0 = a + b * TActivation.BlockBytes;
             Vector128<float> dw = Scales<TWeight>(w0, wStride);
             Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);
@@ -60,7 +60,7 @@ internal static unsafe class BlockTileDot
 
     /// <summary>out[r] = Dot(weights row r, the activation row) for r in 0..3: the decode-time shape (one token).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunRows<TWeight, TActivation>(byte* w, nint wStride, byte* a, int blocks, float* output)
+    public static void RunRows<TWeight, TActivation>(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock
     {
@@ -68,7 +68,7 @@ internal static unsafe class BlockTileDot
         Vector128<float> m = default;
         for (int b = 0; b < blocks; b++)
         {
-            byte* w0 = w + b * TWeight.BlockBytes;
+            byte* w0 = w + b * blockStride;
             byte* a0 = a + b * TActivation.BlockBytes;
             Vector128<float> dw = Scales<TWeight>(w0, wStride);
             Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);

@@ -57,11 +57,13 @@ public sealed record QuantFormat(
     public int ActivationRowBytes(int elements) => checked((int)GgmlTypeInfo.RowBytes(ActivationType, elements));
 }
 
-/// <summary>out[c·outputStride + r] = dot(weight row r, activation row c) for r, c in 0..3.</summary>
-public unsafe delegate void TileDot(byte* weights, nint weightRowBytes, byte* activations, nint activationRowBytes, int blocks, float* output, nint outputStride);
+/// <summary>out[c·outputStride + r] = dot(weight row r, activation row c) for r, c in 0..3.
+/// Block b of weight row k is at weights + b·blockStride + k·rowStride (row-major or interleaved groups of four).</summary>
+public unsafe delegate void TileDot(byte* weights, nint rowStride, nint blockStride, byte* activations, nint activationRowBytes, int blocks, float* output, nint outputStride);
 
-/// <summary>output[r] = dot(weight row r, the activation row) for r in 0..3.</summary>
-public unsafe delegate void RowsDot(byte* weights, nint weightRowBytes, byte* activations, int blocks, float* output);
+/// <summary>output[r] = dot(weight row r, the activation row) for r in 0..3.
+/// Block b of weight row k is at weights + b·blockStride + k·rowStride.</summary>
+public unsafe delegate void RowsDot(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output);
 
 /// <summary>Looks up the kernels of a <see cref="GgmlType"/>.</summary>
 public static partial class QuantFormats
@@ -99,7 +101,7 @@ public static partial class QuantFormats
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
                 Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel, Q8_0Block.Kernel>() },
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
-                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>() },
+                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = Q4_0Rows() },
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
                 Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(), Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>() },
             new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
@@ -122,6 +124,9 @@ public static partial class QuantFormats
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock =>
         BlockTileDot.IsSupported ? BlockTileDot.Run<TWeight, TActivation> : null;
+
+    private static unsafe RowsDot? Q4_0Rows() =>
+        Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
 
     private static unsafe RowsDot? RowsFor<TWeight, TActivation>()
         where TWeight : struct, IQuantBlock

@@ -16,6 +16,7 @@ public sealed unsafe class WeightStore : IDisposable
     private const int Alignment = 64;
     private readonly GgufFile _file;
     private readonly Dictionary<string, nint> _addresses = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _repacked = new(StringComparer.Ordinal);
     private byte* _block;
 
     private WeightStore(GgufFile file, WeightLoading loading)
@@ -73,6 +74,19 @@ public sealed unsafe class WeightStore : IDisposable
 
     private byte* Address(GgufTensorInfo info) =>
         Loading == WeightLoading.Copy ? (byte*)_addresses[info.Name] : _file.GetTensorPointer(info);
+
+    /// <summary>
+    /// A linear layer's weight for the matmul kernels: in Copy mode, where the type has four-row kernels, its rows
+    /// are repacked once into block-interleaved groups of four (one sequential stream per group, measured about twice
+    /// as fast to decode from as four row streams). Call once per tensor; never for a tensor also read by row.
+    /// </summary>
+    public WeightMatrix LinearWeight(string name, int columns, int rows)
+    {
+        var matrix = Matrix(name, columns, rows);
+        bool repack = Loading == WeightLoading.Copy && rows % 4 == 0
+            && Tensors.Quantization.QuantFormats.TryGet(matrix.Type, out var format) && format.Tile is not null && format.Rows is not null;
+        return repack && _repacked.Add(name) ? matrix.InterleaveRowGroups() : matrix;
+    }
 
     /// <summary>A 2-D weight [K, N] (ne0 = K) as N rows of K, checked against the expected shape.</summary>
     public WeightMatrix Matrix(string name, int columns, int rows)

@@ -15,13 +15,21 @@ public class MatMulTests
     {
         var data = new TheoryData<GgmlType, int, int>();
         foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1 })
-            foreach (var (rows, tokens) in new[] { (1, 1), (4, 4), (7, 5), (13, 9), (8, 3), (33, 12) })
+            foreach (var (rows, tokens) in new[] { (1, 1), (4, 4), (7, 5), (13, 9), (8, 3), (33, 12), (12, 1), (16, 2) })
                 data.Add(type, rows, tokens);
         return data;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public unsafe void MatchesReference(GgmlType type, int rows, int tokens)
+    public void MatchesReference(GgmlType type, int rows, int tokens)
+    {
+        Check(type, rows, tokens, interleave: false);
+        var format = QuantFormats.Get(type);
+        if (rows % 4 == 0 && format.Tile is not null && format.Rows is not null)
+            Check(type, rows, tokens, interleave: true);
+    }
+
+    private static unsafe void Check(GgmlType type, int rows, int tokens, bool interleave)
     {
         const int columns = 96;
         var format = QuantFormats.Get(type);
@@ -31,7 +39,18 @@ public class MatMulTests
         using var weightBytes = new NativeBuffer<byte>(format.RowBytes(columns) * (long)rows);
         for (int r = 0; r < rows; r++)
             format.Quantize!(weightsF.AsSpan(r * columns, columns), weightBytes.Slice((long)r * format.RowBytes(columns), format.RowBytes(columns)));
-        var w = new WeightMatrix("w", type, rows, columns, weightBytes.Pointer);
+        var rowMajor = new WeightMatrix("w", type, rows, columns, weightBytes.Pointer);
+        var singleRows = new float[rows * columns];
+        for (int r = 0; r < rows; r++) rowMajor.DequantizeRow(r, singleRows.AsSpan(r * columns, columns), format.DequantizeReference);
+        var rowBytes = Enumerable.Range(0, rows).Select(r => rowMajor.Row(r).ToArray()).ToArray();
+        var w = interleave ? rowMajor.InterleaveRowGroups() : rowMajor;
+        Assert.Equal(interleave, w.IsInterleaved);
+        var check = new float[columns];
+        for (int r = 0; r < rows; r++)
+        {
+            w.DequantizeRow(r, check, format.DequantizeReference);
+            Assert.Equal(singleRows.AsSpan(r * columns, columns).ToArray(), check);
+        }
         using var x = new NativeBuffer<float>(tokens * columns);
         for (int i = 0; i < x.Length; i++) x.Span[i] = (float)(random.NextDouble() * 2 - 1);
         var expected = new float[rows * tokens];
@@ -55,7 +74,7 @@ public class MatMulTests
             format.QuantizeActivations(x.Span.Slice(t * columns, columns), activations);
             for (int r = 0; r < rows; r++)
             {
-                float single = format.Dot(w.Row(r), activations);
+                float single = format.Dot(rowBytes[r], activations);
                 Assert.Equal(single, y.Span[t * rows + r]);
             }
         }

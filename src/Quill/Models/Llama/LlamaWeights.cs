@@ -37,17 +37,17 @@ public sealed class LlamaWeights
             layers[l] = new LlamaLayerWeights
             {
                 AttentionNorm = store.Vector(TensorNames.AttentionNorm(l), c.Dim),
-                Query = store.Matrix(TensorNames.AttentionQuery(l), c.Dim, c.QueryDim),
-                Key = store.Matrix(TensorNames.AttentionKey(l), c.Dim, c.KvDim),
-                Value = store.Matrix(TensorNames.AttentionValue(l), c.Dim, c.KvDim),
+                Query = store.LinearWeight(TensorNames.AttentionQuery(l), c.Dim, c.QueryDim),
+                Key = store.LinearWeight(TensorNames.AttentionKey(l), c.Dim, c.KvDim),
+                Value = store.LinearWeight(TensorNames.AttentionValue(l), c.Dim, c.KvDim),
                 QueryBias = OptionalBias(TensorNames.AttentionQueryBias(l), c.QueryDim),
                 KeyBias = OptionalBias(TensorNames.AttentionKeyBias(l), c.KvDim),
                 ValueBias = OptionalBias(TensorNames.AttentionValueBias(l), c.KvDim),
-                Output = store.Matrix(TensorNames.AttentionOutput(l), c.QueryDim, c.Dim),
+                Output = store.LinearWeight(TensorNames.AttentionOutput(l), c.QueryDim, c.Dim),
                 FeedForwardNorm = store.Vector(TensorNames.FeedForwardNorm(l), c.Dim),
-                Gate = store.Matrix(TensorNames.FeedForwardGate(l), c.Dim, c.FeedForwardDim),
-                Up = store.Matrix(TensorNames.FeedForwardUp(l), c.Dim, c.FeedForwardDim),
-                Down = store.Matrix(TensorNames.FeedForwardDown(l), c.FeedForwardDim, c.Dim),
+                Gate = store.LinearWeight(TensorNames.FeedForwardGate(l), c.Dim, c.FeedForwardDim),
+                Up = store.LinearWeight(TensorNames.FeedForwardUp(l), c.Dim, c.FeedForwardDim),
+                Down = store.LinearWeight(TensorNames.FeedForwardDown(l), c.FeedForwardDim, c.Dim),
             };
         }
         var embedding = store.Matrix(TensorNames.TokenEmbedding, c.Dim, c.VocabSize);
@@ -56,7 +56,7 @@ public sealed class LlamaWeights
             TokenEmbedding = embedding,
             Layers = layers,
             OutputNorm = store.Vector(TensorNames.OutputNorm, c.Dim),
-            Output = store.Contains(TensorNames.Output) ? store.Matrix(TensorNames.Output, c.Dim, c.VocabSize) : embedding,
+            Output = store.Contains(TensorNames.Output) ? store.LinearWeight(TensorNames.Output, c.Dim, c.VocabSize) : embedding,
         };
     }
 }
