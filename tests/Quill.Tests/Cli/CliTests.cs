@@ -75,6 +75,25 @@ public class CliTests
     }
 
     [Fact]
+    public void InfoReadsSafetensors()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"quill-info-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var writer = new Quill.Formats.Safetensors.SafetensorsWriter();
+            writer.Set("format", "pt");
+            writer.AddTensor("encoder.weight", Quill.Formats.Safetensors.SafetensorsDType.F32, [2, 3], new byte[24]);
+            writer.WriteTo(path);
+            var r = QuillCli.Run("info", path);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("encoder.weight", r.Stdout);
+            Assert.Contains("[2, 3]", r.Stdout);
+            Assert.Contains("format", r.Stdout);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void CreateWritesALoadableQuantizedModel()
     {
         string path = Path.Combine(Path.GetTempPath(), $"quill-create-{Guid.NewGuid():N}.gguf");
