@@ -1,5 +1,5 @@
 // The shared scalar and SIMD code that turns 32 floats into one Q8_0 / Q8_1 block exactly as ggml's
-// quantize_row_q8_0_ref / quantize_row_q8_1_ref; not the block layouts' public API (see Q8_0Block, Q8_1Block).
+// quantize_row_q8_0_ref / quantize_row_q8_1_ref, and back; not the row checks (see Int8BlockRow) nor the public API.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Simd;
@@ -43,6 +43,16 @@ internal static unsafe class Int8BlockQuantizer
         if (sumOffset >= 0)
         {
             Fp16Bits.Store(block, sumOffset, sum * d);
+        }
+    }
+
+    /// <summary>dequantize_row_q8_0 for one block: y[j] = q[j] * d, the quants at <paramref name="quantsOffset"/> (Q8_1's s is ignored).</summary>
+    public static void DequantizeReference(ReadOnlySpan<byte> block, Span<float> destination, int quantsOffset)
+    {
+        float d = Fp16Bits.Load(block, 0);
+        for (int j = 0; j < 32; j++)
+        {
+            destination[j] = (sbyte)block[quantsOffset + j] * d;
         }
     }
 

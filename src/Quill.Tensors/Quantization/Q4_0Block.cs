@@ -10,125 +10,37 @@ namespace Quill.Tensors.Quantization;
 public static class Q4_0Block
 {
     public const int BlockSize = 32, BlockBytes = 18;
-    private const string Name = "Q4_0";
 
     /// <summary>Scalar dequantize_row_q4_0.</summary>
-    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float d = Fp16Bits.Load(block, 0);
-            for (int j = 0; j < 16; j++)
-            {
-                destination[i * BlockSize + j] = ((block[2 + j] & 0x0F) - 8) * d;
-                destination[i * BlockSize + j + 16] = ((block[2 + j] >> 4) - 8) * d;
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        BlockRow<Kernel>.DequantizeReference(blocks, destination);
 
     /// <summary>SIMD <see cref="DequantizeReference"/>, identical results.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
         Dequantize(blocks, destination, SimdCapability.Best);
 
-    internal static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        fixed (byte* b = blocks)
-        fixed (float* y = destination)
-        {
-            BlockDequantize.Run<Kernel>(b, y, count, width);
-        }
-    }
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width) =>
+        BlockRow<Kernel>.Dequantize(blocks, destination, width);
 
     /// <summary>quantize_row_q4_0_ref: d = (the signed value of largest magnitude) / -8, q = min(15, (int)(x/d + 8.5)).</summary>
-    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<float> x = source.Slice(i * BlockSize, BlockSize);
-            Span<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < BlockSize; j++)
-            {
-                if (amax < MathF.Abs(x[j]))
-                {
-                    amax = MathF.Abs(x[j]);
-                    max = x[j];
-                }
-            }
-
-            float d = max / -8;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            Fp16Bits.Store(block, 0, d);
-            for (int j = 0; j < 16; j++)
-            {
-                int q0 = Math.Min(15, (int)(x[j] * id + 8.5f));
-                int q1 = Math.Min(15, (int)(x[j + 16] * id + 8.5f));
-                block[2 + j] = (byte)(q0 | (q1 << 4));
-            }
-        }
-    }
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        BlockRow<Kernel>.QuantizeReference(source, blocks);
 
     /// <summary>Scalar ggml_vec_dot_q4_0_q8_0: sum of sumi * d_w * d_a over blocks; activations are Q8_0.</summary>
-    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * Q8_0Block.BlockBytes, Name, nameof(activationBlocks));
-        float sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> x = weightBlocks.Slice(i * BlockBytes, BlockBytes);
-            ReadOnlySpan<byte> y = activationBlocks.Slice(i * Q8_0Block.BlockBytes, Q8_0Block.BlockBytes);
-            int sumi0 = 0;
-            int sumi1 = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                sumi0 += ((x[2 + j] & 0x0F) - 8) * (sbyte)y[2 + j];
-                sumi1 += ((x[2 + j] >> 4) - 8) * (sbyte)y[2 + j + 16];
-            }
-
-            sum += (sumi0 + sumi1) * Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0);
-        }
-
-        return sum;
-    }
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        BlockRow<Kernel>.DotReference<Q8_0Block.Kernel>(weightBlocks, activationBlocks);
 
     /// <summary>SIMD <see cref="DotReference"/>; equal within <see cref="QuantTolerances.DotRelative"/>.</summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
         Dot(weightBlocks, activationBlocks, SimdCapability.Best);
 
-    internal static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width) =>
+        BlockRow<Kernel>.Dot<Q8_0Block.Kernel>(weightBlocks, activationBlocks, width);
 
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * Q8_0Block.BlockBytes, Name, nameof(activationBlocks));
-        fixed (byte* w = weightBlocks)
-        fixed (byte* a = activationBlocks)
-        {
-            return BlockDot.Run<Kernel, Q8_0Block.Kernel>(w, a, count, width);
-        }
-    }
-
-    /// <summary>Q4_0 for the shared loops: quants are q - 8 in [-8, 7].</summary>
-    internal readonly unsafe struct Kernel : IQuantBlock
+    /// <summary>Q4_0 for the shared loops and BlockRow (scalar references a block at a time): quants are q - 8 in [-8, 7].</summary>
+    internal readonly unsafe struct Kernel : IBlockFormat
     {
+        public static string Format => "Q4_0";
         public static int BlockBytes => Q4_0Block.BlockBytes;
         public static bool HasMin => false;
         public static int ScaleOffset => 0;
@@ -156,6 +68,53 @@ public static class Q4_0Block
             Vector128<byte> packed = Vector128.Load(block + 2);
             Vector256<byte> nibbles = Vector256.Create(packed, packed >>> 4) & Vector256.Create((byte)0x0F);
             return (nibbles - Vector256.Create((byte)8)).AsSByte();
+        }
+
+        public static void DequantizeReference(ReadOnlySpan<byte> block, Span<float> destination)
+        {
+            float d = Fp16Bits.Load(block, 0);
+            for (int j = 0; j < 16; j++)
+            {
+                destination[j] = ((block[2 + j] & 0x0F) - 8) * d;
+                destination[j + 16] = ((block[2 + j] >> 4) - 8) * d;
+            }
+        }
+
+        public static void QuantizeReference(ReadOnlySpan<float> x, Span<byte> block)
+        {
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < BlockSize; j++)
+            {
+                if (amax < MathF.Abs(x[j]))
+                {
+                    amax = MathF.Abs(x[j]);
+                    max = x[j];
+                }
+            }
+
+            float d = max / -8;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            Fp16Bits.Store(block, 0, d);
+            for (int j = 0; j < 16; j++)
+            {
+                int q0 = Math.Min(15, (int)(x[j] * id + 8.5f));
+                int q1 = Math.Min(15, (int)(x[j + 16] * id + 8.5f));
+                block[2 + j] = (byte)(q0 | (q1 << 4));
+            }
+        }
+
+        public static float DotReference(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
+        {
+            int sumi0 = 0;
+            int sumi1 = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                sumi0 += ((x[2 + j] & 0x0F) - 8) * (sbyte)y[2 + j];
+                sumi1 += ((x[2 + j] >> 4) - 8) * (sbyte)y[2 + j + 16];
+            }
+
+            return (sumi0 + sumi1) * Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0);
         }
     }
 }

@@ -10,56 +10,77 @@ namespace Quill.Tensors.Quantization;
 public static class Q4_1Block
 {
     public const int BlockSize = 32, BlockBytes = 20;
-    private const string Name = "Q4_1";
 
     /// <summary>Scalar dequantize_row_q4_1 (multiply, then add: never fused).</summary>
-    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float d = Fp16Bits.Load(block, 0);
-            float m = Fp16Bits.Load(block, 2);
-            for (int j = 0; j < 16; j++)
-            {
-                destination[i * BlockSize + j] = (block[4 + j] & 0x0F) * d + m;
-                destination[i * BlockSize + j + 16] = (block[4 + j] >> 4) * d + m;
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        BlockRow<Kernel>.DequantizeReference(blocks, destination);
 
     /// <summary>SIMD <see cref="DequantizeReference"/>, identical results.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
         Dequantize(blocks, destination, SimdCapability.Best);
 
-    internal static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        fixed (byte* b = blocks)
-        fixed (float* y = destination)
-        {
-            BlockDequantize.Run<Kernel>(b, y, count, width);
-        }
-    }
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width) =>
+        BlockRow<Kernel>.Dequantize(blocks, destination, width);
 
     /// <summary>quantize_row_q4_1_ref: d = (max - min) / 15, m = min, q = min(15, (int)((x - min)/d + 0.5)).</summary>
-    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks)
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        BlockRow<Kernel>.QuantizeReference(source, blocks);
+
+    /// <summary>Scalar ggml_vec_dot_q4_1_q8_1: sum of (d_w * d_a) * sumi + m_w * s_a over blocks; activations are Q8_1.</summary>
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        BlockRow<Kernel>.DotReference<Q8_1Block.Kernel>(weightBlocks, activationBlocks);
+
+    /// <summary>SIMD <see cref="DotReference"/>; equal within <see cref="QuantTolerances.DotRelative"/>.</summary>
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        Dot(weightBlocks, activationBlocks, SimdCapability.Best);
+
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width) =>
+        BlockRow<Kernel>.Dot<Q8_1Block.Kernel>(weightBlocks, activationBlocks, width);
+
+    /// <summary>Q4_1 for the shared loops and BlockRow (scalar references a block at a time): quants are the raw nibbles in [0, 15].</summary>
+    internal readonly unsafe struct Kernel : IBlockFormat
     {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
+        public static string Format => "Q4_1";
+        public static int BlockBytes => Q4_1Block.BlockBytes;
+        public static bool HasMin => true;
+        public static int ScaleOffset => 0;
+        public static int MinOffset => 2;
+        public static bool QuantsAreUnsigned => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Scale(byte* block) => Fp16Bits.Load(block);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Min(byte* block) => Fp16Bits.Load(block + 2);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<sbyte> QuantsLow(byte* block) => (Vector128.Load(block + 4) & Vector128.Create((byte)0x0F)).AsSByte();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<sbyte> QuantsHigh(byte* block) => (Vector128.Load(block + 4) >>> 4).AsSByte();
+
+        public static int Quant(byte* block, int j) => j < 16 ? block[4 + j] & 0x0F : block[4 + j - 16] >> 4;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Quants(byte* block)
         {
-            ReadOnlySpan<float> x = source.Slice(i * BlockSize, BlockSize);
-            Span<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
+            Vector128<byte> packed = Vector128.Load(block + 4);
+            return (Vector256.Create(packed, packed >>> 4) & Vector256.Create((byte)0x0F)).AsSByte();
+        }
+
+        public static void DequantizeReference(ReadOnlySpan<byte> block, Span<float> destination)
+        {
+            float d = Fp16Bits.Load(block, 0);
+            float m = Fp16Bits.Load(block, 2);
+            for (int j = 0; j < 16; j++)
+            {
+                destination[j] = (block[4 + j] & 0x0F) * d + m;
+                destination[j + 16] = (block[4 + j] >> 4) * d + m;
+            }
+        }
+
+        public static void QuantizeReference(ReadOnlySpan<float> x, Span<byte> block)
+        {
             float min = float.MaxValue;
             float max = -float.MaxValue;
             for (int j = 0; j < BlockSize; j++)
@@ -86,18 +107,9 @@ public static class Q4_1Block
                 block[4 + j] = (byte)(q0 | (q1 << 4));
             }
         }
-    }
 
-    /// <summary>Scalar ggml_vec_dot_q4_1_q8_1: sum of (d_w * d_a) * sumi + m_w * s_a over blocks; activations are Q8_1.</summary>
-    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * Q8_1Block.BlockBytes, Name, nameof(activationBlocks));
-        float sum = 0;
-        for (int i = 0; i < count; i++)
+        public static float DotReference(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
         {
-            ReadOnlySpan<byte> x = weightBlocks.Slice(i * BlockBytes, BlockBytes);
-            ReadOnlySpan<byte> y = activationBlocks.Slice(i * Q8_1Block.BlockBytes, Q8_1Block.BlockBytes);
             int sumi0 = 0;
             int sumi1 = 0;
             for (int j = 0; j < 16; j++)
@@ -106,60 +118,7 @@ public static class Q4_1Block
                 sumi1 += (x[4 + j] >> 4) * (sbyte)y[4 + j + 16];
             }
 
-            sum += Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0) * (sumi0 + sumi1) + Fp16Bits.Load(x, 2) * Fp16Bits.Load(y, 2);
-        }
-
-        return sum;
-    }
-
-    /// <summary>SIMD <see cref="DotReference"/>; equal within <see cref="QuantTolerances.DotRelative"/>.</summary>
-    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
-        Dot(weightBlocks, activationBlocks, SimdCapability.Best);
-
-    internal static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
-
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * Q8_1Block.BlockBytes, Name, nameof(activationBlocks));
-        fixed (byte* w = weightBlocks)
-        fixed (byte* a = activationBlocks)
-        {
-            return BlockDot.Run<Kernel, Q8_1Block.Kernel>(w, a, count, width);
-        }
-    }
-
-    /// <summary>Q4_1 for the shared loops: quants are the raw nibbles in [0, 15].</summary>
-    internal readonly unsafe struct Kernel : IQuantBlock
-    {
-        public static int BlockBytes => Q4_1Block.BlockBytes;
-        public static bool HasMin => true;
-        public static int ScaleOffset => 0;
-        public static int MinOffset => 2;
-        public static bool QuantsAreUnsigned => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Scale(byte* block) => Fp16Bits.Load(block);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Min(byte* block) => Fp16Bits.Load(block + 2);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<sbyte> QuantsLow(byte* block) => (Vector128.Load(block + 4) & Vector128.Create((byte)0x0F)).AsSByte();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<sbyte> QuantsHigh(byte* block) => (Vector128.Load(block + 4) >>> 4).AsSByte();
-
-        public static int Quant(byte* block, int j) => j < 16 ? block[4 + j] & 0x0F : block[4 + j - 16] >> 4;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<sbyte> Quants(byte* block)
-        {
-            Vector128<byte> packed = Vector128.Load(block + 4);
-            return (Vector256.Create(packed, packed >>> 4) & Vector256.Create((byte)0x0F)).AsSByte();
+            return Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0) * (sumi0 + sumi1) + Fp16Bits.Load(x, 2) * Fp16Bits.Load(y, 2);
         }
     }
 }

@@ -14,137 +14,38 @@ namespace Quill.Tensors.Quantization;
 public static class Q5_0Block
 {
     public const int BlockSize = 32, BlockBytes = 22;
-    private const string Name = "Q5_0";
     private const int QhOffset = 2, QsOffset = 6;
 
     /// <summary>Scalar dequantize_row_q5_0.</summary>
-    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float d = Fp16Bits.Load(block, 0);
-            uint qh = MemoryMarshal.Read<uint>(block[QhOffset..]);
-            for (int j = 0; j < 16; j++)
-            {
-                int xh0 = (int)((qh >> j) << 4) & 0x10;
-                int xh1 = (int)(qh >> (j + 12)) & 0x10;
-                destination[i * BlockSize + j] = (((block[QsOffset + j] & 0x0F) | xh0) - 16) * d;
-                destination[i * BlockSize + j + 16] = (((block[QsOffset + j] >> 4) | xh1) - 16) * d;
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        BlockRow<Kernel>.DequantizeReference(blocks, destination);
 
     /// <summary>SIMD <see cref="DequantizeReference"/>, identical results.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
         Dequantize(blocks, destination, SimdCapability.Best);
 
-    internal static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        fixed (byte* b = blocks)
-        fixed (float* y = destination)
-        {
-            BlockDequantize.Run<Kernel>(b, y, count, width);
-        }
-    }
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width) =>
+        BlockRow<Kernel>.Dequantize(blocks, destination, width);
 
     /// <summary>quantize_row_q5_0_ref: d = (the signed value of largest magnitude) / -16, q = min(31, (int)(x/d + 16.5)).</summary>
-    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<float> x = source.Slice(i * BlockSize, BlockSize);
-            Span<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < BlockSize; j++)
-            {
-                if (amax < MathF.Abs(x[j]))
-                {
-                    amax = MathF.Abs(x[j]);
-                    max = x[j];
-                }
-            }
-
-            float d = max / -16;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            Fp16Bits.Store(block, 0, d);
-            uint qh = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                int q0 = Math.Min(31, (int)(x[j] * id + 16.5f));
-                int q1 = Math.Min(31, (int)(x[j + 16] * id + 16.5f));
-                block[QsOffset + j] = (byte)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
-                qh |= (uint)((q0 & 0x10) >> 4) << j;
-                qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
-            }
-
-            MemoryMarshal.Write(block[QhOffset..], in qh);
-        }
-    }
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        BlockRow<Kernel>.QuantizeReference(source, blocks);
 
     /// <summary>Scalar ggml_vec_dot_q5_0_q8_0: sum of (d_w * d_a) * sumi over blocks; activations are Q8_0.</summary>
-    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * Q8_0Block.BlockBytes, Name, nameof(activationBlocks));
-        float sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> x = weightBlocks.Slice(i * BlockBytes, BlockBytes);
-            ReadOnlySpan<byte> y = activationBlocks.Slice(i * Q8_0Block.BlockBytes, Q8_0Block.BlockBytes);
-            uint qh = MemoryMarshal.Read<uint>(x[QhOffset..]);
-            int sumi0 = 0;
-            int sumi1 = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                int xh0 = (int)((qh >> j) << 4) & 0x10;
-                int xh1 = (int)(qh >> (j + 12)) & 0x10;
-                sumi0 += (((x[QsOffset + j] & 0x0F) | xh0) - 16) * (sbyte)y[2 + j];
-                sumi1 += (((x[QsOffset + j] >> 4) | xh1) - 16) * (sbyte)y[2 + j + 16];
-            }
-
-            sum += Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0) * (sumi0 + sumi1);
-        }
-
-        return sum;
-    }
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        BlockRow<Kernel>.DotReference<Q8_0Block.Kernel>(weightBlocks, activationBlocks);
 
     /// <summary>SIMD <see cref="DotReference"/>; equal within <see cref="QuantTolerances.DotRelative"/>.</summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
         Dot(weightBlocks, activationBlocks, SimdCapability.Best);
 
-    internal static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width) =>
+        BlockRow<Kernel>.Dot<Q8_0Block.Kernel>(weightBlocks, activationBlocks, width);
 
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * Q8_0Block.BlockBytes, Name, nameof(activationBlocks));
-        fixed (byte* w = weightBlocks)
-        fixed (byte* a = activationBlocks)
-        {
-            return BlockDot.Run<Kernel, Q8_0Block.Kernel>(w, a, count, width);
-        }
-    }
-
-    /// <summary>Q5_0 for the shared loops: quants are q - 16 in [-16, 15].</summary>
-    internal readonly unsafe struct Kernel : IQuantBlock
+    /// <summary>Q5_0 for the shared loops and BlockRow (scalar references a block at a time): quants are q - 16 in [-16, 15].</summary>
+    internal readonly unsafe struct Kernel : IBlockFormat
     {
+        public static string Format => "Q5_0";
         public static int BlockBytes => Q5_0Block.BlockBytes;
         public static bool HasMin => false;
         public static int ScaleOffset => 0;
@@ -174,6 +75,64 @@ public static class Q5_0Block
             Vector128<byte> packed = Vector128.Load(block + QsOffset);
             Vector256<byte> nibbles = Vector256.Create(packed, packed >>> 4) & Vector256.Create((byte)0x0F);
             return ((nibbles | Q5HighBits.All(Unsafe.ReadUnaligned<uint>(block + QhOffset))) - Vector256.Create((byte)16)).AsSByte();
+        }
+
+        public static void DequantizeReference(ReadOnlySpan<byte> block, Span<float> destination)
+        {
+            float d = Fp16Bits.Load(block, 0);
+            uint qh = MemoryMarshal.Read<uint>(block[QhOffset..]);
+            for (int j = 0; j < 16; j++)
+            {
+                int xh0 = (int)((qh >> j) << 4) & 0x10;
+                int xh1 = (int)(qh >> (j + 12)) & 0x10;
+                destination[j] = (((block[QsOffset + j] & 0x0F) | xh0) - 16) * d;
+                destination[j + 16] = (((block[QsOffset + j] >> 4) | xh1) - 16) * d;
+            }
+        }
+
+        public static void QuantizeReference(ReadOnlySpan<float> x, Span<byte> block)
+        {
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < BlockSize; j++)
+            {
+                if (amax < MathF.Abs(x[j]))
+                {
+                    amax = MathF.Abs(x[j]);
+                    max = x[j];
+                }
+            }
+
+            float d = max / -16;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            Fp16Bits.Store(block, 0, d);
+            uint qh = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                int q0 = Math.Min(31, (int)(x[j] * id + 16.5f));
+                int q1 = Math.Min(31, (int)(x[j + 16] * id + 16.5f));
+                block[QsOffset + j] = (byte)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+                qh |= (uint)((q0 & 0x10) >> 4) << j;
+                qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
+            }
+
+            MemoryMarshal.Write(block[QhOffset..], in qh);
+        }
+
+        public static float DotReference(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
+        {
+            uint qh = MemoryMarshal.Read<uint>(x[QhOffset..]);
+            int sumi0 = 0;
+            int sumi1 = 0;
+            for (int j = 0; j < 16; j++)
+            {
+                int xh0 = (int)((qh >> j) << 4) & 0x10;
+                int xh1 = (int)(qh >> (j + 12)) & 0x10;
+                sumi0 += (((x[QsOffset + j] & 0x0F) | xh0) - 16) * (sbyte)y[2 + j];
+                sumi1 += (((x[QsOffset + j] >> 4) | xh1) - 16) * (sbyte)y[2 + j + 16];
+            }
+
+            return Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0) * (sumi0 + sumi1);
         }
     }
 }

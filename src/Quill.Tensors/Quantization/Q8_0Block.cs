@@ -1,7 +1,6 @@
 // ggml's Q8_0 block (fp16 d, 32 int8 quants; x = q * d): a weight format and the activation format of the Q4_0,
 // Q5_0 and Q8_0 dots. Bit-exact with ggml-quants.c; not the matrix loop (callers dot one row at a time).
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Simd;
 
@@ -11,157 +10,58 @@ namespace Quill.Tensors.Quantization;
 public static class Q8_0Block
 {
     public const int BlockSize = 32, BlockBytes = 34;
-    private const string Name = "Q8_0";
 
     /// <summary>Scalar dequantize_row_q8_0: y[j] = qs[j] * d.</summary>
-    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float d = Fp16Bits.Load(block, 0);
-            for (int j = 0; j < BlockSize; j++)
-            {
-                destination[i * BlockSize + j] = (sbyte)block[2 + j] * d;
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        BlockRow<Kernel>.DequantizeReference(blocks, destination);
 
     /// <summary>SIMD <see cref="DequantizeReference"/>, identical results.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
         Dequantize(blocks, destination, SimdCapability.Best);
 
-    internal static unsafe void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            DequantizeReference(blocks, destination);
-            return;
-        }
-
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        fixed (byte* b = blocks)
-        fixed (float* y = destination)
-        {
-            BlockDequantize.Run<Kernel>(b, y, count, width);
-        }
-    }
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth width) =>
+        BlockRow<Kernel>.Dequantize(blocks, destination, width);
 
     /// <summary>quantize_row_q8_0_ref: d = max|x| / 127, q = roundf(x / d).</summary>
-    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
-        {
-            Int8BlockQuantizer.QuantizeReference(source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes), quantsOffset: 2, sumOffset: -1);
-        }
-    }
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        BlockRow<Kernel>.QuantizeReference(source, blocks);
 
     /// <summary>
     /// Activations as llama.cpp quantizes them on x86 (ggml-cpu's quantize_row_q8_0): id = 127 / max|x|, ties to
     /// even. The reference quantizer (1 / d, ties away) can pick the other neighbour of a value within an ulp of a
     /// half-integer, so matching llama.cpp's logits to the bit needs this twin. Scalar meaning.
     /// </summary>
-    public static void QuantizeActivationsReference(ReadOnlySpan<float> source, Span<byte> blocks)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
-        {
-            Int8BlockQuantizer.QuantizeReference(source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes),
-                quantsOffset: 2, sumOffset: -1, Int8Rounding.LlamaCppX86);
-        }
-    }
+    public static void QuantizeActivationsReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        Int8BlockRow<Kernel>.QuantizeReference(source, blocks, Int8Rounding.LlamaCppX86);
 
     /// <summary>SIMD <see cref="QuantizeActivationsReference"/>, identical bytes.</summary>
     public static void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks) => QuantizeActivations(source, blocks, SimdCapability.Best);
 
-    internal static unsafe void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            QuantizeActivationsReference(source, blocks);
-            return;
-        }
-
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        fixed (float* x = source)
-        fixed (byte* b = blocks)
-        {
-            Int8BlockQuantizer.Run(x, b, count, BlockBytes, 2, -1, width, Int8Rounding.LlamaCppX86);
-        }
-    }
+    internal static void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width) =>
+        Int8BlockRow<Kernel>.Quantize(source, blocks, width, Int8Rounding.LlamaCppX86);
 
     /// <summary>SIMD <see cref="QuantizeReference"/>, identical bytes.</summary>
     public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, SimdCapability.Best);
 
-    internal static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            QuantizeReference(source, blocks);
-            return;
-        }
-
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        fixed (float* x = source)
-        fixed (byte* b = blocks)
-        {
-            Int8BlockQuantizer.Run(x, b, count, BlockBytes, 2, -1, width);
-        }
-    }
+    internal static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width) =>
+        Int8BlockRow<Kernel>.Quantize(source, blocks, width, Int8Rounding.GgmlReference);
 
     /// <summary>Scalar ggml_vec_dot_q8_0_q8_0: sum of sumi * (d_w * d_a) over blocks; activations are Q8_0.</summary>
-    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
-    {
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * BlockBytes, Name, nameof(activationBlocks));
-        float sum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> x = weightBlocks.Slice(i * BlockBytes, BlockBytes);
-            ReadOnlySpan<byte> y = activationBlocks.Slice(i * BlockBytes, BlockBytes);
-            int sumi = 0;
-            for (int j = 0; j < BlockSize; j++)
-            {
-                sumi += (sbyte)x[2 + j] * (sbyte)y[2 + j];
-            }
-
-            sum += sumi * (Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0));
-        }
-
-        return sum;
-    }
+    public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
+        BlockRow<Kernel>.DotReference<Kernel>(weightBlocks, activationBlocks);
 
     /// <summary>SIMD <see cref="DotReference"/>; equal within <see cref="QuantTolerances.DotRelative"/>.</summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
         Dot(weightBlocks, activationBlocks, SimdCapability.Best);
 
-    internal static unsafe float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            return DotReference(weightBlocks, activationBlocks);
-        }
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth width) =>
+        BlockRow<Kernel>.Dot<Kernel>(weightBlocks, activationBlocks, width);
 
-        int count = RowLength.Count(weightBlocks.Length, BlockBytes, Name, nameof(weightBlocks));
-        RowLength.Expect(activationBlocks.Length, count * BlockBytes, Name, nameof(activationBlocks));
-        fixed (byte* w = weightBlocks)
-        fixed (byte* a = activationBlocks)
-        {
-            return BlockDot.Run<Kernel, Kernel>(w, a, count, width);
-        }
-    }
-
-    /// <summary>Q8_0 as both the weight and the activation side of the shared loops.</summary>
-    internal readonly unsafe struct Kernel : IQuantBlock, IActivationBlock
+    /// <summary>Q8_0 as both the weight and the activation side of the shared loops, BlockRow and Int8BlockRow.</summary>
+    internal readonly unsafe struct Kernel : IBlockFormat, IInt8Block
     {
+        public static string Format => "Q8_0";
+        public static bool HasSum => false;
         public static int BlockBytes => Q8_0Block.BlockBytes;
         public static int QuantsOffset => 2;
         public static bool HasMin => false;
@@ -187,5 +87,22 @@ public static class Q8_0Block
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block) => Vector256.Load((sbyte*)(block + 2));
+
+        public static void DequantizeReference(ReadOnlySpan<byte> block, Span<float> destination) =>
+            Int8BlockQuantizer.DequantizeReference(block, destination, QuantsOffset);
+
+        public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> block) =>
+            Int8BlockQuantizer.QuantizeReference(source, block, QuantsOffset, sumOffset: -1);
+
+        public static float DotReference(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
+        {
+            int sumi = 0;
+            for (int j = 0; j < BlockSize; j++)
+            {
+                sumi += (sbyte)x[2 + j] * (sbyte)y[2 + j];
+            }
+
+            return sumi * (Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0));
+        }
     }
 }

@@ -9,95 +9,40 @@ namespace Quill.Tensors.Quantization;
 public static class Q8_1Block
 {
     public const int BlockSize = 32, BlockBytes = 36;
-    private const string Name = "Q8_1";
 
     /// <summary>quantize_row_q8_1_ref: as Q8_0, plus s = fp16(sum(q) * d).</summary>
-    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
-        {
-            Int8BlockQuantizer.QuantizeReference(
-                source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes), quantsOffset: 4, sumOffset: 2);
-        }
-    }
+    public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        Int8BlockRow<Kernel>.QuantizeReference(source, blocks, Int8Rounding.GgmlReference);
 
     /// <summary>
     /// Activations as llama.cpp quantizes them on x86 (ggml-cpu's quantize_row_q8_1): id = 127 / max|x|, ties to
     /// even. The reference quantizer (1 / d, ties away) can pick the other neighbour of a value within an ulp of a
     /// half-integer, so matching llama.cpp's logits to the bit needs this twin. Scalar meaning.
     /// </summary>
-    public static void QuantizeActivationsReference(ReadOnlySpan<float> source, Span<byte> blocks)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        for (int i = 0; i < count; i++)
-        {
-            Int8BlockQuantizer.QuantizeReference(source.Slice(i * BlockSize, BlockSize), blocks.Slice(i * BlockBytes, BlockBytes),
-                quantsOffset: 4, sumOffset: 2, Int8Rounding.LlamaCppX86);
-        }
-    }
+    public static void QuantizeActivationsReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
+        Int8BlockRow<Kernel>.QuantizeReference(source, blocks, Int8Rounding.LlamaCppX86);
 
     /// <summary>SIMD <see cref="QuantizeActivationsReference"/>, identical bytes.</summary>
     public static void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks) => QuantizeActivations(source, blocks, SimdCapability.Best);
 
-    internal static unsafe void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            QuantizeActivationsReference(source, blocks);
-            return;
-        }
-
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        fixed (float* x = source)
-        fixed (byte* b = blocks)
-        {
-            Int8BlockQuantizer.Run(x, b, count, BlockBytes, 4, 2, width, Int8Rounding.LlamaCppX86);
-        }
-    }
+    internal static void QuantizeActivations(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width) =>
+        Int8BlockRow<Kernel>.Quantize(source, blocks, width, Int8Rounding.LlamaCppX86);
 
     /// <summary>SIMD <see cref="QuantizeReference"/>, identical bytes.</summary>
     public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, SimdCapability.Best);
 
-    internal static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width)
-    {
-        if (width == SimdWidth.Scalar)
-        {
-            QuantizeReference(source, blocks);
-            return;
-        }
-
-        int count = RowLength.Count(source.Length, BlockSize, Name, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Name, nameof(blocks));
-        fixed (float* x = source)
-        fixed (byte* b = blocks)
-        {
-            Int8BlockQuantizer.Run(x, b, count, BlockBytes, 4, 2, width);
-        }
-    }
+    internal static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth width) =>
+        Int8BlockRow<Kernel>.Quantize(source, blocks, width, Int8Rounding.GgmlReference);
 
     /// <summary>y[j] = qs[j] * d (s is redundant and ignored).</summary>
-    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
-    {
-        int count = RowLength.Count(blocks.Length, BlockBytes, Name, nameof(blocks));
-        RowLength.Expect(destination.Length, count * BlockSize, Name, nameof(destination));
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> block = blocks.Slice(i * BlockBytes, BlockBytes);
-            float d = Fp16Bits.Load(block, 0);
-            for (int j = 0; j < BlockSize; j++)
-            {
-                destination[i * BlockSize + j] = (sbyte)block[4 + j] * d;
-            }
-        }
-    }
+    public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
+        Int8BlockRow<Kernel>.DequantizeReference(blocks, destination);
 
-    /// <summary>Q8_1 as the activation side of the shared dot loop.</summary>
-    internal readonly unsafe struct Kernel : IActivationBlock
+    /// <summary>Q8_1 as the activation side of the shared dot loop and Int8BlockRow.</summary>
+    internal readonly unsafe struct Kernel : IInt8Block
     {
+        public static string Format => "Q8_1";
+        public static bool HasSum => true;
         public static int BlockBytes => Q8_1Block.BlockBytes;
         public static int QuantsOffset => 4;
         public static int ScaleOffset => 0;
