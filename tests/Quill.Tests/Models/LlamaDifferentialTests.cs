@@ -31,6 +31,9 @@ public class LlamaDifferentialTests
         { "dim96-vocab301", GgmlType.F32, F32Tolerance },
         { "qwen2", GgmlType.F32, F32Tolerance },
         { "tied", GgmlType.F32, F32Tolerance },
+        { "rope-linear-4", GgmlType.F32, F32Tolerance },
+        { "rope-base-500k", GgmlType.F32, F32Tolerance },
+        { "qwen2", GgmlType.Q8_0, QuantizedTolerance },
         { "gqa4", GgmlType.F16, HalfTolerance },
         { "gqa4", GgmlType.Q8_0, QuantizedTolerance },
         { "gqa4", GgmlType.Q4_0, QuantizedTolerance },
@@ -45,6 +48,8 @@ public class LlamaDifferentialTests
         "dim96-vocab301" => Shape(dim: 96, heads: 6, kvHeads: 3, vocab: 301, ffn: 160),
         "qwen2" => Shape(dim: 64, heads: 4, kvHeads: 2, arch: "qwen2"),
         "tied" => Shape(tied: true),
+        "rope-linear-4" => Shape(dim: 128, heads: 4, kvHeads: 2, ffn: 256) with { RopeLinearScaling = 4f },
+        "rope-base-500k" => Shape(dim: 128, heads: 4, kvHeads: 2, ffn: 256) with { RopeFreqBase = 500000f },
         "k256" => Shape(dim: 256, heads: 4, kvHeads: 2, ffn: 512, vocab: 400),
         _ => throw new ArgumentException(name),
     };
@@ -77,14 +82,23 @@ public class LlamaDifferentialTests
         Compare(path, tolerance);
     }
 
-    private static void Compare(string path, double tolerance)
+    [Fact]
+    public void PromptsLongerThanOneBatchMatchLlamaCpp()
+    {
+        // 300 tokens: two prompt chunks on our side (LlamaState.MaxBatch = 256), attention over every earlier position.
+        string path = SyntheticModels.Get(Named("gqa4") with { Type = GgmlType.Q8_0, ContextLength = 512 });
+        var prompt = Enumerable.Range(0, 300).Select(i => (i * 37 + 5) % 512).ToArray();
+        Compare(path, QuantizedTolerance, prompt);
+    }
+
+    private static void Compare(string path, double tolerance, int[]? tokens = null)
     {
         using var lm = LanguageModel.Load(path, new LoadOptions { Threads = 2 });
         int vocab = lm.Model.VocabSize;
-        var prompt = Prompt.Select(id => id % vocab).ToArray();
+        var prompt = (tokens ?? Prompt).Select(id => id % vocab).ToArray();
 
         var ours = new float[prompt.Length * vocab];
-        using (var state = lm.Model.CreateState(128))
+        using (var state = lm.Model.CreateState(prompt.Length + 1))
             state.AppendAll(prompt, ours);
         var theirs = LlamaCppReference.Logits(path, prompt);
 

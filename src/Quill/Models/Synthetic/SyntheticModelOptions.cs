@@ -20,5 +20,7 @@ public sealed record SyntheticModelOptions
     public ulong Seed { get; init; } = 42;
     public bool TiedEmbeddings { get; init; }
     public float RopeFreqBase { get; init; } = 10000f;
+    /// <summary>Linear RoPE scaling factor (positions divided by it); 1 writes no scaling keys.</summary>
+    public float RopeLinearScaling { get; init; } = 1f;
     public float RmsEpsilon { get; init; } = 1e-5f;
 }

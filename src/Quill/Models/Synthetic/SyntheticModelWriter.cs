@@ -30,6 +30,11 @@ public static class SyntheticModelWriter
         writer.Set($"{a}.attention.head_count_kv", (uint)o.KvHeads);
         writer.Set($"{a}.rope.dimension_count", (uint)headSize);
         writer.Set($"{a}.rope.freq_base", o.RopeFreqBase);
+        if (o.RopeLinearScaling != 1f)
+        {
+            writer.Set($"{a}.rope.scaling.type", "linear");
+            writer.Set($"{a}.rope.scaling.factor", o.RopeLinearScaling);
+        }
         writer.Set($"{a}.attention.layer_norm_rms_epsilon", o.RmsEpsilon);
         var (tokens, scores, types) = SyntheticVocabulary.Build(o.VocabSize);
         writer.Set("tokenizer.ggml.model", "llama");
