@@ -17,7 +17,7 @@ public static class Q4KBlock
     public const int BlockSize = 256, BlockBytes = 144;
 
     private const string Format = "Q4_K";
-    private const int ScalesOffset = 4, QuantsOffset = 16;
+    internal const int ScalesOffset = 4, QuantsOffset = 16;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q4_K.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
@@ -253,11 +253,11 @@ public static class Q4KBlock
 
     /// <summary>Two 256-bit halves picked from two vectors (vshufi64x2): 0x44 gives the low halves, 0xEE the high halves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Pair(Vector512<byte> a, Vector512<byte> b, [ConstantExpected] byte control) =>
+    internal static Vector512<byte> Pair(Vector512<byte> a, Vector512<byte> b, [ConstantExpected] byte control) =>
         Avx512F.Shuffle4x128(a.AsUInt64(), b.AsUInt64(), control).AsByte();
 
     /// <summary>pshufb mask: element k into the low 256 bits, element m into the high 256 bits.</summary>
-    private static Vector512<byte> ShortBroadcast512(int k, int m) =>
+    internal static Vector512<byte> ShortBroadcast512(int k, int m) =>
         Vector512.Create(Vector256.Create((short)(0x0100 + 0x0202 * k)), Vector256.Create((short)(0x0100 + 0x0202 * m))).AsByte();
 
     /// <summary>This format's kernels for the shared entry points in <see cref="KQuantRow{TKernels}"/>.</summary>

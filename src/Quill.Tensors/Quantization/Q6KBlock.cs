@@ -16,7 +16,7 @@ public static class Q6KBlock
     public const int BlockSize = 256, BlockBytes = 210;
 
     private const string Format = "Q6_K";
-    private const int HighOffset = 128, ScalesOffset = 192, DeltaOffset = 208;
+    internal const int HighOffset = 128, ScalesOffset = 192, DeltaOffset = 208;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q6_K.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
@@ -235,7 +235,7 @@ public static class Q6KBlock
     }
 
     /// <summary>vpermw indices: each 128-bit lane k (8 shorts) takes scale g+k.</summary>
-    private static Vector512<short> QuadIndex(int g) => Vector512.Create(
+    internal static Vector512<short> QuadIndex(int g) => Vector512.Create(
         Vector256.Create(Vector128.Create((short)g), Vector128.Create((short)(g + 1))),
         Vector256.Create(Vector128.Create((short)(g + 2)), Vector128.Create((short)(g + 3))));
 

@@ -1,4 +1,5 @@
-// Registers the K-quant weight formats (Q2_K..Q6_K, activations as Q8_K) in the QuantFormats table.
+// Registers the K-quant weight formats (Q2_K..Q6_K, activations as Q8_K) in the QuantFormats table, with their
+// four-row kernels where this machine has them.
 namespace Quill.Tensors.Quantization;
 
 public static partial class QuantFormats
@@ -7,8 +8,19 @@ public static partial class QuantFormats
     {
         formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null, Q8KBlock.Quantize));
         formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null, Q8KBlock.Quantize));
-        formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null, Q8KBlock.Quantize));
+        formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null, Q8KBlock.Quantize)
+            { Tile = Q4KTile(), Rows = Q4KRows() });
         formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null, Q8KBlock.Quantize));
-        formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null, Q8KBlock.Quantize));
+        formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null, Q8KBlock.Quantize)
+            { Tile = Q6KTile(), Rows = Q6KRows() });
     }
+
+    // The four-row kernels reproduce the AVX-512 row dot, so they exist only where that is the dot in use.
+    private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? Q4KTileAvx512.Tile : null;
+
+    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? Q4KTileAvx512.Rows : null;
+
+    private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? Q6KTileAvx512.Tile : null;
+
+    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? Q6KTileAvx512.Rows : null;
 }
