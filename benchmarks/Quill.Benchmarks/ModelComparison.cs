@@ -9,8 +9,9 @@ using Quill.TestSupport.LlamaCpp;
 namespace Quill.Benchmarks;
 
 /// <summary>
-/// `compare [--threads N] [--pp 512] [--tg 128] [--models small,tiny-llama] [--folder DIR] [--mmap]`: creates the
-/// benchmark models once (a 110M Q8_0 model, 768×12, vocab 32000, and a 1.1B Q4_0 with TinyLlama's shape), then
+/// `compare [--threads N] [--pp 512] [--tg 128] [--models small-q8_0,tinyllama-q4_0,tinyllama-q4_k_m] [--folder DIR]`:
+/// creates the benchmark models once (a 110M Q8_0 model, 768×12, vocab 32000; a 1.1B Q4_0 with TinyLlama's shape; the
+/// same shape quantized to Q4_K_M by llama.cpp from F16), then
 /// measures pp and tg for Quill (copied and mapped weights) and llama.cpp, alternating, and prints the ratios.
 /// </summary>
 public static class ModelComparison
@@ -19,13 +20,20 @@ public static class ModelComparison
     {
         ["small-q8_0"] = new() { Dim = 768, Layers = 12, Heads = 12, KvHeads = 12, FeedForwardDim = 2048, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.Q8_0, Seed = 1 },
         ["tinyllama-q4_0"] = new() { Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.Q4_0, Seed = 2 },
+        ["tinyllama-f16"] = new() { Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.F16, Seed = 2 },
+    };
+
+    // Files made from another by llama.cpp's own quantizer: name → (source model, llama.cpp type).
+    private static readonly Dictionary<string, (string Source, string Type)> Quantized = new()
+    {
+        ["tinyllama-q4_k_m"] = ("tinyllama-f16", "Q4_K_M"),
     };
 
     public static int Run(string[] args)
     {
         int threads = Environment.ProcessorCount, pp = 512, tg = 128;
         string folder = Path.Combine(Directory.GetCurrentDirectory(), ".quill", "bench");
-        var names = Models.Keys.ToList();
+        var names = new List<string> { "small-q8_0", "tinyllama-q4_0", "tinyllama-q4_k_m" };
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -44,11 +52,7 @@ public static class ModelComparison
         foreach (var name in names)
         {
             string path = Path.Combine(folder, name + ".gguf");
-            if (!File.Exists(path))
-            {
-                Console.Error.WriteLine($"creating {path} ...");
-                SyntheticModelWriter.Write(path, Models[name]);
-            }
+            Make(folder, name);
             double fileMb = new FileInfo(path).Length / 1e6;
             var theirs = LlamaCppReference.Bench(path, pp, tg, threads);
             var ours = Measure(path, threads, WeightLoading.Copy, pp, tg);
@@ -59,6 +63,22 @@ public static class ModelComparison
             Console.WriteLine($"{"",-16} {"ratio quill/llama",-18} {ours.PromptTokensPerSecond / theirs.PromptTokensPerSecond,10:F2} {ours.GenerationTokensPerSecond / theirs.GenTokensPerSecond,10:F2}   file {fileMb:F0} MB");
         }
         return 0;
+    }
+
+    private static void Make(string folder, string name)
+    {
+        string path = Path.Combine(folder, name + ".gguf");
+        if (File.Exists(path)) return;
+        Console.Error.WriteLine($"creating {path} ...");
+        if (Quantized.TryGetValue(name, out var q))
+        {
+            Make(folder, q.Source);
+            LlamaCppReference.Quantize(Path.Combine(folder, q.Source + ".gguf"), path, q.Type);
+        }
+        else
+        {
+            SyntheticModelWriter.Write(path, Models[name]);
+        }
     }
 
     private static ThroughputResult Measure(string path, int threads, WeightLoading loading, int pp, int tg)
