@@ -12,7 +12,7 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text", Required = true };
+        var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text (\\n and \\t are escapes)", Required = true };
         var sampling = new SamplingFlags();
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
@@ -26,7 +26,7 @@ internal static class GenerateCommand
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
             using var lm = Load(r.GetValue(model)!, r.GetValue(threads), r.GetValue(mmap));
-            var request = sampling.Request(r) with { Prompt = r.GetValue(prompt)! };
+            var request = sampling.Request(r) with { Prompt = EscapedText.Unescape(r.GetValue(prompt)!) };
             var generator = new Generator(lm.Model, lm.Tokenizer);
             if (r.GetValue(json))
             {

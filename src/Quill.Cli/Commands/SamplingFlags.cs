@@ -15,7 +15,7 @@ internal sealed class SamplingFlags
     private readonly Option<float> _presencePenalty = new("--presence-penalty") { Description = "OpenAI presence penalty", DefaultValueFactory = _ => 0f };
     private readonly Option<float> _frequencyPenalty = new("--frequency-penalty") { Description = "OpenAI frequency penalty", DefaultValueFactory = _ => 0f };
     private readonly Option<ulong?> _seed = new("--seed", "-s") { Description = "Random seed (same seed, same text)" };
-    private readonly Option<string[]> _stop = new("--stop") { Description = "Stop when this text appears (repeatable)", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string[]> _stop = new("--stop") { Description = "Stop when this text appears (repeatable; \\n and \\t are escapes)", AllowMultipleArgumentsPerToken = false };
     private readonly Option<int?> _context = new("--ctx") { Description = "Context length (default: prompt + max tokens, at most the model's)" };
 
     public void AddTo(Command command)
@@ -34,7 +34,7 @@ internal sealed class SamplingFlags
         return new GenerationRequest
         {
             MaxTokens = maxTokens,
-            Stop = r.GetValue(_stop) ?? [],
+            Stop = (r.GetValue(_stop) ?? []).Select(EscapedText.Unescape).ToArray(),
             ContextLength = r.GetValue(_context),
             Sampling = new SamplingOptions
             {

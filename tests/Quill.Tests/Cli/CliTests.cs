@@ -56,6 +56,15 @@ public class CliTests
         Assert.Equal(a.Stdout, b.Stdout);
     }
 
+    [Theory]
+    [InlineData("a\\nb", "a\nb")]
+    [InlineData("tab\\there", "tab\there")]
+    [InlineData("back\\\\slash", "back\\slash")]
+    [InlineData("keep\\q", "keep\\q")]
+    [InlineData("end\\", "end\\")]
+    public void EscapesInFlagsAreProcessed(string flag, string expected) =>
+        Assert.Equal(expected, Quill.Cli.Commands.EscapedText.Unescape(flag));
+
     [Fact]
     public void LogitsPrintsOneArrayOfVocabSize()
     {
