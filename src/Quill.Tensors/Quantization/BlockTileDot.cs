@@ -103,14 +103,6 @@ internal static unsafe class BlockTileDot
         r3 = Fma.MultiplyAdd(Sums<TWeight>(x3, ax3, y), Vector256.Create(d.GetElement(3)), r3);
     }
 
-    /// <summary>ggml's hsum_float_8 order: ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)), as <see cref="GgmlX86BlockDot"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalSum(Vector256<float> acc)
-    {
-        Vector128<float> half = acc.GetUpper() + acc.GetLower();
-        Vector128<float> quarter = half + Sse.MoveHighToLow(half, half);
-        return quarter.ToScalar() + quarter.GetElement(1);
-    }
 
     /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -135,7 +127,7 @@ internal static unsafe class BlockTileDot
     private static void Store<TWeight>(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector128<float> mins)
         where TWeight : struct, IQuantBlock
     {
-        Vector128<float> sums = Vector128.Create(HorizontalSum(r0), HorizontalSum(r1), HorizontalSum(r2), HorizontalSum(r3));
+        Vector128<float> sums = Vector128.Create(GgmlX86BlockDot.HorizontalSum(r0), GgmlX86BlockDot.HorizontalSum(r1), GgmlX86BlockDot.HorizontalSum(r2), GgmlX86BlockDot.HorizontalSum(r3));
         (TWeight.HasMin ? sums + mins : sums).Store(o);
     }
 }

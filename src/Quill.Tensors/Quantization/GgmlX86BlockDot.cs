@@ -38,10 +38,17 @@ internal static unsafe class GgmlX86BlockDot
             acc = Fma.MultiplyAdd(LaneSums<TWeight, TActivation>(wb, ab), Vector256.Create(d), acc);
         }
 
+        float sum = HorizontalSum(acc);
+        return TWeight.HasMin ? sum + summs : sum;
+    }
+
+    /// <summary>ggml's hsum_float_8 order: ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)); every kernel that must agree with it uses this.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float HorizontalSum(Vector256<float> acc)
+    {
         Vector128<float> half = acc.GetUpper() + acc.GetLower();
         Vector128<float> quarter = half + Sse.MoveHighToLow(half, half);
-        float sum = quarter.ToScalar() + quarter.GetElement(1);
-        return TWeight.HasMin ? sum + summs : sum;
+        return quarter.ToScalar() + quarter.GetElement(1);
     }
 
     /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order.</summary>

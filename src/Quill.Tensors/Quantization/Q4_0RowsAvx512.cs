@@ -42,7 +42,7 @@ internal static unsafe class Q4_0RowsAvx512
             acc01 = Avx512F.FusedMultiplyAdd(Lanes(w0, w0 + wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh01), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Lanes(w0 + 2 * wStride, w0 + 3 * wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh23), acc23);
         }
-        Vector128.Create(HorizontalSum(acc01.GetLower()), HorizontalSum(acc01.GetUpper()), HorizontalSum(acc23.GetLower()), HorizontalSum(acc23.GetUpper())).Store(output);
+        Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()), GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
     }
 
     /// <summary>16 float lanes: the 8 exact group sums of row block <paramref name="r0"/>, then those of <paramref name="r1"/>.</summary>
@@ -56,13 +56,5 @@ internal static unsafe class Q4_0RowsAvx512
         Vector512<byte> q = Avx512F.PermuteVar8x64(Vector512.Create(low, high).AsInt64(), halves).AsByte();
         Vector512<int> sums = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q, y), ones16) - offset;
         return Avx512F.ConvertToVector512Single(sums);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalSum(Vector256<float> acc)
-    {
-        Vector128<float> half = acc.GetUpper() + acc.GetLower();
-        Vector128<float> quarter = half + Sse.MoveHighToLow(half, half);
-        return quarter.ToScalar() + quarter.GetElement(1);
     }
 }
