@@ -1,9 +1,14 @@
 // The quill command line: wiring and printing only; each command lives in Commands/, the work in the library.
 using System.CommandLine;
+using System.CommandLine.Help;
 using Quill.Cli.Commands;
 
-var root = new RootCommand("Quill: large language models in C#, with no native inference library underneath.")
+// A plain Command named "quill" (not RootCommand, which names itself after the executable, Quill.Cli) so that usage
+// lines read as people type them.
+var root = new Command("quill", "Quill: large language models in C#, with no native inference library underneath.")
 {
+    new HelpOption(),
+    new VersionOption(),
     DemoCommand.Create(),
     GenerateCommand.Create(),
     InfoCommand.Create(),
