@@ -10,6 +10,12 @@ internal static class BadModelFiles
 {
     private static readonly string Folder = Directory.CreateTempSubdirectory("quill-bad-").FullName;
 
+    static BadModelFiles() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (IOException) { }
+    };
+
     public static string Make(string kind)
     {
         string path = Path.Combine(Folder, kind + ".gguf");

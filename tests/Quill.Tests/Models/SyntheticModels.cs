@@ -7,8 +7,20 @@ namespace Quill.Tests.Models;
 
 internal static class SyntheticModels
 {
-    private static readonly string Folder = Directory.CreateTempSubdirectory("quill-models-").FullName;
+    private static readonly string Folder = CreateFolder();
     private static readonly ConcurrentDictionary<string, Lazy<string>> Made = new();
+
+    private static string CreateFolder()
+    {
+        string folder = Directory.CreateTempSubdirectory("quill-models-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { } // a file still mapped by a model the runtime has not finalised
+            catch (UnauthorizedAccessException) { }
+        };
+        return folder;
+    }
 
     /// <summary>Writes (once) a model with these options and returns its path.</summary>
     public static string Get(SyntheticModelOptions options)
