@@ -6,7 +6,8 @@ public static partial class QuantFormats
 {
     static partial void AddKQuantFormats(List<QuantFormat> formats)
     {
-        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null, Q8KBlock.Quantize));
+        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null, Q8KBlock.Quantize)
+            { Tile = Q2KTile(), Rows = Q2KRows() });
         formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null, Q8KBlock.Quantize)
             { Tile = Q3KTile(), Rows = Q3KRows() });
         formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null, Q8KBlock.Quantize)
@@ -18,6 +19,10 @@ public static partial class QuantFormats
     }
 
     // The four-row kernels reproduce the row dot of the widest level and use AVX-512, so they exist only where that is the level.
+    private static unsafe TileDot? Q2KTile() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Tile : null;
+
+    private static unsafe RowsDot? Q2KRows() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Rows : null;
+
     private static unsafe TileDot? Q3KTile() => Q3KTileAvx512.IsSupported ? Q3KTileAvx512.Tile : null;
 
     private static unsafe RowsDot? Q3KRows() => Q3KTileAvx512.IsSupported ? Q3KTileAvx512.Rows : null;
