@@ -15,7 +15,7 @@ public static class Q2KBlock
     public const int BlockSize = 256, BlockBytes = 84;
 
     private const string Format = "Q2_K";
-    private const int QuantsOffset = 16, DeltaOffset = 80, MinOffset = 82;
+    internal const int QuantsOffset = 16, DeltaOffset = 80, MinOffset = 82;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q2_K.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>

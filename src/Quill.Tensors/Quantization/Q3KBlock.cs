@@ -15,7 +15,7 @@ public static class Q3KBlock
     public const int BlockSize = 256, BlockBytes = 110;
 
     private const string Format = "Q3_K";
-    private const int QuantsOffset = 32, ScalesOffset = 96, DeltaOffset = 108;
+    internal const int QuantsOffset = 32, ScalesOffset = 96, DeltaOffset = 108;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q3_K.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>

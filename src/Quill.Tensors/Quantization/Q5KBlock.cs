@@ -15,7 +15,7 @@ public static class Q5KBlock
     public const int BlockSize = 256, BlockBytes = 176;
 
     private const string Format = "Q5_K";
-    private const int ScalesOffset = 4, HighOffset = 16, QuantsOffset = 48;
+    internal const int ScalesOffset = 4, HighOffset = 16, QuantsOffset = 48;
 
     /// <summary>Scalar dequantizer, bit-exact with ggml's dequantize_row_q5_K.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>

@@ -6,19 +6,34 @@ public static partial class QuantFormats
 {
     static partial void AddKQuantFormats(List<QuantFormat> formats)
     {
-        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null, Q8KBlock.Quantize));
-        formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null, Q8KBlock.Quantize));
+        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null, Q8KBlock.Quantize)
+            { Tile = Q2KTile(), Rows = Q2KRows() });
+        formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null, Q8KBlock.Quantize)
+            { Tile = Q3KTile(), Rows = Q3KRows() });
         formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null, Q8KBlock.Quantize)
             { Tile = Q4KTile(), Rows = Q4KRows() });
-        formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null, Q8KBlock.Quantize));
+        formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null, Q8KBlock.Quantize)
+            { Tile = Q5KTile(), Rows = Q5KRows() });
         formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null, Q8KBlock.Quantize)
             { Tile = Q6KTile(), Rows = Q6KRows() });
     }
 
-    // The four-row kernels reproduce the AVX-512 row dot, so they exist only where that is the dot in use.
+    // The four-row kernels reproduce the row dot of the widest level and use AVX-512, so they exist only where that is the level.
+    private static unsafe TileDot? Q2KTile() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Tile : null;
+
+    private static unsafe RowsDot? Q2KRows() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Rows : null;
+
+    private static unsafe TileDot? Q3KTile() => Q3KTileAvx512.IsSupported ? Q3KTileAvx512.Tile : null;
+
+    private static unsafe RowsDot? Q3KRows() => Q3KTileAvx512.IsSupported ? Q3KTileAvx512.Rows : null;
+
     private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? Q4KTileAvx512.Tile : null;
 
     private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? Q4KTileAvx512.Rows : null;
+
+    private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? Q5KTileAvx512.Tile : null;
+
+    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? Q5KTileAvx512.Rows : null;
 
     private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? Q6KTileAvx512.Tile : null;
 

@@ -34,9 +34,9 @@ public class MatMulKQuantTests
     }
 
     [Fact]
-    public void Q4KAndQ6KHaveFourRowKernelsWithAvx512()
+    public void KQuantsWithKernelsHaveThemWithAvx512()
     {
-        foreach (var type in new[] { GgmlType.Q4_K, GgmlType.Q6_K })
+        foreach (var type in new[] { GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
         {
             var format = QuantFormats.Get(type);
             Assert.Equal(KQuantSimd.Supported == KQuantSimdLevel.Avx512, format.Tile is not null);
