@@ -27,6 +27,7 @@ public static class ModelComparison
     private static readonly Dictionary<string, (string Source, string Type)> Quantized = new()
     {
         ["tinyllama-q4_k_m"] = ("tinyllama-f16", "Q4_K_M"),
+        ["tinyllama-q5_k_m"] = ("tinyllama-f16", "Q5_K_M"),
     };
 
     public static int Run(string[] args)
