@@ -1,5 +1,5 @@
-// Q3_K × Q8_K dots of four weight rows against four activation rows (tile) or one (rows) with AVX-512, sharing every
-// load; not the single-row dot (Q3KBlock.Dot) and not the scalar meaning (Q3KBlock.DotReference, pair by pair).
+// How Q3_K blocks unpack for the shared AVX-512 four-row kernels (OffsetTileAvx512); not the kernels themselves
+// and not the single-row dot (Q3KBlock.Dot).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -7,205 +7,61 @@ using System.Runtime.Intrinsics.X86;
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
-/// Each (row, token) pair gets exactly the integer lanes of <see cref="Q3KBlock"/>'s AVX2 dot (lane j: bytes 4j..4j+3 of
-/// every 32-weight chunk times its 16-weight group's scale, the −4 offset removed through the bsums) and the same
-/// per-lane FMA accumulation and final reduction; two pairs share a 512-bit accumulator (lanes never mix), so every
-/// output is bit for bit <see cref="Q3KBlock.Dot"/> at <see cref="KQuantSimdLevel.Avx512"/> (which runs the AVX2 dot). The weight unpack is done once per four tokens, activation loads once per four rows.
+/// Q3_K's unsigned 3-bit quants and signed 6-bit scales in the lanes of <see cref="Q3KBlock"/>'s AVX2 dot (lane j: bytes
+/// 4j..4j+3 of every 32-weight chunk times its 16-weight group's scale, the −4 offset removed through the bsums), so the
+/// four-row kernels stay bit for bit <see cref="Q3KBlock.Dot"/> at <see cref="KQuantSimdLevel.Avx512"/> (which runs the
+/// AVX2 dot). Holds the shifts placing each 32-weight chunk's two low bits and high bit.
 /// </summary>
-internal static unsafe class Q3KTileAvx512
+internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
 {
+    private readonly Vector512<ushort> _lowA, _lowB, _highA, _highB;
+
+    private Q3KTileAvx512(bool _)
+    {
+        _lowA = Shifts(0, 2);
+        _lowB = Shifts(4, 6);
+        _highA = Shifts(2, 1);
+        _highB = Shifts(0, 1);
+    }
+
     public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
 
-    /// <summary>out[c·outStride + r] = Dot(weight row r, activation row c); block b of row k at w + b·blockStride + k·wStride.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
-    {
-        // Per weight row r: tokens 0,1 in accRa (low, high 256 bits), tokens 2,3 in accRb.
-        Vector512<float> acc0a = default, acc0b = default, acc1a = default, acc1b = default;
-        Vector512<float> acc2a = default, acc2b = default, acc3a = default, acc3b = default;
-        Constants k = Constants.Create();
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
-            var tokens = new Tokens
-            {
-                Y = y,
-                Stride = aStride,
-                Dy01 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + aStride))),
-                Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
-                Sums01 = Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
-                Sums23 = Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
-            };
-            RowOfTile(x, tokens, k, ref acc0a, ref acc0b);
-            RowOfTile(x + wStride, tokens, k, ref acc1a, ref acc1b);
-            RowOfTile(x + 2 * wStride, tokens, k, ref acc2a, ref acc2b);
-            RowOfTile(x + 3 * wStride, tokens, k, ref acc3a, ref acc3b);
-        }
-        StoreRow(output, outStride, acc0a, acc0b);
-        StoreRow(output + 1, outStride, acc1a, acc1b);
-        StoreRow(output + 2, outStride, acc2a, acc2b);
-        StoreRow(output + 3, outStride, acc3a, acc3b);
-    }
+    public static int DeltaOffset => Q3KBlock.DeltaOffset;
 
-    /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
-    {
-        Vector512<float> acc01 = default, acc23 = default;
-        Constants k = Constants.Create();
-        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + 64), y2 = Vector512.Load(q8 + 128), y3 = Vector512.Load(q8 + 192);
-            Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, k, out Vector256<short> sc0);
-            Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, k, out Vector256<short> sc1);
-            Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc2);
-            Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc3);
-            Vector512<short> sums = Vector512.Create(GroupSums(y));
-            Vector512<int> sumi01 = Vector512.Create(s0, s1) - Offsets(sums, Vector512.Create(sc0, sc1));
-            Vector512<int> sumi23 = Vector512.Create(s2, s3) - Offsets(sums, Vector512.Create(sc2, sc3));
-            // Lane r: d_r·dy, the same single product the row dot forms.
-            Vector128<float> d4 = Vector128.Create(KQuant.Half(x + Q3KBlock.DeltaOffset), KQuant.Half(x + wStride + Q3KBlock.DeltaOffset),
-                KQuant.Half(x + 2 * wStride + Q3KBlock.DeltaOffset), KQuant.Half(x + 3 * wStride + Q3KBlock.DeltaOffset)) * Unsafe.ReadUnaligned<float>(y);
-            Vector512<float> d = d4.ToVector256Unsafe().ToVector512Unsafe();
-            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(sumi01), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(sumi23), acc23);
-        }
-        Vector128.Create(KQuant.Sum(acc01.GetLower()), KQuant.Sum(acc01.GetUpper()), KQuant.Sum(acc23.GetLower()), KQuant.Sum(acc23.GetUpper())).Store(output);
-    }
+    public static byte OffsetShift => 2;
 
-    /// <summary>What the four tokens of a tile share within one block: their Q8_K blocks, scales and bsums (two tokens per vector).</summary>
-    private struct Tokens
-    {
-        public byte* Y;
-        public nint Stride;
-        public Vector512<float> Dy01, Dy23;
-        public Vector512<short> Sums01, Sums23;
-    }
+    public static Q3KTileAvx512 Create() => new(true);
 
-    /// <summary>The shifts placing each 32-weight chunk's two low bits and high bit, and the vpermw scale indices.</summary>
-    private struct Constants
-    {
-        public Vector512<ushort> LowA, LowB, HighA, HighB;
-        public Vector512<short> Pick0, Pick1, Pick2, Pick3;
-
-        public static Constants Create() => new()
-        {
-            LowA = Shifts(0, 2),
-            LowB = Shifts(4, 6),
-            HighA = Shifts(2, 1),
-            HighB = Shifts(0, 1),
-            Pick0 = Q6KBlock.QuadIndex(0),
-            Pick1 = Q6KBlock.QuadIndex(4),
-            Pick2 = Q6KBlock.QuadIndex(8),
-            Pick3 = Q6KBlock.QuadIndex(12),
-        };
-
-        private static Vector512<ushort> Shifts(int low, int high) => Vector512.Create(Vector256.Create((ushort)low), Vector256.Create((ushort)high));
-    }
-
-    /// <summary>One weight row's block against the four tokens: unpacked once, then four integer dots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowOfTile(byte* x, in Tokens t, in Constants k, ref Vector512<float> acc01, ref Vector512<float> acc23)
-    {
-        Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector256<short> sc16);
-        Vector256<int> t0 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + Q8KBlock.QuantsOffset));
-        Vector256<int> t1 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + t.Stride + Q8KBlock.QuantsOffset));
-        Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector512<short> scales = Vector512.Create(sc16);
-        Vector512<float> d = Vector512.Create(KQuant.Half(x + Q3KBlock.DeltaOffset));
-        acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1) - Offsets(t.Sums01, scales)), acc01);
-        acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3) - Offsets(t.Sums23, scales)), acc23);
-    }
-
-    /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes (offset not yet removed), and the row's scales.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k, out Vector256<short> sc16)
-    {
-        Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out sc16);
-        return RowLanesOf(q0, q1, q2, q3, s0, s1, s2, s3, y0, y1, y2, y3);
-    }
-
-    /// <summary>
-    /// One block of one weight row: the unsigned 3-bit quants as four 64-byte vectors in activation order (weights
-    /// 0..63, 64..127, 128..191, 192..255), the matching per-16 scale vectors, and the sixteen signed scales as shorts.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Unpack(byte* x, in Constants k,
-        out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-        out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector256<short> sc16)
+    public static Vector256<short> Scales(byte* x)
     {
         Vector128<byte> sc = Sse2.Subtract(KQuant.UnpackQ3Scales(x + Q3KBlock.ScalesOffset), Vector128.Create((byte)32));
-        sc16 = Avx2.ConvertToVector256Int16(sc.AsSByte());
-        Vector512<short> table = sc16.ToVector512Unsafe();
-        s0 = Avx512BW.PermuteVar32x16(table, k.Pick0);
-        s1 = Avx512BW.PermuteVar32x16(table, k.Pick1);
-        s2 = Avx512BW.PermuteVar32x16(table, k.Pick2);
-        s3 = Avx512BW.PermuteVar32x16(table, k.Pick3);
-        Vector512<ushort> h = Vector512.Create(Avx.LoadVector256(x)).AsUInt16();
-        Half(x + Q3KBlock.QuantsOffset, h, k, out q0, out q1);
-        // Bits shifted in from the neighbouring byte land in bits 4..7 and never reach bit 2 after the shifts below.
-        Half(x + Q3KBlock.QuantsOffset + 32, Avx512BW.ShiftRightLogical(h, 4), k, out q2, out q3);
+        return Avx2.ConvertToVector256Int16(sc.AsSByte());
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
+    {
+        Vector512<ushort> h = Vector512.Create(Avx.LoadVector256(x)).AsUInt16();
+        Half(x + Q3KBlock.QuantsOffset, h, out q0, out q1);
+        // Bits shifted in from the neighbouring byte land in bits 4..7 and never reach bit 2 after the shifts below.
+        Half(x + Q3KBlock.QuantsOffset + 32, Avx512BW.ShiftRightLogical(h, 4), out q2, out q3);
+    }
+
+    private static Vector512<ushort> Shifts(int low, int high) => Vector512.Create(Vector256.Create((ushort)low), Vector256.Create((ushort)high));
 
     /// <summary>
     /// One 128-weight half from 32 bytes of 2-bit pairs and the hmask bits 0..3 of h: q01 holds weights 0..31 | 32..63 of
     /// the half (bit pairs 0, 1; hmask bits 0, 1), q23 weights 64..95 | 96..127 (bit pairs 2, 3; hmask bits 2, 3).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Half(byte* qs, Vector512<ushort> h, in Constants k, out Vector512<byte> q01, out Vector512<byte> q23)
+    private void Half(byte* qs, Vector512<ushort> h, out Vector512<byte> q01, out Vector512<byte> q23)
     {
         Vector512<byte> three = Vector512.Create((byte)3), four = Vector512.Create((byte)4);
         Vector512<ushort> v = Vector512.Create(Avx.LoadVector256(qs)).AsUInt16();
-        q01 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, k.LowA).AsByte(), three),
-            Avx512F.And(Avx512BW.ShiftLeftLogicalVariable(h, k.HighA).AsByte(), four));
-        q23 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, k.LowB).AsByte(), three),
-            Avx512F.And(Avx512BW.ShiftRightLogicalVariable(h, k.HighB).AsByte(), four));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Lanes(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
-        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3, sbyte* q8) =>
-        RowLanesOf(q0, q1, q2, q3, s0, s1, s2, s3,
-            Avx512BW.LoadVector512(q8), Avx512BW.LoadVector512(q8 + 64), Avx512BW.LoadVector512(q8 + 128), Avx512BW.LoadVector512(q8 + 192));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanesOf(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
-        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3,
-        Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3)
-    {
-        Vector512<int> sumi = Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
-        sumi = Avx512F.Add(sumi, Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
-        return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-    }
-
-    /// <summary>The sixteen bsums of one Q8_K block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> GroupSums(byte* q8kBlock) => Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
-
-    /// <summary>4·(bsums[2l]·sc[2l] + bsums[2l+1]·sc[2l+1]) per lane l, for two pairs at once: what the −4 offset removes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Offsets(Vector512<short> sums, Vector512<short> scales) =>
-        Avx512BW.MultiplyAddAdjacent(sums, scales) << 2;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* o, nint outStride, Vector512<float> acc01, Vector512<float> acc23)
-    {
-        o[0] = KQuant.Sum(acc01.GetLower());
-        o[outStride] = KQuant.Sum(acc01.GetUpper());
-        o[2 * outStride] = KQuant.Sum(acc23.GetLower());
-        o[3 * outStride] = KQuant.Sum(acc23.GetUpper());
+        q01 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, _lowA).AsByte(), three),
+            Avx512F.And(Avx512BW.ShiftLeftLogicalVariable(h, _highA).AsByte(), four));
+        q23 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, _lowB).AsByte(), three),
+            Avx512F.And(Avx512BW.ShiftRightLogicalVariable(h, _highB).AsByte(), four));
     }
 }

@@ -1,5 +1,5 @@
-// Q4_K × Q8_K dots of four weight rows against four activation rows (tile) or one (rows) with AVX-512, sharing every
-// load; not the single-row dot (Q4KBlock.Dot) and not the scalar meaning (Q4KBlock.DotReference, pair by pair).
+// How Q4_K blocks unpack for the shared AVX-512 four-row kernels (ScaleMinTileAvx512); not the kernels themselves
+// and not the single-row dot (Q4KBlock.Dot).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -7,160 +7,22 @@ using System.Runtime.Intrinsics.X86;
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
-/// Each (row, token) pair gets exactly the integer lanes of <see cref="Q4KBlock"/>'s AVX-512 dot (eight exact sums per
-/// block, four exact min sums) and the same per-lane FMA accumulation and final reduction; two pairs share a 512-bit
-/// accumulator (lanes never mix), so every output is bit for bit <see cref="Q4KBlock.Dot"/> at
-/// <see cref="KQuantSimdLevel.Avx512"/>. The weight unpack and scale shuffles are done once per four tokens, the
-/// activation loads once per four rows.
+/// Q4_K's 4-bit quants, split exactly as <see cref="Q4KBlock"/>'s AVX-512 dot splits them, so the four-row kernels stay
+/// bit for bit <see cref="Q4KBlock.Dot"/> at <see cref="KQuantSimdLevel.Avx512"/>.
 /// </summary>
-internal static unsafe class Q4KTileAvx512
+internal readonly unsafe struct Q4KTileAvx512 : IScaleMinTileQuants<Q4KTileAvx512>
 {
     public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
 
-    /// <summary>out[c·outStride + r] = Dot(weight row r, activation row c); block b of row k at w + b·blockStride + k·wStride.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
-    {
-        // Per weight row r: tokens 0,1 in accRa (low, high 256 bits), tokens 2,3 in accRb, the min terms of tokens 0..3 in minR.
-        Vector512<float> acc0a = default, acc0b = default, acc1a = default, acc1b = default;
-        Vector512<float> acc2a = default, acc2b = default, acc3a = default, acc3b = default;
-        Vector512<float> min0 = default, min1 = default, min2 = default, min3 = default;
-        Shuffles picks = Shuffles.Create();
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
-            float dy0 = Unsafe.ReadUnaligned<float>(y), dy1 = Unsafe.ReadUnaligned<float>(y + aStride);
-            float dy2 = Unsafe.ReadUnaligned<float>(y + 2 * aStride), dy3 = Unsafe.ReadUnaligned<float>(y + 3 * aStride);
-            var tokens = new Tokens
-            {
-                Y = y,
-                Stride = aStride,
-                Dy01 = Vector512.Create(Vector256.Create(dy0), Vector256.Create(dy1)),
-                Dy23 = Vector512.Create(Vector256.Create(dy2), Vector256.Create(dy3)),
-                DyQuads = Vector512.Create(Vector256.Create(Vector128.Create(dy0), Vector128.Create(dy1)), Vector256.Create(Vector128.Create(dy2), Vector128.Create(dy3))),
-                Pairs = Vector512.Create(Vector256.Create(PairSums(y), PairSums(y + aStride)), Vector256.Create(PairSums(y + 2 * aStride), PairSums(y + 3 * aStride))),
-            };
-            RowOfTile(x, tokens, picks, ref acc0a, ref acc0b, ref min0);
-            RowOfTile(x + wStride, tokens, picks, ref acc1a, ref acc1b, ref min1);
-            RowOfTile(x + 2 * wStride, tokens, picks, ref acc2a, ref acc2b, ref min2);
-            RowOfTile(x + 3 * wStride, tokens, picks, ref acc3a, ref acc3b, ref min3);
-        }
-        StoreRow(output, outStride, acc0a, acc0b, min0);
-        StoreRow(output + 1, outStride, acc1a, acc1b, min1);
-        StoreRow(output + 2, outStride, acc2a, acc2b, min2);
-        StoreRow(output + 3, outStride, acc3a, acc3b, min3);
-    }
+    public static int ScalesOffset => Q4KBlock.ScalesOffset;
 
-    /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
-    {
-        Vector512<float> acc01 = default, acc23 = default, mins = default;
-        Shuffles picks = Shuffles.Create();
-        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-        Vector512<int> quads = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + 64), y2 = Vector512.Load(q8 + 128), y3 = Vector512.Load(q8 + 192);
-            Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, picks, out Vector128<short> m0);
-            Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, picks, out Vector128<short> m1);
-            Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m2);
-            Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m3);
-            Vector128<float> dy = Vector128.Create(Unsafe.ReadUnaligned<float>(y));
-            // Lane r: d_r·dy and dmin_r·dy, the same single products the row dot forms.
-            Vector512<float> d = (Vector128.Create(KQuant.Half(x), KQuant.Half(x + wStride), KQuant.Half(x + 2 * wStride), KQuant.Half(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            Vector512<float> dmin = (Vector128.Create(KQuant.Half(x + 2), KQuant.Half(x + wStride + 2), KQuant.Half(x + 2 * wStride + 2), KQuant.Half(x + 3 * wStride + 2)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
-            Vector512<short> rowMins = Vector512.Create(Vector256.Create(m0, m1), Vector256.Create(m2, m3));
-            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Vector512.Create(PairSums(y)));
-            mins = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, quads), Avx512F.ConvertToVector512Single(minSums), mins);
-        }
-        Vector128.Create(
-            Result(acc01.GetLower(), mins.GetLower().GetLower()),
-            Result(acc01.GetUpper(), mins.GetLower().GetUpper()),
-            Result(acc23.GetLower(), mins.GetUpper().GetLower()),
-            Result(acc23.GetUpper(), mins.GetUpper().GetUpper())).Store(output);
-    }
+    public static Q4KTileAvx512 Create() => default;
 
-    /// <summary>What the four tokens of a tile share within one block: their Q8_K blocks, scales and bsum pairs.</summary>
-    private struct Tokens
-    {
-        public byte* Y;
-        public nint Stride;
-        public Vector512<float> Dy01, Dy23, DyQuads;
-        public Vector512<short> Pairs;
-    }
-
-    /// <summary>The vpshufb masks picking scale 2k (low 256 bits) and 2k+1 (high 256 bits), as in the row dot.</summary>
-    private struct Shuffles
-    {
-        public Vector512<byte> P01, P23, P45, P67;
-
-        public static Shuffles Create() => new()
-        {
-            P01 = Q4KBlock.ShortBroadcast512(0, 1),
-            P23 = Q4KBlock.ShortBroadcast512(2, 3),
-            P45 = Q4KBlock.ShortBroadcast512(4, 5),
-            P67 = Q4KBlock.ShortBroadcast512(6, 7),
-        };
-    }
-
-    /// <summary>One weight row's block against the four tokens: unpacked once, then four integer dots.</summary>
+    /// <summary>Sub-blocks 0|1, 2|3, 4|5, 6|7: the low and high nibbles of each 32-byte chunk.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowOfTile(byte* x, in Tokens t, in Shuffles picks, ref Vector512<float> acc01, ref Vector512<float> acc23, ref Vector512<float> mins)
-    {
-        Unpack(x, picks, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector128<short> rowMins);
-        Vector256<int> t0 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + Q8KBlock.QuantsOffset));
-        Vector256<int> t1 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + t.Stride + Q8KBlock.QuantsOffset));
-        Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector512<float> d = Vector512.Create(KQuant.Half(x)), dmin = Vector512.Create(KQuant.Half(x + 2));
-        acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1)), acc01);
-        acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3)), acc23);
-        Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(Vector512.Create(rowMins), t.Pairs);
-        mins = Avx512F.FusedMultiplyAdd(dmin * t.DyQuads, Avx512F.ConvertToVector512Single(minSums), mins);
-    }
-
-    /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes, and the row's mins.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Shuffles picks, out Vector128<short> rowMins)
-    {
-        Unpack(x, picks, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out rowMins);
-        Vector512<int> sumi = Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
-        sumi = Avx512F.Add(sumi, Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
-        return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-    }
-
-    /// <summary>
-    /// One block of one weight row: the 4-bit quants as four 64-byte vectors in activation order (sub-blocks 0|1, 2|3,
-    /// 4|5, 6|7), the matching scale vectors, and the eight mins as shorts.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Unpack(byte* x, in Shuffles picks,
-        out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-        out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector128<short> rowMins)
+    public void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
     {
         Vector512<byte> low4 = Vector512.Create((byte)0x0F);
-        Vector128<byte> sm = KQuant.UnpackScaleMin(x + Q4KBlock.ScalesOffset);
-        Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
-        Vector512<byte> scales = Vector512.Create(sm16.GetLower().AsByte());
-        s0 = Avx512BW.Shuffle(scales, picks.P01).AsInt16();
-        s1 = Avx512BW.Shuffle(scales, picks.P23).AsInt16();
-        s2 = Avx512BW.Shuffle(scales, picks.P45).AsInt16();
-        s3 = Avx512BW.Shuffle(scales, picks.P67).AsInt16();
-        rowMins = sm16.GetUpper();
         Vector512<byte> v = Avx512F.LoadVector512(x + Q4KBlock.QuantsOffset);
         Vector512<byte> lo = Avx512F.And(v, low4);
         Vector512<byte> hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
@@ -172,38 +34,4 @@ internal static unsafe class Q4KTileAvx512
         q2 = Q4KBlock.Pair(lo, hi, 0x44);
         q3 = Q4KBlock.Pair(lo, hi, 0xEE);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Lanes(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
-        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3, sbyte* q8)
-    {
-        Vector512<int> sumi = Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, Avx512BW.LoadVector512(q8)), s0),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, Avx512BW.LoadVector512(q8 + 64)), s1));
-        sumi = Avx512F.Add(sumi, Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, Avx512BW.LoadVector512(q8 + 128)), s2),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, Avx512BW.LoadVector512(q8 + 192)), s3)));
-        return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-    }
-
-    /// <summary>The eight bsums of one Q8_K block added in pairs (bsums[2k] + bsums[2k+1]), as the row dot's min term reads them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> PairSums(byte* q8kBlock)
-    {
-        Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
-        return Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* o, nint outStride, Vector512<float> acc01, Vector512<float> acc23, Vector512<float> mins)
-    {
-        o[0] = Result(acc01.GetLower(), mins.GetLower().GetLower());
-        o[outStride] = Result(acc01.GetUpper(), mins.GetLower().GetUpper());
-        o[2 * outStride] = Result(acc23.GetLower(), mins.GetUpper().GetLower());
-        o[3 * outStride] = Result(acc23.GetUpper(), mins.GetUpper().GetUpper());
-    }
-
-    /// <summary>The row dot's final reduction, verbatim.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Result(Vector256<float> acc, Vector128<float> accMin) => KQuant.Sum(acc) - Vector128.Sum(accMin);
 }

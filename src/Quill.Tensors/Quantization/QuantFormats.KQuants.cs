@@ -23,19 +23,19 @@ public static partial class QuantFormats
 
     private static unsafe RowsDot? Q2KRows() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Rows : null;
 
-    private static unsafe TileDot? Q3KTile() => Q3KTileAvx512.IsSupported ? Q3KTileAvx512.Tile : null;
+    private static unsafe TileDot? Q3KTile() => Q3KTileAvx512.IsSupported ? OffsetTileAvx512<Q3KTileAvx512>.Tile : null;
 
-    private static unsafe RowsDot? Q3KRows() => Q3KTileAvx512.IsSupported ? Q3KTileAvx512.Rows : null;
+    private static unsafe RowsDot? Q3KRows() => Q3KTileAvx512.IsSupported ? OffsetTileAvx512<Q3KTileAvx512>.Rows : null;
 
-    private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? Q4KTileAvx512.Tile : null;
+    private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Tile : null;
 
-    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? Q4KTileAvx512.Rows : null;
+    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Rows : null;
 
-    private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? Q5KTileAvx512.Tile : null;
+    private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Tile : null;
 
-    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? Q5KTileAvx512.Rows : null;
+    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Rows : null;
 
-    private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? Q6KTileAvx512.Tile : null;
+    private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Tile : null;
 
-    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? Q6KTileAvx512.Rows : null;
+    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Rows : null;
 }

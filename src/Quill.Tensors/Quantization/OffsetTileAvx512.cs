@@ -1,0 +1,203 @@
+// The AVX-512 four-row kernels shared by the K-quants with sixteen signed scales and an offset removed through the bsums
+// (Q3_K, Q6_K): loops, accumulators and reductions, once; not a format's unpack (its IOffsetTileQuants), not the row dot.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// One such format as the four-row kernels see it: where d lies, the offset as a shift (2 for −4, 5 for −32), its
+/// sixteen scales as shorts, and one block's unsigned quants as four 64-byte vectors in activation order (weights
+/// 0..63, 64..127, 128..191, 192..255). The instance holds the format's constant vectors, made once per kernel call.
+/// </summary>
+internal unsafe interface IOffsetTileQuants<TSelf> where TSelf : struct, IOffsetTileQuants<TSelf>
+{
+    static abstract int DeltaOffset { get; }
+
+    static abstract byte OffsetShift { get; }
+
+    static abstract TSelf Create();
+
+    static abstract Vector256<short> Scales(byte* x);
+
+    void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
+}
+
+/// <summary>
+/// Each (row, token) pair gets exactly the integer lanes of the format's row dot at <see cref="KQuantSimdLevel.Avx512"/>
+/// (eight exact sums per block with the offset removed through the bsums) and the same per-lane FMA accumulation and
+/// final reduction; two pairs share a 512-bit accumulator (lanes never mix), so every output is bit for bit the row dot.
+/// The weight unpack is done once per four tokens, activation loads once per four rows.
+/// </summary>
+internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, IOffsetTileQuants<TQuants>
+{
+    /// <summary>out[c·outStride + r] = Dot(weight row r, activation row c); block b of row k at w + b·blockStride + k·wStride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
+    {
+        // Per weight row r: tokens 0,1 in accRa (low, high 256 bits), tokens 2,3 in accRb.
+        Vector512<float> acc0a = default, acc0b = default, acc1a = default, acc1b = default;
+        Vector512<float> acc2a = default, acc2b = default, acc3a = default, acc3b = default;
+        Constants k = Constants.Create();
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = w + b * blockStride;
+            byte* y = a + b * KQuant.Q8KBytes;
+            var tokens = new Tokens
+            {
+                Y = y,
+                Stride = aStride,
+                Dy01 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + aStride))),
+                Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
+                Sums01 = Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
+                Sums23 = Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
+            };
+            RowOfTile(x, tokens, k, ref acc0a, ref acc0b);
+            RowOfTile(x + wStride, tokens, k, ref acc1a, ref acc1b);
+            RowOfTile(x + 2 * wStride, tokens, k, ref acc2a, ref acc2b);
+            RowOfTile(x + 3 * wStride, tokens, k, ref acc3a, ref acc3b);
+        }
+        StoreRow(output, outStride, acc0a, acc0b);
+        StoreRow(output + 1, outStride, acc1a, acc1b);
+        StoreRow(output + 2, outStride, acc2a, acc2b);
+        StoreRow(output + 3, outStride, acc3a, acc3b);
+    }
+
+    /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
+    {
+        Vector512<float> acc01 = default, acc23 = default;
+        Constants k = Constants.Create();
+        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = w + b * blockStride;
+            byte* y = a + b * KQuant.Q8KBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + 64), y2 = Vector512.Load(q8 + 128), y3 = Vector512.Load(q8 + 192);
+            Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, k, out Vector256<short> sc0);
+            Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, k, out Vector256<short> sc1);
+            Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc2);
+            Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc3);
+            Vector512<short> sums = Vector512.Create(GroupSums(y));
+            Vector512<int> sumi01 = Vector512.Create(s0, s1) - Offsets(sums, Vector512.Create(sc0, sc1));
+            Vector512<int> sumi23 = Vector512.Create(s2, s3) - Offsets(sums, Vector512.Create(sc2, sc3));
+            // Lane r: d_r·dy, the same single product the row dot forms.
+            Vector128<float> d4 = Vector128.Create(KQuant.Half(x + TQuants.DeltaOffset), KQuant.Half(x + wStride + TQuants.DeltaOffset),
+                KQuant.Half(x + 2 * wStride + TQuants.DeltaOffset), KQuant.Half(x + 3 * wStride + TQuants.DeltaOffset)) * Unsafe.ReadUnaligned<float>(y);
+            Vector512<float> d = d4.ToVector256Unsafe().ToVector512Unsafe();
+            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(sumi01), acc01);
+            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(sumi23), acc23);
+        }
+        Vector128.Create(KQuant.Sum(acc01.GetLower()), KQuant.Sum(acc01.GetUpper()), KQuant.Sum(acc23.GetLower()), KQuant.Sum(acc23.GetUpper())).Store(output);
+    }
+
+    /// <summary>What the four tokens of a tile share within one block: their Q8_K blocks, scales and bsums (two tokens per vector).</summary>
+    private struct Tokens
+    {
+        public byte* Y;
+        public nint Stride;
+        public Vector512<float> Dy01, Dy23;
+        public Vector512<short> Sums01, Sums23;
+    }
+
+    /// <summary>The vpermw scale indices, and the format's own constants.</summary>
+    private struct Constants
+    {
+        public Vector512<short> Pick0, Pick1, Pick2, Pick3;
+        public TQuants Quants;
+
+        public static Constants Create() => new()
+        {
+            Pick0 = Q6KBlock.QuadIndex(0),
+            Pick1 = Q6KBlock.QuadIndex(4),
+            Pick2 = Q6KBlock.QuadIndex(8),
+            Pick3 = Q6KBlock.QuadIndex(12),
+            Quants = TQuants.Create(),
+        };
+    }
+
+    /// <summary>One weight row's block against the four tokens: unpacked once, then four integer dots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowOfTile(byte* x, in Tokens t, in Constants k, ref Vector512<float> acc01, ref Vector512<float> acc23)
+    {
+        Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
+            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector256<short> sc16);
+        Vector256<int> t0 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + Q8KBlock.QuantsOffset));
+        Vector256<int> t1 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + t.Stride + Q8KBlock.QuantsOffset));
+        Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
+        Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
+        Vector512<short> scales = Vector512.Create(sc16);
+        Vector512<float> d = Vector512.Create(KQuant.Half(x + TQuants.DeltaOffset));
+        acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1) - Offsets(t.Sums01, scales)), acc01);
+        acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3) - Offsets(t.Sums23, scales)), acc23);
+    }
+
+    /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes (offset not yet removed), and the row's scales.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k, out Vector256<short> sc16)
+    {
+        Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
+            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out sc16);
+        return RowLanesOf(q0, q1, q2, q3, s0, s1, s2, s3, y0, y1, y2, y3);
+    }
+
+    /// <summary>
+    /// One block of one weight row: the unsigned quants as four 64-byte vectors in activation order (weights
+    /// 0..63, 64..127, 128..191, 192..255), the matching per-16 scale vectors, and the sixteen signed scales as shorts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unpack(byte* x, in Constants k,
+        out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
+        out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector256<short> sc16)
+    {
+        sc16 = TQuants.Scales(x);
+        Vector512<short> table = sc16.ToVector512Unsafe();
+        s0 = Avx512BW.PermuteVar32x16(table, k.Pick0);
+        s1 = Avx512BW.PermuteVar32x16(table, k.Pick1);
+        s2 = Avx512BW.PermuteVar32x16(table, k.Pick2);
+        s3 = Avx512BW.PermuteVar32x16(table, k.Pick3);
+        k.Quants.Unpack(x, out q0, out q1, out q2, out q3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Lanes(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
+        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3, sbyte* q8) =>
+        RowLanesOf(q0, q1, q2, q3, s0, s1, s2, s3,
+            Avx512BW.LoadVector512(q8), Avx512BW.LoadVector512(q8 + 64), Avx512BW.LoadVector512(q8 + 128), Avx512BW.LoadVector512(q8 + 192));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> RowLanesOf(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
+        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3,
+        Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3)
+    {
+        Vector512<int> sumi = Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
+        sumi = Avx512F.Add(sumi, Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
+        return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
+    }
+
+    /// <summary>The sixteen bsums of one Q8_K block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> GroupSums(byte* q8kBlock) => Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
+
+    /// <summary>k·(bsums[2l]·sc[2l] + bsums[2l+1]·sc[2l+1]) per lane l, for two pairs at once: what the offset k = 1 &lt;&lt; OffsetShift removes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Offsets(Vector512<short> sums, Vector512<short> scales) =>
+        Avx512BW.MultiplyAddAdjacent(sums, scales) << TQuants.OffsetShift;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* o, nint outStride, Vector512<float> acc01, Vector512<float> acc23)
+    {
+        o[0] = KQuant.Sum(acc01.GetLower());
+        o[outStride] = KQuant.Sum(acc01.GetUpper());
+        o[2 * outStride] = KQuant.Sum(acc23.GetLower());
+        o[3 * outStride] = KQuant.Sum(acc23.GetUpper());
+    }
+}
