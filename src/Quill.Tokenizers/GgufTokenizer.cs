@@ -12,7 +12,7 @@ namespace Quill.Tokenizers;
 /// model, and BOS/EOS are added when <c>addSpecial</c> and the vocabulary asks for them. Build it with
 /// <see cref="GgufTokenizerLoader"/>. Thread-safe.
 /// </summary>
-public sealed class GgufTokenizer : ITokenizer
+public sealed class GgufTokenizer : Tokenizer
 {
     private readonly TokenTable _table;
     private readonly ITokenModel _model;
@@ -42,11 +42,11 @@ public sealed class GgufTokenizer : ITokenizer
     /// <summary>"llama" (SentencePiece BPE) or "gpt2" (byte-level BPE).</summary>
     public string Model { get; }
 
-    public int VocabSize => _table.Count;
+    public override int VocabSize => _table.Count;
 
-    public int BosId { get; }
+    public override int BosId { get; }
 
-    public int EosId { get; }
+    public override int EosId { get; }
 
     public int UnknownId { get; }
 
@@ -55,46 +55,96 @@ public sealed class GgufTokenizer : ITokenizer
     /// <summary>Every id that ends generation, sorted.</summary>
     public IReadOnlyList<int> EndOfGenerationIds => [.. _table.EndOfGenerationIds.Order()];
 
-    public bool IsEndOfGeneration(int id) => _table.IsEndOfGeneration(id);
+    public override bool IsEndOfGeneration(int id) => _table.IsEndOfGeneration(id);
 
     /// <summary>The attributes of a token after llama.cpp's load-time fix-ups.</summary>
     public TokenAttributes GetAttributes(int id) => _table.Attributes[CheckId(id)];
 
-    public string TokenText(int id) => _table.Texts[CheckId(id)];
+    public override string TokenText(int id) => _table.Texts[CheckId(id)];
 
     /// <summary>
     /// What llama.cpp's <c>llama_token_to_piece(special: false)</c> gives: '▁' as ' ' and &lt;0xXX&gt; as that byte for
     /// SentencePiece, the GPT-2 byte mapping undone for byte-level BPE, nothing for control and unknown tokens.
     /// The array is shared: do not modify it.
     /// </summary>
-    public byte[] TokenBytes(int id) => _model.RenderToken(CheckId(id));
+    public override byte[] TokenBytes(int id) => _model.RenderToken(CheckId(id));
 
-    public int[] Encode(string text, bool addSpecial = true, bool parseSpecial = false)
+    public override bool IsSpecial(int id) => _table.Has(CheckId(id), TokenAttributes.Control);
+
+    public override int TokenToId(ReadOnlySpan<char> token) => _table.Find(token);
+
+    protected override void EncodeCore(ReadOnlySpan<char> input, bool addSpecial, bool parseSpecial, TokenBuffer output)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        string clean = ReplaceLoneSurrogates(text);
-        var output = new List<int>(clean.Length / 3 + 2);
-        if (addSpecial && _addBos) output.Add(BosId);
-
-        var fragments = new List<Fragment>();
-        _specialTokens.Split(clean, parseSpecial, fragments);
-        bool afterSpecial = true;
-        foreach (Fragment fragment in fragments)
+        char[]? rented = null;
+        ReadOnlySpan<char> text = ReplaceLoneSurrogates(input, ref rented);
+        try
         {
-            if (fragment.IsText)
+            if (addSpecial && _addBos) output.Add(BosId, 0, 0);
+            List<Fragment> fragments = t_fragments ??= [];
+            List<int> ids = t_ids ??= [];
+            fragments.Clear();
+            _specialTokens.Split(text, parseSpecial, fragments);
+            bool afterSpecial = true;
+            foreach (Fragment fragment in fragments)
             {
-                _model.EncodeText(clean.AsSpan(fragment.Start, fragment.Length), afterSpecial, output);
-                afterSpecial = false;
+                if (fragment.IsText)
+                {
+                    ids.Clear();
+                    ReadOnlySpan<char> piece = text.Slice(fragment.Start, fragment.Length);
+                    _model.EncodeText(piece, afterSpecial, ids);
+                    AddAligned(piece, fragment.Start, ids, output);
+                    afterSpecial = false;
+                }
+                else
+                {
+                    output.Add(fragment.TokenId, fragment.Start, fragment.Start + fragment.Length);
+                    afterSpecial = true;
+                }
             }
-            else
-            {
-                output.Add(fragment.TokenId);
-                afterSpecial = true;
-            }
+            if (addSpecial && _addEos) output.Add(EosId, text.Length, text.Length);
         }
+        finally
+        {
+            if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+        }
+    }
 
-        if (addSpecial && _addEos) output.Add(EosId);
-        return [.. output];
+    [ThreadStatic] private static List<Fragment>? t_fragments;
+    [ThreadStatic] private static List<int>? t_ids;
+
+    /// <summary>
+    /// Offsets for ids of one text piece, found by walking each token's bytes along the piece's UTF-8: llama.cpp keeps
+    /// no offsets. A space the model prefixed (SentencePiece add_space_prefix) is skipped; a token whose bytes are not
+    /// in the text (llama.cpp drops unknown bytes) gets the range reached so far.
+    /// </summary>
+    private void AddAligned(ReadOnlySpan<char> piece, int pieceStart, List<int> ids, TokenBuffer output)
+    {
+        int position = 0;   // char of the piece the next token starts in
+        int carried = 0;    // bytes of that char already covered by earlier tokens
+        for (int i = 0; i < ids.Count; i++)
+        {
+            int id = ids[i];
+            int length = _model.RenderToken(id).Length;
+            if (i == 0 && _stripFirstSpace && length > 0 && _model.RenderToken(id)[0] == (byte)' ' && (piece.IsEmpty || piece[0] != ' ')) length--;
+            int start = position, covered = carried + length;
+            while (position < piece.Length && covered > 0)
+            {
+                (int width, int utf8) = Utf8Width(piece, position);
+                if (covered < utf8) break;
+                covered -= utf8;
+                position += width;
+            }
+            carried = position < piece.Length ? covered : 0;
+            int end = carried > 0 ? position + Utf8Width(piece, position).Chars : position;
+            output.Add(id, pieceStart + start, pieceStart + end);
+        }
+    }
+
+    private static (int Chars, int Bytes) Utf8Width(ReadOnlySpan<char> text, int index)
+    {
+        char c = text[index];
+        if (char.IsHighSurrogate(c) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1])) return (2, 4);
+        return (1, c < 0x80 ? 1 : c < 0x800 ? 2 : 3);
     }
 
     /// <summary>
@@ -103,12 +153,13 @@ public sealed class GgufTokenizer : ITokenizer
     /// the space stays, as in llama.cpp), and byte-level vocabularies with clean_spaces drop the space before
     /// <c>?!.,</c> and some apostrophes. Invalid UTF-8 becomes U+FFFD.
     /// </summary>
-    public string Decode(ReadOnlySpan<int> ids)
+    public override string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens)
     {
         var bytes = new ArrayBufferWriter<byte>(ids.Length * 4 + 16);
         bool removeSpace = _stripFirstSpace;
         foreach (int id in ids)
         {
+            if (skipSpecialTokens && IsSpecial(id)) continue;
             ReadOnlySpan<byte> piece = TokenBytes(id);
             if (removeSpace && piece.Length > 0 && piece[0] == (byte)' ') piece = piece[1..];
             removeSpace = false;
@@ -131,11 +182,11 @@ public sealed class GgufTokenizer : ITokenizer
         throw new ArgumentOutOfRangeException(nameof(id), id, $"token id must be in [0, {_table.Count}), found {id}");
 
     /// <summary>What UTF-8 encoding does to a lone surrogate (U+FFFD), done up front so every stage sees valid text.</summary>
-    private static string ReplaceLoneSurrogates(string text)
+    private static ReadOnlySpan<char> ReplaceLoneSurrogates(ReadOnlySpan<char> text, ref char[]? rented)
     {
-        int i = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        int i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
         if (i < 0) return text;
-        StringBuilder? result = null;
+        Span<char> copy = default;
         for (; i < text.Length; i++)
         {
             char c = text[i];
@@ -145,9 +196,14 @@ public sealed class GgufTokenizer : ITokenizer
                 i++;
                 continue;
             }
-            result ??= new StringBuilder(text);
-            result[i] = '\uFFFD';
+            if (rented is null)
+            {
+                rented = ArrayPool<char>.Shared.Rent(text.Length);
+                copy = rented.AsSpan(0, text.Length);
+                text.CopyTo(copy);
+            }
+            copy[i] = '\uFFFD';
         }
-        return result?.ToString() ?? text;
+        return rented is null ? text : rented.AsSpan(0, text.Length);
     }
 }
