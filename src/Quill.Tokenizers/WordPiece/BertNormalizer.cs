@@ -18,6 +18,7 @@ public sealed class BertNormalizer : INormalizer
     private readonly bool _handleChineseChars;
     private readonly bool _stripAccents;
     private readonly bool _lowercase;
+    private readonly char[] _asciiMap = new char[128];
 
     public BertNormalizer(bool cleanText = true, bool handleChineseChars = true, bool? stripAccents = null, bool lowercase = true)
     {
@@ -25,7 +26,16 @@ public sealed class BertNormalizer : INormalizer
         _handleChineseChars = handleChineseChars;
         _stripAccents = stripAccents ?? lowercase;
         _lowercase = lowercase;
+        for (int c = 0; c < 128; c++)
+        {
+            // What each ASCII char becomes: only controls (dropped), whitespace and capitals change.
+            _asciiMap[c] = cleanText && BertCharClass.IsControl(c) ? Dropped
+                : cleanText && BertCharClass.IsWhitespace(c) ? ' '
+                : lowercase && c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : (char)c;
+        }
     }
+
+    private const char Dropped = '\uFFFF';
 
     public bool CleanText => _cleanText;
 
@@ -44,15 +54,14 @@ public sealed class BertNormalizer : INormalizer
         text.BeginRewrite();
         for (int i = 0; i < first; i++) text.Append(chars[i], i);
         Span<int> parts = stackalloc int[4];
+        char[] map = _asciiMap;
         for (int i = first; i < chars.Length;)
         {
             char c = chars[i];
             if (c < 128)
             {
-                // ASCII: only controls, whitespace and capitals change.
-                if (_cleanText && BertCharClass.IsControl(c)) { }
-                else if (_cleanText && BertCharClass.IsWhitespace(c)) text.Append(' ', i);
-                else text.Append(_lowercase && (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c | 0x20) : c, i);
+                char mapped = map[c];
+                if (mapped != Dropped) text.Append(mapped, i);
                 i++;
                 continue;
             }

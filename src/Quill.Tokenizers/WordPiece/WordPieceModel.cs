@@ -7,17 +7,19 @@ namespace Quill.Tokenizers.WordPiece;
 /// Hugging Face's WordPiece: a word is cut from the left into the longest vocabulary entries, the first as spelled and
 /// the rest with the continuing-subword prefix ("##"). A word of more than <c>max_input_chars_per_word</c> code points,
 /// or one with a remainder no entry starts, becomes the single unknown token covering the whole word. Look-ups are on
-/// spans: word starts in the vocabulary, continuations in a second table keyed without the prefix, and no candidate is
-/// longer than the longest key. Thread-safe.
+/// spans: word starts in one table, continuations in a second keyed without the prefix; no candidate is longer than
+/// the longest key, and the hashes of all candidates at a position come from one pass (<see cref="PrefixHashTable"/>). Thread-safe.
 /// </summary>
 public sealed class WordPieceModel : ISubwordModel
 {
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _starts;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuations;
+    private const int MaxStackHashes = 128;
+
+    [ThreadStatic] private static ulong[]? t_hashes;
+
+    private readonly PrefixHashTable _starts;
+    private readonly PrefixHashTable _continuations;
     private readonly Dictionary<string, int> _vocab;
     private readonly string?[] _tokens;
-    private readonly int _longestStart;
-    private readonly int _longestContinuation;
     private readonly int _unkId;
 
     public WordPieceModel(IReadOnlyDictionary<string, int> vocab, string unkToken = "[UNK]", string continuingSubwordPrefix = "##",
@@ -38,27 +40,21 @@ public sealed class WordPieceModel : ISubwordModel
             if (id < 0) throw new ArgumentException($"vocabulary ids must be non-negative, found {id} for '{token}'", nameof(vocab));
             _vocab[token] = id;
             size = Math.Max(size, id + 1);
-            _longestStart = Math.Max(_longestStart, token.Length);
             if (continuingSubwordPrefix.Length > 0 && token.StartsWith(continuingSubwordPrefix, StringComparison.Ordinal))
             {
                 string rest = token[continuingSubwordPrefix.Length..];
                 continuations[rest] = id;
-                _longestContinuation = Math.Max(_longestContinuation, rest.Length);
             }
         }
-        if (continuingSubwordPrefix.Length == 0)
-        {
-            continuations = _vocab;
-            _longestContinuation = _longestStart;
-        }
+        if (continuingSubwordPrefix.Length == 0) continuations = _vocab;
         if (!_vocab.TryGetValue(unkToken, out _unkId))
         {
             throw new ArgumentException($"the unknown token '{unkToken}' is not in the vocabulary", nameof(unkToken));
         }
         _tokens = new string?[size];
         foreach ((string token, int id) in _vocab) _tokens[id] = token;
-        _starts = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        _continuations = continuations.GetAlternateLookup<ReadOnlySpan<char>>();
+        _starts = new PrefixHashTable(_vocab);
+        _continuations = new PrefixHashTable(continuations);
     }
 
     /// <summary>A vocabulary given as tokens in id order (a vocab.txt: id = line number).</summary>
@@ -83,7 +79,7 @@ public sealed class WordPieceModel : ISubwordModel
 
     public string? IdToToken(int id) => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
 
-    public int TokenToId(ReadOnlySpan<char> token) => _starts.TryGetValue(token, out int id) ? id : -1;
+    public int TokenToId(ReadOnlySpan<char> token) => _starts.Find(token);
 
     public void Tokenize(ReadOnlySpan<char> piece, TokenBuffer output)
     {
@@ -94,17 +90,22 @@ public sealed class WordPieceModel : ISubwordModel
             return;
         }
         int first = output.Count;
+        int longest = Math.Max(_starts.LongestKey, _continuations.LongestKey) + 1;
+        Span<ulong> hashes = longest <= MaxStackHashes ? stackalloc ulong[MaxStackHashes] : (t_hashes is { } h && h.Length >= longest ? h : t_hashes = new ulong[longest]);
         int start = 0;
         while (start < piece.Length)
         {
-            bool continuing = start > 0;
-            int end = Math.Min(piece.Length, start + (continuing ? _longestContinuation : _longestStart));
+            PrefixHashTable table = start > 0 ? _continuations : _starts;
+            int end = Math.Min(piece.Length, start + table.LongestKey);
             if (end < piece.Length && char.IsLowSurrogate(piece[end]) && char.IsHighSurrogate(piece[end - 1])) end--;
-            Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> table = continuing ? _continuations : _starts;
+            // hashes[k] is the hash of piece[start..start + k].
+            ulong hash = PrefixHashTable.Seed;
+            for (int i = start; i < end; i++) hashes[i - start + 1] = hash = PrefixHashTable.Extend(hash, piece[i]);
             int id = -1;
             while (end > start)
             {
-                if (table.TryGetValue(piece[start..end], out id)) break;
+                id = table.Find(hashes[end - start], piece[start..end]);
+                if (id >= 0) break;
                 end -= end - start >= 2 && char.IsLowSurrogate(piece[end - 1]) && char.IsHighSurrogate(piece[end - 2]) ? 2 : 1;
             }
             if (end == start)

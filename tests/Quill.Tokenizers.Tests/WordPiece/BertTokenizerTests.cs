@@ -117,6 +117,21 @@ public sealed class BertTokenizerTests
     }
 
     [Theory]
+    [InlineData(5)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(300)]
+    public void LongVocabularyEntriesMatchWhole(int length)
+    {
+        string longToken = new('q', length);
+        var model = new WordPieceModel(["[UNK]", "q", "##q", longToken, "##" + longToken], maxInputCharsPerWord: 1000);
+        var output = new TokenBuffer();
+        model.Tokenize(new string('q', 2 * length + 1), output);
+        Assert.Equal([3, 4, 2], output.Ids.ToArray());
+        Assert.Equal(-1, model.TokenToId("qq"));
+    }
+
+    [Theory]
     [InlineData("\uD800")]
     [InlineData("abc\uDC00def")]
     [InlineData("\uDBFF\uD800x\uDFFF")]
