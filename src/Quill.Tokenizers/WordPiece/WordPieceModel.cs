@@ -1,4 +1,5 @@
 // The WordPiece model: greedy longest-match-first over a vocabulary with "##" continuations; not BPE, not the splitter before it.
+using System.Runtime.CompilerServices;
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.WordPiece;
@@ -81,6 +82,7 @@ public sealed class WordPieceModel : ISubwordModel
 
     public int TokenToId(ReadOnlySpan<char> token) => _starts.Find(token);
 
+    [SkipLocalsInit]
     public void Tokenize(ReadOnlySpan<char> piece, TokenBuffer output)
     {
         if (piece.Length == 0) return;
