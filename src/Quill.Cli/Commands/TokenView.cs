@@ -32,7 +32,8 @@ internal static class TokenView
             EncodedToken token = tokens[i];
             if (token.Start == token.End)
             {
-                AppendSpecial(output, tokenizer.TokenText(token.Id), color);
+                // Added specials show their spelling; a token that covers no input (a prefixed space) shows nothing.
+                if (tokenizer.IsSpecial(token.Id)) AppendSpecial(output, tokenizer.TokenText(token.Id), color);
                 i++;
                 continue;
             }
