@@ -185,7 +185,7 @@ internal static partial class JinjaFilters
             case "abs":
                 return operand switch
                 {
-                    long l => Math.Abs(l),
+                    long l => (object)Math.Abs(l),
                     double d => Math.Abs(d),
                     _ => throw Cannot(name, operand),
                 };

@@ -86,7 +86,7 @@ internal static class JinjaOperators
         int sign = op == "-" ? -1 : 1;
         return operand switch
         {
-            long l => sign * l,
+            long l => (object)(sign * l),
             double d => sign * d,
             bool b => sign * (b ? 1L : 0L),
             _ => throw new JinjaRuntimeException($"unary '{op}' cannot apply to a {JinjaValue.TypeName(operand)}"),
@@ -102,7 +102,7 @@ internal static class JinjaOperators
         double result = Math.Pow(a, b);
         if (!double.IsFinite(result)) throw new JinjaRuntimeException("'**' gave a result that is not a finite real number");
         bool isFloat = left is double || right is double || b < 0;
-        return isFloat || Math.Abs(result) >= 9.2e18 ? result : (long)result;
+        return isFloat || Math.Abs(result) >= 9.2e18 ? result : (object)(long)result;
     }
 
     private static JinjaRuntimeException DivisionByZero() => new("division by zero");

@@ -101,7 +101,7 @@ internal static class JinjaValue
         string s => s,
         bool b => b,
         int or long or short or sbyte or byte or ushort or uint => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
-        ulong u => u <= long.MaxValue ? (long)u : (double)u,
+        ulong u => u <= long.MaxValue ? (long)u : (object)(double)u,
         float f => (double)f,
         double d => d,
         decimal m => (double)m,
@@ -149,7 +149,7 @@ internal static class JinjaValue
                     case JsonValueKind.Number:
                         if (e.TryGetInt64(out long l)) return l;
                         double d = e.GetDouble();
-                        return double.IsInteger(d) && Math.Abs(d) < 9.2e18 ? (long)d : d;
+                        return double.IsInteger(d) && Math.Abs(d) < 9.2e18 ? (long)d : (object)d;
                     default: return null;
                 }
             }
