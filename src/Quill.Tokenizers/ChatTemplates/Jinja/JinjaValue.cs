@@ -1,5 +1,6 @@
 // The runtime values of the Jinja subset and their truthiness, equality and conversion from .NET/JSON; not the operators.
 using System.Collections;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -138,21 +139,20 @@ internal static class JinjaValue
             case JsonArray a:
                 return a.Select(FromJson).ToList();
             default:
-            {
-                JsonElement e = node.GetValue<JsonElement>();
-                switch (e.ValueKind)
+                switch (node.GetValueKind())
                 {
-                    case JsonValueKind.String: return e.GetString();
+                    case JsonValueKind.String: return node.GetValue<string>();
                     case JsonValueKind.True: return true;
                     case JsonValueKind.False: return false;
-                    case JsonValueKind.Null: return null;
                     case JsonValueKind.Number:
-                        if (e.TryGetInt64(out long l)) return l;
-                        double d = e.GetDouble();
+                    {
+                        string text = node.ToJsonString();
+                        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long l)) return l;
+                        double d = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
                         return double.IsInteger(d) && Math.Abs(d) < 9.2e18 ? (long)d : (object)d;
+                    }
                     default: return null;
                 }
-            }
         }
     }
 }
