@@ -90,7 +90,7 @@ public sealed class ChatTemplate
     {
         ArgumentNullException.ThrowIfNull(family);
         (string source, string bos, string eos) = BuiltInChatTemplates.Get(family)
-            ?? throw new ArgumentException($"chat template: unknown built-in '{family}', expected one of {string.Join(", ", BuiltInNames)}", nameof(family));
+            ?? throw new ArgumentException($"chat template: unknown built-in '{family}', expected one of {string.Join(", ", BuiltInNames)}");
         return Parse(source, family.ToLowerInvariant(), bos, eos);
     }
 
