@@ -16,5 +16,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     CreateCommand.Create(),
     BenchCommand.Create(),
     TokenizeCommand.Create(),
+    ChatTemplateCommand.Create(),
 };
 return root.Parse(args).Invoke();
