@@ -17,5 +17,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     BenchCommand.Create(),
     TokenizeCommand.Create(),
     ChatTemplateCommand.Create(),
+    ChatCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -61,10 +61,17 @@ internal static class ChatTemplateCommand
     private static List<ChatMessage> ReadMessages(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+        return ParseMessages(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Messages from JSON text: an array of {role, content} or {"messages": [...]}; <paramref name="source"/> names it in errors.</summary>
+    internal static List<ChatMessage> ParseMessages(string json, string source)
+    {
+        string path = source;
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
+            root = JsonNode.Parse(json);
         }
         catch (JsonException e)
         {
