@@ -8,6 +8,8 @@ namespace Quill.Tokenizers.Tiktoken;
 /// Parses the bytes of a .tiktoken file. Empty lines are skipped (files end with a newline); anything else must be
 /// base64, one space, a decimal rank. Ranks and token bytes must be unique, and every single byte must have a rank
 /// (byte-pair merging starts from single bytes). Errors are <see cref="InvalidDataException"/> naming the line.
+/// Microsoft.ML.Tokenizers' data packages use a compact variant: a first line "Capacity: N", then the base64 alone,
+/// the rank being the entry's index; that variant is read too.
 /// </summary>
 internal static class TiktokenFile
 {
@@ -20,6 +22,13 @@ internal static class TiktokenFile
         var byteLines = new Dictionary<byte[], int>(ByteArrayComparer.Instance);
         int line = 0;
         int entries = 0;
+        bool implicitRanks = content.StartsWith("Capacity:"u8);
+        if (implicitRanks)
+        {
+            int newline = content.IndexOf((byte)'\n');
+            content = newline < 0 ? default : content[(newline + 1)..];
+            line++;
+        }
         while (!content.IsEmpty)
         {
             line++;
@@ -30,11 +39,16 @@ internal static class TiktokenFile
             if (text.IsEmpty) continue;
 
             int space = text.IndexOf((byte)' ');
-            if (space <= 0 || text[(space + 1)..].IndexOf((byte)' ') >= 0) throw Malformed(source, line, $"'{Shorten(text)}'");
-            ReadOnlySpan<byte> base64 = text[..space];
-            ReadOnlySpan<byte> rankText = text[(space + 1)..];
-            if (!Utf8Parser.TryParse(rankText, out int rank, out int consumed) || consumed != rankText.Length || rank < 0 || rank > MaxRank)
-                throw Malformed(source, line, $"rank '{Shorten(rankText)}'");
+            int rank = entries;
+            ReadOnlySpan<byte> base64 = text;
+            if (space >= 0 || !implicitRanks)
+            {
+                if (space <= 0 || text[(space + 1)..].IndexOf((byte)' ') >= 0) throw Malformed(source, line, $"'{Shorten(text)}'");
+                base64 = text[..space];
+                ReadOnlySpan<byte> rankText = text[(space + 1)..];
+                if (!Utf8Parser.TryParse(rankText, out rank, out int consumed) || consumed != rankText.Length || rank < 0 || rank > MaxRank)
+                    throw Malformed(source, line, $"rank '{Shorten(rankText)}'");
+            }
 
             byte[] token = new byte[Base64.GetMaxDecodedFromUtf8Length(base64.Length)];
             if (Base64.DecodeFromUtf8(base64, token, out _, out int written) != System.Buffers.OperationStatus.Done || written == 0)
