@@ -48,6 +48,8 @@ public sealed class TiktokenTokenizer : Tokenizer
     /// <summary>The special tokens and their ids.</summary>
     public IEnumerable<KeyValuePair<string, int>> SpecialTokens => _specials.All;
 
+    internal TiktokenRanks Ranks => _ranks;
+
     public override int VocabSize => Math.Max(_ranks.Count, _specials.MaxId + 1);
 
     public override int BosId => -1;
