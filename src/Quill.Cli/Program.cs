@@ -15,5 +15,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     LogitsCommand.Create(),
     CreateCommand.Create(),
     BenchCommand.Create(),
+    TokenizeCommand.Create(),
 };
 return root.Parse(args).Invoke();
