@@ -10,7 +10,7 @@ namespace Quill.Tokenizers.Tiktoken;
 internal sealed class BytePairMerger
 {
     /// <summary>Words up to this many bytes take the quadratic scan, which is faster than the heap on short words.</summary>
-    public const int ShortWordBytes = 128;
+    public const int ShortWordBytes = 64;
 
     private int[] _starts = new int[64];
     private int[] _pairRanks = new int[64];
