@@ -1,5 +1,6 @@
 // Resolves what a user names as a tokenizer (a built-in name or a file) to a loaded tokenizer; not a tokenizer itself.
 using Quill.Formats.Gguf;
+using Quill.Tokenizers.Tiktoken;
 
 namespace Quill.Tokenizers;
 
@@ -10,7 +11,7 @@ namespace Quill.Tokenizers;
 /// </summary>
 public static class TokenizerCatalog
 {
-    private static readonly Dictionary<string, Func<ITokenizer>> BuiltIns = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, Func<ITokenizer>> BuiltIns = CreateBuiltIns();
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -42,10 +43,19 @@ public static class TokenizerCatalog
         {
             case ".gguf":
                 using (GgufFile file = GgufFile.Open(path)) return GgufTokenizerLoader.Load(file);
+            case ".tiktoken":
+                return TiktokenTokenizer.Load(path);
             default:
                 throw new InvalidDataException(
                     $"{path}: expected a .gguf, tokenizer.json, .tiktoken or vocab.txt file, found '{extension}'");
         }
+    }
+
+    private static Dictionary<string, Func<ITokenizer>> CreateBuiltIns()
+    {
+        var builtIns = new Dictionary<string, Func<ITokenizer>>(StringComparer.OrdinalIgnoreCase);
+        foreach (string name in TiktokenTokenizer.BuiltInNames) builtIns[name] = () => TiktokenTokenizer.BuiltIn(name);
+        return builtIns;
     }
 
     private static ITokenizer LoadFolder(string path)

@@ -69,6 +69,38 @@ public sealed class TokenizeCliTests
         Assert.Equal(2, r.Stdout.Split('\n').Count(l => l.EndsWith($": {count} tokens")));
     }
 
+    [Fact]
+    public void Gpt2SplitsMegatronAsTheCourseSays()
+    {
+        var ids = QuillCli.Run("tokenize", "-t", "gpt2", "--ids", "Megatron loves only himself");
+        Assert.True(ids.ExitCode == 0, ids.Stderr);
+        Assert.Equal([42672, 23484, 10408, 691, 2241], JsonSerializer.Deserialize<int[]>(ids.Stdout)!);
+        var tokens = QuillCli.Run("tokenize", "-t", "gpt2", "--tokens", "Megatron loves only himself");
+        Assert.Equal(["Meg", "atron", "Ġloves", "Ġonly", "Ġhimself"], JsonSerializer.Deserialize<string[]>(tokens.Stdout)!);
+    }
+
+    [Fact]
+    public void CompareListsBuiltInsWithTheirCounts()
+    {
+        const string escaped = @"My name is HOLIDAY\n12.0*12=144";
+        var r = QuillCli.Run("tokenize", "--compare", "gpt2,cl100k_base,o200k_base", "-e", escaped);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string unescaped = "My name is HOLIDAY\n12.0*12=144";
+        foreach (string name in (string[])["gpt2", "cl100k_base", "o200k_base"])
+        {
+            int count = TokenizerCatalog.Load(name).Encode(unescaped).Length;
+            Assert.Contains($"{name}: {count} tokens", r.Stdout);
+        }
+    }
+
+    [Fact]
+    public void InvalidUtf8OnStdinBecomesReplacementCharacters()
+    {
+        var r = QuillCli.RunWithBytes([0x61, 0xFF, 0x62, 0xE6, 0x88], "tokenize", "-t", "gpt2", "--ids", "-");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(TokenizerCatalog.Load("gpt2").Encode("a\uFFFDb\uFFFD"), JsonSerializer.Deserialize<int[]>(r.Stdout));
+    }
+
     [Theory]
     [InlineData("no-such-tokenizer", "not a built-in tokenizer")]
     [InlineData("file.unknownext", "no such file")]
