@@ -1,6 +1,7 @@
 // Resolves what a user names as a tokenizer (a built-in name or a file) to a loaded tokenizer; not a tokenizer itself.
 using Quill.Formats.Gguf;
 using Quill.Tokenizers.Tiktoken;
+using Quill.Tokenizers.WordPiece;
 
 namespace Quill.Tokenizers;
 
@@ -45,6 +46,8 @@ public static class TokenizerCatalog
                 using (GgufFile file = GgufFile.Open(path)) return GgufTokenizerLoader.Load(file);
             case ".tiktoken":
                 return TiktokenTokenizer.Load(path);
+            case ".txt":
+                return BertTokenizerFactory.FromVocabFile(path);
             default:
                 throw new InvalidDataException(
                     $"{path}: expected a .gguf, tokenizer.json, .tiktoken or vocab.txt file, found '{extension}'");
@@ -55,6 +58,7 @@ public static class TokenizerCatalog
     {
         var builtIns = new Dictionary<string, Func<ITokenizer>>(StringComparer.OrdinalIgnoreCase);
         foreach (string name in TiktokenTokenizer.BuiltInNames) builtIns[name] = () => TiktokenTokenizer.BuiltIn(name);
+        foreach (string name in BertTokenizerFactory.BuiltInNames) builtIns[name] = () => BertTokenizerFactory.BuiltIn(name);
         return builtIns;
     }
 

@@ -12,6 +12,7 @@ internal sealed class AddedTokenMatcher
     internal readonly record struct Match(int Id, int Start, int End, int TokenStart, int TokenEnd);
 
     private readonly Dictionary<char, AddedToken[]> _byFirstChar;
+    private readonly System.Buffers.SearchValues<char> _firstChars;
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
@@ -21,6 +22,7 @@ internal sealed class AddedTokenMatcher
             .Where(t => t.Content.Length > 0)
             .GroupBy(t => t.Content[0])
             .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Content.Length).ToArray());
+        _firstChars = System.Buffers.SearchValues.Create([.. _byFirstChar.Keys]);
         foreach (AddedToken token in tokens) _ids.TryAdd(token.Content, token.Id);
         _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -33,7 +35,10 @@ internal sealed class AddedTokenMatcher
         int consumed = 0;
         for (int i = 0; i < text.Length; i++)
         {
-            if (!_byFirstChar.TryGetValue(text[i], out AddedToken[]? candidates)) continue;
+            int next = text[i..].IndexOfAny(_firstChars);
+            if (next < 0) break;
+            i += next;
+            AddedToken[] candidates = _byFirstChar[text[i]];
             foreach (AddedToken token in candidates)
             {
                 if (token.Special && !parseSpecial) continue;
