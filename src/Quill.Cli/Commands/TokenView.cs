@@ -45,21 +45,22 @@ internal static class TokenView
                 end = Math.Max(end, tokens[j].End);
                 j++;
             }
-            if (start > cursor) output.Append(Escape(text[cursor..start], visible: false));
             if (end > start)
             {
                 colour++;
                 string piece = text[start..end];
+                string gap = Escape(text[cursor..start], visible: false);
                 if (color)
                 {
                     string background = Backgrounds[colour % Backgrounds.Length];
-                    output.Append(background).Append(Foreground)
+                    output.Append(gap).Append(background).Append(Foreground)
                         .Append(piece.Replace("\n", "↵" + Reset + "\n" + background + Foreground)).Append(Reset);
                 }
                 else
                 {
-                    if (output.Length > 0 && output[^1] != '\n') output.Append('|');
-                    output.Append(piece.Replace("\n", "↵\n"));
+                    // The boundary mark goes before text no token covers (BERT drops spaces), so "My| name| is" reads alike for every tokenizer.
+                    if (output.Length > 0 && output[^1] != '\n' && !gap.Contains('\n')) output.Append('|');
+                    output.Append(gap).Append(piece.Replace("\n", "↵\n"));
                 }
                 cursor = end;
             }
