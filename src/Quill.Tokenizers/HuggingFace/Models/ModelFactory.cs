@@ -1,0 +1,79 @@
+// Builds the model of tokenizer.json ("BPE") from its JSON, checking vocabulary and merges; WordPiece and Unigram are refused here.
+using System.Text.Json;
+using Quill.Tokenizers.Pipeline;
+
+namespace Quill.Tokenizers.HuggingFace.Models;
+
+internal static class ModelFactory
+{
+    /// <param name="addedTokens">added token content → id, where the unknown token may live.</param>
+    public static ISubwordModel Create(JsonSection model, IReadOnlyDictionary<string, int> addedTokens)
+    {
+        if (model.Element.ValueKind != JsonValueKind.Object) throw model.Error($"expected an object, found {model.Describe()}");
+        string type = model.Optional("type")?.AsString() ?? (model.Has("merges") ? "BPE" : "");
+        return type switch
+        {
+            "BPE" => CreateBpe(model, addedTokens),
+            "WordPiece" => throw model.Error("expected a supported model type, found 'WordPiece' (not supported yet)"),
+            _ => throw model.Error($"expected a model type BPE, found '{type}'"),
+        };
+    }
+
+    private static BpeModel CreateBpe(JsonSection model, IReadOnlyDictionary<string, int> addedTokens)
+    {
+        double? dropout = model.OptionalNumber("dropout");
+        if (dropout is { } p && p != 0) throw model.Error($"expected dropout null or 0 (no random merges when encoding), found {p}");
+
+        JsonSection vocab = model.Required("vocab");
+        if (vocab.Element.ValueKind != JsonValueKind.Object) throw vocab.Error($"expected an object of token → id, found {vocab.Describe()}");
+        int count = 0;
+        foreach (JsonProperty _ in vocab.Element.EnumerateObject()) count++;
+        var tokens = new string[count];
+        var ids = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        foreach ((string token, JsonSection value) in vocab.Properties())
+        {
+            int id = value.AsInt();
+            if ((uint)id >= (uint)count) throw value.Error($"expected a token id in [0, {count}), found {id}");
+            if (tokens[id] is { } other) throw value.Error($"expected unique token ids, found {id} for both '{other}' and '{token}'");
+            if (!ids.TryAdd(token, id)) throw value.Error($"expected unique token texts, found '{token}' twice");
+            tokens[id] = token;
+        }
+
+        JsonSection merges = model.Required("merges");
+        var pairs = new List<(string, string)>(merges.ArrayLength);
+        foreach (JsonSection entry in merges.Items())
+        {
+            switch (entry.Element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    string line = entry.Element.GetString()!;
+                    int space = line.IndexOf(' ');
+                    if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0)
+                    {
+                        throw entry.Error($"expected a merge \"left right\" with exactly one space, found {entry.Describe()}");
+                    }
+                    pairs.Add((line[..space], line[(space + 1)..]));
+                    break;
+                case JsonValueKind.Array when entry.Element.GetArrayLength() == 2
+                    && entry.Element[0].ValueKind == JsonValueKind.String && entry.Element[1].ValueKind == JsonValueKind.String:
+                    pairs.Add((entry.Element[0].GetString()!, entry.Element[1].GetString()!));
+                    break;
+                default:
+                    throw entry.Error($"expected a merge as \"left right\" or [left, right], found {entry.Describe()}");
+            }
+        }
+
+        string? unk = model.OptionalString("unk_token");
+        int unkId = unk is null ? -1 : ids.TryGetValue(unk, out int u) ? u : addedTokens.TryGetValue(unk, out int a) ? a : -1;
+        var options = new BpeOptions
+        {
+            UnkToken = unk,
+            FuseUnk = model.Bool("fuse_unk", false),
+            ByteFallback = model.Bool("byte_fallback", false),
+            IgnoreMerges = model.Bool("ignore_merges", false),
+            ContinuingSubwordPrefix = model.OptionalString("continuing_subword_prefix") ?? "",
+            EndOfWordSuffix = model.OptionalString("end_of_word_suffix") ?? "",
+        };
+        return new BpeModel(tokens, ids, pairs, options, unkId);
+    }
+}
