@@ -63,14 +63,18 @@ internal sealed class BpeModel : ISubwordModel
 
         _pieces = new Dictionary<string, int>(ids, StringComparer.Ordinal);
         _pieceLookup = _pieces.GetAlternateLookup<ReadOnlySpan<char>>();
-        _merges = new Dictionary<long, (int, int)>(merges.Count);
+        _merges = new Dictionary<long, (int, int)>(merges.Count, MergePairComparer.Instance);
         string prefix = options.ContinuingSubwordPrefix;
+        char[] joined = new char[64];
         for (int rank = 0; rank < merges.Count; rank++)
         {
             (string left, string right) = merges[rank];
-            string merged = prefix.Length > 0 && right.StartsWith(prefix, StringComparison.Ordinal) ? left + right[prefix.Length..] : left + right;
+            ReadOnlySpan<char> tail = prefix.Length > 0 && right.StartsWith(prefix, StringComparison.Ordinal) ? right.AsSpan(prefix.Length) : right;
+            if (joined.Length < left.Length + tail.Length) joined = new char[left.Length + tail.Length];
+            left.CopyTo(joined);
+            tail.CopyTo(joined.AsSpan(left.Length));
             long key = ((long)Intern(left) << 32) | (uint)Intern(right);
-            _merges[key] = (rank, Intern(merged));
+            _merges[key] = (rank, Intern(joined.AsSpan(0, left.Length + tail.Length)));
         }
 
         _charPieces.AsSpan().Fill(-1);
@@ -119,12 +123,13 @@ internal sealed class BpeModel : ISubwordModel
         _cache.TryAdd(piece.ToString(), entry);
     }
 
-    private int Intern(string text)
+    private int Intern(ReadOnlySpan<char> text)
     {
-        if (!_pieces.TryGetValue(text, out int piece)) _pieces.Add(text, piece = _tokens.Length + (_pieces.Count - _ids.Count));
+        if (!_pieceLookup.TryGetValue(text, out int piece)) _pieceLookup.TryAdd(text, piece = _tokens.Length + (_pieces.Count - _ids.Count));
         return piece;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Merge(ReadOnlySpan<char> word, TokenBuffer output)
     {
         MergeScratch s = MergeScratch.ForThread();
@@ -226,4 +231,17 @@ internal sealed class BpeModel : ISubwordModel
         if (!_merges.TryGetValue(((long)leftPiece << 32) | (uint)rightPiece, out var merge)) return;
         s.Queue.Push(new Bigram { Priority = -merge.Rank, Left = left, Right = right, Size = s.Length[left] + s.Length[right], Result = merge.Result });
     }
+}
+
+/// <summary>
+/// Hashes a (left, right) piece pair packed in a long. The default long hash XORs the halves, so pairs of ids below
+/// 2^19 collide in long chains; a multiplicative mix spreads them.
+/// </summary>
+internal sealed class MergePairComparer : IEqualityComparer<long>
+{
+    public static readonly MergePairComparer Instance = new();
+
+    public bool Equals(long x, long y) => x == y;
+
+    public int GetHashCode(long value) => (int)(((ulong)value * 0x9E3779B97F4A7C15UL) >> 32);
 }

@@ -30,37 +30,45 @@ internal static class ModelFactory
         foreach (JsonProperty _ in vocab.Element.EnumerateObject()) count++;
         var tokens = new string[count];
         var ids = new Dictionary<string, int>(count, StringComparer.Ordinal);
-        foreach ((string token, JsonSection value) in vocab.Properties())
+        foreach (JsonProperty property in vocab.Element.EnumerateObject())
         {
-            int id = value.AsInt();
-            if ((uint)id >= (uint)count) throw value.Error($"expected a token id in [0, {count}), found {id}");
-            if (tokens[id] is { } other) throw value.Error($"expected unique token ids, found {id} for both '{other}' and '{token}'");
-            if (!ids.TryAdd(token, id)) throw value.Error($"expected unique token texts, found '{token}' twice");
+            string token = property.Name;
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out int id))
+            {
+                throw Entry(vocab, token).Error($"expected a 32-bit integer id, found {Entry(vocab, token).Describe()}");
+            }
+            if ((uint)id >= (uint)count) throw Entry(vocab, token).Error($"expected a token id in [0, {count}), found {id}");
+            if (tokens[id] is { } other) throw Entry(vocab, token).Error($"expected unique token ids, found {id} for both '{other}' and '{token}'");
+            if (!ids.TryAdd(token, id)) throw Entry(vocab, token).Error($"expected unique token texts, found '{token}' twice");
             tokens[id] = token;
         }
 
         JsonSection merges = model.Required("merges");
         var pairs = new List<(string, string)>(merges.ArrayLength);
-        foreach (JsonSection entry in merges.Items())
+        int index = 0;
+        foreach (JsonElement entry in merges.Element.EnumerateArray())
         {
-            switch (entry.Element.ValueKind)
+            switch (entry.ValueKind)
             {
                 case JsonValueKind.String:
-                    string line = entry.Element.GetString()!;
+                    string line = entry.GetString()!;
                     int space = line.IndexOf(' ');
                     if (space <= 0 || space == line.Length - 1 || line.IndexOf(' ', space + 1) >= 0)
                     {
-                        throw entry.Error($"expected a merge \"left right\" with exactly one space, found {entry.Describe()}");
+                        JsonSection at = Item(merges, entry, index);
+                        throw at.Error($"expected a merge \"left right\" with exactly one space, found {at.Describe()}");
                     }
                     pairs.Add((line[..space], line[(space + 1)..]));
                     break;
-                case JsonValueKind.Array when entry.Element.GetArrayLength() == 2
-                    && entry.Element[0].ValueKind == JsonValueKind.String && entry.Element[1].ValueKind == JsonValueKind.String:
-                    pairs.Add((entry.Element[0].GetString()!, entry.Element[1].GetString()!));
+                case JsonValueKind.Array when entry.GetArrayLength() == 2
+                    && entry[0].ValueKind == JsonValueKind.String && entry[1].ValueKind == JsonValueKind.String:
+                    pairs.Add((entry[0].GetString()!, entry[1].GetString()!));
                     break;
                 default:
-                    throw entry.Error($"expected a merge as \"left right\" or [left, right], found {entry.Describe()}");
+                    JsonSection bad = Item(merges, entry, index);
+                    throw bad.Error($"expected a merge as \"left right\" or [left, right], found {bad.Describe()}");
             }
+            index++;
         }
 
         string? unk = model.OptionalString("unk_token");
@@ -76,4 +84,9 @@ internal static class ModelFactory
         };
         return new BpeModel(tokens, ids, pairs, options, unkId);
     }
+
+    // Paths are built only for errors: a vocabulary has hundreds of thousands of entries.
+    private static JsonSection Entry(JsonSection vocab, string token) => new(vocab.Element.GetProperty(token), $"{vocab.Path}.{token}", vocab.File);
+
+    private static JsonSection Item(JsonSection array, JsonElement item, int index) => new(item, $"{array.Path}[{index}]", array.File);
 }
