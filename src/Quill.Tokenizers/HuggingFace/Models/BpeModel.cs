@@ -213,7 +213,8 @@ internal sealed class BpeModel : ISubwordModel
 
     private bool TryAddBytes(ReadOnlySpan<char> text, int start, int end, TokenBuffer output)
     {
-        Span<byte> bytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
+        int maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
+        Span<byte> bytes = maxBytes <= 256 ? stackalloc byte[256] : new byte[maxBytes];
         int count = Encoding.UTF8.GetBytes(text, bytes);
         foreach (byte b in bytes[..count])
         {
