@@ -15,5 +15,8 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     LogitsCommand.Create(),
     CreateCommand.Create(),
     BenchCommand.Create(),
+    TokenizeCommand.Create(),
+    ChatTemplateCommand.Create(),
+    ChatCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -5,7 +5,8 @@ namespace Quill.Tokenizers;
 /// Hugging Face's DecodeStream algorithm over any <see cref="ITokenizer"/>: it decodes a short window of recent ids,
 /// and prints only what the window's text gained, once that no longer ends in U+FFFD (an unfinished UTF-8 sequence).
 /// The window keeps enough context for decoders whose output depends on neighbours (a leading space dropped at the
-/// start, "##" joining). Concatenated pieces equal the one-shot decode of all ids. Not thread-safe: one per stream.
+/// start, "##" joining). Concatenated pieces equal the one-shot decode of all ids, except where a decoder's clean-up
+/// depends on a later token (" ?" → "?"): text already given out stands. Not thread-safe: one per stream.
 /// </summary>
 public sealed class TokenStreamDecoder
 {

@@ -13,19 +13,26 @@ internal static class DemoCommand
         Type = Tensors.GgmlType.Q8_0, Seed = 7,
     };
 
+    /// <summary>The demo model's path, creating it on first use (also the model of `chat` when none is named).</summary>
+    internal static string EnsureModel()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "..", "..", ".quill");
+        Directory.CreateDirectory(folder);
+        string path = Path.GetFullPath(Path.Combine(folder, "demo-q8_0.gguf"));
+        if (!File.Exists(path))
+        {
+            using var progress = new ConsoleProgress("creating demo model");
+            SyntheticModelWriter.Write(path, DemoModel, progress);
+        }
+        return path;
+    }
+
     public static Command Create()
     {
         var command = new Command("demo", "Create a small random-weight model (once) and run it end to end\n  example: quill demo");
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
-            string folder = Path.Combine(AppContext.BaseDirectory, "..", "..", ".quill");
-            Directory.CreateDirectory(folder);
-            string path = Path.GetFullPath(Path.Combine(folder, "demo-q8_0.gguf"));
-            if (!File.Exists(path))
-            {
-                using var progress = new ConsoleProgress("creating demo model");
-                SyntheticModelWriter.Write(path, DemoModel, progress);
-            }
+            string path = EnsureModel();
             Console.Out.WriteLine($"model: {path} (random weights: the text is gibberish, the machinery is real)");
             using var lm = GenerateCommand.Load(path, threads: 0, mmap: false);
             const string prompt = "Once upon a time";

@@ -23,4 +23,7 @@ public sealed record SyntheticModelOptions
     /// <summary>Linear RoPE scaling factor (positions divided by it); 1 writes no scaling keys.</summary>
     public float RopeLinearScaling { get; init; } = 1f;
     public float RmsEpsilon { get; init; } = 1e-5f;
+
+    /// <summary>A Jinja chat template written as tokenizer.chat_template, or null for none.</summary>
+    public string? ChatTemplate { get; init; }
 }

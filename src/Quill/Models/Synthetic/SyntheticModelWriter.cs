@@ -46,6 +46,7 @@ public static class SyntheticModelWriter
         writer.Set("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.UnknownId);
         writer.Set("tokenizer.ggml.add_bos_token", true);
         writer.Set("tokenizer.ggml.add_eos_token", false);
+        if (o.ChatTemplate is not null) writer.Set("tokenizer.chat_template", o.ChatTemplate);
 
         int steps = 3 + o.Layers, step = 0;
         void Matrix(string name, int columns, int rows) =>
