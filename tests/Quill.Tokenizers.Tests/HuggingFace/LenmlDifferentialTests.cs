@@ -81,6 +81,24 @@ public sealed class LenmlDifferentialTests
         }
     }
 
+    [Theory]
+    [InlineData("llama2")]
+    [InlineData("qwen3")]
+    [InlineData("gemma3")]
+    public void Streamed_decoding_equals_one_shot_decoding(string family)
+    {
+        PipelineTokenizer tokenizer = LenmlTokenizerFixture.Load(family);
+        foreach (string text in LenmlTokenizerFixture.Corpus.Take(300))
+        {
+            int[] ids = tokenizer.Encode(text, addSpecial: false);
+            TokenStreamDecoder stream = tokenizer.CreateStreamDecoder();
+            var streamed = new StringBuilder();
+            foreach (int id in ids) streamed.Append(stream.Add(id));
+            streamed.Append(stream.Flush());
+            Assert.Equal(tokenizer.Decode(ids), streamed.ToString());
+        }
+    }
+
     private static string Describe(PipelineTokenizer tokenizer, string[] corpus, int index, int[] expected, int[] actual)
     {
         int at = 0;
