@@ -34,6 +34,7 @@ internal sealed class BpeModel : ISubwordModel
 {
     private const int MaxCachedLength = 256;
     private const int MaxCachedWords = 1 << 17;
+    private const char Metaspace = '\u2581';
 
     private readonly string[] _tokens;
     private readonly Dictionary<string, int> _ids;
@@ -46,6 +47,7 @@ internal sealed class BpeModel : ISubwordModel
     private readonly int _unkId;
     private readonly BpeOptions _options;
     private readonly bool _plainChars;
+    private readonly bool[]? _joinsMetaspace; // see CharsJoiningMetaspace
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
 
@@ -83,6 +85,8 @@ internal sealed class BpeModel : ISubwordModel
             if (text.Length == 1) _charPieces[text[0]] = id;
         }
         for (int b = 0; b < 256; b++) _byteTokens[b] = ids.TryGetValue($"<0x{b:X2}>", out int id) ? id : -1;
+        bool unkReachable = !(options.ByteFallback && !_byteTokens.Contains(-1));
+        _joinsMetaspace = CharsJoiningMetaspace(merges, options, unkReachable);
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -102,25 +106,63 @@ internal sealed class BpeModel : ISubwordModel
             output.Add(whole, 0, piece.Length);
             return;
         }
-        bool cacheable = piece.Length <= MaxCachedLength;
-        if (cacheable && _cacheLookup.TryGetValue(piece, out int[]? cached))
+        if (_joinsMetaspace is null)
         {
-            for (int i = 0; i < cached.Length; i += 3) output.Add(cached[i], cached[i + 1], cached[i + 2]);
+            TokenizeWord(piece, 0, output);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i <= piece.Length; i++)
+        {
+            if (i < piece.Length && (piece[i] != Metaspace || _joinsMetaspace[piece[i - 1]])) continue;
+            TokenizeWord(piece[start..i], start, output);
+            start = i;
+        }
+    }
+
+    /// <summary>
+    /// Which chars a merge may join to a following '▁': '▁' itself, and the last char of every merge whose left part
+    /// does not end in '▁' but whose right part starts with it. Cutting a piece before every other '▁' and merging each
+    /// part alone (and cached) gives the same result, which turns the one long piece of SentencePiece-style files (no
+    /// pre-tokenizer) into cacheable words. Null when cutting is not exact for other reasons.
+    /// </summary>
+    private static bool[]? CharsJoiningMetaspace(IReadOnlyList<(string Left, string Right)> merges, BpeOptions options, bool unkReachable)
+    {
+        if (options.IgnoreMerges || options.ContinuingSubwordPrefix.Length > 0 || options.EndOfWordSuffix.Length > 0) return null;
+        if (options.FuseUnk && unkReachable) return null; // fusing would have to look across the cut
+        var joins = new bool[0x10000];
+        joins[Metaspace] = true;
+        foreach ((string left, string right) in merges)
+        {
+            if (right.StartsWith(Metaspace) && left.Length > 0) joins[left[^1]] = true;
+        }
+        return joins;
+    }
+
+    private void TokenizeWord(ReadOnlySpan<char> word, int offset, TokenBuffer output)
+    {
+        bool cacheable = word.Length <= MaxCachedLength;
+        if (cacheable && _cacheLookup.TryGetValue(word, out int[]? cached))
+        {
+            for (int i = 0; i < cached.Length; i += 3) output.Add(cached[i], cached[i + 1] + offset, cached[i + 2] + offset);
             return;
         }
         int first = output.Count;
-        Merge(piece, output);
-        if (!cacheable) return;
-        int count = output.Count - first;
-        var entry = new int[count * 3];
-        for (int i = 0; i < count; i++)
+        Merge(word, output);
+        if (cacheable)
         {
-            entry[3 * i] = output.Ids[first + i];
-            entry[3 * i + 1] = output.Starts[first + i];
-            entry[3 * i + 2] = output.Ends[first + i];
+            int count = output.Count - first;
+            var entry = new int[count * 3];
+            for (int i = 0; i < count; i++)
+            {
+                entry[3 * i] = output.Ids[first + i];
+                entry[3 * i + 1] = output.Starts[first + i];
+                entry[3 * i + 2] = output.Ends[first + i];
+            }
+            if (_cache.Count >= MaxCachedWords) _cache.Clear();
+            _cache.TryAdd(word.ToString(), entry);
         }
-        if (_cache.Count >= MaxCachedWords) _cache.Clear();
-        _cache.TryAdd(piece.ToString(), entry);
+        if (offset != 0) output.ShiftOffsets(first, offset);
     }
 
     private int Intern(ReadOnlySpan<char> text)
