@@ -58,6 +58,16 @@ public sealed class ModelAndPostProcessorTests
     }
 
     [Fact]
+    public void A_merge_across_a_metaspace_is_kept_when_pieces_are_cut_at_metaspaces()
+    {
+        string[] tokens = ["a", "b", "c", "▁", "▁b", "a▁b", "c▁b"];
+        var tokenizer = TokenizerJsonText.Load(TokenizerJsonText.Bpe(tokens, ["▁ b", "a ▁b"]));
+        Assert.Equal([5, 2, 4, 0, 3], tokenizer.Encode("a▁bc▁ba▁", addSpecial: false)); // "a▁b" joins; "c|▁b" is cut
+        var offsets = tokenizer.EncodeWithOffsets("c▁ba", addSpecial: false);
+        Assert.Equal([(0, 1), (1, 3), (3, 4)], offsets.Select(t => (t.Start, t.End)));
+    }
+
+    [Fact]
     public void Template_processing_adds_bos_and_eos_only_with_special_tokens()
     {
         var template = JsonNode.Parse("""
