@@ -6,6 +6,7 @@ using Quill.Tokenizers.HuggingFace.Normalizers;
 using Quill.Tokenizers.HuggingFace.PostProcessors;
 using Quill.Tokenizers.HuggingFace.PreTokenizers;
 using Quill.Tokenizers.Pipeline;
+using Quill.Tokenizers.WordPiece;
 
 namespace Quill.Tokenizers.HuggingFace;
 
@@ -28,7 +29,8 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
             "StripAccents" => new StripAccentsNormalizer(),
             "Replace" => new ReplaceNormalizer(Pattern(section.Required("pattern")), section.StringOr("content", "")),
             "Prepend" => new PrependNormalizer(section.String("prepend")),
-            "BertNormalizer" => throw NotYet(section, "normalizer", type),
+            "BertNormalizer" => new BertNormalizer(section.Bool("clean_text", true), section.Bool("handle_chinese_chars", true),
+                section.Optional("strip_accents") is null ? null : section.Bool("strip_accents", false), section.Bool("lowercase", true)),
             _ => throw Unknown(section, "normalizer", type),
         };
     }
@@ -46,7 +48,7 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
             "WhitespaceSplit" => SplitPreTokenizer.WhitespaceSplit(),
             "Punctuation" => SplitPreTokenizer.Punctuation(section.Optional("behavior") is { } b ? SplitBehaviors.Parse(b) : SplitBehavior.Isolated),
             "Digits" => SplitPreTokenizer.Digits(section.Bool("individual_digits", false)),
-            "BertPreTokenizer" => throw NotYet(section, "pre_tokenizer", type),
+            "BertPreTokenizer" => new BertPreTokenizer(),
             _ => throw Unknown(section, "pre_tokenizer", type),
         };
     }
@@ -61,7 +63,7 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
             "RobertaProcessing" => new RobertaPostProcessor(SpecialPair(section, "cls"), SpecialPair(section, "sep"),
                 section.Bool("trim_offsets", true), section.Bool("add_prefix_space", true), tokenText),
             "Sequence" => new SequencePostProcessor([.. section.Items("processors").Select(PostProcessor)]),
-            "BertProcessing" => throw NotYet(section, "post_processor", type),
+            "BertProcessing" => new BertProcessing(SpecialText(section, "sep"), SpecialPair(section, "sep"), SpecialText(section, "cls"), SpecialPair(section, "cls")),
             _ => throw Unknown(section, "post_processor", type),
         };
     }
@@ -79,7 +81,7 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
             "Strip" => new StripDecoder(SingleChar(section.Required("content")), section.Int("start", 0), section.Int("stop", 0)),
             "Replace" => new ReplaceDecoder(Pattern(section.Required("pattern")), section.StringOr("content", "")),
             "BPEDecoder" => new BpeSuffixDecoder(section.StringOr("suffix", "</w>")),
-            "WordPiece" => throw NotYet(section, "decoder", type),
+            "WordPiece" => new WordPieceDecoder(section.StringOr("prefix", "##"), section.Bool("cleanup", true)),
             _ => throw Unknown(section, "decoder", type),
         };
     }
@@ -143,6 +145,8 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
         return CheckedId(id, id.AsInt());
     }
 
+    private static string SpecialText(JsonSection section, string name) => section.Required(name).Items().First().AsString();
+
     private int CheckedId(JsonSection where, int id) =>
         tokenText(id) is not null ? id : throw where.Error($"expected a token id of the vocabulary, found {id}");
 
@@ -176,6 +180,4 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
     private static InvalidDataException Unknown(JsonSection section, string stage, string type) =>
         section.Error($"unknown {stage} type '{type}'");
 
-    private static InvalidDataException NotYet(JsonSection section, string stage, string type) =>
-        section.Error($"{stage} type '{type}' is not supported yet");
 }

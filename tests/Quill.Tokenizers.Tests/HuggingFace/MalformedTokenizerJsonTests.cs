@@ -22,7 +22,7 @@ public sealed class MalformedTokenizerJsonTests
         { Doc(""","normalizer":{"type":"Bar"}"""), "unknown normalizer type 'Bar' at normalizer" },
         { Doc(""","decoder":{"type":"CTC"}"""), "unknown decoder type 'CTC' at decoder" },
         { Doc(""","post_processor":{"type":"Baz"}"""), "unknown post_processor type 'Baz' at post_processor" },
-        { """{"model":{"type":"Unigram","vocab":[]}}""", "expected a model type BPE, found 'Unigram' at model" },
+        { """{"model":{"type":"Unigram","vocab":[]}}""", "expected a model type BPE or WordPiece, found 'Unigram' at model" },
         { Doc(model: Model(merges: """["a b c"]""")), "expected a merge \"left right\" with exactly one space, found \"a b c\" at model.merges[0]" },
         { Doc(model: Model(merges: """["a b", ["a"]]""")), "expected a merge as \"left right\" or [left, right], found an array at model.merges[1]" },
         { Doc(model: Model(merges: """["ab"]""")), "with exactly one space, found \"ab\" at model.merges[0]" },
@@ -42,7 +42,8 @@ public sealed class MalformedTokenizerJsonTests
             "expected a pattern {\"String\": ...} or {\"Regex\": ...}, found an object at pre_tokenizer.pattern" },
         { Doc(""","post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<x>","type_id":0}}],"special_tokens":{}}"""),
             "expected '<x>' in special_tokens, found no such entry at post_processor.single[0].SpecialToken" },
-        { Doc(""","normalizer":{"type":"BertNormalizer"}"""), "normalizer type 'BertNormalizer' is not supported yet at normalizer" },
+        { """{"model":{"type":"WordPiece","vocab":{"a":0},"unk_token":"[UNK]"}}""", "expected the unk_token '[UNK]' in the vocabulary, found no such token at model" },
+        { Doc(""","post_processor":{"type":"BertProcessing","sep":["[SEP]",5],"cls":["[CLS]",0]}"""), "expected a token id of the vocabulary, found 5 at post_processor.sep[1]" },
         { Doc(""","pre_tokenizer":{"type":"ByteLevel","add_prefix_space":"yes"}"""), "expected true or false, found \"yes\" at pre_tokenizer.add_prefix_space" },
     };
 

@@ -10,12 +10,12 @@ internal static class ModelFactory
     public static ISubwordModel Create(JsonSection model, IReadOnlyDictionary<string, int> addedTokens)
     {
         if (model.Element.ValueKind != JsonValueKind.Object) throw model.Error($"expected an object, found {model.Describe()}");
-        string type = model.Optional("type")?.AsString() ?? (model.Has("merges") ? "BPE" : "");
+        string type = model.Optional("type")?.AsString() ?? (model.Has("merges") ? "BPE" : model.Has("continuing_subword_prefix") ? "WordPiece" : "");
         return type switch
         {
             "BPE" => CreateBpe(model, addedTokens),
-            "WordPiece" => throw model.Error("expected a supported model type, found 'WordPiece' (not supported yet)"),
-            _ => throw model.Error($"expected a model type BPE, found '{type}'"),
+            "WordPiece" => CreateWordPiece(model),
+            _ => throw model.Error($"expected a model type BPE or WordPiece, found '{type}'"),
         };
     }
 
@@ -24,24 +24,7 @@ internal static class ModelFactory
         double? dropout = model.OptionalNumber("dropout");
         if (dropout is { } p && p != 0) throw model.Error($"expected dropout null or 0 (no random merges when encoding), found {p}");
 
-        JsonSection vocab = model.Required("vocab");
-        if (vocab.Element.ValueKind != JsonValueKind.Object) throw vocab.Error($"expected an object of token → id, found {vocab.Describe()}");
-        int count = 0;
-        foreach (JsonProperty _ in vocab.Element.EnumerateObject()) count++;
-        var tokens = new string[count];
-        var ids = new Dictionary<string, int>(count, StringComparer.Ordinal);
-        foreach (JsonProperty property in vocab.Element.EnumerateObject())
-        {
-            string token = property.Name;
-            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out int id))
-            {
-                throw Entry(vocab, token).Error($"expected a 32-bit integer id, found {Entry(vocab, token).Describe()}");
-            }
-            if ((uint)id >= (uint)count) throw Entry(vocab, token).Error($"expected a token id in [0, {count}), found {id}");
-            if (tokens[id] is { } other) throw Entry(vocab, token).Error($"expected unique token ids, found {id} for both '{other}' and '{token}'");
-            if (!ids.TryAdd(token, id)) throw Entry(vocab, token).Error($"expected unique token texts, found '{token}' twice");
-            tokens[id] = token;
-        }
+        (string[] tokens, Dictionary<string, int> ids) = ReadVocab(model);
 
         JsonSection merges = model.Required("merges");
         var pairs = new List<(string, string)>(merges.ArrayLength);
@@ -83,6 +66,41 @@ internal static class ModelFactory
             EndOfWordSuffix = model.OptionalString("end_of_word_suffix") ?? "",
         };
         return new BpeModel(tokens, ids, pairs, options, unkId);
+    }
+
+    /// <summary>model.vocab: an object of token → id, ids dense in [0, count) and unique.</summary>
+    private static (string[] Tokens, Dictionary<string, int> Ids) ReadVocab(JsonSection model)
+    {
+        JsonSection vocab = model.Required("vocab");
+        if (vocab.Element.ValueKind != JsonValueKind.Object) throw vocab.Error($"expected an object of token → id, found {vocab.Describe()}");
+        int count = 0;
+        foreach (JsonProperty _ in vocab.Element.EnumerateObject()) count++;
+        var tokens = new string[count];
+        var ids = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        foreach (JsonProperty property in vocab.Element.EnumerateObject())
+        {
+            string token = property.Name;
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out int id))
+            {
+                throw Entry(vocab, token).Error($"expected a 32-bit integer id, found {Entry(vocab, token).Describe()}");
+            }
+            if ((uint)id >= (uint)count) throw Entry(vocab, token).Error($"expected a token id in [0, {count}), found {id}");
+            if (tokens[id] is { } other) throw Entry(vocab, token).Error($"expected unique token ids, found {id} for both '{other}' and '{token}'");
+            if (!ids.TryAdd(token, id)) throw Entry(vocab, token).Error($"expected unique token texts, found '{token}' twice");
+            tokens[id] = token;
+        }
+
+        return (tokens, ids);
+    }
+
+    private static Quill.Tokenizers.WordPiece.WordPieceModel CreateWordPiece(JsonSection model)
+    {
+        (_, Dictionary<string, int> ids) = ReadVocab(model);
+        string unk = model.StringOr("unk_token", "[UNK]");
+        if (!ids.ContainsKey(unk)) throw model.Error($"expected the unk_token '{unk}' in the vocabulary, found no such token");
+        int maxChars = model.Int("max_input_chars_per_word", 100);
+        if (maxChars <= 0) throw model.Error($"expected a positive max_input_chars_per_word, found {maxChars}");
+        return new Quill.Tokenizers.WordPiece.WordPieceModel(ids, unk, model.StringOr("continuing_subword_prefix", "##"), maxChars);
     }
 
     // Paths are built only for errors: a vocabulary has hundreds of thousands of entries.
