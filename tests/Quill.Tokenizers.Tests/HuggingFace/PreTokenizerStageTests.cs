@@ -55,6 +55,13 @@ public sealed class PreTokenizerStageTests
     }
 
     [Fact]
+    public void ByteLevel_prefix_space_can_be_a_word_of_its_own()
+    {
+        string json = """{"type":"ByteLevel","add_prefix_space":true,"use_regex":true}""";
+        Assert.Equal(["Ġ", "Ċ", "it"], Run(json, "\nit"));
+    }
+
+    [Fact]
     public void ByteLevel_without_regex_maps_bytes_only()
     {
         string json = """{"type":"ByteLevel","add_prefix_space":false,"use_regex":false}""";

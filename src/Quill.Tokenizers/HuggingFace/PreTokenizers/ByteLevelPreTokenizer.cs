@@ -98,7 +98,7 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
                 pieces.Add(new TextPiece(openStart, written - openStart));
                 open = -1;
             }
-            if (open < 0 && next < words.Count && words[next].Start == i)
+            while (open < 0 && next < words.Count && words[next].Start == i)
             {
                 open = next++;
                 openStart = written;
@@ -106,6 +106,12 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
                 {
                     text.AppendInserted(SpaceChar, i);
                     written++;
+                }
+                if (words[open].End == i)
+                {
+                    // only the inserted space (it was a word of its own before a newline)
+                    pieces.Add(new TextPiece(openStart, written - openStart));
+                    open = -1;
                 }
             }
             if (i == length) break;
