@@ -99,6 +99,15 @@ public sealed class LenmlDifferentialTests
         }
     }
 
+    [Fact]
+    public void The_config_beside_tokenizer_json_is_found()
+    {
+        PipelineTokenizer tokenizer = Quill.Tokenizers.HuggingFace.TokenizerJsonLoader.Load(Quill.TestSupport.Oracles.NodeOracle.LenmlTokenizerJson("llama2"));
+        Assert.Equal((1, 2), (tokenizer.BosId, tokenizer.EosId));
+        Assert.False(tokenizer.Parts.CleanUpTokenizationSpaces);
+        Assert.Equal([1, 22557], tokenizer.Encode("Hello")); // "<s>", "▁Hello" as tokenizers.js gives
+    }
+
     private static string Describe(PipelineTokenizer tokenizer, string[] corpus, int index, int[] expected, int[] actual)
     {
         int at = 0;
