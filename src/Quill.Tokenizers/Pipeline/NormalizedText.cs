@@ -86,6 +86,19 @@ public sealed class NormalizedText
         Push(c, _starts[source], _ends[source]);
     }
 
+    /// <summary>Appends <paramref name="c"/>, which came from current chars <paramref name="firstSource"/>..<paramref name="lastSource"/> together (a composed or replaced run).</summary>
+    public void Append(char c, int firstSource, int lastSource)
+    {
+        if (_remap[firstSource] < 0) _remap[firstSource] = _nextLength;
+        int start = _starts[firstSource], end = _ends[firstSource];
+        for (int i = firstSource + 1; i <= lastSource; i++)
+        {
+            start = Math.Min(start, _starts[i]);
+            end = Math.Max(end, _ends[i]);
+        }
+        Push(c, start, end);
+    }
+
     /// <summary>Appends every char of <paramref name="text"/> as coming from current char <paramref name="source"/>.</summary>
     public void Append(ReadOnlySpan<char> text, int source)
     {
