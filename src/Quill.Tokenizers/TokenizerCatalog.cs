@@ -1,5 +1,6 @@
 // Resolves what a user names as a tokenizer (a built-in name or a file) to a loaded tokenizer; not a tokenizer itself.
 using Quill.Formats.Gguf;
+using Quill.Tokenizers.HuggingFace;
 using Quill.Tokenizers.Tiktoken;
 using Quill.Tokenizers.WordPiece;
 
@@ -46,6 +47,8 @@ public static class TokenizerCatalog
                 using (GgufFile file = GgufFile.Open(path)) return GgufTokenizerLoader.Load(file);
             case ".tiktoken":
                 return TiktokenTokenizer.Load(path);
+            case ".json":
+                return TokenizerJsonLoader.Load(path);
             case ".txt":
                 return BertTokenizerFactory.FromVocabFile(path);
             default:

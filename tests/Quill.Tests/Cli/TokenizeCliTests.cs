@@ -80,6 +80,27 @@ public sealed class TokenizeCliTests
     }
 
     [Fact]
+    public void BertUncasedSplitsTheComparisonTextAsTheCourseSays()
+    {
+        const string escaped = @"\nMy name is HOLIDAY\n我愛 🤗\n<s> </s> if elif: else: end\n";
+        var r = QuillCli.Run("tokenize", "-t", "bert-base-uncased", "--tokens", "-e", escaped);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["[CLS]", "my", "name", "is", "holiday", "我", "愛", "[UNK]", "<", "s", ">", "<", "/", "s", ">", "if", "eli", "##f", ":", "else", ":", "end", "[SEP]"],
+            JsonSerializer.Deserialize<string[]>(r.Stdout)!);
+    }
+
+    [Fact]
+    public void TokenizerJsonFilesAreTokenizedAsHuggingFaceDoes()
+    {
+        string path = Quill.TestSupport.Oracles.NodeOracle.LenmlTokenizerJson("llama3");
+        const string text = "Megatron loves only himself";
+        int[] expected = Quill.TestSupport.Oracles.NodeOracle.Tokenize(System.Text.Json.Nodes.JsonValue.Create(path), null, [text]).Ids[0];
+        var r = QuillCli.Run("tokenize", "-t", path, "--ids", text);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(expected, JsonSerializer.Deserialize<int[]>(r.Stdout)!);
+    }
+
+    [Fact]
     public void CompareListsBuiltInsWithTheirCounts()
     {
         const string escaped = @"My name is HOLIDAY\n12.0*12=144";
