@@ -73,6 +73,47 @@ internal sealed class MergeScratch
 
     public static MergeScratch ForThread() => s_current ??= new MergeScratch();
 
+    /// <summary>
+    /// Links symbols 0..<paramref name="count"/>-1 (Start, Length and Piece already set) and applies
+    /// <paramref name="merges"/> ((left piece, right piece) → (rank, result piece)) lowest rank first, leftmost on ties,
+    /// until no adjacent pair merges. Afterwards the surviving symbols are the list from 0 along Next.
+    /// </summary>
+    public void MergeByRank(int count, Dictionary<long, (int Rank, int Result)> merges)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Prev[i] = i - 1;
+            Next[i] = i + 1 == count ? -1 : i + 1;
+        }
+        Queue.Clear();
+        for (int i = 1; i < count; i++) TryAddBigram(i - 1, i, merges);
+        while (Queue.Count > 0)
+        {
+            Bigram bigram = Queue.Pop();
+            int left = bigram.Left, right = bigram.Right;
+            if (Length[left] == 0 || Length[right] == 0 || Length[left] + Length[right] != bigram.Size) continue;
+            Piece[left] = bigram.Result;
+            Length[left] += Length[right];
+            Length[right] = 0;
+            Next[left] = Next[right];
+            if (Next[right] >= 0) Prev[Next[right]] = left;
+            TryAddBigram(Prev[left], left, merges);
+            TryAddBigram(left, Next[left], merges);
+        }
+    }
+
+    /// <summary>The key of a (left piece, right piece) pair in a merge table.</summary>
+    public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+
+    private void TryAddBigram(int left, int right, Dictionary<long, (int Rank, int Result)> merges)
+    {
+        if (left < 0 || right < 0) return;
+        int leftPiece = Piece[left], rightPiece = Piece[right];
+        if (leftPiece < 0 || rightPiece < 0) return;
+        if (!merges.TryGetValue(PairKey(leftPiece, rightPiece), out var merge)) return;
+        Queue.Push(new Bigram { Priority = -merge.Rank, Left = left, Right = right, Size = Length[left] + Length[right], Result = merge.Result });
+    }
+
     public void EnsureCapacity(int symbols)
     {
         if (symbols <= Start.Length) return;
@@ -83,4 +124,17 @@ internal sealed class MergeScratch
         Next = new int[size];
         Piece = new int[size];
     }
+}
+
+/// <summary>
+/// Hashes a merge-table key (two piece ids in one long) by multiplication: the default long hash XORs the halves, which
+/// gives long collision chains for piece pairs.
+/// </summary>
+internal sealed class MergePairComparer : IEqualityComparer<long>
+{
+    public static readonly MergePairComparer Instance = new();
+
+    public bool Equals(long x, long y) => x == y;
+
+    public int GetHashCode(long value) => (int)(((ulong)value * 0x9E3779B97F4A7C15UL) >> 32);
 }

@@ -186,28 +186,7 @@ internal sealed class BpeModel : ISubwordModel
             count++;
             i += length;
         }
-        for (int i = 0; i < count; i++)
-        {
-            s.Prev[i] = i - 1;
-            s.Next[i] = i + 1 == count ? -1 : i + 1;
-        }
-
-        BigramQueue queue = s.Queue;
-        queue.Clear();
-        for (int i = 1; i < count; i++) TryAddBigram(s, i - 1, i);
-        while (queue.Count > 0)
-        {
-            Bigram bigram = queue.Pop();
-            int left = bigram.Left, right = bigram.Right;
-            if (s.Length[left] == 0 || s.Length[right] == 0 || s.Length[left] + s.Length[right] != bigram.Size) continue;
-            s.Piece[left] = bigram.Result;
-            s.Length[left] += s.Length[right];
-            s.Length[right] = 0;
-            s.Next[left] = s.Next[right];
-            if (s.Next[right] >= 0) s.Prev[s.Next[right]] = left;
-            TryAddBigram(s, s.Prev[left], left);
-            TryAddBigram(s, left, s.Next[left]);
-        }
+        s.MergeByRank(count, _merges);
 
         bool previousUnknown = false;
         for (int i = 0; i != -1 && count > 0; i = s.Next[i])
@@ -265,26 +244,4 @@ internal sealed class BpeModel : ISubwordModel
         foreach (byte b in bytes[..count]) output.Add(_byteTokens[b], start, end);
         return true;
     }
-
-    private void TryAddBigram(MergeScratch s, int left, int right)
-    {
-        if (left < 0 || right < 0) return;
-        int leftPiece = s.Piece[left], rightPiece = s.Piece[right];
-        if (leftPiece < 0 || rightPiece < 0) return;
-        if (!_merges.TryGetValue(((long)leftPiece << 32) | (uint)rightPiece, out var merge)) return;
-        s.Queue.Push(new Bigram { Priority = -merge.Rank, Left = left, Right = right, Size = s.Length[left] + s.Length[right], Result = merge.Result });
-    }
-}
-
-/// <summary>
-/// Hashes a (left, right) piece pair packed in a long. The default long hash XORs the halves, so pairs of ids below
-/// 2^19 collide in long chains; a multiplicative mix spreads them.
-/// </summary>
-internal sealed class MergePairComparer : IEqualityComparer<long>
-{
-    public static readonly MergePairComparer Instance = new();
-
-    public bool Equals(long x, long y) => x == y;
-
-    public int GetHashCode(long value) => (int)(((ulong)value * 0x9E3779B97F4A7C15UL) >> 32);
 }

@@ -22,7 +22,7 @@ internal sealed class ByteLevelBpeModel : ITokenModel
 
     private readonly TokenTable _table;
     private readonly BpePreTokenizer _preTokenizer;
-    private readonly Dictionary<long, (int Rank, int Result)> _merges = [];
+    private readonly Dictionary<long, (int Rank, int Result)> _merges = new(MergePairComparer.Instance);
     private readonly int[] _bytePieces = new int[256];
     private readonly int[] _pieceTokens; // piece -> token id, or -1
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
@@ -109,30 +109,9 @@ internal sealed class ByteLevelBpeModel : ITokenModel
         {
             s.Start[i] = i;
             s.Length[i] = 1;
-            s.Prev[i] = i - 1;
-            s.Next[i] = i + 1 == count ? -1 : i + 1;
             s.Piece[i] = _bytePieces[bytes[i]];
         }
-
-        BigramQueue queue = s.Queue;
-        queue.Clear();
-        for (int i = 1; i < count; i++) TryAddBigram(s, i - 1, i);
-
-        while (queue.Count > 0)
-        {
-            Bigram bigram = queue.Pop();
-            int left = bigram.Left, right = bigram.Right;
-            if (s.Length[left] == 0 || s.Length[right] == 0 || s.Length[left] + s.Length[right] != bigram.Size) continue;
-
-            s.Piece[left] = bigram.Result;
-            s.Length[left] += s.Length[right];
-            s.Length[right] = 0;
-            s.Next[left] = s.Next[right];
-            if (s.Next[right] >= 0) s.Prev[s.Next[right]] = left;
-
-            TryAddBigram(s, s.Prev[left], left);
-            TryAddBigram(s, left, s.Next[left]);
-        }
+        s.MergeByRank(count, _merges);
 
         for (int i = 0; i != -1 && count > 0; i = s.Next[i])
         {
@@ -172,21 +151,6 @@ internal sealed class ByteLevelBpeModel : ITokenModel
         }
     }
 
-    private void TryAddBigram(MergeScratch s, int left, int right)
-    {
-        if (left < 0 || right < 0) return;
-        int leftPiece = s.Piece[left], rightPiece = s.Piece[right];
-        if (leftPiece < 0 || rightPiece < 0) return;
-        if (!_merges.TryGetValue(((long)leftPiece << 32) | (uint)rightPiece, out var merge)) return;
-        s.Queue.Push(new Bigram
-        {
-            Priority = -merge.Rank,
-            Left = left,
-            Right = right,
-            Size = s.Length[left] + s.Length[right],
-            Result = merge.Result,
-        });
-    }
 
     private byte[] Render(int id)
     {
