@@ -43,6 +43,8 @@ public sealed class PipelineTokenizer : Tokenizer
     private readonly AddedTokenMatcher _addedTokens;
     private readonly Dictionary<int, AddedToken> _addedById = [];
     private readonly int _vocabSize;
+    private readonly byte[]?[] _tokenBytes;
+    private readonly int _contextId;
 
     public PipelineTokenizer(PipelineParts parts)
     {
@@ -55,7 +57,9 @@ public sealed class PipelineTokenizer : Tokenizer
             size = Math.Max(size, token.Id + 1);
         }
         _vocabSize = size;
+        _tokenBytes = new byte[size][];
         _addedTokens = new AddedTokenMatcher(parts.AddedTokens);
+        _contextId = FindContextToken();
     }
 
     public PipelineParts Parts => _parts;
@@ -80,8 +84,39 @@ public sealed class PipelineTokenizer : Tokenizer
         return id >= 0 ? id : _parts.Model.TokenToId(token);
     }
 
-    /// <summary>The UTF-8 of the token decoded alone (a partial byte-level token decodes to U+FFFD).</summary>
-    public override byte[] TokenBytes(int id) => Encoding.UTF8.GetBytes(Decode([id], skipSpecialTokens: false));
+    /// <summary>
+    /// The bytes the token adds to a decoded text after some other token (so "▁Hello" gives " Hello" and "##s" gives
+    /// "s", as the decoder renders them mid-text). A token that stands for part of a character (a byte-level token, a
+    /// &lt;0xXX&gt; byte-fallback token) gives its raw bytes rather than U+FFFD, so streamed bytes reassemble the text.
+    /// The array is shared: do not modify it.
+    /// </summary>
+    public override byte[] TokenBytes(int id)
+    {
+        if ((uint)id >= (uint)_vocabSize) throw new ArgumentOutOfRangeException(nameof(id), id, $"token id must be in [0, {_vocabSize}), found {id}");
+        byte[]? bytes = Volatile.Read(ref _tokenBytes[id]);
+        if (bytes is null) Volatile.Write(ref _tokenBytes[id], bytes = ComputeTokenBytes(id));
+        return bytes;
+    }
+
+    private byte[] ComputeTokenBytes(int id)
+    {
+        string decoded = DecodeAfterContext(id);
+        if (!decoded.Contains('\uFFFD')) return Encoding.UTF8.GetBytes(decoded);
+        string text = TokenText(id);
+        if (text.Length == 6 && text.StartsWith("<0x", StringComparison.Ordinal) && text[5] == '>'
+            && byte.TryParse(text.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out byte value))
+        {
+            return [value];
+        }
+        var bytes = new byte[text.Length];
+        for (int i = 0; i < text.Length; i++)
+        {
+            int b = Models.Bpe.ByteLevelAlphabet.Decode(text[i]);
+            if (b < 0) return Encoding.UTF8.GetBytes(decoded);
+            bytes[i] = (byte)b;
+        }
+        return bytes;
+    }
 
     public override string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens)
     {
@@ -102,6 +137,26 @@ public sealed class PipelineTokenizer : Tokenizer
             text = string.Join(' ', tokens);
         }
         return _parts.CleanUpTokenizationSpaces ? CleanUpSpaces(text) : text;
+    }
+
+    /// <summary>What decoding <paramref name="id"/> adds after a plain context token (the first vocabulary letter found).</summary>
+    private string DecodeAfterContext(int id)
+    {
+        int context = _contextId;
+        if (context < 0) return Decode([id], skipSpecialTokens: false);
+        string prefix = Decode([context], skipSpecialTokens: false);
+        string full = Decode([context, id], skipSpecialTokens: false);
+        return full.StartsWith(prefix, StringComparison.Ordinal) ? full[prefix.Length..] : Decode([id], skipSpecialTokens: false);
+    }
+
+    private int FindContextToken()
+    {
+        foreach (string candidate in (string[])["a", "▁a", "Ġa", "x", "▁x"])
+        {
+            int id = TokenToId(candidate);
+            if (id >= 0 && !IsSpecial(id)) return id;
+        }
+        return -1;
     }
 
     protected override void EncodeCore(ReadOnlySpan<char> text, bool addSpecial, bool parseSpecial, TokenBuffer output)

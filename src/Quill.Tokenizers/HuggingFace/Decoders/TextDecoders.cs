@@ -12,7 +12,7 @@ internal sealed class SequenceDecoder(ITokenDecoder[] stages) : ITokenDecoder
 
     public void Decode(List<string> tokens)
     {
-        foreach (ITokenDecoder stage in Stages) stage.Decode(tokens);
+        foreach (ITokenDecoder stage in stages) stage.Decode(tokens);
     }
 }
 

@@ -9,6 +9,6 @@ internal sealed class SequenceNormalizer(INormalizer[] stages) : INormalizer
 
     public void Normalize(NormalizedText text)
     {
-        foreach (INormalizer stage in Stages) stage.Normalize(text);
+        foreach (INormalizer stage in stages) stage.Normalize(text);
     }
 }

@@ -47,11 +47,14 @@ internal static class UnicodeNormalization
         return i;
     }
 
+    [ThreadStatic] private static List<int>? t_codepoints;
+
     /// <summary>Writes the normalized <paramref name="text"/> (room for 18 chars per input char suffices) and returns its length.</summary>
     public static int Normalize(ReadOnlySpan<char> text, Span<char> destination, NormalizationForm form)
     {
         bool compatibility = form is NormalizationForm.FormKC or NormalizationForm.FormKD;
-        var cps = new List<int>(text.Length * 2);
+        List<int> cps = t_codepoints ??= new List<int>(64);
+        cps.Clear();
         for (int i = 0; i < text.Length; i += Width(text, i)) Decompose(CodepointAt(text, i), compatibility, cps);
         Reorder(cps);
         if (form is NormalizationForm.FormC or NormalizationForm.FormKC) Compose(cps);

@@ -28,6 +28,6 @@ internal sealed class SequencePostProcessor(IPostProcessor[] stages) : IPostProc
 
     public void Process(ReadOnlySpan<char> text, TokenBuffer tokens, bool addSpecial)
     {
-        foreach (IPostProcessor stage in Stages) stage.Process(text, tokens, addSpecial);
+        foreach (IPostProcessor stage in stages) stage.Process(text, tokens, addSpecial);
     }
 }

@@ -69,6 +69,6 @@ internal sealed class SequencePreTokenizer(IPreTokenizer[] stages) : IPreTokeniz
 
     public void PreTokenize(NormalizedText text, List<TextPiece> pieces)
     {
-        foreach (IPreTokenizer stage in Stages) stage.PreTokenize(text, pieces);
+        foreach (IPreTokenizer stage in stages) stage.PreTokenize(text, pieces);
     }
 }
