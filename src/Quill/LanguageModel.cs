@@ -2,6 +2,7 @@
 using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Models;
+using Quill.Models.Gpt2;
 using Quill.Models.Llama;
 using Quill.Tensors.Threading;
 using Quill.Tokenizers;
@@ -48,12 +49,17 @@ public sealed class LanguageModel : IDisposable
         try
         {
             string arch = file.RequireString("general.architecture");
-            if (!LlamaConfig.IsSupported(arch))
-                throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: unknown architecture '{arch}' (supported: llama, mistral, qwen2)");
-            var tokenizer = GgufTokenizerLoader.Load(file);
             int threads = options.Threads > 0 ? options.Threads : ComputePool.DefaultThreadCount;
-            var model = LlamaModel.Load(file, options.Loading, threads, options.Progress);
             string name = file.GetString("general.name") ?? System.IO.Path.GetFileNameWithoutExtension(path);
+            if (arch == Gpt2Config.Architecture)
+            {
+                var gpt2 = Gpt2Model.Load(file, options.Loading, threads, options.Progress);
+                return new LanguageModel(file, gpt2, gpt2, gpt2.Tokenizer, name);
+            }
+            if (!LlamaConfig.IsSupported(arch))
+                throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: unknown architecture '{arch}' (supported: llama, mistral, qwen2, gpt2)");
+            var tokenizer = GgufTokenizerLoader.Load(file);
+            var model = LlamaModel.Load(file, options.Loading, threads, options.Progress);
             return new LanguageModel(file, model, model, tokenizer, name);
         }
         catch
