@@ -10,7 +10,7 @@ internal static class CreateCommand
     public static Command Create()
     {
         var output = new Option<string>("--output", "-o") { Description = "The .gguf file to write", Required = true };
-        var arch = new Option<string>("--arch") { Description = "llama or qwen2", DefaultValueFactory = _ => "llama" };
+        var arch = new Option<string>("--arch") { Description = "llama, qwen2 or gpt2", DefaultValueFactory = _ => "llama" };
         var dim = new Option<int>("--dim") { Description = "Embedding width C", DefaultValueFactory = _ => 64 };
         var layers = new Option<int>("--layers") { Description = "Transformer blocks", DefaultValueFactory = _ => 2 };
         var heads = new Option<int>("--heads") { Description = "Attention heads H", DefaultValueFactory = _ => 4 };

@@ -6,7 +6,7 @@ namespace Quill.Models.Synthetic;
 /// <summary>Hyperparameters of a random-weight decoder; defaults make a tiny but well-formed Llama.</summary>
 public sealed record SyntheticModelOptions
 {
-    /// <summary>"llama" (normal RoPE) or "qwen2" (NeoX RoPE and q/k/v biases).</summary>
+    /// <summary>"llama" (normal RoPE), "qwen2" (NeoX RoPE and q/k/v biases) or "gpt2" (learned positions, LayerNorm, GELU).</summary>
     public string Architecture { get; init; } = "llama";
     public int Dim { get; init; } = 64;
     public int Layers { get; init; } = 2;
@@ -23,6 +23,8 @@ public sealed record SyntheticModelOptions
     /// <summary>Linear RoPE scaling factor (positions divided by it); 1 writes no scaling keys.</summary>
     public float RopeLinearScaling { get; init; } = 1f;
     public float RmsEpsilon { get; init; } = 1e-5f;
+    /// <summary>LayerNorm epsilon of "gpt2" models.</summary>
+    public float LayerNormEpsilon { get; init; } = 1e-5f;
 
     /// <summary>A Jinja chat template written as tokenizer.chat_template, or null for none.</summary>
     public string? ChatTemplate { get; init; }

@@ -13,6 +13,11 @@ public static class SyntheticModelWriter
 {
     public static void Write(string path, SyntheticModelOptions o, IProgress<double>? progress = null)
     {
+        if (o.Architecture == "gpt2")
+        {
+            SyntheticGpt2Writer.Write(path, o, progress);
+            return;
+        }
         Validate(o);
         var rng = new SplitMix64(o.Seed);
         int headSize = o.Dim / o.Heads;
@@ -84,7 +89,7 @@ public static class SyntheticModelWriter
 
     private static void Validate(SyntheticModelOptions o)
     {
-        if (o.Architecture is not ("llama" or "qwen2")) throw new ArgumentException($"--arch '{o.Architecture}' is not one of: llama, qwen2");
+        if (o.Architecture is not ("llama" or "qwen2")) throw new ArgumentException($"--arch '{o.Architecture}' is not one of: llama, qwen2, gpt2");
         if (o.Dim <= 0 || o.Layers <= 0 || o.Heads <= 0 || o.KvHeads <= 0 || o.FeedForwardDim <= 0 || o.ContextLength <= 0)
             throw new ArgumentException("dimensions, layers, heads, ffn and context must be positive");
         if (o.Dim % o.Heads != 0) throw new ArgumentException($"--dim {o.Dim} is not a multiple of --heads {o.Heads}");
@@ -97,27 +102,27 @@ public static class SyntheticModelWriter
         if (o.VocabSize < SyntheticVocabulary.MinimumSize) throw new ArgumentException($"--vocab must be at least {SyntheticVocabulary.MinimumSize}");
     }
 
-    private static uint FileType(GgmlType type) => type switch
+    internal static uint FileType(GgmlType type) => type switch
     {
         GgmlType.F32 => 0, GgmlType.F16 => 1, GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 3, GgmlType.Q8_0 => 7,
         GgmlType.Q5_0 => 8, GgmlType.Q5_1 => 9, GgmlType.BF16 => 32, _ => 0,
     };
 
-    private static byte[] Encode(GgmlType type, float[] values)
+    internal static byte[] Encode(GgmlType type, float[] values)
     {
         var bytes = new byte[GgmlTypeInfo.RowBytes(type, values.Length)];
         QuantFormats.Get(type).Quantize!(values, bytes);
         return bytes;
     }
 
-    private static float[] RandomUniform(SplitMix64 rng, long count, float limit)
+    internal static float[] RandomUniform(SplitMix64 rng, long count, float limit)
     {
         var values = new float[count];
         for (long i = 0; i < count; i++) values[i] = (float)(rng.NextDouble() * 2 - 1) * limit;
         return values;
     }
 
-    private static float[] RandomAround(SplitMix64 rng, int count, float center, float spread)
+    internal static float[] RandomAround(SplitMix64 rng, int count, float center, float spread)
     {
         var values = new float[count];
         for (int i = 0; i < count; i++) values[i] = center + (float)(rng.NextDouble() * 2 - 1) * spread;
