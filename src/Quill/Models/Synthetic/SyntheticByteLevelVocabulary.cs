@@ -26,6 +26,7 @@ public static class SyntheticByteLevelVocabulary
             merges.Add($"{left} {right}");
             tokens.Add(left + right);
         }
+        if (tokens.Count != size - 1) throw new ArgumentOutOfRangeException(nameof(size), $"a synthetic byte-level vocabulary holds at most {tokens.Count + 1} tokens, {size} were asked for");
         tokens.Add(EndOfText);
         var types = new int[tokens.Count];
         Array.Fill(types, TypeNormal);
@@ -51,5 +52,6 @@ public static class SyntheticByteLevelVocabulary
         foreach (char a in Lower) foreach (char b in Lower) yield return (space + a, b.ToString());
         foreach (char a in Lower) foreach (char b in Lower) foreach (char c in Lower) yield return ($"{a}{b}", c.ToString());
         foreach (char a in Lower) foreach (char b in Lower) foreach (char c in Lower) yield return ($"{space}{a}{b}", c.ToString());
+        foreach (char a in Lower) foreach (char b in Lower) foreach (char c in Lower) foreach (char d in Lower) yield return ($"{a}{b}{c}", d.ToString());
     }
 }
