@@ -11,7 +11,7 @@ internal static class ConvertCommand
         var input = new Argument<string>("INPUT") { Description = "A checkpoint folder with config.json, *.safetensors and tokenizer.json" };
         var output = new Option<string>("--output", "-o") { Description = "The GGUF file to write", Required = true };
         var type = new Option<string>("--type") { Description = "Matrix type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 (norms stay f32)", DefaultValueFactory = _ => "f16" };
-        var command = new Command("convert", "Convert a Hugging Face checkpoint (Llama, Mistral, Qwen2) to GGUF\n" +
+        var command = new Command("convert", "Convert a Hugging Face checkpoint (Llama, Mistral, Qwen2, GPT-2) to GGUF\n" +
             "  example: quill convert ./TinyLlama-1.1B-Chat -o tinyllama-q8_0.gguf --type q8_0")
         {
             input, output, type,
@@ -21,7 +21,7 @@ internal static class ConvertCommand
             string folder = r.GetValue(input)!, path = r.GetValue(output)!;
             using (var progress = new ConsoleProgress("converting"))
             {
-                LlamaCheckpointConverter.Convert(folder, path, new ConversionOptions { Type = CreateCommand.ParseType(r.GetValue(type)!), Progress = progress });
+                CheckpointConverter.Convert(folder, path, new ConversionOptions { Type = CreateCommand.ParseType(r.GetValue(type)!), Progress = progress });
             }
             Console.Out.WriteLine($"{path}: {new FileInfo(path).Length:N0} bytes");
             return 0;

@@ -1,5 +1,4 @@
 // Hugging Face Llama-family checkpoints (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM) to GGUF, as llama.cpp's convert_hf_to_gguf.py writes them; not a loader.
-using System.Runtime.InteropServices;
 using Quill.Formats.Gguf;
 using Quill.Models;
 using Quill.Tensors;
@@ -52,7 +51,7 @@ public static class LlamaCheckpointConverter
         var writer = new GgufWriter();
         writer.Set("general.architecture", arch);
         writer.Set("general.name", Path.GetFileName(Path.GetFullPath(checkpoint.Folder).TrimEnd(Path.DirectorySeparatorChar)));
-        writer.Set("general.file_type", FileType(options.Type));
+        writer.Set("general.file_type", CheckpointTensors.FileType(options.Type));
         writer.Set($"{arch}.context_length", (uint)checkpoint.ConfigInt("max_position_embeddings", 2048));
         writer.Set($"{arch}.embedding_length", (uint)dim);
         writer.Set($"{arch}.block_count", (uint)layers);
@@ -84,30 +83,30 @@ public static class LlamaCheckpointConverter
         writer.Set($"{arch}.vocab_size", (uint)vocab);
 
         bool permute = arch == "llama";
-        AddMatrix(writer, checkpoint, "model.embed_tokens.weight", TensorNames.TokenEmbedding, options.Type);
+        CheckpointTensors.AddMatrix(writer, checkpoint, "model.embed_tokens.weight", TensorNames.TokenEmbedding, options.Type);
         for (int l = 0; l < layers; l++)
         {
             string p = $"model.layers.{l}.";
-            AddVector(writer, checkpoint, p + "input_layernorm.weight", TensorNames.AttentionNorm(l));
-            AddMatrix(writer, checkpoint, p + "self_attn.q_proj.weight", TensorNames.AttentionQuery(l), options.Type, permute ? heads : 0);
-            AddMatrix(writer, checkpoint, p + "self_attn.k_proj.weight", TensorNames.AttentionKey(l), options.Type, permute ? kvHeads : 0);
-            AddMatrix(writer, checkpoint, p + "self_attn.v_proj.weight", TensorNames.AttentionValue(l), options.Type);
+            CheckpointTensors.AddVector(writer, checkpoint, p + "input_layernorm.weight", TensorNames.AttentionNorm(l));
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.q_proj.weight", TensorNames.AttentionQuery(l), options.Type, permute ? values => PermuteRows(values.Values, values.Rows, values.Columns, heads) : null);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.k_proj.weight", TensorNames.AttentionKey(l), options.Type, permute ? values => PermuteRows(values.Values, values.Rows, values.Columns, kvHeads) : null);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.v_proj.weight", TensorNames.AttentionValue(l), options.Type);
             foreach ((string source, string target) in (ReadOnlySpan<(string, string)>)[
                 ("self_attn.q_proj.bias", TensorNames.AttentionQueryBias(l)), ("self_attn.k_proj.bias", TensorNames.AttentionKeyBias(l)),
                 ("self_attn.v_proj.bias", TensorNames.AttentionValueBias(l))])
             {
-                if (checkpoint.Has(p + source)) AddVector(writer, checkpoint, p + source, target);
+                if (checkpoint.Has(p + source)) CheckpointTensors.AddVector(writer, checkpoint, p + source, target);
             }
-            AddMatrix(writer, checkpoint, p + "self_attn.o_proj.weight", TensorNames.AttentionOutput(l), options.Type);
-            AddVector(writer, checkpoint, p + "post_attention_layernorm.weight", TensorNames.FeedForwardNorm(l));
-            AddMatrix(writer, checkpoint, p + "mlp.gate_proj.weight", TensorNames.FeedForwardGate(l), options.Type);
-            AddMatrix(writer, checkpoint, p + "mlp.up_proj.weight", TensorNames.FeedForwardUp(l), options.Type);
-            AddMatrix(writer, checkpoint, p + "mlp.down_proj.weight", TensorNames.FeedForwardDown(l), options.Type);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.o_proj.weight", TensorNames.AttentionOutput(l), options.Type);
+            CheckpointTensors.AddVector(writer, checkpoint, p + "post_attention_layernorm.weight", TensorNames.FeedForwardNorm(l));
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "mlp.gate_proj.weight", TensorNames.FeedForwardGate(l), options.Type);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "mlp.up_proj.weight", TensorNames.FeedForwardUp(l), options.Type);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "mlp.down_proj.weight", TensorNames.FeedForwardDown(l), options.Type);
             options.Progress?.Report((l + 1.0) / (layers + 1));
         }
-        AddVector(writer, checkpoint, "model.norm.weight", TensorNames.OutputNorm);
+        CheckpointTensors.AddVector(writer, checkpoint, "model.norm.weight", TensorNames.OutputNorm);
         bool tied = checkpoint.ConfigBool("tie_word_embeddings", false) || !checkpoint.Has("lm_head.weight");
-        if (!tied) AddMatrix(writer, checkpoint, "lm_head.weight", TensorNames.Output, options.Type);
+        if (!tied) CheckpointTensors.AddMatrix(writer, checkpoint, "lm_head.weight", TensorNames.Output, options.Type);
         options.Progress?.Report(1.0);
         return writer;
     }
@@ -119,31 +118,6 @@ public static class LlamaCheckpointConverter
         if (type != "linear")
             throw new Formats.ModelFormatException($"{checkpoint.Folder}: config.json rope_scaling type '{type}' is not supported (linear)");
         return scaling.GetProperty("factor").GetSingle();
-    }
-
-    /// <summary>
-    /// A [rows, columns] matrix; with <paramref name="permuteHeads"/> &gt; 0 its rows are reordered as convert_hf_to_gguf's
-    /// permute: within each head, row j*(d/2)+i moves to i*2+j (rotate-half to interleaved pairs).
-    /// </summary>
-    private static void AddMatrix(GgufWriter writer, HuggingFaceCheckpoint checkpoint, string source, string target, GgmlType type, int permuteHeads = 0)
-    {
-        long[] shape = checkpoint.Shape(source);
-        if (shape.Length != 2) throw new Formats.ModelFormatException($"{checkpoint.Folder}: tensor '{source}' has {shape.Length} dimensions, expected 2");
-        int rows = checked((int)shape[0]), columns = checked((int)shape[1]);
-        float[] values = checkpoint.ReadFloats(source);
-        if (permuteHeads > 0) values = PermuteRows(values, rows, columns, permuteHeads);
-        QuantFormat format = QuantFormats.Get(type);
-        if (format.Quantize is null || columns % format.BlockSize != 0) format = QuantFormats.Get(GgmlType.F16);
-        int rowBytes = format.RowBytes(columns);
-        var bytes = new byte[(long)rowBytes * rows];
-        for (int r = 0; r < rows; r++) format.Quantize!(values.AsSpan(r * columns, columns), bytes.AsSpan(r * rowBytes, rowBytes));
-        writer.AddTensor(target, format.Type, [columns, rows], bytes);
-    }
-
-    private static void AddVector(GgufWriter writer, HuggingFaceCheckpoint checkpoint, string source, string target)
-    {
-        float[] values = checkpoint.ReadFloats(source);
-        writer.AddTensor(target, GgmlType.F32, [values.Length], MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
     }
 
     /// <summary>convert_hf_to_gguf's permute(w, n_head): reshape(n_head, 2, d/2, cols).swapaxes(1, 2).</summary>
@@ -167,11 +141,6 @@ public static class LlamaCheckpointConverter
         return result;
     }
 
-    private static uint FileType(GgmlType type) => type switch
-    {
-        GgmlType.F32 => 0, GgmlType.F16 => 1, GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 3, GgmlType.Q8_0 => 7,
-        GgmlType.Q5_0 => 8, GgmlType.Q5_1 => 9, GgmlType.BF16 => 32, _ => 1,
-    };
 }
 
 /// <summary>How a checkpoint is converted.</summary>

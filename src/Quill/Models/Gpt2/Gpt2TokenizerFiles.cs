@@ -23,10 +23,14 @@ internal static class Gpt2TokenizerFiles
         string vocab = Path.Combine(folder, "vocab.json"), merges = Path.Combine(folder, "merges.txt");
         if (!File.Exists(vocab) || !File.Exists(merges))
             throw new ModelFormatException($"{folder}: expected tokenizer.json, or vocab.json and merges.txt, found neither");
-        return FromVocabAndMerges(vocab, merges);
+        (string tokenizer, string config) = JsonFromVocabAndMerges(vocab, merges);
+        using var tokenizerDocument = JsonDocument.Parse(tokenizer);
+        using var configDocument = JsonDocument.Parse(config);
+        return TokenizerJsonLoader.Load(tokenizerDocument, configDocument, Path.GetFileName(vocab));
     }
 
-    private static ITokenizer FromVocabAndMerges(string vocabPath, string mergesPath)
+    /// <summary>The tokenizer.json and tokenizer_config.json texts transformers builds from vocab.json and merges.txt.</summary>
+    public static (string TokenizerJson, string ConfigJson) JsonFromVocabAndMerges(string vocabPath, string mergesPath)
     {
         JsonNode? vocab;
         try { vocab = JsonNode.Parse(File.ReadAllBytes(vocabPath)); }
@@ -59,8 +63,6 @@ internal static class Gpt2TokenizerFiles
         };
         var config = new JsonObject();
         if (added.Count > 0) { config["bos_token"] = EndOfText; config["eos_token"] = EndOfText; }
-        using var tokenizerDocument = JsonDocument.Parse(tokenizer.ToJsonString());
-        using var configDocument = JsonDocument.Parse(config.ToJsonString());
-        return TokenizerJsonLoader.Load(tokenizerDocument, configDocument, Path.GetFileName(vocabPath));
+        return (tokenizer.ToJsonString(), config.ToJsonString());
     }
 }
