@@ -34,10 +34,13 @@ public sealed class BertVocabulary
         ? FromTokenizer(BertTokenizerFactory.BuiltIn("bert-base-uncased"), "bert-base-uncased")
         : FromTokenizer(BertTokenizerFactory.FromVocabFile(path), path);
 
-    /// <summary>The BERT pipeline over these tokens; cased unless no word token starts with a capital letter.</summary>
+    /// <summary>
+    /// The BERT pipeline over these tokens; cased when some token starts with an ASCII capital ("The"). Only ASCII
+    /// counts: bert-base-uncased holds symbols such as "ℝ" that Unicode calls upper case.
+    /// </summary>
     public ITokenizer CreateTokenizer()
     {
-        bool cased = Tokens.Any(t => t.Length > 0 && t[0] != '[' && char.IsUpper(t[0]));
+        bool cased = Tokens.Any(t => t.Length > 0 && char.IsAsciiLetterUpper(t[0]));
         return BertTokenizerFactory.Create(Tokens, Source, lowercase: !cased);
     }
 
