@@ -83,16 +83,16 @@ public sealed unsafe class BertModel : IDisposable
         foreach (var w in _layers)
         {
             // self-attention: (T,C) -> q, k, v (T,C) -> (T,C)
-            _matmul.Multiply(x, tokens, c.Dim, w.Query, c.Dim, w.QueryBias, q);
-            _matmul.Multiply(x, tokens, c.Dim, w.Key, c.Dim, w.KeyBias, k);
-            _matmul.Multiply(x, tokens, c.Dim, w.Value, c.Dim, w.ValueBias, v);
+            _matmul.Multiply(x, tokens, w.Query, w.QueryBias, q);
+            _matmul.Multiply(x, tokens, w.Key, w.KeyBias, k);
+            _matmul.Multiply(x, tokens, w.Value, w.ValueBias, v);
             _attention.Forward(q, k, v, att, _starts, _lengths, sequences.Count);
-            _matmul.Multiply(att, tokens, c.Dim, w.Output, c.Dim, w.OutputBias, tmp);
+            _matmul.Multiply(att, tokens, w.Output, w.OutputBias, tmp);
             _rows.AddNorm(Pool, tmp, x, w.AttentionNorm, w.AttentionNormBias, tokens);
             // feed-forward: (T,C) -> (T,F) -> (T,C)
-            _matmul.Multiply(x, tokens, c.Dim, w.Up, c.FeedForwardDim, w.UpBias, ffn);
+            _matmul.Multiply(x, tokens, w.Up, w.UpBias, ffn);
             _rows.Gelu(Pool, ffn, tokens);
-            _matmul.Multiply(ffn, tokens, c.FeedForwardDim, w.Down, c.Dim, w.DownBias, tmp);
+            _matmul.Multiply(ffn, tokens, w.Down, w.DownBias, tmp);
             _rows.AddNorm(Pool, tmp, x, w.OutputNorm, w.OutputNormBias, tokens);
         }
     }
@@ -125,34 +125,40 @@ public sealed unsafe class BertModel : IDisposable
         {
             FreeScratch();
             _matmul.Dispose();
+            foreach (var layer in _layers) layer.Dispose();
             Pool.Dispose();
         }
     }
 }
 
-/// <summary>Pointers into one block's pinned tensors.</summary>
-internal sealed unsafe class BertLayerWeights
+/// <summary>One block's linear weights packed for <see cref="EncoderMatMul"/>, and pointers to its pinned vectors.</summary>
+internal sealed unsafe class BertLayerWeights : IDisposable
 {
     public BertLayerWeights(BertCheckpoint w, BertConfig c, int l)
     {
-        Query = w.Get(BertTensorNames.Query(l), c.Dim, c.Dim).Pointer;
+        Query = new PackedLinear(w.Get(BertTensorNames.Query(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
         QueryBias = w.Get(BertTensorNames.QueryBias(l), 1, c.Dim).Pointer;
-        Key = w.Get(BertTensorNames.Key(l), c.Dim, c.Dim).Pointer;
+        Key = new PackedLinear(w.Get(BertTensorNames.Key(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
         KeyBias = w.Get(BertTensorNames.KeyBias(l), 1, c.Dim).Pointer;
-        Value = w.Get(BertTensorNames.Value(l), c.Dim, c.Dim).Pointer;
+        Value = new PackedLinear(w.Get(BertTensorNames.Value(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
         ValueBias = w.Get(BertTensorNames.ValueBias(l), 1, c.Dim).Pointer;
-        Output = w.Get(BertTensorNames.AttentionOutput(l), c.Dim, c.Dim).Pointer;
+        Output = new PackedLinear(w.Get(BertTensorNames.AttentionOutput(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
         OutputBias = w.Get(BertTensorNames.AttentionOutputBias(l), 1, c.Dim).Pointer;
         AttentionNorm = w.Get(BertTensorNames.AttentionNorm(l), 1, c.Dim).Pointer;
         AttentionNormBias = w.Get(BertTensorNames.AttentionNormBias(l), 1, c.Dim).Pointer;
-        Up = w.Get(BertTensorNames.Up(l), c.FeedForwardDim, c.Dim).Pointer;
+        Up = new PackedLinear(w.Get(BertTensorNames.Up(l), c.FeedForwardDim, c.Dim).Data, c.FeedForwardDim, c.Dim);
         UpBias = w.Get(BertTensorNames.UpBias(l), 1, c.FeedForwardDim).Pointer;
-        Down = w.Get(BertTensorNames.Down(l), c.Dim, c.FeedForwardDim).Pointer;
+        Down = new PackedLinear(w.Get(BertTensorNames.Down(l), c.Dim, c.FeedForwardDim).Data, c.Dim, c.FeedForwardDim);
         DownBias = w.Get(BertTensorNames.DownBias(l), 1, c.Dim).Pointer;
         OutputNorm = w.Get(BertTensorNames.OutputNorm(l), 1, c.Dim).Pointer;
         OutputNormBias = w.Get(BertTensorNames.OutputNormBias(l), 1, c.Dim).Pointer;
     }
 
-    public readonly float* Query, QueryBias, Key, KeyBias, Value, ValueBias, Output, OutputBias;
-    public readonly float* AttentionNorm, AttentionNormBias, Up, UpBias, Down, DownBias, OutputNorm, OutputNormBias;
+    public readonly PackedLinear Query, Key, Value, Output, Up, Down;
+    public readonly float* QueryBias, KeyBias, ValueBias, OutputBias, AttentionNormBias, AttentionNorm, UpBias, DownBias, OutputNorm, OutputNormBias;
+
+    public void Dispose()
+    {
+        foreach (var linear in new[] { Query, Key, Value, Output, Up, Down }) linear.Dispose();
+    }
 }

@@ -96,9 +96,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
                     TensorPrimitives.Exp(sc, sc);
                     float inverse = 1f / TensorPrimitives.Sum(sc);
                     var o = acc.AsSpan(0, d);
-                    o.Clear();
-                    for (int j = 0; j < length; j++)
-                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(_v + first + (long)j * c, d), sc[j], o, o);
+                    WeightedSum(sc, _v + first, c, o);
                     TensorPrimitives.Multiply(o, inverse, new Span<float>(_out + first + (long)i * c, d));
                 }
             }
@@ -108,6 +106,24 @@ public sealed unsafe class EncoderAttention : IRangeJob
             ArrayPool<float>.Shared.Return(keysT);
             ArrayPool<float>.Shared.Return(scores);
             ArrayPool<float>.Shared.Return(acc);
+        }
+    }
+
+    /// <summary>o[e] = Σ_j p[j] · v[j·stride + e], accumulated in j order.</summary>
+    private static void WeightedSum(ReadOnlySpan<float> p, float* v, int stride, Span<float> o)
+    {
+        int d = o.Length, width = Vector<float>.Count;
+        o.Clear();
+        fixed (float* po = o)
+        {
+            for (int j = 0; j < p.Length; j++)
+            {
+                float* vj = v + (long)j * stride;
+                var weight = new Vector<float>(p[j]);
+                int e = 0;
+                for (; e + width <= d; e += width) Vector.FusedMultiplyAdd(weight, Vector.Load(vj + e), Vector.Load(po + e)).Store(po + e);
+                for (; e < d; e++) po[e] = MathF.FusedMultiplyAdd(p[j], vj[e], po[e]);
+            }
         }
     }
 

@@ -1,26 +1,25 @@
-// y = x · Wᵀ + b for F32 activations and F32 weights in 4×4 register tiles over all cores; forward only, F32 only.
+// y = x · Wᵀ + b for F32 activations and packed F32 weights, 8 tokens × 32 outputs per register tile, over all
+// cores; forward only, F32 only.
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Threading;
 
 namespace Quill.Models.Bert;
 
 /// <summary>
-/// Multiplies T activation rows (T, K) by a weight (N, K) into (T, N) and adds a bias (N). Every output is one dot
-/// product accumulated lane-wise in K order and summed the same way whichever tile, thread or batch position computes
-/// it, so a row's result does not depend on the other rows of the batch (batched equals one by one, bit for bit).
-/// Work is split over groups of four weight rows; tokens are walked in blocks that stay in L2.
+/// Multiplies T activation rows (T, K) by a <see cref="PackedLinear"/> weight (N, K) into (T, N) and adds a bias (N).
+/// Every output lane accumulates x[t, k] · w[n, k] with one fused multiply-add per k in K order, whatever tile, thread
+/// or batch position computes it, so a row's result does not depend on the other rows of the batch (batched equals one
+/// by one, bit for bit). Work items are (panel, tile of 8 tokens), panel-major, split across the pool.
 /// One instance per encoder state; not thread-safe.
 /// </summary>
 public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
 {
-    private const int TokenBlock = 64;
+    private const int TileTokens = 8, Width = PackedLinear.PanelWidth;
     private readonly ComputePool _pool;
-    private float* _zeros;
-    private int _zerosLength;
-    private float* _x, _w, _b, _y;
-    private int _tokens, _k, _n;
+    private float* _x, _b, _y;
+    private PackedLinear? _w;
+    private int _tokens, _tiles;
 
     public EncoderMatMul(ComputePool pool) => _pool = pool;
 
@@ -36,126 +35,84 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
             }
     }
 
-    /// <summary>y (T, N) = x (T, K) · w (N, K)ᵀ + bias (N, or null for none).</summary>
-    public void Multiply(float* x, int tokens, int k, float* w, int n, float* bias, float* y)
+    /// <summary>y (T, N) = x (T, K) · wᵀ + bias (N, or null for none).</summary>
+    public void Multiply(float* x, int tokens, PackedLinear w, float* bias, float* y)
     {
-        if (tokens == 0 || n == 0) return;
-        if (_zerosLength < k)
-        {
-            if (_zeros != null) NativeMemory.AlignedFree(_zeros);
-            _zeros = (float*)NativeMemory.AlignedAlloc((nuint)k * sizeof(float), 64);
-            NativeMemory.Clear(_zeros, (nuint)k * sizeof(float));
-            _zerosLength = k;
-        }
+        if (tokens == 0) return;
         _x = x; _w = w; _b = bias; _y = y;
-        _tokens = tokens; _k = k; _n = n;
-        _pool.Run(this, (n + 3) / 4);
+        _tokens = tokens;
+        _tiles = (tokens + TileTokens - 1) / TileTokens;
+        _pool.Run(this, _tiles * w.Panels);
+        _w = null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void IRangeJob.Execute(int startGroup, int endGroup)
+    void IRangeJob.Execute(int start, int end)
     {
-        int k = _k, n = _n;
-        var xs = stackalloc float*[4];
-        var ws = stackalloc float*[4];
-        var sums = stackalloc float[16];
-        for (int tb = 0; tb < _tokens; tb += TokenBlock)
+        var w = _w!;
+        int k = w.Columns, n = w.Rows;
+        float* sums = stackalloc float[TileTokens * Width];
+        for (int item = start; item < end; item++)
         {
-            int te = Math.Min(tb + TokenBlock, _tokens);
-            for (int g = startGroup; g < endGroup; g++)
+            int panel = item / _tiles, tile = item % _tiles;
+            int t0 = tile * TileTokens, tokens = Math.Min(TileTokens, _tokens - t0);
+            if (Vector512.IsHardwareAccelerated && tokens == TileTokens) Tile8x32(_x + (long)t0 * k, k, w.Panel(panel), sums);
+            else TileAnyx32(_x + (long)t0 * k, tokens, k, w.Panel(panel), sums);
+            int c0 = panel * Width, columns = Math.Min(Width, n - c0);
+            for (int t = 0; t < tokens; t++)
             {
-                int r0 = g * 4, rows = Math.Min(4, n - r0);
-                for (int i = 0; i < 4; i++) ws[i] = i < rows ? _w + (long)(r0 + i) * k : _zeros;
-                for (int t0 = tb; t0 < te; t0 += 4)
-                {
-                    int tokens = Math.Min(4, te - t0);
-                    for (int i = 0; i < 4; i++) xs[i] = i < tokens ? _x + (long)(t0 + i) * k : _zeros;
-                    Tile(xs, ws, k, sums);
-                    for (int i = 0; i < tokens; i++)
-                    {
-                        float* row = _y + (long)(t0 + i) * n + r0;
-                        for (int j = 0; j < rows; j++) row[j] = sums[i * 4 + j] + (_b == null ? 0f : _b[r0 + j]);
-                    }
-                }
+                float* row = _y + (long)(t0 + t) * n + c0;
+                for (int j = 0; j < columns; j++) row[j] = sums[t * Width + j] + (_b == null ? 0f : _b[c0 + j]);
             }
         }
     }
 
-    /// <summary>The 16 dots of four activation rows with four weight rows: sums[i·4 + j] = x_i · w_j.</summary>
+    /// <summary>sums (8, 32) = x (8 rows of K) · panel (K, 32), one FMA per k per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(float** x, float** w, int k, float* sums)
+    private static void Tile8x32(float* x, int k, float* panel, float* sums)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+        Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+        float* x0 = x, x1 = x + k, x2 = x + 2 * k, x3 = x + 3 * k, x4 = x + 4 * k, x5 = x + 5 * k, x6 = x + 6 * k, x7 = x + 7 * k;
+        for (int i = 0; i < k; i++)
         {
-            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-            float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-            for (; i + 16 <= k; i += 16)
-            {
-                var v0 = Vector512.Load(w0 + i); var v1 = Vector512.Load(w1 + i);
-                var v2 = Vector512.Load(w2 + i); var v3 = Vector512.Load(w3 + i);
-                var u = Vector512.Load(x0 + i);
-                a00 = Vector512.FusedMultiplyAdd(u, v0, a00); a01 = Vector512.FusedMultiplyAdd(u, v1, a01);
-                a02 = Vector512.FusedMultiplyAdd(u, v2, a02); a03 = Vector512.FusedMultiplyAdd(u, v3, a03);
-                u = Vector512.Load(x1 + i);
-                a10 = Vector512.FusedMultiplyAdd(u, v0, a10); a11 = Vector512.FusedMultiplyAdd(u, v1, a11);
-                a12 = Vector512.FusedMultiplyAdd(u, v2, a12); a13 = Vector512.FusedMultiplyAdd(u, v3, a13);
-                u = Vector512.Load(x2 + i);
-                a20 = Vector512.FusedMultiplyAdd(u, v0, a20); a21 = Vector512.FusedMultiplyAdd(u, v1, a21);
-                a22 = Vector512.FusedMultiplyAdd(u, v2, a22); a23 = Vector512.FusedMultiplyAdd(u, v3, a23);
-                u = Vector512.Load(x3 + i);
-                a30 = Vector512.FusedMultiplyAdd(u, v0, a30); a31 = Vector512.FusedMultiplyAdd(u, v1, a31);
-                a32 = Vector512.FusedMultiplyAdd(u, v2, a32); a33 = Vector512.FusedMultiplyAdd(u, v3, a33);
-            }
-            sums[0] = Vector512.Sum(a00); sums[1] = Vector512.Sum(a01); sums[2] = Vector512.Sum(a02); sums[3] = Vector512.Sum(a03);
-            sums[4] = Vector512.Sum(a10); sums[5] = Vector512.Sum(a11); sums[6] = Vector512.Sum(a12); sums[7] = Vector512.Sum(a13);
-            sums[8] = Vector512.Sum(a20); sums[9] = Vector512.Sum(a21); sums[10] = Vector512.Sum(a22); sums[11] = Vector512.Sum(a23);
-            sums[12] = Vector512.Sum(a30); sums[13] = Vector512.Sum(a31); sums[14] = Vector512.Sum(a32); sums[15] = Vector512.Sum(a33);
+            var w0 = Vector512.LoadAligned(panel + i * Width);
+            var w1 = Vector512.LoadAligned(panel + i * Width + 16);
+            var b = Vector512.Create(x0[i]); a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01);
+            b = Vector512.Create(x1[i]); a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11);
+            b = Vector512.Create(x2[i]); a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21);
+            b = Vector512.Create(x3[i]); a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31);
+            b = Vector512.Create(x4[i]); a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41);
+            b = Vector512.Create(x5[i]); a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51);
+            b = Vector512.Create(x6[i]); a60 = Vector512.FusedMultiplyAdd(b, w0, a60); a61 = Vector512.FusedMultiplyAdd(b, w1, a61);
+            b = Vector512.Create(x7[i]); a70 = Vector512.FusedMultiplyAdd(b, w0, a70); a71 = Vector512.FusedMultiplyAdd(b, w1, a71);
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
-            Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
-            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
-            Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
-            float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-            for (; i + 8 <= k; i += 8)
-            {
-                var v0 = Vector256.Load(w0 + i); var v1 = Vector256.Load(w1 + i);
-                var v2 = Vector256.Load(w2 + i); var v3 = Vector256.Load(w3 + i);
-                var u = Vector256.Load(x0 + i);
-                a00 = Vector256.FusedMultiplyAdd(u, v0, a00); a01 = Vector256.FusedMultiplyAdd(u, v1, a01);
-                a02 = Vector256.FusedMultiplyAdd(u, v2, a02); a03 = Vector256.FusedMultiplyAdd(u, v3, a03);
-                u = Vector256.Load(x1 + i);
-                a10 = Vector256.FusedMultiplyAdd(u, v0, a10); a11 = Vector256.FusedMultiplyAdd(u, v1, a11);
-                a12 = Vector256.FusedMultiplyAdd(u, v2, a12); a13 = Vector256.FusedMultiplyAdd(u, v3, a13);
-                u = Vector256.Load(x2 + i);
-                a20 = Vector256.FusedMultiplyAdd(u, v0, a20); a21 = Vector256.FusedMultiplyAdd(u, v1, a21);
-                a22 = Vector256.FusedMultiplyAdd(u, v2, a22); a23 = Vector256.FusedMultiplyAdd(u, v3, a23);
-                u = Vector256.Load(x3 + i);
-                a30 = Vector256.FusedMultiplyAdd(u, v0, a30); a31 = Vector256.FusedMultiplyAdd(u, v1, a31);
-                a32 = Vector256.FusedMultiplyAdd(u, v2, a32); a33 = Vector256.FusedMultiplyAdd(u, v3, a33);
-            }
-            sums[0] = Vector256.Sum(a00); sums[1] = Vector256.Sum(a01); sums[2] = Vector256.Sum(a02); sums[3] = Vector256.Sum(a03);
-            sums[4] = Vector256.Sum(a10); sums[5] = Vector256.Sum(a11); sums[6] = Vector256.Sum(a12); sums[7] = Vector256.Sum(a13);
-            sums[8] = Vector256.Sum(a20); sums[9] = Vector256.Sum(a21); sums[10] = Vector256.Sum(a22); sums[11] = Vector256.Sum(a23);
-            sums[12] = Vector256.Sum(a30); sums[13] = Vector256.Sum(a31); sums[14] = Vector256.Sum(a32); sums[15] = Vector256.Sum(a33);
-        }
-        else
-        {
-            for (int s = 0; s < 16; s++) sums[s] = 0;
-        }
-        for (; i < k; i++)
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++) sums[a * 4 + b] += x[a][i] * w[b][i];
+        a00.Store(sums); a01.Store(sums + 16); a10.Store(sums + 32); a11.Store(sums + 48);
+        a20.Store(sums + 64); a21.Store(sums + 80); a30.Store(sums + 96); a31.Store(sums + 112);
+        a40.Store(sums + 128); a41.Store(sums + 144); a50.Store(sums + 160); a51.Store(sums + 176);
+        a60.Store(sums + 192); a61.Store(sums + 208); a70.Store(sums + 224); a71.Store(sums + 240);
     }
 
-    public void Dispose()
+    /// <summary>The same per-lane arithmetic for 1 to 8 tokens, with 256-bit vectors (any x64 or Arm64 machine).</summary>
+    private static void TileAnyx32(float* x, int tokens, int k, float* panel, float* sums)
     {
-        if (_zeros != null) NativeMemory.AlignedFree(_zeros);
-        _zeros = null;
+        for (int t = 0; t < tokens; t++)
+        {
+            float* xt = x + (long)t * k;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < k; i++)
+            {
+                var b = Vector256.Create(xt[i]);
+                float* p = panel + i * Width;
+                a0 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p), a0);
+                a1 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 24), a3);
+            }
+            float* s = sums + t * Width;
+            a0.Store(s); a1.Store(s + 8); a2.Store(s + 16); a3.Store(s + 24);
+        }
     }
+
+    public void Dispose() { }
 }

@@ -31,7 +31,8 @@ public sealed unsafe class EncoderKernelTests
         float[] x = Random(tokens * k, 1), w = Random(n * k, 2), b = Random(n, 3), y = new float[tokens * n], expected = new float[tokens * n];
         using var pool = new ComputePool(3);
         using var matmul = new EncoderMatMul(pool);
-        fixed (float* px = x, pw = w, pb = b, py = y) matmul.Multiply(px, tokens, k, pw, n, pb, py);
+        using var packed = new PackedLinear(w, n, k);
+        fixed (float* px = x, pb = b, py = y) matmul.Multiply(px, tokens, packed, pb, py);
         EncoderMatMul.Reference(x, tokens, k, w, n, b, expected);
         for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= MatMulTolerance * k, $"[{i}] {y[i]} vs {expected[i]}");
     }
@@ -39,16 +40,17 @@ public sealed unsafe class EncoderKernelTests
     [Fact]
     public void MatMulRowsDoNotDependOnTheirBatch()
     {
-        const int tokens = 13, k = 97, n = 10;
+        const int tokens = 21, k = 97, n = 40;
         float[] x = Random(tokens * k, 4), w = Random(n * k, 5), all = new float[tokens * n], one = new float[n];
         using var pool = new ComputePool(2);
         using var matmul = new EncoderMatMul(pool);
-        fixed (float* px = x, pw = w, pa = all, po = one)
+        using var packed = new PackedLinear(w, n, k);
+        fixed (float* px = x, pa = all, po = one)
         {
-            matmul.Multiply(px, tokens, k, pw, n, null, pa);
+            matmul.Multiply(px, tokens, packed, null, pa);
             for (int t = 0; t < tokens; t++)
             {
-                matmul.Multiply(px + t * k, 1, k, pw, n, null, po);
+                matmul.Multiply(px + t * k, 1, packed, null, po);
                 Assert.Equal(all.AsSpan(t * n, n).ToArray(), one);
             }
         }
