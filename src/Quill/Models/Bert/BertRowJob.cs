@@ -1,0 +1,98 @@
+// The per-row steps of the BERT forward (embedding sum + LayerNorm, residual + LayerNorm, GELU) split across the pool.
+using System.Numerics.Tensors;
+using Quill.Tensors.Threading;
+
+namespace Quill.Models.Bert;
+
+/// <summary>One reusable job object; each method sets its operands and runs over the rows.</summary>
+internal sealed unsafe class BertRowJob : IRangeJob
+{
+    private enum Step { Embed, AddNorm, Gelu }
+
+    private readonly BertConfig _c;
+    private readonly BertTensor _words, _positions, _types, _norm, _normBias;
+    private Step _step;
+    private IReadOnlyList<int[]>? _sequences;
+    private int[] _rowSequence = [], _rowPosition = [];
+    private float* _a, _x, _gamma, _beta;
+
+    public BertRowJob(BertCheckpoint w, BertConfig c)
+    {
+        _c = c;
+        _words = w.Get(BertTensorNames.TokenEmbedding, c.VocabSize, c.Dim);
+        _positions = w.Get(BertTensorNames.PositionEmbedding, c.MaxPositions, c.Dim);
+        _types = w.Get(BertTensorNames.TokenTypes, c.TokenTypes, c.Dim);
+        _norm = w.Get(BertTensorNames.EmbeddingNorm, 1, c.Dim);
+        _normBias = w.Get(BertTensorNames.EmbeddingNormBias, 1, c.Dim);
+    }
+
+    /// <summary>x[t] = LayerNorm(word[id] + type[0] + position[p]).</summary>
+    public void Embed(ComputePool pool, IReadOnlyList<int[]> sequences, float* x)
+    {
+        int total = 0;
+        foreach (int[] s in sequences) total += s.Length;
+        if (_rowSequence.Length < total)
+        {
+            _rowSequence = new int[Math.Max(total, _rowSequence.Length * 2)];
+            _rowPosition = new int[_rowSequence.Length];
+        }
+        int row = 0;
+        for (int s = 0; s < sequences.Count; s++)
+            for (int p = 0; p < sequences[s].Length; p++, row++)
+            {
+                _rowSequence[row] = s;
+                _rowPosition[row] = p;
+            }
+        _step = Step.Embed;
+        _sequences = sequences;
+        _x = x;
+        pool.Run(this, total, granularity: 8);
+        _sequences = null;
+    }
+
+    /// <summary>x[t] = LayerNorm(a[t] + x[t]) with γ, β.</summary>
+    public void AddNorm(ComputePool pool, float* a, float* x, float* gamma, float* beta, int tokens)
+    {
+        _step = Step.AddNorm;
+        _a = a; _x = x; _gamma = gamma; _beta = beta;
+        pool.Run(this, tokens, granularity: 8);
+    }
+
+    /// <summary>h = GELU(h) over (T, F).</summary>
+    public void Gelu(ComputePool pool, float* h, int tokens)
+    {
+        _step = Step.Gelu;
+        _x = h;
+        pool.Run(this, tokens, granularity: 8);
+    }
+
+    void IRangeJob.Execute(int start, int end)
+    {
+        int c = _c.Dim;
+        for (int t = start; t < end; t++)
+        {
+            switch (_step)
+            {
+                case Step.Embed:
+                {
+                    var x = new Span<float>(_x + (long)t * c, c);
+                    int id = _sequences![_rowSequence[t]][_rowPosition[t]];
+                    TensorPrimitives.Add(_words.Row(id), _types.Row(0), x);
+                    TensorPrimitives.Add(x, _positions.Row(_rowPosition[t]), x);
+                    EncoderLayerNorm.Forward(x, _norm.Data, _normBias.Data, _c.LayerNormEpsilon, x);
+                    break;
+                }
+                case Step.AddNorm:
+                {
+                    var x = new Span<float>(_x + (long)t * c, c);
+                    TensorPrimitives.Add(new ReadOnlySpan<float>(_a + (long)t * c, c), x, x);
+                    EncoderLayerNorm.Forward(x, new ReadOnlySpan<float>(_gamma, c), new ReadOnlySpan<float>(_beta, c), _c.LayerNormEpsilon, x);
+                    break;
+                }
+                case Step.Gelu:
+                    Bert.Gelu.Forward(new Span<float>(_x + (long)t * _c.FeedForwardDim, _c.FeedForwardDim));
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// y = x · Wᵀ + b for F32 activations and packed F32 weights, 8 tokens × 32 outputs per register tile, over all
+// cores; forward only, F32 only.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Quill.Tensors.Threading;
+
+namespace Quill.Models.Bert;
+
+/// <summary>
+/// Multiplies T activation rows (T, K) by a <see cref="PackedLinear"/> weight (N, K) into (T, N) and adds a bias (N).
+/// Every output lane accumulates x[t, k] · w[n, k] with one fused multiply-add per k in K order, whatever tile, thread
+/// or batch position computes it, so a row's result does not depend on the other rows of the batch (batched equals one
+/// by one, bit for bit). Work items are (panel, tile of 8 tokens), panel-major, split across the pool.
+/// One instance per encoder state; not thread-safe.
+/// </summary>
+public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
+{
+    private const int TileTokens = 8, Width = PackedLinear.PanelWidth;
+    private readonly ComputePool _pool;
+    private float* _x, _b, _y;
+    private PackedLinear? _w;
+    private int _tokens, _tiles;
+
+    public EncoderMatMul(ComputePool pool) => _pool = pool;
+
+    /// <summary>Scalar meaning: y[t, n] = b[n] + Σ_k x[t, k] · W[n, k], summed in double.</summary>
+    public static void Reference(ReadOnlySpan<float> x, int tokens, int k, ReadOnlySpan<float> w, int n, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        for (int t = 0; t < tokens; t++)
+            for (int r = 0; r < n; r++)
+            {
+                double sum = 0;
+                for (int i = 0; i < k; i++) sum += (double)x[t * k + i] * w[r * k + i];
+                y[t * n + r] = (float)sum + (bias.IsEmpty ? 0 : bias[r]);
+            }
+    }
+
+    /// <summary>y (T, N) = x (T, K) · wᵀ + bias (N, or null for none).</summary>
+    public void Multiply(float* x, int tokens, PackedLinear w, float* bias, float* y)
+    {
+        if (tokens == 0) return;
+        _x = x; _w = w; _b = bias; _y = y;
+        _tokens = tokens;
+        _tiles = (tokens + TileTokens - 1) / TileTokens;
+        _pool.Run(this, _tiles * w.Panels);
+        _w = null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void IRangeJob.Execute(int start, int end)
+    {
+        var w = _w!;
+        int k = w.Columns, n = w.Rows;
+        float* sums = stackalloc float[TileTokens * Width];
+        for (int item = start; item < end; item++)
+        {
+            int panel = item / _tiles, tile = item % _tiles;
+            int t0 = tile * TileTokens, tokens = Math.Min(TileTokens, _tokens - t0);
+            if (Vector512.IsHardwareAccelerated && tokens == TileTokens) Tile8x32(_x + (long)t0 * k, k, w.Panel(panel), sums);
+            else TileAnyx32(_x + (long)t0 * k, tokens, k, w.Panel(panel), sums);
+            int c0 = panel * Width, columns = Math.Min(Width, n - c0);
+            for (int t = 0; t < tokens; t++)
+            {
+                float* row = _y + (long)(t0 + t) * n + c0;
+                for (int j = 0; j < columns; j++) row[j] = sums[t * Width + j] + (_b == null ? 0f : _b[c0 + j]);
+            }
+        }
+    }
+
+    /// <summary>sums (8, 32) = x (8 rows of K) · panel (K, 32), one FMA per k per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8x32(float* x, int k, float* panel, float* sums)
+    {
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+        Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+        float* x0 = x, x1 = x + k, x2 = x + 2 * k, x3 = x + 3 * k, x4 = x + 4 * k, x5 = x + 5 * k, x6 = x + 6 * k, x7 = x + 7 * k;
+        for (int i = 0; i < k; i++)
+        {
+            var w0 = Vector512.LoadAligned(panel + i * Width);
+            var w1 = Vector512.LoadAligned(panel + i * Width + 16);
+            var b = Vector512.Create(x0[i]); a00 = Vector512.FusedMultiplyAdd(b, w0, a00); a01 = Vector512.FusedMultiplyAdd(b, w1, a01);
+            b = Vector512.Create(x1[i]); a10 = Vector512.FusedMultiplyAdd(b, w0, a10); a11 = Vector512.FusedMultiplyAdd(b, w1, a11);
+            b = Vector512.Create(x2[i]); a20 = Vector512.FusedMultiplyAdd(b, w0, a20); a21 = Vector512.FusedMultiplyAdd(b, w1, a21);
+            b = Vector512.Create(x3[i]); a30 = Vector512.FusedMultiplyAdd(b, w0, a30); a31 = Vector512.FusedMultiplyAdd(b, w1, a31);
+            b = Vector512.Create(x4[i]); a40 = Vector512.FusedMultiplyAdd(b, w0, a40); a41 = Vector512.FusedMultiplyAdd(b, w1, a41);
+            b = Vector512.Create(x5[i]); a50 = Vector512.FusedMultiplyAdd(b, w0, a50); a51 = Vector512.FusedMultiplyAdd(b, w1, a51);
+            b = Vector512.Create(x6[i]); a60 = Vector512.FusedMultiplyAdd(b, w0, a60); a61 = Vector512.FusedMultiplyAdd(b, w1, a61);
+            b = Vector512.Create(x7[i]); a70 = Vector512.FusedMultiplyAdd(b, w0, a70); a71 = Vector512.FusedMultiplyAdd(b, w1, a71);
+        }
+        a00.Store(sums); a01.Store(sums + 16); a10.Store(sums + 32); a11.Store(sums + 48);
+        a20.Store(sums + 64); a21.Store(sums + 80); a30.Store(sums + 96); a31.Store(sums + 112);
+        a40.Store(sums + 128); a41.Store(sums + 144); a50.Store(sums + 160); a51.Store(sums + 176);
+        a60.Store(sums + 192); a61.Store(sums + 208); a70.Store(sums + 224); a71.Store(sums + 240);
+    }
+
+    /// <summary>The same per-lane arithmetic for 1 to 8 tokens, with 256-bit vectors (any x64 or Arm64 machine).</summary>
+    private static void TileAnyx32(float* x, int tokens, int k, float* panel, float* sums)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            float* xt = x + (long)t * k;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int i = 0; i < k; i++)
+            {
+                var b = Vector256.Create(xt[i]);
+                float* p = panel + i * Width;
+                a0 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p), a0);
+                a1 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(b, Vector256.Load(p + 24), a3);
+            }
+            float* s = sums + t * Width;
+            a0.Store(s); a1.Store(s + 8); a2.Store(s + 16); a3.Store(s + 24);
+        }
+    }
+
+    public void Dispose() { }
+}

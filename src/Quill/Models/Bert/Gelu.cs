@@ -1,0 +1,93 @@
+// GELU in its exact erf form, x·½·(1 + erf(x/√2)), with a vectorised erf; not the tanh approximation.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Quill.Models.Bert;
+
+/// <summary>
+/// erf comes from Abramowitz–Stegun 7.1.26 refined: erf(x) = 1 − t·P(t)·e^(−x²), t = 1/(1 + p|x|), with a degree-5
+/// polynomial; absolute error below 1.5e-7, the size of float rounding near 1.
+/// </summary>
+public static class Gelu
+{
+    private const float P = 0.3275911f;
+    private const float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
+    private const float InverseSqrt2 = 0.70710678118654752f;
+
+    /// <summary>In place over <paramref name="x"/>.</summary>
+    public static void Forward(Span<float> x)
+    {
+        int i = 0;
+        ref float start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= x.Length; i += 16)
+            {
+                ref float at = ref Unsafe.Add(ref start, i);
+                var v = Vector512.LoadUnsafe(ref at);
+                var z = v * InverseSqrt2;
+                var a = Vector512.Abs(z);
+                var t = Vector512<float>.One / (Vector512<float>.One + a * P);
+                var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
+                var erf = Vector512<float>.One - poly * Vector512.Exp(-(a * a));
+                erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
+                (v * 0.5f * (Vector512<float>.One + erf)).StoreUnsafe(ref at);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                ref float at = ref Unsafe.Add(ref start, i);
+                var v = Vector256.LoadUnsafe(ref at);
+                var z = v * InverseSqrt2;
+                var a = Vector256.Abs(z);
+                var t = Vector256<float>.One / (Vector256<float>.One + a * P);
+                var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
+                var erf = Vector256<float>.One - poly * Vector256.Exp(-(a * a));
+                erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
+                (v * 0.5f * (Vector256<float>.One + erf)).StoreUnsafe(ref at);
+            }
+        }
+        for (; i < x.Length; i++) x[i] = Scalar(x[i]);
+    }
+
+    /// <summary>The same formula for one value (the tail of <see cref="Forward"/>).</summary>
+    public static float Scalar(float x)
+    {
+        float z = x * InverseSqrt2, a = MathF.Abs(z);
+        float t = 1f / (1f + P * a);
+        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
+        float erf = 1f - poly * MathF.Exp(-a * a);
+        return x * 0.5f * (1f + (z < 0 ? -erf : erf));
+    }
+
+    /// <summary>Scalar meaning with a double-precision erf (series and continued fraction), the reference for tests.</summary>
+    public static float Reference(float x) => (float)(x * 0.5 * (1 + Erf(x / Math.Sqrt(2))));
+
+    /// <summary>erf in double: Taylor series for |x| &lt; 3, 1 − erfc by continued fraction above.</summary>
+    public static double Erf(double x)
+    {
+        double a = Math.Abs(x);
+        double result;
+        if (a < 3)
+        {
+            double sum = a, term = a, x2 = a * a;
+            for (int n = 1; n < 200; n++)
+            {
+                term *= -x2 / n;
+                double add = term / (2 * n + 1);
+                sum += add;
+                if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
+            }
+            result = 2 / Math.Sqrt(Math.PI) * sum;
+        }
+        else
+        {
+            double f = 0;
+            for (int n = 60; n >= 1; n--) f = n / 2.0 / (a + f);
+            result = 1 - Math.Exp(-a * a) / Math.Sqrt(Math.PI) / (a + f);
+        }
+        return x < 0 ? -result : result;
+    }
+}

@@ -1,0 +1,122 @@
+// The encoder kernels against their scalar references on odd and round sizes, and the batch-invariance of the matmul.
+using Quill.Models.Bert;
+using Quill.Tensors.Threading;
+
+namespace Quill.Tests.Models.Bert;
+
+public sealed unsafe class EncoderKernelTests
+{
+    private const float MatMulTolerance = 1e-4f;   // relative to Σ|x·w|, float vs double accumulation
+    private const float AttentionTolerance = 1e-5f;
+    private const float LayerNormTolerance = 1e-5f;
+    private const float GeluTolerance = 2e-7f;     // absolute, the erf approximation's error bound plus rounding
+
+    private static float[] Random(int n, int seed, float scale = 1)
+    {
+        var r = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(r.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 31, 5)]
+    [InlineData(4, 33, 4)]
+    [InlineData(5, 256, 7)]
+    [InlineData(67, 384, 33)]
+    [InlineData(9, 4097, 6)]
+    public void MatMulMatchesReference(int tokens, int k, int n)
+    {
+        float[] x = Random(tokens * k, 1), w = Random(n * k, 2), b = Random(n, 3), y = new float[tokens * n], expected = new float[tokens * n];
+        using var pool = new ComputePool(3);
+        using var matmul = new EncoderMatMul(pool);
+        using var packed = new PackedLinear(w, n, k);
+        fixed (float* px = x, pb = b, py = y) matmul.Multiply(px, tokens, packed, pb, py);
+        EncoderMatMul.Reference(x, tokens, k, w, n, b, expected);
+        for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= MatMulTolerance * k, $"[{i}] {y[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void MatMulRowsDoNotDependOnTheirBatch()
+    {
+        const int tokens = 21, k = 97, n = 40;
+        float[] x = Random(tokens * k, 4), w = Random(n * k, 5), all = new float[tokens * n], one = new float[n];
+        using var pool = new ComputePool(2);
+        using var matmul = new EncoderMatMul(pool);
+        using var packed = new PackedLinear(w, n, k);
+        fixed (float* px = x, pa = all, po = one)
+        {
+            matmul.Multiply(px, tokens, packed, null, pa);
+            for (int t = 0; t < tokens; t++)
+            {
+                matmul.Multiply(px + t * k, 1, packed, null, po);
+                Assert.Equal(all.AsSpan(t * n, n).ToArray(), one);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 8)]
+    [InlineData(2, 4, 32)]
+    [InlineData(3, 3, 7)]
+    public void AttentionMatchesReferencePerSequence(int sequences, int heads, int headSize)
+    {
+        int[] lengths = Enumerable.Range(0, sequences).Select(s => 1 + s * 17 % 40).ToArray();
+        int[] starts = new int[sequences];
+        for (int s = 1; s < sequences; s++) starts[s] = starts[s - 1] + lengths[s - 1];
+        int total = lengths.Sum(), c = heads * headSize;
+        float[] q = Random(total * c, 6), k = Random(total * c, 7), v = Random(total * c, 8), output = new float[total * c], expected = new float[total * c];
+        using var pool = new ComputePool(2);
+        var attention = new EncoderAttention(pool, heads, headSize);
+        fixed (float* pq = q, pk = k, pv = v, po = output) attention.Forward(pq, pk, pv, po, starts, lengths, sequences);
+        for (int s = 0; s < sequences; s++)
+            for (int h = 0; h < heads; h++)
+            {
+                var range = new Range(starts[s] * c, (starts[s] + lengths[s]) * c);
+                EncoderAttention.Reference(q.AsSpan(range), k.AsSpan(range), v.AsSpan(range), expected.AsSpan(range), lengths[s], c, h * headSize, headSize);
+            }
+        for (int i = 0; i < output.Length; i++) Assert.True(MathF.Abs(output[i] - expected[i]) <= AttentionTolerance, $"[{i}] {output[i]} vs {expected[i]}");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(384)]
+    [InlineData(4097)]
+    public void LayerNormMatchesReference(int c)
+    {
+        float[] x = Random(c, 9, 3), g = Random(c, 10), b = Random(c, 11), y = new float[c], expected = new float[c];
+        EncoderLayerNorm.Forward(x, g, b, 1e-12f, y);
+        EncoderLayerNorm.Reference(x, g, b, 1e-12f, expected);
+        for (int i = 0; i < c; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= LayerNormTolerance, $"[{i}] {y[i]} vs {expected[i]}");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(256)]
+    [InlineData(4097)]
+    public void GeluMatchesTheErfForm(int n)
+    {
+        float[] x = Random(n, 12, 6);
+        float[] y = (float[])x.Clone();
+        Gelu.Forward(y);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(MathF.Abs(y[i] - Gelu.Reference(x[i])) <= GeluTolerance * MathF.Max(1, MathF.Abs(x[i])), $"gelu({x[i]}) = {y[i]}, expected {Gelu.Reference(x[i])}");
+            Assert.Equal(Gelu.Scalar(x[i]), y[i], GeluTolerance * MathF.Max(1, MathF.Abs(x[i])));
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0, 0.0)]
+    [InlineData(0.5, 0.5204998778130465)]
+    [InlineData(1.0, 0.8427007929497149)]
+    [InlineData(-2.0, -0.9953222650189527)]
+    [InlineData(3.5, 0.9999992569016276)]
+    public void ReferenceErfMatchesTables(double x, double expected) => Assert.Equal(expected, Gelu.Erf(x), 1e-13);
+}
