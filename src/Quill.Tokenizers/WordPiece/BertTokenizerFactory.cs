@@ -110,12 +110,15 @@ public static class BertTokenizerFactory
         return tokens;
     }
 
-    /// <summary>True when a word token (not a [special], not a ## continuation) starts with an upper-case letter.</summary>
+    /// <summary>
+    /// True when some word token is capitalised Latin ("The", "Paris"): uncased vocabularies hold symbols such as "ℝ"
+    /// that count as upper case, but never a capital followed by lower-case letters.
+    /// </summary>
     private static bool HasCasedWords(List<string> tokens)
     {
         foreach (string token in tokens)
         {
-            if (token.Length > 0 && token[0] != '[' && char.IsUpper(token[0])) return true;
+            if (token.Length >= 2 && char.IsAsciiLetterUpper(token[0]) && char.IsAsciiLetterLower(token[1])) return true;
         }
         return false;
     }

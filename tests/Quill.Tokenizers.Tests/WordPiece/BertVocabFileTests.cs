@@ -62,4 +62,15 @@ public sealed class BertVocabFileTests : IDisposable
         var tokenizer = BertTokenizerFactory.FromVocabFile(path, lowercase);
         Assert.Equal(expected, string.Join(' ', tokenizer.Encode("HELLO world").Select(tokenizer.TokenText)));
     }
+
+    [Fact]
+    public void TheRealUncasedVocabularyIsDetectedAsUncased()
+    {
+        // bert-base-uncased holds symbols such as "ℝ" that char.IsUpper calls upper case; it must still load uncased.
+        var builtIn = BertTokenizerFactory.BuiltIn("bert-base-uncased");
+        string path = Path.Combine(_folder, "vocab.txt");
+        File.WriteAllLines(path, Enumerable.Range(0, builtIn.VocabSize).Select(builtIn.TokenText));
+        var loaded = BertTokenizerFactory.FromVocabFile(path);
+        Assert.Equal(builtIn.Encode("The Cat sat on ℝ"), loaded.Encode("The Cat sat on ℝ"));
+    }
 }
