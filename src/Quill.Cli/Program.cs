@@ -19,5 +19,8 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     ChatTemplateCommand.Create(),
     ChatCommand.Create(),
     ConvertCommand.Create(),
+    EmbedCommand.Embed(),
+    EmbedCommand.Similarity(),
+    EmbedCommand.Analogy(),
 };
 return root.Parse(args).Invoke();
