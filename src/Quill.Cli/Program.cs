@@ -18,5 +18,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     TokenizeCommand.Create(),
     ChatTemplateCommand.Create(),
     ChatCommand.Create(),
+    IndexCommand.Create(),
 };
 return root.Parse(args).Invoke();
