@@ -22,5 +22,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     EmbedCommand.Embed(),
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),
+    IndexCommand.Create(),
 };
 return root.Parse(args).Invoke();

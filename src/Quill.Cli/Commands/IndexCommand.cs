@@ -1,0 +1,189 @@
+// `quill index add|search|stats`: semantic search over a user's documents; wiring and printing only, the work is Quill.Search.
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Quill.Embeddings;
+using Quill.Search;
+
+namespace Quill.Cli.Commands;
+
+internal static class IndexCommand
+{
+    /// <summary>
+    /// Makes the embedder for a -m value (null: the default model). The one place to point at the real embedders.
+    /// Until then only the test hook works: QUILL_TEST_EMBEDDER=hash (64 dims) or hash-N (N dims) selects
+    /// <see cref="HashingEmbedder"/> (test-only, not a semantic model), with -m hash-N overriding the size and
+    /// QUILL_TEST_EMBEDDER_DELAY_MS slowing each batch (used to kill an add mid-way in tests).
+    /// </summary>
+    internal static Func<string?, ITextEmbedder> EmbedderFactory { get; set; } = CreateEmbedder;
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Command Create()
+    {
+        var command = new Command("index", "Semantic search over your documents: chunk, embed and store them, then search\n" +
+            "  example: quill index add --store notes.db ~/notes\n" +
+            "  example: quill index search --store notes.db \"how do I reset the router\"")
+        {
+            CreateAdd(), CreateSearch(), CreateStats(),
+        };
+        return command;
+    }
+
+    private static Option<string> StoreOption() => new("--store") { Description = "The SQLite database holding chunks and vectors", Required = true };
+
+    private static Option<string?> ModelOption() => new("--model", "-m") { Description = "Embedding model (default: the built-in all-MiniLM-L6-v2)" };
+
+    private static Option<long> ThresholdOption() => new("--hnsw-threshold")
+    {
+        Description = "Search through an HNSW graph (saved as STORE.hnsw) once the store holds this many chunks",
+        DefaultValueFactory = _ => new DocumentIndexOptions().HnswThreshold,
+    };
+
+    private static Command CreateAdd()
+    {
+        var store = StoreOption();
+        var model = ModelOption();
+        var threshold = ThresholdOption();
+        var chunkTokens = new Option<int>("--chunk-tokens") { Description = "Tokens per chunk", DefaultValueFactory = _ => 256 };
+        var overlap = new Option<int>("--overlap") { Description = "Tokens shared by consecutive chunks", DefaultValueFactory = _ => 32 };
+        var paths = new Argument<string[]>("FILE|DIR") { Description = "Files, or folders searched for .txt and .md files", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("add", "Chunk, embed and store documents (re-adding a file replaces its chunks)\n" +
+            "  example: quill index add --store docs.db --chunk-tokens 128 --overlap 16 README.md docs/")
+        {
+            store, model, chunkTokens, overlap, threshold, paths,
+        };
+        command.SetAction(r => Run(() =>
+        {
+            var options = new DocumentIndexOptions
+            {
+                ChunkTokens = r.GetValue(chunkTokens), OverlapTokens = r.GetValue(overlap), HnswThreshold = r.GetValue(threshold),
+            };
+            using ITextEmbedder embedder = EmbedderFactory(r.GetValue(model));
+            using DocumentIndex index = DocumentIndex.OpenOrCreate(r.GetValue(store)!, embedder, options);
+            IndexAddReport report;
+            using (var progress = new ConsoleProgress("embedding"))
+                report = index.Add(r.GetValue(paths)!, progress, message => Console.Error.WriteLine($"quill: warning: {message}"));
+            Console.Out.WriteLine($"{report.FilesIndexed} files indexed ({report.Chunks} chunks), {report.FilesUnchanged} unchanged; " +
+                $"store: {index.Store.FileCount} files, {index.Store.ChunkCount} chunks");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateSearch()
+    {
+        var store = StoreOption();
+        var model = ModelOption();
+        var threshold = ThresholdOption();
+        var k = new Option<int>("-k") { Description = "How many chunks to return", DefaultValueFactory = _ => 5 };
+        var json = CommonOptions.Json();
+        var query = new Argument<string>("QUERY") { Description = "What to look for, in your own words" };
+        var command = new Command("search", "Find the stored chunks closest in meaning to a query\n" +
+            "  example: quill index search --store docs.db -k 3 --json \"installation on Windows\"")
+        {
+            store, model, k, json, threshold, query,
+        };
+        command.SetAction(r => Run(() =>
+        {
+            using ITextEmbedder embedder = EmbedderFactory(r.GetValue(model));
+            using DocumentIndex index = DocumentIndex.Open(r.GetValue(store)!, embedder, new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) });
+            IReadOnlyList<SearchHit> hits = index.Search(r.GetValue(query)!, r.GetValue(k), message => Console.Error.WriteLine($"quill: warning: {message}"));
+            if (r.GetValue(json)) PrintJson(hits);
+            else PrintText(hits);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateStats()
+    {
+        var store = StoreOption();
+        var threshold = ThresholdOption();
+        var command = new Command("stats", "Show a store's model, vector size, files, chunks and index kind") { store, threshold };
+        command.SetAction(r => Run(() =>
+        {
+            IndexStats stats = DocumentIndex.ReadStats(r.GetValue(store)!, new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) });
+            TextWriter o = Console.Out;
+            o.WriteLine($"store:      {stats.Store}");
+            o.WriteLine($"model:      {stats.ModelName}");
+            o.WriteLine($"dimensions: {stats.Dimensions}");
+            o.WriteLine($"files:      {stats.Files}");
+            o.WriteLine($"chunks:     {stats.Chunks}");
+            o.WriteLine($"index:      {stats.IndexKind}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void PrintText(IReadOnlyList<SearchHit> hits)
+    {
+        TextWriter o = Console.Out;
+        if (hits.Count == 0) o.WriteLine("no chunks stored yet");
+        foreach (SearchHit hit in hits)
+        {
+            o.WriteLine($"{hit.Score:F4}  {DisplayPath(hit.File)}:{hit.StartLine}-{hit.EndLine}");
+            foreach (string line in hit.Text.ReplaceLineEndings("\n").Split('\n').Take(6)) o.WriteLine($"    {line}");
+            o.WriteLine();
+        }
+    }
+
+    private static void PrintJson(IReadOnlyList<SearchHit> hits)
+    {
+        using var stream = Console.OpenStandardOutput();
+        using (var writer = new Utf8JsonWriter(stream, JsonOptions))
+        {
+            writer.WriteStartArray();
+            foreach (SearchHit hit in hits)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("score", hit.Score);
+                writer.WriteString("file", hit.File);
+                writer.WriteNumber("start_line", hit.StartLine);
+                writer.WriteNumber("end_line", hit.EndLine);
+                writer.WriteString("text", hit.Text);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        stream.Write("\n"u8);
+    }
+
+    private static string DisplayPath(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+
+    /// <summary>As <see cref="CliErrors.Run"/>, with SQLite's own errors (disk full, locked) reported as I/O errors.</summary>
+    private static int Run(Func<int> body) => CliErrors.Run(() =>
+    {
+        try
+        {
+            return body();
+        }
+        catch (SqliteException e)
+        {
+            throw new IOException($"SQLite: {e.Message}", e);
+        }
+    });
+
+    private static ITextEmbedder CreateEmbedder(string? model)
+    {
+        // QUILL_TEST_EMBEDDER=hash|hash-N swaps in a deterministic hashing embedder: test-only (fast, and slowable
+        // with QUILL_TEST_EMBEDDER_DELAY_MS to interrupt an add mid-way).
+        string? hook = Environment.GetEnvironmentVariable("QUILL_TEST_EMBEDDER");
+        if (string.IsNullOrEmpty(hook))
+        {
+            using (new ConsoleProgress("loading embedding model")) return Quill.Embeddings.EmbedderCatalog.Load(model);
+        }
+        string name = model ?? hook;
+        if (name.StartsWith("test-", StringComparison.Ordinal)) name = name[5..];
+        int dims = name == "hash" ? 64
+            : name.StartsWith("hash-", StringComparison.Ordinal) && int.TryParse(name[5..], out int n) && n > 0 ? n
+            : throw new ArgumentException($"QUILL_TEST_EMBEDDER: expected hash or hash-N, found '{name}'");
+        int delay = int.TryParse(Environment.GetEnvironmentVariable("QUILL_TEST_EMBEDDER_DELAY_MS"), out int ms) ? ms : 0;
+        return new HashingEmbedder(dims, TimeSpan.FromMilliseconds(delay));
+    }
+}

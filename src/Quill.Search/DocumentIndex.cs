@@ -1,0 +1,178 @@
+// Semantic search over a user's documents: chunk, embed, store, then search exactly or through HNSW; not the CLI.
+using System.Security.Cryptography;
+using Quill.Embeddings;
+using Quill.Search.Chunking;
+using Quill.Search.Hnsw;
+using Quill.Search.Storage;
+using Quill.Search.Vectors;
+
+namespace Quill.Search;
+
+/// <summary>
+/// A <see cref="VectorStore"/> driven by one <see cref="ITextEmbedder"/>. <see cref="Add"/> chunks documents, embeds
+/// <see cref="DocumentIndexOptions.BatchSize"/> chunks at a time and commits each batch in its own transaction (a file's
+/// old chunks go in the same transaction as its first new ones; unchanged files, by SHA-256, are skipped; a file only
+/// partly stored when a run was killed is redone). <see cref="Search"/> embeds the query and ranks chunks by cosine.
+/// </summary>
+public sealed class DocumentIndex : IDisposable
+{
+    private readonly ITextEmbedder _embedder;
+    private readonly DocumentIndexOptions _options;
+
+    private DocumentIndex(VectorStore store, ITextEmbedder embedder, DocumentIndexOptions options)
+    {
+        Store = store;
+        _embedder = embedder;
+        _options = options;
+    }
+
+    public VectorStore Store { get; }
+
+    /// <summary>Opens the store (creating it when absent) for <paramref name="embedder"/>'s model; refuses another model's store.</summary>
+    public static DocumentIndex OpenOrCreate(string storePath, ITextEmbedder embedder, DocumentIndexOptions? options = null) =>
+        new(VectorStore.OpenOrCreate(storePath, embedder.ModelName, embedder.Dimensions), embedder, Validated(options));
+
+    /// <summary>Opens an existing store for searching; refuses another model's store.</summary>
+    public static DocumentIndex Open(string storePath, ITextEmbedder embedder, DocumentIndexOptions? options = null)
+    {
+        VectorStore store = VectorStore.Open(storePath);
+        try
+        {
+            store.RequireModel(embedder.ModelName, embedder.Dimensions);
+            return new DocumentIndex(store, embedder, Validated(options));
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The statistics of the store at <paramref name="storePath"/>, without loading any model.</summary>
+    public static IndexStats ReadStats(string storePath, DocumentIndexOptions? options = null)
+    {
+        options = Validated(options);
+        using VectorStore store = VectorStore.Open(storePath);
+        return new IndexStats(storePath, store.ModelName, store.Dimensions, store.FileCount, store.ChunkCount,
+            StoreGraph.Describe(store, options.HnswThreshold));
+    }
+
+    /// <summary>Indexes the files and folders named (see <see cref="DocumentFiles"/>); progress goes from 0 to 1 by bytes.</summary>
+    public IndexAddReport Add(IEnumerable<string> paths, IProgress<double>? progress = null, Action<string>? warn = null,
+        CancellationToken ct = default)
+    {
+        IReadOnlyList<string> files = DocumentFiles.Collect(paths);
+        int special = _embedder.Tokenizer.CountTokens("", addSpecial: true);
+        int budget = Math.Max(1, Math.Min(_options.ChunkTokens, _embedder.MaxTokens - special));
+        var chunker = new TextChunker(_embedder.Tokenizer, budget, Math.Min(_options.OverlapTokens, budget - 1));
+        long total = Math.Max(1, files.Sum(f => new FileInfo(f).Length)), before = 0;
+        var pending = new List<PendingChunk>();
+        int indexed = 0, unchanged = 0, chunks = 0, truncated = 0;
+        foreach (string path in files)
+        {
+            ct.ThrowIfCancellationRequested();
+            byte[] bytes = File.ReadAllBytes(path);
+            var info = new FileInfo(path);
+            var source = new SourceFile(path, bytes.Length, info.LastWriteTimeUtc, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            if (Store.FindFile(path) is { Complete: true } stored && stored.Sha256 == source.Sha256)
+            {
+                unchanged++;
+                before += bytes.Length;
+                if (pending.Count == 0) progress?.Report((double)before / total);
+                continue;
+            }
+            indexed++;
+            var file = new PendingFile(source);
+            IReadOnlyList<TextChunk> pieces = chunker.ChunkBytes(path, bytes);
+            if (pieces.Count == 0) pending.Add(new PendingChunk(file, null, 0, First: true, Last: true, before + bytes.Length));
+            for (int i = 0; i < pieces.Count; i++)
+            {
+                bool last = i == pieces.Count - 1;
+                pending.Add(new PendingChunk(file, pieces[i], i, i == 0, last, before + (last ? bytes.Length : pieces[i].EndByte)));
+            }
+            chunks += pieces.Count;
+            before += bytes.Length;
+            while (pending.Count >= _options.BatchSize)
+            {
+                truncated += Commit(pending.GetRange(0, _options.BatchSize), progress, total, ct);
+                pending.RemoveRange(0, _options.BatchSize);
+            }
+        }
+        if (pending.Count > 0) truncated += Commit(pending, progress, total, ct);
+        progress?.Report(1);
+        if (truncated > 0) warn?.Invoke($"{truncated} chunks were longer than {_embedder.ModelName} reads ({_embedder.MaxTokens} tokens) and were cut short");
+        if (Store.ChunkCount >= _options.HnswThreshold) StoreGraph.Ensure(Store, _options.Hnsw, warn);
+        return new IndexAddReport(indexed, unchanged, chunks, truncated);
+    }
+
+    /// <summary>The <paramref name="k"/> chunks most similar to <paramref name="query"/>, best first.</summary>
+    public IReadOnlyList<SearchHit> Search(string query, int k = 5, Action<string>? warn = null)
+    {
+        if (k < 1) throw new ArgumentException($"-k: a positive number of results expected, found {k}");
+        float[] q = _embedder.Embed([query]).Vectors[0];
+        VectorNorm.Normalize(q);
+        ScoredItem[] top;
+        if (Store.ChunkCount >= _options.HnswThreshold)
+        {
+            HnswIndex graph = StoreGraph.Ensure(Store, _options.Hnsw, warn);
+            top = graph.Search(q, k, _options.Hnsw.EfSearch);
+        }
+        else
+        {
+            (long[] ids, float[] vectors) = Store.ReadVectors();
+            top = ids.Length == 0 ? [] : ExactSearch.Search(q, vectors, k);
+            for (int i = 0; i < top.Length; i++) top[i] = top[i] with { Id = ids[top[i].Id] };
+        }
+        IReadOnlyList<StoredChunk> chunks = Store.ReadChunks(top.Select(t => t.Id).ToList());
+        var scores = top.ToDictionary(t => t.Id, t => t.Score);
+        return chunks.Select(c => new SearchHit(scores[c.Id], c.File, c.StartLine, c.EndLine, c.Text)).ToList();
+    }
+
+    public void Dispose() => Store.Dispose();
+
+    private sealed class PendingFile(SourceFile source)
+    {
+        public SourceFile Source { get; } = source;
+
+        public long Id { get; set; } = -1;
+    }
+
+    private sealed record PendingChunk(PendingFile File, TextChunk? Chunk, int Ordinal, bool First, bool Last, long Through);
+
+    /// <summary>Embeds and stores one batch in one transaction; returns how many chunks the embedder truncated.</summary>
+    private int Commit(IReadOnlyList<PendingChunk> batch, IProgress<double>? progress, long total, CancellationToken ct)
+    {
+        var texts = batch.Where(p => p.Chunk is not null).Select(p => p.Chunk!.Text).ToList();
+        EmbeddingResult embedded = texts.Count > 0 ? _embedder.Embed(texts, ct) : new EmbeddingResult([], [], []);
+        if (embedded.Vectors.Length != texts.Count)
+            throw new InvalidOperationException($"{_embedder.ModelName}: expected {texts.Count} vectors, found {embedded.Vectors.Length}");
+        using VectorStoreBatch transaction = Store.BeginBatch();
+        int v = 0;
+        foreach (PendingChunk p in batch)
+        {
+            if (p.First) p.File.Id = transaction.StartFile(p.File.Source);
+            if (p.Chunk is not null)
+            {
+                float[] vector = embedded.Vectors[v++];
+                VectorNorm.Normalize(vector);
+                transaction.AddChunk(p.File.Id, p.Ordinal, p.Chunk, vector);
+            }
+            if (p.Last) transaction.CompleteFile(p.File.Id);
+        }
+        transaction.Commit();
+        progress?.Report((double)batch[^1].Through / total);
+        return embedded.Truncated.Count(t => t);
+    }
+
+    private static DocumentIndexOptions Validated(DocumentIndexOptions? options)
+    {
+        options ??= new DocumentIndexOptions();
+        if (options.ChunkTokens < 1) throw new ArgumentException($"--chunk-tokens: a positive number expected, found {options.ChunkTokens}");
+        if (options.OverlapTokens < 0 || options.OverlapTokens >= options.ChunkTokens)
+            throw new ArgumentException($"--overlap: 0 to {options.ChunkTokens - 1} tokens expected (less than --chunk-tokens), found {options.OverlapTokens}");
+        if (options.BatchSize < 1) throw new ArgumentException($"batch size: a positive number expected, found {options.BatchSize}");
+        if (options.HnswThreshold < 0) throw new ArgumentException($"--hnsw-threshold: 0 or more chunks expected, found {options.HnswThreshold}");
+        options.Hnsw.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,268 @@
+// Chunks, their vectors and source positions in one SQLite file (WAL); not a search algorithm (ExactSearch, HnswIndex).
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+
+namespace Quill.Search.Storage;
+
+/// <summary>
+/// A SQLite database in WAL mode with tables meta (schema version, model name, dimensions, generation), files (path,
+/// size, mtime, SHA-256, complete) and chunks (file, lines, bytes, text, vector as a float32 little-endian BLOB).
+/// Writes go through <see cref="VectorStoreBatch"/>, one transaction each, so a process killed mid-way leaves every
+/// committed batch and nothing of the one in flight. Chunk ids are never reused (AUTOINCREMENT): an index built beside
+/// the store can tell new chunks from old by id. <see cref="Generation"/> grows with every committed batch.
+/// </summary>
+public sealed class VectorStore : IDisposable
+{
+    public const int SchemaVersion = 1;
+
+    private readonly SqliteConnection _connection;
+
+    private VectorStore(string path, SqliteConnection connection, string modelName, int dimensions)
+    {
+        Path = path;
+        _connection = connection;
+        ModelName = modelName;
+        Dimensions = dimensions;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The embedding model every vector in the store came from.</summary>
+    public string ModelName { get; }
+
+    public int Dimensions { get; }
+
+    /// <summary>Counts committed batches; an index file records the generation it reflects.</summary>
+    public long Generation => Convert.ToInt64(Scalar("SELECT value FROM meta WHERE key = 'generation'"));
+
+    public long FileCount => Convert.ToInt64(Scalar("SELECT count(*) FROM files"));
+
+    public long ChunkCount => Convert.ToInt64(Scalar("SELECT count(*) FROM chunks"));
+
+    /// <summary>Opens the store at <paramref name="path"/>, creating it for this model if there is none; refuses another model's store.</summary>
+    public static VectorStore OpenOrCreate(string path, string modelName, int dimensions)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
+        bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
+        if (!exists)
+        {
+            string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+            if (folder is not null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{path}: the folder {folder} does not exist");
+        }
+        SqliteConnection connection = Connect(path, SqliteOpenMode.ReadWriteCreate);
+        try
+        {
+            if (!exists) CreateSchema(connection, modelName, dimensions);
+            VectorStore store = Load(path, connection);
+            store.RequireModel(modelName, dimensions);
+            return store;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing store whatever its model (for stats, or to learn which model to load).</summary>
+    public static VectorStore Open(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such vector store (quill index add creates one)", path);
+        SqliteConnection connection = Connect(path, SqliteOpenMode.ReadWrite);
+        try
+        {
+            return Load(path, connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> unless the store's vectors come from this model and size.</summary>
+    public void RequireModel(string modelName, int dimensions)
+    {
+        if (modelName != ModelName || dimensions != Dimensions)
+        {
+            throw new InvalidDataException(
+                $"{Path}: expected vectors of model '{modelName}' ({dimensions} dims), found a store built with '{ModelName}' " +
+                $"({Dimensions} dims); use -m {ModelName} or another --store");
+        }
+    }
+
+    public StoredFile? FindFile(string path)
+    {
+        using SqliteCommand command = Command("SELECT id, path, size, mtime_ms, sha256, complete FROM files WHERE path = $path");
+        command.Parameters.AddWithValue("$path", path);
+        using SqliteDataReader reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        return new StoredFile(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4), reader.GetInt64(5) != 0);
+    }
+
+    /// <summary>Starts a transaction; nothing it writes is visible or durable until <see cref="VectorStoreBatch.Commit"/>.</summary>
+    public VectorStoreBatch BeginBatch() => new(this, _connection, _connection.BeginTransaction());
+
+    /// <summary>Every chunk id, ascending.</summary>
+    public long[] ReadChunkIds()
+    {
+        var ids = new List<long>();
+        using SqliteCommand command = Command("SELECT id FROM chunks ORDER BY id");
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read()) ids.Add(reader.GetInt64(0));
+        return ids.ToArray();
+    }
+
+    /// <summary>
+    /// Chunk ids above <paramref name="afterId"/> in ascending order and their vectors as one row-major matrix (N, D).
+    /// </summary>
+    public (long[] Ids, float[] Vectors) ReadVectors(long afterId = long.MinValue)
+    {
+        var ids = new List<long>();
+        var vectors = new List<float>();
+        using SqliteCommand command = Command("SELECT id, vector FROM chunks WHERE id > $after ORDER BY id");
+        command.Parameters.AddWithValue("$after", afterId);
+        using SqliteDataReader reader = command.ExecuteReader();
+        var row = new float[Dimensions];
+        while (reader.Read())
+        {
+            long id = reader.GetInt64(0);
+            var blob = (byte[])reader.GetValue(1);
+            if (blob.Length != Dimensions * sizeof(float))
+                throw new InvalidDataException($"{Path}: expected a vector of {Dimensions * sizeof(float)} bytes, found {blob.Length}, at chunk {id}");
+            MemoryMarshal.Cast<byte, float>(blob).CopyTo(row);
+            ids.Add(id);
+            vectors.AddRange(row);
+        }
+        return (ids.ToArray(), vectors.ToArray());
+    }
+
+    /// <summary>The chunks with these ids (with their file paths), in the order asked; ids not found are left out.</summary>
+    public IReadOnlyList<StoredChunk> ReadChunks(IReadOnlyList<long> ids)
+    {
+        var found = new Dictionary<long, StoredChunk>();
+        using SqliteCommand command = Command(
+            "SELECT c.id, f.path, c.start_line, c.end_line, c.start_byte, c.end_byte, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = $id");
+        SqliteParameter id = command.Parameters.Add("$id", SqliteType.Integer);
+        foreach (long wanted in ids)
+        {
+            id.Value = wanted;
+            using SqliteDataReader reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                found[wanted] = new StoredChunk(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3),
+                    reader.GetInt64(4), reader.GetInt64(5), reader.GetString(6));
+            }
+        }
+        return ids.Where(found.ContainsKey).Select(i => found[i]).ToList();
+    }
+
+    /// <summary>"ok" or the problems SQLite's integrity check lists.</summary>
+    public string CheckIntegrity() => Convert.ToString(Scalar("PRAGMA integrity_check")) ?? "";
+
+    public void Dispose() => _connection.Dispose();
+
+    internal SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private object? Scalar(string sql)
+    {
+        using SqliteCommand command = Command(sql);
+        return command.ExecuteScalar();
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
+    {
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 5000");
+            // WAL: readers never block the writer, and a commit is one append; NORMAL sync survives a killed process.
+            string journal = Convert.ToString(ExecuteScalar(connection, "PRAGMA journal_mode = WAL")) ?? "";
+            if (!journal.Equals("wal", StringComparison.OrdinalIgnoreCase)) NotAStore(path, $"journal mode '{journal}' (WAL could not be set)");
+            Execute(connection, "PRAGMA synchronous = NORMAL");
+            Execute(connection, "PRAGMA foreign_keys = ON");
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            NotAStore(path, $"'{e.Message.TrimEnd('.')}' from SQLite");
+            throw;
+        }
+    }
+
+    private static void CreateSchema(SqliteConnection connection, string modelName, int dimensions)
+    {
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        Execute(connection, """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE files (
+                id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ms INTEGER NOT NULL,
+                sha256 TEXT NOT NULL, complete INTEGER NOT NULL);
+            CREATE TABLE chunks (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+                ordinal INTEGER NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
+                start_byte INTEGER NOT NULL, end_byte INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL);
+            CREATE INDEX chunks_by_file ON chunks(file_id);
+            """, transaction);
+        using (SqliteCommand insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO meta(key, value) VALUES ('schema_version', $v), ('model', $m), ('dimensions', $d), ('generation', '0')";
+            insert.Parameters.AddWithValue("$v", SchemaVersion.ToString());
+            insert.Parameters.AddWithValue("$m", modelName);
+            insert.Parameters.AddWithValue("$d", dimensions.ToString());
+            insert.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    private static VectorStore Load(string path, SqliteConnection connection)
+    {
+        var meta = new Dictionary<string, string>();
+        try
+        {
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "SELECT key, value FROM meta";
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
+        }
+        catch (SqliteException)
+        {
+            NotAStore(path, "a SQLite database without Quill's meta table");
+        }
+        if (!meta.TryGetValue("schema_version", out string? version) || version != SchemaVersion.ToString())
+            NotAStore(path, $"schema version {version ?? "(none)"} where {SchemaVersion} is expected");
+        if (!meta.TryGetValue("model", out string? model) || !meta.TryGetValue("dimensions", out string? dims)
+            || !int.TryParse(dims, out int dimensions) || dimensions < 1 || !meta.ContainsKey("generation"))
+            NotAStore(path, "a meta table without model, dimensions and generation");
+        return new VectorStore(path, connection, model!, int.Parse(meta["dimensions"]));
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? ExecuteScalar(SqliteConnection connection, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void NotAStore(string path, string found) =>
+        throw new InvalidDataException($"{path}: expected a Quill vector store (SQLite), found {found}");
+}
