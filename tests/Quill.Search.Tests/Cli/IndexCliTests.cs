@@ -72,8 +72,11 @@ public class IndexCliTests
             Assert.Contains(expected, r.Stderr);
             Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
         }
-        CliResult noModel = IndexCli.RunWith(new Dictionary<string, string?> { ["QUILL_TEST_EMBEDDER"] = null }, "index", "search", "--store", db, "x");
-        Assert.Equal("quill: no embedding model available yet\n", noModel.Stderr);
+        // Without the test hook the default model (all-MiniLM-L6-v2) is used, and a store built by another model is refused.
+        CliResult defaultModel = IndexCli.RunWith(new Dictionary<string, string?> { ["QUILL_TEST_EMBEDDER"] = null }, "index", "search", "--store", db, "x");
+        Assert.Equal(1, defaultModel.ExitCode);
+        Assert.Contains("found a store built with 'test-hash-64'", defaultModel.Stderr);
+        Assert.Single(defaultModel.Stderr.TrimEnd('\n').Split('\n'));
     }
 
     [Fact]
