@@ -76,6 +76,22 @@ public static class LlamaCppReference
     }
 
     /// <summary>
+    /// The pooled embedding llama.cpp computes for <paramref name="ids"/> as one sequence (embeddings mode, mean pooling
+    /// unless <paramref name="pooling"/> says otherwise), not normalized.
+    /// </summary>
+    public static float[] Embedding(string modelPath, int[] ids, LLamaPoolingType pooling = LLamaPoolingType.Mean, int threads = 2)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
+        CheckIds(modelPath, ids, model.Vocab.Count);
+        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, ids.Length, threads, embeddings: pooling);
+        var batch = new LLamaBatch();
+        for (int t = 0; t < ids.Length; t++) batch.Add(ids[t], t, LLamaSeqId.Zero, logits: true);
+        Decode(modelPath, context, batch);
+        return context.GetEmbeddingsSeq(LLamaSeqId.Zero).ToArray();
+    }
+
+    /// <summary>
     /// Greedy continuation: the argmax token (lowest id on ties, as llama.cpp's greedy sampler) after the prompt, fed back
     /// one at a time, for at most <paramref name="maxTokens"/> tokens. Stops before an end-of-generation token, which is
     /// not included.

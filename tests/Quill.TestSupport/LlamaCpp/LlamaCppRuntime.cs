@@ -47,7 +47,7 @@ internal static unsafe class LlamaCppRuntime
     }
 
     /// <summary>A context for one sequence of up to <paramref name="tokens"/> tokens, decoded in one batch.</summary>
-    public static SafeLLamaContextHandle Context(SafeLlamaModelHandle model, int tokens, int threads, int batch = 0)
+    public static SafeLLamaContextHandle Context(SafeLlamaModelHandle model, int tokens, int threads, int batch = 0, LLamaPoolingType? embeddings = null)
     {
         if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be positive");
         uint size = (uint)Math.Max(tokens, 1);
@@ -58,7 +58,8 @@ internal static unsafe class LlamaCppRuntime
         p.n_seq_max = 1;
         p.n_threads = threads;
         p.n_threads_batch = threads;
-        p.embeddings = false;
+        p.embeddings = embeddings is not null;
+        if (embeddings is { } pooling) p.llama_pooling_type = pooling;
         p.offload_kqv = false;
         p.op_offload = false;
         p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
