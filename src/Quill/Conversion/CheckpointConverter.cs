@@ -3,17 +3,31 @@ using System.Text.Json;
 
 namespace Quill.Conversion;
 
-/// <summary>The one entry point of <c>quill convert</c>: Llama-family and GPT-2 checkpoints become GGUF.</summary>
+/// <summary>
+/// The one entry point of <c>quill convert</c>: Llama-family, GPT-2 and BERT checkpoint folders, and BERT ONNX
+/// exports, become GGUF files llama.cpp loads. BERT weights are written as F32.
+/// </summary>
 public static class CheckpointConverter
 {
     /// <summary>model_type values that can be converted.</summary>
-    public static IReadOnlyCollection<string> ModelTypes => [.. LlamaCheckpointConverter.Architectures.Keys, "gpt2"];
+    public static IReadOnlyCollection<string> ModelTypes => [.. LlamaCheckpointConverter.Architectures.Keys, "gpt2", "bert"];
 
-    public static void Convert(string folder, string outputPath, ConversionOptions? options = null)
+    /// <param name="input">A checkpoint folder, or a BERT .onnx file (its vocab.txt beside it, else bert-base-uncased's).</param>
+    public static void Convert(string input, string outputPath, ConversionOptions? options = null)
     {
+        if (File.Exists(input) && input.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            string vocab = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input))!, "vocab.txt");
+            Models.Bert.EncoderConverter.OnnxToGguf(input, File.Exists(vocab) ? vocab : null, outputPath);
+            return;
+        }
+        string folder = input;
         string modelType = ReadModelType(folder);
         switch (modelType)
         {
+            case "bert":
+                Models.Bert.EncoderConverter.SafetensorsToGguf(folder, outputPath);
+                break;
             case "gpt2":
                 Gpt2CheckpointConverter.Convert(folder, outputPath, options);
                 break;

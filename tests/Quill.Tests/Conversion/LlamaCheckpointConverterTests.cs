@@ -117,6 +117,20 @@ public sealed class ConvertCliTests : IDisposable
     }
 
     [Fact]
+    public void OnnxEncoderConvertsToAGgufThatEmbedsTheSame()
+    {
+        string gguf = Path.Combine(_folder, "minilm.gguf");
+        var convert = Quill.Tests.Cli.QuillCli.Run("convert", Quill.Embeddings.DefaultEmbedder.OnnxPath, "-o", gguf);
+        Assert.True(convert.ExitCode == 0, convert.Stderr);
+        var fromFile = Quill.Tests.Cli.QuillCli.Run("embed", "-m", gguf, "--json", "The cat sat on the mat.");
+        var builtIn = Quill.Tests.Cli.QuillCli.Run("embed", "--json", "The cat sat on the mat.");
+        Assert.True(fromFile.ExitCode == 0, fromFile.Stderr);
+        using var a = System.Text.Json.JsonDocument.Parse(fromFile.Stdout);
+        using var b = System.Text.Json.JsonDocument.Parse(builtIn.Stdout);
+        Assert.Equal(b.RootElement.GetProperty("data").GetRawText(), a.RootElement.GetProperty("data").GetRawText());
+    }
+
+    [Fact]
     public void MissingFolderIsOneLineError()
     {
         var r = Quill.Tests.Cli.QuillCli.Run("convert", Path.Combine(_folder, "nothing"), "-o", Path.Combine(_folder, "x.gguf"));
