@@ -13,12 +13,11 @@ namespace Quill.Models.Gpt2;
 /// does, then LayerNorm and the output head. The capacity is capped at the model's learned positions. Nothing is
 /// allocated per token.
 /// </summary>
-public sealed unsafe class Gpt2State : IInferenceState
+public sealed unsafe class Gpt2State : ChunkedInferenceState
 {
     public const int MaxBatch = 256;
     private readonly Gpt2Model _model;
     private readonly Gpt2Config _c;
-    private readonly int _batch;
     private readonly MatMul _matmul;
     private readonly CausalAttention _attention;
     private readonly NativeBuffer<float> _x, _xb, _qkv, _q, _att, _hb, _position; // (B, ·) scratch
@@ -26,59 +25,23 @@ public sealed unsafe class Gpt2State : IInferenceState
     private readonly QuantFormat _tokenFormat, _positionFormat;
 
     public Gpt2State(Gpt2Model model, int contextLength)
+        : base(contextLength <= 0 ? contextLength : Math.Min(contextLength, model.Config.ContextLength), MaxBatch, model.Config.VocabSize)
     {
         _model = model;
         _c = model.Config;
-        if (contextLength <= 0) throw new ArgumentOutOfRangeException(nameof(contextLength), "context length must be positive");
-        ContextLength = Math.Min(contextLength, _c.ContextLength);
-        _batch = Math.Min(MaxBatch, ContextLength);
         _matmul = new MatMul(model.Pool);
         _attention = new CausalAttention(model.Pool, _c.Heads, _c.KvHeads, _c.HeadSize);
-        _x = new(_batch * (long)_c.Dim);
-        _xb = new(_batch * (long)_c.Dim);
-        _qkv = new(_batch * (long)_c.QkvDim);
-        _q = new(_batch * (long)_c.Dim);
-        _att = new(_batch * (long)_c.Dim);
-        _hb = new(_batch * (long)_c.FeedForwardDim);
+        _x = new(BatchSize * (long)_c.Dim);
+        _xb = new(BatchSize * (long)_c.Dim);
+        _qkv = new(BatchSize * (long)_c.QkvDim);
+        _q = new(BatchSize * (long)_c.Dim);
+        _att = new(BatchSize * (long)_c.Dim);
+        _hb = new(BatchSize * (long)_c.FeedForwardDim);
         _position = new(_c.Dim);
         _keys = new((long)_c.Layers * ContextLength * _c.KvDim);
         _values = new((long)_c.Layers * ContextLength * _c.KvDim);
         _tokenFormat = QuantFormats.Get(model.Weights.TokenEmbedding.Type);
         _positionFormat = QuantFormats.Get(model.Weights.PositionEmbedding.Type);
-    }
-
-    public int Position { get; private set; }
-
-    /// <summary>Capacity in tokens: what was asked for, at most the model's <see cref="Gpt2Config.ContextLength"/>.</summary>
-    public int ContextLength { get; }
-
-    public void Truncate(int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        Position = Math.Min(Position, length);
-    }
-
-    public void Append(ReadOnlySpan<int> tokens, Span<float> lastLogits)
-    {
-        if (lastLogits.Length < _c.VocabSize) throw new ArgumentException($"logits buffer holds {lastLogits.Length}, the vocabulary has {_c.VocabSize}");
-        for (int i = 0; i < tokens.Length; i += _batch)
-        {
-            int n = Math.Min(_batch, tokens.Length - i);
-            Forward(tokens.Slice(i, n));
-            if (i + n == tokens.Length)
-                fixed (float* logits = lastLogits) Logits(n - 1, 1, logits);
-        }
-    }
-
-    public void AppendAll(ReadOnlySpan<int> tokens, Span<float> allLogits)
-    {
-        if (allLogits.Length < (long)tokens.Length * _c.VocabSize) throw new ArgumentException("logits buffer is smaller than T × V");
-        for (int i = 0; i < tokens.Length; i += _batch)
-        {
-            int n = Math.Min(_batch, tokens.Length - i);
-            Forward(tokens.Slice(i, n));
-            fixed (float* logits = allLogits) Logits(0, n, logits + (long)i * _c.VocabSize);
-        }
     }
 
     /// <summary>
@@ -90,9 +53,9 @@ public sealed unsafe class Gpt2State : IInferenceState
         int dim = _c.Dim;
         if (hidden.Length < (long)tokens.Length * dim) throw new ArgumentException("hidden-state buffer is smaller than T × C");
         var w = _model.Weights;
-        for (int i = 0; i < tokens.Length; i += _batch)
+        for (int i = 0; i < tokens.Length; i += BatchSize)
         {
-            int n = Math.Min(_batch, tokens.Length - i);
+            int n = Math.Min(BatchSize, tokens.Length - i);
             Forward(tokens.Slice(i, n));
             for (int r = 0; r < n; r++)
                 LayerNorm.Forward(_x.Slice((long)r * dim, dim), w.OutputNorm, w.OutputNormBias, _c.LayerNormEpsilon, hidden.Slice((i + r) * dim, dim));
@@ -100,7 +63,7 @@ public sealed unsafe class Gpt2State : IInferenceState
     }
 
     /// <summary>Runs T ≤ B tokens through every layer, leaving the residual stream (T, C) in x.</summary>
-    private void Forward(ReadOnlySpan<int> tokens)
+    protected override void Forward(ReadOnlySpan<int> tokens)
     {
         int t = tokens.Length, start = Position;
         if (start + t > ContextLength)
@@ -169,7 +132,7 @@ public sealed unsafe class Gpt2State : IInferenceState
     }
 
     /// <summary>Final norm and output head for rows [first, first + count) of x, into logits (count, V).</summary>
-    private void Logits(int first, int count, float* logits)
+    protected override void Logits(int first, int count, float* logits)
     {
         int dim = _c.Dim;
         var w = _model.Weights;
@@ -179,7 +142,7 @@ public sealed unsafe class Gpt2State : IInferenceState
         _matmul.Multiply(w.Output, logits);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var b in new[] { _x, _xb, _qkv, _q, _att, _hb, _position, _keys, _values }) b.Dispose();
         _matmul.Dispose();

@@ -9,12 +9,11 @@ namespace Quill.Models.Llama;
 /// Runs tokens through the model in chunks of up to <see cref="MaxBatch"/> (prompt processing is matrix-matrix),
 /// keeping keys and values of every position in an F32 cache (L, ctx, Hkv·D). Nothing is allocated per token.
 /// </summary>
-public sealed unsafe class LlamaState : IInferenceState
+public sealed unsafe class LlamaState : ChunkedInferenceState
 {
     public const int MaxBatch = 256;
     private readonly LlamaModel _model;
     private readonly LlamaConfig _c;
-    private readonly int _batch;
     private readonly MatMul _matmul;
     private readonly CausalAttention _attention;
     private readonly Rope _rope;
@@ -22,64 +21,29 @@ public sealed unsafe class LlamaState : IInferenceState
     private readonly NativeBuffer<float> _keys, _values;                                   // (L, ctx, Hkv·D)
     private readonly QuantFormat _embeddingFormat;
 
-    public LlamaState(LlamaModel model, int contextLength)
+    public LlamaState(LlamaModel model, int contextLength) : base(contextLength, MaxBatch, model.Config.VocabSize)
     {
         _model = model;
         _c = model.Config;
-        if (contextLength <= 0) throw new ArgumentOutOfRangeException(nameof(contextLength), "context length must be positive");
-        ContextLength = contextLength;
-        _batch = Math.Min(MaxBatch, contextLength);
         _matmul = new MatMul(model.Pool);
         _attention = new CausalAttention(model.Pool, _c.Heads, _c.KvHeads, _c.HeadSize);
         _rope = new Rope(_c.RopeLayout, _c.HeadSize, _c.RopeDims, _c.RopeFreqBase, _c.RopeFreqScale);
-        _x = new(_batch * (long)_c.Dim);
-        _xb = new(_batch * (long)_c.Dim);
-        _q = new(_batch * (long)_c.QueryDim);
-        _k = new(_batch * (long)_c.KvDim);
-        _v = new(_batch * (long)_c.KvDim);
-        _att = new(_batch * (long)_c.QueryDim);
-        _hb = new(_batch * (long)_c.FeedForwardDim);
-        _hb2 = new(_batch * (long)_c.FeedForwardDim);
-        _cosSin = new(_batch * (long)_c.RopeDims);
+        _x = new(BatchSize * (long)_c.Dim);
+        _xb = new(BatchSize * (long)_c.Dim);
+        _q = new(BatchSize * (long)_c.QueryDim);
+        _k = new(BatchSize * (long)_c.KvDim);
+        _v = new(BatchSize * (long)_c.KvDim);
+        _att = new(BatchSize * (long)_c.QueryDim);
+        _hb = new(BatchSize * (long)_c.FeedForwardDim);
+        _hb2 = new(BatchSize * (long)_c.FeedForwardDim);
+        _cosSin = new(BatchSize * (long)_c.RopeDims);
         _keys = new((long)_c.Layers * contextLength * _c.KvDim);
         _values = new((long)_c.Layers * contextLength * _c.KvDim);
         _embeddingFormat = QuantFormats.Get(model.Weights.TokenEmbedding.Type);
     }
 
-    public int Position { get; private set; }
-    public int ContextLength { get; }
-
-    public void Truncate(int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        Position = Math.Min(Position, length);
-    }
-
-    public void Append(ReadOnlySpan<int> tokens, Span<float> lastLogits)
-    {
-        if (lastLogits.Length < _c.VocabSize) throw new ArgumentException($"logits buffer holds {lastLogits.Length}, the vocabulary has {_c.VocabSize}");
-        for (int i = 0; i < tokens.Length; i += _batch)
-        {
-            int n = Math.Min(_batch, tokens.Length - i);
-            Forward(tokens.Slice(i, n));
-            if (i + n == tokens.Length)
-                fixed (float* logits = lastLogits) Logits(n - 1, 1, logits);
-        }
-    }
-
-    public void AppendAll(ReadOnlySpan<int> tokens, Span<float> allLogits)
-    {
-        if (allLogits.Length < (long)tokens.Length * _c.VocabSize) throw new ArgumentException("logits buffer is smaller than T × V");
-        for (int i = 0; i < tokens.Length; i += _batch)
-        {
-            int n = Math.Min(_batch, tokens.Length - i);
-            Forward(tokens.Slice(i, n));
-            fixed (float* logits = allLogits) Logits(0, n, logits + (long)i * _c.VocabSize);
-        }
-    }
-
     /// <summary>Runs T ≤ B tokens through every layer, leaving the final hidden states (T, C) in x.</summary>
-    private void Forward(ReadOnlySpan<int> tokens)
+    protected override void Forward(ReadOnlySpan<int> tokens)
     {
         int t = tokens.Length, start = Position;
         if (start + t > ContextLength)
@@ -142,7 +106,7 @@ public sealed unsafe class LlamaState : IInferenceState
     }
 
     /// <summary>Final norm and output head for rows [first, first + count) of x, into logits (count, V).</summary>
-    private void Logits(int first, int count, float* logits)
+    protected override void Logits(int first, int count, float* logits)
     {
         int dim = _c.Dim;
         for (int i = 0; i < count; i++)
@@ -151,7 +115,7 @@ public sealed unsafe class LlamaState : IInferenceState
         _matmul.Multiply(_model.Weights.Output, logits);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var b in new[] { _x, _xb, _q, _k, _v, _att, _hb, _hb2, _cosSin, _keys, _values }) b.Dispose();
         _matmul.Dispose();
