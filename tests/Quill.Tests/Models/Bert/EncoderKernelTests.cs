@@ -56,13 +56,17 @@ public sealed unsafe class EncoderKernelTests
         }
     }
 
+    private static readonly int[] SequenceLengths = [1, 31, 33, 8, 64, 129];
+
     [Theory]
     [InlineData(1, 1, 8)]
     [InlineData(2, 4, 32)]
     [InlineData(3, 3, 7)]
+    [InlineData(5, 2, 33)]
+    [InlineData(6, 12, 32)]
     public void AttentionMatchesReferencePerSequence(int sequences, int heads, int headSize)
     {
-        int[] lengths = Enumerable.Range(0, sequences).Select(s => 1 + s * 17 % 40).ToArray();
+        int[] lengths = Enumerable.Range(0, sequences).Select(s => s < SequenceLengths.Length ? SequenceLengths[s] : 1 + s * 17 % 40).ToArray();
         int[] starts = new int[sequences];
         for (int s = 1; s < sequences; s++) starts[s] = starts[s - 1] + lengths[s - 1];
         int total = lengths.Sum(), c = heads * headSize;
