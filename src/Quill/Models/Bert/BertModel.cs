@@ -90,8 +90,7 @@ public sealed unsafe class BertModel : IDisposable
             _matmul.Multiply(att, tokens, w.Output, w.OutputBias, tmp);
             _rows.AddNorm(Pool, tmp, x, w.AttentionNorm, w.AttentionNormBias, tokens);
             // feed-forward: (T,C) -> (T,F) -> (T,C)
-            _matmul.Multiply(x, tokens, w.Up, w.UpBias, ffn);
-            _rows.Gelu(Pool, ffn, tokens);
+            _matmul.Multiply(x, tokens, w.Up, w.UpBias, ffn, applyGelu: true);
             _matmul.Multiply(ffn, tokens, w.Down, w.DownBias, tmp);
             _rows.AddNorm(Pool, tmp, x, w.OutputNorm, w.OutputNormBias, tokens);
         }

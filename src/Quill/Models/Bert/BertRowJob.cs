@@ -1,4 +1,4 @@
-// The per-row steps of the BERT forward (embedding sum + LayerNorm, residual + LayerNorm, GELU) split across the pool.
+// The per-row steps of the BERT forward (embedding sum + LayerNorm, residual + LayerNorm) split across the pool.
 using System.Numerics.Tensors;
 using Quill.Tensors.Threading;
 
@@ -7,7 +7,7 @@ namespace Quill.Models.Bert;
 /// <summary>One reusable job object; each method sets its operands and runs over the rows.</summary>
 internal sealed unsafe class BertRowJob : IRangeJob
 {
-    private enum Step { Embed, AddNorm, Gelu }
+    private enum Step { Embed, AddNorm }
 
     private readonly BertConfig _c;
     private readonly BertTensor _words, _positions, _types, _norm, _normBias;
@@ -58,14 +58,6 @@ internal sealed unsafe class BertRowJob : IRangeJob
         pool.Run(this, tokens, granularity: 8);
     }
 
-    /// <summary>h = GELU(h) over (T, F).</summary>
-    public void Gelu(ComputePool pool, float* h, int tokens)
-    {
-        _step = Step.Gelu;
-        _x = h;
-        pool.Run(this, tokens, granularity: 8);
-    }
-
     void IRangeJob.Execute(int start, int end)
     {
         int c = _c.Dim;
@@ -89,9 +81,6 @@ internal sealed unsafe class BertRowJob : IRangeJob
                     EncoderLayerNorm.Forward(x, new ReadOnlySpan<float>(_gamma, c), new ReadOnlySpan<float>(_beta, c), _c.LayerNormEpsilon, x);
                     break;
                 }
-                case Step.Gelu:
-                    Bert.Gelu.Forward(new Span<float>(_x + (long)t * _c.FeedForwardDim, _c.FeedForwardDim));
-                    break;
             }
         }
     }

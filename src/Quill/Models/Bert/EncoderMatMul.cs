@@ -1,5 +1,5 @@
-// y = x · Wᵀ + b for F32 activations and packed F32 weights, 8 tokens × 32 outputs per register tile, over all
-// cores; forward only, F32 only.
+// y = x · Wᵀ + b (optionally then GELU) for F32 activations and packed F32 weights, 8 tokens × 32 outputs per register
+// tile, over all cores; forward only, F32 only.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Threading;
@@ -10,16 +10,18 @@ namespace Quill.Models.Bert;
 /// Multiplies T activation rows (T, K) by a <see cref="PackedLinear"/> weight (N, K) into (T, N) and adds a bias (N).
 /// Every output lane accumulates x[t, k] · w[n, k] with one fused multiply-add per k in K order, whatever tile, thread
 /// or batch position computes it, so a row's result does not depend on the other rows of the batch (batched equals one
-/// by one, bit for bit). Work items are (panel, tile of 8 tokens), panel-major, split across the pool.
+/// by one, bit for bit). Work items are (panel, tile of 8 tokens), panel-major, claimed a few at a time by the pool's threads.
 /// One instance per encoder state; not thread-safe.
 /// </summary>
 public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
 {
     private const int TileTokens = 8, Width = PackedLinear.PanelWidth;
+    private const int ItemsPerClaim = 4;   // work items a thread takes at a time: small, so a descheduled thread holds up little
     private readonly ComputePool _pool;
     private float* _x, _b, _y;
     private PackedLinear? _w;
-    private int _tokens, _tiles;
+    private int _tokens, _tiles, _items, _next;
+    private bool _gelu;
 
     public EncoderMatMul(ComputePool pool) => _pool = pool;
 
@@ -35,14 +37,21 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
             }
     }
 
-    /// <summary>y (T, N) = x (T, K) · wᵀ + bias (N, or null for none).</summary>
-    public void Multiply(float* x, int tokens, PackedLinear w, float* bias, float* y)
+    /// <summary>
+    /// y (T, N) = x (T, K) · wᵀ + bias (N, or null for none), then <see cref="Gelu"/> on every output when
+    /// <paramref name="applyGelu"/> (the feed-forward's first layer, fused so its (T, F) output is written once).
+    /// </summary>
+    public void Multiply(float* x, int tokens, PackedLinear w, float* bias, float* y, bool applyGelu = false)
     {
         if (tokens == 0) return;
-        _x = x; _w = w; _b = bias; _y = y;
+        _x = x; _w = w; _b = bias; _y = y; _gelu = applyGelu;
         _tokens = tokens;
         _tiles = (tokens + TileTokens - 1) / TileTokens;
-        _pool.Run(this, _tiles * w.Panels);
+        _items = _tiles * w.Panels;
+        _next = 0;
+        // Each thread claims items from a shared counter rather than a fixed share, so a thread the OS preempts
+        // (other processes on the same cores) leaves its remaining work to the others.
+        _pool.Run(this, _pool.ThreadCount);
         _w = null;
     }
 
@@ -50,19 +59,59 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
     void IRangeJob.Execute(int start, int end)
     {
         var w = _w!;
-        int k = w.Columns, n = w.Rows;
+        int k = w.Columns;
         float* sums = stackalloc float[TileTokens * Width];
-        for (int item = start; item < end; item++)
+        while (true)
         {
-            int panel = item / _tiles, tile = item % _tiles;
-            int t0 = tile * TileTokens, tokens = Math.Min(TileTokens, _tokens - t0);
-            if (Vector512.IsHardwareAccelerated && tokens == TileTokens) Tile8x32(_x + (long)t0 * k, k, w.Panel(panel), sums);
-            else TileAnyx32(_x + (long)t0 * k, tokens, k, w.Panel(panel), sums);
-            int c0 = panel * Width, columns = Math.Min(Width, n - c0);
-            for (int t = 0; t < tokens; t++)
+            int first = Interlocked.Add(ref _next, ItemsPerClaim) - ItemsPerClaim;
+            if (first >= _items) return;
+            int last = Math.Min(first + ItemsPerClaim, _items);
+            for (int item = first; item < last; item++)
             {
-                float* row = _y + (long)(t0 + t) * n + c0;
-                for (int j = 0; j < columns; j++) row[j] = sums[t * Width + j] + (_b == null ? 0f : _b[c0 + j]);
+                int panel = item / _tiles, tile = item % _tiles;
+                int t0 = tile * TileTokens, tokens = Math.Min(TileTokens, _tokens - t0);
+                if (Vector512.IsHardwareAccelerated && tokens == TileTokens) Tile8x32(_x + (long)t0 * k, k, w.Panel(panel), sums);
+                else TileAnyx32(_x + (long)t0 * k, tokens, k, w.Panel(panel), sums);
+                Store(sums, t0, tokens, panel, w.Rows);
+            }
+        }
+    }
+
+    /// <summary>y[t0 + t, panel columns] = sums[t] + bias, then GELU if asked; whole panels with vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Store(float* sums, int t0, int tokens, int panel, int n)
+    {
+        int c0 = panel * Width, columns = Math.Min(Width, n - c0);
+        float* bias = _b == null ? null : _b + c0;
+        for (int t = 0; t < tokens; t++)
+        {
+            float* row = _y + (long)(t0 + t) * n + c0, s = sums + t * Width;
+            if (columns == Width && Vector512.IsHardwareAccelerated)
+            {
+                var v0 = Vector512.Load(s);
+                var v1 = Vector512.Load(s + 16);
+                if (bias != null) { v0 += Vector512.Load(bias); v1 += Vector512.Load(bias + 16); }
+                if (_gelu) { v0 = Gelu.Apply(v0); v1 = Gelu.Apply(v1); }
+                v0.Store(row);
+                v1.Store(row + 16);
+            }
+            else if (columns == Width && Vector256.IsHardwareAccelerated)
+            {
+                for (int j = 0; j < Width; j += 8)
+                {
+                    var v = Vector256.Load(s + j);
+                    if (bias != null) v += Vector256.Load(bias + j);
+                    if (_gelu) v = Gelu.Apply(v);
+                    v.Store(row + j);
+                }
+            }
+            else
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    float v = s[j] + (bias == null ? 0f : bias[j]);
+                    row[j] = _gelu ? Gelu.Scalar(v) : v;
+                }
             }
         }
     }

@@ -24,14 +24,7 @@ public static class Gelu
             for (; i + 16 <= x.Length; i += 16)
             {
                 ref float at = ref Unsafe.Add(ref start, i);
-                var v = Vector512.LoadUnsafe(ref at);
-                var z = v * InverseSqrt2;
-                var a = Vector512.Abs(z);
-                var t = Vector512<float>.One / (Vector512<float>.One + a * P);
-                var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
-                var erf = Vector512<float>.One - poly * Vector512.Exp(-(a * a));
-                erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
-                (v * 0.5f * (Vector512<float>.One + erf)).StoreUnsafe(ref at);
+                Apply(Vector512.LoadUnsafe(ref at)).StoreUnsafe(ref at);
             }
         }
         else if (Vector256.IsHardwareAccelerated)
@@ -39,17 +32,36 @@ public static class Gelu
             for (; i + 8 <= x.Length; i += 8)
             {
                 ref float at = ref Unsafe.Add(ref start, i);
-                var v = Vector256.LoadUnsafe(ref at);
-                var z = v * InverseSqrt2;
-                var a = Vector256.Abs(z);
-                var t = Vector256<float>.One / (Vector256<float>.One + a * P);
-                var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
-                var erf = Vector256<float>.One - poly * Vector256.Exp(-(a * a));
-                erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
-                (v * 0.5f * (Vector256<float>.One + erf)).StoreUnsafe(ref at);
+                Apply(Vector256.LoadUnsafe(ref at)).StoreUnsafe(ref at);
             }
         }
         for (; i < x.Length; i++) x[i] = Scalar(x[i]);
+    }
+
+    /// <summary>The formula on 16 lanes, for kernels that apply GELU in their epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> v)
+    {
+        var z = v * InverseSqrt2;
+        var a = Vector512.Abs(z);
+        var t = Vector512<float>.One / (Vector512<float>.One + a * P);
+        var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
+        var erf = Vector512<float>.One - poly * Vector512.Exp(-(a * a));
+        erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
+        return v * 0.5f * (Vector512<float>.One + erf);
+    }
+
+    /// <summary>The formula on 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> v)
+    {
+        var z = v * InverseSqrt2;
+        var a = Vector256.Abs(z);
+        var t = Vector256<float>.One / (Vector256<float>.One + a * P);
+        var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
+        var erf = Vector256<float>.One - poly * Vector256.Exp(-(a * a));
+        erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
+        return v * 0.5f * (Vector256<float>.One + erf);
     }
 
     /// <summary>The same formula for one value (the tail of <see cref="Forward"/>).</summary>

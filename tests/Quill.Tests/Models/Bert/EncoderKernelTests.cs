@@ -37,6 +37,26 @@ public sealed unsafe class EncoderKernelTests
         for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= MatMulTolerance * k, $"[{i}] {y[i]} vs {expected[i]}");
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(9, 31, 33)]
+    [InlineData(17, 384, 64)]
+    [InlineData(8, 33, 4097)]
+    public void MatMulWithGeluMatchesReferenceThenGelu(int tokens, int k, int n)
+    {
+        float[] x = Random(tokens * k, 13), w = Random(n * k, 14), b = Random(n, 15), y = new float[tokens * n], expected = new float[tokens * n];
+        using var pool = new ComputePool(2);
+        using var matmul = new EncoderMatMul(pool);
+        using var packed = new PackedLinear(w, n, k);
+        fixed (float* px = x, pb = b, py = y) matmul.Multiply(px, tokens, packed, pb, py, applyGelu: true);
+        EncoderMatMul.Reference(x, tokens, k, w, n, b, expected);
+        for (int i = 0; i < y.Length; i++)
+        {
+            float want = Gelu.Reference(expected[i]);
+            Assert.True(MathF.Abs(y[i] - want) <= MatMulTolerance * k + GeluTolerance * MathF.Max(1, MathF.Abs(want)), $"[{i}] {y[i]} vs {want}");
+        }
+    }
+
     [Fact]
     public void MatMulRowsDoNotDependOnTheirBatch()
     {
@@ -47,10 +67,10 @@ public sealed unsafe class EncoderKernelTests
         using var packed = new PackedLinear(w, n, k);
         fixed (float* px = x, pa = all, po = one)
         {
-            matmul.Multiply(px, tokens, packed, null, pa);
+            matmul.Multiply(px, tokens, packed, null, pa, applyGelu: true);
             for (int t = 0; t < tokens; t++)
             {
-                matmul.Multiply(px + t * k, 1, packed, null, po);
+                matmul.Multiply(px + t * k, 1, packed, null, po, applyGelu: true);
                 Assert.Equal(all.AsSpan(t * n, n).ToArray(), one);
             }
         }
