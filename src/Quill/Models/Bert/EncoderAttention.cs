@@ -171,12 +171,12 @@ public sealed unsafe class EncoderAttention : IRangeJob
         var vscale = Vector256.Create(scale);
         for (; j + Lanes <= length; j += Lanes)
         {
-            var x = Vector256.Exp((Vector256.Load(row + j) - vmax) * vscale);
+            var x = EncoderExp.Exp((Vector256.Load(row + j) - vmax) * vscale);
             x.Store(row + j);
             sum += x;
         }
         float total = Vector256.Sum(sum);
-        for (; j < length; j++) total += row[j] = MathF.Exp((row[j] - max) * scale);
+        for (; j < length; j++) total += row[j] = EncoderExp.Scalar((row[j] - max) * scale);
         return total;
     }
 
@@ -231,7 +231,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
                 max = MathF.Max(max, sum);
             }
             float total = 0;
-            for (int j = 0; j < length; j++) total += row[j] = MathF.Exp((row[j] - max) * scale);
+            for (int j = 0; j < length; j++) total += row[j] = EncoderExp.Scalar((row[j] - max) * scale);
             for (int e = 0; e < d; e++)
             {
                 float o = 0;
