@@ -17,7 +17,7 @@ public sealed unsafe class BertModel : IDisposable
     private readonly EncoderMatMul _matmul;
     private readonly EncoderAttention _attention;
     private readonly BertRowJob _rows;
-    private NativeBuffer<float>? _x, _q, _k, _v, _att, _tmp, _ffn; // (T, C) and (T, F)
+    private NativeBuffer<float>? _x, _qkv, _att, _tmp, _ffn; // (T, C), (T, 3C) and (T, F)
     private long _capacity;
     private int[] _starts = new int[64], _lengths = new int[64];
 
@@ -78,15 +78,14 @@ public sealed unsafe class BertModel : IDisposable
             _lengths[s] = sequences[s].Length;
             start += sequences[s].Length;
         }
-        float* x = _x!.Pointer, q = _q!.Pointer, k = _k!.Pointer, v = _v!.Pointer, att = _att!.Pointer, tmp = _tmp!.Pointer, ffn = _ffn!.Pointer;
+        int dim = c.Dim;
+        float* x = _x!.Pointer, qkv = _qkv!.Pointer, att = _att!.Pointer, tmp = _tmp!.Pointer, ffn = _ffn!.Pointer;
         _rows.Embed(Pool, sequences, x);
         foreach (var w in _layers)
         {
-            // self-attention: (T,C) -> q, k, v (T,C) -> (T,C)
-            _matmul.Multiply(x, tokens, w.Query, w.QueryBias, q);
-            _matmul.Multiply(x, tokens, w.Key, w.KeyBias, k);
-            _matmul.Multiply(x, tokens, w.Value, w.ValueBias, v);
-            _attention.Forward(q, k, v, att, _starts, _lengths, sequences.Count);
+            // self-attention: (T,C) -> [q k v] (T,3C) -> (T,C)
+            _matmul.Multiply(x, tokens, w.QueryKeyValue, w.QueryKeyValueBias, qkv);
+            _attention.Forward(qkv, qkv + dim, qkv + 2 * dim, 3 * dim, att, _starts, _lengths, sequences.Count);
             _matmul.Multiply(att, tokens, w.Output, w.OutputBias, tmp);
             _rows.AddNorm(Pool, tmp, x, w.AttentionNorm, w.AttentionNormBias, tokens);
             // feed-forward: (T,C) -> (T,F) -> (T,C)
@@ -107,14 +106,14 @@ public sealed unsafe class BertModel : IDisposable
         long capacity = Math.Max(tokens, _capacity * 3 / 2);
         FreeScratch();
         long rows = capacity * Config.Dim;
-        _x = new(rows); _q = new(rows); _k = new(rows); _v = new(rows); _att = new(rows); _tmp = new(rows);
+        _x = new(rows); _qkv = new(3 * rows); _att = new(rows); _tmp = new(rows);
         _ffn = new(capacity * Config.FeedForwardDim);
         _capacity = capacity;
     }
 
     private void FreeScratch()
     {
-        foreach (var b in new[] { _x, _q, _k, _v, _att, _tmp, _ffn }) b?.Dispose();
+        foreach (var b in new[] { _x, _qkv, _att, _tmp, _ffn }) b?.Dispose();
         _capacity = 0;
     }
 
@@ -130,17 +129,27 @@ public sealed unsafe class BertModel : IDisposable
     }
 }
 
-/// <summary>One block's linear weights packed for <see cref="EncoderMatMul"/>, and pointers to its pinned vectors.</summary>
+/// <summary>
+/// One block's linear weights packed for <see cref="EncoderMatMul"/>, and pointers to its pinned vectors. The query, key
+/// and value projections are stacked into one (3C, C) weight so the block reads its input once for all three.
+/// </summary>
 internal sealed unsafe class BertLayerWeights : IDisposable
 {
+    private readonly BertTensor _queryKeyValueBias;   // (1, 3C)
+
     public BertLayerWeights(BertCheckpoint w, BertConfig c, int l)
     {
-        Query = new PackedLinear(w.Get(BertTensorNames.Query(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
-        QueryBias = w.Get(BertTensorNames.QueryBias(l), 1, c.Dim).Pointer;
-        Key = new PackedLinear(w.Get(BertTensorNames.Key(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
-        KeyBias = w.Get(BertTensorNames.KeyBias(l), 1, c.Dim).Pointer;
-        Value = new PackedLinear(w.Get(BertTensorNames.Value(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
-        ValueBias = w.Get(BertTensorNames.ValueBias(l), 1, c.Dim).Pointer;
+        var stacked = new float[3 * c.Dim * c.Dim];   // (3C, C), repacked below
+        _queryKeyValueBias = BertTensor.Allocate(1, 3 * c.Dim);
+        string[] weights = [BertTensorNames.Query(l), BertTensorNames.Key(l), BertTensorNames.Value(l)];
+        string[] biases = [BertTensorNames.QueryBias(l), BertTensorNames.KeyBias(l), BertTensorNames.ValueBias(l)];
+        for (int i = 0; i < 3; i++)
+        {
+            w.Get(weights[i], c.Dim, c.Dim).Data.CopyTo(stacked, i * c.Dim * c.Dim);
+            w.Get(biases[i], 1, c.Dim).Data.CopyTo(_queryKeyValueBias.Data, i * c.Dim);
+        }
+        QueryKeyValue = new PackedLinear(stacked, 3 * c.Dim, c.Dim);
+        QueryKeyValueBias = _queryKeyValueBias.Pointer;
         Output = new PackedLinear(w.Get(BertTensorNames.AttentionOutput(l), c.Dim, c.Dim).Data, c.Dim, c.Dim);
         OutputBias = w.Get(BertTensorNames.AttentionOutputBias(l), 1, c.Dim).Pointer;
         AttentionNorm = w.Get(BertTensorNames.AttentionNorm(l), 1, c.Dim).Pointer;
@@ -153,11 +162,11 @@ internal sealed unsafe class BertLayerWeights : IDisposable
         OutputNormBias = w.Get(BertTensorNames.OutputNormBias(l), 1, c.Dim).Pointer;
     }
 
-    public readonly PackedLinear Query, Key, Value, Output, Up, Down;
-    public readonly float* QueryBias, KeyBias, ValueBias, OutputBias, AttentionNormBias, AttentionNorm, UpBias, DownBias, OutputNorm, OutputNormBias;
+    public readonly PackedLinear QueryKeyValue, Output, Up, Down;
+    public readonly float* QueryKeyValueBias, OutputBias, AttentionNormBias, AttentionNorm, UpBias, DownBias, OutputNorm, OutputNormBias;
 
     public void Dispose()
     {
-        foreach (var linear in new[] { Query, Key, Value, Output, Up, Down }) linear.Dispose();
+        foreach (var linear in new[] { QueryKeyValue, Output, Up, Down }) linear.Dispose();
     }
 }

@@ -18,6 +18,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     private readonly ComputePool _pool;
     private readonly int _heads, _headSize, _channels;
     private float* _q, _k, _v, _out;
+    private int _inputStride;
     private int[] _starts = [], _lengths = [];
 
     public EncoderAttention(ComputePool pool, int heads, int headSize)
@@ -29,9 +30,16 @@ public sealed unsafe class EncoderAttention : IRangeJob
     }
 
     /// <summary>q, k, v, out: (T, H·D) packed rows; sequence s covers rows [starts[s], starts[s] + lengths[s]).</summary>
-    public void Forward(float* q, float* k, float* v, float* output, int[] starts, int[] lengths, int sequences)
+    public void Forward(float* q, float* k, float* v, float* output, int[] starts, int[] lengths, int sequences) =>
+        Forward(q, k, v, _channels, output, starts, lengths, sequences);
+
+    /// <summary>
+    /// As above with q, k, v rows <paramref name="inputStride"/> floats apart, e.g. views into one (T, 3·H·D) projection
+    /// at offsets 0, H·D and 2·H·D; out stays (T, H·D).
+    /// </summary>
+    public void Forward(float* q, float* k, float* v, int inputStride, float* output, int[] starts, int[] lengths, int sequences)
     {
-        _q = q; _k = k; _v = v; _out = output;
+        _q = q; _k = k; _v = v; _out = output; _inputStride = inputStride;
         _starts = starts; _lengths = lengths;
         _pool.Run(this, sequences * _heads);
     }
@@ -68,7 +76,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     {
         int maxLength = 0;
         for (int item = begin; item < end; item++) maxLength = Math.Max(maxLength, _lengths[item / _heads]);
-        int d = _headSize, c = _channels;
+        int d = _headSize, c = _channels, stride = _inputStride;
         int paddedLength = RoundUp(maxLength), paddedHead = RoundUp(d);
         float[] keysT = ArrayPool<float>.Shared.Rent(d * paddedLength);             // (D, Lp): a head's keys transposed
         float[] values = ArrayPool<float>.Shared.Rent(maxLength * paddedHead);      // (L, Dp): a head's values, rows padded
@@ -83,19 +91,19 @@ public sealed unsafe class EncoderAttention : IRangeJob
                 {
                     int s = item / _heads, h = item % _heads;
                     int length = _lengths[s];
-                    long first = (long)_starts[s] * c + (long)h * d;
+                    long input = (long)_starts[s] * stride + (long)h * d, output = (long)_starts[s] * c + (long)h * d;
                     if (!Vector256.IsHardwareAccelerated)
                     {
-                        ScalarHead(_q + first, _k + first, _v + first, _out + first, length, c, d, scale, p);
+                        ScalarHead(_q + input, _k + input, _v + input, stride, _out + output, c, length, d, scale, p);
                         continue;
                     }
                     int lp = RoundUp(length), dp = RoundUp(d);
-                    Gather(_k + first, _v + first, length, c, d, lp, dp, kt, vh);
+                    Gather(_k + input, _v + input, length, stride, d, lp, dp, kt, vh);
                     for (int i = 0; i < length; i += Rows)
-                        for (int j = 0; j < lp; j += Lanes) ScoreTile(_q + first, c, i, length, kt + j, lp, d, p + j);
+                        for (int j = 0; j < lp; j += Lanes) ScoreTile(_q + input, stride, i, length, kt + j, lp, d, p + j);
                     for (int i = 0; i < length; i++) rowSums[i] = ExpRow(p + (long)i * lp, length, scale);
                     for (int i = 0; i < length; i += Rows)
-                        for (int e = 0; e < dp; e += Lanes) OutputTile(p, lp, i, length, vh + e, dp, rowSums, _out + first, c, e, d);
+                        for (int e = 0; e < dp; e += Lanes) OutputTile(p, lp, i, length, vh + e, dp, rowSums, _out + output, c, e, d);
                 }
             }
         }
@@ -217,7 +225,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     }
 
     /// <summary>The same steps in plain float for machines without 256-bit vectors; scores (L, L) scratch.</summary>
-    private static void ScalarHead(float* q, float* k, float* v, float* output, int length, int stride, int d, float scale, float* scores)
+    private static void ScalarHead(float* q, float* k, float* v, int stride, float* output, int outputStride, int length, int d, float scale, float* scores)
     {
         for (int i = 0; i < length; i++)
         {
@@ -236,7 +244,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
             {
                 float o = 0;
                 for (int j = 0; j < length; j++) o = MathF.FusedMultiplyAdd(row[j], v[(long)j * stride + e], o);
-                output[(long)i * stride + e] = o / total;
+                output[(long)i * outputStride + e] = o / total;
             }
         }
     }

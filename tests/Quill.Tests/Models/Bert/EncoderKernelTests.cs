@@ -103,6 +103,30 @@ public sealed unsafe class EncoderKernelTests
         for (int i = 0; i < output.Length; i++) Assert.True(MathF.Abs(output[i] - expected[i]) <= AttentionTolerance, $"[{i}] {output[i]} vs {expected[i]}");
     }
 
+    [Fact]
+    public void AttentionOverOneStackedProjectionEqualsSeparateBuffers()
+    {
+        const int heads = 3, headSize = 11, c = heads * headSize;
+        int[] lengths = [5, 33, 1], starts = [0, 5, 38];
+        int total = lengths.Sum();
+        float[] q = Random(total * c, 16), k = Random(total * c, 17), v = Random(total * c, 18), stacked = new float[total * 3 * c];
+        for (int t = 0; t < total; t++)
+        {
+            q.AsSpan(t * c, c).CopyTo(stacked.AsSpan(t * 3 * c));
+            k.AsSpan(t * c, c).CopyTo(stacked.AsSpan(t * 3 * c + c));
+            v.AsSpan(t * c, c).CopyTo(stacked.AsSpan(t * 3 * c + 2 * c));
+        }
+        float[] separate = new float[total * c], strided = new float[total * c];
+        using var pool = new ComputePool(2);
+        var attention = new EncoderAttention(pool, heads, headSize);
+        fixed (float* pq = q, pk = k, pv = v, ps = stacked, o1 = separate, o2 = strided)
+        {
+            attention.Forward(pq, pk, pv, o1, starts, lengths, lengths.Length);
+            attention.Forward(ps, ps + c, ps + 2 * c, 3 * c, o2, starts, lengths, lengths.Length);
+        }
+        Assert.Equal(separate, strided);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(31)]
