@@ -26,6 +26,8 @@ public sealed unsafe class EncoderKernelTests
     [InlineData(5, 256, 7)]
     [InlineData(67, 384, 33)]
     [InlineData(9, 4097, 6)]
+    [InlineData(12, 31, 32)]
+    [InlineData(31, 33, 65)]
     public void MatMulMatchesReference(int tokens, int k, int n)
     {
         float[] x = Random(tokens * k, 1), w = Random(n * k, 2), b = Random(n, 3), y = new float[tokens * n], expected = new float[tokens * n];
@@ -60,7 +62,7 @@ public sealed unsafe class EncoderKernelTests
     [Fact]
     public void MatMulRowsDoNotDependOnTheirBatch()
     {
-        const int tokens = 21, k = 97, n = 40;
+        const int tokens = 31, k = 97, n = 40;   // two full 12-token tiles, then 4 + 3
         float[] x = Random(tokens * k, 4), w = Random(n * k, 5), all = new float[tokens * n], one = new float[n];
         using var pool = new ComputePool(2);
         using var matmul = new EncoderMatMul(pool);
