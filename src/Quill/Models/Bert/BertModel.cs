@@ -17,6 +17,7 @@ public sealed unsafe class BertModel : IDisposable
     private readonly EncoderMatMul _matmul;
     private readonly EncoderAttention _attention;
     private readonly BertRowJob _rows;
+    private readonly bool _headMajor;   // the q/k/v projection can be written head by head (D a multiple of the panel width)
     private NativeBuffer<float>? _x, _qkv, _att, _tmp, _ffn; // (T, C), (T, 3C) and (T, F)
     private long _capacity;
     private int[] _starts = new int[64], _lengths = new int[64];
@@ -32,6 +33,7 @@ public sealed unsafe class BertModel : IDisposable
         _matmul = new EncoderMatMul(pool);
         _attention = new EncoderAttention(pool, c.Heads, c.HeadSize);
         _rows = new BertRowJob(checkpoint, c);
+        _headMajor = c.HeadSize % PackedLinear.PanelWidth == 0;
     }
 
     public BertConfig Config { get; }
@@ -84,8 +86,18 @@ public sealed unsafe class BertModel : IDisposable
         foreach (var w in _layers)
         {
             // self-attention: (T,C) -> [q k v] (T,3C) -> (T,C)
-            _matmul.Multiply(x, tokens, w.QueryKeyValue, w.QueryKeyValueBias, qkv);
-            _attention.Forward(qkv, qkv + dim, qkv + 2 * dim, 3 * dim, att, _starts, _lengths, sequences.Count);
+            if (_headMajor)
+            {
+                // [q k v] as (3H, T, D): each (sequence, head) is one contiguous run for attention to read
+                _matmul.Multiply(x, tokens, w.QueryKeyValue, w.QueryKeyValueBias, qkv, blockWidth: c.HeadSize);
+                long block = (long)tokens * dim;
+                _attention.Forward(qkv, qkv + block, qkv + 2 * block, c.HeadSize, (long)tokens * c.HeadSize, att, _starts, _lengths, sequences.Count);
+            }
+            else
+            {
+                _matmul.Multiply(x, tokens, w.QueryKeyValue, w.QueryKeyValueBias, qkv);
+                _attention.Forward(qkv, qkv + dim, qkv + 2 * dim, 3 * dim, att, _starts, _lengths, sequences.Count);
+            }
             _matmul.Multiply(att, tokens, w.Output, w.OutputBias, tmp);
             _rows.AddNorm(Pool, tmp, x, w.AttentionNorm, w.AttentionNormBias, tokens);
             // feed-forward: (T,C) -> (T,F) -> (T,C)

@@ -1,6 +1,5 @@
 // Bidirectional multi-head attention over packed sequences of different lengths (no padding rows); forward only.
 using System.Buffers;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Threading;
@@ -18,7 +17,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     private readonly ComputePool _pool;
     private readonly int _heads, _headSize, _channels;
     private float* _q, _k, _v, _out;
-    private int _inputStride;
+    private long _inputStride, _headStride;
     private int[] _starts = [], _lengths = [];
 
     public EncoderAttention(ComputePool pool, int heads, int headSize)
@@ -37,9 +36,17 @@ public sealed unsafe class EncoderAttention : IRangeJob
     /// As above with q, k, v rows <paramref name="inputStride"/> floats apart, e.g. views into one (T, 3·H·D) projection
     /// at offsets 0, H·D and 2·H·D; out stays (T, H·D).
     /// </summary>
-    public void Forward(float* q, float* k, float* v, int inputStride, float* output, int[] starts, int[] lengths, int sequences)
+    public void Forward(float* q, float* k, float* v, int inputStride, float* output, int[] starts, int[] lengths, int sequences) =>
+        Forward(q, k, v, inputStride, _headSize, output, starts, lengths, sequences);
+
+    /// <summary>
+    /// The general layout: head h of q, k, v starts <paramref name="headStride"/> floats after head h − 1 and its rows are
+    /// <paramref name="rowStride"/> apart. Head-major blocks (H, T, D) — rowStride D, headStride T·D — make each
+    /// (sequence, head) one contiguous run, which is what <see cref="EncoderMatMul"/> writes with a block width of D.
+    /// </summary>
+    public void Forward(float* q, float* k, float* v, long rowStride, long headStride, float* output, int[] starts, int[] lengths, int sequences)
     {
-        _q = q; _k = k; _v = v; _out = output; _inputStride = inputStride;
+        _q = q; _k = k; _v = v; _out = output; _inputStride = rowStride; _headStride = headStride;
         _starts = starts; _lengths = lengths;
         _pool.Run(this, sequences * _heads);
     }
@@ -76,156 +83,167 @@ public sealed unsafe class EncoderAttention : IRangeJob
     {
         int maxLength = 0;
         for (int item = begin; item < end; item++) maxLength = Math.Max(maxLength, _lengths[item / _heads]);
-        int d = _headSize, c = _channels, stride = _inputStride;
+        int d = _headSize, c = _channels;
+        long stride = _inputStride;
         int paddedLength = RoundUp(maxLength), paddedHead = RoundUp(d);
-        float[] keysT = ArrayPool<float>.Shared.Rent(d * paddedLength);             // (D, Lp): a head's keys transposed
-        float[] values = ArrayPool<float>.Shared.Rent(maxLength * paddedHead);      // (L, Dp): a head's values, rows padded
-        float[] probabilities = ArrayPool<float>.Shared.Rent(maxLength * paddedLength); // (L, Lp): scores, then e^(s − max)
-        float[] sums = ArrayPool<float>.Shared.Rent(maxLength);
+        float[] queriesT = ArrayPool<float>.Shared.Rent(d * paddedLength);           // (D, Lp): a head's queries transposed
+        float[] keysT = ArrayPool<float>.Shared.Rent(d * paddedLength);              // (D, Lp): its keys transposed
+        float[] values = ArrayPool<float>.Shared.Rent(maxLength * paddedHead);       // (L, Dp): its values, rows padded
+        float[] scores = ArrayPool<float>.Shared.Rent(paddedLength * paddedLength);  // (Lp keys, Lp queries): Sᵀ, then Pᵀ
+        float[] inverses = ArrayPool<float>.Shared.Rent(paddedLength);               // (Lp): 1 / Σ_j e^(s − max) per query
         float scale = 1f / MathF.Sqrt(d);
         try
         {
-            fixed (float* kt = keysT, vh = values, p = probabilities, rowSums = sums)
+            fixed (float* qt = queriesT, kt = keysT, vh = values, pt = scores, inverse = inverses)
             {
                 for (int item = begin; item < end; item++)
                 {
                     int s = item / _heads, h = item % _heads;
                     int length = _lengths[s];
-                    long input = (long)_starts[s] * stride + (long)h * d, output = (long)_starts[s] * c + (long)h * d;
+                    long input = _starts[s] * stride + h * _headStride, output = (long)_starts[s] * c + (long)h * d;
                     if (!Vector256.IsHardwareAccelerated)
                     {
-                        ScalarHead(_q + input, _k + input, _v + input, stride, _out + output, c, length, d, scale, p);
+                        ScalarHead(_q + input, _k + input, _v + input, stride, _out + output, c, length, d, scale, pt);
                         continue;
                     }
                     int lp = RoundUp(length), dp = RoundUp(d);
-                    Gather(_k + input, _v + input, length, stride, d, lp, dp, kt, vh);
-                    for (int i = 0; i < length; i += Rows)
-                        for (int j = 0; j < lp; j += Lanes) ScoreTile(_q + input, stride, i, length, kt + j, lp, d, p + j);
-                    for (int i = 0; i < length; i++) rowSums[i] = ExpRow(p + (long)i * lp, length, scale);
-                    for (int i = 0; i < length; i += Rows)
-                        for (int e = 0; e < dp; e += Lanes) OutputTile(p, lp, i, length, vh + e, dp, rowSums, _out + output, c, e, d);
+                    Gather(_q + input, _k + input, _v + input, length, stride, d, lp, dp, qt, kt, vh);
+                    for (int j = 0; j < lp; j += Lanes)
+                        for (int i = 0; i < lp; i += Lanes) ScoreTile(kt + j, qt + i, lp, d, pt + (long)j * lp + i);
+                    for (int i = 0; i < lp; i += Lanes) SoftmaxColumns(pt + i, lp, length, scale, inverse + i);
+                    for (int i = 0; i < lp; i += Lanes)
+                        for (int e = 0; e < dp; e += Lanes)
+                            OutputTile(pt + i, lp, length, vh + e, dp, inverse + i, _out + output + (long)i * c + e, c, Math.Min(Lanes, length - i), Math.Min(Lanes, d - e));
                 }
             }
         }
         finally
         {
+            ArrayPool<float>.Shared.Return(queriesT);
             ArrayPool<float>.Shared.Return(keysT);
             ArrayPool<float>.Shared.Return(values);
-            ArrayPool<float>.Shared.Return(probabilities);
-            ArrayPool<float>.Shared.Return(sums);
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<float>.Shared.Return(inverses);
         }
     }
 
-    private const int Rows = 8, Lanes = 8;
+    private const int Lanes = 8;
 
     private static int RoundUp(int n) => (n + Lanes - 1) / Lanes * Lanes;
 
-    /// <summary>keysT (D, Lp) = the head's keys transposed, values (L, Dp) = its values, both zero-padded.</summary>
-    private static void Gather(float* k, float* v, int length, int stride, int d, int lp, int dp, float* keysT, float* values)
+    /// <summary>queriesT, keysT (D, Lp) = the head's queries and keys transposed, values (L, Dp) its values; zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather(float* q, float* k, float* v, int length, long stride, int d, int lp, int dp, float* queriesT, float* keysT, float* values)
     {
-        for (int e = 0; e < d; e++)
-        {
-            float* row = keysT + (long)e * lp;
-            for (int j = 0; j < length; j++) row[j] = k[(long)j * stride + e];
-            for (int j = length; j < lp; j++) row[j] = 0;
-        }
         for (int j = 0; j < length; j++)
         {
+            float* qj = q + (long)j * stride, kj = k + (long)j * stride;
+            for (int e = 0; e < d; e++)
+            {
+                queriesT[(long)e * lp + j] = qj[e];
+                keysT[(long)e * lp + j] = kj[e];
+            }
             float* row = values + (long)j * dp;
             new ReadOnlySpan<float>(v + (long)j * stride, d).CopyTo(new Span<float>(row, d));
             for (int e = d; e < dp; e++) row[e] = 0;
         }
+        for (int e = 0; e < d; e++)
+            for (int j = length; j < lp; j++) queriesT[(long)e * lp + j] = keysT[(long)e * lp + j] = 0;
     }
 
     /// <summary>
-    /// scores[i + r, 0..8) = q[i + r] · keysT[:, 0..8) for 8 rows (rows past the sequence repeat its last row, so the
-    /// tile stays full and those writes land on a row with the same values).
+    /// Sᵀ[j + r, i..i+8) = k[j + r] · q[i..i+8) for 8 keys: each key's element is broadcast from one keysT row, the 8
+    /// queries' elements are one vector of queriesT, so the tile reads two rows per step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreTile(float* q, int stride, int i, int length, float* keysT, int lp, int d, float* scores)
+    private static void ScoreTile(float* keysT, float* queriesT, int lp, int d, float* scoresT)
     {
-        int last = length - 1;
-        float* q0 = q + (long)Math.Min(i, last) * stride, q1 = q + (long)Math.Min(i + 1, last) * stride;
-        float* q2 = q + (long)Math.Min(i + 2, last) * stride, q3 = q + (long)Math.Min(i + 3, last) * stride;
-        float* q4 = q + (long)Math.Min(i + 4, last) * stride, q5 = q + (long)Math.Min(i + 5, last) * stride;
-        float* q6 = q + (long)Math.Min(i + 6, last) * stride, q7 = q + (long)Math.Min(i + 7, last) * stride;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int e = 0; e < d; e++)
         {
-            var kv = Vector256.Load(keysT + (long)e * lp);
-            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(q0[e]), kv, a0);
-            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(q1[e]), kv, a1);
-            a2 = Vector256.FusedMultiplyAdd(Vector256.Create(q2[e]), kv, a2);
-            a3 = Vector256.FusedMultiplyAdd(Vector256.Create(q3[e]), kv, a3);
-            a4 = Vector256.FusedMultiplyAdd(Vector256.Create(q4[e]), kv, a4);
-            a5 = Vector256.FusedMultiplyAdd(Vector256.Create(q5[e]), kv, a5);
-            a6 = Vector256.FusedMultiplyAdd(Vector256.Create(q6[e]), kv, a6);
-            a7 = Vector256.FusedMultiplyAdd(Vector256.Create(q7[e]), kv, a7);
+            var qv = Vector256.Load(queriesT + (long)e * lp);
+            float* kr = keysT + (long)e * lp;
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[0]), qv, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[1]), qv, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[2]), qv, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[3]), qv, a3);
+            a4 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[4]), qv, a4);
+            a5 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[5]), qv, a5);
+            a6 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[6]), qv, a6);
+            a7 = Vector256.FusedMultiplyAdd(Vector256.Create(kr[7]), qv, a7);
         }
-        a0.Store(scores + (long)Math.Min(i, last) * lp); a1.Store(scores + (long)Math.Min(i + 1, last) * lp);
-        a2.Store(scores + (long)Math.Min(i + 2, last) * lp); a3.Store(scores + (long)Math.Min(i + 3, last) * lp);
-        a4.Store(scores + (long)Math.Min(i + 4, last) * lp); a5.Store(scores + (long)Math.Min(i + 5, last) * lp);
-        a6.Store(scores + (long)Math.Min(i + 6, last) * lp); a7.Store(scores + (long)Math.Min(i + 7, last) * lp);
+        a0.Store(scoresT); a1.Store(scoresT + lp); a2.Store(scoresT + 2 * lp); a3.Store(scoresT + 3 * lp);
+        a4.Store(scoresT + 4 * lp); a5.Store(scoresT + 5 * lp); a6.Store(scoresT + 6 * lp); a7.Store(scoresT + 7 * lp);
     }
 
-    /// <summary>row[j] = e^((row[j] − max)·scale) over the sequence's L entries; returns their sum.</summary>
-    private static float ExpRow(float* row, int length, float scale)
+    /// <summary>
+    /// For 8 queries at once (one column block of Sᵀ): Pᵀ[j] = e^((Sᵀ[j] − max_j)·scale) over the L real keys, and
+    /// inverse = 1 / Σ_j Pᵀ[j]; all lane-wise, so no horizontal reductions.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxColumns(float* scoresT, int lp, int length, float scale, float* inverse)
     {
-        var span = new Span<float>(row, length);
-        float max = TensorPrimitives.Max(span);
-        int j = 0;
+        var max = Vector256.Load(scoresT);
+        for (int j = 1; j < length; j++) max = Vector256.Max(max, Vector256.Load(scoresT + (long)j * lp));
         var sum = Vector256<float>.Zero;
-        var vmax = Vector256.Create(max);
         var vscale = Vector256.Create(scale);
-        for (; j + Lanes <= length; j += Lanes)
+        for (int j = 0; j < length; j++)
         {
-            var x = EncoderExp.Exp((Vector256.Load(row + j) - vmax) * vscale);
-            x.Store(row + j);
-            sum += x;
+            float* at = scoresT + (long)j * lp;
+            var p = EncoderExp.Exp((Vector256.Load(at) - max) * vscale);
+            p.Store(at);
+            sum += p;
         }
-        float total = Vector256.Sum(sum);
-        for (; j < length; j++) total += row[j] = EncoderExp.Scalar((row[j] - max) * scale);
-        return total;
+        (Vector256<float>.One / sum).Store(inverse);
     }
 
-    /// <summary>out[i + r, e..e+8) = Σ_j p[i + r, j] · values[j, e..e+8) / sums[i + r] for 8 rows (clamped as in <see cref="ScoreTile"/>).</summary>
+    /// <summary>
+    /// out[i + r, e..e+8) = inverse[r] · Σ_j Pᵀ[j, i + r] · values[j, e..e+8) for the block's 8 queries (the first
+    /// <paramref name="rows"/> real) and <paramref name="width"/> real lanes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputTile(float* p, int lp, int i, int length, float* values, int dp, float* sums, float* output, int stride, int e, int d)
+    private static void OutputTile(float* probabilitiesT, int lp, int length, float* values, int dp, float* inverse, float* output, int stride, int rows, int width)
     {
-        int last = length - 1;
-        int r0 = Math.Min(i, last), r1 = Math.Min(i + 1, last), r2 = Math.Min(i + 2, last), r3 = Math.Min(i + 3, last);
-        int r4 = Math.Min(i + 4, last), r5 = Math.Min(i + 5, last), r6 = Math.Min(i + 6, last), r7 = Math.Min(i + 7, last);
-        float* p0 = p + (long)r0 * lp, p1 = p + (long)r1 * lp, p2 = p + (long)r2 * lp, p3 = p + (long)r3 * lp;
-        float* p4 = p + (long)r4 * lp, p5 = p + (long)r5 * lp, p6 = p + (long)r6 * lp, p7 = p + (long)r7 * lp;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int j = 0; j < length; j++)
         {
             var vv = Vector256.Load(values + (long)j * dp);
-            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(p0[j]), vv, a0);
-            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(p1[j]), vv, a1);
-            a2 = Vector256.FusedMultiplyAdd(Vector256.Create(p2[j]), vv, a2);
-            a3 = Vector256.FusedMultiplyAdd(Vector256.Create(p3[j]), vv, a3);
-            a4 = Vector256.FusedMultiplyAdd(Vector256.Create(p4[j]), vv, a4);
-            a5 = Vector256.FusedMultiplyAdd(Vector256.Create(p5[j]), vv, a5);
-            a6 = Vector256.FusedMultiplyAdd(Vector256.Create(p6[j]), vv, a6);
-            a7 = Vector256.FusedMultiplyAdd(Vector256.Create(p7[j]), vv, a7);
+            float* pr = probabilitiesT + (long)j * lp;
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[0]), vv, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[1]), vv, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[2]), vv, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[3]), vv, a3);
+            a4 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[4]), vv, a4);
+            a5 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[5]), vv, a5);
+            a6 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[6]), vv, a6);
+            a7 = Vector256.FusedMultiplyAdd(Vector256.Create(pr[7]), vv, a7);
         }
-        int width = Math.Min(Lanes, d - e);
-        StoreRow(a0 / sums[r0], output + (long)r0 * stride + e, width); StoreRow(a1 / sums[r1], output + (long)r1 * stride + e, width);
-        StoreRow(a2 / sums[r2], output + (long)r2 * stride + e, width); StoreRow(a3 / sums[r3], output + (long)r3 * stride + e, width);
-        StoreRow(a4 / sums[r4], output + (long)r4 * stride + e, width); StoreRow(a5 / sums[r5], output + (long)r5 * stride + e, width);
-        StoreRow(a6 / sums[r6], output + (long)r6 * stride + e, width); StoreRow(a7 / sums[r7], output + (long)r7 * stride + e, width);
+        if (rows == Lanes && width == Lanes)
+        {
+            (a0 * inverse[0]).Store(output); (a1 * inverse[1]).Store(output + stride);
+            (a2 * inverse[2]).Store(output + 2 * stride); (a3 * inverse[3]).Store(output + 3 * stride);
+            (a4 * inverse[4]).Store(output + 4 * stride); (a5 * inverse[5]).Store(output + 5 * stride);
+            (a6 * inverse[6]).Store(output + 6 * stride); (a7 * inverse[7]).Store(output + 7 * stride);
+            return;
+        }
+        StorePartial(a0 * inverse[0], output, width);
+        if (rows > 1) StorePartial(a1 * inverse[1], output + stride, width);
+        if (rows > 2) StorePartial(a2 * inverse[2], output + 2 * stride, width);
+        if (rows > 3) StorePartial(a3 * inverse[3], output + 3 * stride, width);
+        if (rows > 4) StorePartial(a4 * inverse[4], output + 4 * stride, width);
+        if (rows > 5) StorePartial(a5 * inverse[5], output + 5 * stride, width);
+        if (rows > 6) StorePartial(a6 * inverse[6], output + 6 * stride, width);
+        if (rows > 7) StorePartial(a7 * inverse[7], output + 7 * stride, width);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(Vector256<float> a, float* destination, int width)
+    private static void StorePartial(Vector256<float> a, float* destination, int width)
     {
         if (width == Lanes) a.Store(destination);
         else for (int e = 0; e < width; e++) destination[e] = a.GetElement(e);
     }
 
     /// <summary>The same steps in plain float for machines without 256-bit vectors; scores (L, L) scratch.</summary>
-    private static void ScalarHead(float* q, float* k, float* v, int stride, float* output, int outputStride, int length, int d, float scale, float* scores)
+    private static void ScalarHead(float* q, float* k, float* v, long stride, float* output, int outputStride, int length, int d, float scale, float* scores)
     {
         for (int i = 0; i < length; i++)
         {

@@ -22,6 +22,7 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
     private PackedLinear? _w;
     private int _tokens, _tiles, _items, _next;
     private bool _gelu;
+    private int _blockWidth;
 
     public EncoderMatMul(ComputePool pool) => _pool = pool;
 
@@ -40,11 +41,15 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
     /// <summary>
     /// y (T, N) = x (T, K) · wᵀ + bias (N, or null for none), then <see cref="Gelu"/> on every output when
     /// <paramref name="applyGelu"/> (the feed-forward's first layer, fused so its (T, F) output is written once).
+    /// With <paramref name="blockWidth"/> B &gt; 0 (a multiple of 32 dividing N) y is laid out block-major, (N/B, T, B):
+    /// output n of token t goes to y[(n / B)·T·B + t·B + n % B], e.g. attention heads each as one contiguous run.
     /// </summary>
-    public void Multiply(float* x, int tokens, PackedLinear w, float* bias, float* y, bool applyGelu = false)
+    public void Multiply(float* x, int tokens, PackedLinear w, float* bias, float* y, bool applyGelu = false, int blockWidth = 0)
     {
         if (tokens == 0) return;
-        _x = x; _w = w; _b = bias; _y = y; _gelu = applyGelu;
+        if (blockWidth < 0 || blockWidth % Width != 0 || (blockWidth > 0 && w.Rows % blockWidth != 0))
+            throw new ArgumentException($"a block width must be a multiple of {Width} that divides {w.Rows}, found {blockWidth}", nameof(blockWidth));
+        _x = x; _w = w; _b = bias; _y = y; _gelu = applyGelu; _blockWidth = blockWidth;
         _tokens = tokens;
         _tiles = (tokens + TileTokens - 1) / TileTokens;
         _items = _tiles * w.Panels;
@@ -85,7 +90,10 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
         float* bias = _b == null ? null : _b + c0;
         for (int t = 0; t < tokens; t++)
         {
-            float* row = _y + (long)(t0 + t) * n + c0, s = sums + t * Width;
+            float* row = _blockWidth == 0
+                ? _y + (long)(t0 + t) * n + c0
+                : _y + (long)(c0 / _blockWidth) * _tokens * _blockWidth + (long)(t0 + t) * _blockWidth + c0 % _blockWidth;
+            float* s = sums + t * Width;
             if (columns == Width && Vector512.IsHardwareAccelerated)
             {
                 var v0 = Vector512.Load(s);

@@ -59,6 +59,27 @@ public sealed unsafe class EncoderKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 32)]
+    [InlineData(31, 64)]
+    [InlineData(37, 32)]
+    public void MatMulBlockMajorOutputIsTheRowMajorOneRearranged(int tokens, int blockWidth)
+    {
+        const int k = 33, n = 128;
+        float[] x = Random(tokens * k, 19), w = Random(n * k, 20), b = Random(n, 21), rows = new float[tokens * n], blocks = new float[tokens * n];
+        using var pool = new ComputePool(2);
+        using var matmul = new EncoderMatMul(pool);
+        using var packed = new PackedLinear(w, n, k);
+        fixed (float* px = x, pb = b, pr = rows, pk = blocks)
+        {
+            matmul.Multiply(px, tokens, packed, pb, pr);
+            matmul.Multiply(px, tokens, packed, pb, pk, blockWidth: blockWidth);
+        }
+        for (int t = 0; t < tokens; t++)
+            for (int j = 0; j < n; j++)
+                Assert.Equal(rows[t * n + j], blocks[j / blockWidth * tokens * blockWidth + t * blockWidth + j % blockWidth]);
+    }
+
     [Fact]
     public void MatMulRowsDoNotDependOnTheirBatch()
     {
@@ -127,6 +148,30 @@ public sealed unsafe class EncoderKernelTests
             attention.Forward(ps, ps + c, ps + 2 * c, 3 * c, o2, starts, lengths, lengths.Length);
         }
         Assert.Equal(separate, strided);
+    }
+
+    [Fact]
+    public void AttentionOverHeadMajorBlocksEqualsRowMajor()
+    {
+        const int heads = 2, headSize = 32, c = heads * headSize;
+        int[] lengths = [3, 40, 9], starts = [0, 3, 43];
+        int total = lengths.Sum();
+        float[] q = Random(total * c, 22), k = Random(total * c, 23), v = Random(total * c, 24);
+        float[][] blocks = [new float[total * c], new float[total * c], new float[total * c]];
+        float[][] sources = [q, k, v];
+        for (int m = 0; m < 3; m++)
+            for (int t = 0; t < total; t++)
+                for (int h = 0; h < heads; h++)
+                    sources[m].AsSpan(t * c + h * headSize, headSize).CopyTo(blocks[m].AsSpan(h * total * headSize + t * headSize));
+        float[] rowMajor = new float[total * c], headMajor = new float[total * c];
+        using var pool = new ComputePool(2);
+        var attention = new EncoderAttention(pool, heads, headSize);
+        fixed (float* pq = q, pk = k, pv = v, bq = blocks[0], bk = blocks[1], bv = blocks[2], o1 = rowMajor, o2 = headMajor)
+        {
+            attention.Forward(pq, pk, pv, o1, starts, lengths, lengths.Length);
+            attention.Forward(bq, bk, bv, headSize, (long)total * headSize, o2, starts, lengths, lengths.Length);
+        }
+        Assert.Equal(rowMajor, headMajor);
     }
 
     [Theory]
