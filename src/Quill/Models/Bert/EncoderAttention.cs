@@ -9,7 +9,7 @@ namespace Quill.Models.Bert;
 /// <summary>
 /// For each sequence s (tokens [start_s, start_s + len_s) of the packed rows) and head h:
 /// out[i, h] = Σ_j softmax_j(q[i, h] · k[j, h] / √D) v[j, h] over the sequence's own tokens only: padding never exists,
-/// so the attention mask is the sequence boundary. The (sequence, head) pairs are split across the pool. One instance
+/// so the attention mask is the sequence boundary. The (sequence, head) pairs are claimed one by one by the pool's threads. One instance
 /// per encoder state; not thread-safe.
 /// </summary>
 public sealed unsafe class EncoderAttention : IRangeJob
@@ -18,6 +18,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     private readonly int _heads, _headSize, _channels;
     private float* _q, _k, _v, _out;
     private long _inputStride, _headStride;
+    private int _items, _next, _maxLength;
     private int[] _starts = [], _lengths = [];
 
     public EncoderAttention(ComputePool pool, int heads, int headSize)
@@ -48,7 +49,13 @@ public sealed unsafe class EncoderAttention : IRangeJob
     {
         _q = q; _k = k; _v = v; _out = output; _inputStride = rowStride; _headStride = headStride;
         _starts = starts; _lengths = lengths;
-        _pool.Run(this, sequences * _heads);
+        _maxLength = 0;
+        for (int s = 0; s < sequences; s++) _maxLength = Math.Max(_maxLength, lengths[s]);
+        _items = sequences * _heads;
+        _next = 0;
+        // Threads claim (sequence, head) items one at a time from a shared counter: sequences differ in length, and a
+        // thread the OS preempts leaves its remaining items to the others.
+        _pool.Run(this, Math.Min(_pool.ThreadCount, _items));
     }
 
     /// <summary>Scalar meaning for one sequence of L rows and one head, softmax summed in double.</summary>
@@ -81,8 +88,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IRangeJob.Execute(int begin, int end)
     {
-        int maxLength = 0;
-        for (int item = begin; item < end; item++) maxLength = Math.Max(maxLength, _lengths[item / _heads]);
+        int maxLength = _maxLength;
         int d = _headSize, c = _channels;
         long stride = _inputStride;
         int paddedLength = RoundUp(maxLength), paddedHead = RoundUp(d);
@@ -96,7 +102,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
         {
             fixed (float* qt = queriesT, kt = keysT, vh = values, pt = scores, inverse = inverses)
             {
-                for (int item = begin; item < end; item++)
+                for (int item = Interlocked.Increment(ref _next) - 1; item < _items; item = Interlocked.Increment(ref _next) - 1)
                 {
                     int s = item / _heads, h = item % _heads;
                     int length = _lengths[s];
