@@ -1,6 +1,4 @@
 // Picks the converter for a Hugging Face checkpoint folder by its config.json model_type; not a converter itself.
-using System.Text.Json;
-
 namespace Quill.Conversion;
 
 /// <summary>
@@ -45,17 +43,6 @@ public static class CheckpointConverter
     private static string ReadModelType(string folder)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: expected a checkpoint folder with config.json, found no such folder");
-        string config = Path.Combine(folder, "config.json");
-        if (!File.Exists(config)) throw new Formats.ModelFormatException($"{folder}: expected config.json, found none");
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(config));
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model_type", out JsonElement type)
-                && type.ValueKind == JsonValueKind.String ? type.GetString()! : "";
-        }
-        catch (JsonException e)
-        {
-            throw new Formats.ModelFormatException($"{config}: expected JSON, {e.Message.ReplaceLineEndings(" ")}");
-        }
+        return HuggingFaceCheckpoint.ReadModelType(folder) ?? throw new Formats.ModelFormatException($"{folder}: expected config.json, found none");
     }
 }

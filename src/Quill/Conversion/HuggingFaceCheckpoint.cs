@@ -34,17 +34,7 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: expected a checkpoint folder with config.json, found no such folder");
         string configPath = Path.Combine(folder, "config.json");
         if (!File.Exists(configPath)) throw new ModelFormatException($"{folder}: expected config.json, found none");
-        JsonElement config;
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(configPath));
-            config = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{configPath}: expected JSON, {e.Message.ReplaceLineEndings(" ")}");
-        }
-        if (config.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{configPath}: expected a JSON object, found {config.ValueKind}");
+        JsonElement config = ReadConfig(configPath);
 
         var checkpoint = new HuggingFaceCheckpoint(folder, config);
         try
@@ -66,6 +56,14 @@ public sealed class HuggingFaceCheckpoint : IDisposable
             throw;
         }
         return checkpoint;
+    }
+
+    /// <summary>config.json's model_type of <paramref name="folder"/> ("" when it has none), or null when there is no config.json.</summary>
+    public static string? ReadModelType(string folder)
+    {
+        string configPath = Path.Combine(folder, "config.json");
+        if (!File.Exists(configPath)) return null;
+        return ReadConfig(configPath).TryGetProperty("model_type", out JsonElement type) && type.ValueKind == JsonValueKind.String ? type.GetString()! : "";
     }
 
     public bool Has(string name) => _tensors.ContainsKey(name);
@@ -124,6 +122,22 @@ public sealed class HuggingFaceCheckpoint : IDisposable
 
     private ModelFormatException MissingKey(string key, string what) =>
         new($"{Path.Combine(Folder, "config.json")}: expected \"{key}\" to be {what}, found {(Config.TryGetProperty(key, out JsonElement v) ? v.ValueKind.ToString() : "nothing")}");
+
+    private static JsonElement ReadConfig(string configPath)
+    {
+        JsonElement config;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(configPath));
+            config = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{configPath}: expected JSON, {e.Message.ReplaceLineEndings(" ")}");
+        }
+        if (config.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{configPath}: expected a JSON object, found {config.ValueKind}");
+        return config;
+    }
 
     private static IEnumerable<string> ShardPaths(string folder)
     {

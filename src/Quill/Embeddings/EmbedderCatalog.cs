@@ -1,6 +1,6 @@
 // Resolves what a user names as an embedding model (nothing, a file, a folder) to a loaded embedder; not an embedder itself.
-using System.Text.Json;
 using Quill.Formats;
+using Quill.Conversion;
 using Quill.Formats.Gguf;
 using Quill.Models.Gpt2;
 
@@ -18,7 +18,7 @@ public static class EmbedderCatalog
         if (model is null) return BertEmbedder.Load(DefaultEmbedder.EnsureConverted(), pooling: pooling, threads: threads);
         if (Directory.Exists(model))
         {
-            return ModelType(model) switch
+            return (HuggingFaceCheckpoint.ReadModelType(model) ?? "") switch
             {
                 "gpt2" => Gpt2FeatureExtractor.Open(model, Gpt2PoolingOf(pooling), threads),
                 "bert" or "" => BertEmbedder.Load(model, pooling: pooling, threads: threads),
@@ -42,20 +42,4 @@ public static class EmbedderCatalog
         null or Pooling.Mean => Gpt2Pooling.Mean,
         _ => throw new ArgumentException($"GPT-2 feature extraction pools by mean only here, found --pooling {pooling.ToString()!.ToLowerInvariant()}"),
     };
-
-    private static string ModelType(string folder)
-    {
-        string config = Path.Combine(folder, "config.json");
-        if (!File.Exists(config)) return "";
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(config));
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model_type", out JsonElement type)
-                && type.ValueKind == JsonValueKind.String ? type.GetString()! : "";
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{config}: expected JSON, {e.Message.ReplaceLineEndings(" ")}");
-        }
-    }
 }
