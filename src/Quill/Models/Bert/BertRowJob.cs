@@ -71,14 +71,14 @@ internal sealed unsafe class BertRowJob : IRangeJob
                     int id = _sequences![_rowSequence[t]][_rowPosition[t]];
                     TensorPrimitives.Add(_words.Row(id), _types.Row(0), x);
                     TensorPrimitives.Add(x, _positions.Row(_rowPosition[t]), x);
-                    EncoderLayerNorm.Forward(x, _norm.Data, _normBias.Data, _c.LayerNormEpsilon, x);
+                    Quill.Tensors.Kernels.LayerNorm.Forward(x, _norm.Data, _normBias.Data, _c.LayerNormEpsilon, x);
                     break;
                 }
                 case Step.AddNorm:
                 {
                     var x = new Span<float>(_x + (long)t * c, c);
                     TensorPrimitives.Add(new ReadOnlySpan<float>(_a + (long)t * c, c), x, x);
-                    EncoderLayerNorm.Forward(x, new ReadOnlySpan<float>(_gamma, c), new ReadOnlySpan<float>(_beta, c), _c.LayerNormEpsilon, x);
+                    Quill.Tensors.Kernels.LayerNorm.Forward(x, new ReadOnlySpan<float>(_gamma, c), new ReadOnlySpan<float>(_beta, c), _c.LayerNormEpsilon, x);
                     break;
                 }
             }

@@ -183,8 +183,8 @@ public sealed unsafe class EncoderKernelTests
     public void LayerNormMatchesReference(int c)
     {
         float[] x = Random(c, 9, 3), g = Random(c, 10), b = Random(c, 11), y = new float[c], expected = new float[c];
-        EncoderLayerNorm.Forward(x, g, b, 1e-12f, y);
-        EncoderLayerNorm.Reference(x, g, b, 1e-12f, expected);
+        Quill.Tensors.Kernels.LayerNorm.Forward(x, g, b, 1e-12f, y); // the shared kernel, at BERT's epsilon
+        Quill.Tensors.Kernels.LayerNorm.Reference(x, g, b, 1e-12f, expected);
         for (int i = 0; i < c; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= LayerNormTolerance, $"[{i}] {y[i]} vs {expected[i]}");
     }
 
