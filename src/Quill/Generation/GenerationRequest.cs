@@ -25,8 +25,14 @@ public sealed record GenerationRequest
     /// <summary>Turn special-token strings inside <see cref="Prompt"/> into their ids.</summary>
     public bool ParseSpecial { get; init; }
 
-    /// <summary>How many most likely alternatives to report per generated token, with its own log-probability; 0 reports none.</summary>
-    public int Logprobs { get; init; }
+    /// <summary>
+    /// How many most likely alternatives to report per generated token beside its own log-probability (OpenAI
+    /// top_logprobs); 0 reports the token's own only; null reports none.
+    /// </summary>
+    public int? Logprobs { get; init; }
+
+    /// <summary>Restricts the output (JSON, a JSON Schema); stateful, so one instance per request. Null leaves it free.</summary>
+    public Constraints.ITokenConstraint? Constraint { get; init; }
 
     /// <summary>KV cache size in tokens (prompt plus completion); null uses the model's training context length.</summary>
     public int? ContextLength { get; init; }

@@ -12,6 +12,12 @@ public interface ICausalModel
 
     /// <summary>Creates the per-sequence state (KV cache and scratch buffers), sized for <paramref name="contextLength"/> tokens.</summary>
     IInferenceState CreateState(int contextLength);
+
+    /// <summary>
+    /// Creates a KV cache of <paramref name="slots"/> sequences of up to <paramref name="contextLength"/> tokens each,
+    /// decoded together one step at a time (the server's continuous batching).
+    /// </summary>
+    IBatchedInferenceState CreateBatchedState(int slots, int contextLength);
 }
 
 /// <summary>One sequence being decoded: its KV cache and scratch memory, allocated once.</summary>

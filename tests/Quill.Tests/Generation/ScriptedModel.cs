@@ -25,6 +25,8 @@ internal sealed class ScriptedModel(int vocabSize, int contextLength, float[][] 
         return new State(this, contextLength);
     }
 
+    public IBatchedInferenceState CreateBatchedState(int slots, int contextLength) => new SequentialBatchedState(this, slots, contextLength);
+
     /// <summary>
     /// A table whose argmax, after a prompt of <paramref name="promptLength"/> tokens, spells
     /// <paramref name="continuation"/> and then <paramref name="then"/> forever.

@@ -42,6 +42,8 @@ public sealed class LlamaModel : ICausalModel, IDisposable
 
     public IInferenceState CreateState(int contextLength) => new LlamaState(this, contextLength);
 
+    public IBatchedInferenceState CreateBatchedState(int slots, int contextLength) => new SequentialBatchedState(this, slots, contextLength);
+
     public void Dispose()
     {
         Pool.Dispose();
