@@ -124,6 +124,8 @@ public sealed class GenerationSequence
     private int Sample(ReadOnlySpan<float> logits)
     {
         ReadOnlySpan<int> history = sequence.AsSpan(0, length);
+        if (constraint is not null)
+            constraint.RemainingTokens = (int)Math.Min(request.MaxTokens - (length - Prompt.Length), (long)contextLength - length + 1);
         int token;
         float logprob = 0;
         if (logprobs is null) token = sampler.Sample(logits, history);

@@ -22,4 +22,12 @@ public interface ITokenConstraint
 
     /// <summary>True when the text so far is a complete output (an end-of-generation token is allowed now).</summary>
     bool IsComplete { get; }
+
+    /// <summary>
+    /// Tokens that may still be generated, this one included (set by the generation loop before every step from
+    /// max tokens and the free context). When the budget gets tight the constraint allows only tokens after which the
+    /// output can still be completed in time (counting one token per remaining byte), so the output is complete, and
+    /// parses, even when the budget runs out. Large (int.MaxValue) means unlimited.
+    /// </summary>
+    int RemainingTokens { get; set; }
 }
