@@ -1,19 +1,20 @@
-// The Llama batched state (continuous batching): batch invariance, agreement with the single-sequence state, and the
-// checks on a step; not the scheduler that fills the steps (Quill.Server).
+// The native batched states (continuous batching) of Llama-family and GPT-2 models: batch invariance, agreement with
+// the single-sequence state, and the checks on a step; not the scheduler that fills the steps (Quill.Server).
 using Quill.Models;
+using Quill.Models.Gpt2;
 using Quill.Models.Llama;
 using Quill.Models.Synthetic;
 using Quill.Tensors;
 
 namespace Quill.Tests.Models;
 
-public class LlamaBatchedStateTests
+public class BatchedInferenceStateTests
 {
     // The batched and single-sequence states share one forward pass; they may differ only by float regrouping.
     private const float SingleStateRelativeTolerance = 1e-5f;
     private const int Slots = 3, Context = 64;
 
-    public static TheoryData<string> Models() => new() { "llama-f32", "llama-q8_0-gqa", "llama-q4_0-gqa", "qwen2-f32-gqa" };
+    public static TheoryData<string> Models() => new() { "llama-f32", "llama-q8_0-gqa", "llama-q4_0-gqa", "qwen2-f32-gqa", "gpt2-f32", "gpt2-q8_0" };
 
     private static SyntheticModelOptions OptionsOf(string name) => name switch
     {
@@ -21,6 +22,8 @@ public class LlamaBatchedStateTests
         "llama-q8_0-gqa" => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128, Type = GgmlType.Q8_0, Seed = 7 },
         "llama-q4_0-gqa" => new() { Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, FeedForwardDim = 160, VocabSize = 300, ContextLength = 128, Type = GgmlType.Q4_0, Seed = 9 },
         "qwen2-f32-gqa" => new() { Architecture = "qwen2", Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128, Seed = 11 },
+        "gpt2-f32" => Quill.Tests.Models.Gpt2.Gpt2DifferentialTests.Shape(dim: 64, heads: 4, vocab: 300, ffn: 96, context: 128),
+        "gpt2-q8_0" => Quill.Tests.Models.Gpt2.Gpt2DifferentialTests.Shape(dim: 64, heads: 4, vocab: 300, ffn: 128, context: 128) with { Type = GgmlType.Q8_0, Seed = 5 },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -86,7 +89,7 @@ public class LlamaBatchedStateTests
         Dictionary<int, List<float[]>> mixed;
         using (var state = lm.Model.CreateBatchedState(Slots, Context))
         {
-            Assert.IsType<LlamaBatchedState>(state);
+            Assert.IsType(model.StartsWith("gpt2", StringComparison.Ordinal) ? typeof(Gpt2BatchedState) : typeof(LlamaBatchedState), state);
             mixed = RunMixed(state, vocab);
             Assert.Equal(4 + 1 + 1, state.Position(0)); // sequence 3 in the reused slot
         }
@@ -119,7 +122,6 @@ public class LlamaBatchedStateTests
         for (int id = 0; id < 4; id++)
         {
             using var single = lm.Model.CreateState(Context);
-            Assert.IsType<LlamaState>(single);
             int[] chunks = ChunksOf(id);
             var tokens = TokensOf(id, chunks.Sum());
             var logits = new float[vocab];
@@ -234,6 +236,15 @@ public class LlamaBatchedStateTests
         Assert.Throws<ArgumentOutOfRangeException>(() => state.Truncate(0, -1));
         state.Decode([], [], []); // an empty step is allowed and does nothing
         Assert.Equal(0, state.Position(0));
+    }
+
+    [Fact]
+    public void Gpt2SlotsAreCappedAtTheLearnedPositions()
+    {
+        using var lm = Load("gpt2-f32", threads: 1);
+        using var state = lm.Model.CreateBatchedState(2, 1000);
+        Assert.Equal(128, state.ContextLength);
+        Assert.Throws<InvalidOperationException>(() => state.Decode([new BatchSequence(1, 0, 129)], new int[129], new float[lm.Model.VocabSize]));
     }
 
     [Fact]
