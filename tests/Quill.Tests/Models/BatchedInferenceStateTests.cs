@@ -238,6 +238,23 @@ public class BatchedInferenceStateTests
         Assert.Equal(0, state.Position(0));
     }
 
+    [Theory]
+    [InlineData("llama-q8_0-gqa")]
+    [InlineData("gpt2-f32")]
+    public void DecodeStepsAllocateNothing(string model)
+    {
+        using var lm = Load(model, threads: 2);
+        using var state = lm.Model.CreateBatchedState(Slots, Context);
+        var sequences = new[] { new BatchSequence(0, 0, 5), new BatchSequence(2, 5, 1), new BatchSequence(1, 6, 1) };
+        var tokens = TokensOf(3, 7);
+        var logits = new float[Slots * lm.Model.VocabSize];
+        state.Decode(sequences, tokens, logits); // warm-up: JIT and first-use buffers
+        for (int s = 0; s < Slots; s++) state.Truncate(s, 0);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) state.Decode(sequences, tokens, logits);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Gpt2SlotsAreCappedAtTheLearnedPositions()
     {
