@@ -163,7 +163,7 @@ internal sealed class JsonGrammar
             node.Alternatives = [id];
             return node.Alternatives;
         }
-        if (!visiting.Add(id)) ThrowArgument("an anyOf refers back to itself without an object or array in between");
+        if (!visiting.Add(id)) ThrowArgument("a $ref or anyOf leads back to itself without an object or array in between");
         var flat = new List<int>();
         foreach (int alternative in node.Alternatives)
         {
