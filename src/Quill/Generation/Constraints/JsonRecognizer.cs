@@ -4,35 +4,6 @@ using System.Runtime.CompilerServices;
 namespace Quill.Generation.Constraints;
 
 /// <summary>
-/// The parse position inside one value: which node, which phase of it, and two phase-specific numbers (e.g. the
-/// property index and key offset of an object, the character count of a string). Whitespace counts the current run.
-/// </summary>
-internal struct JsonFrame : IEquatable<JsonFrame>
-{
-    public int Node;
-    public byte Phase;
-    public byte Whitespace;
-    public int A, B;
-
-    public readonly bool Equals(JsonFrame other) =>
-        Node == other.Node && Phase == other.Phase && Whitespace == other.Whitespace && A == other.A && B == other.B;
-
-    public override readonly bool Equals(object? obj) => obj is JsonFrame other && Equals(other);
-
-    public override readonly int GetHashCode() => HashCode.Combine(Node, Phase, Whitespace, A, B);
-}
-
-/// <summary>
-/// One parse of the text so far: the innermost frame held inline and the frames around it as a persistent linked
-/// stack in the recognizer's arena (<see cref="Below"/>, −1 for none), so copying a parse copies 24 bytes.
-/// </summary>
-internal struct JsonThread
-{
-    public JsonFrame Top;
-    public int Below;
-}
-
-/// <summary>
 /// Recognizes prefixes of the documents a <see cref="JsonGrammar"/> allows, one byte at a time. A state is a small
 /// set of <see cref="JsonThread"/>s (more than one only while anyOf alternatives are ambiguous; at most
 /// <see cref="MaxThreads"/>, extra parses are dropped, which narrows but never breaks the output). Frames below the
@@ -93,6 +64,17 @@ internal sealed class JsonRecognizer
     /// <summary>Feeds <paramref name="b"/> to every thread of <paramref name="input"/>; writes the survivors (deduplicated, at most output.Length) and returns their count.</summary>
     public int Step(ReadOnlySpan<JsonThread> input, byte b, Span<JsonThread> output)
     {
+        // The hot case of a vocabulary walk: one parse inside a string, a plain ASCII character.
+        if (input.Length == 1 && input[0].Top.Phase == StrChars && b >= 0x20 && b < 0x80 && b != '"' && b != '\\')
+        {
+            JsonNode node = nodes[input[0].Top.Node];
+            if (node.Kind == JsonNodeKind.String && input[0].Top.A < node.MaxLength)
+            {
+                output[0] = input[0];
+                output[0].Top.A++;
+                return 1;
+            }
+        }
         int count = 0;
         for (int i = 0; i < input.Length; i++) Feed(input[i], b, output, ref count);
         return count;
