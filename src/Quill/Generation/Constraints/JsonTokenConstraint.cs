@@ -20,7 +20,7 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
 
     private readonly VocabularyTrie trie;
     private readonly JsonRecognizer recognizer;
-    private readonly int reserve;             // the end-of-generation token's own slot in the budget
+    private const int EndTokenSlot = 1;       // the end-of-generation token needs a token of the budget too
     private readonly JsonThread[] state = new JsonThread[T];
     private readonly JsonThread[] scratch = new JsonThread[2 * T];
     private readonly JsonThread[] levels;     // (MaxDepth+1, T) the recognizer state after each trie depth
@@ -41,7 +41,6 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
             throw new ArgumentException("json constraint: the tokenizer must have an end-of-generation token to end the JSON, found none");
         }
         recognizer = new JsonRecognizer(grammar);
-        reserve = 1;
         levels = new JsonThread[(trie.MaxDepth + 1) * T];
         levelCount = new int[trie.MaxDepth + 1];
         levelArena = new int[trie.MaxDepth + 1];
@@ -70,7 +69,7 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
     {
         get
         {
-            int limit = remaining >= JsonGrammar.Unreachable ? JsonGrammar.Unreachable - 1 : remaining - 1 - reserve;
+            int limit = remaining >= JsonGrammar.Unreachable ? JsonGrammar.Unreachable - 1 : remaining - 1 - EndTokenSlot;
             return fallbackLimit >= 0 ? Math.Max(limit, fallbackLimit) : limit;
         }
     }

@@ -173,8 +173,48 @@ public class JsonBudgetTests
     [Fact]
     public void ATokenizerWithoutAnEndTokenIsRefused()
     {
-        var error = Assert.Throws<ArgumentException>(() => JsonConstraint.ForObject(new NoEndTokenizer()));
+        var error = Assert.Throws<ArgumentException>(() => JsonConstraint.ForObject(new PieceTokenizer(["{", "}"], withEnd: false)));
         Assert.Equal("json constraint: the tokenizer must have an end-of-generation token to end the JSON, found none", error.Message);
+    }
+
+    [Fact]
+    public void AVocabularyThatCannotContinueAllowsOnlyTheEndToken()
+    {
+        // {"a" then nothing: no token is a ':', so rather than allow nothing the constraint lets generation end.
+        ITokenConstraint constraint = JsonConstraint.ForObject(new PieceTokenizer(["{", "\"a\""], withEnd: true));
+        constraint.Accept(0);
+        constraint.Accept(1);
+        var logits = new float[3];
+        constraint.Mask(logits);
+        Assert.Equal([false, false, true], logits.Select(l => !float.IsNegativeInfinity(l)));
+        Assert.True(constraint.Allows(2));
+        Assert.False(constraint.IsComplete);
+    }
+
+    [Fact]
+    public void AllowsMaskAndAcceptDoNotAllocateAfterWarmUp()
+    {
+        ITokenizer tokenizer = JsonTestVocabularies.Gpt2;
+        ITokenConstraint constraint = JsonConstraint.ForObject(tokenizer);
+        int[] tokens = tokenizer.Encode("{\"a\": [1, {\"b\": \"hello world\"}], \"c\": true, \"d\": \"x", addSpecial: false);
+        var logits = new float[tokenizer.VocabSize];
+        constraint.RemainingTokens = 500;
+        foreach (int token in tokens)
+        {
+            constraint.Allows(token);
+            constraint.Mask(logits);
+            constraint.Accept(token);
+        }
+        ITokenConstraint measured = JsonConstraint.ForObject(tokenizer);
+        measured.RemainingTokens = 500;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (int token in tokens)
+        {
+            Assert.True(measured.Allows(token));
+            measured.Mask(logits);
+            measured.Accept(token);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     private static int SingleByteToken(ITokenizer tokenizer, byte b)
@@ -186,16 +226,16 @@ public class JsonBudgetTests
         throw new InvalidOperationException($"no single-byte token for 0x{b:X2}");
     }
 
-    /// <summary>Bytes as tokens and nothing else: no token ends generation.</summary>
-    private sealed class NoEndTokenizer : Tokenizer
+    /// <summary>A vocabulary of the given pieces (ids 0..n−1) and, when <paramref name="withEnd"/>, an end token (id n).</summary>
+    private sealed class PieceTokenizer(string[] pieces, bool withEnd) : Tokenizer
     {
-        public override int VocabSize => 256;
+        public override int VocabSize => pieces.Length + (withEnd ? 1 : 0);
         public override int BosId => -1;
-        public override int EosId => -1;
-        public override bool IsEndOfGeneration(int id) => false;
-        public override bool IsSpecial(int id) => false;
-        public override byte[] TokenBytes(int id) => [(byte)id];
-        public override string TokenText(int id) => $"<0x{id:X2}>";
+        public override int EosId => withEnd ? pieces.Length : -1;
+        public override bool IsEndOfGeneration(int id) => withEnd && id == pieces.Length;
+        public override bool IsSpecial(int id) => id >= pieces.Length;
+        public override byte[] TokenBytes(int id) => id < pieces.Length ? Encoding.UTF8.GetBytes(pieces[id]) : [];
+        public override string TokenText(int id) => id < pieces.Length ? pieces[id] : "</s>";
         public override int TokenToId(ReadOnlySpan<char> token) => -1;
         public override string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens) => "";
         protected override void EncodeCore(ReadOnlySpan<char> text, bool addSpecial, bool parseSpecial, TokenBuffer output) { }
