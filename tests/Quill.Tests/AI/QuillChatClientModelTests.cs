@@ -1,9 +1,10 @@
 // QuillChatClient on a random-weight synthetic Llama: replies equal Generator's on the template's prompt, streaming,
-// seeds, limits, stops, cancellation, a ChatClientBuilder pipeline.
+// seeds, limits, stops, cancellation, a ChatClientBuilder pipeline, a ContinuousBatcher underneath.
 using Microsoft.Extensions.AI;
 using Quill.AI;
 using Quill.Generation;
 using Quill.Models.Synthetic;
+using Quill.Serving;
 using Quill.Tests.Models;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
@@ -19,6 +20,7 @@ public sealed class QuillChatClientModelTests
     private static readonly SyntheticModelOptions ModelOptions = new() { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1, VocabSize = 300, ChatTemplate = Template };
     private static readonly AiChatMessage[] Conversation = [new(ChatRole.System, "be brief"), new(ChatRole.User, "hello")];
     private static readonly ChatOptions GreedyOptions = new() { Temperature = 0, MaxOutputTokens = ReplyTokens };
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private static LanguageModel Load(SyntheticModelOptions? options = null) =>
         LanguageModel.Load(SyntheticModels.Get(options ?? ModelOptions), new LoadOptions { Threads = 1 });
@@ -161,5 +163,26 @@ public sealed class QuillChatClientModelTests
         using (LanguageModel lm = Load()) expected = GreedyReference(lm).Text;
         using QuillChatClient client = QuillChatClient.Load(SyntheticModels.Get(ModelOptions), new LoadOptions { Threads = 1 });
         Assert.Equal(expected, (await client.GetResponseAsync(Conversation, GreedyOptions)).Text);
+    }
+
+    [Fact]
+    public async Task ConcurrentCallsOverAContinuousBatcherGiveTheGeneratorsReplies()
+    {
+        using LanguageModel lm = Load();
+        GenerationResult expected = GreedyReference(lm);
+        using var batcher = new ContinuousBatcher(lm.Model, lm.Tokenizer, new BatcherOptions { Slots = 2, ContextLength = 96 });
+        using var client = new QuillChatClient(batcher, QuillChatClient.FromModel(lm).Template, "batched");
+
+        Task<ChatResponse> whole = client.GetResponseAsync(Conversation, GreedyOptions);
+        Task<List<ChatResponseUpdate>> streamed = Collect(client.GetStreamingResponseAsync(Conversation, GreedyOptions));
+        Task<ChatResponse> unlimited = client.GetResponseAsync(Conversation, new ChatOptions { Temperature = 0 }); // ends at its turn or the context
+        await Task.WhenAll(whole, streamed, unlimited).WaitAsync(Patience);
+
+        Assert.Equal(expected.Text, (await whole).Text);
+        Assert.Equal(expected.Text, (await streamed).ToChatResponse().Text);
+        ChatResponse open = await unlimited;
+        Assert.StartsWith(expected.Text, open.Text);
+        Assert.NotNull(open.FinishReason);
+        Assert.InRange(open.Usage?.TotalTokenCount ?? 0, 1, 96 + 1); // the last sampled token needs no cache slot
     }
 }
