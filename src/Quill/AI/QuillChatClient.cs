@@ -1,0 +1,204 @@
+// Quill's chat models as a Microsoft.Extensions.AI IChatClient, in process; not a server, and no tool calling.
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Quill.Generation;
+using Quill.Tokenizers;
+using Quill.Tokenizers.ChatTemplates;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace Quill.AI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> over an <see cref="ITextGenerator"/> (a <see cref="Generator"/> or a batcher) and the
+/// model's <see cref="ChatTemplate"/>, so .NET AI code (Semantic Kernel, ChatClientBuilder pipelines) runs Quill models
+/// with no server. Each call renders the whole conversation (stateless, like OpenAI's chat completions).
+/// <para>
+/// Messages: roles system, user and assistant; their <see cref="TextContent"/>s are concatenated. Tool messages, tools,
+/// custom roles and non-text contents throw <see cref="NotSupportedException"/> naming what was given.
+/// <see cref="ChatOptions.Instructions"/> become the system message (joined ahead of one the conversation starts with).
+/// </para>
+/// <para>
+/// Options: Temperature, TopP, TopK, PresencePenalty, FrequencyPenalty and Seed set the sampling (Quill's penalties look
+/// at the last <see cref="SamplingOptions.RepeatLastN"/> tokens, prompt included); MaxOutputTokens, StopSequences;
+/// ResponseFormat Json constrains the output to a JSON object, or to the schema when one is given. Options left unset
+/// keep <see cref="Defaults"/>, or the <see cref="GenerationRequest"/> that <see cref="ChatOptions.RawRepresentationFactory"/>
+/// returns (the way to reach min-p, repeat penalty, logprobs). A <see cref="ChatOptions.ModelId"/> other than
+/// <see cref="ModelId"/> throws <see cref="ArgumentException"/>: one client serves one model, and silently answering
+/// with another would hide a configuration mistake. Reasoning options are ignored.
+/// </para>
+/// <para>
+/// Results: finish reason Stop (end of turn or a stop sequence) or Length (MaxOutputTokens or a full context); usage
+/// counts prompt and completion tokens. Cancellation throws <see cref="OperationCanceledException"/>.
+/// </para>
+/// </summary>
+public sealed class QuillChatClient : IChatClient
+{
+    /// <summary>The provider name in <see cref="ChatClientMetadata"/>.</summary>
+    public const string ProviderName = "quill";
+
+    private readonly ITextGenerator _generator;
+    private readonly ChatClientMetadata _metadata;
+    private readonly IDisposable? _owned;
+
+    /// <summary>A client generating with <paramref name="generator"/>, rendering conversations with <paramref name="template"/>.</summary>
+    public QuillChatClient(ITextGenerator generator, ChatTemplate template, string modelId)
+        : this(generator, template, modelId, owned: null)
+    {
+    }
+
+    private QuillChatClient(ITextGenerator generator, ChatTemplate template, string modelId, IDisposable? owned)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentException.ThrowIfNullOrEmpty(modelId);
+        _generator = generator;
+        Template = template;
+        ModelId = modelId;
+        _owned = owned;
+        _metadata = new ChatClientMetadata(ProviderName, providerUri: null, defaultModelId: modelId);
+    }
+
+    /// <summary>
+    /// A client over a loaded model with the chat template its file carries (ChatML with the model's BOS/EOS when it has
+    /// none). The client does not own <paramref name="model"/>: dispose the model after the client's last use.
+    /// </summary>
+    public static QuillChatClient FromModel(LanguageModel model, string? modelId = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new QuillChatClient(new Generator(model.Model, model.Tokenizer), TemplateOf(model), modelId ?? model.Name);
+    }
+
+    /// <summary>Loads the GGUF model at <paramref name="path"/> into a client that owns it (disposing the client releases it).</summary>
+    public static QuillChatClient Load(string path, LoadOptions? options = null, string? modelId = null)
+    {
+        LanguageModel model = LanguageModel.Load(path, options);
+        try
+        {
+            return new QuillChatClient(new Generator(model.Model, model.Tokenizer), TemplateOf(model), modelId ?? model.Name, model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The model's id, reported as <see cref="ChatResponse.ModelId"/> and in the metadata.</summary>
+    public string ModelId { get; }
+
+    /// <summary>The template conversations are rendered with.</summary>
+    public ChatTemplate Template { get; }
+
+    /// <summary>
+    /// What a request starts from before ChatOptions apply: Quill's default sampling (temperature 0.8, top-k 40,
+    /// top-p 0.95, min-p 0.05) and no token limit besides the context (the reply ends at the end of its turn).
+    /// </summary>
+    public GenerationRequest Defaults { get; init; } = new() { MaxTokens = int.MaxValue };
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        GenerationRequest request = CreateRequest(messages, options);
+        DateTimeOffset createdAt = DateTimeOffset.UtcNow;
+        GenerationResult result = await _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
+        if (result.FinishReason == FinishReason.Cancelled) throw new OperationCanceledException(cancellationToken);
+        var message = new AiChatMessage(ChatRole.Assistant, result.Text) { MessageId = NewId(), CreatedAt = createdAt };
+        return new ChatResponse(message)
+        {
+            ResponseId = NewId(),
+            ModelId = ModelId,
+            CreatedAt = createdAt,
+            FinishReason = ToChatFinishReason(result.FinishReason),
+            Usage = ToUsage(result.PromptTokens, result.CompletionTokens),
+            RawRepresentation = result,
+        };
+    }
+
+    /// <summary>One update per generated chunk; the last carries the finish reason and a <see cref="UsageContent"/>.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        GenerationRequest request = CreateRequest(messages, options);
+        string responseId = NewId(), messageId = NewId();
+        DateTimeOffset createdAt = DateTimeOffset.UtcNow;
+        await foreach (GenerationChunk chunk in _generator.StreamAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            if (chunk.FinishReason is not FinishReason reason)
+            {
+                if (chunk.Text.Length == 0) continue;
+                yield return Update([new TextContent(chunk.Text)], chunk);
+                continue;
+            }
+            if (reason == FinishReason.Cancelled) throw new OperationCanceledException(cancellationToken);
+            var contents = new List<AIContent>(2);
+            if (chunk.Text.Length > 0) contents.Add(new TextContent(chunk.Text));
+            if (chunk.Usage is GenerationUsage usage) contents.Add(new UsageContent(ToUsage(usage.PromptTokens, usage.CompletionTokens)));
+            ChatResponseUpdate last = Update(contents, chunk);
+            last.FinishReason = ToChatFinishReason(reason);
+            yield return last;
+        }
+
+        ChatResponseUpdate Update(IList<AIContent> contents, GenerationChunk chunk) => new(ChatRole.Assistant, contents)
+        {
+            ResponseId = responseId,
+            MessageId = messageId,
+            CreatedAt = createdAt,
+            ModelId = ModelId,
+            RawRepresentation = chunk,
+        };
+    }
+
+    /// <summary>
+    /// <see cref="ChatClientMetadata"/> (provider "quill", <see cref="ModelId"/>), this client, its
+    /// <see cref="ITextGenerator"/> or its <see cref="ChatTemplate"/>; null for anything else or any key.
+    /// </summary>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return _metadata;
+        if (serviceType.IsInstanceOfType(this)) return this;
+        if (serviceType.IsInstanceOfType(_generator)) return _generator;
+        if (serviceType == typeof(ChatTemplate)) return Template;
+        return null;
+    }
+
+    /// <summary>Releases the model when the client loaded it (<see cref="Load"/>); otherwise does nothing.</summary>
+    public void Dispose() => _owned?.Dispose();
+
+    private GenerationRequest CreateRequest(IEnumerable<AiChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (options?.ModelId is { } asked && !string.Equals(asked, ModelId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{nameof(QuillChatClient)}: this client serves model '{ModelId}', ChatOptions.ModelId asked for '{asked}'", nameof(options));
+        }
+        GenerationRequest baseRequest = options?.RawRepresentationFactory?.Invoke(this) as GenerationRequest ?? Defaults;
+        var templateMessages = ChatRequestMapping.ToTemplateMessages(messages, options?.Instructions);
+        int[] prompt = ChatRequestMapping.PromptTokens(Template, _generator.Tokenizer, templateMessages);
+        return ChatRequestMapping.ToRequest(baseRequest, prompt, options, _generator.Tokenizer);
+    }
+
+    private static ChatTemplate TemplateOf(LanguageModel model)
+    {
+        ITokenizer tokenizer = model.Tokenizer;
+        return ChatTemplate.FromGguf(model.File) ?? ChatTemplate.Fallback(
+            tokenizer.BosId >= 0 ? tokenizer.TokenText(tokenizer.BosId) : null,
+            tokenizer.EosId >= 0 ? tokenizer.TokenText(tokenizer.EosId) : null);
+    }
+
+    private static ChatFinishReason ToChatFinishReason(FinishReason reason) => reason switch
+    {
+        FinishReason.Stop => ChatFinishReason.Stop,
+        FinishReason.Length => ChatFinishReason.Length,
+        _ => new ChatFinishReason(reason.ToString().ToLowerInvariant()),
+    };
+
+    private static UsageDetails ToUsage(int promptTokens, int completionTokens) => new()
+    {
+        InputTokenCount = promptTokens,
+        OutputTokenCount = completionTokens,
+        TotalTokenCount = promptTokens + completionTokens,
+    };
+
+    private static string NewId() => Guid.NewGuid().ToString("N");
+}
