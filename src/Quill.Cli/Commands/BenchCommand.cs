@@ -1,4 +1,5 @@
-// `quill bench -m MODEL`: prompt-processing and generation tokens/s, as text or JSON.
+// `quill bench -m MODEL [--parallel N]`: prompt-processing and generation tokens/s (or N streams decoding together
+// against one), as text or JSON.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -18,9 +19,14 @@ internal static class BenchCommand
         var json = CommonOptions.Json();
         var mmap = CommonOptions.Mmap();
         var reps = new Option<int>("--repetitions", "-r") { Description = "Runs; the best is reported", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) speed\n  example: quill bench -m model.gguf -p 512 -n 128 --json")
+        var parallel = new Option<int>("--parallel", "--batch")
         {
-            model, prompt, generate, threads, json, mmap, reps,
+            Description = "Decode N sequences together (continuous batching) and report their aggregate tokens/s beside one sequence's",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) speed\n  example: quill bench -m model.gguf -p 512 -n 128 --json\n  example: quill bench -m model.gguf -p 128 -n 64 --parallel 16")
+        {
+            model, prompt, generate, threads, json, mmap, reps, parallel,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -31,6 +37,12 @@ internal static class BenchCommand
                 Loading = r.GetValue(mmap) ? WeightLoading.Map : WeightLoading.Copy,
             });
             double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
+            if (r.GetValue(parallel) > 0)
+            {
+                var batched = ParallelThroughputBenchmark.Run(lm.Model, r.GetValue(parallel), r.GetValue(prompt), r.GetValue(generate), Math.Max(1, r.GetValue(reps)));
+                PrintParallel(lm, batched, loadSeconds, r.GetValue(json));
+                return 0;
+            }
             var result = ThroughputBenchmark.Run(lm.Model, r.GetValue(prompt), r.GetValue(generate), Math.Max(1, r.GetValue(reps)));
             if (r.GetValue(json))
             {
@@ -56,5 +68,32 @@ internal static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    private static void PrintParallel(LanguageModel lm, ParallelThroughputResult result, double loadSeconds, bool json)
+    {
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["model"] = lm.Name,
+                ["parallel"] = result.Sequences,
+                ["pp_tokens"] = result.PromptTokens,
+                ["tg_tokens"] = result.GeneratedTokens,
+                ["parallel_pp_tokens_per_s"] = Math.Round(result.PromptTokensPerSecond, 2),
+                ["parallel_tg_tokens_per_s"] = Math.Round(result.GenerationTokensPerSecond, 2),
+                ["single_tg_tokens_per_s"] = Math.Round(result.SingleGenerationTokensPerSecond, 2),
+                ["parallel_speedup"] = Math.Round(result.Speedup, 3),
+                ["load_s"] = Math.Round(loadSeconds, 3),
+                ["peak_rss_bytes"] = result.PeakResidentBytes,
+                ["file_bytes"] = new FileInfo(lm.Path).Length,
+            }));
+            return;
+        }
+        Console.Out.WriteLine($"model  {lm.Name} ({new FileInfo(lm.Path).Length / 1e6:F1} MB), loaded in {loadSeconds:F2} s");
+        Console.Out.WriteLine($"pp{result.PromptTokens,-5} x{result.Sequences,-3} {result.PromptTokensPerSecond,10:F2} tokens/s (all sequences)");
+        Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} x{result.Sequences,-3} {result.GenerationTokensPerSecond,10:F2} tokens/s (all sequences)");
+        Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} x1   {result.SingleGenerationTokensPerSecond,10:F2} tokens/s (one sequence), {result.Speedup:F2}x");
+        Console.Out.WriteLine($"peak resident memory {result.PeakResidentBytes / 1e6:F1} MB");
     }
 }

@@ -98,7 +98,7 @@ public sealed class Gpt2Model : ICausalModel, IDisposable
 
     IInferenceState ICausalModel.CreateState(int contextLength) => CreateState(contextLength);
 
-    public IBatchedInferenceState CreateBatchedState(int slots, int contextLength) => new SequentialBatchedState(this, slots, contextLength);
+    public IBatchedInferenceState CreateBatchedState(int slots, int contextLength) => new Gpt2BatchedState(this, slots, contextLength);
 
     public void Dispose()
     {

@@ -1,4 +1,4 @@
-// A loaded Llama-family decoder: config, weights and the compute pool; the per-sequence work lives in LlamaState.
+// A loaded Llama-family decoder: config, weights and the compute pool; the per-sequence work lives in LlamaState and LlamaBatchedState.
 using Quill.Formats.Gguf;
 using Quill.Tensors.Threading;
 
@@ -42,7 +42,7 @@ public sealed class LlamaModel : ICausalModel, IDisposable
 
     public IInferenceState CreateState(int contextLength) => new LlamaState(this, contextLength);
 
-    public IBatchedInferenceState CreateBatchedState(int slots, int contextLength) => new SequentialBatchedState(this, slots, contextLength);
+    public IBatchedInferenceState CreateBatchedState(int slots, int contextLength) => new LlamaBatchedState(this, slots, contextLength);
 
     public void Dispose()
     {
