@@ -9,7 +9,8 @@ using Quill.Tokenizers.ChatTemplates;
 namespace Quill.Server;
 
 /// <summary>
-/// Loads the generative model at start and wraps it in the batching engine; the embedding model is loaded at start
+/// Loads the generative model at start and wraps it in a <see cref="ContinuousBatcher"/> (one KV cache slot per
+/// --parallel, concurrent requests decoded together); the embedding model is loaded at start
 /// when one is named, else the built-in all-MiniLM-L6-v2 is loaded on the first /v1/embeddings request.
 /// </summary>
 internal sealed class ServedModels : IDisposable
@@ -23,9 +24,14 @@ internal sealed class ServedModels : IDisposable
         model = LanguageModel.Load(options.ModelPath, new LoadOptions { Threads = options.Threads });
         try
         {
-            ContextLength = options.ContextLength > 0 ? options.ContextLength : model.Model.ContextLength;
-            var gated = new GatedGenerator(new Generator(model.Model, model.Tokenizer), options.Parallel, options.QueueCapacity, ContextLength);
-            (Generator, Status, engine) = (gated, gated, gated);
+            var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions
+            {
+                Slots = options.Parallel,
+                ContextLength = options.ContextLength,
+                QueueCapacity = options.QueueCapacity,
+            });
+            (Generator, Status, engine) = (batcher, batcher, batcher);
+            ContextLength = batcher.ContextLength;
             Template = ChatTemplate.FromGguf(model.File);
             GenerativeModelId = model.Name;
             if (options.EmbeddingModel is { } named)
