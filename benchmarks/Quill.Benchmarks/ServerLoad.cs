@@ -1,0 +1,125 @@
+// `./bench server`: aggregate generated tokens/s and time to first token of the real server under 1..N concurrent streams.
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Quill.Models.Synthetic;
+using Quill.Server;
+using Quill.Tensors;
+
+namespace Quill.Benchmarks;
+
+/// <summary>
+/// `server [--model PATH] [--streams 1,4,16] [--tokens 64] [--prompt-words 24] [--threads N] [--rounds 2]`:
+/// starts QuillServer in this process on a free loopback port (by default on the 110M-parameter Q8_0 model that
+/// `compare` uses, created once), then for each stream count runs that many clients at once, each streaming a
+/// /v1/completions request over HTTP (SSE), and reports the aggregate completion tokens/s (from the usage of every
+/// stream, over the wall time of the round) and p50/p99 time to first token. The ratio column is the aggregate over
+/// the one-stream row of the same run. Every request is seeded and sampled at temperature 1.
+/// </summary>
+public static class ServerLoad
+{
+    public static async Task<int> Run(string[] args)
+    {
+        string? model = null;
+        int[] streams = [1, 4, 16];
+        int tokens = 64, promptWords = 24, threads = Environment.ProcessorCount, rounds = 2;
+        string folder = Path.Combine(Directory.GetCurrentDirectory(), ".quill", "bench");
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--model": model = args[++i]; break;
+                case "--streams": streams = [.. args[++i].Split(',').Select(int.Parse)]; break;
+                case "--tokens": tokens = int.Parse(args[++i]); break;
+                case "--prompt-words": promptWords = int.Parse(args[++i]); break;
+                case "--threads": threads = int.Parse(args[++i]); break;
+                case "--rounds": rounds = int.Parse(args[++i]); break;
+                case "--folder": folder = args[++i]; break;
+                default: Console.Error.WriteLine($"server: unknown argument '{args[i]}'"); return 2;
+            }
+        }
+        model ??= SmallModel(folder);
+        int slots = streams.Max();
+        await using var server = await QuillServer.StartAsync(new ServerOptions
+        {
+            ModelPath = model, Port = 0, Parallel = slots, Threads = threads, ContextLength = 512, QueueCapacity = 4 * slots,
+        });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        string prompt = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + i));
+        Console.WriteLine($"model {Path.GetFileName(model)}, threads {threads}, slots {slots}, {tokens} tokens per stream, best of {rounds} rounds");
+        Console.WriteLine($"{"streams",8} {"tokens",8} {"seconds",8} {"agg tok/s",10} {"per-stream",11} {"ttft p50 ms",12} {"ttft p99 ms",12} {"ratio",7}");
+        await RunRound(http, 1, tokens, prompt, 0); // warm-up: JIT, first-touch of the weights
+        double? single = null;
+        foreach (int n in streams)
+        {
+            Round best = default;
+            for (int r = 0; r < rounds; r++)
+            {
+                Round round = await RunRound(http, n, tokens, prompt, r);
+                if (round.TokensPerSecond > best.TokensPerSecond) best = round;
+            }
+            single ??= n == 1 ? best.TokensPerSecond : null;
+            string ratio = single is { } s ? $"{best.TokensPerSecond / s:F2}x" : "";
+            Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {best.TokensPerSecond / n,11:F1} {best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0} {ratio,7}");
+        }
+        return 0;
+    }
+
+    private readonly record struct Round(int Tokens, double Seconds, double TokensPerSecond, double TtftP50, double TtftP99);
+
+    private static async Task<Round> RunRound(HttpClient http, int streams, int tokens, string prompt, int round)
+    {
+        var clock = Stopwatch.StartNew();
+        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i => Stream(http, prompt, tokens, seed: (ulong)(1000 * round + i))));
+        double seconds = clock.Elapsed.TotalSeconds;
+        int total = results.Sum(r => r.Tokens);
+        double[] ttft = [.. results.Select(r => r.Ttft).Order()];
+        return new Round(total, seconds, total / seconds, Percentile(ttft, 0.50), Percentile(ttft, 0.99));
+    }
+
+    private static async Task<(int Tokens, double Ttft)> Stream(HttpClient http, string prompt, int tokens, ulong seed)
+    {
+        var clock = Stopwatch.StartNew();
+        var body = new { prompt, max_tokens = tokens, temperature = 1.0, seed, stream = true, stream_options = new { include_usage = true } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(body) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
+        double ttft = double.NaN;
+        int completion = 0;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            string data = line[6..];
+            if (data == "[DONE]") break;
+            using var doc = JsonDocument.Parse(data);
+            if (double.IsNaN(ttft) && doc.RootElement.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
+                && choices[0].GetProperty("text").GetString() is { Length: > 0 })
+            {
+                ttft = clock.Elapsed.TotalSeconds;
+            }
+            if (doc.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+                completion = usage.GetProperty("completion_tokens").GetInt32();
+        }
+        return (completion, double.IsNaN(ttft) ? clock.Elapsed.TotalSeconds : ttft);
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static string SmallModel(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "small-q8_0.gguf");
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"creating {path} ...");
+            SyntheticModelWriter.Write(path, new SyntheticModelOptions
+            {
+                Dim = 768, Layers = 12, Heads = 12, KvHeads = 12, FeedForwardDim = 2048, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.Q8_0, Seed = 1,
+            });
+        }
+        return path;
+    }
+}
