@@ -304,6 +304,7 @@ function clearAll() {
     $('completion').replaceChildren();
     $('completion').dataset.chunks = '0';
     $('insert').disabled = true;
+    state.lastCompletion = '';
   } else {
     state.messages = [];
     $('conversation').replaceChildren();

@@ -164,7 +164,10 @@ export function attachTokenTooltip(tooltip) {
     tooltip.hidden = false;
     placeTooltip(tooltip, span);
   });
-  document.addEventListener('scroll', () => { tooltip.hidden = true; current = null; }, true);
+  const hide = () => { tooltip.hidden = true; current = null; };
+  document.addEventListener('scroll', hide, true);
+  document.documentElement.addEventListener('mouseleave', hide);
+  document.addEventListener('keydown', e => { if (e.key === 'Escape') hide(); });
 }
 
 function fillTooltip(tooltip, infos) {
