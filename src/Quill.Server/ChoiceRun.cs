@@ -1,0 +1,117 @@
+// Runs the n choices of one request through the engine and merges their streamed chunks; not HTTP and not JSON.
+using System.Diagnostics;
+using System.Threading.Channels;
+using Quill.Generation;
+using Quill.Serving;
+
+namespace Quill.Server;
+
+/// <summary>One streamed chunk of choice <paramref name="Index"/>.</summary>
+internal readonly record struct ChoiceChunk(int Index, GenerationChunk Chunk);
+
+/// <summary>
+/// Starts every choice and waits for each one's first chunk before anything is sent, so that a bad request
+/// (ArgumentException: 400) or a full queue (QueueFullException: 429) is still answered as an error; afterwards the
+/// chunks of all choices arrive through one channel in the order they were produced. Disposing cancels the
+/// generations still running (a client that left) and waits for them, so their slots are free when it returns.
+/// </summary>
+internal sealed class ChoiceRun : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop;
+    private readonly Channel<ChoiceChunk> chunks = Channel.CreateUnbounded<ChoiceChunk>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<IAsyncEnumerator<GenerationChunk>> choices = [];
+    private readonly List<GenerationChunk?> firstChunks = [];
+    private readonly List<Task> pumps = [];
+    private int running;
+
+    private ChoiceRun(CancellationToken ct) => stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+    /// <summary>True when the choices report logprobs.</summary>
+    public bool LogprobsRequested { get; private init; }
+
+    /// <summary>Time from the start to the first chunk of choice 0.</summary>
+    public TimeSpan TimeToFirstChunk { get; private set; }
+
+    /// <summary>
+    /// Starts <paramref name="requests"/> (choice i is requests[i]); throws <see cref="ApiError"/> for what the engine
+    /// refuses. <paramref name="promptParam"/> names the field a too-long prompt came from.
+    /// </summary>
+    public static async Task<ChoiceRun> StartAsync(ITextGenerator generator, IReadOnlyList<GenerationRequest> requests, string promptParam, CancellationToken ct)
+    {
+        var run = new ChoiceRun(ct) { LogprobsRequested = requests.Count > 0 && requests[0].Logprobs is not null };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            foreach (GenerationRequest request in requests)
+            {
+                IAsyncEnumerator<GenerationChunk> choice = generator.StreamAsync(request, run.stop.Token).GetAsyncEnumerator(run.stop.Token);
+                run.choices.Add(choice);
+                bool any = await FirstAsync(choice, promptParam).ConfigureAwait(false);
+                if (run.firstChunks.Count == 0) run.TimeToFirstChunk = clock.Elapsed;
+                run.firstChunks.Add(any ? choice.Current : null);
+            }
+            run.running = run.choices.Count;
+            for (int i = 0; i < run.choices.Count; i++) run.pumps.Add(run.PumpAsync(i));
+            return run;
+        }
+        catch
+        {
+            await run.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Every chunk of every choice, until all have finished.</summary>
+    public IAsyncEnumerable<ChoiceChunk> ReadAllAsync(CancellationToken ct) => chunks.Reader.ReadAllAsync(ct);
+
+    private static async Task<bool> FirstAsync(IAsyncEnumerator<GenerationChunk> choice, string promptParam)
+    {
+        try
+        {
+            return await choice.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (QueueFullException full)
+        {
+            throw ApiError.QueueFull(full.Message);
+        }
+        catch (ArgumentException bad)
+        {
+            throw bad.Message.Contains("fit the context", StringComparison.Ordinal)
+                ? ApiError.BadRequest(bad.Message, promptParam, "context_length_exceeded")
+                : ApiError.BadRequest(bad.Message);
+        }
+    }
+
+    private async Task PumpAsync(int index)
+    {
+        IAsyncEnumerator<GenerationChunk> choice = choices[index];
+        try
+        {
+            if (firstChunks[index] is { } first)
+            {
+                chunks.Writer.TryWrite(new ChoiceChunk(index, first));
+                while (await choice.MoveNextAsync().ConfigureAwait(false)) chunks.Writer.TryWrite(new ChoiceChunk(index, choice.Current));
+            }
+        }
+        catch (Exception error)
+        {
+            chunks.Writer.TryComplete(error);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref running) == 0) chunks.Writer.TryComplete();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        stop.Cancel();
+        await Task.WhenAll(pumps).ConfigureAwait(false);
+        foreach (IAsyncEnumerator<GenerationChunk> choice in choices)
+        {
+            try { await choice.DisposeAsync().ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        stop.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+// Small JSON shapes shared by several routes: usage, errors, models, tokenize, health; not the generation contracts.
+namespace Quill.Server.Contracts;
+
+internal sealed record Usage(int PromptTokens, int CompletionTokens)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
+
+internal sealed record ErrorBody(ErrorDetail Error);
+
+internal sealed record ErrorDetail(string Message, string Type, string? Param, string? Code);
+
+internal sealed record ModelList(List<ModelCard> Data)
+{
+    public string Object => "list";
+}
+
+internal sealed record ModelCard(string Id, long Created)
+{
+    public string Object => "model";
+    public string OwnedBy => "quill";
+}
+
+/// <summary>POST /tokenize, as llama.cpp's server takes it.</summary>
+internal sealed class TokenizeRequest
+{
+    public string? Content { get; set; }
+    public bool? AddSpecial { get; set; }
+    public bool? ParseSpecial { get; set; }
+    public bool? WithPieces { get; set; }
+}
+
+internal sealed record TokenizeResponse(int[] Tokens);
+
+internal sealed record TokenPiece(int Id, string Piece);
+
+internal sealed record TokenizeWithPiecesResponse(List<TokenPiece> Tokens);
+
+internal sealed class DetokenizeRequest
+{
+    public int[]? Tokens { get; set; }
+}
+
+internal sealed record DetokenizeResponse(string Content);
+
+internal sealed record HealthResponse(string Status, int Slots, int ActiveSlots, int QueuedRequests);

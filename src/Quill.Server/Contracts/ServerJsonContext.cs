@@ -1,0 +1,26 @@
+// The source-generated System.Text.Json metadata of every request and response type (snake_case, as OpenAI); no reflection.
+using System.Text.Json.Serialization;
+
+namespace Quill.Server.Contracts;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    NumberHandling = JsonNumberHandling.Strict,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(ChatCompletion))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(TextCompletion))]
+[JsonSerializable(typeof(EmbeddingRequest))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelCard))]
+[JsonSerializable(typeof(TokenizeRequest))]
+[JsonSerializable(typeof(TokenizeResponse))]
+[JsonSerializable(typeof(TokenizeWithPiecesResponse))]
+[JsonSerializable(typeof(DetokenizeRequest))]
+[JsonSerializable(typeof(DetokenizeResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+internal sealed partial class ServerJsonContext : JsonSerializerContext;

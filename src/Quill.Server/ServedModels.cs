@@ -1,0 +1,105 @@
+// What one server serves: the generative model (engine, tokenizer, chat template) and the embedding model; not HTTP.
+using Quill.Chat;
+using Quill.Embeddings;
+using Quill.Generation;
+using Quill.Serving;
+using Quill.Tokenizers;
+using Quill.Tokenizers.ChatTemplates;
+
+namespace Quill.Server;
+
+/// <summary>
+/// Loads the generative model at start and wraps it in the batching engine; the embedding model is loaded at start
+/// when one is named, else the built-in all-MiniLM-L6-v2 is loaded on the first /v1/embeddings request.
+/// </summary>
+internal sealed class ServedModels : IDisposable
+{
+    private readonly LanguageModel model;
+    private readonly Lazy<ITextEmbedder> embedder;
+    private readonly IDisposable engine;
+
+    public ServedModels(ServerOptions options)
+    {
+        model = LanguageModel.Load(options.ModelPath, new LoadOptions { Threads = options.Threads });
+        try
+        {
+            ContextLength = options.ContextLength > 0 ? options.ContextLength : model.Model.ContextLength;
+            var gated = new GatedGenerator(new Generator(model.Model, model.Tokenizer), options.Parallel, options.QueueCapacity, ContextLength);
+            (Generator, Status, engine) = (gated, gated, gated);
+            Template = ChatTemplate.FromGguf(model.File);
+            GenerativeModelId = model.Name;
+            if (options.EmbeddingModel is { } named)
+            {
+                ITextEmbedder loaded = EmbedderCatalog.Load(named, threads: options.Threads);
+                embedder = new Lazy<ITextEmbedder>(loaded);
+                EmbeddingModelId = loaded.ModelName;
+            }
+            else
+            {
+                string? cache = options.EmbeddingCacheFolder;
+                int threads = options.Threads;
+                embedder = new Lazy<ITextEmbedder>(() => DefaultEmbedder.Load(cache, threads), LazyThreadSafetyMode.ExecutionAndPublication);
+                EmbeddingModelId = DefaultEmbedder.ModelName;
+            }
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The id /v1/models lists for the generative model: general.name, else the file name.</summary>
+    public string GenerativeModelId { get; }
+
+    /// <summary>The id /v1/models lists for the embedding model.</summary>
+    public string EmbeddingModelId { get; }
+
+    public IEnumerable<string> Ids => [GenerativeModelId, EmbeddingModelId];
+
+    public ITextGenerator Generator { get; }
+    public IBatchStatus Status { get; }
+    public ITokenizer Tokenizer => model.Tokenizer;
+
+    /// <summary>Tokens per request (prompt plus completion).</summary>
+    public int ContextLength { get; }
+
+    /// <summary>The model's own chat template, or null (then ChatSession's ChatML fallback).</summary>
+    public ChatTemplate? Template { get; }
+
+    /// <summary>The embedding model, loading it on first use.</summary>
+    public ITextEmbedder Embedder => embedder.Value;
+
+    /// <summary>Accepts no model or the generative model's id; the embedding model is a 400, anything else a 404.</summary>
+    public void RequireGenerative(string? id)
+    {
+        if (id is null || id == GenerativeModelId) return;
+        if (id == EmbeddingModelId)
+            throw ApiError.BadRequest($"The model '{id}' is an embedding model; use it with /v1/embeddings, or use '{GenerativeModelId}' here.", "model", "model_not_supported");
+        throw ApiError.ModelNotFound(id, Ids);
+    }
+
+    /// <summary>Accepts no model or the embedding model's id; the generative model is a 400, anything else a 404.</summary>
+    public void RequireEmbedding(string? id)
+    {
+        if (id is null || id == EmbeddingModelId) return;
+        if (id == GenerativeModelId)
+            throw ApiError.BadRequest($"The model '{id}' generates text; embeddings come from '{EmbeddingModelId}'.", "model", "model_not_supported");
+        throw ApiError.ModelNotFound(id, Ids);
+    }
+
+    /// <summary>The token ids of a chat prompt: the messages rendered with the generation prompt, as ChatSession does.</summary>
+    public int[] ChatPromptTokens(IEnumerable<ChatMessage> messages)
+    {
+        var session = new ChatSession(model.Model, model.Tokenizer, Template);
+        foreach (ChatMessage message in messages) session.Add(message);
+        return session.PromptTokens();
+    }
+
+    public void Dispose()
+    {
+        engine.Dispose();
+        if (embedder.IsValueCreated) embedder.Value.Dispose();
+        model.Dispose();
+    }
+}

@@ -1,0 +1,57 @@
+// How `quill serve` is configured: models, address, key, batching sizes, limits; not the server itself.
+namespace Quill.Server;
+
+/// <summary>Settings of a <see cref="QuillServer"/>. Only <see cref="ModelPath"/> is required.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The generative model (GGUF) served by /v1/completions and /v1/chat/completions.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>
+    /// The embedding model for /v1/embeddings (a GGUF, ONNX or Hugging Face folder, see EmbedderCatalog), loaded at
+    /// start. Null serves the built-in all-MiniLM-L6-v2, listed by /v1/models always and loaded on the first request.
+    /// </summary>
+    public string? EmbeddingModel { get; init; }
+
+    /// <summary>An IP address or "localhost"; loopback by default so nothing is exposed by accident.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (read it from <see cref="QuillServer.BaseAddress"/>).</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>When set, every route except the playground page and /health needs <c>Authorization: Bearer KEY</c>.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Sequences decoded together (KV cache slots); llama.cpp's --parallel.</summary>
+    public int Parallel { get; init; } = 4;
+
+    /// <summary>Tokens per slot (prompt plus completion); 0 uses the model's training context.</summary>
+    public int ContextLength { get; init; }
+
+    /// <summary>Requests that may wait for a slot; one more is answered with 429.</summary>
+    public int QueueCapacity { get; init; } = 64;
+
+    /// <summary>Largest request body accepted; a larger one is answered with 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Threads for the forward passes; 0 uses every core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Where the built-in embedding model is converted to and cached; null uses DefaultEmbedder.CacheFolder.</summary>
+    public string? EmbeddingCacheFolder { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a setting no server can run with.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath)) Throw("model path must be given, found none");
+        if (Port is < 0 or > 65535) Throw($"--port must be in 0..65535, found {Port}");
+        if (Parallel < 1) Throw($"--parallel must be 1 or more, found {Parallel}");
+        if (ContextLength < 0) Throw($"--ctx must be 0 (the model's) or more, found {ContextLength}");
+        if (QueueCapacity < 0) Throw($"queue capacity must be 0 or more, found {QueueCapacity}");
+        if (MaxRequestBodyBytes < 1) Throw($"the request body limit must be positive, found {MaxRequestBodyBytes}");
+        if (Threads < 0) Throw($"--threads must be 0 (every core) or more, found {Threads}");
+        if (ApiKey is { Length: 0 }) Throw("--api-key must not be empty");
+    }
+
+    private static void Throw(string message) => throw new ArgumentException($"server options: {message}");
+}
