@@ -136,11 +136,26 @@ export class TokenStream {
         mark.textContent = '\u21b5';
         span.append(mark, '\n');
       }
-      if (part) span.append(part);
+      if (part) appendVisibleControls(span, part);
     });
     if (/^\s+$/.test(text) && !text.includes('\n')) span.classList.add('whitespace');
     this.container.append(span);
   }
+}
+
+/** Appends text with C0 control characters other than tab (which render as empty boxes) written as faint \xNN. */
+function appendVisibleControls(span, text) {
+  const pieces = text.split(/([\x00-\x08\x0b-\x1f\x7f])/);
+  pieces.forEach((piece, i) => {
+    if (i % 2 === 0) {
+      if (piece) span.append(piece);
+      return;
+    }
+    const mark = document.createElement('span');
+    mark.className = 'control-mark';
+    mark.textContent = `\\x${piece.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    span.append(mark);
+  });
 }
 
 /** @type {WeakMap<Element, TokenInfo[]>} the tokens behind each rendered span. */
