@@ -24,7 +24,13 @@ internal sealed class ChoiceRun : IAsyncDisposable
     private readonly List<Task> pumps = [];
     private int running;
 
-    private ChoiceRun(CancellationToken ct) => stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+    private readonly ServerMetrics metrics;
+
+    private ChoiceRun(ServerMetrics metrics, CancellationToken ct)
+    {
+        this.metrics = metrics;
+        stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+    }
 
     /// <summary>True when the choices report logprobs.</summary>
     public bool LogprobsRequested { get; private init; }
@@ -36,9 +42,10 @@ internal sealed class ChoiceRun : IAsyncDisposable
     /// Starts <paramref name="requests"/> (choice i is requests[i]); throws <see cref="ApiError"/> for what the engine
     /// refuses. <paramref name="promptParam"/> names the field a too-long prompt came from.
     /// </summary>
-    public static async Task<ChoiceRun> StartAsync(ITextGenerator generator, IReadOnlyList<GenerationRequest> requests, string promptParam, CancellationToken ct)
+    public static async Task<ChoiceRun> StartAsync(ITextGenerator generator, IReadOnlyList<GenerationRequest> requests, string promptParam,
+        ServerMetrics metrics, CancellationToken ct)
     {
-        var run = new ChoiceRun(ct) { LogprobsRequested = requests.Count > 0 && requests[0].Logprobs is not null };
+        var run = new ChoiceRun(metrics, ct) { LogprobsRequested = requests.Count > 0 && requests[0].Logprobs is not null };
         var clock = Stopwatch.StartNew();
         try
         {
@@ -89,9 +96,13 @@ internal sealed class ChoiceRun : IAsyncDisposable
         {
             if (firstChunks[index] is { } first)
             {
-                chunks.Writer.TryWrite(new ChoiceChunk(index, first));
-                while (await choice.MoveNextAsync().ConfigureAwait(false)) chunks.Writer.TryWrite(new ChoiceChunk(index, choice.Current));
+                Forward(index, first);
+                while (await choice.MoveNextAsync().ConfigureAwait(false)) Forward(index, choice.Current);
             }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            metrics.GenerationsCancelled(1);
         }
         catch (Exception error)
         {
@@ -101,6 +112,12 @@ internal sealed class ChoiceRun : IAsyncDisposable
         {
             if (Interlocked.Decrement(ref running) == 0) chunks.Writer.TryComplete();
         }
+    }
+
+    private void Forward(int index, GenerationChunk chunk)
+    {
+        if (chunk.FinishReason == FinishReason.Cancelled) metrics.GenerationsCancelled(1);
+        chunks.Writer.TryWrite(new ChoiceChunk(index, chunk));
     }
 
     public async ValueTask DisposeAsync()

@@ -19,8 +19,10 @@ internal sealed class ErrorResponses(RequestDelegate next, ServerMetrics metrics
         try
         {
             await next(context).ConfigureAwait(false);
-            if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted)
+            if (!context.Response.HasStarted && context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
                 await WriteAsync(context, ApiError.MethodNotAllowed(context.Request.Method, context.Request.Path)).ConfigureAwait(false);
+            else if (!context.Response.HasStarted && context.Response.StatusCode == StatusCodes.Status404NotFound)
+                await WriteAsync(context, ApiError.UnknownRoute(context.Request.Method, context.Request.Path)).ConfigureAwait(false);
         }
         catch (ApiError error)
         {

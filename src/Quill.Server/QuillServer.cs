@@ -109,7 +109,7 @@ public sealed class QuillServer : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             return context.Response.WriteAsync(metrics.Render(), context.RequestAborted);
         });
-        app.MapFallback(PlaygroundFiles.ServeAsync);
+        app.MapFallback("{**path}", PlaygroundFiles.ServeAsync); // not the default {*path:nonfile}: files are what it serves
     }
 
     private static ModelList ModelListOf(ServedModels models)

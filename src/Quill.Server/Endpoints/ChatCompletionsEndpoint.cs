@@ -47,7 +47,7 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         var requests = new List<GenerationRequest>(parameters.N);
         for (int i = 0; i < parameters.N; i++) requests.Add(parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength, logprobs));
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", cancel.Token).ConfigureAwait(false);
+        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token).ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

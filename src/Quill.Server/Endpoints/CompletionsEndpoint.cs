@@ -47,7 +47,7 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
             for (int i = 0; i < parameters.N; i++) requests.Add(parameters.RequestFor(i, prompt.Tokens, maxTokens, request.Logprobs));
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "prompt", cancel.Token).ConfigureAwait(false);
+        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "prompt", metrics, cancel.Token).ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         var echoes = new string[requests.Count];
         for (int i = 0; i < echoes.Length; i++) echoes[i] = echo ? prompts[i / parameters.N].Text : "";

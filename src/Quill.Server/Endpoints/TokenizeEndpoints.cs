@@ -6,7 +6,7 @@ namespace Quill.Server.Endpoints;
 
 /// <summary>
 /// /tokenize {content, add_special = false, parse_special = true, with_pieces = false} → {tokens: [ids]} or
-/// {tokens: [{id, piece}]}; /detokenize {tokens} → {content}.
+/// {tokens: [{id, piece}]} (piece: the token's own bytes as text, leading space kept); /detokenize {tokens} → {content}.
 /// </summary>
 internal sealed class TokenizeEndpoints(ServedModels models)
 {
@@ -21,7 +21,7 @@ internal sealed class TokenizeEndpoints(ServedModels models)
             return;
         }
         var pieces = new List<TokenPiece>(ids.Length);
-        foreach (int id in ids) pieces.Add(new TokenPiece(id, models.Tokenizer.Decode([id])));
+        foreach (int id in ids) pieces.Add(new TokenPiece(id, System.Text.Encoding.UTF8.GetString(models.Tokenizer.TokenBytes(id))));
         await JsonResponse.WriteAsync(context, new TokenizeWithPiecesResponse(pieces), ServerJsonContext.Default.TokenizeWithPiecesResponse).ConfigureAwait(false);
     }
 

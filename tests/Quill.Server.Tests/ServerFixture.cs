@@ -1,0 +1,69 @@
+// Starts one real QuillServer on a free loopback port over a random-weight Llama GGUF with a chat template; not a test.
+using System.Net.Http.Headers;
+using Quill.Models.Synthetic;
+
+namespace Quill.Server.Tests;
+
+/// <summary>
+/// The model is tiny (dim 64, 2 layers, the synthetic 512-token vocabulary) so every test runs in milliseconds of
+/// compute; the server has an API key, a 256-token context and a small body limit so that the error cases are cheap.
+/// The built-in all-MiniLM-L6-v2 is the embedding model, converted into a temporary cache on the first request.
+/// </summary>
+public class ServerFixture : IAsyncLifetime
+{
+    public const string ApiKey = "test-key";
+    public const int ContextLength = 256;
+    public const long BodyLimit = 64 * 1024;
+
+    public const string Template =
+        "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+
+    private readonly string folder = Directory.CreateTempSubdirectory("quill-server-").FullName;
+    private QuillServer? server;
+
+    public QuillServer Server => server ?? throw new InvalidOperationException("the server has not started");
+    public Uri BaseAddress => Server.BaseAddress;
+    public string ModelId => Server.ModelIds[0];
+    public string EmbeddingModelId => Server.ModelIds[1];
+
+    protected virtual SyntheticModelOptions Model => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 128, ContextLength = 512, ChatTemplate = Template };
+
+    protected virtual ServerOptions Options(string modelPath) => new()
+    {
+        ModelPath = modelPath,
+        Port = 0,
+        ApiKey = ApiKey,
+        Parallel = 4,
+        ContextLength = ContextLength,
+        MaxRequestBodyBytes = BodyLimit,
+        Threads = 1,
+        EmbeddingCacheFolder = Path.Combine(folder, "cache"),
+    };
+
+    public async Task InitializeAsync()
+    {
+        string path = Path.Combine(folder, "model.gguf");
+        SyntheticModelWriter.Write(path, Model);
+        server = await QuillServer.StartAsync(Options(path));
+    }
+
+    /// <summary>An HttpClient on the server that sends the API key.</summary>
+    public HttpClient Client(string? key = ApiKey)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (server is not null) await server.DisposeAsync();
+        try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server";
+}
