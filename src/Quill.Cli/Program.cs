@@ -23,5 +23,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),
     IndexCommand.Create(),
+    ServeCommand.Create(),
 };
 return root.Parse(args).Invoke();

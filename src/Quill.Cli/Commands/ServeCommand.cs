@@ -1,0 +1,69 @@
+// `quill serve`: starts the OpenAI-compatible server and the playground, prints where, runs until Ctrl+C; the server is Quill.Server's.
+using System.CommandLine;
+using Quill.Server;
+
+namespace Quill.Cli.Commands;
+
+internal static class ServeCommand
+{
+    public const string ApiKeyVariable = "QUILL_API_KEY";
+
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var embeddingModel = new Option<string?>("--embedding-model")
+        {
+            Description = "The model for /v1/embeddings: a bert or gpt2 GGUF, a BERT .onnx, or a Hugging Face folder (default: all-MiniLM-L6-v2, built in, loaded on first use)",
+        };
+        var host = new Option<string>("--host") { Description = "The address to listen on (default: loopback only)", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "The TCP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = $"Require 'Authorization: Bearer KEY' on the API (not on the page or /health); default: ${ApiKeyVariable}, else no key",
+        };
+        var parallel = new Option<int>("--parallel", "-np") { Description = "Requests decoded together (KV cache slots)", DefaultValueFactory = _ => 4 };
+        var context = new Option<int>("--ctx", "-c") { Description = "Tokens per request, prompt plus completion (default: the model's)", DefaultValueFactory = _ => 0 };
+        var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot; more get 429", DefaultValueFactory = _ => 64 };
+        var threads = CommonOptions.Threads();
+        var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
+            "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
+            "  example: quill serve -m model.gguf --port 8080 --parallel 4")
+        {
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, threads,
+        };
+        command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
+        {
+            var options = new ServerOptions
+            {
+                ModelPath = r.GetValue(model)!,
+                EmbeddingModel = r.GetValue(embeddingModel),
+                Host = r.GetValue(host)!,
+                Port = r.GetValue(port),
+                ApiKey = r.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key : null),
+                Parallel = r.GetValue(parallel),
+                ContextLength = r.GetValue(context),
+                QueueCapacity = r.GetValue(queue),
+                Threads = r.GetValue(threads),
+            };
+            if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
+            Console.Error.WriteLine($"loading {options.ModelPath} ...");
+            QuillServer server = QuillServer.StartAsync(options, ct).GetAwaiter().GetResult();
+            try
+            {
+                Console.Out.WriteLine($"serving {server.ModelIds[0]} (embeddings: {server.ModelIds[1]}) at {server.BaseAddress}");
+                Console.Out.WriteLine($"  playground {server.BaseAddress}   OpenAI base URL {server.BaseAddress}v1" +
+                    (options.ApiKey is null ? "   no API key" : "   API key required"));
+                Console.Out.WriteLine("  Ctrl+C stops");
+                Console.Out.Flush();
+                server.WaitForShutdownAsync(ct).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            Console.Error.WriteLine("stopped");
+            return 0;
+        })));
+        return command;
+    }
+}
