@@ -77,6 +77,10 @@ internal sealed class ErrorResponses(RequestDelegate next, ServerMetrics metrics
     }
 
     /// <summary>The matched route pattern (bounded label values), or "unmatched".</summary>
-    private static string RouteOf(HttpContext context) =>
-        context.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint route ? route.RoutePattern.RawText ?? "unmatched" : "unmatched";
+    private static string RouteOf(HttpContext context) => context.GetEndpoint() switch
+    {
+        Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: "{**path}" } => "playground", // the fallback serves the page's files
+        Microsoft.AspNetCore.Routing.RouteEndpoint route => route.RoutePattern.RawText ?? "unmatched",
+        _ => "unmatched",
+    };
 }
