@@ -12,15 +12,20 @@ namespace Quill.Tensors.Tests.Kernels;
 public class MatMulBatchInvarianceTests
 {
     private const int Columns = 512;
+    private const int LongColumns = 2304; // 72 blocks of 32: the tile's scale chunks (32 blocks) end mid-row
     private static readonly int[] TokenCounts = [1, 3, 4, 5, 16, 17];
 
-    public static TheoryData<GgmlType, int, bool> Cases()
+    public static TheoryData<GgmlType, int, bool, int> Cases()
     {
-        var data = new TheoryData<GgmlType, int, bool>();
+        var data = new TheoryData<GgmlType, int, bool, int>();
         foreach (var format in QuantFormats.All)
         {
-            data.Add(format.Type, 37, false); // 36 rows in four-row groups, one left to the single-row dot
-            if (format.Tile is not null && format.Rows is not null) data.Add(format.Type, 36, true);
+            data.Add(format.Type, 37, false, Columns); // 36 rows in four-row groups, one left to the single-row dot
+            if (format.Tile is not null && format.Rows is not null)
+            {
+                data.Add(format.Type, 36, true, Columns);
+                data.Add(format.Type, 8, true, LongColumns);
+            }
         }
         return data;
     }
@@ -34,23 +39,23 @@ public class MatMulBatchInvarianceTests
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public unsafe void RowsOfABatchEqualEachRowAlone(GgmlType type, int rows, bool interleave)
+    public unsafe void RowsOfABatchEqualEachRowAlone(GgmlType type, int rows, bool interleave, int columns)
     {
         var format = QuantFormats.Get(type);
-        using var weightBytes = new NativeBuffer<byte>(format.RowBytes(Columns) * (long)rows);
-        RandomWeights(format, rows).CopyTo(weightBytes.Span);
-        var rowMajor = new WeightMatrix("w", type, rows, Columns, weightBytes.Pointer);
+        using var weightBytes = new NativeBuffer<byte>(format.RowBytes(columns) * (long)rows);
+        RandomWeights(format, rows, columns).CopyTo(weightBytes.Span);
+        var rowMajor = new WeightMatrix("w", type, rows, columns, weightBytes.Pointer);
         var w = interleave ? rowMajor.InterleaveRowGroups() : rowMajor;
 
         int most = TokenCounts.Max();
-        using var x = new NativeBuffer<float>((long)most * Columns);
-        KQuantTestData.RandomFloats(most * Columns, seed: rows + (int)type).CopyTo(x.Span);
+        using var x = new NativeBuffer<float>((long)most * columns);
+        KQuantTestData.RandomFloats(most * columns, seed: rows + (int)type).CopyTo(x.Span);
         using var pool = new ComputePool(3);
         using var matmul = new MatMul(pool);
         using var alone = new NativeBuffer<float>((long)most * rows);
         for (int t = 0; t < most; t++)
         {
-            matmul.SetInput(x.Pointer + (long)t * Columns, 1, Columns);
+            matmul.SetInput(x.Pointer + (long)t * columns, 1, columns);
             matmul.Multiply(w, alone.Pointer + (long)t * rows);
         }
 
@@ -59,7 +64,7 @@ public class MatMulBatchInvarianceTests
         {
             // Start the batch at a different row each time so a row meets each kernel (tile, tail) somewhere.
             int first = most - tokens;
-            matmul.SetInput(x.Pointer + (long)first * Columns, tokens, Columns);
+            matmul.SetInput(x.Pointer + (long)first * columns, tokens, columns);
             matmul.Multiply(w, batch.Pointer);
             for (int t = 0; t < tokens; t++)
                 for (int r = 0; r < rows; r++)
@@ -71,15 +76,15 @@ public class MatMulBatchInvarianceTests
         }
     }
 
-    private static byte[] RandomWeights(QuantFormat format, int rows)
+    private static byte[] RandomWeights(QuantFormat format, int rows, int columns)
     {
         if (format.Quantize is null)
-            return KQuantTestData.RandomBlocks(KQuantTestData.ByName(format.Type.ToString()), rows * Columns / format.BlockSize, seed: rows * 131);
-        int rowBytes = format.RowBytes(Columns);
+            return KQuantTestData.RandomBlocks(KQuantTestData.ByName(format.Type.ToString()), rows * columns / format.BlockSize, seed: rows * 131);
+        int rowBytes = format.RowBytes(columns);
         var bytes = new byte[rowBytes * rows];
-        float[] values = KQuantTestData.RandomFloats(rows * Columns, seed: rows * 7 + 1);
+        float[] values = KQuantTestData.RandomFloats(rows * columns, seed: rows * 7 + 1);
         for (int r = 0; r < rows; r++)
-            format.Quantize(values.AsSpan(r * Columns, Columns), bytes.AsSpan(r * rowBytes, rowBytes));
+            format.Quantize(values.AsSpan(r * columns, columns), bytes.AsSpan(r * rowBytes, rowBytes));
         return bytes;
     }
 }
