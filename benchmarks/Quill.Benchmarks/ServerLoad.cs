@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Quill.Generation;
 using Quill.Models.Synthetic;
+using Quill.Serving;
 using Quill.Server;
 using Quill.Tensors;
 
@@ -36,11 +38,13 @@ public static class ServerLoad
                 case "--threads": threads = int.Parse(args[++i]); break;
                 case "--rounds": rounds = int.Parse(args[++i]); break;
                 case "--folder": folder = args[++i]; break;
+                case "--batcher": break;
                 default: Console.Error.WriteLine($"server: unknown argument '{args[i]}'"); return 2;
             }
         }
         model ??= SmallModel(folder);
         int slots = streams.Max();
+        if (args.Contains("--batcher")) return await BatcherOnly(model, streams, tokens, promptWords, threads);
         await using var server = await QuillServer.StartAsync(new ServerOptions
         {
             ModelPath = model, Port = 0, Parallel = slots, Threads = threads, ContextLength = 512, QueueCapacity = 4 * slots,
@@ -62,6 +66,28 @@ public static class ServerLoad
             single ??= n == 1 ? best.TokensPerSecond : null;
             string ratio = single is { } s ? $"{best.TokensPerSecond / s:F2}x" : "";
             Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {best.TokensPerSecond / n,11:F1} {best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0} {ratio,7}");
+        }
+        return 0;
+    }
+
+    /// <summary>`--batcher`: the same load on ContinuousBatcher in process, no HTTP, to tell engine time from server time.</summary>
+    private static async Task<int> BatcherOnly(string path, int[] streams, int tokens, int promptWords, int threads)
+    {
+        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = threads });
+        using var batcher = new ContinuousBatcher(lm.Model, lm.Tokenizer, new BatcherOptions { Slots = streams.Max(), ContextLength = 512 });
+        string prompt = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + i));
+        Console.WriteLine($"ContinuousBatcher in process, {Path.GetFileName(path)}, threads {threads}, {tokens} tokens per stream");
+        double? single = null;
+        foreach (int n in streams.Prepend(1))
+        {
+            var clock = Stopwatch.StartNew();
+            var results = await Task.WhenAll(Enumerable.Range(0, n).Select(i => batcher.GenerateAsync(new GenerationRequest
+            {
+                Prompt = prompt, MaxTokens = tokens, Sampling = new SamplingOptions { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, Seed = (ulong)i },
+            })));
+            double rate = results.Sum(r => r.CompletionTokens) / clock.Elapsed.TotalSeconds;
+            single ??= rate;
+            Console.WriteLine($"{n,8} streams {rate,10:F1} tok/s {rate / single,7:F2}x");
         }
         return 0;
     }

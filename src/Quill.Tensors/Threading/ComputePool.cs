@@ -3,17 +3,23 @@ namespace Quill.Tensors.Threading;
 
 /// <summary>
 /// Runs <see cref="IRangeJob"/>s across <see cref="ThreadCount"/> threads (the caller is one of them). Workers spin briefly
-/// between jobs, then sleep, so back-to-back kernels in a forward pass start without a context switch.
+/// between jobs, then sleep, so back-to-back kernels in a forward pass start without a context switch. The range is
+/// cut into a few chunks per thread that threads claim as they go, so a thread the OS preempts (a busy machine, a
+/// server's HTTP threads sharing the cores) delays only the chunk it holds, not a fixed share of every job.
 /// Run is not re-entrant: one caller at a time.
 /// </summary>
 public sealed class ComputePool : IDisposable
 {
     private const int SpinIterations = 50_000;
+    private const int YieldEvery = 16; // a power of two
     private readonly Thread[] _workers;
     private readonly object _gate = new();
     private IRangeJob? _job;
     private int _count;
     private int _granularity = 1;
+    private int _units;      // granularity-sized units in the job
+    private int _chunkUnits; // units claimed at a time
+    private int _nextUnit;   // the next unclaimed unit
     private volatile int _generation;
     private int _pending;
     private int _sleepers;
@@ -26,7 +32,7 @@ public sealed class ComputePool : IDisposable
         for (int i = 0; i < _workers.Length; i++)
         {
             int index = i + 1;
-            _workers[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"quill-compute-{index}" };
+            _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"quill-compute-{index}" };
             _workers[i].Start();
         }
     }
@@ -52,28 +58,38 @@ public sealed class ComputePool : IDisposable
         _job = job;
         _count = count;
         _granularity = Math.Max(1, granularity);
+        _units = (count + _granularity - 1) / _granularity;
+        _chunkUnits = Math.Max(1, _units / (ThreadCount * ChunksPerThread));
+        _nextUnit = 0;
         Volatile.Write(ref _pending, _workers.Length);
         lock (_gate)
         {
             _generation++;
             if (_sleepers > 0) Monitor.PulseAll(_gate);
         }
-        ExecutePart(job, 0);
+        ExecuteChunks(job);
         var spin = new SpinWait();
         while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
     }
 
-    private void ExecutePart(IRangeJob job, int part)
+    private const int ChunksPerThread = 4;
+
+    /// <summary>Claims chunks of the current job until none is left.</summary>
+    private void ExecuteChunks(IRangeJob job)
     {
-        int units = (_count + _granularity - 1) / _granularity;
-        int start = (int)((long)units * part / ThreadCount) * _granularity;
-        int end = (int)((long)units * (part + 1) / ThreadCount) * _granularity;
-        end = Math.Min(end, _count);
-        if (start < end) job.Execute(start, end);
+        int units = _units, chunk = _chunkUnits;
+        while (true)
+        {
+            int first = Interlocked.Add(ref _nextUnit, chunk) - chunk;
+            if (first >= units) return;
+            int start = first * _granularity;
+            int end = (int)Math.Min((long)(first + chunk) * _granularity, _count);
+            job.Execute(start, end);
+        }
     }
 
-    private void WorkerLoop(int index)
+    private void WorkerLoop()
     {
         int seen = 0;
         while (true)
@@ -81,8 +97,10 @@ public sealed class ComputePool : IDisposable
             int spins = 0;
             while (_generation == seen && !_disposed && spins < SpinIterations)
             {
-                Thread.SpinWait(20);
-                spins++;
+                // Yield now and then: when other threads want this core (a server's HTTP threads, the scheduler), they
+                // run at once instead of waiting for this spinner's time slice to run out and stall the next job.
+                if ((++spins & (YieldEvery - 1)) == 0) Thread.Yield();
+                else Thread.SpinWait(20);
             }
             if (_generation == seen && !_disposed)
             {
@@ -96,7 +114,7 @@ public sealed class ComputePool : IDisposable
             if (_disposed) return;
             seen = _generation;
             var job = _job!;
-            try { ExecutePart(job, index); }
+            try { ExecuteChunks(job); }
             finally { Interlocked.Decrement(ref _pending); }
         }
     }
