@@ -8,7 +8,7 @@ using Quill.Tensors.Quantization;
 namespace Quill.Models.Gpt2;
 
 /// <summary>
-/// Scratch for up to <see cref="MaxStepTokens"/> rows and a KV cache (L, slots, ctx, Hkv·D) in F32, allocated once.
+/// Scratch for up to maxStepTokens rows and a <see cref="StepKvCache"/> (L, slots, ctx, Hkv·D) in F32, allocated once.
 /// The operations and their order are llama.cpp's GPT-2 graph: token + position embedding, then per block
 /// x += attn(LayerNorm(x)), x += ffn(LayerNorm(x)) with GELU rounded through F16 as ggml-cpu does, then LayerNorm
 /// and the output head. A step's rows (sequence after sequence) share each matmul; positions, the cache and
@@ -22,19 +22,13 @@ internal sealed unsafe class Gpt2Forward : IDisposable
     private readonly MatMul _matmul;
     private readonly CausalAttention _attention;
     private readonly NativeBuffer<float> _x, _xb, _qkv, _q, _att, _hb, _position; // (T, ·) scratch
-    private readonly NativeBuffer<float> _keys, _values;                           // (L, slots, ctx, Hkv·D)
+    private readonly StepKvCache _cache;
     private readonly QuantFormat _tokenFormat, _positionFormat;
-    private readonly int[] _rowSlot, _rowPosition;                                 // (T)
-    private readonly AttentionSequence[] _sequences;                               // the last step's layout
-    private int _sequenceCount;
 
     public Gpt2Forward(Gpt2Model model, int slots, int contextLength, int maxStepTokens)
     {
         _model = model;
         _c = model.Config;
-        Slots = slots;
-        ContextLength = contextLength;
-        MaxStepTokens = maxStepTokens;
         _matmul = new MatMul(model.Pool);
         _attention = new CausalAttention(model.Pool, _c.Heads, _c.KvHeads, _c.HeadSize);
         long rows = maxStepTokens;
@@ -45,18 +39,10 @@ internal sealed unsafe class Gpt2Forward : IDisposable
         _att = new(rows * _c.Dim);
         _hb = new(rows * _c.FeedForwardDim);
         _position = new(_c.Dim);
-        _keys = new((long)_c.Layers * slots * contextLength * _c.KvDim);
-        _values = new((long)_c.Layers * slots * contextLength * _c.KvDim);
+        _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens);
         _tokenFormat = QuantFormats.Get(model.Weights.TokenEmbedding.Type);
         _positionFormat = QuantFormats.Get(model.Weights.PositionEmbedding.Type);
-        _rowSlot = new int[maxStepTokens];
-        _rowPosition = new int[maxStepTokens];
-        _sequences = new AttentionSequence[maxStepTokens];
     }
-
-    public int Slots { get; }
-    public int ContextLength { get; }
-    public int MaxStepTokens { get; }
 
     /// <summary>Throws when a token id is outside the vocabulary (before anything is written).</summary>
     public void CheckTokens(ReadOnlySpan<int> tokens)
@@ -74,28 +60,18 @@ internal sealed unsafe class Gpt2Forward : IDisposable
     {
         int dim = _c.Dim, kvDim = _c.KvDim, qkvDim = _c.QkvDim, ffn = _c.FeedForwardDim;
         float eps = _c.LayerNormEpsilon;
-        long slotFloats = (long)ContextLength * kvDim;
         var weights = _model.Weights;
         var position = _position.Span;
-        int t = 0;
-        for (int s = 0; s < sequences.Length; s++)
+        int t = _cache.Plan(sequences, starts);
+        for (int i = 0; i < t; i++)
         {
-            var sequence = sequences[s];
-            _sequences[s] = new AttentionSequence(t, sequence.Count, starts[s], sequence.Slot * slotFloats);
-            for (int i = 0; i < sequence.Count; i++, t++)
-            {
-                _rowSlot[t] = sequence.Slot;
-                _rowPosition[t] = starts[s] + i;
-                var x = _x.Slice((long)t * dim, dim);
-                _tokenFormat.Dequantize(weights.TokenEmbedding.Row(tokens[sequence.Offset + i]), x);
-                _positionFormat.Dequantize(weights.PositionEmbedding.Row(starts[s] + i), position);
-                TensorPrimitives.Add(x, position, x);
-            }
+            var x = _x.Slice((long)i * dim, dim);
+            _tokenFormat.Dequantize(weights.TokenEmbedding.Row(tokens[_cache.TokenIndex(i)]), x);
+            _positionFormat.Dequantize(weights.PositionEmbedding.Row(_cache.Position(i)), position);
+            TensorPrimitives.Add(x, position, x);
         }
-        _sequenceCount = sequences.Length;
-        var layout = new ReadOnlySpan<AttentionSequence>(_sequences, 0, _sequenceCount);
+        var layout = _cache.Layout;
 
-        long layerFloats = Slots * slotFloats;
         var residual = _x.Slice(0, t * dim);
         var delta = _xb.Slice(0, t * dim);
         for (int l = 0; l < _c.Layers; l++)
@@ -106,18 +82,14 @@ internal sealed unsafe class Gpt2Forward : IDisposable
                 LayerNorm.Forward(_x.Slice((long)i * dim, dim), w.AttentionNorm, w.AttentionNormBias, eps, _xb.Slice((long)i * dim, dim));
             _matmul.SetInput(_xb.Pointer, t, dim);
             _matmul.Multiply(w.QueryKeyValue, _qkv.Pointer);
-            float* keys = _keys.Pointer + l * layerFloats;
-            float* values = _values.Pointer + l * layerFloats;
             for (int i = 0; i < t; i++)
             {
                 var qkv = _qkv.Slice((long)i * qkvDim, qkvDim);
                 TensorPrimitives.Add(qkv, w.QueryKeyValueBias, qkv);
-                long cacheRow = _rowSlot[i] * slotFloats + (long)_rowPosition[i] * kvDim;
                 qkv[..dim].CopyTo(_q.Slice((long)i * dim, dim));
-                qkv.Slice(dim, kvDim).CopyTo(new Span<float>(keys + cacheRow, kvDim));
-                qkv.Slice(dim + kvDim, kvDim).CopyTo(new Span<float>(values + cacheRow, kvDim));
+                _cache.Store(l, i, qkv.Slice(dim, kvDim), qkv.Slice(dim + kvDim, kvDim));
             }
-            _attention.Forward(_q.Pointer, keys, values, _att.Pointer, layout, 0);
+            _attention.Forward(_q.Pointer, _cache.Keys(l), _cache.Values(l), _att.Pointer, layout, 0);
             _matmul.SetInput(_att.Pointer, t, dim);
             _matmul.Multiply(w.AttentionOutput, _xb.Pointer);
             for (int i = 0; i < t; i++)
@@ -160,8 +132,8 @@ internal sealed unsafe class Gpt2Forward : IDisposable
     /// <summary>Final norm and output head for the last row of each sequence of the last step, into logits (S, V).</summary>
     public void LastTokenLogits(float* logits)
     {
-        for (int s = 0; s < _sequenceCount; s++) Hidden(_sequences[s].Row + _sequences[s].Count - 1, _xb.Slice((long)s * _c.Dim, _c.Dim));
-        Head(_sequenceCount, logits);
+        for (int s = 0; s < _cache.SequenceCount; s++) Hidden(_cache.LastRow(s), _xb.Slice((long)s * _c.Dim, _c.Dim));
+        Head(_cache.SequenceCount, logits);
     }
 
     private void Head(int rows, float* logits)
@@ -175,7 +147,8 @@ internal sealed unsafe class Gpt2Forward : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new[] { _x, _xb, _qkv, _q, _att, _hb, _position, _keys, _values }) b.Dispose();
+        foreach (var b in new[] { _x, _xb, _qkv, _q, _att, _hb, _position }) b.Dispose();
+        _cache.Dispose();
         _matmul.Dispose();
     }
 }

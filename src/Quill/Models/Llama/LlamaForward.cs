@@ -8,7 +8,7 @@ using Quill.Tensors.Quantization;
 namespace Quill.Models.Llama;
 
 /// <summary>
-/// Scratch for up to <see cref="MaxStepTokens"/> rows and a KV cache (L, slots, ctx, Hkv·D) in F32, allocated once.
+/// Scratch for up to maxStepTokens rows and a <see cref="StepKvCache"/> (L, slots, ctx, Hkv·D) in F32, allocated once.
 /// A step's rows (every token of every sequence, sequence after sequence) go through each matmul together, so the
 /// weights are read once per step; RoPE and the cache use each row's own slot and position, attention runs per
 /// sequence over its own slot. Every per-row operation sees only its row, and the matmul and attention kernels are
@@ -23,18 +23,12 @@ internal sealed unsafe class LlamaForward : IDisposable
     private readonly Rope _rope;
     private readonly QuantFormat _embeddingFormat;
     private readonly NativeBuffer<float> _x, _xb, _q, _k, _v, _att, _hb, _hb2, _cosSin; // (T, ·) scratch
-    private readonly NativeBuffer<float> _keys, _values;                                   // (L, slots, ctx, Hkv·D)
-    private readonly int[] _rowSlot, _rowPosition;                                         // (T)
-    private readonly AttentionSequence[] _sequences;                                       // the last step's layout
-    private int _sequenceCount;
+    private readonly StepKvCache _cache;
 
     public LlamaForward(LlamaModel model, int slots, int contextLength, int maxStepTokens)
     {
         _model = model;
         _c = model.Config;
-        Slots = slots;
-        ContextLength = contextLength;
-        MaxStepTokens = maxStepTokens;
         _matmul = new MatMul(model.Pool);
         _attention = new CausalAttention(model.Pool, _c.Heads, _c.KvHeads, _c.HeadSize);
         _rope = new Rope(_c.RopeLayout, _c.HeadSize, _c.RopeDims, _c.RopeFreqBase, _c.RopeFreqScale);
@@ -49,16 +43,8 @@ internal sealed unsafe class LlamaForward : IDisposable
         _hb = new(rows * _c.FeedForwardDim);
         _hb2 = new(rows * _c.FeedForwardDim);
         _cosSin = new(rows * _c.RopeDims);
-        _keys = new((long)_c.Layers * slots * contextLength * _c.KvDim);
-        _values = new((long)_c.Layers * slots * contextLength * _c.KvDim);
-        _rowSlot = new int[maxStepTokens];
-        _rowPosition = new int[maxStepTokens];
-        _sequences = new AttentionSequence[maxStepTokens];
+        _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens);
     }
-
-    public int Slots { get; }
-    public int ContextLength { get; }
-    public int MaxStepTokens { get; }
 
     /// <summary>Throws when a token id is outside the vocabulary (before anything is written).</summary>
     public void CheckTokens(ReadOnlySpan<int> tokens)
@@ -75,25 +61,15 @@ internal sealed unsafe class LlamaForward : IDisposable
     public void Run(ReadOnlySpan<BatchSequence> sequences, ReadOnlySpan<int> tokens, ReadOnlySpan<int> starts)
     {
         int dim = _c.Dim, kvDim = _c.KvDim, qDim = _c.QueryDim, ffn = _c.FeedForwardDim, ropeDims = _c.RopeDims;
-        long slotFloats = (long)ContextLength * kvDim;
         var weights = _model.Weights;
-        int t = 0;
-        for (int s = 0; s < sequences.Length; s++)
+        int t = _cache.Plan(sequences, starts);
+        for (int i = 0; i < t; i++)
         {
-            var sequence = sequences[s];
-            _sequences[s] = new AttentionSequence(t, sequence.Count, starts[s], sequence.Slot * slotFloats);
-            for (int i = 0; i < sequence.Count; i++, t++)
-            {
-                _rowSlot[t] = sequence.Slot;
-                _rowPosition[t] = starts[s] + i;
-                _embeddingFormat.Dequantize(weights.TokenEmbedding.Row(tokens[sequence.Offset + i]), _x.Slice((long)t * dim, dim));
-                _rope.Angles(starts[s] + i, _cosSin.Slice((long)t * ropeDims, ropeDims));
-            }
+            _embeddingFormat.Dequantize(weights.TokenEmbedding.Row(tokens[_cache.TokenIndex(i)]), _x.Slice((long)i * dim, dim));
+            _rope.Angles(_cache.Position(i), _cosSin.Slice((long)i * ropeDims, ropeDims));
         }
-        _sequenceCount = sequences.Length;
-        var layout = new ReadOnlySpan<AttentionSequence>(_sequences, 0, _sequenceCount);
+        var layout = _cache.Layout;
 
-        long layerFloats = Slots * slotFloats;
         for (int l = 0; l < _c.Layers; l++)
         {
             var w = weights.Layers[l];
@@ -104,8 +80,6 @@ internal sealed unsafe class LlamaForward : IDisposable
             _matmul.Multiply(w.Query, _q.Pointer);
             _matmul.Multiply(w.Key, _k.Pointer);
             _matmul.Multiply(w.Value, _v.Pointer);
-            float* keys = _keys.Pointer + l * layerFloats;
-            float* values = _values.Pointer + l * layerFloats;
             for (int i = 0; i < t; i++)
             {
                 var q = _q.Slice((long)i * qDim, qDim);
@@ -117,11 +91,9 @@ internal sealed unsafe class LlamaForward : IDisposable
                 var angles = _cosSin.Slice((long)i * ropeDims, ropeDims);
                 _rope.Apply(q, angles);
                 _rope.Apply(k, angles);
-                long cacheRow = _rowSlot[i] * slotFloats + (long)_rowPosition[i] * kvDim;
-                k.CopyTo(new Span<float>(keys + cacheRow, kvDim));
-                v.CopyTo(new Span<float>(values + cacheRow, kvDim));
+                _cache.Store(l, i, k, v);
             }
-            _attention.Forward(_q.Pointer, keys, values, _att.Pointer, layout, _c.SlidingWindow);
+            _attention.Forward(_q.Pointer, _cache.Keys(l), _cache.Values(l), _att.Pointer, layout, _c.SlidingWindow);
             _matmul.SetInput(_att.Pointer, t, qDim);
             _matmul.Multiply(w.Output, _xb.Pointer);
             TensorPrimitives.Add(_x.Slice(0, t * dim), _xb.Slice(0, t * dim), _x.Slice(0, t * dim));
@@ -151,8 +123,8 @@ internal sealed unsafe class LlamaForward : IDisposable
     /// <summary>Final norm and output head for the last row of each sequence of the last step, into logits (S, V).</summary>
     public void LastTokenLogits(float* logits)
     {
-        for (int s = 0; s < _sequenceCount; s++) Normalize(_sequences[s].Row + _sequences[s].Count - 1, s);
-        Head(_sequenceCount, logits);
+        for (int s = 0; s < _cache.SequenceCount; s++) Normalize(_cache.LastRow(s), s);
+        Head(_cache.SequenceCount, logits);
     }
 
     private void Normalize(int row, int into) =>
@@ -169,7 +141,8 @@ internal sealed unsafe class LlamaForward : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new[] { _x, _xb, _q, _k, _v, _att, _hb, _hb2, _cosSin, _keys, _values }) b.Dispose();
+        foreach (var b in new[] { _x, _xb, _q, _k, _v, _att, _hb, _hb2, _cosSin }) b.Dispose();
+        _cache.Dispose();
         _matmul.Dispose();
     }
 }
