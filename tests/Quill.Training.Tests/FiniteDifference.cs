@@ -25,13 +25,13 @@ internal static class FiniteDifference
     }
 
     /// <summary>dL/dvalues[i] by (L(v + h) − L(v − h)) / (2h), with h the step as actually representable in float.</summary>
-    public static double[] Gradient(float[] values, Func<double> loss)
+    public static double[] Gradient(float[] values, Func<double> loss, float step = Step)
     {
         var gradient = new double[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
             float original = values[i];
-            float plus = original + Step, minus = original - Step;
+            float plus = original + step, minus = original - step;
             values[i] = plus;
             double lossPlus = loss();
             values[i] = minus;
@@ -43,9 +43,10 @@ internal static class FiniteDifference
     }
 
     /// <summary>Asserts the analytic gradient matches central differences of <paramref name="loss"/> over <paramref name="values"/>.</summary>
-    public static void AssertGradient(string what, float[] values, ReadOnlySpan<float> analytic, Func<double> loss)
+    public static void AssertGradient(string what, float[] values, ReadOnlySpan<float> analytic, Func<double> loss,
+        float step = Step, double tolerance = GradientTolerance)
     {
-        var numeric = Gradient(values, loss);
+        var numeric = Gradient(values, loss, step);
         Assert.Equal(numeric.Length, analytic.Length);
         double diff = 0, a = 0, n = 0;
         for (int i = 0; i < numeric.Length; i++)
@@ -55,7 +56,7 @@ internal static class FiniteDifference
             n += numeric[i] * numeric[i];
         }
         double error = Math.Sqrt(diff) / Math.Max(Math.Max(Math.Sqrt(a), Math.Sqrt(n)), 1e-12);
-        Assert.True(error <= GradientTolerance, $"{what}: relative gradient error {error:E2} > {GradientTolerance:E0}");
+        Assert.True(error <= tolerance, $"{what}: relative gradient error {error:E2} > {tolerance:E0}");
         Assert.True(a > 0, $"{what}: the analytic gradient is all zero");
     }
 
