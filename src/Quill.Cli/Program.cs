@@ -16,6 +16,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     CreateCommand.Create(),
     BenchCommand.Create(),
     TokenizeCommand.Create(),
+    TokenizerCommand.Create(),
     ChatTemplateCommand.Create(),
     ChatCommand.Create(),
     ConvertCommand.Create(),
