@@ -101,3 +101,31 @@ public class InstructionDatasetTests
         Assert.Equal(truncated, data.Report.Truncated);
     }
 }
+
+public class InstructionDatasetTemplateTests
+{
+    private static readonly ChatByteTokenizer Tokenizer = new();
+
+    [Fact]
+    public void A_template_that_writes_bos_itself_gets_no_second_bos_and_its_eos_is_trained()
+    {
+        ChatTemplate llama2 = ChatTemplate.BuiltIn("llama2");
+        InstructionDataset data = InstructionDataset.FromLines(
+            ["""{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"A"}]}"""], "l2.jsonl", Tokenizer, llama2, 512);
+        TrainingExample e = data[0];
+        Assert.Equal(ChatByteTokenizer.Bos, e.Inputs[0]);
+        Assert.Equal(1, e.Inputs.Count(t => t == ChatByteTokenizer.Bos));
+        Assert.Equal([.. ChatByteTokenizer.Ids(" A "), ChatByteTokenizer.Eos], e.Targets.Where(t => t != TrainingExample.IgnoreIndex));
+    }
+
+    [Fact]
+    public void A_conversation_the_template_refuses_is_skipped()
+    {
+        ChatTemplate llama2 = ChatTemplate.BuiltIn("llama2");
+        InstructionDataset data = InstructionDataset.FromLines(
+            ["""{"messages":[{"role":"user","content":"q"},{"role":"user","content":"q"},{"role":"assistant","content":"A"}]}"""],
+            "l2.jsonl", Tokenizer, llama2, 512);
+        Assert.Equal(0, data.Count);
+        Assert.Contains("refused", Assert.Single(data.Report.Reasons));
+    }
+}
