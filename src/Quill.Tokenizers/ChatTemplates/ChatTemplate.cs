@@ -72,6 +72,24 @@ public sealed class ChatTemplate
     }
 
     /// <summary>
+    /// The token ids of <paramref name="messages"/> rendered (with the generation prompt when asked): special-token text
+    /// is parsed, and the tokenizer adds its special tokens (BOS) only when the template has not written BOS itself.
+    /// </summary>
+    public int[] Encode(IReadOnlyList<ChatMessage> messages, ITokenizer tokenizer, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        string rendered = Render(messages, addGenerationPrompt);
+        return tokenizer.Encode(rendered, NeedsSpecialTokens(rendered, tokenizer), parseSpecial: true);
+    }
+
+    /// <summary>
+    /// Whether encoding <paramref name="rendered"/> text should let <paramref name="tokenizer"/> add its special tokens:
+    /// false when the text already starts with the BOS token (many templates write <c>bos_token</c>), so BOS is not doubled.
+    /// </summary>
+    public static bool NeedsSpecialTokens(string rendered, ITokenizer tokenizer) =>
+        !(tokenizer.BosId >= 0 && rendered.StartsWith(tokenizer.TokenText(tokenizer.BosId), StringComparison.Ordinal));
+
+    /// <summary>
     /// Renders with exactly the variables in <paramref name="context"/> (plus <c>bos_token</c>/<c>eos_token</c> when it
     /// lacks them): .NET primitives, lists, string-keyed dictionaries, <see cref="JsonNode"/>s and <see cref="ChatMessage"/>s.
     /// </summary>
@@ -97,6 +115,15 @@ public sealed class ChatTemplate
     /// <summary>The template for a model that has none: ChatML, with the model's BOS/EOS texts when given.</summary>
     public static ChatTemplate Fallback(string? bosToken = null, string? eosToken = null) =>
         BuiltIn("chatml").WithSpecialTokens(bosToken ?? "", eosToken ?? "<|im_end|>");
+
+    /// <summary><see cref="Fallback(string?, string?)"/> with <paramref name="tokenizer"/>'s BOS and EOS tokens, where it has them.</summary>
+    public static ChatTemplate Fallback(ITokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return Fallback(
+            tokenizer.BosId >= 0 ? tokenizer.TokenText(tokenizer.BosId) : null,
+            tokenizer.EosId >= 0 ? tokenizer.TokenText(tokenizer.EosId) : null);
+    }
 
     /// <summary>
     /// The template in <c>tokenizer.chat_template</c> with BOS/EOS texts from <c>tokenizer.ggml.tokens</c> and the

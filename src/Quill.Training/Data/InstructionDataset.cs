@@ -167,7 +167,7 @@ public sealed class InstructionDataset : ITrainingDataset
     private static (List<int>, List<bool>) RenderChat(List<ChatMessage> messages, ITokenizer tokenizer, ChatTemplate template)
     {
         string full = template.Render(messages, addGenerationPrompt: false);
-        bool addSpecial = !StartsWithBos(full, tokenizer);
+        bool addSpecial = ChatTemplate.NeedsSpecialTokens(full, tokenizer);
         var tokens = new List<int>(tokenizer.Encode(full, addSpecial, parseSpecial: true));
         var trained = new List<bool>(new bool[tokens.Count]);
         for (int i = 0; i < messages.Count; i++)
@@ -185,9 +185,6 @@ public sealed class InstructionDataset : ITrainingDataset
     }
 
     private static int CountTokens(string text, ITokenizer tokenizer, bool addSpecial) => tokenizer.CountTokens(text, addSpecial, parseSpecial: true);
-
-    private static bool StartsWithBos(string text, ITokenizer tokenizer) =>
-        tokenizer.BosId >= 0 && text.StartsWith(tokenizer.TokenText(tokenizer.BosId), StringComparison.Ordinal);
 
     private static void ThrowMalformed(string source, string problem, int line) =>
         throw new InvalidDataException($"{source}: a JSON object with \"messages\" or \"prompt\"/\"completion\" was expected, found {problem}, at line {line}");

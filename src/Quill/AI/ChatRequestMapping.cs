@@ -39,12 +39,8 @@ internal static class ChatRequestMapping
     }
 
     /// <summary>The rendered prompt's token ids, BOS added only when the rendered text does not start with it.</summary>
-    public static int[] PromptTokens(ChatTemplate template, ITokenizer tokenizer, IReadOnlyList<TemplateMessage> messages)
-    {
-        string prompt = template.Render(messages, addGenerationPrompt: true);
-        bool startsWithBos = tokenizer.BosId >= 0 && prompt.StartsWith(tokenizer.TokenText(tokenizer.BosId), StringComparison.Ordinal);
-        return tokenizer.Encode(prompt, addSpecial: !startsWithBos, parseSpecial: true);
-    }
+    public static int[] PromptTokens(ChatTemplate template, ITokenizer tokenizer, IReadOnlyList<TemplateMessage> messages) =>
+        template.Encode(messages, tokenizer);
 
     /// <summary>
     /// <paramref name="baseRequest"/> with the prompt and every option <paramref name="options"/> sets: sampling

@@ -178,13 +178,7 @@ public sealed class QuillChatClient : IChatClient
         return ChatRequestMapping.ToRequest(baseRequest, prompt, options, _generator.Tokenizer);
     }
 
-    private static ChatTemplate TemplateOf(LanguageModel model)
-    {
-        ITokenizer tokenizer = model.Tokenizer;
-        return ChatTemplate.FromGguf(model.File) ?? ChatTemplate.Fallback(
-            tokenizer.BosId >= 0 ? tokenizer.TokenText(tokenizer.BosId) : null,
-            tokenizer.EosId >= 0 ? tokenizer.TokenText(tokenizer.EosId) : null);
-    }
+    private static ChatTemplate TemplateOf(LanguageModel model) => ChatTemplate.FromGguf(model.File) ?? ChatTemplate.Fallback(model.Tokenizer);
 
     private static ChatFinishReason ToChatFinishReason(FinishReason reason) => reason switch
     {

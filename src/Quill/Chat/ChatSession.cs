@@ -28,9 +28,7 @@ public sealed class ChatSession
         ArgumentNullException.ThrowIfNull(tokenizer);
         _generator = new Generator(model, tokenizer);
         _tokenizer = tokenizer;
-        Template = template ?? ChatTemplate.Fallback(
-            tokenizer.BosId >= 0 ? tokenizer.TokenText(tokenizer.BosId) : null,
-            tokenizer.EosId >= 0 ? tokenizer.TokenText(tokenizer.EosId) : null);
+        Template = template ?? ChatTemplate.Fallback(tokenizer);
         _systemPrompt = string.IsNullOrEmpty(systemPrompt) ? null : systemPrompt;
         Reset();
     }
@@ -66,12 +64,7 @@ public sealed class ChatSession
     public string RenderPrompt() => Template.Render(_messages, addGenerationPrompt: true);
 
     /// <summary>The prompt's token ids, BOS added only when the rendered text does not start with it.</summary>
-    public int[] PromptTokens()
-    {
-        string prompt = RenderPrompt();
-        bool startsWithBos = _tokenizer.BosId >= 0 && prompt.StartsWith(_tokenizer.TokenText(_tokenizer.BosId), StringComparison.Ordinal);
-        return _tokenizer.Encode(prompt, addSpecial: !startsWithBos, parseSpecial: true);
-    }
+    public int[] PromptTokens() => Template.Encode(_messages, _tokenizer);
 
     /// <summary>
     /// Adds <paramref name="userMessage"/>, streams the reply (sampling, max tokens and stop strings from
