@@ -66,20 +66,22 @@ public static class ModelComparison
         return 0;
     }
 
-    private static void Make(string folder, string name)
+    /// <summary>Creates benchmark model <paramref name="name"/> in <paramref name="folder"/> unless it is there; returns its path.</summary>
+    internal static string Make(string folder, string name)
     {
         string path = Path.Combine(folder, name + ".gguf");
-        if (File.Exists(path)) return;
+        if (File.Exists(path)) return path;
+        Directory.CreateDirectory(folder);
         Console.Error.WriteLine($"creating {path} ...");
         if (Quantized.TryGetValue(name, out var q))
         {
-            Make(folder, q.Source);
-            LlamaCppReference.Quantize(Path.Combine(folder, q.Source + ".gguf"), path, q.Type);
+            LlamaCppReference.Quantize(Make(folder, q.Source), path, q.Type);
         }
         else
         {
             SyntheticModelWriter.Write(path, Models[name]);
         }
+        return path;
     }
 
     private static ThroughputResult Measure(string path, int threads, WeightLoading loading, int pp, int tg)

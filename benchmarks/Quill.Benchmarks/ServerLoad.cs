@@ -4,10 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Quill.Generation;
-using Quill.Models.Synthetic;
 using Quill.Serving;
 using Quill.Server;
-using Quill.Tensors;
 
 namespace Quill.Benchmarks;
 
@@ -42,7 +40,7 @@ public static class ServerLoad
                 default: Console.Error.WriteLine($"server: unknown argument '{args[i]}'"); return 2;
             }
         }
-        model ??= SmallModel(folder);
+        model ??= ModelComparison.Make(folder, "small-q8_0");
         int slots = streams.Max();
         if (args.Contains("--batcher")) return await BatcherOnly(model, streams, tokens, promptWords, threads);
         await using var server = await QuillServer.StartAsync(new ServerOptions
@@ -133,19 +131,4 @@ public static class ServerLoad
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-    private static string SmallModel(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        string path = Path.Combine(folder, "small-q8_0.gguf");
-        if (!File.Exists(path))
-        {
-            Console.Error.WriteLine($"creating {path} ...");
-            SyntheticModelWriter.Write(path, new SyntheticModelOptions
-            {
-                Dim = 768, Layers = 12, Heads = 12, KvHeads = 12, FeedForwardDim = 2048, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.Q8_0, Seed = 1,
-            });
-        }
-        return path;
-    }
 }
