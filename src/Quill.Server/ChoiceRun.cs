@@ -81,11 +81,13 @@ internal sealed class ChoiceRun : IAsyncDisposable
         {
             throw ApiError.QueueFull(full.Message);
         }
+        catch (PromptTooLongException tooLong)
+        {
+            throw ApiError.BadRequest(tooLong.Message, promptParam, "context_length_exceeded");
+        }
         catch (ArgumentException bad)
         {
-            throw bad.Message.Contains("fit the context", StringComparison.Ordinal)
-                ? ApiError.BadRequest(bad.Message, promptParam, "context_length_exceeded")
-                : ApiError.BadRequest(bad.Message);
+            throw ApiError.BadRequest(bad.Message);
         }
     }
 

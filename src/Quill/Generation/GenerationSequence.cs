@@ -184,7 +184,7 @@ public sealed class GenerationSequence
         if (request.Logprobs < 0) ThrowRequest($"Logprobs must be 0 or more, found {request.Logprobs}");
         if (contextLength <= 0) ThrowRequest($"ContextLength must be positive, found {contextLength}");
         if (prompt.Length == 0) ThrowRequest("the prompt must have at least one token, found none (empty text without a BOS?)");
-        if (prompt.Length > contextLength) ThrowRequest($"the prompt must fit the context of {contextLength} tokens, found {prompt.Length} tokens");
+        if (prompt.Length > contextLength) throw new PromptTooLongException(prompt.Length, contextLength);
         for (int i = 0; i < prompt.Length; i++)
         {
             if ((uint)prompt[i] >= (uint)vocab) ThrowRequest($"prompt token ids must be in [0, {vocab}), found {prompt[i]} at position {i}");

@@ -78,9 +78,10 @@ public sealed class ContinuousBatcherTests
         using LanguageModel model = Llama();
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 1, ContextLength = 8 });
         var request = Sampled(string.Join(' ', Enumerable.Repeat("word", 40)), seed: 1);
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => batcher.GenerateAsync(request));
+        var e = await Assert.ThrowsAsync<PromptTooLongException>(() => batcher.GenerateAsync(request));
         Assert.Contains("must fit the context of 8 tokens", e.Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => Collect(batcher.StreamAsync(request)));
+        Assert.Equal(8, e.ContextLength);
+        await Assert.ThrowsAsync<PromptTooLongException>(() => Collect(batcher.StreamAsync(request)));
         Assert.Equal(0, batcher.ActiveSequences);
     }
 
