@@ -1,5 +1,4 @@
 // What one server serves: the generative model (engine, tokenizer, chat template) and the embedding model; not HTTP.
-using Quill.Chat;
 using Quill.Embeddings;
 using Quill.Generation;
 using Quill.Serving;
@@ -32,7 +31,7 @@ internal sealed class ServedModels : IDisposable
             });
             (Generator, Status, engine) = (batcher, batcher, batcher);
             ContextLength = batcher.ContextLength;
-            Template = ChatTemplate.FromGguf(model.File);
+            Template = ChatTemplate.FromGguf(model.File) ?? ChatTemplate.Fallback(model.Tokenizer);
             GenerativeModelId = model.Name;
             if (options.EmbeddingModel is { } named)
             {
@@ -70,8 +69,8 @@ internal sealed class ServedModels : IDisposable
     /// <summary>Tokens per request (prompt plus completion).</summary>
     public int ContextLength { get; }
 
-    /// <summary>The model's own chat template, or null (then ChatSession's ChatML fallback).</summary>
-    public ChatTemplate? Template { get; }
+    /// <summary>The model's own chat template, or the ChatML fallback with the tokenizer's BOS/EOS.</summary>
+    public ChatTemplate Template { get; }
 
     /// <summary>The embedding model, loading it on first use.</summary>
     public ITextEmbedder Embedder => embedder.Value;
@@ -94,13 +93,8 @@ internal sealed class ServedModels : IDisposable
         throw ApiError.ModelNotFound(id, Ids);
     }
 
-    /// <summary>The token ids of a chat prompt: the messages rendered with the generation prompt, as ChatSession does.</summary>
-    public int[] ChatPromptTokens(IEnumerable<ChatMessage> messages)
-    {
-        var session = new ChatSession(model.Model, model.Tokenizer, Template);
-        foreach (ChatMessage message in messages) session.Add(message);
-        return session.PromptTokens();
-    }
+    /// <summary>The token ids of a chat prompt: the messages rendered with the generation prompt.</summary>
+    public int[] ChatPromptTokens(IReadOnlyList<ChatMessage> messages) => Template.Encode(messages, model.Tokenizer);
 
     public void Dispose()
     {
