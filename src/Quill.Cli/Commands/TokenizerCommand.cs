@@ -11,7 +11,8 @@ internal static class TokenizerCommand
 
     public static Command Create()
     {
-        var command = new Command("tokenizer", "Build tokenizers") { Train() };
+        var command = new Command("tokenizer", "Build tokenizers: train learns a byte-level BPE, written as tokenizer.json and GGUF\n" +
+            "  example: quill tokenizer train --vocab 8000 -o my-tok corpus.txt") { Train() };
         return command;
     }
 
