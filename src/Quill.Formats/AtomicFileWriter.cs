@@ -1,7 +1,7 @@
 // Writes a file through a temporary sibling and a rename, so readers never see it half-written; not a format writer.
 namespace Quill.Formats;
 
-internal static class AtomicFileWriter
+public static class AtomicFileWriter
 {
     /// <summary>Runs <paramref name="write"/> into a temporary file in the target's folder, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write)

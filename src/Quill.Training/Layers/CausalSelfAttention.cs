@@ -63,6 +63,8 @@ public sealed class CausalSelfAttention
                     var qt = q.Slice(QueryOffset(b, t, head), d);
                     var s = p[..(t + 1)];
                     for (int j = 0; j <= t; j++) s[j] = TensorPrimitives.Dot(qt, k.Slice(KvOffset(b, j, g), d)) * scale;
+                    // TensorPrimitives.SoftMax does not subtract the maximum; large scores would overflow to NaN.
+                    TensorPrimitives.Subtract(s, TensorPrimitives.Max(s), s);
                     TensorPrimitives.SoftMax(s, s);
                     var o = output.Slice(QueryOffset(b, t, head), d);
                     for (int j = 0; j <= t; j++) TensorPrimitives.MultiplyAdd(v.Slice(KvOffset(b, j, g), d), s[j], o, o);

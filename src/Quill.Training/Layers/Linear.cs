@@ -29,6 +29,12 @@ public sealed class Linear
     public float[]? Bias { get; }
     public float[]? BiasGrad { get; }
 
+    /// <summary>When set, Backward still gives dx but leaves the weight and bias gradients alone (a frozen base).</summary>
+    public bool Frozen { get; set; }
+
+    /// <summary>An optional low-rank update applied on top of this layer in Forward and Backward.</summary>
+    public LoraAdapter? Lora { get; set; }
+
     /// <summary>x (rows, In) → y (rows, Out).</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
@@ -45,6 +51,7 @@ public sealed class Linear
             for (int n = 0; n < OutFeatures; n++)
                 y[t * OutFeatures + n] = TensorPrimitives.Dot(w.Slice(n * InFeatures, InFeatures), xt) + (Bias?[n] ?? 0f);
         }
+        Lora?.AddForward(x, y);
     }
 
     /// <summary>dy (rows, Out) → dx (rows, In) for the last Forward; dW += dyᵀ·x, db += Σ dy.</summary>
@@ -65,10 +72,12 @@ public sealed class Linear
                 float g = dy[t * OutFeatures + n];
                 if (g == 0) continue;
                 TensorPrimitives.MultiplyAdd(w.Slice(n * InFeatures, InFeatures), g, dxt, dxt);
+                if (Frozen) continue;
                 var dwn = dw.Slice(n * InFeatures, InFeatures);
                 TensorPrimitives.MultiplyAdd(xt, g, dwn, dwn);
                 if (BiasGrad != null) BiasGrad[n] += g;
             }
         }
+        Lora?.AddBackward(dy[..(rows * OutFeatures)], dx);
     }
 }

@@ -95,4 +95,18 @@ public class CausalSelfAttentionTests
         }
         AssertClose(expected, y, ForwardTolerance);
     }
+
+    [Fact]
+    public void LargeScoresStayFinite()
+    {
+        const int heads = 1, headSize = 4, tokens = 3;
+        var layer = new CausalSelfAttention(heads, heads, headSize);
+        var q = Enumerable.Repeat(100f, tokens * headSize).ToArray();
+        var k = Enumerable.Repeat(100f, tokens * headSize).ToArray();
+        var v = Enumerable.Range(0, tokens * headSize).Select(i => (float)i).ToArray();
+        var y = new float[q.Length];
+        layer.Forward(q, k, v, [tokens], y);
+        Assert.All(y, value => Assert.True(float.IsFinite(value)));
+        Assert.Equal(v[0], y[0]); // the first query sees only the first key
+    }
 }
