@@ -32,9 +32,10 @@ internal static class TrainBenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 1 };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
+        var gemm = new Option<bool>("--gemm") { Description = "Also time the Sgemm kernel alone on the 24m shapes" };
         var command = new Command("train", "Measure training speed (forward + backward + AdamW) of synthetic Llama shapes\n  example: quill bench train --presets 24m --precision fp32,bf16")
         {
-            presets, precisions, steps, warmup, threads, json,
+            presets, precisions, steps, warmup, threads, json, gemm,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -43,6 +44,7 @@ internal static class TrainBenchCommand
             var rows = new List<Dictionary<string, object>>();
             bool asJson = r.GetValue(json);
             if (!asJson) Console.Out.WriteLine($"FP32 FMA peak, {threadCount} threads: {peak / 1e9:F1} GFLOP/s (measured)");
+            if (r.GetValue(gemm)) MeasureGemm(threadCount);
             foreach (var name in Split(r.GetValue(presets)!))
             {
                 var preset = Presets.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"unknown preset '{name}' (expected tiny, small or 24m)");
@@ -123,5 +125,40 @@ internal static class TrainBenchCommand
             ["loss"] = Math.Round(loss, 4),
             ["heap_mb"] = Math.Round(heap / 1048576.0, 1),
         };
+    }
+
+    /// <summary>GFLOP/s of the three products on the 24m preset's shapes (rows 2048), F32 and bf16 B operands.</summary>
+    private static void MeasureGemm(int threads)
+    {
+        using var pool = new ComputePool(threads);
+        foreach (var (name, outF, inF) in new[] { ("qkvo 288x288", 288, 288), ("ffn 768x288", 768, 288), ("head 32000x288", 32000, 288) })
+        {
+            const int rows = 2048;
+            var x = new float[rows * inF];
+            var w = new float[outF * inF];
+            var y = new float[rows * outF];
+            var rng = new Random(1);
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.NextDouble();
+            for (int i = 0; i < y.Length; i++) y[i] = (float)rng.NextDouble();
+            var w16 = new ushort[w.Length];
+            BFloat16.Round(w, w16);
+            var dx = new float[x.Length];
+            var dw = new float[w.Length];
+            double flops = 2.0 * rows * inF * outF;
+            double Time(Action run)
+            {
+                run();
+                long begin = Stopwatch.GetTimestamp();
+                int n = 0;
+                do { run(); n++; } while (Stopwatch.GetElapsedTime(begin).TotalSeconds < 0.5);
+                return flops * n / Stopwatch.GetElapsedTime(begin).TotalSeconds / 1e9;
+            }
+            Console.Out.WriteLine($"sgemm {name,-15} y=x·Wᵀ {Time(() => Sgemm.MultiplyTransposed(x, w, y, rows, outF, inF, pool)),6:F1}" +
+                $"  dx=dy·W {Time(() => Sgemm.Multiply(y, w, dx, rows, inF, outF, pool)),6:F1}" +
+                $"  dW+=dyᵀ·x {Time(() => Sgemm.AddTransposedMultiply(y, x, dw, outF, inF, rows, pool)),6:F1}" +
+                $"  bf16 W: y {Time(() => Sgemm.MultiplyTransposed(x, w16, y, rows, outF, inF, pool)),6:F1}" +
+                $"  dx {Time(() => Sgemm.Multiply(y, w16, dx, rows, inF, outF, pool)),6:F1} GFLOP/s");
+        }
     }
 }

@@ -10,7 +10,7 @@ namespace Quill.Training.Kernels;
 /// <see cref="MultiplyTransposed"/> C(M,N) = A(M,K)·B(N,K)ᵀ (y = x·Wᵀ), <see cref="Multiply"/> C(M,N) = A(M,K)·B(K,N)
 /// (dx = dy·W), <see cref="AddTransposedMultiply"/> C(M,N) += A(K,M)ᵀ·B(K,N) (dW += dyᵀ·x). Operands are F32 or bf16
 /// (stored as ushort, widened by a shift while packing). Deterministic: each element of C is summed by one thread in
-/// a fixed k order (blocks of <see cref="KBlock"/> in turn), so results do not depend on the thread count or timing.
+/// a fixed k order (equal blocks of at most 384 in turn), so results do not depend on the thread count or timing.
 /// They differ from <see cref="Reference"/> only by float rounding of that blocked order.
 /// </summary>
 public static unsafe class Sgemm
@@ -18,8 +18,8 @@ public static unsafe class Sgemm
     /// <summary>Rows of A and columns of B per register tile.</summary>
     internal const int TileRows = 8, TileColumns = 32;
 
-    /// <summary>The k extent packed and summed at a time.</summary>
-    internal const int KBlock = 256;
+    /// <summary>The largest k extent packed and summed at a time; K is cut into equal blocks no longer than this.</summary>
+    internal const int KBlock = 384;
 
     /// <summary>Columns of B packed together (kept in L3).</summary>
     private const int ColumnBlock = 2048;
@@ -124,13 +124,14 @@ public static unsafe class Sgemm
         // Row blocks: enough for every thread to get a few, at most MaxRowBlock rows (the packed A block stays in L2).
         int rowBlock = RoundUp(Math.Max(1, (m + 4 * threads - 1) / (4 * threads)), TileRows);
         rowBlock = Math.Min(rowBlock, MaxRowBlock);
+        int kBlock = (k + (k + KBlock - 1) / KBlock - 1) / ((k + KBlock - 1) / KBlock);
         job.Set(a, b, c, m, n, k, rowBlock);
         for (int j0 = 0; j0 < n; j0 += ColumnBlock)
         {
             int nc = Math.Min(ColumnBlock, n - j0);
-            for (int p0 = 0; p0 < k; p0 += KBlock)
+            for (int p0 = 0; p0 < k; p0 += kBlock)
             {
-                int kc = Math.Min(KBlock, k - p0);
+                int kc = Math.Min(kBlock, k - p0);
                 job.Begin(j0, nc, p0, kc, accumulate || p0 > 0);
                 job.Packing = true;
                 Execute(pool, job, (nc + TileColumns - 1) / TileColumns);
@@ -224,7 +225,20 @@ public static unsafe class Sgemm
                 for (int x = 0; x < TileColumns; x++)
                 {
                     if (x >= cols) { for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = 0f; continue; }
-                    for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = b[_p0 + p, j + x];
+                    if (b.Row == 1 && b.F32 != null)
+                    {
+                        float* src = b.F32 + (j + x) * b.Column + _p0;
+                        for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = src[p];
+                    }
+                    else if (b.Row == 1)
+                    {
+                        ushort* src = b.Bf16 + (j + x) * b.Column + _p0;
+                        for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = BitConverter.Int32BitsToSingle(src[p] << 16);
+                    }
+                    else
+                    {
+                        for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = b[_p0 + p, j + x];
+                    }
                 }
             }
         }
