@@ -37,9 +37,11 @@ public sealed class LlamaTrainingModel : IDisposable
         {
             foreach (var (_, p) in b.Projections()) Wire(p);
             b.Attention.Pool = Pool;
+            b.AttentionNorm.Pool = b.FeedForwardNorm.Pool = b.SwiGlu.Pool = Pool;
         }
         Wire(Head);
         Loss.Pool = Pool;
+        OutputNorm.Pool = Pool;
     }
 
     /// <summary>The threads every layer runs on, sized by <see cref="TrainingModelOptions.Threads"/>; owned by the model.</summary>
