@@ -222,6 +222,17 @@ public static unsafe class Sgemm
                     }
                     return;
                 }
+                if (b.Column == 1 && cols == TileColumns)
+                {
+                    for (int p = 0; p < _kc; p++)
+                    {
+                        var (lo, hi) = Vector512.Widen(Vector512.Load(b.Bf16 + (_p0 + p) * b.Row + j));
+                        float* d = dst + p * TileColumns;
+                        Vector512.Store((lo << 16).AsSingle(), d);
+                        Vector512.Store((hi << 16).AsSingle(), d + 16);
+                    }
+                    return;
+                }
                 for (int x = 0; x < TileColumns; x++)
                 {
                     if (x >= cols) { for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = 0f; continue; }
@@ -296,6 +307,11 @@ public static unsafe class Sgemm
                 {
                     float* src = a.F32 + (i + r) * a.Row + p0;
                     for (int p = 0; p < kc; p++) dst[p * TileRows + r] = src[p];
+                }
+                else if (a.Column == 1)
+                {
+                    ushort* src = a.Bf16 + (i + r) * a.Row + p0;
+                    for (int p = 0; p < kc; p++) dst[p * TileRows + r] = BitConverter.Int32BitsToSingle(src[p] << 16);
                 }
                 else
                 {
