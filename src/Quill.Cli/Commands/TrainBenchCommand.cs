@@ -60,7 +60,7 @@ internal static class TrainBenchCommand
                     rows.Add(row);
                     if (!asJson)
                         Console.Out.WriteLine($"{preset.Name,-6} {precisionName,-5} params {(long)row["params"] / 1e6,6:F2}M  " +
-                            $"{row["tokens_per_s"],8} tok/s  {row["gflops"],7} GFLOP/s  MFU {row["mfu_percent"],5}%  " +
+                            $"{row["tokens_per_s"],8} tok/s  {row["gflops"],7} GFLOP/s  MFU {row["mfu_percent"],5}% (PaLM {row["model_mfu_percent"],5}%)  " +
                             $"step {row["step_ms"]} ms  loss {row["loss"]}  heap {row["heap_mb"]} MB");
                 }
             }
@@ -110,6 +110,8 @@ internal static class TrainBenchCommand
         long parameters = model.BaseParameterCount;
         double tokensPerSecond = n * done / seconds;
         double flops = 6.0 * parameters * tokensPerSecond;
+        // PaLM's model FLOPs: 6·(N without the embedding table) + 12·layers·dim·T attention, per token.
+        double modelFlops = (6.0 * (parameters - (long)p.Vocab * p.Dim) + 12.0 * p.Layers * p.Dim * p.Tokens) * tokensPerSecond;
         GC.KeepAlive(model);
         return new Dictionary<string, object>
         {
@@ -122,6 +124,7 @@ internal static class TrainBenchCommand
             ["tokens_per_s"] = Math.Round(tokensPerSecond, 1),
             ["gflops"] = Math.Round(flops / 1e9, 2),
             ["mfu_percent"] = Math.Round(100 * flops / peak, 1),
+            ["model_mfu_percent"] = Math.Round(100 * modelFlops / peak, 1),
             ["loss"] = Math.Round(loss, 4),
             ["heap_mb"] = Math.Round(heap / 1048576.0, 1),
         };
