@@ -29,7 +29,7 @@ internal static class TrainBenchCommand
         var presets = new Option<string>("--presets") { Description = "Comma-separated presets: tiny, small, 24m", DefaultValueFactory = _ => "tiny,small,24m" };
         var precisions = new Option<string>("--precision") { Description = "Comma-separated: fp32, bf16", DefaultValueFactory = _ => "fp32,bf16" };
         var steps = new Option<int>("--steps") { Description = "Timed steps per configuration (at least this many, and at least 5 s)", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (and at least 2 s of them)", DefaultValueFactory = _ => 1 };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var gemm = new Option<bool>("--gemm") { Description = "Also time the Sgemm kernel alone on the 24m shapes" };
@@ -96,7 +96,9 @@ internal static class TrainBenchCommand
             model.Backward();
             optimizer.Step();
         }
-        for (int i = 0; i < warmup; i++) Step();
+        // Warm up for the given steps and at least 2 s, so tiered JIT compilation has settled before timing.
+        long warmBegin = Stopwatch.GetTimestamp();
+        for (int i = 0; i < warmup || (Stopwatch.GetElapsedTime(warmBegin).TotalSeconds < 2 && i < 200); i++) Step();
         long begin = Stopwatch.GetTimestamp();
         int done = 0;
         while (done < steps || (Stopwatch.GetElapsedTime(begin).TotalSeconds < 5 && done < 100))
