@@ -31,7 +31,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)m * k, b.Length, (long)n * k, c.Length, (long)m * n);
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, k, 1), new Operand(pb, 1, k), pc, m, n, k, accumulate: false, pool);
+            Run(new Operand(pa, k, 1), new Operand(pb, 1, k), pc, n, m, n, k, accumulate: false, pool);
     }
 
     /// <summary>C(M,N) = A(M,K)·B(N,K)ᵀ with B in bf16 and A in F32 or bf16.</summary>
@@ -39,7 +39,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)m * k, b.Length, (long)n * k, c.Length, (long)m * n);
         fixed (float* pa = a) fixed (ushort* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, k, 1), new Operand(pb, 1, k), pc, m, n, k, accumulate: false, pool);
+            Run(new Operand(pa, k, 1), new Operand(pb, 1, k), pc, n, m, n, k, accumulate: false, pool);
     }
 
     /// <inheritdoc cref="MultiplyTransposed(ReadOnlySpan{float}, ReadOnlySpan{ushort}, Span{float}, int, int, int, ComputePool?)"/>
@@ -47,7 +47,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)m * k, b.Length, (long)n * k, c.Length, (long)m * n);
         fixed (ushort* pa = a) fixed (ushort* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, k, 1), new Operand(pb, 1, k), pc, m, n, k, accumulate: false, pool);
+            Run(new Operand(pa, k, 1), new Operand(pb, 1, k), pc, n, m, n, k, accumulate: false, pool);
     }
 
     /// <summary>C(M,N) = A(M,K)·B(K,N).</summary>
@@ -55,7 +55,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, k, 1), new Operand(pb, n, 1), pc, m, n, k, accumulate: false, pool);
+            Run(new Operand(pa, k, 1), new Operand(pb, n, 1), pc, n, m, n, k, accumulate: false, pool);
     }
 
     /// <summary>C(M,N) = A(M,K)·B(K,N) with B in bf16.</summary>
@@ -63,7 +63,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
         fixed (float* pa = a) fixed (ushort* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, k, 1), new Operand(pb, n, 1), pc, m, n, k, accumulate: false, pool);
+            Run(new Operand(pa, k, 1), new Operand(pb, n, 1), pc, n, m, n, k, accumulate: false, pool);
     }
 
     /// <summary>C(M,N) += A(K,M)ᵀ·B(K,N).</summary>
@@ -71,7 +71,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)k * m, b.Length, (long)k * n, c.Length, (long)m * n);
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, 1, m), new Operand(pb, n, 1), pc, m, n, k, accumulate: true, pool);
+            Run(new Operand(pa, 1, m), new Operand(pb, n, 1), pc, n, m, n, k, accumulate: true, pool);
     }
 
     /// <summary>C(M,N) += A(K,M)ᵀ·B(K,N) with B in bf16.</summary>
@@ -79,7 +79,7 @@ public static unsafe class Sgemm
     {
         Check(a.Length, (long)k * m, b.Length, (long)k * n, c.Length, (long)m * n);
         fixed (float* pa = a) fixed (ushort* pb = b) fixed (float* pc = c)
-            Run(new Operand(pa, 1, m), new Operand(pb, n, 1), pc, m, n, k, accumulate: true, pool);
+            Run(new Operand(pa, 1, m), new Operand(pb, n, 1), pc, n, m, n, k, accumulate: true, pool);
     }
 
     /// <summary>
@@ -111,12 +111,20 @@ public static unsafe class Sgemm
     private static void Fail(string operand, long wanted, int found) =>
         throw new ArgumentException($"Sgemm: expected {operand} of at least {wanted} values, found {found}");
 
-    private static void Run(Operand a, Operand b, float* c, int m, int n, int k, bool accumulate, ComputePool? pool)
+    /// <summary>
+    /// C (+)= A·B on the calling thread for strided views: A(i, k) = a[i·aRow + k·aCol], B(k, j) = b[k·bRow + j·bCol],
+    /// C(i, j) = c[i·ldc + j]. For kernels that cut their own work across threads (attention per head).
+    /// </summary>
+    internal static void MultiplyStrided(float* a, long aRow, long aCol, float* b, long bRow, long bCol, float* c, long ldc,
+        int m, int n, int k, bool accumulate) =>
+        Run(new Operand(a, aRow, aCol), new Operand(b, bRow, bCol), c, ldc, m, n, k, accumulate, pool: null);
+
+    private static void Run(Operand a, Operand b, float* c, long ldc, int m, int n, int k, bool accumulate, ComputePool? pool)
     {
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
-            if (!accumulate) new Span<float>(c, checked(m * n)).Clear();
+            if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + i * ldc, n).Clear();
             return;
         }
         var job = t_job ??= new GemmJob();
@@ -125,7 +133,7 @@ public static unsafe class Sgemm
         int rowBlock = RoundUp(Math.Max(1, (m + 4 * threads - 1) / (4 * threads)), TileRows);
         rowBlock = Math.Min(rowBlock, MaxRowBlock);
         int kBlock = (k + (k + KBlock - 1) / KBlock - 1) / ((k + KBlock - 1) / KBlock);
-        job.Set(a, b, c, m, n, k, rowBlock);
+        job.Set(a, b, c, ldc, m, n, k, rowBlock);
         for (int j0 = 0; j0 < n; j0 += ColumnBlock)
         {
             int nc = Math.Min(ColumnBlock, n - j0);
@@ -180,15 +188,16 @@ public static unsafe class Sgemm
     {
         private Operand _a, _b;
         private float* _c;
+        private long _ldc;
         private int _m, _n, _rowBlock, _j0, _nc, _p0, _kc;
         private bool _add;
         private float[] _packedB = [];
 
         public bool Packing;
 
-        public void Set(Operand a, Operand b, float* c, int m, int n, int k, int rowBlock)
+        public void Set(Operand a, Operand b, float* c, long ldc, int m, int n, int k, int rowBlock)
         {
-            _a = a; _b = b; _c = c; _m = m; _n = n; _rowBlock = rowBlock;
+            _a = a; _b = b; _c = c; _ldc = ldc; _m = m; _n = n; _rowBlock = rowBlock;
             int need = RoundUp(Math.Min(n, ColumnBlock), TileColumns) * Math.Min(k, KBlock);
             if (_packedB.Length < need) _packedB = GC.AllocateUninitializedArray<float>(need, pinned: true);
         }
@@ -275,14 +284,14 @@ public static unsafe class Sgemm
                     {
                         int i = i0 + t * TileRows, rows = Math.Min(TileRows, _m - i);
                         float* ap = pa + t * TileRows * kc;
-                        float* cp = _c + (long)i * _n + j;
-                        if (rows == TileRows && cols == TileColumns) Kernel(kc, ap, bp, cp, _n, _add);
+                        float* cp = _c + i * _ldc + j;
+                        if (rows == TileRows && cols == TileColumns) Kernel(kc, ap, bp, cp, _ldc, _add);
                         else
                         {
                             Kernel(kc, ap, bp, tile, TileColumns, add: false);
                             for (int r = 0; r < rows; r++)
                                 for (int x = 0; x < cols; x++)
-                                    cp[(long)r * _n + x] = _add ? cp[(long)r * _n + x] + tile[r * TileColumns + x] : tile[r * TileColumns + x];
+                                    cp[r * _ldc + x] = _add ? cp[r * _ldc + x] + tile[r * TileColumns + x] : tile[r * TileColumns + x];
                         }
                     }
                 }

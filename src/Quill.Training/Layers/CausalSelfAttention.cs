@@ -1,6 +1,7 @@
 // Scaled dot-product attention for training: causal, grouped-query, right-padded batches; not the projections or RoPE.
 using System.Numerics.Tensors;
 using Quill.Tensors.Threading;
+using Quill.Training.Kernels;
 
 namespace Quill.Training.Layers;
 
@@ -82,41 +83,16 @@ public sealed class CausalSelfAttention
         else Pool.Run(_job, count);
     }
 
+    private AttentionHead.Shape Shape => new(_tokens, Heads, KvHeads, HeadSize);
+
     /// <summary>Output and probabilities of one (sequence, head) pair.</summary>
-    private void ForwardHead(int b, int head)
-    {
-        int tokens = _tokens, d = HeadSize, length = _lengths[b], g = head / (Heads / KvHeads);
-        float scale = 1.0f / MathF.Sqrt(d);
-        var q = _q.AsSpan();
-        var k = _k.AsSpan();
-        var v = _v.AsSpan();
-        for (int t = 0; t < tokens; t++)
-        {
-            var p = _probs.AsSpan(((b * Heads + head) * tokens + t) * tokens, tokens);
-            p.Clear();
-            var o = _out.AsSpan(QueryOffset(b, t, head), d);
-            o.Clear();
-            if (t >= length) continue;
-            var qt = q.Slice(QueryOffset(b, t, head), d);
-            var s = p[..(t + 1)];
-            for (int j = 0; j <= t; j++) s[j] = TensorPrimitives.Dot(qt, k.Slice(KvOffset(b, j, g), d)) * scale;
-            // TensorPrimitives.SoftMax does not subtract the maximum; large scores would overflow to NaN.
-            TensorPrimitives.Subtract(s, TensorPrimitives.Max(s), s);
-            TensorPrimitives.SoftMax(s, s);
-            for (int j = 0; j <= t; j++) TensorPrimitives.MultiplyAdd(v.Slice(KvOffset(b, j, g), d), s[j], o, o);
-        }
-    }
+    private void ForwardHead(int b, int head) =>
+        AttentionHead.Forward(Shape, b, head, _lengths[b], _q, _k, _v, _probs, _out);
 
     /// <summary>dk and dv of one (sequence, KV head) pair and dq of the query heads that read it, in head order.</summary>
     private void BackwardGroup(int b, int g)
     {
-        int h = Heads, d = HeadSize, tokens = _tokens, group = h / KvHeads;
-        float scale = 1.0f / MathF.Sqrt(d);
-        var q = _q.AsSpan();
-        var k = _k.AsSpan();
-        var v = _v.AsSpan();
-        var dOut = _dOut.AsSpan();
-        var dq = _dq.AsSpan();
+        int d = HeadSize, tokens = _tokens, group = Heads / KvHeads, length = _lengths[b];
         var dk = _dk.AsSpan();
         var dv = _dv.AsSpan();
         for (int t = 0; t < tokens; t++)
@@ -125,35 +101,9 @@ public sealed class CausalSelfAttention
             dv.Slice(KvOffset(b, t, g), d).Clear();
         }
         var scratch = t_scratch;
-        if (scratch is null || scratch.Length < tokens) t_scratch = scratch = new float[tokens];
+        if (scratch is null || scratch.Length < length * length) t_scratch = scratch = new float[Math.Max(length * length, 1)];
         for (int head = g * group; head < (g + 1) * group; head++)
-        {
-            for (int t = 0; t < tokens; t++) dq.Slice(QueryOffset(b, t, head), d).Clear();
-            for (int t = 0; t < _lengths[b]; t++)
-            {
-                var p = _probs.AsSpan(((b * h + head) * tokens + t) * tokens, t + 1);
-                var dp = scratch.AsSpan(0, t + 1);
-                var dot = dOut.Slice(QueryOffset(b, t, head), d);
-                for (int j = 0; j <= t; j++)
-                {
-                    dp[j] = TensorPrimitives.Dot(dot, v.Slice(KvOffset(b, j, g), d));
-                    var dvj = dv.Slice(KvOffset(b, j, g), d);
-                    TensorPrimitives.MultiplyAdd(dot, p[j], dvj, dvj);
-                }
-                // softmax backward: dS = P ⊙ (dP − Σ P·dP), then the scale of the scores.
-                float sum = TensorPrimitives.Dot(p, dp);
-                var qt = q.Slice(QueryOffset(b, t, head), d);
-                var dqt = dq.Slice(QueryOffset(b, t, head), d);
-                for (int j = 0; j <= t; j++)
-                {
-                    float ds = p[j] * (dp[j] - sum) * scale;
-                    if (ds == 0) continue;
-                    TensorPrimitives.MultiplyAdd(k.Slice(KvOffset(b, j, g), d), ds, dqt, dqt);
-                    var dkj = dk.Slice(KvOffset(b, j, g), d);
-                    TensorPrimitives.MultiplyAdd(qt, ds, dkj, dkj);
-                }
-            }
-        }
+            AttentionHead.Backward(Shape, b, head, length, _q, _k, _v, _probs, _dOut, _dq, dk, dv, scratch);
     }
 
     [ThreadStatic] private static float[]? t_scratch;
