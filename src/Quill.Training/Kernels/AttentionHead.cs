@@ -51,6 +51,37 @@ public static unsafe class AttentionHead
         }
     }
 
+    /// <summary>The scalar meaning of <see cref="Forward"/>: one dot per (t, j ≤ t), softmax in double.</summary>
+    public static void ForwardReference(Shape s, int b, int head, int length, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+        ReadOnlySpan<float> v, Span<float> probs, Span<float> output)
+    {
+        int t = s.Tokens, d = s.HeadSize, g = head / (s.Heads / s.KvHeads);
+        var p = probs.Slice((int)s.ProbsOffset(b, head), t * t);
+        p.Clear();
+        for (int row = 0; row < t; row++)
+        {
+            var o = output.Slice((int)s.QueryOffset(b, row, head), d);
+            o.Clear();
+            if (row >= length) continue;
+            double max = double.NegativeInfinity;
+            var scores = new double[row + 1];
+            for (int j = 0; j <= row; j++)
+            {
+                double dot = 0;
+                for (int x = 0; x < d; x++) dot += q[(int)s.QueryOffset(b, row, head) + x] * k[(int)s.KvOffset(b, j, g) + x];
+                scores[j] = dot / Math.Sqrt(d);
+                max = Math.Max(max, scores[j]);
+            }
+            double sum = 0;
+            for (int j = 0; j <= row; j++) sum += scores[j] = Math.Exp(scores[j] - max);
+            for (int j = 0; j <= row; j++)
+            {
+                p[row * t + j] = (float)(scores[j] / sum);
+                for (int x = 0; x < d; x++) o[x] += p[row * t + j] * v[(int)s.KvOffset(b, j, g) + x];
+            }
+        }
+    }
+
     /// <summary>dq of <paramref name="head"/> (overwritten), dk and dv of its KV head (added to); <paramref name="scratch"/> ≥ L·L.</summary>
     public static void Backward(Shape s, int b, int head, int length, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         ReadOnlySpan<float> probs, ReadOnlySpan<float> dOut, Span<float> dq, Span<float> dk, Span<float> dv, Span<float> scratch)
