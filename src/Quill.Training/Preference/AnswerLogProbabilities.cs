@@ -1,4 +1,5 @@
 // Per-row sums of answer-token log-probabilities from logits, and their backward scaled per row; not a loss by itself.
+using System.Buffers;
 using System.Numerics.Tensors;
 using Quill.Training.Data;
 
@@ -7,7 +8,8 @@ namespace Quill.Training.Preference;
 /// <summary>
 /// logits (B·T, V), targets (B·T) → sums[b] = Σ_t log softmax(logits[b·T + t])[targets[b·T + t]] over the positions
 /// whose target is not <see cref="TrainingExample.IgnoreIndex"/>. The log-softmax subtracts each row's maximum; the
-/// exponentials are summed in float (TensorPrimitives), the logarithm and the sums taken in double.
+/// exponentials are summed in float (TensorPrimitives), the logarithm and the sums taken in double. With or without a
+/// softmax output the arithmetic is the same, so equal logits give bit-equal sums.
 /// Backward: d sums[b] / d logits[b·T + t] = onehot(target) − softmax, so an upstream coefficient c[b] gives
 /// dlogits = c[b]·(onehot − softmax) on counted positions and zero elsewhere.
 /// </summary>
@@ -24,35 +26,31 @@ public static class AnswerLogProbabilities
         if (batch == 0 || positions % batch != 0 || logits.Length != positions * vocab || (!softmax.IsEmpty && softmax.Length != logits.Length))
             ThrowShape(batch, positions, vocab, logits.Length, softmax.Length);
         int sequence = positions / batch;
+        float[]? scratch = softmax.IsEmpty ? ArrayPool<float>.Shared.Rent(vocab) : null;
         for (int b = 0; b < batch; b++)
         {
             double sum = 0;
             for (int t = b * sequence; t < (b + 1) * sequence; t++)
             {
                 int target = targets[t];
-                Span<float> p = softmax.IsEmpty ? default : softmax.Slice(t * vocab, vocab);
+                Span<float> p = scratch is null ? softmax.Slice(t * vocab, vocab) : scratch.AsSpan(0, vocab);
                 if (target == TrainingExample.IgnoreIndex)
                 {
-                    p.Clear();
+                    if (scratch is null) p.Clear();
                     continue;
                 }
                 if ((uint)target >= (uint)vocab) ThrowTarget(target, vocab, t);
                 ReadOnlySpan<float> row = logits.Slice(t * vocab, vocab);
                 float max = TensorPrimitives.Max(row);
-                double logSumExp;
-                if (p.IsEmpty) logSumExp = LogSumExpShifted(row, max);
-                else
-                {
-                    TensorPrimitives.Subtract(row, max, p);
-                    TensorPrimitives.Exp(p, p);
-                    float total = TensorPrimitives.Sum(p);
-                    TensorPrimitives.Multiply(p, 1f / total, p);
-                    logSumExp = Math.Log(total);
-                }
-                sum += (double)row[target] - max - logSumExp;
+                TensorPrimitives.Subtract(row, max, p);
+                TensorPrimitives.Exp(p, p);
+                float total = TensorPrimitives.Sum(p);
+                if (scratch is null) TensorPrimitives.Multiply(p, 1f / total, p);
+                sum += (double)row[target] - max - Math.Log(total);
             }
             sums[b] = sum;
         }
+        if (scratch is not null) ArrayPool<float>.Shared.Return(scratch);
     }
 
     /// <summary>
@@ -74,13 +72,6 @@ public static class AnswerLogProbabilities
             TensorPrimitives.Multiply(d, -c, d);
             d[target] += c;
         }
-    }
-
-    private static double LogSumExpShifted(ReadOnlySpan<float> row, float max)
-    {
-        double total = 0;
-        foreach (float v in row) total += MathF.Exp(v - max);
-        return Math.Log(total);
     }
 
     private static void ThrowShape(int batch, int positions, int vocab, int logits, int softmax) =>
