@@ -81,7 +81,7 @@ public sealed class InstructionDataset : ITrainingDataset
         return new InstructionDataset(source, examples, new DatasetReport(source, examples.Count, skipped, skippedLines, reasons, truncated));
     }
 
-    private static TrainingExample ToExample(List<int> tokens, List<bool> trained)
+    internal static TrainingExample ToExample(List<int> tokens, List<bool> trained)
     {
         int n = tokens.Count - 1;
         var inputs = new int[n];
@@ -147,7 +147,7 @@ public sealed class InstructionDataset : ITrainingDataset
         return null;
     }
 
-    private static (List<int>, List<bool>) RenderPromptCompletion(string prompt, string completion, ITokenizer tokenizer)
+    internal static (List<int>, List<bool>) RenderPromptCompletion(string prompt, string completion, ITokenizer tokenizer)
     {
         var tokens = new List<int>(tokenizer.Encode(prompt, addSpecial: true));
         var trained = new List<bool>(new bool[tokens.Count]);
@@ -164,7 +164,7 @@ public sealed class InstructionDataset : ITrainingDataset
         return (tokens, trained);
     }
 
-    private static (List<int>, List<bool>) RenderChat(List<ChatMessage> messages, ITokenizer tokenizer, ChatTemplate template)
+    internal static (List<int>, List<bool>) RenderChat(List<ChatMessage> messages, ITokenizer tokenizer, ChatTemplate template)
     {
         string full = template.Render(messages, addGenerationPrompt: false);
         bool addSpecial = ChatTemplate.NeedsSpecialTokens(full, tokenizer);
