@@ -46,7 +46,8 @@ public sealed class TrainingJob
         {
             "train" => PreparePretraining(spec, options, log),
             "finetune" => PrepareFinetuning(spec, options, log),
-            _ => throw new ArgumentException($"unknown training kind '{spec.Kind}' (expected train or finetune)"),
+            "dpo" => PreparePreference(spec, options, log),
+            _ => throw new ArgumentException($"unknown training kind '{spec.Kind}' (expected train, finetune or dpo)"),
         };
     }
 
@@ -66,25 +67,46 @@ public sealed class TrainingJob
 
     private static TrainingJob PrepareFinetuning(TrainingJobSpec spec, TrainingModelOptions options, Action<string> log)
     {
-        string basePath = spec.BaseModel ?? throw new ArgumentException("finetune needs a base model (-m BASE.gguf)");
-        if (spec.Data.Length != 1) throw new ArgumentException($"finetune takes one JSONL file (--data), found {spec.Data.Length}");
-        ITokenizer tokenizer;
-        ChatTemplate template;
-        using (var file = GgufFile.Open(basePath))
-        {
-            tokenizer = GgufTokenizerLoader.Load(file);
-            template = ChatTemplate.FromGguf(file) ?? ChatTemplate.Fallback(tokenizer);
-        }
+        var (basePath, tokenizer, template) = BaseModel(spec);
         var all = InstructionDataset.Load(spec.Data[0], tokenizer, template, spec.SequenceLength, spec.Strict);
         log($"data: {all.Report}");
         int k = spec.ValidationFraction > 0 ? (int)Math.Round(1 / spec.ValidationFraction) : 0;
         var (train, validation) = ExampleSubset.SplitEveryKth(all, k);
+        var model = PolicyModel(spec, basePath, options, log);
+        var objective = new LanguageModelObjective(model, train, validation, tokenizer.EosId);
+        return Finish(spec, model, objective, basePath);
+    }
+
+    private static TrainingJob PreparePreference(TrainingJobSpec spec, TrainingModelOptions options, Action<string> log)
+    {
+        var (basePath, tokenizer, template) = BaseModel(spec);
+        var pairs = Preference.PreferenceDataset.Load(spec.Data[0], tokenizer, template, spec.SequenceLength, spec.Strict);
+        log($"data: {pairs.Report}");
+        var policy = PolicyModel(spec, basePath, options, log);
+        var reference = LlamaTrainingGguf.Load(basePath, options);
+        var objective = new Preference.DpoObjective(policy, reference, pairs, null, spec.DpoBeta, tokenizer.EosId);
+        return Finish(spec, policy, objective, basePath);
+    }
+
+    private static (string Path, ITokenizer Tokenizer, ChatTemplate Template) BaseModel(TrainingJobSpec spec)
+    {
+        string basePath = spec.BaseModel ?? throw new ArgumentException($"{spec.Kind} needs a base model (-m MODEL.gguf)");
+        if (!File.Exists(basePath)) throw new FileNotFoundException($"{basePath}: expected a GGUF model, found no such file", basePath);
+        if (spec.Data.Length != 1) throw new ArgumentException($"{spec.Kind} takes one JSONL file (--data), found {spec.Data.Length}");
+        using var file = GgufFile.Open(basePath);
+        var tokenizer = GgufTokenizerLoader.Load(file);
+        return (basePath, tokenizer, ChatTemplate.FromGguf(file) ?? ChatTemplate.Fallback(tokenizer));
+    }
+
+    private static LlamaTrainingModel PolicyModel(TrainingJobSpec spec, string basePath, TrainingModelOptions options, Action<string> log)
+    {
         var model = LlamaTrainingGguf.Load(basePath, options);
+        if (spec.SequenceLength > model.Config.ContextLength)
+            throw new ArgumentException($"--seq-len {spec.SequenceLength} is longer than {Path.GetFileName(basePath)}'s context of {model.Config.ContextLength}");
         if (spec.LoraRank > 0) model.AttachLora(spec.LoraRank, spec.LoraAlpha, spec.LoraTargets, spec.Seed);
         log($"model: {Path.GetFileName(basePath)}, {model.BaseParameterCount:N0} parameters, training " +
             (spec.LoraRank > 0 ? $"LoRA rank {spec.LoraRank} on {string.Join(",", spec.LoraTargets)}: {model.Parameters.ElementCount:N0} parameters" : "every weight"));
-        var objective = new LanguageModelObjective(model, train, validation, tokenizer.EosId);
-        return Finish(spec, model, objective, basePath);
+        return model;
     }
 
     private static TrainingJob Finish(TrainingJobSpec spec, LlamaTrainingModel model, ITrainingObjective objective, string tokenizerGguf)
