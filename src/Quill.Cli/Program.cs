@@ -25,5 +25,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     EmbedCommand.Analogy(),
     IndexCommand.Create(),
     ServeCommand.Create(),
+    LoraCommand.Create(),
 };
 return root.Parse(args).Invoke();
