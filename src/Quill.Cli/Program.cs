@@ -28,5 +28,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     TrainCommand.Train(),
     TrainCommand.Finetune(),
     TrainCommand.Dpo(),
+    LoraCommand.Create(),
 };
 return root.Parse(args).Invoke();
