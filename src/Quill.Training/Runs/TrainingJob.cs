@@ -126,7 +126,7 @@ public sealed class TrainingJob
             Seed = spec.Seed,
             UniformLengthBatches = spec.UniformLengthBatches,
             EvaluationBatches = spec.EvaluationBatches,
-        });
+        }, string.Join(", ", spec.Data.Select(Path.GetFileName)) + " (training split)");
         return new TrainingJob(spec, model, objective, loop, tokenizerGguf);
     }
 

@@ -26,14 +26,15 @@ public sealed class TrainingLoop
     private int[][] _epochBatches = [];
     private int _cachedEpoch = -1;
 
-    public TrainingLoop(ITrainingObjective objective, TrainingLoopOptions options)
+    /// <param name="dataSource">Names the training data in errors (e.g. too few examples for one batch).</param>
+    public TrainingLoop(ITrainingObjective objective, TrainingLoopOptions options, string dataSource = "the training data")
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _objective = objective;
         Options = options;
-        var lengths = new ObjectiveLengths(objective);
+        var lengths = new ObjectiveLengths(objective, dataSource);
         _sampler = options.UniformLengthBatches
             ? new UniformLengthSampler(lengths, options.BatchSize, options.Seed)
             : new ShuffledSampler(lengths, options.BatchSize, options.Seed);
@@ -194,9 +195,9 @@ public sealed class TrainingLoop
     private static void Fail(string source, string expected) =>
         throw new InvalidDataException($"{source}: expected {expected}");
 
-    private sealed class ObjectiveLengths(ITrainingObjective objective) : IExampleLengths
+    private sealed class ObjectiveLengths(ITrainingObjective objective, string source) : IExampleLengths
     {
-        public string Source => "the training data";
+        public string Source => source;
         public int Count => objective.TrainingExampleCount;
         public int LengthOf(int index) => objective.TrainingLengthOf(index);
     }

@@ -152,4 +152,88 @@ public sealed class TrainCliTests : IDisposable
         Assert.Single(lines);
         Assert.DoesNotContain("   at ", r.Stderr);
     });
+
+    /// <summary>A tiny pre-trained base model (shared by the fine-tuning tests of one instance).</summary>
+    private string BaseModel()
+    {
+        string output = Path.Combine(_folder, "base");
+        Ok(QuillCli.Run(TinyTrain(output, Corpus(), "--steps", "6")));
+        return Path.Combine(output, "model.gguf");
+    }
+
+    private string ChatData(bool withBadLines = false)
+    {
+        var lines = new List<string>();
+        for (int i = 0; i < 24; i++)
+        {
+            string q = Words[i % Words.Length], a = Words[(i * 7 + 3) % Words.Length];
+            lines.Add(i % 2 == 0
+                ? JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = $"say {q}" }, new { role = "assistant", content = $"{q} {a} {a}." } } })
+                : JsonSerializer.Serialize(new { prompt = $"say {q}", completion = $" {q} {a}." }));
+        }
+        if (withBadLines)
+        {
+            lines.Insert(3, "{not json");
+            lines.Insert(8, "{\"messages\": 5}");
+        }
+        string path = Path.Combine(_folder, withBadLines ? "chat-bad.jsonl" : "chat.jsonl");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public Task LoraFinetuneWritesAnAdapterThatGenerateAppliesLikeTheMergedModel() => Task.Run(() =>
+    {
+        string baseModel = BaseModel(), output = Path.Combine(_folder, "ft");
+        var r = QuillCli.Run("finetune", "-m", baseModel, "--data", ChatData(), "-o", output, "--steps", "8", "--batch-size", "4",
+            "--seq-len", "48", "--lr", "1e-2", "--lora-rank", "4", "--lora-targets", "q,v,down", "-t", "2");
+        Ok(r);
+        string merged = Path.Combine(output, "model.gguf"), adapter = Path.Combine(output, "adapter.gguf");
+        Assert.True(File.Exists(adapter));
+        Assert.Contains("LoRA rank 4", r.Stderr);
+        var viaMerged = QuillCli.Run("generate", "-m", merged, "-p", "say king", "-n", "12", "--temp", "0");
+        var viaAdapter = QuillCli.Run("generate", "-m", baseModel, "--lora", adapter, "-p", "say king", "-n", "12", "--temp", "0");
+        var plain = QuillCli.Run("generate", "-m", baseModel, "-p", "say king", "-n", "12", "--temp", "0");
+        Ok(viaMerged);
+        Ok(viaAdapter);
+        Assert.Equal(viaMerged.Stdout, viaAdapter.Stdout);
+        Assert.NotEqual(plain.Stdout, viaMerged.Stdout);
+    });
+
+    [Fact]
+    public Task FullFinetuneAndMalformedLines() => Task.Run(() =>
+    {
+        string baseModel = BaseModel(), data = ChatData(withBadLines: true);
+        var r = QuillCli.Run("finetune", "-m", baseModel, "--data", data, "-o", Path.Combine(_folder, "full"), "--full", "--steps", "3",
+            "--batch-size", "4", "--seq-len", "48", "-t", "2");
+        Ok(r);
+        Assert.Contains("2 skipped (lines 4, 9)", r.Stderr);
+        Assert.Contains("every weight", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(_folder, "full", "adapter.gguf")));
+
+        var strict = QuillCli.Run("finetune", "-m", baseModel, "--data", data, "-o", Path.Combine(_folder, "strict"), "--strict", "--steps", "3");
+        Assert.Equal(1, strict.ExitCode);
+        Assert.Contains("chat-bad.jsonl", strict.Stderr);
+        Assert.Contains("line 4", strict.Stderr);
+    });
+
+    [Fact]
+    public Task DpoTrainsAgainstAFrozenReferenceAndLogsRewardAccuracy() => Task.Run(() =>
+    {
+        string baseModel = BaseModel(), data = Path.Combine(_folder, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 12).Select(i => JsonSerializer.Serialize(new
+        {
+            prompt = $"say {Words[i % Words.Length]}",
+            chosen = $" {Words[i % Words.Length]} land.",
+            rejected = $" house {Words[(i + 5) % Words.Length]}.",
+        })));
+        string output = Path.Combine(_folder, "dpo");
+        var r = QuillCli.Run("dpo", "-m", baseModel, "--data", data, "-o", output, "--steps", "6", "--batch-size", "4", "--seq-len", "32",
+            "--lr", "1e-2", "-t", "2");
+        Ok(r);
+        Assert.True(File.Exists(Path.Combine(output, "model.gguf")));
+        var last = JsonDocument.Parse(File.ReadAllLines(Path.Combine(output, "metrics.jsonl"))[^1]).RootElement;
+        Assert.InRange(last.GetProperty("reward_accuracy").GetDouble(), 0, 1);
+        Assert.True(last.TryGetProperty("reward_margin", out _));
+    });
 }
