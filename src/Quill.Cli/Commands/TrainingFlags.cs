@@ -28,12 +28,13 @@ internal sealed class TrainingFlags
     public Option<int> Keep { get; } = new("--keep") { Description = "Checkpoints kept (the newest)", DefaultValueFactory = _ => 3 };
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Steps between lines in metrics.jsonl", DefaultValueFactory = _ => 10 };
     public Option<double> ValidationFraction { get; } = new("--val-fraction") { Description = "Share of the data held out for validation", DefaultValueFactory = _ => 0.05 };
+    public Option<string> OutType { get; } = new("--out-type") { Description = "Type of model.gguf's weight matrices: f32, f16 or bf16", DefaultValueFactory = _ => "f32" };
     public Option<int> Threads { get; } = CommonOptions.Threads();
 
     public IEnumerable<Option> All() =>
     [
         Data, Output, Resume, StopAfter, Steps, Epochs, BatchSize, SequenceLength, LearningRate, GradientAccumulation, Precision, Seed, Warmup,
-        WeightDecay, Clip, EvaluateEvery, CheckpointEvery, Keep, LogEvery, ValidationFraction, Threads,
+        WeightDecay, Clip, EvaluateEvery, CheckpointEvery, Keep, LogEvery, ValidationFraction, OutType, Threads,
     ];
 
     /// <summary>The spec the flags describe (without the command's own fields), checked for the mistakes flags can make.</summary>
@@ -71,6 +72,13 @@ internal sealed class TrainingFlags
             LogEvery = Positive(r.GetValue(LogEvery), "--log-every"),
             ValidationFraction = r.GetValue(ValidationFraction) is >= 0 and < 1 and var f ? f : throw new ArgumentException("--val-fraction must be in [0, 1)"),
             Threads = r.GetValue(Threads),
+            ModelType = r.GetValue(OutType) switch
+            {
+                "f32" => Quill.Tensors.GgmlType.F32,
+                "f16" => Quill.Tensors.GgmlType.F16,
+                "bf16" => Quill.Tensors.GgmlType.BF16,
+                var other => throw new ArgumentException($"--out-type must be f32, f16 or bf16, found '{other}'"),
+            },
         };
     }
 

@@ -158,7 +158,7 @@ public sealed class TrainingRun(TrainingJob job)
                 foreach (var (_, p) in block.Projections())
                     p.Lora = null;
         }
-        LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, modelName: $"quill-{Job.Spec.Kind}-{Path.GetFileName(Path.GetFullPath(Out))}");
+        LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, Job.Spec.ModelType, modelName: $"quill-{Job.Spec.Kind}-{Path.GetFileName(Path.GetFullPath(Out))}");
         return (modelPath, adapterPath);
     }
 }
