@@ -27,7 +27,7 @@ public sealed class LossCurveLayout
         int lastX = XLabels.Count == 0 ? 0 : BitmapFont.MeasureWidth(XLabels[^1], LabelScale);
         Left = Math.Max(48, widestY + TickLength + 12);
         Right = width - 1 - Math.Max(24, lastX / 2 + 8);
-        Top = BitmapFont.Height(TitleScale) + 2 * 12 + BitmapFont.Height(LabelScale);
+        Top = BitmapFont.Height(TitleScale) + 2 * 12 + BitmapFont.Height(LabelScale) + 12;
         Bottom = height - 1 - (TickLength + 8 + BitmapFont.Height(LabelScale) + 10 + BitmapFont.Height(LabelScale) + 8);
     }
 

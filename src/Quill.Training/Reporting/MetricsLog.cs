@@ -57,7 +57,7 @@ public sealed class MetricsLog : IDisposable
     }
 
     /// <summary>All complete records of <paramref name="path"/>, in file order; an unparsable last line (torn by a kill) is skipped, one elsewhere throws.</summary>
-    public static List<MetricsRecord> Read(string path)
+    public static IReadOnlyList<MetricsRecord> Read(string path)
     {
         string text = File.ReadAllText(path, Encoding.UTF8);
         string[] lines = text.Split('\n');

@@ -74,7 +74,9 @@ public class LossCurvePlotTests
     public void EmptyInputGivesAxesOnly()
     {
         var layout = LossCurveLayout.For([], [], LossCurvePlot.DefaultWidth, LossCurvePlot.DefaultHeight);
-        var png = PngTestDecoder.Decode(LossCurvePlot.Render([], [], "nothing yet"));
+        byte[] bytes = LossCurvePlot.Render([], [], "nothing yet");
+        File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "loss-curve-empty.png"), bytes);
+        var png = PngTestDecoder.Decode(bytes);
         Assert.Equal(0, png.Count(LossCurvePlot.TrainColour));
         Assert.Equal(0, png.Count(LossCurvePlot.ValidationColour));
         for (int y = layout.Top; y <= layout.Bottom; y++) Assert.True(png.Is(layout.Left, y, LossCurvePlot.AxisColour));
@@ -100,7 +102,9 @@ public class LossCurvePlotTests
         var layout = LossCurveLayout.For(train, [], LossCurvePlot.DefaultWidth, LossCurvePlot.DefaultHeight);
         Assert.True(double.IsFinite(layout.MinLoss) && double.IsFinite(layout.MaxLoss) && layout.MinLoss < layout.MaxLoss, name);
         Assert.True(layout.MinStep < layout.MaxStep, name);
-        var png = PngTestDecoder.Decode(LossCurvePlot.Render(train, [], name));
+        byte[] bytes = LossCurvePlot.Render(train, [], name);
+        File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, $"loss-curve-{name.Replace(' ', '-')}.png"), bytes);
+        var png = PngTestDecoder.Decode(bytes);
         var finite = train.Where(p => double.IsFinite(p.Loss)).ToList();
         Assert.Equal(finite.Count > 0, png.Count(LossCurvePlot.TrainColour) > 0);
         foreach (var (step, loss) in finite)
