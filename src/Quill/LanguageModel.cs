@@ -70,6 +70,8 @@ public sealed class LanguageModel : IDisposable
             if (!LlamaConfig.IsSupported(arch))
                 throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: unknown architecture '{arch}' (supported: llama, mistral, qwen2, gpt2)");
             var tokenizer = GgufTokenizerLoader.Load(file);
+            foreach (var a in options.LoraAdapters)
+                if (!float.IsFinite(a.Scale)) throw new ArgumentException($"{a.Path}: expected a finite LoRA scale, found {a.Scale}");
             var adapters = options.LoraAdapters.Select(a => (a.Path, LoraAdapterGguf.Read(a.Path), a.Scale)).ToList();
             var model = LlamaModel.Load(file, options.Loading, threads, options.Progress, adapters);
             return new LanguageModel(file, model, model, tokenizer, name);

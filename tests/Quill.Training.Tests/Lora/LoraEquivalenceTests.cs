@@ -83,6 +83,29 @@ public sealed class LoraEquivalenceTests : IDisposable
     }
 
     [Fact]
+    public void MergingOntoAQuantizedBaseMatchesTheRuntimeAdapter()
+    {
+        string basePath = WriteBase(_folder, GgmlType.Q8_0);
+        string adapter = SaveAdapter(basePath);
+        string merged = Path.Combine(_folder, "merged-from-q8.gguf");
+        LoraMerge.Merge(basePath, adapter, merged);
+
+        var runtime = InferenceLogits(basePath, new LoadOptions { LoraAdapters = [new LoraAdapterOption(adapter)] });
+        var mergedLogits = InferenceLogits(merged);
+        double diff = 0, norm = 0;
+        for (int i = 0; i < runtime.Length; i++) { diff += Math.Pow(runtime[i] - mergedLogits[i], 2); norm += Math.Pow(runtime[i], 2); }
+        Assert.True(Math.Sqrt(diff / norm) < Q8RelativeTolerance, $"relative error {Math.Sqrt(diff / norm)}");
+    }
+
+    [Fact]
+    public void NonFiniteScaleIsRefused()
+    {
+        string basePath = WriteBase(_folder);
+        string adapter = SaveAdapter(basePath);
+        Assert.Throws<ArgumentException>(() => InferenceLogits(basePath, new LoadOptions { LoraAdapters = [new LoraAdapterOption(adapter, float.NaN)] }));
+    }
+
+    [Fact]
     public void ScaleZeroLeavesTheBaseAndTwoHalvesMakeOneWhole()
     {
         string basePath = WriteBase(_folder);
