@@ -67,6 +67,7 @@ internal static class BenchCommand
             }
             return 0;
         }));
+        command.Subcommands.Add(TrainBenchCommand.Create());
         return command;
     }
 

@@ -1,5 +1,6 @@
 // Scaled dot-product attention for training: causal, grouped-query, right-padded batches; not the projections or RoPE.
 using System.Numerics.Tensors;
+using Quill.Tensors.Threading;
 
 namespace Quill.Training.Layers;
 
@@ -13,7 +14,8 @@ public sealed class CausalSelfAttention
 {
     private float[] _q = [], _k = [], _v = [], _probs = [];
     private int[] _lengths = [];
-    private float[] _scratch = [];
+    private float[] _out = [], _dOut = [], _dq = [], _dk = [], _dv = [];
+    private readonly HeadJob _job;
     private int _batch, _tokens;
 
     public CausalSelfAttention(int heads, int kvHeads, int headSize)
@@ -22,11 +24,15 @@ public sealed class CausalSelfAttention
         Heads = heads;
         KvHeads = kvHeads;
         HeadSize = headSize;
+        _job = new HeadJob(this);
     }
 
     public int Heads { get; }
     public int KvHeads { get; }
     public int HeadSize { get; }
+
+    /// <summary>Threads over (sequence, head) pairs; null runs on the calling thread.</summary>
+    public ComputePool? Pool { get; set; }
 
     public void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<int> lengths, Span<float> output)
     {
@@ -43,77 +49,126 @@ public sealed class CausalSelfAttention
         Keep(ref _v, v);
         if (_lengths.Length < batch) _lengths = new int[batch];
         LayerShape.Ensure(ref _probs, batch * h * tokens * tokens);
-        LayerShape.Ensure(ref _scratch, tokens);
-        float scale = 1.0f / MathF.Sqrt(d);
-        int group = h / hkv;
-        output[..q.Length].Clear();
+        LayerShape.Ensure(ref _out, q.Length);
         for (int b = 0; b < batch; b++)
         {
             int length = lengths[b];
             LayerShape.Require((uint)length <= (uint)tokens, nameof(CausalSelfAttention), $"a length of at most {tokens} for sequence {b}", length);
             _lengths[b] = length;
-            for (int head = 0; head < h; head++)
-            {
-                int g = head / group;
-                for (int t = 0; t < tokens; t++)
-                {
-                    var p = _probs.AsSpan(((b * h + head) * tokens + t) * tokens, tokens);
-                    p.Clear();
-                    if (t >= length) continue;
-                    var qt = q.Slice(QueryOffset(b, t, head), d);
-                    var s = p[..(t + 1)];
-                    for (int j = 0; j <= t; j++) s[j] = TensorPrimitives.Dot(qt, k.Slice(KvOffset(b, j, g), d)) * scale;
-                    // TensorPrimitives.SoftMax does not subtract the maximum; large scores would overflow to NaN.
-                    TensorPrimitives.Subtract(s, TensorPrimitives.Max(s), s);
-                    TensorPrimitives.SoftMax(s, s);
-                    var o = output.Slice(QueryOffset(b, t, head), d);
-                    for (int j = 0; j <= t; j++) TensorPrimitives.MultiplyAdd(v.Slice(KvOffset(b, j, g), d), s[j], o, o);
-                }
-            }
         }
+        _job.Backward = false;
+        Run(batch * h);
+        _out.AsSpan(0, q.Length).CopyTo(output);
     }
 
     /// <summary>dOut (B, T, H, D) → dq (B, T, H, D), dk and dv (B, T, Hkv, D), all overwritten.</summary>
     public void Backward(ReadOnlySpan<float> dOut, Span<float> dq, Span<float> dk, Span<float> dv)
     {
-        int h = Heads, d = HeadSize, tokens = _tokens;
-        int group = h / KvHeads;
+        int qLength = _batch * _tokens * Heads * HeadSize, kvLength = _batch * _tokens * KvHeads * HeadSize;
+        Keep(ref _dOut, dOut[..qLength]);
+        LayerShape.Ensure(ref _dq, qLength);
+        LayerShape.Ensure(ref _dk, kvLength);
+        LayerShape.Ensure(ref _dv, kvLength);
+        _job.Backward = true;
+        Run(_batch * KvHeads);
+        _dq.AsSpan(0, qLength).CopyTo(dq);
+        _dk.AsSpan(0, kvLength).CopyTo(dk);
+        _dv.AsSpan(0, kvLength).CopyTo(dv);
+    }
+
+    private void Run(int count)
+    {
+        if (Pool is null) _job.Execute(0, count);
+        else Pool.Run(_job, count);
+    }
+
+    /// <summary>Output and probabilities of one (sequence, head) pair.</summary>
+    private void ForwardHead(int b, int head)
+    {
+        int tokens = _tokens, d = HeadSize, length = _lengths[b], g = head / (Heads / KvHeads);
         float scale = 1.0f / MathF.Sqrt(d);
-        dq[..(_batch * tokens * h * d)].Clear();
-        dk[..(_batch * tokens * KvHeads * d)].Clear();
-        dv[..(_batch * tokens * KvHeads * d)].Clear();
         var q = _q.AsSpan();
         var k = _k.AsSpan();
         var v = _v.AsSpan();
-        for (int b = 0; b < _batch; b++)
+        for (int t = 0; t < tokens; t++)
         {
-            for (int head = 0; head < h; head++)
+            var p = _probs.AsSpan(((b * Heads + head) * tokens + t) * tokens, tokens);
+            p.Clear();
+            var o = _out.AsSpan(QueryOffset(b, t, head), d);
+            o.Clear();
+            if (t >= length) continue;
+            var qt = q.Slice(QueryOffset(b, t, head), d);
+            var s = p[..(t + 1)];
+            for (int j = 0; j <= t; j++) s[j] = TensorPrimitives.Dot(qt, k.Slice(KvOffset(b, j, g), d)) * scale;
+            // TensorPrimitives.SoftMax does not subtract the maximum; large scores would overflow to NaN.
+            TensorPrimitives.Subtract(s, TensorPrimitives.Max(s), s);
+            TensorPrimitives.SoftMax(s, s);
+            for (int j = 0; j <= t; j++) TensorPrimitives.MultiplyAdd(v.Slice(KvOffset(b, j, g), d), s[j], o, o);
+        }
+    }
+
+    /// <summary>dk and dv of one (sequence, KV head) pair and dq of the query heads that read it, in head order.</summary>
+    private void BackwardGroup(int b, int g)
+    {
+        int h = Heads, d = HeadSize, tokens = _tokens, group = h / KvHeads;
+        float scale = 1.0f / MathF.Sqrt(d);
+        var q = _q.AsSpan();
+        var k = _k.AsSpan();
+        var v = _v.AsSpan();
+        var dOut = _dOut.AsSpan();
+        var dq = _dq.AsSpan();
+        var dk = _dk.AsSpan();
+        var dv = _dv.AsSpan();
+        for (int t = 0; t < tokens; t++)
+        {
+            dk.Slice(KvOffset(b, t, g), d).Clear();
+            dv.Slice(KvOffset(b, t, g), d).Clear();
+        }
+        var scratch = t_scratch;
+        if (scratch is null || scratch.Length < tokens) t_scratch = scratch = new float[tokens];
+        for (int head = g * group; head < (g + 1) * group; head++)
+        {
+            for (int t = 0; t < tokens; t++) dq.Slice(QueryOffset(b, t, head), d).Clear();
+            for (int t = 0; t < _lengths[b]; t++)
             {
-                int g = head / group;
-                for (int t = 0; t < _lengths[b]; t++)
+                var p = _probs.AsSpan(((b * h + head) * tokens + t) * tokens, t + 1);
+                var dp = scratch.AsSpan(0, t + 1);
+                var dot = dOut.Slice(QueryOffset(b, t, head), d);
+                for (int j = 0; j <= t; j++)
                 {
-                    var p = _probs.AsSpan(((b * h + head) * tokens + t) * tokens, t + 1);
-                    var dp = _scratch.AsSpan(0, t + 1);
-                    var dot = dOut.Slice(QueryOffset(b, t, head), d);
-                    for (int j = 0; j <= t; j++)
-                    {
-                        dp[j] = TensorPrimitives.Dot(dot, v.Slice(KvOffset(b, j, g), d));
-                        var dvj = dv.Slice(KvOffset(b, j, g), d);
-                        TensorPrimitives.MultiplyAdd(dot, p[j], dvj, dvj);
-                    }
-                    // softmax backward: dS = P ⊙ (dP − Σ P·dP), then the scale of the scores.
-                    float sum = TensorPrimitives.Dot(p, dp);
-                    var qt = q.Slice(QueryOffset(b, t, head), d);
-                    var dqt = dq.Slice(QueryOffset(b, t, head), d);
-                    for (int j = 0; j <= t; j++)
-                    {
-                        float ds = p[j] * (dp[j] - sum) * scale;
-                        if (ds == 0) continue;
-                        TensorPrimitives.MultiplyAdd(k.Slice(KvOffset(b, j, g), d), ds, dqt, dqt);
-                        var dkj = dk.Slice(KvOffset(b, j, g), d);
-                        TensorPrimitives.MultiplyAdd(qt, ds, dkj, dkj);
-                    }
+                    dp[j] = TensorPrimitives.Dot(dot, v.Slice(KvOffset(b, j, g), d));
+                    var dvj = dv.Slice(KvOffset(b, j, g), d);
+                    TensorPrimitives.MultiplyAdd(dot, p[j], dvj, dvj);
                 }
+                // softmax backward: dS = P ⊙ (dP − Σ P·dP), then the scale of the scores.
+                float sum = TensorPrimitives.Dot(p, dp);
+                var qt = q.Slice(QueryOffset(b, t, head), d);
+                var dqt = dq.Slice(QueryOffset(b, t, head), d);
+                for (int j = 0; j <= t; j++)
+                {
+                    float ds = p[j] * (dp[j] - sum) * scale;
+                    if (ds == 0) continue;
+                    TensorPrimitives.MultiplyAdd(k.Slice(KvOffset(b, j, g), d), ds, dqt, dqt);
+                    var dkj = dk.Slice(KvOffset(b, j, g), d);
+                    TensorPrimitives.MultiplyAdd(qt, ds, dkj, dkj);
+                }
+            }
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_scratch;
+
+    /// <summary>Forward over (b, head) pairs, backward over (b, KV head) pairs, so no two threads write one value.</summary>
+    private sealed class HeadJob(CausalSelfAttention owner) : IRangeJob
+    {
+        public bool Backward;
+
+        public void Execute(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                if (Backward) owner.BackwardGroup(i / owner.KvHeads, i % owner.KvHeads);
+                else owner.ForwardHead(i / owner.Heads, i % owner.Heads);
             }
         }
     }

@@ -1,5 +1,7 @@
 // RMSNorm with a learned scale for training (forward as Quill.Tensors.Kernels.RmsNorm, plus backward); no bias.
 using System.Numerics.Tensors;
+using Quill.Tensors.Threading;
+using Quill.Training.Kernels;
 
 namespace Quill.Training.Layers;
 
@@ -12,6 +14,9 @@ public sealed class RmsNormLayer
     private float[] _rstd = [];
     private readonly float[] _scratch;
     private int _rows;
+
+    /// <summary>Threads over rows; null runs on the calling thread.</summary>
+    public ComputePool? Pool { get; set; }
 
     public RmsNormLayer(int dim, float eps)
     {
@@ -37,33 +42,20 @@ public sealed class RmsNormLayer
         LayerShape.Ensure(ref _rstd, rows);
         x.CopyTo(_input);
         _rows = rows;
-        for (int t = 0; t < rows; t++)
-        {
-            var xt = x.Slice(t * Dim, Dim);
-            var yt = y.Slice(t * Dim, Dim);
-            float r = 1.0f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xt) / Dim + Eps);
-            _rstd[t] = r;
-            TensorPrimitives.Multiply(xt, r, yt);
-            TensorPrimitives.Multiply(yt, Weight, yt);
-        }
+        RmsNormRows.Forward(x, Weight, y, _rstd, Eps, Pool);
     }
 
     /// <summary>dy (rows, C) → dx (rows, C); adds to <see cref="WeightGrad"/>.</summary>
     public void Backward(ReadOnlySpan<float> dy, Span<float> dx)
     {
+        int n = _rows * Dim;
+        RmsNormRows.Backward(_input.AsSpan(0, n), Weight, _rstd, dy[..n], dx[..n], Pool);
+        // dw sums over rows in row order on this thread, so it is the same for any thread count.
         var tmp = _scratch.AsSpan();
         for (int t = 0; t < _rows; t++)
         {
-            var xt = _input.AsSpan(t * Dim, Dim);
-            var dyt = dy.Slice(t * Dim, Dim);
-            var dxt = dx.Slice(t * Dim, Dim);
-            float r = _rstd[t];
-            TensorPrimitives.Multiply(dyt, Weight, tmp);
-            float c = r * r * r * TensorPrimitives.Dot(tmp, xt) / Dim;
-            TensorPrimitives.Multiply(tmp, r, dxt);
-            TensorPrimitives.MultiplyAdd(xt, -c, dxt, dxt);
-            TensorPrimitives.Multiply(xt, r, tmp);
-            TensorPrimitives.MultiplyAdd(dyt, tmp, WeightGrad, WeightGrad);
+            TensorPrimitives.Multiply(_input.AsSpan(t * Dim, Dim), _rstd[t], tmp);
+            TensorPrimitives.MultiplyAdd(dy.Slice(t * Dim, Dim), tmp, WeightGrad, WeightGrad);
         }
     }
 }

@@ -1,5 +1,6 @@
 // The SwiGLU gate silu(gate)·up for training (forward as Quill.Tensors.Kernels.SwiGlu, plus backward); no projections.
-using System.Numerics.Tensors;
+using Quill.Tensors.Threading;
+using Quill.Training.Kernels;
 
 namespace Quill.Training.Layers;
 
@@ -13,6 +14,9 @@ public sealed class SwiGluLayer
     private float[] _sigmoid = [];
     private int _length;
 
+    /// <summary>Threads over element chunks; null runs on the calling thread.</summary>
+    public ComputePool? Pool { get; set; }
+
     /// <summary>gate, up, y all of the same length (rows·F).</summary>
     public void Forward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y)
     {
@@ -24,19 +28,12 @@ public sealed class SwiGluLayer
         gate.CopyTo(_gate);
         up.CopyTo(_up);
         _length = n;
-        var s = _sigmoid.AsSpan(0, n);
-        TensorPrimitives.Sigmoid(gate, s);
-        TensorPrimitives.Multiply(gate, s, y[..n]);
-        TensorPrimitives.Multiply(y[..n], up, y[..n]);
+        SwiGluRows.Forward(gate, up, _sigmoid.AsSpan(0, n), y[..n], Pool);
     }
 
     public void Backward(ReadOnlySpan<float> dy, Span<float> dgate, Span<float> dup)
     {
-        for (int i = 0; i < _length; i++)
-        {
-            float g = _gate[i], s = _sigmoid[i], silu = g * s;
-            dup[i] = dy[i] * silu;
-            dgate[i] = dy[i] * _up[i] * s * (1f + g * (1f - s));
-        }
+        int n = _length;
+        SwiGluRows.Backward(_gate.AsSpan(0, n), _up.AsSpan(0, n), _sigmoid.AsSpan(0, n), dy[..n], dgate[..n], dup[..n], Pool);
     }
 }

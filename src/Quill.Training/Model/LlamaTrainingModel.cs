@@ -1,6 +1,7 @@
 // A whole Llama decoder for training: embedding, blocks, final norm, head and loss, forward and backward over a Batch.
 using Quill.Models.Llama;
 using Quill.Tensors;
+using Quill.Tensors.Threading;
 using Quill.Training.Data;
 using Quill.Training.Layers;
 using Quill.Training.Optimization;
@@ -12,7 +13,7 @@ namespace Quill.Training.Model;
 /// what the optimizer updates: every weight for full training, or only LoRA adapters after <see cref="AttachLora"/>.
 /// Use: loss = Forward(batch); Backward(); (or ForwardLogits / BackwardLogits for losses of your own, e.g. DPO).
 /// </summary>
-public sealed class LlamaTrainingModel
+public sealed class LlamaTrainingModel : IDisposable
 {
     private float[] _x = [], _y = [], _normed = [], _logits = [], _dLogits = [], _dx = [], _dy = [];
     private int[] _positions = [];
@@ -31,6 +32,27 @@ public sealed class LlamaTrainingModel
         Head = new Linear(config.Dim, config.VocabSize);
         Loss = new CrossEntropy(config.VocabSize);
         Parameters = AllWeights();
+        Pool = new ComputePool(Options.Threads > 0 ? Options.Threads : ComputePool.DefaultThreadCount);
+        foreach (var b in Blocks)
+        {
+            foreach (var (_, p) in b.Projections()) Wire(p);
+            b.Attention.Pool = Pool;
+            b.AttentionNorm.Pool = b.FeedForwardNorm.Pool = b.SwiGlu.Pool = Pool;
+        }
+        Wire(Head);
+        Loss.Pool = Pool;
+        OutputNorm.Pool = Pool;
+    }
+
+    /// <summary>The threads every layer runs on, sized by <see cref="TrainingModelOptions.Threads"/>; owned by the model.</summary>
+    public ComputePool Pool { get; }
+
+    public void Dispose() => Pool.Dispose();
+
+    private void Wire(Linear layer)
+    {
+        layer.Pool = Pool;
+        layer.Precision = Options.Precision;
     }
 
     public LlamaConfig Config { get; }
