@@ -11,7 +11,8 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.Model(required: false);
+        model.Description = "Path to a GGUF model file (default: the shipped demo model, trained on the King James Bible)";
         var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text (\\n and \\t are escapes)", Required = true };
         var sampling = new SamplingFlags();
         var threads = CommonOptions.Threads();
@@ -26,7 +27,7 @@ internal static class GenerateCommand
         sampling.AddTo(command);
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
-            using var lm = Load(r.GetValue(model)!, r.GetValue(threads), r.GetValue(mmap), r.GetValue(lora));
+            using var lm = Load(r.GetValue(model) ?? DemoCommand.DefaultModel(), r.GetValue(threads), r.GetValue(mmap), r.GetValue(lora));
             var request = sampling.Request(r) with { Prompt = EscapedText.Unescape(r.GetValue(prompt)!) };
             var generator = new Generator(lm.Model, lm.Tokenizer);
             if (r.GetValue(json))
