@@ -51,9 +51,8 @@ public sealed class InstructionDataset : ITrainingDataset
         ArgumentNullException.ThrowIfNull(template);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         var examples = new List<TrainingExample>();
-        var skippedLines = new List<int>();
-        var reasons = new List<string>();
-        int skipped = 0, truncated = 0, lineNumber = 0;
+        var report = new DatasetReportBuilder(source, strict, "a JSON object with \"messages\" or \"prompt\"/\"completion\"");
+        int lineNumber = 0;
         foreach (string line in lines)
         {
             lineNumber++;
@@ -61,24 +60,18 @@ public sealed class InstructionDataset : ITrainingDataset
             string? problem = Parse(line, tokenizer, template, ref parsed);
             if (problem is not null)
             {
-                if (strict) ThrowMalformed(source, problem, lineNumber);
-                skipped++;
-                if (skippedLines.Count < DatasetReport.MaxReportedLines)
-                {
-                    skippedLines.Add(lineNumber);
-                    reasons.Add(problem);
-                }
+                report.Skip(lineNumber, problem);
                 continue;
             }
             (List<int> tokens, List<bool> trained) = parsed!.Value;
             if (tokens.Count > maxLength + 1)
             {
-                truncated++;
+                report.Truncated++;
                 tokens.RemoveRange(maxLength + 1, tokens.Count - maxLength - 1);
             }
             examples.Add(ToExample(tokens, trained));
         }
-        return new InstructionDataset(source, examples, new DatasetReport(source, examples.Count, skipped, skippedLines, reasons, truncated));
+        return new InstructionDataset(source, examples, report.Build(examples.Count));
     }
 
     internal static TrainingExample ToExample(List<int> tokens, List<bool> trained)
@@ -185,7 +178,4 @@ public sealed class InstructionDataset : ITrainingDataset
     }
 
     private static int CountTokens(string text, ITokenizer tokenizer, bool addSpecial) => tokenizer.CountTokens(text, addSpecial, parseSpecial: true);
-
-    private static void ThrowMalformed(string source, string problem, int line) =>
-        throw new InvalidDataException($"{source}: a JSON object with \"messages\" or \"prompt\"/\"completion\" was expected, found {problem}, at line {line}");
 }

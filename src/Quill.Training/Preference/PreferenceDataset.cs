@@ -55,35 +55,28 @@ public sealed class PreferenceDataset
         ArgumentNullException.ThrowIfNull(template);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         var pairs = new List<PreferencePair>();
-        var skippedLines = new List<int>();
-        var reasons = new List<string>();
-        int skipped = 0, truncated = 0, lineNumber = 0;
+        var report = new DatasetReportBuilder(source, strict, "a JSON object with \"prompt\", \"chosen\" and \"rejected\"");
+        int lineNumber = 0;
         foreach (string line in lines)
         {
             lineNumber++;
             string? problem = Parse(line, tokenizer, template, out var chosen, out var rejected);
-            if (problem is not null && strict) ThrowMalformed(source, problem, lineNumber);
-            if (problem is null)
+            if (problem is not null)
             {
-                bool cut = Truncate(chosen, maxLength) | Truncate(rejected, maxLength);
-                if (!HasTrainedTarget(chosen) || !HasTrainedTarget(rejected))
-                    problem = $"an answer cut away entirely by the maximum length of {maxLength} tokens";
-                else
-                {
-                    if (cut) truncated++;
-                    pairs.Add(new PreferencePair(InstructionDataset.ToExample(chosen.Tokens, chosen.Trained),
-                        InstructionDataset.ToExample(rejected.Tokens, rejected.Trained), lineNumber));
-                    continue;
-                }
+                report.Skip(lineNumber, problem);
+                continue;
             }
-            skipped++;
-            if (skippedLines.Count < DatasetReport.MaxReportedLines)
+            bool cut = Truncate(chosen, maxLength) | Truncate(rejected, maxLength);
+            if (!HasTrainedTarget(chosen) || !HasTrainedTarget(rejected))
             {
-                skippedLines.Add(lineNumber);
-                reasons.Add(problem);
+                report.Skip(lineNumber, $"an answer cut away entirely by the maximum length of {maxLength} tokens", malformed: false);
+                continue;
             }
+            if (cut) report.Truncated++;
+            pairs.Add(new PreferencePair(InstructionDataset.ToExample(chosen.Tokens, chosen.Trained),
+                InstructionDataset.ToExample(rejected.Tokens, rejected.Trained), lineNumber));
         }
-        return new PreferenceDataset(source, pairs, new DatasetReport(source, pairs.Count, skipped, skippedLines, reasons, truncated));
+        return new PreferenceDataset(source, pairs, report.Build(pairs.Count));
     }
 
     /// <summary>Cuts to maxLength inputs (maxLength + 1 tokens); true when something was cut.</summary>
@@ -188,9 +181,6 @@ public sealed class PreferenceDataset
     }
 
     private static RenderedSequence Render((List<int> Tokens, List<bool> Trained) rendered) => new(rendered.Tokens, rendered.Trained);
-
-    private static void ThrowMalformed(string source, string problem, int line) =>
-        throw new InvalidDataException($"{source}: a JSON object with \"prompt\", \"chosen\" and \"rejected\" was expected, found {problem}, at line {line}");
 
     /// <summary>Tokens of one rendered sequence and whether each is a trained answer token.</summary>
     private sealed record RenderedSequence(List<int> Tokens, List<bool> Trained);
