@@ -25,5 +25,9 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     EmbedCommand.Analogy(),
     IndexCommand.Create(),
     ServeCommand.Create(),
+    TrainCommand.Train(),
+    TrainCommand.Finetune(),
+    TrainCommand.Dpo(),
+    LoraCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -20,7 +20,11 @@ internal sealed class ServedModels : IDisposable
 
     public ServedModels(ServerOptions options)
     {
-        model = LanguageModel.Load(options.ModelPath, new LoadOptions { Threads = options.Threads });
+        model = LanguageModel.Load(options.ModelPath, new LoadOptions
+        {
+            Threads = options.Threads,
+            LoraAdapters = [.. options.LoraAdapters.Select(a => new LoraAdapterOption(a))],
+        });
         try
         {
             var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions

@@ -37,6 +37,9 @@ public sealed record ServerOptions
     /// <summary>Threads for the forward passes; 0 uses every core.</summary>
     public int Threads { get; init; }
 
+    /// <summary>GGUF LoRA adapters applied to the generative model at run time (not merged).</summary>
+    public IReadOnlyList<string> LoraAdapters { get; init; } = [];
+
     /// <summary>Where the built-in embedding model is converted to and cached; null uses DefaultEmbedder.CacheFolder.</summary>
     public string? EmbeddingCacheFolder { get; init; }
 

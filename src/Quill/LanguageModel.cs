@@ -16,7 +16,16 @@ public sealed record LoadOptions
     public int Threads { get; init; }
     public WeightLoading Loading { get; init; } = WeightLoading.Copy;
     public IProgress<double>? Progress { get; init; }
+
+    /// <summary>
+    /// LoRA adapter files (llama.cpp's GGUF adapter format) applied at run time, each with its own scale; the base
+    /// weights stay as the file holds them. Llama-family models only.
+    /// </summary>
+    public IReadOnlyList<LoraAdapterOption> LoraAdapters { get; init; } = [];
 }
+
+/// <summary>One LoRA adapter to apply: its GGUF file and a user scale (y += Scale·(alpha/rank)·B·A·x).</summary>
+public sealed record LoraAdapterOption(string Path, float Scale = 1f);
 
 /// <summary>A decoder and its tokenizer, loaded from one GGUF file. Dispose to release the weights and the file.</summary>
 public sealed class LanguageModel : IDisposable
@@ -53,13 +62,18 @@ public sealed class LanguageModel : IDisposable
             string name = file.GetString("general.name") ?? System.IO.Path.GetFileNameWithoutExtension(path);
             if (arch == Gpt2Config.Architecture)
             {
+                if (options.LoraAdapters.Count > 0)
+                    throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: LoRA adapters apply to llama, mistral and qwen2 models, not '{arch}'");
                 var gpt2 = Gpt2Model.Load(file, options.Loading, threads, options.Progress);
                 return new LanguageModel(file, gpt2, gpt2, gpt2.Tokenizer, name);
             }
             if (!LlamaConfig.IsSupported(arch))
                 throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: unknown architecture '{arch}' (supported: llama, mistral, qwen2, gpt2)");
             var tokenizer = GgufTokenizerLoader.Load(file);
-            var model = LlamaModel.Load(file, options.Loading, threads, options.Progress);
+            foreach (var a in options.LoraAdapters)
+                if (!float.IsFinite(a.Scale)) throw new ArgumentException($"{a.Path}: expected a finite LoRA scale, found {a.Scale}");
+            var adapters = options.LoraAdapters.Select(a => (a.Path, LoraAdapterGguf.Read(a.Path), a.Scale)).ToList();
+            var model = LlamaModel.Load(file, options.Loading, threads, options.Progress, adapters);
             return new LanguageModel(file, model, model, tokenizer, name);
         }
         catch

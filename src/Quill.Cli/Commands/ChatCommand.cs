@@ -30,7 +30,7 @@ internal static class ChatCommand
         sampling.AddTo(command);
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
-            string path = r.GetValue(model) ?? DemoCommand.EnsureModel();
+            string path = r.GetValue(model) ?? DemoCommand.DefaultModel();
             using var lm = GenerateCommand.Load(path, r.GetValue(threads), r.GetValue(mmap));
             string? systemPrompt = r.GetValue(system) is { } s ? EscapedText.Unescape(s) : null;
             ChatSession session = r.GetValue(builtIn) is { } name

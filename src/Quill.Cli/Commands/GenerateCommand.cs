@@ -11,21 +11,23 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.Model(required: false);
+        model.Description = "Path to a GGUF model file (default: the shipped demo model, trained on the King James Bible)";
         var prompt = new Option<string>("--prompt", "-p") { Description = "The prompt text (\\n and \\t are escapes)", Required = true };
         var sampling = new SamplingFlags();
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var mmap = CommonOptions.Mmap();
+        var lora = LoraOption();
         var command = new Command("generate", "Generate a completion of a prompt, streamed to stdout\n" +
             "  example: quill generate -m model.gguf -p \"Once upon a time\" -n 64 --temperature 0.7 --seed 1 --stop \"\\n\"")
         {
-            model, prompt, threads, json, mmap,
+            model, prompt, threads, json, mmap, lora,
         };
         sampling.AddTo(command);
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
-            using var lm = Load(r.GetValue(model)!, r.GetValue(threads), r.GetValue(mmap));
+            using var lm = Load(r.GetValue(model) ?? DemoCommand.DefaultModel(), r.GetValue(threads), r.GetValue(mmap), r.GetValue(lora));
             var request = sampling.Request(r) with { Prompt = EscapedText.Unescape(r.GetValue(prompt)!) };
             var generator = new Generator(lm.Model, lm.Tokenizer);
             if (r.GetValue(json))
@@ -43,7 +45,13 @@ internal static class GenerateCommand
         return command;
     }
 
-    internal static LanguageModel Load(string path, int threads, bool mmap)
+    /// <summary>--lora ADAPTER.gguf, repeatable: LoRA adapters applied at run time (generate, serve).</summary>
+    internal static Option<string[]> LoraOption() => new("--lora")
+    {
+        Description = "A LoRA adapter GGUF (llama.cpp's format) to apply at run time; repeat for several",
+    };
+
+    internal static LanguageModel Load(string path, int threads, bool mmap, string[]? loraAdapters = null)
     {
         using var progress = new ConsoleProgress("loading");
         return LanguageModel.Load(path, new LoadOptions
@@ -51,6 +59,7 @@ internal static class GenerateCommand
             Threads = threads,
             Loading = mmap ? WeightLoading.Map : WeightLoading.Copy,
             Progress = progress,
+            LoraAdapters = [.. (loraAdapters ?? []).Select(a => new LoraAdapterOption(a))],
         });
     }
 

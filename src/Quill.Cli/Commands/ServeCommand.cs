@@ -25,17 +25,19 @@ internal static class ServeCommand
         var context = new Option<int>("--ctx", "-c") { Description = "Tokens per request, prompt plus completion (default: the model's)", DefaultValueFactory = _ => 0 };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot; more get 429", DefaultValueFactory = _ => 64 };
         var threads = CommonOptions.Threads();
+        var lora = GenerateCommand.LoraOption();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
             "  example: quill serve -m model.gguf --port 8080 --parallel 4")
         {
-            model, embeddingModel, host, port, apiKey, parallel, context, queue, threads,
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, threads, lora,
         };
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
             var options = new ServerOptions
             {
                 ModelPath = r.GetValue(model)!,
+                LoraAdapters = r.GetValue(lora) ?? [],
                 EmbeddingModel = r.GetValue(embeddingModel),
                 Host = r.GetValue(host)!,
                 Port = r.GetValue(port),

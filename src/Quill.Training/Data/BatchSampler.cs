@@ -13,7 +13,7 @@ public abstract class BatchSampler
 {
     private readonly ulong _seed;
 
-    protected BatchSampler(ITrainingDataset dataset, int batchSize, ulong seed)
+    protected BatchSampler(IExampleLengths dataset, int batchSize, ulong seed)
     {
         BatchSizeCheck.EnsureOneBatch(dataset, batchSize);
         Dataset = dataset;
@@ -21,7 +21,7 @@ public abstract class BatchSampler
         _seed = seed;
     }
 
-    public ITrainingDataset Dataset { get; }
+    public IExampleLengths Dataset { get; }
 
     public int BatchSize { get; }
 

@@ -3,7 +3,7 @@ namespace Quill.Training.Data;
 
 internal static class BatchSizeCheck
 {
-    public static void EnsureOneBatch(ITrainingDataset dataset, int batchSize)
+    public static void EnsureOneBatch(IExampleLengths dataset, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

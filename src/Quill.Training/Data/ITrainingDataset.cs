@@ -2,15 +2,7 @@
 namespace Quill.Training.Data;
 
 /// <summary>A fixed list of training examples, read by index.</summary>
-public interface ITrainingDataset
+public interface ITrainingDataset : IExampleLengths
 {
-    /// <summary>The file (or files) the examples came from, for error messages.</summary>
-    string Source { get; }
-
-    int Count { get; }
-
     TrainingExample this[int index] { get; }
-
-    /// <summary>The input length of example <paramref name="index"/> without building it.</summary>
-    int LengthOf(int index);
 }

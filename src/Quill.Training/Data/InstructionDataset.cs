@@ -51,9 +51,8 @@ public sealed class InstructionDataset : ITrainingDataset
         ArgumentNullException.ThrowIfNull(template);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         var examples = new List<TrainingExample>();
-        var skippedLines = new List<int>();
-        var reasons = new List<string>();
-        int skipped = 0, truncated = 0, lineNumber = 0;
+        var report = new DatasetReportBuilder(source, strict, "a JSON object with \"messages\" or \"prompt\"/\"completion\"");
+        int lineNumber = 0;
         foreach (string line in lines)
         {
             lineNumber++;
@@ -61,27 +60,21 @@ public sealed class InstructionDataset : ITrainingDataset
             string? problem = Parse(line, tokenizer, template, ref parsed);
             if (problem is not null)
             {
-                if (strict) ThrowMalformed(source, problem, lineNumber);
-                skipped++;
-                if (skippedLines.Count < DatasetReport.MaxReportedLines)
-                {
-                    skippedLines.Add(lineNumber);
-                    reasons.Add(problem);
-                }
+                report.Skip(lineNumber, problem);
                 continue;
             }
             (List<int> tokens, List<bool> trained) = parsed!.Value;
             if (tokens.Count > maxLength + 1)
             {
-                truncated++;
+                report.Truncated++;
                 tokens.RemoveRange(maxLength + 1, tokens.Count - maxLength - 1);
             }
             examples.Add(ToExample(tokens, trained));
         }
-        return new InstructionDataset(source, examples, new DatasetReport(source, examples.Count, skipped, skippedLines, reasons, truncated));
+        return new InstructionDataset(source, examples, report.Build(examples.Count));
     }
 
-    private static TrainingExample ToExample(List<int> tokens, List<bool> trained)
+    internal static TrainingExample ToExample(List<int> tokens, List<bool> trained)
     {
         int n = tokens.Count - 1;
         var inputs = new int[n];
@@ -147,7 +140,7 @@ public sealed class InstructionDataset : ITrainingDataset
         return null;
     }
 
-    private static (List<int>, List<bool>) RenderPromptCompletion(string prompt, string completion, ITokenizer tokenizer)
+    internal static (List<int>, List<bool>) RenderPromptCompletion(string prompt, string completion, ITokenizer tokenizer)
     {
         var tokens = new List<int>(tokenizer.Encode(prompt, addSpecial: true));
         var trained = new List<bool>(new bool[tokens.Count]);
@@ -164,7 +157,7 @@ public sealed class InstructionDataset : ITrainingDataset
         return (tokens, trained);
     }
 
-    private static (List<int>, List<bool>) RenderChat(List<ChatMessage> messages, ITokenizer tokenizer, ChatTemplate template)
+    internal static (List<int>, List<bool>) RenderChat(List<ChatMessage> messages, ITokenizer tokenizer, ChatTemplate template)
     {
         string full = template.Render(messages, addGenerationPrompt: false);
         bool addSpecial = ChatTemplate.NeedsSpecialTokens(full, tokenizer);
@@ -185,7 +178,4 @@ public sealed class InstructionDataset : ITrainingDataset
     }
 
     private static int CountTokens(string text, ITokenizer tokenizer, bool addSpecial) => tokenizer.CountTokens(text, addSpecial, parseSpecial: true);
-
-    private static void ThrowMalformed(string source, string problem, int line) =>
-        throw new InvalidDataException($"{source}: a JSON object with \"messages\" or \"prompt\"/\"completion\" was expected, found {problem}, at line {line}");
 }

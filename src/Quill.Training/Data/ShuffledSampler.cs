@@ -4,7 +4,7 @@ using Quill.Generation;
 namespace Quill.Training.Data;
 
 /// <summary>A fresh permutation per epoch, cut into batches.</summary>
-public sealed class ShuffledSampler(ITrainingDataset dataset, int batchSize, ulong seed) : BatchSampler(dataset, batchSize, seed)
+public sealed class ShuffledSampler(IExampleLengths dataset, int batchSize, ulong seed) : BatchSampler(dataset, batchSize, seed)
 {
     protected override int[][] EpochBatches(Xoshiro256StarStar random)
     {

@@ -8,7 +8,7 @@ namespace Quill.Training.Data;
 /// order into batches, and shuffle the order of the batches. Every batch holds neighbours in length; which examples
 /// share a batch and in what order batches come changes from epoch to epoch.
 /// </summary>
-public sealed class UniformLengthSampler(ITrainingDataset dataset, int batchSize, ulong seed) : BatchSampler(dataset, batchSize, seed)
+public sealed class UniformLengthSampler(IExampleLengths dataset, int batchSize, ulong seed) : BatchSampler(dataset, batchSize, seed)
 {
     protected override int[][] EpochBatches(Xoshiro256StarStar random)
     {

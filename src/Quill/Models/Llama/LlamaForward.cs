@@ -24,6 +24,8 @@ internal sealed unsafe class LlamaForward : IDisposable
     private readonly QuantFormat _embeddingFormat;
     private readonly NativeBuffer<float> _x, _xb, _q, _k, _v, _att, _hb, _hb2, _cosSin; // (T, ·) scratch
     private readonly StepKvCache _cache;
+    private readonly LlamaLora? _lora;
+    private readonly float[] _loraHidden; // (rank) scratch of the LoRA path
 
     public LlamaForward(LlamaModel model, int slots, int contextLength, int maxStepTokens)
     {
@@ -44,6 +46,8 @@ internal sealed unsafe class LlamaForward : IDisposable
         _hb2 = new(rows * _c.FeedForwardDim);
         _cosSin = new(rows * _c.RopeDims);
         _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens);
+        _lora = model.Lora;
+        _loraHidden = new float[_lora?.MaxRank ?? 0];
     }
 
     /// <summary>Throws when a token id is outside the vocabulary (before anything is written).</summary>
@@ -80,6 +84,9 @@ internal sealed unsafe class LlamaForward : IDisposable
             _matmul.Multiply(w.Query, _q.Pointer);
             _matmul.Multiply(w.Key, _k.Pointer);
             _matmul.Multiply(w.Value, _v.Pointer);
+            AddLora(l, LoraProjection.Query, _xb, dim, _q, qDim, t);
+            AddLora(l, LoraProjection.Key, _xb, dim, _k, kvDim, t);
+            AddLora(l, LoraProjection.Value, _xb, dim, _v, kvDim, t);
             for (int i = 0; i < t; i++)
             {
                 var q = _q.Slice((long)i * qDim, qDim);
@@ -96,6 +103,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             _attention.Forward(_q.Pointer, _cache.Keys(l), _cache.Values(l), _att.Pointer, layout, _c.SlidingWindow);
             _matmul.SetInput(_att.Pointer, t, qDim);
             _matmul.Multiply(w.Output, _xb.Pointer);
+            AddLora(l, LoraProjection.Output, _att, qDim, _xb, dim, t);
             TensorPrimitives.Add(_x.Slice(0, t * dim), _xb.Slice(0, t * dim), _x.Slice(0, t * dim));
 
             // feed-forward: (T,C) -> (T,F) -> (T,C)
@@ -104,13 +112,22 @@ internal sealed unsafe class LlamaForward : IDisposable
             _matmul.SetInput(_xb.Pointer, t, dim);
             _matmul.Multiply(w.Gate, _hb.Pointer);
             _matmul.Multiply(w.Up, _hb2.Pointer);
+            AddLora(l, LoraProjection.Gate, _xb, dim, _hb, ffn, t);
+            AddLora(l, LoraProjection.Up, _xb, dim, _hb2, ffn, t);
             // per row, so the gate's chunking (and TensorPrimitives' short-span path) never depends on T
             for (int i = 0; i < t; i++)
                 SwiGlu.Forward(_hb.Slice((long)i * ffn, ffn), _hb2.Slice((long)i * ffn, ffn));
             _matmul.SetInput(_hb.Pointer, t, ffn);
             _matmul.Multiply(w.Down, _xb.Pointer);
+            AddLora(l, LoraProjection.Down, _hb, ffn, _xb, dim, t);
             TensorPrimitives.Add(_x.Slice(0, t * dim), _xb.Slice(0, t * dim), _x.Slice(0, t * dim));
         }
+    }
+
+    /// <summary>y (T, Out) += the LoRA terms of one projection for x (T, In); nothing when no adapter is loaded.</summary>
+    private void AddLora(int layer, LoraProjection projection, NativeBuffer<float> x, int inFeatures, NativeBuffer<float> y, int outFeatures, int t)
+    {
+        _lora?.Add(layer, projection, x.Slice(0, t * inFeatures), y.Slice(0, t * outFeatures), _loraHidden);
     }
 
     /// <summary>Final norm and output head for rows [first, first + count) of the last step, into logits (count, V).</summary>

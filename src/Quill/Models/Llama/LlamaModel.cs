@@ -9,9 +9,10 @@ public sealed class LlamaModel : ICausalModel, IDisposable
 {
     private readonly WeightStore _store;
 
-    private LlamaModel(LlamaConfig config, WeightStore store, LlamaWeights weights, ComputePool pool)
+    private LlamaModel(LlamaConfig config, WeightStore store, LlamaWeights weights, ComputePool pool, LlamaLora? lora)
     {
         Config = config;
+        Lora = lora;
         _store = store;
         Weights = weights;
         Pool = pool;
@@ -20,18 +21,27 @@ public sealed class LlamaModel : ICausalModel, IDisposable
     public LlamaConfig Config { get; }
     public LlamaWeights Weights { get; }
     public ComputePool Pool { get; }
+
+    /// <summary>LoRA adapters applied at run time beside the untouched base weights; null when there are none.</summary>
+    internal LlamaLora? Lora { get; }
     public int VocabSize => Config.VocabSize;
     public int ContextLength => Config.ContextLength;
 
-    /// <summary>Reads the config and weights of an open GGUF file, which must stay open while the model is used.</summary>
-    public static LlamaModel Load(GgufFile file, WeightLoading loading, int threads, IProgress<double>? progress = null)
+    /// <summary>
+    /// Reads the config and weights of an open GGUF file, which must stay open while the model is used.
+    /// <paramref name="adapters"/> (file name for errors, contents, user scale) are checked against the model and
+    /// applied at run time: y += scale·(alpha/rank)·B·A·x on each adapted projection.
+    /// </summary>
+    public static LlamaModel Load(GgufFile file, WeightLoading loading, int threads, IProgress<double>? progress = null,
+        IReadOnlyList<(string File, LoraAdapterWeights Adapter, float Scale)>? adapters = null)
     {
         var config = LlamaConfig.FromGguf(file);
+        var lora = LlamaLora.Bind(config, adapters ?? []);
         var store = WeightStore.Load(file, loading, progress);
         try
         {
             var weights = LlamaWeights.Load(store, config);
-            return new LlamaModel(config, store, weights, new ComputePool(threads));
+            return new LlamaModel(config, store, weights, new ComputePool(threads), lora);
         }
         catch
         {

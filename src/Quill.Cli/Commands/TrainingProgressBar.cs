@@ -1,0 +1,40 @@
+// The one-line progress display of a training run on stderr: step, loss, tokens/s and ETA; not the metrics file.
+using System.Globalization;
+using Quill.Training.Runs;
+
+namespace Quill.Cli.Commands;
+
+/// <summary>Redraws one line on a terminal; when stderr is redirected, prints a plain line at each evaluation instead.</summary>
+internal sealed class TrainingProgressBar : IProgress<TrainingProgress>, IDisposable
+{
+    private const int Width = 24;
+    private readonly bool _terminal = !Console.IsErrorRedirected;
+    private int _shownLength;
+
+    public void Report(TrainingProgress p)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string validation = p.ValidationLoss is float v ? string.Create(c, $" val {v:F3}") : "";
+        string eta = p.Remaining is TimeSpan r ? $" ETA {Format(r)}" : "";
+        string text = string.Create(c, $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3}{validation} lr {p.LearningRate:0.##e0} {p.TokensPerSecond:N0} tok/s{eta}");
+        if (_terminal)
+        {
+            int filled = (int)(Width * p.Step / Math.Max(1, p.TotalSteps));
+            string line = $"[{new string('#', filled)}{new string('.', Width - filled)}] {text}";
+            Console.Error.Write("\r" + line.PadRight(_shownLength));
+            _shownLength = line.Length;
+        }
+        else if (p.ValidationLoss is not null || p.Step == p.TotalSteps)
+        {
+            Console.Error.WriteLine(text);
+        }
+    }
+
+    private static string Format(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : $"{t.Minutes}m{t.Seconds:D2}s";
+
+    public void Dispose()
+    {
+        if (_terminal && _shownLength > 0) Console.Error.WriteLine();
+    }
+}

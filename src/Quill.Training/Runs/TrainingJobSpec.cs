@@ -1,0 +1,94 @@
+// Everything that defines a training run, saved as OUT_DIR/run.json so `--resume OUT_DIR` rebuilds the same run.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Quill.Training.Model;
+
+namespace Quill.Training.Runs;
+
+/// <summary>What <c>quill train</c>, <c>finetune</c> and <c>dpo</c> were asked to do; paths are stored absolute.</summary>
+public sealed record TrainingJobSpec
+{
+    public const string FileName = "run.json";
+
+    /// <summary>"train" (pre-training), "finetune" or "dpo".</summary>
+    public required string Kind { get; init; }
+    public required string OutputDir { get; init; }
+    public required string[] Data { get; init; }
+
+    /// <summary>The starting GGUF for finetune and dpo.</summary>
+    public string? BaseModel { get; init; }
+
+    /// <summary>A tokenizer for pre-training (GGUF, tokenizer.json or folder); null learns a byte-level BPE first.</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>Vocabulary size of the BPE learned when <see cref="Tokenizer"/> is null.</summary>
+    public int Vocab { get; init; } = 4096;
+
+    /// <summary>The architecture for pre-training (from a preset or a JSON config).</summary>
+    public LlamaShape? Shape { get; init; }
+
+    public int SequenceLength { get; init; } = 256;
+
+    /// <summary>Optimizer steps; null derives them from <see cref="Epochs"/>.</summary>
+    public long? Steps { get; init; }
+    public double? Epochs { get; init; }
+    public int BatchSize { get; init; } = 8;
+    public int GradientAccumulation { get; init; } = 1;
+    public float LearningRate { get; init; } = 1e-3f;
+    public float? MinimumLearningRate { get; init; }
+    public long WarmupSteps { get; init; } = 20;
+    public float WeightDecay { get; init; } = 0.1f;
+    public double ClipNorm { get; init; } = 1.0;
+    public ulong Seed { get; init; } = 42;
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+    public int Threads { get; init; }
+    public bool UniformLengthBatches { get; init; } = true;
+
+    /// <summary>LoRA rank for finetune and dpo; 0 trains every weight (--full).</summary>
+    public int LoraRank { get; init; } = 8;
+    public float LoraAlpha { get; init; } = 16f;
+    public string[] LoraTargets { get; init; } = ["q", "k", "v", "o", "gate", "up", "down"];
+
+    /// <summary>DPO's β.</summary>
+    public float DpoBeta { get; init; } = 0.1f;
+
+    /// <summary>Fraction of packed blocks (pre-training) held out; instruction data holds out every 1/fraction-th example.</summary>
+    public double ValidationFraction { get; init; } = 0.05;
+    public bool Strict { get; init; }
+    public int LogEvery { get; init; } = 10;
+    public int EvaluateEvery { get; init; } = 100;
+    public int EvaluationBatches { get; init; } = 8;
+    public int CheckpointEvery { get; init; } = 100;
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>The type of model.gguf's matrices: F32, F16 or BF16 (norms stay F32).</summary>
+    public Quill.Tensors.GgmlType ModelType { get; init; } = Quill.Tensors.GgmlType.F32;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void Save(string folder) =>
+        Quill.Formats.AtomicFileWriter.Write(Path.Combine(folder, FileName), s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToJson())));
+
+    /// <summary>Reads OUT_DIR/run.json; a missing or malformed file is a one-line error naming it.</summary>
+    public static TrainingJobSpec Load(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: expected the run description of a training run to resume, found no such file", path);
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingJobSpec>(File.ReadAllBytes(path), Json)
+                ?? throw new InvalidDataException($"{path}: expected a run description, found null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: expected a run description, found invalid JSON ({e.Message.Split('\n')[0]})");
+        }
+    }
+}

@@ -1,0 +1,7 @@
+// One progress report of a running training job, for a progress bar; not a metrics record.
+namespace Quill.Training.Runs;
+
+/// <param name="ValidationLoss">Set on the steps that evaluated, else null.</param>
+/// <param name="TokensPerSecond">Over the steps since the previous report.</param>
+public sealed record TrainingProgress(long Step, long TotalSteps, float Loss, float? ValidationLoss, float LearningRate,
+    double TokensPerSecond, TimeSpan Elapsed, TimeSpan? Remaining);
