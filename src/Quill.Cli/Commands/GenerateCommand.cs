@@ -20,7 +20,8 @@ internal static class GenerateCommand
         var mmap = CommonOptions.Mmap();
         var lora = LoraOption();
         var command = new Command("generate", "Generate a completion of a prompt, streamed to stdout\n" +
-            "  example: quill generate -m model.gguf -p \"Once upon a time\" -n 64 --temperature 0.7 --seed 1 --stop \"\\n\"")
+            "  example: quill generate -m model.gguf -p \"Once upon a time\" -n 64 --temperature 0.7 --seed 1 --stop \"\\n\"\n" +
+            "  example: quill generate -p \"And God said\" -n 40   (no -m: the shipped demo model)")
         {
             model, prompt, threads, json, mmap, lora,
         };
