@@ -87,7 +87,6 @@ internal static class TrainCommand
                 BaseModel = Path.GetFullPath(r.GetValue(model) ?? throw new ArgumentException("dpo needs a model (-m MODEL.gguf)")),
                 DpoBeta = r.GetValue(beta) is > 0 and var b ? b : throw new ArgumentException("--beta must be positive"),
                 Strict = r.GetValue(strict),
-                ValidationFraction = 0,
             };
             return Execute(spec, false, r.GetValue(flags.StopAfter), ct);
         })));

@@ -39,6 +39,19 @@ public sealed class PreferenceDataset
     /// <summary>Input tokens of the longer sequence of pair <paramref name="index"/>.</summary>
     public int LengthOf(int index) => _pairs[index].Length;
 
+    /// <summary>
+    /// Every <paramref name="k"/>-th pair (the k−1-th, 2k−1-th, ...) held out for validation; k &lt; 2, or fewer than k
+    /// pairs, holds none out. Both halves carry this dataset's report.
+    /// </summary>
+    public (PreferenceDataset Train, PreferenceDataset? Validation) SplitEveryKth(int k)
+    {
+        if (k < 2 || Count < k) return (this, null);
+        var train = new List<PreferencePair>();
+        var validation = new List<PreferencePair>();
+        for (int i = 0; i < Count; i++) (i % k == k - 1 ? validation : train).Add(_pairs[i]);
+        return (new PreferenceDataset($"{Source} (training split)", train, Report), new PreferenceDataset($"{Source} (validation split)", validation, Report));
+    }
+
     /// <summary>Loads a JSONL file; see <see cref="FromLines"/>.</summary>
     public static PreferenceDataset Load(string path, ITokenizer tokenizer, ChatTemplate template, int maxLength, bool strict = false) =>
         FromLines(File.ReadLines(path), path, tokenizer, template, maxLength, strict);

@@ -70,8 +70,7 @@ public sealed class TrainingJob
         var (basePath, tokenizer, template) = BaseModel(spec);
         var all = InstructionDataset.Load(spec.Data[0], tokenizer, template, spec.SequenceLength, spec.Strict);
         log($"data: {all.Report}");
-        int k = spec.ValidationFraction > 0 ? (int)Math.Round(1 / spec.ValidationFraction) : 0;
-        var (train, validation) = ExampleSubset.SplitEveryKth(all, k);
+        var (train, validation) = ExampleSubset.SplitEveryKth(all, HeldOutEvery(spec));
         var model = PolicyModel(spec, basePath, options, log);
         var objective = new LanguageModelObjective(model, train, validation, tokenizer.EosId);
         return Finish(spec, model, objective, basePath);
@@ -82,11 +81,15 @@ public sealed class TrainingJob
         var (basePath, tokenizer, template) = BaseModel(spec);
         var pairs = Preference.PreferenceDataset.Load(spec.Data[0], tokenizer, template, spec.SequenceLength, spec.Strict);
         log($"data: {pairs.Report}");
+        var (train, validation) = pairs.SplitEveryKth(HeldOutEvery(spec));
         var policy = PolicyModel(spec, basePath, options, log);
         var reference = LlamaTrainingGguf.Load(basePath, options);
-        var objective = new Preference.DpoObjective(policy, reference, pairs, null, spec.DpoBeta, tokenizer.EosId);
+        var objective = new Preference.DpoObjective(policy, reference, train, validation, spec.DpoBeta, tokenizer.EosId);
         return Finish(spec, policy, objective, basePath);
     }
+
+    /// <summary>k for holding out every k-th example: 1 / the validation fraction, 0 for none.</summary>
+    private static int HeldOutEvery(TrainingJobSpec spec) => spec.ValidationFraction > 0 ? (int)Math.Round(1 / spec.ValidationFraction) : 0;
 
     private static (string Path, ITokenizer Tokenizer, ChatTemplate Template) BaseModel(TrainingJobSpec spec)
     {

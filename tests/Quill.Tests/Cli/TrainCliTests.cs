@@ -229,11 +229,12 @@ public sealed class TrainCliTests : IDisposable
         })));
         string output = Path.Combine(_folder, "dpo");
         var r = QuillCli.Run("dpo", "-m", baseModel, "--data", data, "-o", output, "--steps", "6", "--batch-size", "4", "--seq-len", "32",
-            "--lr", "1e-2", "-t", "2");
+            "--lr", "1e-2", "--val-fraction", "0.25", "-t", "2");
         Ok(r);
         Assert.True(File.Exists(Path.Combine(output, "model.gguf")));
         var last = JsonDocument.Parse(File.ReadAllLines(Path.Combine(output, "metrics.jsonl"))[^1]).RootElement;
         Assert.InRange(last.GetProperty("reward_accuracy").GetDouble(), 0, 1);
         Assert.True(last.TryGetProperty("reward_margin", out _));
+        Assert.True(last.TryGetProperty("val_loss", out _)); // every 4th pair held out
     });
 }

@@ -144,4 +144,17 @@ public class PreferenceDatasetTests
         Assert.Equal([2], data.Report.SkippedLines);
         Assert.Contains("maximum length of 4", Assert.Single(data.Report.Reasons));
     }
+
+    [Theory]
+    [InlineData(7, 3, 5, 2)]
+    [InlineData(7, 1, 7, 0)]
+    [InlineData(2, 3, 2, 0)]
+    public void Every_kth_pair_is_held_out_for_validation(int pairs, int k, int train, int validation)
+    {
+        var lines = Enumerable.Range(0, pairs).Select(i => $$"""{"prompt":"p{{i}}","chosen":"c","rejected":"r"}""").ToArray();
+        var (trainSplit, validationSplit) = Load(lines: lines).SplitEveryKth(k);
+        Assert.Equal(train, trainSplit.Count);
+        Assert.Equal(validation, validationSplit?.Count ?? 0);
+        if (validationSplit is not null) Assert.Equal(k, validationSplit[0].Line); // lines are 1-based: pair k−1 is line k
+    }
 }
