@@ -17,7 +17,7 @@ if [ -n "${QUILL_RESUME:-}" ]; then
 else
   "$root/quill" train --config "$root/models/kjv-demo.config.json" --data "$work/kjv.txt" -o "$work/run" --vocab 2048 \
     --seq-len 256 --batch-size 8 --steps 3000 --lr 2e-3 --warmup 100 --eval-every 250 --checkpoint-every 250 --seed 42 \
-    --out-type f16 -t 2
+    --out-type q8_0 -t 2
 fi
 cp "$work/run/model.gguf" "$root/models/kjv-demo.gguf"
 echo "wrote $root/models/kjv-demo.gguf" >&2

@@ -28,7 +28,7 @@ internal sealed class TrainingFlags
     public Option<int> Keep { get; } = new("--keep") { Description = "Checkpoints kept (the newest)", DefaultValueFactory = _ => 3 };
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Steps between lines in metrics.jsonl", DefaultValueFactory = _ => 10 };
     public Option<double> ValidationFraction { get; } = new("--val-fraction") { Description = "Share of the data held out for validation", DefaultValueFactory = _ => 0.05 };
-    public Option<string> OutType { get; } = new("--out-type") { Description = "Type of model.gguf's weight matrices: f32, f16 or bf16", DefaultValueFactory = _ => "f32" };
+    public Option<string> OutType { get; } = new("--out-type") { Description = "Type of model.gguf's weight matrices: f32, f16, bf16 or q8_0", DefaultValueFactory = _ => "f32" };
     public Option<int> Threads { get; } = CommonOptions.Threads();
 
     public IEnumerable<Option> All() =>
@@ -77,7 +77,8 @@ internal sealed class TrainingFlags
                 "f32" => Quill.Tensors.GgmlType.F32,
                 "f16" => Quill.Tensors.GgmlType.F16,
                 "bf16" => Quill.Tensors.GgmlType.BF16,
-                var other => throw new ArgumentException($"--out-type must be f32, f16 or bf16, found '{other}'"),
+                "q8_0" => Quill.Tensors.GgmlType.Q8_0,
+                var other => throw new ArgumentException($"--out-type must be f32, f16, bf16 or q8_0, found '{other}'"),
             },
         };
     }

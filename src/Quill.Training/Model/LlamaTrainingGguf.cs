@@ -33,21 +33,25 @@ public static class LlamaTrainingGguf
 
     /// <summary>
     /// Writes the base weights (adapters are not merged) as a llama GGUF of
-    /// <paramref name="type"/> (F32, F16 or BF16 for matrices; norms stay F32), with the tokenizer.* keys (and the chat
+    /// <paramref name="type"/> (F32, F16, BF16 or Q8_0 for matrices; norms stay F32), with the tokenizer.* keys (and the chat
     /// template) copied from <paramref name="tokenizerSource"/>. Written atomically.
     /// </summary>
     public static void Save(LlamaTrainingModel model, string path, GgufFile tokenizerSource, GgmlType type = GgmlType.F32, string? modelName = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizerSource);
-        if (type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
-            throw new ArgumentException($"a trained model is written as F32, F16 or BF16, not {type}");
+        if (type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0))
+            throw new ArgumentException($"a trained model is written as F32, F16, BF16 or Q8_0, not {type}");
+        int block = GgmlTypeInfo.BlockSize(type);
+        foreach (var (tensor, _, isMatrix, columns, _) in Tensors(model))
+            if (isMatrix && columns % block != 0)
+                throw new ArgumentException($"{type} needs rows that are multiples of {block} values, but '{tensor}' has rows of {columns}");
         var c = model.Config;
         var writer = new GgufWriter();
         const string a = "llama";
         writer.Set("general.architecture", a);
         writer.Set("general.name", modelName ?? $"quill-trained-{c.Dim}x{c.Layers}");
-        writer.Set("general.file_type", type switch { GgmlType.F16 => 1u, GgmlType.BF16 => 32u, _ => 0u });
+        writer.Set("general.file_type", type switch { GgmlType.F16 => 1u, GgmlType.BF16 => 32u, GgmlType.Q8_0 => 7u, _ => 0u });
         writer.Set($"{a}.context_length", (uint)c.ContextLength);
         writer.Set($"{a}.embedding_length", (uint)c.Dim);
         writer.Set($"{a}.block_count", (uint)c.Layers);

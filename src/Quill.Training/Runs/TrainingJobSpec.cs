@@ -61,7 +61,7 @@ public sealed record TrainingJobSpec
     public int CheckpointEvery { get; init; } = 100;
     public int KeepCheckpoints { get; init; } = 3;
 
-    /// <summary>The type of model.gguf's matrices: F32, F16 or BF16 (norms stay F32).</summary>
+    /// <summary>The type of model.gguf's matrices: F32, F16, BF16 or Q8_0 (norms stay F32).</summary>
     public Quill.Tensors.GgmlType ModelType { get; init; } = Quill.Tensors.GgmlType.F32;
 
     private static readonly JsonSerializerOptions Json = new()
