@@ -330,14 +330,29 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// Forces the tile kernel's width for tests: 512, 256 or 0 (scalar); null picks the widest the CPU accelerates.
+    /// Every width computes each output as the same fused multiply-add chain in the same k order, so all are bit-identical.
+    /// </summary>
+    internal static int? ForcedVectorBits { get; set; }
+
     /// <summary>The 8×32 register tile: C (+)= Apanel(kc, 8)ᵀ·Bpanel(kc, 32).</summary>
     private static void Kernel(int kc, float* a, float* b, float* c, long ldc, bool add)
     {
-        if (!Vector512.IsHardwareAccelerated)
+        int bits = ForcedVectorBits ?? (Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0);
+        if (bits == 512) Kernel512(kc, a, b, c, ldc, add);
+        else if (bits == 256)
         {
-            KernelScalar(kc, a, b, c, ldc, add);
-            return;
+            // Sixteen 256-bit registers cannot hold the 8×32 tile: run it as four 4×16 quarters over the same panels.
+            for (int r0 = 0; r0 < TileRows; r0 += 4)
+                for (int c0 = 0; c0 < TileColumns; c0 += 16)
+                    Quarter256(kc, a + r0, b + c0, c + r0 * ldc + c0, ldc, add);
         }
+        else KernelScalar(kc, a, b, c, ldc, add);
+    }
+
+    private static void Kernel512(int kc, float* a, float* b, float* c, long ldc, bool add)
+    {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < kc; p++)
@@ -371,6 +386,35 @@ public static unsafe class Sgemm
         if (add) { lo += Vector512.Load(c); hi += Vector512.Load(c + 16); }
         Vector512.Store(lo, c);
         Vector512.Store(hi, c + 16);
+    }
+
+    /// <summary>Rows r..r+3, columns j..j+15 of the tile (a and b point into the panels at r and j).</summary>
+    private static void Quarter256(int kc, float* a, float* b, float* c, long ldc, bool add)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            a += TileRows;
+            b += TileColumns;
+        }
+        Store256(c, c00, c01, add); c += ldc;
+        Store256(c, c10, c11, add); c += ldc;
+        Store256(c, c20, c21, add); c += ldc;
+        Store256(c, c30, c31, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(float* c, Vector256<float> lo, Vector256<float> hi, bool add)
+    {
+        if (add) { lo += Vector256.Load(c); hi += Vector256.Load(c + 8); }
+        Vector256.Store(lo, c);
+        Vector256.Store(hi, c + 8);
     }
 
     private static void KernelScalar(int kc, float* a, float* b, float* c, long ldc, bool add)

@@ -48,6 +48,35 @@ public sealed class SgemmTests
         AssertClose(expected, c, Scale(a, 1, m, b, n, 1, m, n, k));
     }
 
+    /// <summary>
+    /// The AVX2 (4×16 quarters) and scalar tile kernels give the AVX-512 tile's bits, so a machine without AVX-512
+    /// trains to the same weights. Other tests running meanwhile see the forced width too, which is harmless for the
+    /// same reason.
+    /// </summary>
+    [Theory, MemberData(nameof(Shapes))]
+    public void EveryTileWidthGivesTheSameBits(int m, int n, int k)
+    {
+        var (a, b) = (Random(m * k, 11), Random(n * k, 12));
+        var results = new List<float[]>();
+        try
+        {
+            foreach (int? bits in (int?[])[512, 256, 0])
+            {
+                Sgemm.ForcedVectorBits = bits;
+                var c = Random(m * n, 13);
+                Sgemm.MultiplyTransposed(a, b, c, m, n, k, null);
+                Sgemm.AddTransposedMultiply(a, b, c, m, n, k, null); // a as (k, m), b as (k, n)
+                results.Add(c);
+            }
+        }
+        finally
+        {
+            Sgemm.ForcedVectorBits = null;
+        }
+        Assert.Equal(results[0], results[1]);
+        Assert.Equal(results[0], results[2]);
+    }
+
     [Theory]
     [InlineData(33, 70, 300)]
     [InlineData(200, 64, 513)]
