@@ -178,7 +178,7 @@ public static unsafe class Sgemm
             get
             {
                 long at = i * Row + j * Column;
-                return F32 != null ? F32[at] : BitConverter.Int32BitsToSingle(Bf16[at] << 16);
+                return F32 != null ? F32[at] : BFloat16.ToSingle(Bf16[at]);
             }
         }
     }
@@ -253,7 +253,7 @@ public static unsafe class Sgemm
                     else if (b.Row == 1)
                     {
                         ushort* src = b.Bf16 + (j + x) * b.Column + _p0;
-                        for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = BitConverter.Int32BitsToSingle(src[p] << 16);
+                        for (int p = 0; p < _kc; p++) dst[p * TileColumns + x] = BFloat16.ToSingle(src[p]);
                     }
                     else
                     {
@@ -320,7 +320,7 @@ public static unsafe class Sgemm
                 else if (a.Column == 1)
                 {
                     ushort* src = a.Bf16 + (i + r) * a.Row + p0;
-                    for (int p = 0; p < kc; p++) dst[p * TileRows + r] = BitConverter.Int32BitsToSingle(src[p] << 16);
+                    for (int p = 0; p < kc; p++) dst[p * TileRows + r] = BFloat16.ToSingle(src[p]);
                 }
                 else
                 {
