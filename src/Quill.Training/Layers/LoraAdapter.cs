@@ -69,15 +69,22 @@ public sealed class LoraAdapter
     }
 
     /// <summary>W (Out, In) += s·B·A, folding the adapter into a base weight.</summary>
-    public void MergeInto(Span<float> weight)
+    public void MergeInto(float[] weight) => Fold(weight, A.Weight, B.Weight, A.InFeatures, B.OutFeatures, Rank, Scale);
+
+    /// <summary>
+    /// W (Out, In) += <paramref name="scale"/>·B·A for A (rank, In) and B (Out, rank): each row of W gains
+    /// Σ_r (scale·B[o, r])·A[r], rows in parallel (each row is one thread's, so the result does not depend on threads).
+    /// </summary>
+    public static void Fold(float[] weight, float[] a, float[] b, int inFeatures, int outFeatures, int rank, float scale)
     {
-        int inF = A.InFeatures, outF = B.OutFeatures;
-        LayerShape.Require(weight.Length == inF * outF, nameof(LoraAdapter), $"a weight of {outF}×{inF}", weight.Length);
-        for (int o = 0; o < outF; o++)
+        LayerShape.Require(weight.Length == inFeatures * outFeatures, nameof(LoraAdapter), $"a weight of {outFeatures}×{inFeatures}", weight.Length);
+        LayerShape.Require(a.Length == rank * inFeatures && b.Length == outFeatures * rank, nameof(LoraAdapter),
+            $"A of {rank}×{inFeatures} and B of {outFeatures}×{rank}", a.Length);
+        Parallel.For(0, outFeatures, o =>
         {
-            var row = weight.Slice(o * inF, inF);
-            for (int r = 0; r < Rank; r++)
-                TensorPrimitives.MultiplyAdd(A.Weight.AsSpan(r * inF, inF), Scale * B.Weight[o * Rank + r], row, row);
-        }
+            var row = weight.AsSpan(o * inFeatures, inFeatures);
+            for (int r = 0; r < rank; r++)
+                TensorPrimitives.MultiplyAdd(a.AsSpan(r * inFeatures, inFeatures), scale * b[o * rank + r], row, row);
+        });
     }
 }

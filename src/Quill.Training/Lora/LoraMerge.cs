@@ -1,9 +1,9 @@
 // Folds a LoRA adapter file into its base model and writes a plain llama GGUF; not the runtime application (LlamaLora).
-using System.Numerics.Tensors;
 using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Models.Llama;
 using Quill.Tensors;
+using Quill.Training.Layers;
 using Quill.Training.Model;
 
 namespace Quill.Training.Lora;
@@ -39,20 +39,13 @@ public static class LoraMerge
         LlamaTrainingGguf.Save(model, outputPath, source, type, source.GetString("general.name") is { } n ? n + "-lora-merged" : null);
     }
 
-    /// <summary>W (Out, In) += s·B·A: each row of W gains Σ_r (s·B[o, r])·A[r], rows in parallel.</summary>
+    /// <summary>W (Out, In) += s·B·A for one adapted weight of a file (<see cref="LoraAdapter.Fold"/>).</summary>
     public static void Fold(float[] weight, LoraWeight lora)
     {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(lora);
-        int inF = lora.InFeatures, rank = lora.Rank;
-        if (weight.Length != (long)inF * lora.OutFeatures)
-            throw new ArgumentException($"'{lora.Target}': the weight holds {weight.Length} values, the adapter expects {lora.OutFeatures}×{inF}");
-        float scale = lora.Scale;
-        Parallel.For(0, lora.OutFeatures, o =>
-        {
-            var row = weight.AsSpan(o * inF, inF);
-            for (int r = 0; r < rank; r++)
-                TensorPrimitives.MultiplyAdd(lora.A.AsSpan(r * inF, inF), scale * lora.B[o * rank + r], row, row);
-        });
+        if (weight.Length != (long)lora.InFeatures * lora.OutFeatures)
+            throw new ArgumentException($"'{lora.Target}': the weight holds {weight.Length} values, the adapter expects {lora.OutFeatures}×{lora.InFeatures}");
+        LoraAdapter.Fold(weight, lora.A, lora.B, lora.InFeatures, lora.OutFeatures, lora.Rank, lora.Scale);
     }
 }

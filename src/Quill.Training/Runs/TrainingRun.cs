@@ -153,10 +153,10 @@ public sealed class TrainingRun(TrainingJob job)
             Lora.LoraAdapterFile.Save(model, adapterPath, tokenizerSource);
             foreach (var block in model.Blocks)
                 foreach (var (_, p) in block.Projections())
+                {
                     p.Lora?.MergeInto(p.Weight);
-            foreach (var block in model.Blocks)
-                foreach (var (_, p) in block.Projections())
                     p.Lora = null;
+                }
         }
         LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, Job.Spec.ModelType, modelName: $"quill-{Job.Spec.Kind}-{Path.GetFileName(Path.GetFullPath(Out))}");
         return (modelPath, adapterPath);
