@@ -48,25 +48,9 @@ public static class LlamaTrainingGguf
                 throw new ArgumentException($"{type} needs rows that are multiples of {block} values, but '{tensor}' has rows of {columns}");
         var c = model.Config;
         var writer = new GgufWriter();
-        const string a = "llama";
-        writer.Set("general.architecture", a);
+        c.WriteTo(writer);
         writer.Set("general.name", modelName ?? $"quill-trained-{c.Dim}x{c.Layers}");
-        writer.Set("general.file_type", type switch { GgmlType.F16 => 1u, GgmlType.BF16 => 32u, GgmlType.Q8_0 => 7u, _ => 0u });
-        writer.Set($"{a}.context_length", (uint)c.ContextLength);
-        writer.Set($"{a}.embedding_length", (uint)c.Dim);
-        writer.Set($"{a}.block_count", (uint)c.Layers);
-        writer.Set($"{a}.feed_forward_length", (uint)c.FeedForwardDim);
-        writer.Set($"{a}.attention.head_count", (uint)c.Heads);
-        writer.Set($"{a}.attention.head_count_kv", (uint)c.KvHeads);
-        writer.Set($"{a}.rope.dimension_count", (uint)c.RopeDims);
-        writer.Set($"{a}.rope.freq_base", c.RopeFreqBase);
-        if (c.RopeFreqScale != 1f)
-        {
-            writer.Set($"{a}.rope.scaling.type", "linear");
-            writer.Set($"{a}.rope.scaling.factor", 1f / c.RopeFreqScale);
-        }
-        writer.Set($"{a}.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
-        writer.Set($"{a}.vocab_size", (uint)c.VocabSize);
+        writer.Set("general.file_type", GgufFileType.Of(type)!.Value);
         foreach (var (key, value) in tokenizerSource.Metadata)
             if (key.StartsWith("tokenizer.", StringComparison.Ordinal)) writer.Set(key, value.Value);
 

@@ -44,12 +44,8 @@ internal static class CheckpointTensors
         writer.AddTensor(target, GgmlType.F32, [values.Length], MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
     }
 
-    /// <summary>general.file_type as llama.cpp numbers it (LLAMA_FTYPE_*).</summary>
-    public static uint FileType(GgmlType type) => type switch
-    {
-        GgmlType.F32 => 0, GgmlType.F16 => 1, GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 3, GgmlType.Q8_0 => 7,
-        GgmlType.Q5_0 => 8, GgmlType.Q5_1 => 9, GgmlType.BF16 => 32, _ => 1,
-    };
+    /// <summary>general.file_type as llama.cpp numbers it (LLAMA_FTYPE_*); 1 (mostly F16) where it has no number.</summary>
+    public static uint FileType(GgmlType type) => GgufFileType.Of(type) ?? 1;
 
     private static float[] Transpose(float[] values, int rows, int columns)
     {

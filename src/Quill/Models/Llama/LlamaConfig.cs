@@ -98,6 +98,35 @@ public sealed record LlamaConfig
         };
     }
 
+    /// <summary>The keys <see cref="FromGguf"/> reads, written under this config's architecture (its inverse).</summary>
+    public void WriteTo(GgufWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        string a = Architecture;
+        writer.Set("general.architecture", a);
+        writer.Set($"{a}.context_length", (uint)ContextLength);
+        writer.Set($"{a}.embedding_length", (uint)Dim);
+        writer.Set($"{a}.block_count", (uint)Layers);
+        writer.Set($"{a}.feed_forward_length", (uint)FeedForwardDim);
+        writer.Set($"{a}.attention.head_count", (uint)Heads);
+        writer.Set($"{a}.attention.head_count_kv", (uint)KvHeads);
+        if (HeadSize * Heads != Dim)
+        {
+            writer.Set($"{a}.attention.key_length", (uint)HeadSize);
+            writer.Set($"{a}.attention.value_length", (uint)HeadSize);
+        }
+        writer.Set($"{a}.rope.dimension_count", (uint)RopeDims);
+        writer.Set($"{a}.rope.freq_base", RopeFreqBase);
+        if (RopeFreqScale != 1f)
+        {
+            writer.Set($"{a}.rope.scaling.type", "linear");
+            writer.Set($"{a}.rope.scaling.factor", 1f / RopeFreqScale);
+        }
+        writer.Set($"{a}.attention.layer_norm_rms_epsilon", RmsEpsilon);
+        writer.Set($"{a}.vocab_size", (uint)VocabSize);
+        if (SlidingWindow > 0) writer.Set($"{a}.attention.sliding_window", (uint)SlidingWindow);
+    }
+
     private static int Bounded(string file, string key, long value, long min, long max)
     {
         if (value < min || value > max) ThrowOutOfRange(file, key, value, min, max);

@@ -102,11 +102,7 @@ public static class SyntheticModelWriter
         if (o.VocabSize < SyntheticVocabulary.MinimumSize) throw new ArgumentException($"--vocab must be at least {SyntheticVocabulary.MinimumSize}");
     }
 
-    internal static uint FileType(GgmlType type) => type switch
-    {
-        GgmlType.F32 => 0, GgmlType.F16 => 1, GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 3, GgmlType.Q8_0 => 7,
-        GgmlType.Q5_0 => 8, GgmlType.Q5_1 => 9, GgmlType.BF16 => 32, _ => 0,
-    };
+    internal static uint FileType(GgmlType type) => GgufFileType.Of(type) ?? 0;
 
     internal static byte[] Encode(GgmlType type, float[] values)
     {
