@@ -94,10 +94,7 @@ public sealed class AdamW
         w.Write(_parameters.Count);
         for (int i = 0; i < _parameters.Count; i++)
         {
-            var name = Encoding.UTF8.GetBytes(_parameters[i].Name);
-            w.Write(name.Length);
-            w.Write(name);
-            w.Write(_m[i].Length);
+            StateReader.WriteParameterHeader(w, _parameters[i]);
             w.Write(MemoryMarshal.AsBytes(_m[i].AsSpan()));
             w.Write(MemoryMarshal.AsBytes(_v[i].AsSpan()));
         }
@@ -110,79 +107,28 @@ public sealed class AdamW
     public void Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var r = new StateReader(stream);
+        var r = new StateReader(stream, StateName);
         uint magic = r.ReadUInt32("magic");
-        if (magic != Magic) StateReader.Fail($"magic \"QADW\", found 0x{magic:X8}", 0);
+        if (magic != Magic) r.Fail($"magic \"QADW\", found 0x{magic:X8}", 0);
         int version = r.ReadInt32("version");
-        if (version != Version) StateReader.Fail($"version {Version}, found {version}", 4);
+        if (version != Version) r.Fail($"version {Version}, found {version}", 4);
         long step = r.ReadInt64("step count");
-        if (step < 0) StateReader.Fail($"a non-negative step count, found {step}", 8);
-        long countAt = r.Position;
-        int count = r.ReadInt32("parameter count");
-        if (count != _parameters.Count) StateReader.Fail($"{_parameters.Count} parameters, found {count}", countAt);
-        var m = new float[count][];
-        var v = new float[count][];
-        for (int i = 0; i < count; i++)
+        if (step < 0) r.Fail($"a non-negative step count, found {step}", 8);
+        r.ReadParameterCount(_parameters);
+        var m = new float[_parameters.Count][];
+        var v = new float[_parameters.Count][];
+        for (int i = 0; i < _parameters.Count; i++)
         {
             var p = _parameters[i];
-            long nameAt = r.Position;
-            int nameBytes = r.ReadInt32("name length");
-            if (nameBytes < 0 || nameBytes > MaxNameBytes) StateReader.Fail($"a name of 0..{MaxNameBytes} bytes, found {nameBytes}", nameAt);
-            string name = Encoding.UTF8.GetString(r.ReadBytes(nameBytes, "name"));
-            if (name != p.Name) StateReader.Fail($"parameter {i} named '{p.Name}', found '{name}'", nameAt);
-            long lengthAt = r.Position;
-            int length = r.ReadInt32("element count");
-            if (length != p.Length) StateReader.Fail($"{p.Length} elements for '{p.Name}', found {length}", lengthAt);
-            m[i] = r.ReadFloats(length, $"first moment of '{p.Name}'");
-            v[i] = r.ReadFloats(length, $"second moment of '{p.Name}'");
+            r.ReadParameterHeader(p, i, MaxNameBytes);
+            m[i] = r.ReadFloats(p.Length, $"first moment of '{p.Name}'");
+            v[i] = r.ReadFloats(p.Length, $"second moment of '{p.Name}'");
         }
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < m.Length; i++)
         {
             m[i].CopyTo(_m[i], 0);
             v[i].CopyTo(_v[i], 0);
         }
         StepCount = step;
-    }
-
-    /// <summary>Reads exact byte counts and turns a short stream into one-line InvalidDataExceptions.</summary>
-    private sealed class StateReader(Stream stream)
-    {
-        private readonly byte[] _scalar = new byte[8];
-
-        public long Position { get; private set; }
-
-        public uint ReadUInt32(string what) { Fill(_scalar.AsSpan(0, 4), what); return BitConverter.ToUInt32(_scalar, 0); }
-        public int ReadInt32(string what) { Fill(_scalar.AsSpan(0, 4), what); return BitConverter.ToInt32(_scalar, 0); }
-        public long ReadInt64(string what) { Fill(_scalar.AsSpan(0, 8), what); return BitConverter.ToInt64(_scalar, 0); }
-
-        public byte[] ReadBytes(int count, string what)
-        {
-            var bytes = new byte[count];
-            Fill(bytes, what);
-            return bytes;
-        }
-
-        public float[] ReadFloats(int count, string what)
-        {
-            var values = new float[count];
-            Fill(MemoryMarshal.AsBytes(values.AsSpan()), what);
-            return values;
-        }
-
-        private void Fill(Span<byte> buffer, string what)
-        {
-            int done = 0;
-            while (done < buffer.Length)
-            {
-                int read = stream.Read(buffer[done..]);
-                if (read == 0) Fail($"{buffer.Length} bytes of {what}, found {done} before the end", Position);
-                done += read;
-            }
-            Position += buffer.Length;
-        }
-
-        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        public static void Fail(string expectedFound, long offset) =>
-            throw new InvalidDataException($"{StateName}: expected {expectedFound}, at byte {offset}");
     }
 }

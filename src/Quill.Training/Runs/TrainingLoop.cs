@@ -128,10 +128,7 @@ public sealed class TrainingLoop
             w.Write(parameters.Count);
             foreach (var p in parameters.Parameters)
             {
-                var name = Encoding.UTF8.GetBytes(p.Name);
-                w.Write(name.Length);
-                w.Write(name);
-                w.Write(p.Length);
+                StateReader.WriteParameterHeader(w, p);
                 w.Write(MemoryMarshal.AsBytes(p.Value.AsSpan()));
             }
         }
@@ -146,39 +143,21 @@ public sealed class TrainingLoop
     {
         ArgumentNullException.ThrowIfNull(stream);
         var parameters = _objective.Parameters;
-        TrainingPosition position;
+        var r = new StateReader(stream, source);
+        if (r.ReadUInt32("magic") != Magic) r.Fail("a training state (magic \"QTRS\")", 0);
+        int version = r.ReadInt32("version");
+        if (version != Version) r.Fail($"training state version {Version}, found {version}", 4);
+        long step = r.ReadInt64("step");
+        int epoch = r.ReadInt32("epoch"), batch = r.ReadInt32("batch");
+        if (step < 0 || epoch < 0 || batch < 0) r.Fail($"a non-negative position, found step {step}, epoch {epoch}, batch {batch}", 8);
+        var position = new TrainingPosition(step, epoch, batch);
+        r.ReadParameterCount(parameters);
         var values = new float[parameters.Count][];
-        try
+        for (int i = 0; i < values.Length; i++)
         {
-            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            if (r.ReadUInt32() != Magic) Fail(source, "a training state (magic \"QTRS\")");
-            int version = r.ReadInt32();
-            if (version != Version) Fail(source, $"training state version {Version}, found {version}");
-            long step = r.ReadInt64();
-            int epoch = r.ReadInt32(), batch = r.ReadInt32();
-            if (step < 0 || epoch < 0 || batch < 0) Fail(source, $"a non-negative position, found step {step}, epoch {epoch}, batch {batch}");
-            position = new TrainingPosition(step, epoch, batch);
-            int count = r.ReadInt32();
-            if (count != parameters.Count) Fail(source, $"{parameters.Count} parameters, found {count}");
-            for (int i = 0; i < count; i++)
-            {
-                var p = parameters[i];
-                int nameBytes = r.ReadInt32();
-                if (nameBytes < 0 || nameBytes > MaxNameBytes) Fail(source, $"a parameter name of at most {MaxNameBytes} bytes, found {nameBytes}");
-                string name = Encoding.UTF8.GetString(r.ReadBytes(nameBytes));
-                if (name != p.Name) Fail(source, $"parameter {i} to be '{p.Name}', found '{name}'");
-                int length = r.ReadInt32();
-                if (length != p.Length) Fail(source, $"'{p.Name}' of {p.Length} values, found {length}");
-                var v = new float[length];
-                var bytes = MemoryMarshal.AsBytes(v.AsSpan());
-                if (r.Read(bytes) != bytes.Length) Fail(source, $"'{p.Name}' of {p.Length} values, found the end of the file");
-                values[i] = v;
-            }
-        }
-        catch (EndOfStreamException)
-        {
-            Fail(source, "a whole training state, found the end of the file");
-            return;
+            var p = parameters[i];
+            r.ReadParameterHeader(p, i, MaxNameBytes);
+            values[i] = r.ReadFloats(p.Length, $"the values of '{p.Name}'");
         }
         try
         {
@@ -191,9 +170,6 @@ public sealed class TrainingLoop
         for (int i = 0; i < values.Length; i++) values[i].CopyTo(parameters[i].Value, 0);
         Position = position;
     }
-
-    private static void Fail(string source, string expected) =>
-        throw new InvalidDataException($"{source}: expected {expected}");
 
     private sealed class ObjectiveLengths(ITrainingObjective objective, string source) : IExampleLengths
     {
