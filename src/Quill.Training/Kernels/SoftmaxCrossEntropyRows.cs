@@ -6,7 +6,8 @@ namespace Quill.Training.Kernels;
 
 /// <summary>
 /// Forward: probs[t] = softmax(logits[t]) and loss[t] = −log probs[t][target[t]] for every row whose target is not
-/// negative. Backward: dlogits[t] = (probs[t] − onehot(target[t]))·scale, zero rows for negative targets. Each row is
+/// negative (other rows are left as they were). Backward: dlogits[t] = (probs[t] − onehot(target[t]))·scale, one scale
+/// for all rows or one per row, zero rows for negative targets; probs and dlogits may be the same memory. Each row is
 /// one thread's work, so results do not depend on the thread count.
 /// </summary>
 public static unsafe class SoftmaxCrossEntropyRows
@@ -24,15 +25,27 @@ public static unsafe class SoftmaxCrossEntropyRows
         }
     }
 
-    public static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, Span<float> dlogits, float scale, int vocab, ComputePool? pool)
+    public static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, Span<float> dlogits, float scale, int vocab, ComputePool? pool) =>
+        Backward(probs, targets, dlogits, scale, default, vocab, pool);
+
+    /// <summary>Backward with row t scaled by <paramref name="rowScales"/>[t].</summary>
+    public static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, Span<float> dlogits, ReadOnlySpan<float> rowScales, int vocab, ComputePool? pool)
+    {
+        if (rowScales.Length != targets.Length)
+            throw new ArgumentException($"SoftmaxCrossEntropyRows: expected {targets.Length} row scales, found {rowScales.Length}");
+        Backward(probs, targets, dlogits, 0f, rowScales, vocab, pool);
+    }
+
+    private static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, Span<float> dlogits, float scale, ReadOnlySpan<float> rowScales,
+        int vocab, ComputePool? pool)
     {
         int rows = targets.Length;
         if (dlogits.Length < rows * vocab || probs.Length < rows * vocab)
             throw new ArgumentException($"SoftmaxCrossEntropyRows: expected dlogits and probs of ({rows}, {vocab}), found {dlogits.Length} and {probs.Length}");
-        fixed (int* t = targets) fixed (float* p = probs) fixed (float* d = dlogits)
+        fixed (int* t = targets) fixed (float* p = probs) fixed (float* d = dlogits) fixed (float* r = rowScales)
         {
             var job = t_job ??= new Job();
-            job.Set(null, t, p, null, d, vocab, scale, backward: true);
+            job.Set(null, t, p, null, d, vocab, scale, backward: true, rowScales: r);
             Run(pool, job, rows);
         }
     }
@@ -53,12 +66,14 @@ public static unsafe class SoftmaxCrossEntropyRows
         private double* _loss;
         private int _vocab;
         private float _scale;
+        private float* _rowScales;
         private bool _backward;
 
-        public void Set(float* logits, int* targets, float* probs, double* loss, float* dlogits, int vocab, float scale, bool backward)
+        public void Set(float* logits, int* targets, float* probs, double* loss, float* dlogits, int vocab, float scale, bool backward,
+            float* rowScales = null)
         {
             _logits = logits; _targets = targets; _probs = probs; _loss = loss; _dlogits = dlogits;
-            _vocab = vocab; _scale = scale; _backward = backward;
+            _vocab = vocab; _scale = scale; _backward = backward; _rowScales = rowScales;
         }
 
         public void Execute(int start, int end)
@@ -72,8 +87,9 @@ public static unsafe class SoftmaxCrossEntropyRows
                 {
                     var d = new Span<float>(_dlogits + (long)t * vocab, vocab);
                     if (target < 0) { d.Clear(); continue; }
-                    TensorPrimitives.Multiply(p, _scale, d);
-                    d[target] -= _scale;
+                    float scale = _rowScales != null ? _rowScales[t] : _scale;
+                    TensorPrimitives.Multiply(p, scale, d);
+                    d[target] -= scale;
                     continue;
                 }
                 if (target < 0) continue;

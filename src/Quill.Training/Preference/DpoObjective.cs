@@ -100,7 +100,7 @@ public sealed class DpoObjective : ITrainingObjective
         ReadOnlySpan<float> logits = Policy.ForwardLogits(batch);
         Span<float> softmax = backward ? Buffer(logits.Length) : default;
         var sums = new double[2 * n];
-        AnswerLogProbabilities.Forward(logits, batch.Targets, vocab, sums, softmax);
+        AnswerLogProbabilities.Forward(logits, batch.Targets, vocab, sums, softmax, Policy.Pool);
 
         var chosenGradient = new double[n];
         LastStatistics = DpoLoss.Forward(sums.AsSpan(0, n), sums.AsSpan(n), referenceChosen, referenceRejected, Beta, chosenGradient);
@@ -114,7 +114,7 @@ public sealed class DpoObjective : ITrainingObjective
                 coefficients[i] = chosenGradient[i];
                 coefficients[n + i] = -chosenGradient[i];
             }
-            AnswerLogProbabilities.Backward(softmax, batch.Targets, vocab, coefficients);
+            AnswerLogProbabilities.Backward(softmax, batch.Targets, vocab, coefficients, Policy.Pool);
             Policy.BackwardLogits(softmax);
         }
         return new MicroBatchResult(LastStatistics.Loss, batch.Lengths.Sum());
@@ -129,7 +129,7 @@ public sealed class DpoObjective : ITrainingObjective
         if (missing.Count == 0) return;
         Batch batch = Collate(data, [.. missing]);
         var sums = new double[2 * missing.Count];
-        AnswerLogProbabilities.Forward(Reference.ForwardLogits(batch), batch.Targets, Reference.Config.VocabSize, sums, default);
+        AnswerLogProbabilities.Forward(Reference.ForwardLogits(batch), batch.Targets, Reference.Config.VocabSize, sums, default, Reference.Pool);
         ReferenceForwardCount++;
         for (int k = 0; k < missing.Count; k++)
         {
