@@ -1,5 +1,6 @@
 // The one-line progress display of a training run on stderr: step, loss, tokens/s and ETA; not the metrics file.
 using System.Globalization;
+using Quill.Training.Reporting;
 using Quill.Training.Runs;
 
 namespace Quill.Cli.Commands;
@@ -15,7 +16,7 @@ internal sealed class TrainingProgressBar : IProgress<TrainingProgress>, IDispos
     {
         var c = CultureInfo.InvariantCulture;
         string validation = p.ValidationLoss is float v ? string.Create(c, $" val {v:F3}") : "";
-        string eta = p.Remaining is TimeSpan r ? $" ETA {Format(r)}" : "";
+        string eta = p.Remaining is TimeSpan r ? $" ETA {ThroughputMeter.Format(r)}" : "";
         string text = string.Create(c, $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3}{validation} lr {p.LearningRate:0.##e0} {p.TokensPerSecond:N0} tok/s{eta}");
         if (_terminal)
         {
@@ -29,9 +30,6 @@ internal sealed class TrainingProgressBar : IProgress<TrainingProgress>, IDispos
             Console.Error.WriteLine(text);
         }
     }
-
-    private static string Format(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : $"{t.Minutes}m{t.Seconds:D2}s";
 
     public void Dispose()
     {

@@ -2,6 +2,6 @@
 namespace Quill.Training.Runs;
 
 /// <param name="ValidationLoss">Set on the steps that evaluated, else null.</param>
-/// <param name="TokensPerSecond">Over the steps since the previous report.</param>
+/// <param name="TokensPerSecond">Over the last training steps (a moving window; evaluation and checkpoints excluded).</param>
 public sealed record TrainingProgress(long Step, long TotalSteps, float Loss, float? ValidationLoss, float LearningRate,
     double TokensPerSecond, TimeSpan Elapsed, TimeSpan? Remaining);

@@ -57,8 +57,9 @@ public sealed class TrainingRun(TrainingJob job)
         }
 
         var clock = Stopwatch.StartNew();
-        long startStep = loop.Position.Step, windowTokens = 0, windowSteps = 0;
-        double windowLoss = 0, windowStart = 0;
+        long startStep = loop.Position.Step, windowSteps = 0;
+        double windowLoss = 0;
+        var throughput = new ThroughputMeter(); // training steps only: evaluation and checkpoints are not in tokens/s
         float? lastValidation = null;
         string? failure = null;
         bool paused = false;
@@ -73,8 +74,9 @@ public sealed class TrainingRun(TrainingJob job)
                         paused = true;
                         break;
                     }
+                    double stepStart = clock.Elapsed.TotalSeconds;
                     var result = loop.RunStep();
-                    windowTokens += result.Tokens;
+                    throughput.Add(result.Tokens, clock.Elapsed.TotalSeconds - stepStart);
                     windowLoss += result.Loss;
                     windowSteps++;
                     long s = result.Step;
@@ -87,19 +89,16 @@ public sealed class TrainingRun(TrainingJob job)
                     }
                     if (s % Math.Max(1, spec.LogEvery) == 0 || last || validation is not null)
                     {
-                        double now = clock.Elapsed.TotalSeconds;
-                        double tokensPerSecond = windowTokens / Math.Max(1e-9, now - windowStart);
+                        double tokensPerSecond = throughput.TokensPerSecond;
                         float loss = (float)(windowLoss / windowSteps);
                         metrics.Append(new MetricsRecord(s, loss, result.LearningRate, tokensPerSecond, validation, Extra(result)));
                         trainCurve.Add((s, loss));
                         if (validation is float vv) validationCurve.Add((s, vv));
-                        double perStep = now / Math.Max(1, s - startStep);
+                        double perStep = clock.Elapsed.TotalSeconds / Math.Max(1, s - startStep);
                         progress?.Report(new TrainingProgress(s, spec.Steps!.Value, loss, validation, result.LearningRate, tokensPerSecond,
                             clock.Elapsed, TimeSpan.FromSeconds(perStep * (spec.Steps.Value - s))));
-                        windowTokens = 0;
                         windowSteps = 0;
                         windowLoss = 0;
-                        windowStart = now;
                     }
                     if ((spec.CheckpointEvery > 0 && s % spec.CheckpointEvery == 0) || last)
                     {
