@@ -19,4 +19,11 @@ internal static class LayerShape
     {
         if (buffer.Length < length) buffer = new float[length];
     }
+
+    /// <summary>The first <paramref name="length"/> values of <paramref name="buffer"/>, grown first when needed (<see cref="Ensure"/>).</summary>
+    public static Span<float> Slice(ref float[] buffer, int length)
+    {
+        Ensure(ref buffer, length);
+        return buffer.AsSpan(0, length);
+    }
 }

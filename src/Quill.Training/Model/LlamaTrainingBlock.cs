@@ -66,18 +66,18 @@ public sealed class LlamaTrainingBlock
     {
         int rows = positions.Length, qDim = Query.OutFeatures;
         _rows = rows;
-        var n1 = Buffer(ref _n1, rows * _dim);
-        var q = Buffer(ref _q, rows * qDim);
-        var k = Buffer(ref _k, rows * _kvDim);
-        var v = Buffer(ref _v, rows * _kvDim);
-        var qr = Buffer(ref _qr, rows * qDim);
-        var kr = Buffer(ref _kr, rows * _kvDim);
-        var att = Buffer(ref _att, rows * qDim);
-        var n2 = Buffer(ref _n2, rows * _dim);
-        var g = Buffer(ref _g, rows * _ffn);
-        var u = Buffer(ref _u, rows * _ffn);
-        var h = Buffer(ref _h, rows * _ffn);
-        var o = Buffer(ref _d1, rows * _dim);
+        var n1 = LayerShape.Slice(ref _n1, rows * _dim);
+        var q = LayerShape.Slice(ref _q, rows * qDim);
+        var k = LayerShape.Slice(ref _k, rows * _kvDim);
+        var v = LayerShape.Slice(ref _v, rows * _kvDim);
+        var qr = LayerShape.Slice(ref _qr, rows * qDim);
+        var kr = LayerShape.Slice(ref _kr, rows * _kvDim);
+        var att = LayerShape.Slice(ref _att, rows * qDim);
+        var n2 = LayerShape.Slice(ref _n2, rows * _dim);
+        var g = LayerShape.Slice(ref _g, rows * _ffn);
+        var u = LayerShape.Slice(ref _u, rows * _ffn);
+        var h = LayerShape.Slice(ref _h, rows * _ffn);
+        var o = LayerShape.Slice(ref _d1, rows * _dim);
         var yy = y[..(rows * _dim)];
 
         AttentionNorm.Forward(x, n1);
@@ -101,12 +101,12 @@ public sealed class LlamaTrainingBlock
     public void Backward(ReadOnlySpan<float> dy, Span<float> dx)
     {
         int rows = _rows, qDim = Query.OutFeatures;
-        var dH = Buffer(ref _dH, rows * _ffn);
-        var dG = Buffer(ref _dG, rows * _ffn);
-        var dU = Buffer(ref _dU, rows * _ffn);
-        var dN = Buffer(ref _d1, rows * _dim);
-        var dPart = Buffer(ref _dDim, rows * _dim);
-        var dX1 = Buffer(ref _d2, rows * _dim);
+        var dH = LayerShape.Slice(ref _dH, rows * _ffn);
+        var dG = LayerShape.Slice(ref _dG, rows * _ffn);
+        var dU = LayerShape.Slice(ref _dU, rows * _ffn);
+        var dN = LayerShape.Slice(ref _d1, rows * _dim);
+        var dPart = LayerShape.Slice(ref _dDim, rows * _dim);
+        var dX1 = LayerShape.Slice(ref _d2, rows * _dim);
 
         // Feed-forward: dy flows to the residual and through down, SwiGLU, gate/up and the norm.
         Down.Backward(dy, dH);
@@ -118,14 +118,14 @@ public sealed class LlamaTrainingBlock
         TensorPrimitives.Add(dX1, dy[..dX1.Length], dX1);
 
         // Attention.
-        var dAtt = Buffer(ref _dQr, rows * qDim);
+        var dAtt = LayerShape.Slice(ref _dQr, rows * qDim);
         Output.Backward(dX1, dAtt);
-        var dQr = Buffer(ref _dQ, rows * qDim);
-        var dKr = Buffer(ref _dKr, rows * _kvDim);
-        var dV = Buffer(ref _dV, rows * _kvDim);
+        var dQr = LayerShape.Slice(ref _dQ, rows * qDim);
+        var dKr = LayerShape.Slice(ref _dKr, rows * _kvDim);
+        var dV = LayerShape.Slice(ref _dV, rows * _kvDim);
         Attention.Backward(dAtt, dQr, dKr, dV);
         var dQ = dAtt; // dAtt is spent; reuse it for the unrotated query gradient.
-        var dK = Buffer(ref _dK, rows * _kvDim);
+        var dK = LayerShape.Slice(ref _dK, rows * _kvDim);
         RopeQuery.Backward(dQr, dQ);
         RopeKey.Backward(dKr, dK);
         Query.Backward(dQ, dN);
@@ -136,11 +136,5 @@ public sealed class LlamaTrainingBlock
         var dxx = dx[..(rows * _dim)];
         AttentionNorm.Backward(dN, dxx);
         TensorPrimitives.Add(dxx, dX1, dxx);
-    }
-
-    private static Span<float> Buffer(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length) buffer = new float[length];
-        return buffer.AsSpan(0, length);
     }
 }

@@ -149,7 +149,7 @@ public sealed class LlamaTrainingModel : IDisposable
     {
         var batch = _batch ?? throw new InvalidOperationException("Backward needs a Forward first");
         int rows = batch.BatchSize * batch.SequenceLength;
-        var dLogits = Buffer(ref _dLogits, rows * Config.VocabSize);
+        var dLogits = LayerShape.Slice(ref _dLogits, rows * Config.VocabSize);
         Loss.Backward(dLogits, lossScale);
         BackwardLogits(dLogits);
     }
@@ -165,8 +165,8 @@ public sealed class LlamaTrainingModel : IDisposable
         if (_positions.Length < rows) _positions = new int[rows];
         for (int r = 0; r < rows; r++) _positions[r] = r % batch.SequenceLength;
         var positions = _positions.AsSpan(0, rows);
-        var x = Buffer(ref _x, rows * dim);
-        var y = Buffer(ref _y, rows * dim);
+        var x = LayerShape.Slice(ref _x, rows * dim);
+        var y = LayerShape.Slice(ref _y, rows * dim);
         TokenEmbedding.Forward(batch.Inputs, x);
         foreach (var block in Blocks)
         {
@@ -175,9 +175,9 @@ public sealed class LlamaTrainingModel : IDisposable
             x = _x.AsSpan(0, rows * dim);
             y = _y.AsSpan(0, rows * dim);
         }
-        var normed = Buffer(ref _normed, rows * dim);
+        var normed = LayerShape.Slice(ref _normed, rows * dim);
         OutputNorm.Forward(x, normed);
-        var logits = Buffer(ref _logits, rows * Config.VocabSize);
+        var logits = LayerShape.Slice(ref _logits, rows * Config.VocabSize);
         Head.Forward(normed, logits);
         return logits;
     }
@@ -187,9 +187,9 @@ public sealed class LlamaTrainingModel : IDisposable
     {
         var batch = _batch ?? throw new InvalidOperationException("BackwardLogits needs a forward first");
         int rows = batch.BatchSize * batch.SequenceLength, dim = Config.Dim;
-        var dNormed = Buffer(ref _dx, rows * dim);
+        var dNormed = LayerShape.Slice(ref _dx, rows * dim);
         Head.Backward(dLogits, dNormed);
-        var dy = Buffer(ref _dy, rows * dim);
+        var dy = LayerShape.Slice(ref _dy, rows * dim);
         OutputNorm.Backward(dNormed, dy);
         var dx = dNormed;
         for (int l = Blocks.Count - 1; l >= 0; l--)
@@ -234,11 +234,5 @@ public sealed class LlamaTrainingModel : IDisposable
             values[i] = (float)(radius * Math.Cos(2 * Math.PI * u2));
             if (i + 1 < values.Length) values[i + 1] = (float)(radius * Math.Sin(2 * Math.PI * u2));
         }
-    }
-
-    private static Span<float> Buffer(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length) buffer = new float[length];
-        return buffer.AsSpan(0, length);
     }
 }

@@ -1,5 +1,6 @@
 // Direct Preference Optimization as a training objective: a trainable policy against a frozen reference; not the loop.
 using Quill.Training.Data;
+using Quill.Training.Layers;
 using Quill.Training.Model;
 using Quill.Training.Optimization;
 using Quill.Training.Runs;
@@ -98,7 +99,7 @@ public sealed class DpoObjective : ITrainingObjective
         Batch batch = Collate(data, indices);
         int vocab = Policy.Config.VocabSize;
         ReadOnlySpan<float> logits = Policy.ForwardLogits(batch);
-        Span<float> softmax = backward ? Buffer(logits.Length) : default;
+        Span<float> softmax = backward ? LayerShape.Slice(ref _dLogits, logits.Length) : default;
         var sums = new double[2 * n];
         AnswerLogProbabilities.Forward(logits, batch.Targets, vocab, sums, softmax, Policy.Pool);
 
@@ -151,11 +152,6 @@ public sealed class DpoObjective : ITrainingObjective
         return _batcher.Collate(examples);
     }
 
-    private Span<float> Buffer(int length)
-    {
-        if (_dLogits.Length < length) _dLogits = new float[length];
-        return _dLogits.AsSpan(0, length);
-    }
 
     /// <summary>Summed answer log-probabilities of each pair under the reference; NaN until computed.</summary>
     private sealed class ReferenceCache
