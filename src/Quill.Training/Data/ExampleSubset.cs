@@ -14,9 +14,7 @@ public sealed class ExampleSubset(ITrainingDataset dataset, int[] indices, strin
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (k < 2 || dataset.Count < k) return (dataset, null);
-        var train = new List<int>();
-        var validation = new List<int>();
-        for (int i = 0; i < dataset.Count; i++) (i % k == k - 1 ? validation : train).Add(i);
-        return (new ExampleSubset(dataset, [.. train], "training split"), new ExampleSubset(dataset, [.. validation], "validation split"));
+        var (train, validation) = HeldOut.EveryKth([.. Enumerable.Range(0, dataset.Count)], k);
+        return (new ExampleSubset(dataset, train, "training split"), new ExampleSubset(dataset, validation, "validation split"));
     }
 }

@@ -91,10 +91,8 @@ public sealed class PackedTextDataset : ITrainingDataset
     public (PackedTextDataset Train, PackedTextDataset Validation) SplitEveryKth(int k)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 2);
-        var train = new List<int>();
-        var validation = new List<int>();
-        for (int b = 0; b < Count; b++) (b % k == k - 1 ? validation : train).Add(_blocks[b]);
-        return (Sub([.. train], "train"), Sub([.. validation], "validation"));
+        var (train, validation) = HeldOut.EveryKth(_blocks, k);
+        return (Sub(train, "train"), Sub(validation, "validation"));
     }
 
     private PackedTextDataset Sub(int[] blocks, string part) => new($"{Source} [{part}]", _tokens, blocks, SequenceLength);

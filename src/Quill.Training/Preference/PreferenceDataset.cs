@@ -46,10 +46,8 @@ public sealed class PreferenceDataset
     public (PreferenceDataset Train, PreferenceDataset? Validation) SplitEveryKth(int k)
     {
         if (k < 2 || Count < k) return (this, null);
-        var train = new List<PreferencePair>();
-        var validation = new List<PreferencePair>();
-        for (int i = 0; i < Count; i++) (i % k == k - 1 ? validation : train).Add(_pairs[i]);
-        return (new PreferenceDataset($"{Source} (training split)", train, Report), new PreferenceDataset($"{Source} (validation split)", validation, Report));
+        var (train, validation) = HeldOut.EveryKth(_pairs, k);
+        return (new PreferenceDataset($"{Source} (training split)", [.. train], Report), new PreferenceDataset($"{Source} (validation split)", [.. validation], Report));
     }
 
     /// <summary>Loads a JSONL file; see <see cref="FromLines"/>.</summary>
