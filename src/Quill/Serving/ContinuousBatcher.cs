@@ -20,7 +20,6 @@ namespace Quill.Serving;
 /// </summary>
 public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposable
 {
-    private readonly ICausalModel model;
     private readonly IBatchedInferenceState state;
     private readonly int queueCapacity;
     private readonly int vocab;
@@ -47,7 +46,6 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         if (options.QueueCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), options.QueueCapacity, $"batcher: QueueCapacity must be 0 or more, found {options.QueueCapacity}");
         if (options.MaxStepTokens <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.MaxStepTokens, $"batcher: MaxStepTokens must be positive, found {options.MaxStepTokens}");
         if (options.ContextLength < 0) throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength, $"batcher: ContextLength must be 0 (the model's) or more, found {options.ContextLength}");
-        this.model = model;
         Tokenizer = tokenizer;
         vocab = model.VocabSize;
         queueCapacity = options.QueueCapacity;
