@@ -34,10 +34,9 @@ internal static class GenerateCommand
             if (r.GetValue(json))
             {
                 var result = generator.Generate(request, ct);
-                var completion = TextCompletion.Create(lm.Name,
-                    [new TextCompletionChoice(result.Text, 0, null, FinishReasonText(result.FinishReason))],
-                    new CompletionUsage(result.PromptTokens, result.CompletionTokens, result.PromptTokens + result.CompletionTokens));
-                Console.Out.WriteLine(JsonSerializer.Serialize(completion));
+                var completion = TextCompletion.Create(lm.Name, [new TextChoice(result.Text, 0, null, OpenAIFinishReason.Of(result.FinishReason))])
+                    with { Usage = new CompletionUsage(result.PromptTokens, result.CompletionTokens) };
+                Console.Out.WriteLine(JsonSerializer.Serialize(completion, OpenAIJsonContext.Default.TextCompletion));
                 return 0;
             }
             Stream(generator, request, ct).GetAwaiter().GetResult();
@@ -74,10 +73,4 @@ internal static class GenerateCommand
         }
         stdout.WriteLine();
     }
-
-    internal static string FinishReasonText(FinishReason reason) => reason switch
-    {
-        FinishReason.Length => "length",
-        _ => "stop",
-    };
 }

@@ -1,6 +1,5 @@
-// The JSON of POST /v1/chat/completions (request, response, stream chunks) as OpenAI spells it; not validation.
+// The JSON of POST /v1/chat/completions requests as OpenAI spells them; not validation, not the response (Quill.OpenAI).
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Quill.Server.Contracts;
 
@@ -54,48 +53,3 @@ internal sealed class JsonSchemaFormat
     public JsonElement? Schema { get; set; }
     public bool? Strict { get; set; }
 }
-
-internal sealed record ChatCompletion(string Id, long Created, string Model, List<ChatChoice> Choices, Usage Usage)
-{
-    public string Object => "chat.completion";
-    public string? SystemFingerprint => null;
-}
-
-internal sealed record ChatChoice(int Index, AssistantMessage Message, ChatLogprobs? Logprobs, string FinishReason);
-
-internal sealed record AssistantMessage(string Content)
-{
-    public string Role => "assistant";
-    public string? Refusal => null;
-}
-
-internal sealed record ChatCompletionChunk(string Id, long Created, string Model, List<ChatChunkChoice> Choices)
-{
-    public string Object => "chat.completion.chunk";
-    public string? SystemFingerprint => null;
-
-    /// <summary>Only on the extra last chunk asked for with stream_options.include_usage.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Usage? Usage { get; init; }
-}
-
-internal sealed record ChatChunkChoice(int Index, ChatDelta Delta, ChatLogprobs? Logprobs, string? FinishReason);
-
-/// <summary>The role on a choice's first chunk, then content pieces.</summary>
-internal sealed record ChatDelta
-{
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Role { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Content { get; init; }
-}
-
-internal sealed record ChatLogprobs(List<ChatTokenLogprob> Content)
-{
-    public string? Refusal => null;
-}
-
-internal sealed record ChatTokenLogprob(string Token, float Logprob, int[] Bytes, List<ChatTopLogprob> TopLogprobs);
-
-internal sealed record ChatTopLogprob(string Token, float Logprob, int[] Bytes);

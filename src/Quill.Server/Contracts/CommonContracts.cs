@@ -1,10 +1,5 @@
-// Small JSON shapes shared by several routes: usage, errors, models, tokenize, health; not the generation contracts.
+// Small JSON shapes shared by several routes: errors, models, tokenize, health; not the generation contracts.
 namespace Quill.Server.Contracts;
-
-internal sealed record Usage(int PromptTokens, int CompletionTokens)
-{
-    public int TotalTokens => PromptTokens + CompletionTokens;
-}
 
 internal sealed record ErrorBody(ErrorDetail Error);
 

@@ -1,6 +1,5 @@
-// The JSON of POST /v1/completions (OpenAI's legacy text completions: request, response, stream chunks); not validation.
+// The JSON of POST /v1/completions requests (OpenAI's legacy text completions); not validation, not the response (Quill.OpenAI).
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Quill.Server.Contracts;
 
@@ -27,18 +26,3 @@ internal sealed class CompletionRequest : IGenerationParameters
     public StreamOptions? StreamOptions { get; set; }
     public ResponseFormat? ResponseFormat { get; set; }
 }
-
-/// <summary>A whole response, or one stream chunk (the same object, with a piece of text per choice).</summary>
-internal sealed record TextCompletion(string Id, long Created, string Model, List<TextChoice> Choices)
-{
-    public string Object => "text_completion";
-    public string? SystemFingerprint => null;
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Usage? Usage { get; init; }
-}
-
-internal sealed record TextChoice(string Text, int Index, TextLogprobs? Logprobs, string? FinishReason);
-
-/// <summary>Legacy logprobs: parallel lists per generated token.</summary>
-internal sealed record TextLogprobs(List<string> Tokens, List<float> TokenLogprobs, List<Dictionary<string, float>> TopLogprobs, List<int> TextOffset);

@@ -1,4 +1,4 @@
-// The source-generated System.Text.Json metadata of every request and response type (snake_case, as OpenAI); no reflection.
+// The source-generated System.Text.Json metadata of the server's requests and own responses (snake_case); the completions are OpenAIJsonContext's.
 using System.Text.Json.Serialization;
 
 namespace Quill.Server.Contracts;
@@ -9,10 +9,7 @@ namespace Quill.Server.Contracts;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
 [JsonSerializable(typeof(ChatCompletionRequest))]
-[JsonSerializable(typeof(ChatCompletion))]
-[JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(CompletionRequest))]
-[JsonSerializable(typeof(TextCompletion))]
 [JsonSerializable(typeof(EmbeddingRequest))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(ModelList))]

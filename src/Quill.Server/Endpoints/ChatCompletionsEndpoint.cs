@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Quill.Generation;
+using Quill.OpenAI;
 using Quill.Server.Contracts;
 using Quill.Tokenizers.ChatTemplates;
 
@@ -49,7 +50,7 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token).ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
-        string id = $"chatcmpl-{Guid.NewGuid():N}";
+        string id = ChatCompletion.NewId();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         int completionTokens = parameters.Stream
             ? await StreamAsync(context, run, id, created, parameters, prompt.Length).ConfigureAwait(false)
@@ -67,10 +68,10 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
         {
             texts[index].Append(chunk.Text);
-            if (chunk.Logprobs is { } lp) (logprobs[index] ??= []).AddRange(LogprobShapes.Chat(lp, models.Tokenizer));
+            if (chunk.Logprobs is { } lp) (logprobs[index] ??= []).AddRange(ChatLogprobs.Of(lp, models.Tokenizer).Content);
             if (chunk.FinishReason is { } reason)
             {
-                finish[index] = FinishReasons.Of(reason);
+                finish[index] = OpenAIFinishReason.Of(reason);
                 completionTokens += chunk.Usage?.CompletionTokens ?? 0;
             }
         }
@@ -81,8 +82,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             ChatLogprobs? lp = wantLogprobs ? new ChatLogprobs(logprobs[i] ?? []) : null;
             choices.Add(new ChatChoice(i, new AssistantMessage(texts[i].ToString()), lp, finish[i] ?? "stop"));
         }
-        var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, new Usage(promptTokens, completionTokens));
-        await JsonResponse.WriteAsync(context, response, ServerJsonContext.Default.ChatCompletion).ConfigureAwait(false);
+        var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, new CompletionUsage(promptTokens, completionTokens));
+        await JsonResponse.WriteAsync(context, response, OpenAIJsonContext.Default.ChatCompletion).ConfigureAwait(false);
         return completionTokens;
     }
 
@@ -96,18 +97,18 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         {
             bool first = !roleSent[index];
             roleSent[index] = true;
-            string? finish = chunk.FinishReason is { } reason ? FinishReasons.Of(reason) : null;
+            string? finish = chunk.FinishReason is { } reason ? OpenAIFinishReason.Of(reason) : null;
             if (chunk.FinishReason is not null) completionTokens += chunk.Usage?.CompletionTokens ?? 0;
             if (!first && chunk.Text.Length == 0 && finish is null && chunk.Logprobs is null) continue;
             var delta = new ChatDelta { Role = first ? "assistant" : null, Content = chunk.Text.Length > 0 || first ? chunk.Text : null };
-            ChatLogprobs? logprobs = wantLogprobs && chunk.Logprobs is { } lp ? new ChatLogprobs(LogprobShapes.Chat(lp, models.Tokenizer)) : null;
+            ChatLogprobs? logprobs = wantLogprobs && chunk.Logprobs is { } lp ? ChatLogprobs.Of(lp, models.Tokenizer) : null;
             var update = new ChatCompletionChunk(id, created, models.GenerativeModelId, [new ChatChunkChoice(index, delta, logprobs, finish)]);
-            await ServerSentEvents.WriteAsync(context, update, ServerJsonContext.Default.ChatCompletionChunk).ConfigureAwait(false);
+            await ServerSentEvents.WriteAsync(context, update, OpenAIJsonContext.Default.ChatCompletionChunk).ConfigureAwait(false);
         }
         if (parameters.IncludeUsage)
         {
-            var usage = new ChatCompletionChunk(id, created, models.GenerativeModelId, []) { Usage = new Usage(promptTokens, completionTokens) };
-            await ServerSentEvents.WriteAsync(context, usage, ServerJsonContext.Default.ChatCompletionChunk).ConfigureAwait(false);
+            var usage = new ChatCompletionChunk(id, created, models.GenerativeModelId, []) { Usage = new CompletionUsage(promptTokens, completionTokens) };
+            await ServerSentEvents.WriteAsync(context, usage, OpenAIJsonContext.Default.ChatCompletionChunk).ConfigureAwait(false);
         }
         await ServerSentEvents.DoneAsync(context).ConfigureAwait(false);
         return completionTokens;

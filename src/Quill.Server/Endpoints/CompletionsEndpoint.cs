@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Quill.Generation;
+using Quill.OpenAI;
 using Quill.Server.Contracts;
 
 namespace Quill.Server.Endpoints;
@@ -51,7 +52,7 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         var echoes = new string[requests.Count];
         for (int i = 0; i < echoes.Length; i++) echoes[i] = echo ? prompts[i / parameters.N].Text : "";
-        var response = new TextCompletion($"cmpl-{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), models.GenerativeModelId, []);
+        var response = TextCompletion.Create(models.GenerativeModelId, []);
         int completionTokens = parameters.Stream
             ? await StreamAsync(context, run, response, echoes, parameters.IncludeUsage, promptTokens).ConfigureAwait(false)
             : await WholeAsync(context, run, response, echoes, promptTokens).ConfigureAwait(false);
@@ -69,22 +70,30 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         {
             texts[i] = new StringBuilder(echoes[i]);
             offsets[i] = echoes[i].Length;
-            if (run.LogprobsRequested) logprobs[i] = new TextLogprobs([], [], [], []);
+            if (run.LogprobsRequested) logprobs[i] = TextLogprobs.Empty();
         }
         await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
         {
             texts[index].Append(chunk.Text);
-            if (chunk.Logprobs is { } lp) LogprobShapes.Append(logprobs[index]!, LogprobShapes.Text(lp, ref offsets[index]));
+            if (chunk.Logprobs is { } lp)
+            {
+                TextLogprobs more = TextLogprobs.Of(lp, ref offsets[index]);
+                TextLogprobs into = logprobs[index]!;
+                into.Tokens.AddRange(more.Tokens);
+                into.TokenLogprobs.AddRange(more.TokenLogprobs);
+                into.TopLogprobs.AddRange(more.TopLogprobs);
+                into.TextOffset.AddRange(more.TextOffset);
+            }
             if (chunk.FinishReason is { } reason)
             {
-                finish[index] = FinishReasons.Of(reason);
+                finish[index] = OpenAIFinishReason.Of(reason);
                 completionTokens += chunk.Usage?.CompletionTokens ?? 0;
             }
         }
         var choices = new List<TextChoice>(n);
         for (int i = 0; i < n; i++) choices.Add(new TextChoice(texts[i].ToString(), i, logprobs[i], finish[i] ?? "stop"));
-        await JsonResponse.WriteAsync(context, response with { Choices = choices, Usage = new Usage(promptTokens, completionTokens) },
-            ServerJsonContext.Default.TextCompletion).ConfigureAwait(false);
+        await JsonResponse.WriteAsync(context, response with { Choices = choices, Usage = new CompletionUsage(promptTokens, completionTokens) },
+            OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
         return completionTokens;
     }
 
@@ -97,20 +106,20 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         {
             offsets[i] = echoes[i].Length;
             if (echoes[i].Length > 0)
-                await ServerSentEvents.WriteAsync(context, response with { Choices = [new TextChoice(echoes[i], i, null, null)] }, ServerJsonContext.Default.TextCompletion).ConfigureAwait(false);
+                await ServerSentEvents.WriteAsync(context, response with { Choices = [new TextChoice(echoes[i], i, null, null)] }, OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
         }
         await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
         {
-            string? finish = chunk.FinishReason is { } reason ? FinishReasons.Of(reason) : null;
+            string? finish = chunk.FinishReason is { } reason ? OpenAIFinishReason.Of(reason) : null;
             if (finish is not null) completionTokens += chunk.Usage?.CompletionTokens ?? 0;
             if (chunk.Text.Length == 0 && finish is null && chunk.Logprobs is null) continue;
-            TextLogprobs? logprobs = chunk.Logprobs is { } lp ? LogprobShapes.Text(lp, ref offsets[index])
-                : run.LogprobsRequested ? new TextLogprobs([], [], [], []) : null;
+            TextLogprobs? logprobs = chunk.Logprobs is { } lp ? TextLogprobs.Of(lp, ref offsets[index])
+                : run.LogprobsRequested ? TextLogprobs.Empty() : null;
             await ServerSentEvents.WriteAsync(context, response with { Choices = [new TextChoice(chunk.Text, index, logprobs, finish)] },
-                ServerJsonContext.Default.TextCompletion).ConfigureAwait(false);
+                OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
         }
         if (includeUsage)
-            await ServerSentEvents.WriteAsync(context, response with { Usage = new Usage(promptTokens, completionTokens) }, ServerJsonContext.Default.TextCompletion).ConfigureAwait(false);
+            await ServerSentEvents.WriteAsync(context, response with { Usage = new CompletionUsage(promptTokens, completionTokens) }, OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
         await ServerSentEvents.DoneAsync(context).ConfigureAwait(false);
         return completionTokens;
     }

@@ -1,37 +1,55 @@
-// The OpenAI `text_completion` object (legacy Completions API), as the CLI's --json and the server return it.
+// OpenAI's `text_completion` object (the legacy Completions API), as the CLI's --json and the server write it; not the request.
 using System.Text.Json.Serialization;
+using Quill.Generation;
 
 namespace Quill.OpenAI;
 
-public sealed record TextCompletion(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("object")] string Object,
-    [property: JsonPropertyName("created")] long Created,
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("choices")] IReadOnlyList<TextCompletionChoice> Choices,
-    [property: JsonPropertyName("usage")] CompletionUsage Usage)
+/// <summary>
+/// A whole response, or one stream chunk (the same object, with a piece of text per choice). Written with
+/// <see cref="OpenAIJsonContext"/>: snake_case names, nulls written, usage left out where it is null (stream chunks).
+/// </summary>
+public sealed record TextCompletion(string Id, long Created, string Model, List<TextChoice> Choices)
 {
-    public const string ObjectName = "text_completion";
+    public string Object => "text_completion";
+    public string? SystemFingerprint => null;
 
-    /// <summary>A completion with a fresh id ("cmpl-…") and the current time.</summary>
-    public static TextCompletion Create(string model, IReadOnlyList<TextCompletionChoice> choices, CompletionUsage usage) =>
-        new($"cmpl-{Guid.NewGuid():N}"[..29], ObjectName, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, choices, usage);
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CompletionUsage? Usage { get; init; }
+
+    /// <summary>A completion of <paramref name="model"/> with a fresh id ("cmpl-" and 32 hex digits) and the current time.</summary>
+    public static TextCompletion Create(string model, List<TextChoice> choices) =>
+        new($"cmpl-{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, choices);
 }
 
-public sealed record TextCompletionChoice(
-    [property: JsonPropertyName("text")] string Text,
-    [property: JsonPropertyName("index")] int Index,
-    [property: JsonPropertyName("logprobs")] CompletionLogprobs? Logprobs,
-    [property: JsonPropertyName("finish_reason")] string FinishReason);
+/// <summary>Choice <paramref name="Index"/>; <paramref name="FinishReason"/> is null on stream chunks before the last.</summary>
+public sealed record TextChoice(string Text, int Index, TextLogprobs? Logprobs, string? FinishReason);
 
-/// <summary>Legacy-completions logprobs: parallel arrays per generated token.</summary>
-public sealed record CompletionLogprobs(
-    [property: JsonPropertyName("tokens")] IReadOnlyList<string> Tokens,
-    [property: JsonPropertyName("token_logprobs")] IReadOnlyList<float> TokenLogprobs,
-    [property: JsonPropertyName("top_logprobs")] IReadOnlyList<IReadOnlyDictionary<string, float>>? TopLogprobs,
-    [property: JsonPropertyName("text_offset")] IReadOnlyList<int> TextOffset);
+/// <summary>Legacy logprobs: parallel lists per generated token.</summary>
+public sealed record TextLogprobs(List<string> Tokens, List<float> TokenLogprobs, List<Dictionary<string, float>> TopLogprobs, List<int> TextOffset)
+{
+    /// <summary>No tokens (a chunk without any, when logprobs were asked for).</summary>
+    public static TextLogprobs Empty() => new([], [], [], []);
 
-public sealed record CompletionUsage(
-    [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
-    [property: JsonPropertyName("completion_tokens")] int CompletionTokens,
-    [property: JsonPropertyName("total_tokens")] int TotalTokens);
+    /// <summary>
+    /// Tokens, token_logprobs, top_logprobs (text → logprob; alternatives that decode alike keep the first, the most
+    /// likely) and text_offset, counted from <paramref name="offset"/> and advanced past the tokens.
+    /// </summary>
+    public static TextLogprobs Of(IReadOnlyList<TokenLogprob> tokens, ref int offset)
+    {
+        var result = Empty();
+        foreach (TokenLogprob t in tokens)
+        {
+            result.Tokens.Add(t.Text);
+            result.TokenLogprobs.Add(t.Logprob);
+            var top = new Dictionary<string, float>(t.TopLogprobs.Count);
+            foreach (TopLogprob a in t.TopLogprobs)
+            {
+                top.TryAdd(a.Text, a.Logprob);
+            }
+            result.TopLogprobs.Add(top);
+            result.TextOffset.Add(offset);
+            offset += t.Text.Length;
+        }
+        return result;
+    }
+}

@@ -1,9 +1,9 @@
-// OpenAI's finish_reason strings for Quill's FinishReason; not the reasons themselves.
+// OpenAI's finish_reason strings for Quill's FinishReason, the one mapping the CLI and the server share; not the reasons themselves.
 using Quill.Generation;
 
-namespace Quill.Server.Endpoints;
+namespace Quill.OpenAI;
 
-internal static class FinishReasons
+public static class OpenAIFinishReason
 {
     /// <summary>"stop" or "length"; a cancelled generation (client gone, server stopping) reads as "stop".</summary>
     public static string Of(FinishReason reason) => reason == FinishReason.Length ? "length" : "stop";
