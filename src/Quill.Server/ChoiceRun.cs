@@ -32,6 +32,9 @@ internal sealed class ChoiceRun : IAsyncDisposable
         stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
     }
 
+    /// <summary>The number of choices; their indexes are 0 to Count - 1.</summary>
+    public int Count => choices.Count;
+
     /// <summary>True when the choices report logprobs.</summary>
     public bool LogprobsRequested { get; private init; }
 

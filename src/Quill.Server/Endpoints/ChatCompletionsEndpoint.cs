@@ -1,6 +1,7 @@
 // POST /v1/chat/completions: messages rendered with the model's chat template, n choices, whole or streamed; not the engine.
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Quill.Generation;
 using Quill.OpenAI;
@@ -53,65 +54,44 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         string id = ChatCompletion.NewId();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         int completionTokens = parameters.Stream
-            ? await StreamAsync(context, run, id, created, parameters, prompt.Length).ConfigureAwait(false)
-            : await WholeAsync(context, run, id, created, parameters.N, prompt.Length).ConfigureAwait(false);
+            ? await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested), parameters.IncludeUsage, prompt.Length)
+                .ConfigureAwait(false)
+            : await WholeAsync(context, run, id, created, prompt.Length).ConfigureAwait(false);
         metrics.Tokens(prompt.Length, completionTokens);
     }
 
-    private async Task<int> WholeAsync(HttpContext context, ChoiceRun run, string id, long created, int n, int promptTokens)
+    private async Task<int> WholeAsync(HttpContext context, ChoiceRun run, string id, long created, int promptTokens)
     {
-        var texts = new StringBuilder[n];
-        var logprobs = new List<ChatTokenLogprob>?[n];
-        var finish = new string[n];
-        int completionTokens = 0;
-        for (int i = 0; i < n; i++) texts[i] = new StringBuilder();
-        await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
+        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, context.RequestAborted).ConfigureAwait(false);
+        var choices = new List<ChatChoice>(collected.Choices.Count);
+        for (int i = 0; i < collected.Choices.Count; i++)
         {
-            texts[index].Append(chunk.Text);
-            if (chunk.Logprobs is { } lp) (logprobs[index] ??= []).AddRange(ChatLogprobs.Of(lp, models.Tokenizer).Content);
-            if (chunk.FinishReason is { } reason)
-            {
-                finish[index] = OpenAIFinishReason.Of(reason);
-                completionTokens += chunk.Usage?.CompletionTokens ?? 0;
-            }
+            CollectedChoice choice = collected.Choices[i];
+            ChatLogprobs? logprobs = run.LogprobsRequested ? ChatLogprobs.Of(choice.Logprobs, models.Tokenizer) : null;
+            choices.Add(new ChatChoice(i, new AssistantMessage(choice.Text), logprobs, choice.FinishReason));
         }
-        bool wantLogprobs = run.LogprobsRequested;
-        var choices = new List<ChatChoice>(n);
-        for (int i = 0; i < n; i++)
-        {
-            ChatLogprobs? lp = wantLogprobs ? new ChatLogprobs(logprobs[i] ?? []) : null;
-            choices.Add(new ChatChoice(i, new AssistantMessage(texts[i].ToString()), lp, finish[i] ?? "stop"));
-        }
-        var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, new CompletionUsage(promptTokens, completionTokens));
+        var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, new CompletionUsage(promptTokens, collected.CompletionTokens));
         await JsonResponse.WriteAsync(context, response, OpenAIJsonContext.Default.ChatCompletion).ConfigureAwait(false);
-        return completionTokens;
+        return collected.CompletionTokens;
     }
 
-    private async Task<int> StreamAsync(HttpContext context, ChoiceRun run, string id, long created, GenerationParameters parameters, int promptTokens)
+    /// <summary>Stream events are chunks with one choice each; a choice's first carries the role and content "" at least.</summary>
+    private sealed class ChatStream(string id, long created, ServedModels models, bool logprobsRequested) : IChoiceStreamShape<ChatCompletionChunk>
     {
-        await ServerSentEvents.BeginAsync(context).ConfigureAwait(false);
-        var roleSent = new bool[parameters.N];
-        int completionTokens = 0;
-        bool wantLogprobs = run.LogprobsRequested;
-        await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
+        public JsonTypeInfo<ChatCompletionChunk> Json => OpenAIJsonContext.Default.ChatCompletionChunk;
+
+        public bool SendsFirstChunk => true;
+
+        public IEnumerable<ChatCompletionChunk> Opening() => [];
+
+        public ChatCompletionChunk Piece(int index, GenerationChunk chunk, string? finishReason, bool first)
         {
-            bool first = !roleSent[index];
-            roleSent[index] = true;
-            string? finish = chunk.FinishReason is { } reason ? OpenAIFinishReason.Of(reason) : null;
-            if (chunk.FinishReason is not null) completionTokens += chunk.Usage?.CompletionTokens ?? 0;
-            if (!first && chunk.Text.Length == 0 && finish is null && chunk.Logprobs is null) continue;
             var delta = new ChatDelta { Role = first ? "assistant" : null, Content = chunk.Text.Length > 0 || first ? chunk.Text : null };
-            ChatLogprobs? logprobs = wantLogprobs && chunk.Logprobs is { } lp ? ChatLogprobs.Of(lp, models.Tokenizer) : null;
-            var update = new ChatCompletionChunk(id, created, models.GenerativeModelId, [new ChatChunkChoice(index, delta, logprobs, finish)]);
-            await ServerSentEvents.WriteAsync(context, update, OpenAIJsonContext.Default.ChatCompletionChunk).ConfigureAwait(false);
+            ChatLogprobs? logprobs = logprobsRequested && chunk.Logprobs is { } lp ? ChatLogprobs.Of(lp, models.Tokenizer) : null;
+            return new ChatCompletionChunk(id, created, models.GenerativeModelId, [new ChatChunkChoice(index, delta, logprobs, finishReason)]);
         }
-        if (parameters.IncludeUsage)
-        {
-            var usage = new ChatCompletionChunk(id, created, models.GenerativeModelId, []) { Usage = new CompletionUsage(promptTokens, completionTokens) };
-            await ServerSentEvents.WriteAsync(context, usage, OpenAIJsonContext.Default.ChatCompletionChunk).ConfigureAwait(false);
-        }
-        await ServerSentEvents.DoneAsync(context).ConfigureAwait(false);
-        return completionTokens;
+
+        public ChatCompletionChunk UsageOnly(CompletionUsage usage) => new(id, created, models.GenerativeModelId, []) { Usage = usage };
     }
 
     private static List<ChatMessage> ReadMessages(List<ChatMessageIn>? messages)

@@ -1,6 +1,6 @@
 // POST /v1/completions: OpenAI's legacy text completions over one or several prompts, whole or streamed; not chat.
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Quill.Generation;
 using Quill.OpenAI;
@@ -54,74 +54,59 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         for (int i = 0; i < echoes.Length; i++) echoes[i] = echo ? prompts[i / parameters.N].Text : "";
         var response = TextCompletion.Create(models.GenerativeModelId, []);
         int completionTokens = parameters.Stream
-            ? await StreamAsync(context, run, response, echoes, parameters.IncludeUsage, promptTokens).ConfigureAwait(false)
+            ? await ChoiceStreamer.StreamAsync(context, run, new TextStream(response, echoes, run.LogprobsRequested), parameters.IncludeUsage, promptTokens)
+                .ConfigureAwait(false)
             : await WholeAsync(context, run, response, echoes, promptTokens).ConfigureAwait(false);
         metrics.Tokens(promptTokens, completionTokens);
     }
 
     private static async Task<int> WholeAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, int promptTokens)
     {
-        int n = echoes.Length, completionTokens = 0;
-        var texts = new StringBuilder[n];
-        var logprobs = new TextLogprobs?[n];
-        var offsets = new int[n];
-        var finish = new string[n];
-        for (int i = 0; i < n; i++)
-        {
-            texts[i] = new StringBuilder(echoes[i]);
-            offsets[i] = echoes[i].Length;
-            if (run.LogprobsRequested) logprobs[i] = TextLogprobs.Empty();
-        }
-        await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
-        {
-            texts[index].Append(chunk.Text);
-            if (chunk.Logprobs is { } lp)
-            {
-                TextLogprobs more = TextLogprobs.Of(lp, ref offsets[index]);
-                TextLogprobs into = logprobs[index]!;
-                into.Tokens.AddRange(more.Tokens);
-                into.TokenLogprobs.AddRange(more.TokenLogprobs);
-                into.TopLogprobs.AddRange(more.TopLogprobs);
-                into.TextOffset.AddRange(more.TextOffset);
-            }
-            if (chunk.FinishReason is { } reason)
-            {
-                finish[index] = OpenAIFinishReason.Of(reason);
-                completionTokens += chunk.Usage?.CompletionTokens ?? 0;
-            }
-        }
-        var choices = new List<TextChoice>(n);
-        for (int i = 0; i < n; i++) choices.Add(new TextChoice(texts[i].ToString(), i, logprobs[i], finish[i] ?? "stop"));
-        await JsonResponse.WriteAsync(context, response with { Choices = choices, Usage = new CompletionUsage(promptTokens, completionTokens) },
-            OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
-        return completionTokens;
-    }
-
-    private static async Task<int> StreamAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, bool includeUsage, int promptTokens)
-    {
-        await ServerSentEvents.BeginAsync(context).ConfigureAwait(false);
-        int completionTokens = 0;
-        var offsets = new int[echoes.Length];
+        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, context.RequestAborted).ConfigureAwait(false);
+        var choices = new List<TextChoice>(echoes.Length);
         for (int i = 0; i < echoes.Length; i++)
         {
-            offsets[i] = echoes[i].Length;
-            if (echoes[i].Length > 0)
-                await ServerSentEvents.WriteAsync(context, response with { Choices = [new TextChoice(echoes[i], i, null, null)] }, OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
+            CollectedChoice choice = collected.Choices[i];
+            int offset = echoes[i].Length;
+            TextLogprobs? logprobs = run.LogprobsRequested ? TextLogprobs.Of(choice.Logprobs, ref offset) : null;
+            choices.Add(new TextChoice(echoes[i] + choice.Text, i, logprobs, choice.FinishReason));
         }
-        await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
+        var whole = response with { Choices = choices, Usage = new CompletionUsage(promptTokens, collected.CompletionTokens) };
+        await JsonResponse.WriteAsync(context, whole, OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
+        return collected.CompletionTokens;
+    }
+
+    /// <summary>
+    /// Stream events are <paramref name="response"/> with one choice each: first every non-empty echo, then the pieces;
+    /// text_offset counts on from the echo, and a piece without tokens has empty logprobs lists when they were asked for.
+    /// </summary>
+    private sealed class TextStream(TextCompletion response, string[] echoes, bool logprobsRequested) : IChoiceStreamShape<TextCompletion>
+    {
+        private readonly int[] _offsets = [.. echoes.Select(e => e.Length)];
+
+        public JsonTypeInfo<TextCompletion> Json => OpenAIJsonContext.Default.TextCompletion;
+
+        public bool SendsFirstChunk => false;
+
+        public IEnumerable<TextCompletion> Opening()
         {
-            string? finish = chunk.FinishReason is { } reason ? OpenAIFinishReason.Of(reason) : null;
-            if (finish is not null) completionTokens += chunk.Usage?.CompletionTokens ?? 0;
-            if (chunk.Text.Length == 0 && finish is null && chunk.Logprobs is null) continue;
-            TextLogprobs? logprobs = chunk.Logprobs is { } lp ? TextLogprobs.Of(lp, ref offsets[index])
-                : run.LogprobsRequested ? TextLogprobs.Empty() : null;
-            await ServerSentEvents.WriteAsync(context, response with { Choices = [new TextChoice(chunk.Text, index, logprobs, finish)] },
-                OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
+            for (int i = 0; i < echoes.Length; i++)
+            {
+                if (echoes[i].Length > 0)
+                {
+                    yield return response with { Choices = [new TextChoice(echoes[i], i, null, null)] };
+                }
+            }
         }
-        if (includeUsage)
-            await ServerSentEvents.WriteAsync(context, response with { Usage = new CompletionUsage(promptTokens, completionTokens) }, OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
-        await ServerSentEvents.DoneAsync(context).ConfigureAwait(false);
-        return completionTokens;
+
+        public TextCompletion Piece(int index, GenerationChunk chunk, string? finishReason, bool first)
+        {
+            TextLogprobs? logprobs = chunk.Logprobs is { } lp ? TextLogprobs.Of(lp, ref _offsets[index])
+                : logprobsRequested ? TextLogprobs.Empty() : null;
+            return response with { Choices = [new TextChoice(chunk.Text, index, logprobs, finishReason)] };
+        }
+
+        public TextCompletion UsageOnly(CompletionUsage usage) => response with { Usage = usage };
     }
 
     private List<Prompt> ReadPrompts(JsonElement? prompt)

@@ -1,0 +1,49 @@
+// Collects the streamed chunks of a ChoiceRun into whole choices (text, logprobs, finish reason) for both generation endpoints; not JSON.
+using System.Text;
+using Quill.Generation;
+using Quill.OpenAI;
+
+namespace Quill.Server;
+
+/// <summary>One choice's whole text, its token logprobs (empty when none were asked for) and OpenAI's finish_reason.</summary>
+internal sealed record CollectedChoice(string Text, IReadOnlyList<TokenLogprob> Logprobs, string FinishReason);
+
+/// <summary>Every choice of a run, by index, and the completion tokens of them all.</summary>
+internal sealed record CollectedChoices(IReadOnlyList<CollectedChoice> Choices, int CompletionTokens);
+
+/// <summary>The non-streamed side of <see cref="ChoiceStreamer"/>: the endpoint shapes the collected choices as its JSON.</summary>
+internal static class ChoiceCollector
+{
+    /// <summary>Reads <paramref name="run"/> to its end; a choice that never reported a finish reads as "stop".</summary>
+    public static async Task<CollectedChoices> CollectAsync(ChoiceRun run, CancellationToken ct)
+    {
+        int n = run.Count, completionTokens = 0;
+        var texts = new StringBuilder[n];
+        var logprobs = new List<TokenLogprob>[n];
+        var finish = new string?[n];
+        for (int i = 0; i < n; i++)
+        {
+            texts[i] = new StringBuilder();
+            logprobs[i] = [];
+        }
+        await foreach (var (index, chunk) in run.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            texts[index].Append(chunk.Text);
+            if (chunk.Logprobs is { } lp)
+            {
+                logprobs[index].AddRange(lp);
+            }
+            if (chunk.FinishReason is { } reason)
+            {
+                finish[index] = OpenAIFinishReason.Of(reason);
+                completionTokens += chunk.Usage?.CompletionTokens ?? 0;
+            }
+        }
+        var choices = new CollectedChoice[n];
+        for (int i = 0; i < n; i++)
+        {
+            choices[i] = new CollectedChoice(texts[i].ToString(), logprobs[i], finish[i] ?? "stop");
+        }
+        return new CollectedChoices(choices, completionTokens);
+    }
+}
