@@ -105,7 +105,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
             {
                 var h = _hb.Slice((long)i * ffn, ffn);
                 TensorPrimitives.Add(h, w.UpBias, h);
-                Gelu.ForwardRounded(h);
+                GeluTanh.ForwardRounded(h);
             }
             _matmul.SetInput(_hb.Pointer, t, ffn);
             _matmul.Multiply(w.Down, _xb.Pointer);
