@@ -1,4 +1,4 @@
-// GELU in its exact erf form, x·½·(1 + erf(x/√2)), with a vectorised erf; not the tanh approximation.
+// GELU in its exact erf form, x·½·(1 + erf(x/√2)), with a vectorised erf; the tanh approximation is GeluTanh.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

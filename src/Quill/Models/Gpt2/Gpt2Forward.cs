@@ -1,5 +1,4 @@
-// The layer loop of GPT-2 over one step of one or more sequences, each in its own KV cache slot; not the bookkeeping
-// of positions and inputs (Gpt2State for one sequence, Gpt2BatchedState for many).
+// The layer loop of GPT-2 over one step of one or more sequences, each in its own KV cache slot; positions are Gpt2State's and Gpt2BatchedState's.
 using System.Numerics.Tensors;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
