@@ -1,4 +1,4 @@
-// Writes a file through a temporary sibling and a rename, so readers never see it half-written; not a format writer.
+// Writes a file through a temporary sibling and a rename, so readers never see it half-written.
 namespace Quill.Formats;
 
 public static class AtomicFileWriter

@@ -1,4 +1,4 @@
-// Expands the files and folders a user names into the documents to index; not a reader of their contents.
+// Expands the files and folders a user names into the documents to index.
 namespace Quill.Search;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Semantic search over a user's documents: chunk, embed, store, then search exactly or through HNSW; not the CLI.
+// Semantic search over a user's documents: chunk, embed, store, then search exactly or through HNSW.
 using System.Security.Cryptography;
 using Quill.Embeddings;
 using Quill.Search.Chunking;

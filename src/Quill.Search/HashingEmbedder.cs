@@ -1,4 +1,4 @@
-// A deterministic bag-of-words embedder for tests and the CLI's QUILL_TEST_EMBEDDER hook; not a semantic model.
+// A deterministic bag-of-words embedder for tests and the CLI's QUILL_TEST_EMBEDDER hook.
 using Quill.Embeddings;
 using Quill.Search.Vectors;
 using Quill.Tokenizers;

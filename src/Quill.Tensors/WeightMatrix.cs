@@ -1,4 +1,4 @@
-// A 2-D weight tensor (N rows of K elements, any ggml type) over memory someone else owns; not a general tensor.
+// A 2-D weight tensor (N rows of K elements, any ggml type) over memory someone else owns.
 using System.Runtime.CompilerServices;
 
 namespace Quill.Tensors;

@@ -1,4 +1,4 @@
-// One token of an encoding with where it came from in the input; not a vocabulary entry.
+// One token of an encoding with where it came from in the input.
 namespace Quill.Tokenizers;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The tokenizer a GGUF file describes, matching llama.cpp's llama_tokenize / llama_detokenize id for id; not a loader.
+// The tokenizer a GGUF file describes, matching llama.cpp's llama_tokenize / llama_detokenize id for id; built by GgufTokenizerLoader.
 using System.Buffers;
 using System.Text;
 using Quill.Tokenizers.Decoders;

@@ -1,4 +1,4 @@
-// Decodes ids that arrive one at a time into text pieces, holding back a partial character; not the one-shot decoder.
+// Decodes ids that arrive one at a time into text pieces, holding back a partial character; the one-shot form is Tokenizer.Decode.
 namespace Quill.Tokenizers;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The id <-> text table and token attributes after llama.cpp's load-time fix-ups; not an encoder.
+// The id <-> text table and token attributes after llama.cpp's load-time fix-ups.
 namespace Quill.Tokenizers;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The base every tokenizer derives from: one encode routine, and the API built on it; not a pipeline and not a loader.
+// The base every tokenizer derives from: one encode routine, and the API built on it; the staged one is PipelineTokenizer.
 namespace Quill.Tokenizers;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Resolves what a user names as a tokenizer (a built-in name or a file) to a loaded tokenizer; not a tokenizer itself.
+// Resolves what a user names as a tokenizer (a built-in name or a file) to a loaded tokenizer.
 using Quill.Formats.Gguf;
 using Quill.Tokenizers.HuggingFace;
 using Quill.Tokenizers.Tiktoken;

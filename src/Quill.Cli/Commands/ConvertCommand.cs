@@ -1,4 +1,4 @@
-// `quill convert`: a Hugging Face checkpoint folder (config.json + safetensors + tokenizer.json) to a GGUF file llama.cpp loads; the work is Quill.Conversion's.
+// `quill convert`: a Hugging Face checkpoint folder or a BERT .onnx export to a GGUF file llama.cpp loads; the work is Quill.Conversion's.
 using System.CommandLine;
 using Quill.Conversion;
 

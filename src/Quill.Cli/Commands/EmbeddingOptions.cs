@@ -1,4 +1,4 @@
-// The flags the embedding commands share (-m, --pooling, -t) and loading the embedder they name; not a command.
+// The flags the embedding commands share (-m, --pooling, -t) and loading the embedder they name.
 using System.CommandLine;
 using Quill.Embeddings;
 

@@ -1,4 +1,4 @@
-// The LoRA flags of `quill finetune` and `quill dpo`; not the adapter itself.
+// The LoRA flags of `quill finetune` and `quill dpo`.
 using System.CommandLine;
 using Quill.Training.Runs;
 

@@ -1,4 +1,4 @@
-// The sampling flags of `generate` (and later `chat`), mapped onto a GenerationRequest.
+// The sampling and length flags shared by `generate` and `chat`, mapped onto a GenerationRequest.
 using System.CommandLine;
 using Quill.Generation;
 
@@ -16,7 +16,7 @@ internal sealed class SamplingFlags
     private readonly Option<float> _frequencyPenalty = new("--frequency-penalty") { Description = "OpenAI frequency penalty", DefaultValueFactory = _ => 0f };
     private readonly Option<ulong?> _seed = new("--seed", "-s") { Description = "Random seed (same seed, same text)" };
     private readonly Option<string[]> _stop = new("--stop") { Description = "Stop when this text appears (repeatable; \\n and \\t are escapes)", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<int?> _context = new("--ctx") { Description = "Context length (default: prompt + max tokens, at most the model's)" };
+    private readonly Option<int?> _context = new("--ctx") { Description = "KV cache size in tokens, prompt plus output; generation stops when it is full (default: the model's whole context length)" };
 
     public void AddTo(Command command)
     {

@@ -1,4 +1,4 @@
-// Renders an encoding for people: the text with each token on its own background colour, and an id/token table; not the JSON output.
+// Renders an encoding for people: the text with each token on its own background colour, and an id/token table.
 using System.Text;
 using Quill.Tokenizers;
 

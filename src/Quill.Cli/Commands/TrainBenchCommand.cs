@@ -1,4 +1,4 @@
-// `quill bench train`: training steps/s, tokens/s, GFLOP/s and MFU of synthetic Llama shapes, fp32 and bf16; not a trainer.
+// `quill bench train`: training steps/s, tokens/s, GFLOP/s and MFU of synthetic Llama shapes, fp32 and bf16.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;

@@ -1,4 +1,4 @@
-// The one-line progress display of a training run on stderr: step, loss, tokens/s and ETA; not the metrics file.
+// The one-line progress display of a training run on stderr: step, loss, tokens/s and ETA.
 using System.Globalization;
 using Quill.Training.Reporting;
 using Quill.Training.Runs;

@@ -1,4 +1,4 @@
-// An open GGUF file: validated header, typed metadata accessors and zero-copy tensor views over a read-only map; not a model loader.
+// An open GGUF file: validated header, typed metadata accessors and zero-copy tensor views over a read-only map.
 using System.Collections.ObjectModel;
 using Quill.Tensors;
 

@@ -1,4 +1,4 @@
-// general.file_type as llama.cpp numbers it (LLAMA_FTYPE_*) for the tensor type most weights have; not a tensor type.
+// general.file_type as llama.cpp numbers it (LLAMA_FTYPE_*) for the tensor type most weights have; not a tensor type (that is GgmlType).
 using Quill.Tensors;
 
 namespace Quill.Formats.Gguf;

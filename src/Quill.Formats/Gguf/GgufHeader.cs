@@ -1,4 +1,4 @@
-// The parsed, validated header of a GGUF file (version, metadata, tensor infos, data section start); not the mapping.
+// The parsed, validated header of a GGUF file (version, metadata, tensor infos, data section start).
 namespace Quill.Formats.Gguf;
 
 internal sealed record GgufHeader(

@@ -1,4 +1,4 @@
-// Parses and validates a GGUF v2/v3 header from mapped bytes, bounding every count by the bytes left before allocating; not the public file API.
+// Parses and validates a GGUF v2/v3 header from mapped bytes, bounding every count by the bytes left before allocating; the public API is GgufFile.
 using System.Runtime.CompilerServices;
 using System.Text;
 using Quill.Tensors;

@@ -1,4 +1,4 @@
-// One tensor's entry in a GGUF header (name, type, shape, where its bytes are); not the bytes themselves.
+// One tensor's entry in a GGUF header (name, type, shape, where its bytes are).
 using Quill.Tensors;
 
 namespace Quill.Formats.Gguf;

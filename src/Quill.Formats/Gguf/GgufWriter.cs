@@ -1,4 +1,4 @@
-// Builds a GGUF v3 file from metadata and tensor bytes and writes it atomically; not a converter or quantizer.
+// Builds a GGUF v3 file from metadata and tensor bytes and writes it atomically.
 using System.Text;
 using Quill.Tensors;
 

@@ -1,4 +1,4 @@
-// ONNX's TensorProto.DataType numbers and element sizes; not a conversion routine.
+// ONNX's TensorProto.DataType numbers and element sizes.
 namespace Quill.Formats.Onnx;
 
 /// <summary>TensorProto.DataType as onnx.proto numbers it.</summary>

@@ -1,5 +1,4 @@
-// An open ONNX model file: its graph (nodes, initializers, inputs, outputs) over a read-only map, with typed reads
-// of tensor values; not an ONNX runtime and not a reader of external-data files.
+// An open ONNX model file: its graph (nodes, initializers, inputs, outputs) over a read-only map, typed tensor reads; external-data files are not read.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 

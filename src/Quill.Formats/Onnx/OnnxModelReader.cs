@@ -1,4 +1,4 @@
-// Decodes ModelProto → GraphProto → nodes, initializers, inputs and outputs from protobuf bytes; not an evaluator.
+// Decodes ModelProto → GraphProto → nodes, initializers, inputs and outputs from protobuf bytes.
 namespace Quill.Formats.Onnx;
 
 /// <summary>What <see cref="OnnxModelReader.Read"/> found in a model file.</summary>

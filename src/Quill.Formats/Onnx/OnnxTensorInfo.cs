@@ -1,4 +1,4 @@
-// Where one ONNX tensor's values lie in the mapped file (an initializer or a Constant node's value); not the values.
+// Where one ONNX tensor's values lie in the mapped file (an initializer or a Constant node's value).
 namespace Quill.Formats.Onnx;
 
 /// <summary>Which TensorProto field holds the values.</summary>

@@ -1,4 +1,4 @@
-// Protocol Buffers wire-format decoding over a span of a mapped file, every read bounds-checked; not a schema compiler.
+// Protocol Buffers wire-format decoding over a span of a mapped file, every read bounds-checked.
 using System.Buffers.Binary;
 using System.Text;
 

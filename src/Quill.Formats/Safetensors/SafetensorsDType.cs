@@ -1,4 +1,4 @@
-// The element types a safetensors header names ("F32", "BF16", ...) and their sizes; not conversions between them.
+// The element types a safetensors header names ("F32", "BF16", ...) and their sizes.
 namespace Quill.Formats.Safetensors;
 
 /// <summary>A safetensors element type. The file spells them as in <see cref="SafetensorsDTypeInfo.Name"/>.</summary>

@@ -1,4 +1,4 @@
-// An open safetensors file: validated header, metadata and zero-copy tensor views over a read-only map; not a model loader.
+// An open safetensors file: validated header, metadata and zero-copy tensor views over a read-only map.
 using System.Collections.ObjectModel;
 
 namespace Quill.Formats.Safetensors;

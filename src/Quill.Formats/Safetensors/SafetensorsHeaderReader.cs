@@ -1,4 +1,4 @@
-// Parses and validates a safetensors header (length prefix + JSON) against the file's size; not the public file API.
+// Parses and validates a safetensors header (length prefix + JSON) against the file's size; the public API is SafetensorsFile.
 using System.Text;
 using System.Text.Json;
 

@@ -1,4 +1,4 @@
-// One tensor's entry in a safetensors header (name, dtype, shape, byte range); not the bytes themselves.
+// One tensor's entry in a safetensors header (name, dtype, shape, byte range).
 namespace Quill.Formats.Safetensors;
 
 /// <summary>

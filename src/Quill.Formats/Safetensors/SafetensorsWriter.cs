@@ -1,4 +1,4 @@
-// Builds a safetensors file (JSON header padded to 8 bytes, then contiguous tensor bytes) and writes it atomically; not a converter.
+// Builds a safetensors file (JSON header padded to 8 bytes, then contiguous tensor bytes) and writes it atomically.
 using System.Text.Encodings.Web;
 using System.Text.Json;
 

@@ -1,4 +1,4 @@
-// One piece of a document as it is embedded and stored, with where it came from; not its vector.
+// One piece of a document as it is embedded and stored, with where it came from.
 namespace Quill.Search.Chunking;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Splits text and Markdown into chunks of at most N tokens at paragraph or line boundaries; not a sentence splitter.
+// Splits text and Markdown into chunks of at most N tokens at paragraph or line boundaries.
 using System.Text;
 using Quill.Tokenizers;
 

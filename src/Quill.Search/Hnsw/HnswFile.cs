@@ -1,4 +1,4 @@
-// Saves an HnswIndex atomically (temp file, fsync, rename) and loads it with every count and link bounds-checked; not the graph logic.
+// Saves an HnswIndex atomically (temp file, fsync, rename) and loads it with every count and link bounds-checked.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 

@@ -1,4 +1,4 @@
-// The knobs of an HNSW graph (Malkov & Yashunin 2016): links per node, beam widths, the seed; not the graph.
+// The knobs of an HNSW graph (Malkov & Yashunin 2016): links per node, beam widths, the seed.
 namespace Quill.Search.Hnsw;
 
 /// <summary>

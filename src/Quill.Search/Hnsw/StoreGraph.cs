@@ -1,4 +1,4 @@
-// Keeps the HNSW file beside a VectorStore in step with it (load, patch, rebuild, save); not the graph or its format.
+// Keeps the HNSW file beside a VectorStore in step with it (load, patch, rebuild, save).
 using Quill.Search.Storage;
 
 namespace Quill.Search.Hnsw;

@@ -1,4 +1,4 @@
-// One transaction of a VectorStore: replace files, add chunks with vectors, mark files complete; not a query API.
+// One transaction of a VectorStore: replace files, add chunks with vectors, mark files complete.
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Quill.Search.Chunking;

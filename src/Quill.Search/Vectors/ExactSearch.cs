@@ -1,4 +1,4 @@
-// Brute-force nearest neighbours: every row's dot product with the query, the best k kept; not an approximate index.
+// Brute-force nearest neighbours: every row's dot product with the query, the best k kept.
 namespace Quill.Search.Vectors;
 
 /// <summary>

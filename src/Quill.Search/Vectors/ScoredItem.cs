@@ -1,4 +1,4 @@
-// One search result before it is joined with its text: an id and its similarity; not a chunk.
+// One search result before it is joined with its text: an id and its similarity.
 namespace Quill.Search.Vectors;
 
 /// <summary>An item (a row index, a chunk id) and its similarity to the query; higher is closer.</summary>

@@ -1,4 +1,4 @@
-// The k best items of a stream, kept in a bounded min-heap (the worst kept item on top); not a general priority queue.
+// The k best items of a stream, kept in a bounded min-heap (the worst kept item on top).
 namespace Quill.Search.Vectors;
 
 /// <summary>

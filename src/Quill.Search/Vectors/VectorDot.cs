@@ -1,4 +1,4 @@
-// Dot products of float vectors (cosine similarity once both are L2-normalised), widest SIMD path first; not a general BLAS.
+// Dot products of float vectors (cosine similarity once both are L2-normalised), widest SIMD path first.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;

@@ -1,4 +1,4 @@
-// L2 normalisation in place, so that dot products are cosine similarities; not a distance function.
+// L2 normalisation in place, so that dot products are cosine similarities.
 namespace Quill.Search.Vectors;
 
 /// <summary>Scales a vector to unit length; a zero vector stays zero (it matches nothing rather than everything).</summary>

@@ -1,5 +1,4 @@
-// bfloat16 <-> float conversions exactly as ggml's ggml_compute_bf16_to_fp32 / ggml_compute_fp32_to_bf16 (round to
-// nearest even, NaN kept quiet with its upper payload), scalar and vector; not a BFloat16 type.
+// bfloat16 <-> float exactly as ggml_compute_bf16_to_fp32 / _fp32_to_bf16 (round to nearest even, NaN kept quiet with its upper payload), scalar and vector.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

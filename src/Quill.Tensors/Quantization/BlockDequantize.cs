@@ -1,5 +1,4 @@
-// The shared SIMD loop that expands 32-element weight blocks to floats; not the scalar references (each format has
-// its own DequantizeReference). Multiply then add, never fused, so results equal the references bit for bit.
+// The shared SIMD loop that expands 32-element weight blocks to floats, multiply then add (never fused), so it equals each DequantizeReference bit for bit.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

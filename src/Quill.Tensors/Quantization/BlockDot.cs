@@ -1,6 +1,4 @@
-// The shared SIMD loop for dot products of 32-element weight blocks with int8 activation blocks; not the scalar
-// references (each format has its own DotReference), not the per-format unpacking (see IQuantBlock) and not the
-// AVX2 loop, which follows llama.cpp's x86 order exactly (see GgmlX86BlockDot).
+// The dot of 32-element weight blocks with int8 activation blocks: GgmlX86BlockDot on AVX2 at 256 bits or more, else the shared 128-bit loop here.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,5 +1,4 @@
-// ggml's F16 rows (IEEE half) as weights dotted with F32 activations, expanded to floats and rounded from floats
-// bit-exact with ggml; not the shared loops (HalfWidthRow).
+// ggml's F16 rows (IEEE half) as weights dotted with F32 activations, expanded to and rounded from floats bit-exact with ggml; the loops are HalfWidthRow's.
 using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;

@@ -1,5 +1,4 @@
-// IEEE half <-> float conversions computed exactly as ggml's portable ggml_compute_fp16_to_fp32 / _fp32_to_fp16
-// (round to nearest even, overflow to infinity, NaN to 0x7E00 with its sign), scalar and vector; not a Half type.
+// IEEE half <-> float exactly as ggml's portable fp16 conversions (round to nearest even, overflow to infinity, NaN to signed 0x7E00), scalar and vector.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

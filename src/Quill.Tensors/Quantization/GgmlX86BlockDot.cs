@@ -1,5 +1,4 @@
-// The 32-element block dot in the exact float order of ggml-cpu's x86 AVX2 kernels (ggml_vec_dot_q4_0_q8_0 ..
-// q8_0_q8_0, also used by its AVX-512 builds); not the unpacking (see IQuantBlock) and not ggml's generic C order.
+// The 32-element block dot in the exact float order of ggml-cpu's x86 AVX2 kernels (also used by its AVX-512 builds); not ggml's generic C order.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

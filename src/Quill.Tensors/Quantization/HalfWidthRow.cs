@@ -1,5 +1,4 @@
-// The shared implementation of rows of 16-bit floats (F16, BF16) dotted with F32 activations, expanded to floats, or
-// rounded from floats: checks, references and SIMD loops; not the bit conversions (Fp16Bits, Bf16Bits) nor the public names.
+// What F16 and BF16 rows share (dots with F32 activations, expansion, rounding): checks, references and SIMD loops; the bit conversions are Fp16Bits, Bf16Bits.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;

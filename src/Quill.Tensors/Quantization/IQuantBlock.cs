@@ -1,4 +1,4 @@
-// The per-block operations a 32-element quant format supplies to the shared SIMD loops; not the loops themselves.
+// The per-block operations a 32-element quant format supplies to the shared SIMD loops.
 using System.Runtime.Intrinsics;
 
 namespace Quill.Tensors.Quantization;

@@ -1,5 +1,4 @@
-// The shared scalar and SIMD code that turns 32 floats into one Q8_0 / Q8_1 block exactly as ggml's
-// quantize_row_q8_0_ref / quantize_row_q8_1_ref, and back; not the row checks (see Int8BlockRow) nor the public API.
+// 32 floats to one Q8_0 / Q8_1 block and back, scalar and SIMD, exactly as ggml's quantize_row_q8_0_ref / _q8_1_ref; the row checks are Int8BlockRow's.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Simd;

@@ -1,5 +1,4 @@
-// The public entry sequence Q8_0 and Q8_1 share as activation formats (argument checks, block counting, width dispatch,
-// pinning); not the arithmetic (see Int8BlockQuantizer) and not Q8_0's weight-side entry points (see BlockRow).
+// The public entry sequence Q8_0 and Q8_1 share as activation formats (checks, block counts, width dispatch, pinning); Q8_0 as weights goes through BlockRow.
 using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;

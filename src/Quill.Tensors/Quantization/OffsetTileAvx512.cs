@@ -1,5 +1,4 @@
-// The AVX-512 four-row kernels shared by the K-quants with sixteen signed scales and an offset removed through the bsums
-// (Q3_K, Q6_K): loops, accumulators and reductions, once; not a format's unpack (its IOffsetTileQuants), not the row dot.
+// The AVX-512 four-row kernels of the K-quants with signed scales and a bsums-removed offset (Q3_K, Q6_K); each format's unpack is its IOffsetTileQuants.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

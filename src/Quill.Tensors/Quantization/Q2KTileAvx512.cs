@@ -1,5 +1,4 @@
-// Q2_K × Q8_K dots of four weight rows against four activation rows (tile) or one (rows) with AVX-512, sharing every
-// load; not the single-row dot (Q2KBlock.Dot) and not the scalar meaning (Q2KBlock.DotReference, pair by pair).
+// Q2_K × Q8_K dots of four weight rows against four activation rows (tile) or one (rows) with AVX-512, sharing every load; the one-row dot is Q2KBlock.Dot.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,5 +1,4 @@
-// How Q4_K blocks unpack for the shared AVX-512 four-row kernels (ScaleMinTileAvx512); not the kernels themselves
-// and not the single-row dot (Q4KBlock.Dot).
+// How Q4_K blocks unpack for the shared AVX-512 four-row kernels (ScaleMinTileAvx512); the one-row dot is Q4KBlock.Dot.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

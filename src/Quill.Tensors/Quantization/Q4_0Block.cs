@@ -1,5 +1,4 @@
-// ggml's Q4_0 weight block (fp16 d, 16 bytes of nibbles; x = (q - 8) * d), dotted with Q8_0 activations.
-// Bit-exact with ggml-quants.c; not the matrix loop (callers dot one row at a time).
+// ggml's Q4_0 weight block (fp16 d, 16 bytes of nibbles; x = (q - 8) * d), dotted with Q8_0 activations; bit-exact with ggml-quants.c.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Simd;

@@ -1,5 +1,4 @@
-// Decode-time Q4_0 × Q8_0 dots of four weight rows against one activation row with 512-bit integer work; not the
-// generic tile (BlockTileDot) and not the scalar meaning (GgmlX86BlockDot.Reference, row by row).
+// Decode-time Q4_0 × Q8_0 dots of four weight rows against one activation row with 512-bit integer work; the generic tile is BlockTileDot.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,4 +1,4 @@
-// Spreads the 32 fifth bits (qh) of a Q5_0 / Q5_1 block into one byte per element; not the block formats.
+// Spreads the 32 fifth bits (qh) of a Q5_0 / Q5_1 block into one byte per element.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,5 +1,4 @@
-// How Q5_K blocks unpack for the shared AVX-512 four-row kernels (ScaleMinTileAvx512); not the kernels themselves
-// and not the single-row dot (Q5KBlock.Dot).
+// How Q5_K blocks unpack for the shared AVX-512 four-row kernels (ScaleMinTileAvx512); the one-row dot is Q5KBlock.Dot.
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;

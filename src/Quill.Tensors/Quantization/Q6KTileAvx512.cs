@@ -1,5 +1,4 @@
-// How Q6_K blocks unpack for the shared AVX-512 four-row kernels (OffsetTileAvx512); not the kernels themselves
-// and not the single-row dot (Q6KBlock.Dot).
+// How Q6_K blocks unpack for the shared AVX-512 four-row kernels (OffsetTileAvx512); the one-row dot is Q6KBlock.Dot.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

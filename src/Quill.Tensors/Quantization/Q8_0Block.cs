@@ -1,5 +1,4 @@
-// ggml's Q8_0 block (fp16 d, 32 int8 quants; x = q * d): a weight format and the activation format of the Q4_0,
-// Q5_0 and Q8_0 dots. Bit-exact with ggml-quants.c; not the matrix loop (callers dot one row at a time).
+// ggml's Q8_0 block (fp16 d, 32 int8 quants; x = q * d): a weight format and the activations of the Q4_0, Q5_0 and Q8_0 dots; bit-exact with ggml-quants.c.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Simd;

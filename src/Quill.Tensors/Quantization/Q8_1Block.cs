@@ -1,5 +1,4 @@
-// ggml's Q8_1 block (fp16 d, fp16 s = d * sum(q), 32 int8 quants): the activation format of the Q4_1 and Q5_1
-// dots. Bit-exact with quantize_row_q8_1_ref; not a weight format (ggml has no Q8_1 dot).
+// ggml's Q8_1 block (fp16 d, fp16 s = d * sum(q), 32 int8 quants): the activations of the Q4_1 and Q5_1 dots; not a weight format (ggml has no Q8_1 dot).
 using System.Runtime.CompilerServices;
 using Quill.Tensors.Simd;
 

@@ -1,5 +1,4 @@
-// The dispatch table from a GgmlType to its row kernels (dot, dequantize, quantize); not the kernels. The K-quants
-// register themselves through the partial method AddKQuantFormats in their own file.
+// The table from a GgmlType to its row kernels (dot, dequantize, quantize); the K-quants add their rows in QuantFormats.KQuants.cs.
 using System.Diagnostics.CodeAnalysis;
 
 namespace Quill.Tensors.Quantization;

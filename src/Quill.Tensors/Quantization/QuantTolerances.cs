@@ -1,4 +1,4 @@
-// The documented accuracy of the SIMD dots against their scalar references; not a test helper.
+// The documented accuracy of the SIMD dots against their scalar references.
 namespace Quill.Tensors.Quantization;
 
 /// <summary>How far a SIMD <c>Dot</c> may stray from its <c>DotReference</c>.</summary>

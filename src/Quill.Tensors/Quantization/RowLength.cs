@@ -1,4 +1,4 @@
-// Length checks shared by the row kernels, with the throws kept out of the hot methods; not a general guard library.
+// Length checks shared by the row kernels, with the throws kept out of the hot methods.
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 

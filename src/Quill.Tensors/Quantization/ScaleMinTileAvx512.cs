@@ -1,5 +1,4 @@
-// The AVX-512 four-row kernels shared by the K-quants with 6-bit scales and mins (Q4_K, Q5_K): the block, row and token
-// loops, accumulators and reductions, once; not a format's quant unpack (its IScaleMinTileQuants) and not the row dot.
+// The AVX-512 four-row kernels of the K-quants with 6-bit scales and mins (Q4_K, Q5_K); each format's unpack is its IScaleMinTileQuants.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

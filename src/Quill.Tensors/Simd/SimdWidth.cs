@@ -1,4 +1,4 @@
-// Which vector width the kernels run at, detected once; not the kernels themselves.
+// Which vector width the kernels run at, detected once.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 

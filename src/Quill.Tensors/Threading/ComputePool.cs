@@ -1,4 +1,4 @@
-// A fixed set of worker threads that split one range job at a time; not a general task scheduler.
+// A fixed set of worker threads that split one range job at a time.
 namespace Quill.Tensors.Threading;
 
 /// <summary>

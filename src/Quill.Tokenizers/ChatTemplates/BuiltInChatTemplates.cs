@@ -1,4 +1,4 @@
-// The Jinja sources of the well-known chat formats, as their model cards publish them; not the interpreter.
+// The Jinja sources of the well-known chat formats, as their model cards publish them.
 namespace Quill.Tokenizers.ChatTemplates;
 
 /// <summary>Built-in templates by family name, each with the BOS/EOS texts of that family's tokenizers.</summary>

@@ -1,4 +1,4 @@
-// One turn of a conversation as chat templates see it (messages[i].role / .content); not a transport DTO.
+// One turn of a conversation as chat templates see it (messages[i].role / .content).
 namespace Quill.Tokenizers.ChatTemplates;
 
 /// <summary>A chat message: <paramref name="Role"/> is "system", "user", "assistant", "tool", ...</summary>

@@ -1,4 +1,4 @@
-// The tokenizer.* key-values a converter puts into a GGUF file, and the vocabulary llama.cpp reads back from them; not a file writer.
+// The tokenizer.* key-values a converter puts into a GGUF file, and the vocabulary llama.cpp reads back from them.
 using Quill.Formats.Gguf;
 using Quill.Tokenizers.PreTokenizers;
 

@@ -1,4 +1,4 @@
-// How scores are made for a SentencePiece-style ("llama") vocabulary converted from tokenizer.json; not the scores themselves.
+// How scores are made for a SentencePiece-style ("llama") vocabulary converted from tokenizer.json.
 namespace Quill.Tokenizers.Conversion;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The facts a GGUF conversion needs from tokenizer.json and tokenizer_config.json, read with System.Text.Json; not a tokenizer pipeline.
+// The facts a GGUF conversion needs from tokenizer.json and tokenizer_config.json, read with System.Text.Json; the tokenizer itself is TokenizerJsonLoader's.
 using System.Text.Json;
 
 namespace Quill.Tokenizers.Conversion;

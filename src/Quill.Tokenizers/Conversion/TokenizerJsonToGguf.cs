@@ -1,4 +1,4 @@
-// Converts a Hugging Face tokenizer.json (+ tokenizer_config.json) to GGUF tokenizer metadata as llama.cpp's converter does; not a tokenizer loader.
+// Converts a Hugging Face tokenizer.json (+ tokenizer_config.json) to GGUF tokenizer metadata as llama.cpp's converter does.
 using System.Text;
 using Quill.Formats.Gguf;
 

@@ -1,4 +1,4 @@
-// Incremental UTF-8 to UTF-16 decoding for streamed token bytes, allocation-free; not a general-purpose text codec nor a detokenizer.
+// Incremental UTF-8 to UTF-16 decoding for streamed token bytes, allocation-free; ids to text is TokenStreamDecoder.
 using System.Text;
 
 namespace Quill.Tokenizers.Decoders;

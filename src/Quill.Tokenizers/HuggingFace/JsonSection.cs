@@ -1,4 +1,4 @@
-// A located view of one JSON value in tokenizer.json (its path, for error messages) with typed getters; not a JSON parser.
+// A located view of one JSON value in tokenizer.json (its path, for error messages) with typed getters.
 using System.Text.Json;
 
 namespace Quill.Tokenizers.HuggingFace;

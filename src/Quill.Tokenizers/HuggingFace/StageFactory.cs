@@ -1,4 +1,4 @@
-// Maps each tokenizer.json stage "type" to its class (normalizers, pre-tokenizers, post-processors, decoders); not the model.
+// Maps each tokenizer.json stage "type" to its class (normalizers, pre-tokenizers, post-processors, decoders); the model is ModelFactory's.
 using System.Text;
 using System.Text.Json;
 using Quill.Tokenizers.HuggingFace.Decoders;

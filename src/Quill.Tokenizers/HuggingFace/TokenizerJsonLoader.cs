@@ -1,4 +1,4 @@
-// Loads a Hugging Face tokenizer.json (and tokenizer_config.json) into a PipelineTokenizer; the stage factories live in StageFactories.cs.
+// Loads a Hugging Face tokenizer.json (and tokenizer_config.json) into a PipelineTokenizer; the stages come from StageFactory and ModelFactory.
 using System.Text.Json;
 using Quill.Tokenizers.HuggingFace.Models;
 using Quill.Tokenizers.HuggingFace.PostProcessors;

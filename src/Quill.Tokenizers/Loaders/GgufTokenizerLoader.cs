@@ -1,4 +1,4 @@
-// Builds a GgufTokenizer from tokenizer.ggml.* metadata with llama.cpp's defaults; not the tokenization itself.
+// Builds a GgufTokenizer from tokenizer.ggml.* metadata with llama.cpp's defaults.
 using Quill.Formats.Gguf;
 using Quill.Tokenizers.Models;
 using Quill.Tokenizers.Models.Bpe;

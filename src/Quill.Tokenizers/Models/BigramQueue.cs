@@ -1,4 +1,4 @@
-// The work queue of candidate merges shared by both BPE models (llama.cpp's llm_bigram_* priority_queue); not a general heap.
+// The merge core of the BPE models of GGUF and tokenizer.json: llama.cpp's llm_bigram_* priority queue and the per-thread symbol list it merges.
 namespace Quill.Tokenizers.Models;
 
 /// <summary>A candidate merge of two adjacent symbols. <see cref="Size"/> is their combined length when queued.</summary>

@@ -1,4 +1,4 @@
-// The part of a GGUF tokenizer that differs between vocabulary kinds: plain text to ids, and one id to bytes; not the pipeline.
+// What differs between GGUF vocabulary kinds: plain text to ids, one id to bytes; the tokenizer.json pipeline's models are ISubwordModel.
 namespace Quill.Tokenizers.Models;
 
 internal interface ITokenModel

@@ -1,4 +1,4 @@
-// A token added on top of the model's vocabulary (tokenizer.json "added_tokens"); not a vocabulary entry of the model.
+// A token added on top of the model's vocabulary (tokenizer.json "added_tokens").
 namespace Quill.Tokenizers.Pipeline;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Finds added tokens in raw input, leftmost-longest, with lstrip/rstrip/single_word; not the model's vocabulary search.
+// Finds added tokens in raw input, leftmost-longest, with lstrip/rstrip/single_word.
 namespace Quill.Tokenizers.Pipeline;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Text being normalized and pre-tokenized, with each char's range in the original input; not a string builder for general use.
+// Text being normalized and pre-tokenized, with each char's range in the original input.
 namespace Quill.Tokenizers.Pipeline;
 
 /// <summary>

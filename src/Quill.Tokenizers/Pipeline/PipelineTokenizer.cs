@@ -1,4 +1,4 @@
-// A tokenizer assembled from stages (normalizer, pre-tokenizer, model, post-processor, decoder); not a loader of any file format.
+// A tokenizer assembled from stages (normalizer, pre-tokenizer, model, post-processor, decoder); built by TokenizerJsonLoader and BertTokenizerFactory.
 using System.Text;
 
 namespace Quill.Tokenizers.Pipeline;

@@ -1,4 +1,4 @@
-// Codepoint classes as llama.cpp's unicode tables define them (category bits plus White_Space); not a general Unicode library.
+// Codepoint classes as llama.cpp's unicode tables define them (category bits plus White_Space).
 using System.Globalization;
 
 namespace Quill.Tokenizers.PreTokenizers;

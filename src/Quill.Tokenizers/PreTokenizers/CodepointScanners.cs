@@ -1,4 +1,4 @@
-// The word splitters llama.cpp runs before byte-level BPE, written as scanners over codepoints; not a regex engine.
+// The word splitters llama.cpp runs before byte-level BPE, written as scanners over codepoints.
 namespace Quill.Tokenizers.PreTokenizers;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// A text decoded once into codepoints with their UTF-16 offsets, so splitters can work per codepoint; not a string type.
+// A text decoded once into codepoints with their UTF-16 offsets, so splitters can work per codepoint.
 using System.Buffers;
 
 namespace Quill.Tokenizers.PreTokenizers;

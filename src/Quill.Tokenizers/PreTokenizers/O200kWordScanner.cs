@@ -1,4 +1,4 @@
-// A hand-written equivalent of tiktoken's o200k_base split regex (cased letter runs with suffixes); not a regex engine.
+// A hand-written equivalent of tiktoken's o200k_base split regex (cased letter runs with suffixes).
 namespace Quill.Tokenizers.PreTokenizers;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Cuts special-token texts out of the input before the model runs (llama.cpp's tokenizer_st_partition); not a word splitter.
+// Cuts special-token texts out of the input before the model runs (llama.cpp's tokenizer_st_partition).
 using System.Buffers;
 
 namespace Quill.Tokenizers.PreTokenizers;

@@ -1,4 +1,4 @@
-// Hand-written equivalents of tiktoken's gpt2/r50k/p50k and cl100k split regexes, one word at a time; not a regex engine.
+// Hand-written equivalents of tiktoken's gpt2/r50k/p50k and cl100k split regexes, one word at a time.
 namespace Quill.Tokenizers.PreTokenizers;
 
 /// <summary>Which split pattern an encoding uses.</summary>

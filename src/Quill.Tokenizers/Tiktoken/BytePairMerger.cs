@@ -1,4 +1,4 @@
-// tiktoken's byte-pair merge: repeatedly join the adjacent parts whose joined bytes have the lowest rank; not the word splitter.
+// tiktoken's byte-pair merge (the lowest-ranked adjacent pair first, leftmost on ties); its own engine, not the BigramQueue the other BPE models share.
 namespace Quill.Tokenizers.Tiktoken;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The four encodings whose ranks ship in the Microsoft.ML.Tokenizers.Data.* packages, read from their resources; not their code.
+// The four encodings whose ranks ship in the Microsoft.ML.Tokenizers.Data.* packages, read from their resources.
 using System.IO.Compression;
 using System.Reflection;
 

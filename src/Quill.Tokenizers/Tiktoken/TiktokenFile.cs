@@ -1,4 +1,4 @@
-// Reads a .tiktoken rank file (one "<base64 token> <rank>" per line) into ranks; not the encoding's pattern or specials.
+// Reads a .tiktoken rank file (one "<base64 token> <rank>" per line) into ranks.
 using System.Buffers.Text;
 using System.Text;
 

@@ -1,4 +1,4 @@
-// The mergeable ranks of a tiktoken encoding: token bytes <-> rank (= id), with an open-addressing byte-span table; not the specials.
+// The mergeable ranks of a tiktoken encoding: token bytes <-> rank (= id), with an open-addressing byte-span table.
 using System.Buffers.Binary;
 using System.Numerics;
 

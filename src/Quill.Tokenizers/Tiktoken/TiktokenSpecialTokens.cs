@@ -1,4 +1,4 @@
-// An encoding's special tokens: text <-> id, and finding them in text; not the mergeable ranks.
+// An encoding's special tokens: text <-> id, and finding them in text.
 using System.Buffers;
 using System.Text;
 

@@ -1,4 +1,4 @@
-// OpenAI's tiktoken byte-level BPE (gpt2, r50k, p50k, cl100k, o200k): split, rank-based merges, special tokens; not a trainer.
+// OpenAI's tiktoken byte-level BPE (gpt2, r50k, p50k, cl100k, o200k): split, rank-based merges, special tokens.
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;

@@ -1,4 +1,4 @@
-// The merge loop of byte-level BPE training over counted words, with incremental pair counts; not word counting or file writing.
+// The merge loop of byte-level BPE training over counted words, with incremental pair counts.
 using Quill.Tokenizers.Models.Bpe;
 
 namespace Quill.Tokenizers.Training;

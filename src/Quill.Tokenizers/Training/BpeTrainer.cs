@@ -1,4 +1,4 @@
-// Learns a byte-level BPE (Hugging Face's BpeTrainer with the ByteLevel pre-tokenizer) from text; not an encoder.
+// Learns a byte-level BPE (Hugging Face's BpeTrainer with the ByteLevel pre-tokenizer) from text.
 using System.Text;
 using Quill.Tokenizers.HuggingFace.PreTokenizers;
 using Quill.Tokenizers.PreTokenizers;

@@ -1,4 +1,4 @@
-// The settings of a byte-level BPE training run; not the trainer.
+// The settings of a byte-level BPE training run.
 namespace Quill.Tokenizers.Training;
 
 /// <summary>What <see cref="BpeTrainer"/> learns: the vocabulary size, the least pair count worth a merge, the special tokens.</summary>

@@ -1,4 +1,4 @@
-// A learned byte-level BPE (tokens by id, merges in rank order) and its writers to tokenizer.json and GGUF; not the trainer.
+// A learned byte-level BPE (tokens by id, merges in rank order) and its writers to tokenizer.json and GGUF.
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Quill.Tokenizers.Conversion;

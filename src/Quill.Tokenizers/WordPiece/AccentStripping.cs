@@ -1,4 +1,4 @@
-// Canonical decomposition with nonspacing marks removed (BERT's strip_accents), one code point at a time; not a Unicode normalizer.
+// Canonical decomposition with nonspacing marks removed (BERT's strip_accents), one code point at a time.
 using System.Collections.Frozen;
 using System.Globalization;
 

@@ -1,4 +1,4 @@
-// The character classes of BERT's basic tokenizer (whitespace, control, punctuation, CJK), as Hugging Face defines them; not general Unicode tables.
+// The character classes of BERT's basic tokenizer (whitespace, control, punctuation, CJK), as Hugging Face defines them.
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;

@@ -1,4 +1,4 @@
-// BERT's normalizer (clean text, space out CJK ideographs, strip accents, lower-case) with offsets kept; not NFC/NFKC.
+// BERT's normalizer (clean text, space out CJK ideographs, strip accents, lower-case) with offsets kept.
 using System.Runtime.CompilerServices;
 using System.Text;
 using Quill.Tokenizers.Pipeline;

@@ -1,4 +1,4 @@
-// BERT's pre-tokenizer: split on whitespace, each punctuation char its own piece; not a regex splitter.
+// BERT's pre-tokenizer: split on whitespace, each punctuation char its own piece.
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.WordPiece;

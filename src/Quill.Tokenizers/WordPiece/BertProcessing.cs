@@ -1,4 +1,4 @@
-// BERT's post-processor for one sequence: [CLS] A [SEP]; not the pair form, not a template engine.
+// BERT's post-processor for one sequence: [CLS] A [SEP]; not the pair form.
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.WordPiece;

@@ -1,4 +1,4 @@
-// A string → int table looked up by a polynomial hash that grows one char at a time; not a general dictionary.
+// A string → int table looked up by a polynomial hash that grows one char at a time.
 using System.Runtime.CompilerServices;
 
 namespace Quill.Tokenizers.WordPiece;

@@ -1,4 +1,4 @@
-// The WordPiece decoder: joins "##" continuations to the word before, spaces between words; not a detokenizer for other models.
+// The WordPiece decoder: joins "##" continuations to the word before, spaces between words.
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.WordPiece;

@@ -1,4 +1,4 @@
-// The WordPiece model: greedy longest-match-first over a vocabulary with "##" continuations; not BPE, not the splitter before it.
+// The WordPiece model: greedy longest-match-first over a vocabulary with "##" continuations.
 using System.Runtime.CompilerServices;
 using Quill.Tokenizers.Pipeline;
 

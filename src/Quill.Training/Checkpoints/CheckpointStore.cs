@@ -1,4 +1,4 @@
-// A folder of step-numbered checkpoint files written atomically, verified on open, pruned to the last K; not a serializer of model or optimizer state.
+// A folder of step-numbered checkpoint files written atomically, verified on open, pruned to the last K.
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Quill.Formats;

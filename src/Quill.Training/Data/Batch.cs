@@ -1,4 +1,4 @@
-// A padded batch of training examples as flat row-major arrays; not the collation logic.
+// A padded batch of training examples as flat row-major arrays.
 namespace Quill.Training.Data;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The shared part of the samplers: per-epoch seeded orders, batches of indices, resuming at (epoch, batch); not a batcher.
+// The shared part of the samplers: per-epoch seeded orders, batches of indices, resuming at (epoch, batch).
 using Quill.Generation;
 using Quill.Tensors;
 

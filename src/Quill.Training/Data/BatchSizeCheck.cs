@@ -1,4 +1,4 @@
-// The one check every sampler makes before batching: at least one full batch of examples; not a sampler.
+// The one check every sampler makes before batching: at least one full batch of examples.
 namespace Quill.Training.Data;
 
 internal static class BatchSizeCheck

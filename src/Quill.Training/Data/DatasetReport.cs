@@ -1,4 +1,4 @@
-// What loading a dataset file kept, skipped and cut; not a log and not an exception.
+// What loading a dataset file kept, skipped and cut.
 namespace Quill.Training.Data;
 
 /// <summary>

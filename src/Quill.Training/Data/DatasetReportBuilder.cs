@@ -1,4 +1,4 @@
-// Collects what loading a JSONL dataset skipped and cut, or refuses the first bad line in strict mode; not a parser.
+// Collects what loading a JSONL dataset skipped and cut, or refuses the first bad line in strict mode.
 namespace Quill.Training.Data;
 
 /// <param name="expected">What a good line holds, for the strict error ("a JSON object with ...").</param>

@@ -1,4 +1,4 @@
-// Collates examples into a batch padded to the longest example in it; not a sampler.
+// Collates examples into a batch padded to the longest example in it.
 namespace Quill.Training.Data;
 
 /// <summary>Pads inputs with <see cref="PadId"/> and targets with <see cref="TrainingExample.IgnoreIndex"/>.</summary>

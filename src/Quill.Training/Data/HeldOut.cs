@@ -1,4 +1,4 @@
-// Splitting a list into training and held-out items; not a dataset.
+// Splitting a list into training and held-out items.
 namespace Quill.Training.Data;
 
 internal static class HeldOut

@@ -1,4 +1,4 @@
-// The count and lengths of a set of examples, all a sampler needs; not the examples themselves.
+// The count and lengths of a set of examples, all a sampler needs.
 namespace Quill.Training.Data;
 
 /// <summary>What a sampler reads: how many examples there are and how long each is, without building them.</summary>

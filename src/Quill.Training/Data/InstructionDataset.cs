@@ -1,4 +1,4 @@
-// JSONL instruction data (chat messages or prompt/completion) tokenized with the loss on answers only; not pre-training text.
+// JSONL instruction data (chat messages or prompt/completion) tokenized with the loss on answers only.
 using System.Text.Json;
 using Quill.Tokenizers;
 using Quill.Tokenizers.ChatTemplates;

@@ -1,4 +1,4 @@
-// Plain-text corpora tokenized, joined with EOS and cut into fixed-length blocks for pre-training; not chat data.
+// Plain-text corpora tokenized, joined with EOS and cut into fixed-length blocks for pre-training.
 using Quill.Tokenizers;
 
 namespace Quill.Training.Data;

@@ -1,4 +1,4 @@
-// One training sequence: input ids and the shifted target ids (-100 where no loss is taken); not a batch.
+// One training sequence: input ids and the shifted target ids (-100 where no loss is taken).
 namespace Quill.Training.Data;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Measures the machine's F32 FMA peak (independent Vector512/256 chains on every thread); not a model of the CPU.
+// Measures the machine's F32 FMA peak (independent Vector512/256 chains on every thread).
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;

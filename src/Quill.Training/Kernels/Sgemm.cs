@@ -1,4 +1,4 @@
-// Packed, register- and cache-blocked F32 matrix multiply for the training layers (F32 or bf16 operands); not a BLAS.
+// Packed, register- and cache-blocked F32 matrix multiply for the training layers (F32 or bf16 operands).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Threading;

@@ -1,4 +1,4 @@
-// The SwiGLU gate y = silu(g)·u and its backward, split over element chunks on a ComputePool; not the projections.
+// The SwiGLU gate y = silu(g)·u and its backward, split over element chunks on a ComputePool.
 using System.Numerics.Tensors;
 using Quill.Tensors.Threading;
 

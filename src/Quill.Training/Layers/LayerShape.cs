@@ -1,4 +1,4 @@
-// Shape checks shared by the training layers, thrown from one cold place; not a tensor type.
+// Shape checks shared by the training layers, thrown from one cold place, and the grow-and-slice scratch buffers they share.
 using System.Runtime.CompilerServices;
 
 namespace Quill.Training.Layers;

@@ -1,4 +1,4 @@
-// A fully connected F32 layer y = x·Wᵀ (+ b) for training, forward beside backward, on the blocked Sgemm; not quantized.
+// A fully connected F32 layer y = x·Wᵀ (+ b) for training, forward beside backward, on the blocked Sgemm.
 using System.Numerics.Tensors;
 using Quill.Tensors.Threading;
 using Quill.Training.Kernels;

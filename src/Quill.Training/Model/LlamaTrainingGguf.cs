@@ -1,4 +1,4 @@
-// Moves a Llama training model to and from GGUF (llama.cpp's keys and tensor names); not a general converter.
+// Moves a Llama training model to and from GGUF (llama.cpp's keys and tensor names).
 using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Models;

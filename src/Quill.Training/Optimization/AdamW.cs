@@ -1,4 +1,4 @@
-// AdamW with decoupled weight decay as torch.optim.AdamW, and its state saved to a stream; not a schedule, not clipping.
+// AdamW with decoupled weight decay as torch.optim.AdamW, and its state saved to and loaded from a stream; not a schedule, not clipping.
 using System.Runtime.InteropServices;
 using System.Text;
 

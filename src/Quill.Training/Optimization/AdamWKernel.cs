@@ -1,4 +1,4 @@
-// The AdamW element update over one parameter, Vector512/256/128 with a scalar Reference twin; not the optimizer state.
+// The AdamW element update over one parameter, Vector512/256/128 with a scalar Reference twin.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;

@@ -1,4 +1,4 @@
-// A learning rate that never changes; not a warm-up.
+// A learning rate that never changes.
 namespace Quill.Training.Optimization;
 
 public sealed class ConstantSchedule(float learningRate) : LearningRateSchedule

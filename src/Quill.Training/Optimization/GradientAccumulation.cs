@@ -1,4 +1,4 @@
-// Counting micro-batches and averaging their summed gradients before a step; not a data loader or a trainer.
+// Counting micro-batches and averaging their summed gradients before a step.
 namespace Quill.Training.Optimization;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// One trainable tensor seen by the optimizer: its values, its gradient and whether weight decay applies; not a layer.
+// One trainable tensor seen by the optimizer: its values, its gradient and whether weight decay applies.
 namespace Quill.Training.Optimization;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The ordered list of parameters one optimizer updates: zeroing, counting and the global gradient norm; not a model.
+// The ordered list of parameters one optimizer updates: zeroing, counting and the global gradient norm.
 using System.Numerics.Tensors;
 
 namespace Quill.Training.Optimization;

@@ -1,4 +1,4 @@
-// Reads the binary states of training (AdamW moments, a loop's weights) exactly, failing with one line; not a format.
+// Reads the binary states of training (AdamW moments, a loop's weights) exactly, failing with one line; also writes the parameter headers it checks.
 using System.Runtime.InteropServices;
 using System.Text;
 

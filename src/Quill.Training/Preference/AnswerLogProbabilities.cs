@@ -1,4 +1,4 @@
-// Per-row sums of answer-token log-probabilities from logits, and their backward scaled per row; not a loss by itself.
+// Per-row sums of answer-token log-probabilities from logits, and their backward scaled per row.
 using System.Buffers;
 using Quill.Tensors.Threading;
 using Quill.Training.Data;

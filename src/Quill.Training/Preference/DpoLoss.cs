@@ -1,4 +1,4 @@
-// The DPO loss over pairs from answer log-probability sums (Rafailov et al. 2023), with its gradient; not the models.
+// The DPO loss over pairs from answer log-probability sums (Rafailov et al. 2023), with its gradient.
 namespace Quill.Training.Preference;
 
 /// <summary>

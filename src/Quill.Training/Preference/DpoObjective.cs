@@ -1,4 +1,4 @@
-// Direct Preference Optimization as a training objective: a trainable policy against a frozen reference; not the loop.
+// Direct Preference Optimization as a training objective: a trainable policy against a frozen reference.
 using Quill.Training.Data;
 using Quill.Training.Layers;
 using Quill.Training.Model;

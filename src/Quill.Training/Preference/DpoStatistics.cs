@@ -1,4 +1,4 @@
-// What one DPO micro-batch measured (loss, implicit rewards, accuracy); not a logger.
+// What one DPO micro-batch measured (loss, implicit rewards, accuracy).
 namespace Quill.Training.Preference;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// JSONL preference data {"prompt","chosen","rejected"} tokenized as instruction data with answer-only targets; not the DPO loss.
+// JSONL preference data {"prompt","chosen","rejected"} tokenized as instruction data with answer-only targets.
 using System.Text.Json;
 using Quill.Tokenizers;
 using Quill.Tokenizers.ChatTemplates;

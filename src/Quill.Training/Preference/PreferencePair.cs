@@ -1,4 +1,4 @@
-// One preference pair as two training sequences sharing a prompt (answer-only targets); not the loss over it.
+// One preference pair as two training sequences sharing a prompt (answer-only targets).
 using Quill.Training.Data;
 
 namespace Quill.Training.Preference;

@@ -1,4 +1,4 @@
-// "Nice" axis tick values (1, 2 or 5 times a power of ten) and their short labels; not an axis renderer.
+// "Nice" axis tick values (1, 2 or 5 times a power of ten) and their short labels.
 using System.Globalization;
 
 namespace Quill.Training.Reporting;

@@ -1,4 +1,4 @@
-// A 5×7 pixel font drawn in code (digits, letters, a little punctuation) for plot labels; not a text layout engine.
+// A 5×7 pixel font drawn in code (digits, letters, a little punctuation) for plot labels.
 namespace Quill.Training.Reporting;
 
 internal static class BitmapFont

@@ -1,4 +1,4 @@
-// CRC-32 (ISO-HDLC: reflected polynomial 0xEDB88320, as in PNG, zlib and gzip), table driven; not a cryptographic hash.
+// CRC-32 (ISO-HDLC: reflected polynomial 0xEDB88320, as in PNG, zlib and gzip), table driven.
 namespace Quill.Training.Reporting;
 
 /// <summary>

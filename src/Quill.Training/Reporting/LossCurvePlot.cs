@@ -1,4 +1,4 @@
-// Renders training and validation loss against step as a PNG line chart; not a general plotting library (linear axes, two series).
+// Renders training and validation loss against step as a PNG line chart (linear axes, two series).
 using Quill.Formats;
 
 namespace Quill.Training.Reporting;

@@ -1,4 +1,4 @@
-// Appends MetricsRecords to a JSON Lines file (metrics.jsonl), one flushed line per record, and reads them back; not a metrics aggregator.
+// Appends MetricsRecords to a JSON Lines file (metrics.jsonl), one flushed line per record, and reads them back.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -1,4 +1,4 @@
-// One logged training step as written to metrics.jsonl; not a running aggregate.
+// One logged training step as written to metrics.jsonl.
 namespace Quill.Training.Reporting;
 
 /// <param name="Step">The optimizer step the numbers belong to.</param>

@@ -1,4 +1,4 @@
-// Encodes 8-bit RGB or RGBA pixels as a PNG file (one IDAT, filter 0 on every row); not a decoder, no palettes, no interlacing.
+// Encodes 8-bit RGB or RGBA pixels as a PNG file (one IDAT, filter 0 on every row).
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;

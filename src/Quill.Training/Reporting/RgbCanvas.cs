@@ -1,4 +1,4 @@
-// An RGB pixel buffer with the few primitives a line plot needs (pixels, rectangles, lines, clipping); not a general 2-D graphics library.
+// An RGB pixel buffer with the few primitives a line plot needs (pixels, rectangles, lines, clipping).
 namespace Quill.Training.Reporting;
 
 internal sealed class RgbCanvas

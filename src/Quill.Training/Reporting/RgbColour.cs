@@ -1,4 +1,4 @@
-// An opaque 8-bit RGB colour for the plots; not a colour space or a blending model.
+// An opaque 8-bit RGB colour for the plots.
 namespace Quill.Training.Reporting;
 
 public readonly record struct RgbColour(byte R, byte G, byte B)

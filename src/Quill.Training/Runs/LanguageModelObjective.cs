@@ -1,4 +1,4 @@
-// Next-token cross-entropy of a Llama training model over padded batches of training examples; not the loop.
+// Next-token cross-entropy of a Llama training model over padded batches of training examples.
 using Quill.Training.Data;
 using Quill.Training.Model;
 using Quill.Training.Optimization;

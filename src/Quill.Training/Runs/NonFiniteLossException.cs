@@ -1,4 +1,4 @@
-// Thrown when a step's loss or gradient is NaN or infinite, before the weights are touched; not a data error.
+// Thrown when a step's loss or gradient is NaN or infinite, before the weights are touched.
 namespace Quill.Training.Runs;
 
 public sealed class NonFiniteLossException(long step, string what, double value)

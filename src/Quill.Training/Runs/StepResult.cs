@@ -1,4 +1,4 @@
-// What one optimizer step reports: its loss, rate, gradient norm and tokens; not a log line.
+// What one optimizer step reports: its loss, rate, gradient norm and tokens.
 namespace Quill.Training.Runs;
 
 /// <param name="Step">The step number just completed (1-based).</param>

@@ -1,4 +1,4 @@
-// Hyperparameters of one training run's optimisation: batches, steps, rates, clipping and seed; not file paths.
+// Hyperparameters of one training run's optimisation: batches, steps, rates, clipping and seed.
 namespace Quill.Training.Runs;
 
 public sealed record TrainingLoopOptions

@@ -1,4 +1,4 @@
-// One progress report of a running training job, for a progress bar; not a metrics record.
+// One progress report of a running training job, for a progress bar.
 namespace Quill.Training.Runs;
 
 /// <param name="ValidationLoss">Set on the steps that evaluated, else null.</param>

@@ -1,4 +1,4 @@
-// How a training run ended and what it left in its folder; not progress.
+// How a training run ended and what it left in its folder.
 namespace Quill.Training.Runs;
 
 /// <param name="Completed">True when every step ran and model.gguf was written.</param>

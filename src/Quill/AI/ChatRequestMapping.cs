@@ -1,4 +1,4 @@
-// Turns Microsoft.Extensions.AI messages and ChatOptions into a Quill GenerationRequest; not the client or the generation loop.
+// Turns Microsoft.Extensions.AI messages and ChatOptions into a Quill GenerationRequest.
 using System.Text;
 using Microsoft.Extensions.AI;
 using Quill.Generation;

@@ -1,4 +1,4 @@
-// Quill's chat models as a Microsoft.Extensions.AI IChatClient, in process; not a server, and no tool calling.
+// Quill's chat models as a Microsoft.Extensions.AI IChatClient, in process; no tool calling.
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Quill.Generation;

@@ -1,4 +1,4 @@
-// Quill's text embedders as a Microsoft.Extensions.AI IEmbeddingGenerator, in process; not a vector store or a server.
+// Quill's text embedders as a Microsoft.Extensions.AI IEmbeddingGenerator, in process.
 using Microsoft.Extensions.AI;
 using Quill.Embeddings;
 

@@ -1,5 +1,4 @@
-// Aggregate decoding throughput of many sequences sharing each forward pass (continuous batching) against one
-// sequence alone, in the same run; not the single-sequence pp/tg benchmark (ThroughputBenchmark).
+// Decoding throughput of many sequences sharing each forward pass against one sequence alone, in the same run; the pp/tg benchmark is ThroughputBenchmark.
 using System.Diagnostics;
 using Quill.Models;
 

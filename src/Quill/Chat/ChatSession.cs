@@ -1,4 +1,4 @@
-// A conversation with a model: history, the model's chat template, and streamed replies; not a server session or a UI.
+// A conversation with a model: history, the model's chat template, and streamed replies.
 using System.Runtime.CompilerServices;
 using System.Text;
 using Quill.Generation;

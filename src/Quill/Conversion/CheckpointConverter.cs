@@ -1,4 +1,4 @@
-// Picks the converter for a Hugging Face checkpoint folder by its config.json model_type; not a converter itself.
+// Picks the converter for a Hugging Face checkpoint folder (by its config.json model_type) or a BERT .onnx export.
 namespace Quill.Conversion;
 
 /// <summary>

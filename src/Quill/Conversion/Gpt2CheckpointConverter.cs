@@ -1,4 +1,4 @@
-// Hugging Face GPT-2 checkpoints (GPT2LMHeadModel / GPT2Model) to GGUF as llama.cpp's convert_hf_to_gguf.py writes them; not a loader.
+// Hugging Face GPT-2 checkpoints (GPT2LMHeadModel / GPT2Model) to GGUF as llama.cpp's convert_hf_to_gguf.py writes them.
 using Quill.Formats.Gguf;
 using Quill.Models;
 using Quill.Models.Gpt2;

@@ -1,4 +1,4 @@
-// A Hugging Face checkpoint folder: config.json and its safetensors shards, read as named float tensors; not a model.
+// A Hugging Face checkpoint folder: config.json and its safetensors shards, read as named float tensors.
 using System.Buffers.Binary;
 using System.Text.Json;
 using Quill.Formats;

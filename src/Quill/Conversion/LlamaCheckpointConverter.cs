@@ -1,4 +1,4 @@
-// Hugging Face Llama-family checkpoints (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM) to GGUF, as llama.cpp's convert_hf_to_gguf.py writes them; not a loader.
+// Hugging Face Llama-family checkpoints (Llama, Mistral, Qwen2 *ForCausalLM) to GGUF, as llama.cpp's convert_hf_to_gguf.py writes them.
 using Quill.Formats.Gguf;
 using Quill.Models;
 using Quill.Tensors;

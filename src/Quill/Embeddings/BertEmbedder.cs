@@ -1,4 +1,4 @@
-// ITextEmbedder over a BERT encoder: tokenize, truncate, batch by length, encode, pool, normalise; not the model.
+// ITextEmbedder over a BERT encoder: tokenize, truncate, batch by length, encode, pool, normalise.
 using System.Buffers;
 using Quill.Formats.Gguf;
 using Quill.Formats.Onnx;

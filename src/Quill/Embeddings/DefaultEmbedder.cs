@@ -1,5 +1,4 @@
-// The embedder used when no model is named: all-MiniLM-L6-v2 from the app's minilm/model.onnx, converted once to a
-// cached GGUF; not a model downloader (nothing here touches the network).
+// The embedder used when none is named: all-MiniLM-L6-v2 from the app's minilm/model.onnx, converted once to a cached GGUF; never touches the network.
 using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Models.Bert;

@@ -1,4 +1,4 @@
-// Resolves what a user names as an embedding model (nothing, a file, a folder) to a loaded embedder; not an embedder itself.
+// Resolves what a user names as an embedding model (nothing, a file, a folder) to a loaded embedder.
 using Quill.Formats;
 using Quill.Conversion;
 using Quill.Formats.Gguf;

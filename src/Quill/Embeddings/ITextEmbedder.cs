@@ -1,4 +1,4 @@
-// What every text embedding model offers (BERT encoders, GPT-2 feature extraction); not a model implementation.
+// What every text embedding model offers (BERT encoders, GPT-2 feature extraction).
 using Quill.Tokenizers;
 
 namespace Quill.Embeddings;

@@ -1,4 +1,4 @@
-// Turns one text's token vectors into one vector (mean, [CLS], max) and L2-normalises; not a model.
+// Turns one text's token vectors into one vector (mean, [CLS], max) and L2-normalises.
 using System.Numerics.Tensors;
 
 namespace Quill.Embeddings;

@@ -1,4 +1,4 @@
-// Why a generation ended (OpenAI's finish_reason); not an error type.
+// Why a generation ended (OpenAI's finish_reason).
 namespace Quill.Generation;
 
 /// <summary>Why generation ended.</summary>

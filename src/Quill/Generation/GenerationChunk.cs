@@ -1,4 +1,4 @@
-// One piece of a streamed generation; not the whole result.
+// One piece of a streamed generation.
 namespace Quill.Generation;
 
 /// <summary>

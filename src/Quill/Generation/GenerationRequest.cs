@@ -1,4 +1,4 @@
-// What to generate: prompt, limits, sampling, stops, logprobs; not how (that is Generator).
+// What to generate: prompt, limits, sampling, stops, logprobs.
 namespace Quill.Generation;
 
 /// <summary>One completion request. Give exactly one of <see cref="Prompt"/> and <see cref="PromptTokens"/>.</summary>

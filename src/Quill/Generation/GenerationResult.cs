@@ -1,4 +1,4 @@
-// The outcome of a whole (non-streamed) generation; not the streamed chunks.
+// The outcome of a whole (non-streamed) generation.
 namespace Quill.Generation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// One request in flight: prompt, sampler, constraint, history, stop matching and logprobs, fed one step of logits at a time; not a loop.
+// One request in flight: prompt, sampler, constraint, history, stops and logprobs, fed one step of logits at a time by Generator or ContinuousBatcher.
 using Quill.Generation.Constraints;
 using Quill.Tokenizers;
 

@@ -1,4 +1,4 @@
-// Token counts of one generation (OpenAI's usage object); not timing.
+// Token counts of one generation (OpenAI's usage object).
 namespace Quill.Generation;
 
 /// <summary>Token counts of a generation (OpenAI usage).</summary>

@@ -1,4 +1,4 @@
-// What the OpenAI endpoints and the Microsoft.Extensions.AI clients need from a generation engine; not an engine.
+// What the OpenAI endpoints and the Microsoft.Extensions.AI clients need from a generation engine.
 using Quill.Tokenizers;
 
 namespace Quill.Generation;

@@ -1,4 +1,4 @@
-// Min-p: keep tokens at least min_p times as likely as the best one; not top-p.
+// Min-p: keep tokens at least min_p times as likely as the best one.
 namespace Quill.Generation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// A generation request whose prompt does not fit the context (OpenAI's context_length_exceeded); not other bad requests.
+// A generation request whose prompt does not fit the context (OpenAI's context_length_exceeded).
 namespace Quill.Generation;
 
 /// <summary>The prompt has more tokens than the KV cache holds, so nothing can be generated.</summary>

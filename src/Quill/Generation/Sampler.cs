@@ -1,4 +1,4 @@
-// The sampler chain: logits in, one token id out, through composed ITokenSampler stages; not the generation loop.
+// The sampler chain: logits in, one token id out, through composed ITokenSampler stages.
 namespace Quill.Generation;
 
 /// <summary>

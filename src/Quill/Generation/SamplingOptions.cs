@@ -1,4 +1,4 @@
-// The knobs of one sampling run, named and defaulted as llama.cpp's common params and OpenAI's API; not the samplers themselves.
+// The knobs of one sampling run, named and defaulted as llama.cpp's common params and OpenAI's API.
 namespace Quill.Generation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The text side of the generation loop: token bytes → UTF-8 decoder → stop matcher → released text; not the loop.
+// The text side of the generation loop: token bytes → UTF-8 decoder → stop matcher → released text.
 using System.Text;
 using Quill.Tokenizers.Decoders;
 

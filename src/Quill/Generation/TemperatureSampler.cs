@@ -1,4 +1,4 @@
-// Temperature: divide the logits; not the draw.
+// Temperature: divide the logits; the draw is DistributionSampler's.
 namespace Quill.Generation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The samplers' working buffer: candidate ids, logits and probabilities, allocated once per sampler chain; not a sampler.
+// The samplers' working buffer: candidate ids, logits and probabilities, allocated once per sampler chain.
 using System.Runtime.CompilerServices;
 
 namespace Quill.Generation;

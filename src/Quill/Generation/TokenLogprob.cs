@@ -1,4 +1,4 @@
-// The logprobs report for one generated token (OpenAI's logprobs entry); not how it is computed (LogSoftmax).
+// The logprobs report for one generated token (OpenAI's logprobs entry); computed by LogSoftmax.
 namespace Quill.Generation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Top-k: keep the K highest logits; not top-p or min-p.
+// Top-k: keep the K highest logits.
 namespace Quill.Generation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Top-p (nucleus): keep the smallest most-likely set whose probability reaches p; not min-p.
+// Top-p (nucleus): keep the smallest most-likely set whose probability reaches p.
 namespace Quill.Generation;
 
 /// <summary>

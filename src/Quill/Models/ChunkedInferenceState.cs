@@ -1,4 +1,4 @@
-// The part of a decoder's inference state every architecture shares: cutting tokens into batches, logits out, truncation; not a forward pass.
+// The part of a decoder's inference state every architecture shares: cutting tokens into batches, logits out, truncation.
 namespace Quill.Models;
 
 /// <summary>

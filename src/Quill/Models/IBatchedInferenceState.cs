@@ -1,4 +1,4 @@
-// The contract for decoding many sequences in one forward pass (continuous batching); not the scheduler that fills it.
+// The contract for decoding many sequences in one forward pass (continuous batching); the scheduler that fills it is ContinuousBatcher.
 namespace Quill.Models;
 
 /// <summary>

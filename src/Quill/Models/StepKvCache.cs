@@ -1,4 +1,4 @@
-// The KV cache of a step-batched decoder and the row layout of its last step; not a layer loop (LlamaForward, Gpt2Forward).
+// The KV cache of a step-batched decoder and the row layout of its last step.
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
 

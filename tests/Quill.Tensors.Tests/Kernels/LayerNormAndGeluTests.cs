@@ -70,8 +70,8 @@ public class LayerNormAndGeluTests
     {
         var expected = Random(n, 7, 6f);
         var actual = (float[])expected.Clone();
-        Gelu.Reference(expected);
-        Gelu.Forward(actual);
+        GeluTanh.Reference(expected);
+        GeluTanh.Forward(actual);
         AssertClose(expected, actual, TanhTolerance);
     }
 
@@ -80,8 +80,8 @@ public class LayerNormAndGeluTests
     {
         var expected = Random(n, 8, 14f);
         var actual = (float[])expected.Clone();
-        Gelu.RoundedReference(expected);
-        Gelu.ForwardRounded(actual);
+        GeluTanh.RoundedReference(expected);
+        GeluTanh.ForwardRounded(actual);
         Assert.Equal(expected, actual);
     }
 
@@ -90,8 +90,8 @@ public class LayerNormAndGeluTests
     {
         var exact = Random(n, 9, 5f);
         var rounded = (float[])exact.Clone();
-        Gelu.Reference(exact);
-        Gelu.ForwardRounded(rounded);
+        GeluTanh.Reference(exact);
+        GeluTanh.ForwardRounded(rounded);
         AssertClose(exact, rounded, HalfRoundingTolerance);
     }
 
@@ -106,7 +106,7 @@ public class LayerNormAndGeluTests
     public void RoundedGeluByHand(float x, float expected)
     {
         var v = new[] { x };
-        Gelu.ForwardRounded(v);
+        GeluTanh.ForwardRounded(v);
         Assert.Equal(expected, v[0], expected == x || expected == 0 ? 0f : 1e-3f);
     }
 }

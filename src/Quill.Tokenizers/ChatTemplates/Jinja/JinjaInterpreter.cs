@@ -1,5 +1,4 @@
-// Renders a parsed template: statements into text, expressions into values, with Jinja's scoping (loops and macros
-// open scopes, namespaces carry values out); not parsing or the value rules themselves.
+// Renders a parsed template: statements into text, expressions into values, with Jinja's scoping (loops and macros open scopes, namespaces carry values out).
 using System.Text;
 
 namespace Quill.Tokenizers.ChatTemplates.Jinja;

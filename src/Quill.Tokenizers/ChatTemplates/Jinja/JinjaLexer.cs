@@ -1,4 +1,4 @@
-// Splits preprocessed template text into tokens exactly as @huggingface/jinja's lexer does; not the parser.
+// Splits preprocessed template text into tokens exactly as @huggingface/jinja's lexer does.
 using System.Text;
 
 namespace Quill.Tokenizers.ChatTemplates.Jinja;

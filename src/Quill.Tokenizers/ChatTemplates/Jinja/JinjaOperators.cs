@@ -1,4 +1,4 @@
-// Binary and unary operators with @huggingface/jinja's typing rules (and Jinja's where it raises instead); not evaluation order.
+// Binary and unary operators with @huggingface/jinja's typing rules (and Jinja's where it raises instead).
 namespace Quill.Tokenizers.ChatTemplates.Jinja;
 
 internal static class JinjaOperators

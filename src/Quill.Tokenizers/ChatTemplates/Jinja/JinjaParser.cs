@@ -1,5 +1,4 @@
-// Builds the syntax tree from tokens with @huggingface/jinja's grammar and precedence, rejecting unsupported constructs
-// (statements, filters, tests) up front; not evaluation.
+// Builds the syntax tree from tokens with @huggingface/jinja's grammar and precedence, rejecting unsupported statements, filters and tests up front.
 using System.Globalization;
 
 namespace Quill.Tokenizers.ChatTemplates.Jinja;

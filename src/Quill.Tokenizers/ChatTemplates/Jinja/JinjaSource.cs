@@ -1,5 +1,4 @@
-// Template text after @huggingface/jinja's preprocessing (trim_blocks, lstrip_blocks, {% generation %} removed), with
-// the original line of every character; not the lexer.
+// Template text after @huggingface/jinja's preprocessing (trim_blocks, lstrip_blocks, {% generation %} removed), with the original line of every character.
 using System.Text;
 using System.Text.RegularExpressions;
 

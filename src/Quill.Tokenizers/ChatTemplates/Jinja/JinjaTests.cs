@@ -1,4 +1,4 @@
-// The `is` tests (defined, none, string, mapping, equalto, ...) with @huggingface/jinja's type rules; not filters.
+// The `is` tests (defined, none, string, mapping, equalto, ...) with @huggingface/jinja's type rules.
 namespace Quill.Tokenizers.ChatTemplates.Jinja;
 
 internal static class JinjaTests

@@ -1,5 +1,4 @@
-// How template values become text: printed output, string concatenation, tojson, and JavaScript's number format,
-// all as @huggingface/jinja writes them; not parsing.
+// How template values become text: printed output, string concatenation, tojson and JavaScript's number format, all as @huggingface/jinja writes them.
 using System.Globalization;
 using System.Text;
 

@@ -1,4 +1,4 @@
-// A token of the Jinja subset (kinds as @huggingface/jinja's lexer names them) with its original line; not the lexer.
+// A token of the Jinja subset (kinds as @huggingface/jinja's lexer names them) with its original line.
 namespace Quill.Tokenizers.ChatTemplates.Jinja;
 
 internal enum JinjaTokenKind

@@ -1,4 +1,4 @@
-// The runtime values of the Jinja subset and their truthiness, equality and conversion from .NET/JSON; not the operators.
+// The runtime values of the Jinja subset and their truthiness, equality and conversion from .NET/JSON.
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;

@@ -1,4 +1,4 @@
-// Hugging Face's ByteLevel decoder: byte-level alphabet chars back to UTF-8 text; not the encoder side.
+// Hugging Face's ByteLevel decoder: byte-level alphabet chars back to UTF-8 text.
 using System.Text;
 using Quill.Tokenizers.Models.Bpe;
 using Quill.Tokenizers.Pipeline;

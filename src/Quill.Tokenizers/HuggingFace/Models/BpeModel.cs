@@ -1,4 +1,4 @@
-// Hugging Face's BPE model (tokenizer.json "BPE"): merges by rank over the characters of one piece, byte fallback, unk, ignore_merges; not a pre-tokenizer.
+// Hugging Face's BPE model (tokenizer.json "BPE"): merges by rank over the characters of one piece, byte fallback, unk, ignore_merges.
 using System.Collections.Concurrent;
 using System.Text;
 using Quill.Tokenizers.Models;

@@ -1,4 +1,4 @@
-// Builds the model of tokenizer.json ("BPE") from its JSON, checking vocabulary and merges; WordPiece and Unigram are refused here.
+// Builds the model of tokenizer.json ("BPE" or "WordPiece") from its JSON, checking vocabulary and merges; other types (Unigram) are refused.
 using System.Text.Json;
 using Quill.Tokenizers.Pipeline;
 

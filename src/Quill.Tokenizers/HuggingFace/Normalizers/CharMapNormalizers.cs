@@ -1,4 +1,4 @@
-// The per-character normalizers of Hugging Face: Lowercase, Strip, StripAccents; not Unicode normalization forms.
+// The per-character normalizers of Hugging Face: Lowercase, Strip, StripAccents; the NFC/NFD/NFKC/NFKD forms are UnicodeFormNormalizer.
 using System.Globalization;
 using System.Text;
 using Quill.Tokenizers.Pipeline;

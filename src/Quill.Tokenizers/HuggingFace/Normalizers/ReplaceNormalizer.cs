@@ -1,4 +1,4 @@
-// Hugging Face's Replace normalizer: every match of a literal or regex becomes the content string; not a pre-tokenizer split.
+// Hugging Face's Replace normalizer: every match of a literal or regex becomes the content string.
 using Quill.Tokenizers.HuggingFace.PreTokenizers;
 using Quill.Tokenizers.Pipeline;
 

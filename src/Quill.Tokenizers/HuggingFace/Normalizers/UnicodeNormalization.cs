@@ -1,4 +1,4 @@
-// Unicode normalization (NFC, NFD, NFKC, NFKD) from our own tables, since invariant globalization disables .NET's; not a collation or case-folding library.
+// Unicode normalization (NFC, NFD, NFKC, NFKD) from our own tables, since invariant globalization disables .NET's.
 using System.Globalization;
 using System.Text;
 

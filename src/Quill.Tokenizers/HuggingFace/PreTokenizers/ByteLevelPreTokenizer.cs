@@ -1,4 +1,4 @@
-// Hugging Face's ByteLevel pre-tokenizer: optional prefix space, optional GPT-2 split, then each UTF-8 byte as its GPT-2 alphabet char; not the BPE model.
+// Hugging Face's ByteLevel pre-tokenizer: optional prefix space, optional GPT-2 split, then each UTF-8 byte as its GPT-2 alphabet char.
 using System.Buffers;
 using System.Text;
 using Quill.Tokenizers.Models.Bpe;

@@ -1,4 +1,4 @@
-// Hugging Face's Metaspace pre-tokenizer: spaces become '▁', a '▁' is prepended by the prepend scheme, optional split before each '▁'; not the decoder.
+// Hugging Face's Metaspace pre-tokenizer: spaces become '▁', a '▁' is prepended by the prepend scheme, optional split before each '▁'.
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.HuggingFace.PreTokenizers;

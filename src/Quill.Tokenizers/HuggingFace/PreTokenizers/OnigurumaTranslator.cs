@@ -1,4 +1,4 @@
-// Translates the Oniguruma (Ruby syntax) regexes of tokenizer.json into .NET regexes, or names the construct it cannot; not a regex engine.
+// Translates the Oniguruma (Ruby syntax) regexes of tokenizer.json into .NET regexes, or names the construct it cannot.
 using System.Text;
 using System.Text.RegularExpressions;
 

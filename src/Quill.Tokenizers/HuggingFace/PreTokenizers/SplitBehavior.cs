@@ -1,4 +1,4 @@
-// Hugging Face's SplitDelimiterBehavior: what becomes of the matches and the text between them; not the pattern search.
+// Hugging Face's SplitDelimiterBehavior: what becomes of the matches and the text between them.
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.HuggingFace.PreTokenizers;

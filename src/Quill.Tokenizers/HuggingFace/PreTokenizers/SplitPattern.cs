@@ -1,4 +1,4 @@
-// What a Split pre-tokenizer or Replace normalizer looks for: a literal, a known regex run by a hand-written scanner, a .NET regex, or a char class; not the splitting itself.
+// What a Split pre-tokenizer or Replace normalizer looks for: a literal, a known regex run by a hand-written scanner, a .NET regex, or a char class.
 using System.Text.RegularExpressions;
 using Quill.Tokenizers.PreTokenizers;
 

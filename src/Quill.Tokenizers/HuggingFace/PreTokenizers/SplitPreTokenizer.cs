@@ -1,4 +1,4 @@
-// Hugging Face's Split pre-tokenizer (and the char-class splitters built on it: WhitespaceSplit, Punctuation, Digits, Whitespace); not the pattern search.
+// Hugging Face's Split pre-tokenizer (and the char-class splitters built on it: WhitespaceSplit, Punctuation, Digits, Whitespace).
 using Quill.Tokenizers.Pipeline;
 
 namespace Quill.Tokenizers.HuggingFace.PreTokenizers;

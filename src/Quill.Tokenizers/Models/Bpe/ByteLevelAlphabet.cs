@@ -1,4 +1,4 @@
-// GPT-2's reversible map between the 256 byte values and printable characters; not a text encoding.
+// GPT-2's reversible map between the 256 byte values and printable characters.
 namespace Quill.Tokenizers.Models.Bpe;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// The contract between constrained decoding (JSON, JSON Schema, grammars) and the generation loop; not a constraint itself.
+// The contract between constrained decoding (JSON, a JSON Schema) and the generation loop.
 namespace Quill.Generation.Constraints;
 
 /// <summary>

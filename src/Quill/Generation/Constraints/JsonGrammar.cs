@@ -1,4 +1,4 @@
-// The compiled form of a JSON constraint: a graph of value nodes with their shortest-completion tables; not the recognizer.
+// The compiled form of a JSON constraint: a graph of value nodes with their shortest-completion tables.
 namespace Quill.Generation.Constraints;
 
 /// <summary>What kind of JSON value a <see cref="JsonNode"/> stands for.</summary>

@@ -1,4 +1,4 @@
-// Compiles the JSON Schema subset of OpenAI structured outputs into a JsonGrammar; not a validator and not full JSON Schema.
+// Compiles the JSON Schema subset of OpenAI structured outputs into a JsonGrammar.
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Encodings.Web;
 using System.Text.Json;

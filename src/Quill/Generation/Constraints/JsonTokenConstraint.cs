@@ -1,4 +1,4 @@
-// The ITokenConstraint for JSON: a JsonRecognizer driven token by token, with the vocabulary trie for Mask; not the grammar.
+// The ITokenConstraint for JSON: a JsonRecognizer driven token by token, with the vocabulary trie for Mask.
 using System.Diagnostics.CodeAnalysis;
 using Quill.Tokenizers;
 

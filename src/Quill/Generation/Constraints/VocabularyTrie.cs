@@ -1,4 +1,4 @@
-// The byte trie of a tokenizer's text tokens, built once per tokenizer and shared; not a constraint itself.
+// The byte trie of a tokenizer's text tokens, built once per tokenizer and shared.
 using System.Runtime.CompilerServices;
 using Quill.Tokenizers;
 

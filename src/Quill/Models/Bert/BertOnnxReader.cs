@@ -1,5 +1,4 @@
-// Maps an ONNX export of a BERT encoder (Hugging Face / optimum / sentence-transformers) to GGUF-named F32 tensors:
-// follows the graph to name anonymous MatMul weights; not a general ONNX importer.
+// Maps an ONNX export of a BERT encoder (HF / optimum / sentence-transformers) to GGUF-named F32 tensors, following the graph to name MatMul weights.
 using Quill.Embeddings;
 using Quill.Formats.Onnx;
 

@@ -1,5 +1,4 @@
-// e^x in float arithmetic for the encoder's softmax and GELU: one range reduction and a degree-7 polynomial; not a
-// general-purpose exp (inputs are clamped to [−87.3, 88], so no overflow to ∞, no subnormal results).
+// e^x in float for the encoder's softmax and GELU: a range reduction and a degree-7 polynomial, inputs clamped to [−87.3, 88] (no ∞, no subnormals).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

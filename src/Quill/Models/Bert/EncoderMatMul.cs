@@ -39,7 +39,7 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
     }
 
     /// <summary>
-    /// y (T, N) = x (T, K) · wᵀ + bias (N, or null for none), then <see cref="Gelu"/> on every output when
+    /// y (T, N) = x (T, K) · wᵀ + bias (N, or null for none), then <see cref="GeluErf"/> on every output when
     /// <paramref name="applyGelu"/> (the feed-forward's first layer, fused so its (T, F) output is written once).
     /// With <paramref name="blockWidth"/> B &gt; 0 (a multiple of 32 dividing N) y is laid out block-major, (N/B, T, B):
     /// output n of token t goes to y[(n / B)·T·B + t·B + n % B], e.g. attention heads each as one contiguous run.
@@ -99,7 +99,7 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
                 var v0 = Vector512.Load(s);
                 var v1 = Vector512.Load(s + 16);
                 if (bias != null) { v0 += Vector512.Load(bias); v1 += Vector512.Load(bias + 16); }
-                if (_gelu) { v0 = Gelu.Apply(v0); v1 = Gelu.Apply(v1); }
+                if (_gelu) { v0 = GeluErf.Apply(v0); v1 = GeluErf.Apply(v1); }
                 v0.Store(row);
                 v1.Store(row + 16);
             }
@@ -109,7 +109,7 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
                 {
                     var v = Vector256.Load(s + j);
                     if (bias != null) v += Vector256.Load(bias + j);
-                    if (_gelu) v = Gelu.Apply(v);
+                    if (_gelu) v = GeluErf.Apply(v);
                     v.Store(row + j);
                 }
             }
@@ -118,7 +118,7 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
                 for (int j = 0; j < columns; j++)
                 {
                     float v = s[j] + (bias == null ? 0f : bias[j]);
-                    row[j] = _gelu ? Gelu.Scalar(v) : v;
+                    row[j] = _gelu ? GeluErf.Scalar(v) : v;
                 }
             }
         }

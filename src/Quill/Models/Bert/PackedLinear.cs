@@ -1,4 +1,4 @@
-// A linear layer's F32 weight (N, K) repacked once into panels of 32 output columns for EncoderMatMul; not a view.
+// A linear layer's F32 weight (N, K) repacked once into panels of 32 output columns for EncoderMatMul.
 using System.Runtime.InteropServices;
 
 namespace Quill.Models.Bert;

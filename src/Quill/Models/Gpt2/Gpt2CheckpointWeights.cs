@@ -1,4 +1,4 @@
-// GPT-2 weights from a Hugging Face safetensors checkpoint, converted once to F32 in our layout; not a GGUF converter.
+// GPT-2 weights from a Hugging Face safetensors checkpoint, converted once to F32 in our layout; conversion to GGUF is Gpt2CheckpointConverter.
 using Quill.Conversion;
 using Quill.Formats;
 using Quill.Tensors;

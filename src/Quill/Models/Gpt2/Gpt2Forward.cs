@@ -1,5 +1,4 @@
-// The layer loop of GPT-2 over one step of one or more sequences, each in its own KV cache slot; not the bookkeeping
-// of positions and inputs (Gpt2State for one sequence, Gpt2BatchedState for many).
+// The layer loop of GPT-2 over one step of one or more sequences, each in its own KV cache slot; positions are Gpt2State's and Gpt2BatchedState's.
 using System.Numerics.Tensors;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
@@ -105,7 +104,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
             {
                 var h = _hb.Slice((long)i * ffn, ffn);
                 TensorPrimitives.Add(h, w.UpBias, h);
-                Gelu.ForwardRounded(h);
+                GeluTanh.ForwardRounded(h);
             }
             _matmul.SetInput(_hb.Pointer, t, ffn);
             _matmul.Multiply(w.Down, _xb.Pointer);

@@ -1,4 +1,4 @@
-// How GPT-2 feature extraction turns per-token hidden states into one vector; not the BERT pooling modes.
+// How GPT-2 feature extraction turns per-token hidden states into one vector; the BERT pooling modes are TextPooling.
 namespace Quill.Models.Gpt2;
 
 /// <summary>Pooling of GPT-2's last hidden states. A causal model has no [CLS]: its summary token is the last one.</summary>

@@ -1,4 +1,4 @@
-// One sequence of GPT-2: its position and chunking over a one-slot Gpt2Forward; not the layer loop.
+// One sequence of GPT-2: its position and chunking over a one-slot Gpt2Forward.
 namespace Quill.Models.Gpt2;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// One sequence of a Llama-family decoder: its position and chunking over a one-slot LlamaForward; not the layer loop.
+// One sequence of a Llama-family decoder: its position and chunking over a one-slot LlamaForward.
 namespace Quill.Models.Llama;
 
 /// <summary>

@@ -1,4 +1,4 @@
-// Reads and writes LoRA adapters in llama.cpp's GGUF adapter format (convert_lora_to_gguf.py); not the math that applies them.
+// Reads and writes LoRA adapters in llama.cpp's GGUF adapter format (convert_lora_to_gguf.py); the math that applies them is LoraDelta.
 using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Tensors;

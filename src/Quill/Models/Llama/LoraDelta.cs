@@ -1,4 +1,4 @@
-// The low-rank update y += s·B·(A·x) of one LoRA term for rows of activations, in F32; not the file format or the wiring.
+// The low-rank update y += s·B·(A·x) of one LoRA term for rows of activations, in F32; the file format is LoraAdapterGguf, the wiring LlamaLora.
 using System.Numerics.Tensors;
 
 namespace Quill.Models.Llama;

@@ -54,7 +54,7 @@ public sealed unsafe class EncoderKernelTests
         EncoderMatMul.Reference(x, tokens, k, w, n, b, expected);
         for (int i = 0; i < y.Length; i++)
         {
-            float want = Gelu.Reference(expected[i]);
+            float want = GeluErf.Reference(expected[i]);
             Assert.True(MathF.Abs(y[i] - want) <= MatMulTolerance * k + GeluTolerance * MathF.Max(1, MathF.Abs(want)), $"[{i}] {y[i]} vs {want}");
         }
     }
@@ -199,11 +199,11 @@ public sealed unsafe class EncoderKernelTests
     {
         float[] x = Random(n, 12, 6);
         float[] y = (float[])x.Clone();
-        Gelu.Forward(y);
+        GeluErf.Forward(y);
         for (int i = 0; i < n; i++)
         {
-            Assert.True(MathF.Abs(y[i] - Gelu.Reference(x[i])) <= GeluTolerance * MathF.Max(1, MathF.Abs(x[i])), $"gelu({x[i]}) = {y[i]}, expected {Gelu.Reference(x[i])}");
-            Assert.Equal(Gelu.Scalar(x[i]), y[i], GeluTolerance * MathF.Max(1, MathF.Abs(x[i])));
+            Assert.True(MathF.Abs(y[i] - GeluErf.Reference(x[i])) <= GeluTolerance * MathF.Max(1, MathF.Abs(x[i])), $"gelu({x[i]}) = {y[i]}, expected {GeluErf.Reference(x[i])}");
+            Assert.Equal(GeluErf.Scalar(x[i]), y[i], GeluTolerance * MathF.Max(1, MathF.Abs(x[i])));
         }
     }
 
@@ -213,5 +213,5 @@ public sealed unsafe class EncoderKernelTests
     [InlineData(1.0, 0.8427007929497149)]
     [InlineData(-2.0, -0.9953222650189527)]
     [InlineData(3.5, 0.9999992569016276)]
-    public void ReferenceErfMatchesTables(double x, double expected) => Assert.Equal(expected, Gelu.Erf(x), 1e-13);
+    public void ReferenceErfMatchesTables(double x, double expected) => Assert.Equal(expected, GeluErf.Erf(x), 1e-13);
 }

@@ -1,4 +1,4 @@
-// GELU in its exact erf form, x·½·(1 + erf(x/√2)), with a vectorised erf; not the tanh approximation.
+// GELU in its exact erf form, x·½·(1 + erf(x/√2)), with a vectorised erf; the tanh approximation is GeluTanh.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -8,7 +8,7 @@ namespace Quill.Models.Bert;
 /// erf comes from Abramowitz–Stegun 7.1.26 refined: erf(x) = 1 − t·P(t)·e^(−x²), t = 1/(1 + p|x|), with a degree-5
 /// polynomial; absolute error below 1.5e-7, the size of float rounding near 1.
 /// </summary>
-public static class Gelu
+public static class GeluErf
 {
     private const float P = 0.3275911f;
     private const float A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;

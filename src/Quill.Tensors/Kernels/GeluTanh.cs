@@ -10,7 +10,7 @@ namespace Quill.Tensors.Kernels;
 /// in a table of the formula's F16-rounded values and widened back. llama.cpp's GPT-2 and BERT graphs use the latter, so
 /// models that must match llama.cpp logit for logit use it too.
 /// </summary>
-public static class Gelu
+public static class GeluTanh
 {
     private const float CoefA = 0.044715f;
     private const float SqrtTwoOverPi = 0.79788456080286535587989211986876f;
