@@ -1,4 +1,4 @@
-// An error answered in OpenAI's shape ({"error":{"message","type","param","code"}}) with its HTTP status; not logging.
+// An error answered in OpenAI's shape ({"error":{"message","type","param","code"}}) with its HTTP status.
 namespace Quill.Server;
 
 /// <summary>

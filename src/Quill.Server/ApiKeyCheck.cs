@@ -1,4 +1,4 @@
-// Requires `Authorization: Bearer KEY` on the API routes when the server has a key; not user management.
+// Requires `Authorization: Bearer KEY` on the API routes when the server has a key.
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,4 @@
-// Collects the streamed chunks of a ChoiceRun into whole choices (text, logprobs, finish reason) for both generation endpoints; not JSON.
+// Collects the streamed chunks of a ChoiceRun into whole choices (text, logprobs, finish reason) for both generation endpoints.
 using System.Text;
 using Quill.Generation;
 using Quill.OpenAI;

@@ -1,4 +1,4 @@
-// The middleware that answers every failure in OpenAI's error shape and counts requests for /metrics; not the endpoints.
+// The middleware that answers every failure in OpenAI's error shape and counts requests for /metrics.
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;

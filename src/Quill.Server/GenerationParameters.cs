@@ -1,5 +1,4 @@
-// Validates the sampling, stop, n, stream and response_format fields both generation endpoints share and maps them
-// onto Quill's GenerationRequest with OpenAI's defaults; not the prompt (each endpoint builds its own).
+// Validates the sampling, stop, n, stream and response_format fields and maps them onto a GenerationRequest; each endpoint builds its prompt.
 using System.Text.Json;
 using Quill.Generation;
 using Quill.Generation.Constraints;

@@ -1,4 +1,4 @@
-// The OpenAI-compatible HTTP server: Kestrel, the middleware order, the routes, start and stop; not the endpoint logic.
+// The OpenAI-compatible HTTP server: Kestrel, the middleware order, the routes, start and stop; the logic is in Endpoints/.
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,4 +1,4 @@
-// What one server serves: the generative model (engine, tokenizer, chat template) and the embedding model; not HTTP.
+// What one server serves: the generative model (engine, tokenizer, chat template) and the embedding model.
 using Quill.Embeddings;
 using Quill.Generation;
 using Quill.Serving;

@@ -1,4 +1,4 @@
-// The server's counters and their Prometheus text exposition (GET /metrics); not a metrics library.
+// The server's counters and their Prometheus text exposition (GET /metrics).
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;

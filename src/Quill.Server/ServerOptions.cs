@@ -1,4 +1,4 @@
-// How `quill serve` is configured: models, address, key, batching sizes, limits; not the server itself.
+// How `quill serve` is configured: models, address, key, batching sizes, limits.
 namespace Quill.Server;
 
 /// <summary>Settings of a <see cref="QuillServer"/>. Only <see cref="ModelPath"/> is required.</summary>

@@ -1,4 +1,4 @@
-// The JSON of POST /v1/chat/completions requests as OpenAI spells them; not validation, not the response (Quill.OpenAI).
+// The JSON of POST /v1/chat/completions requests as OpenAI spells them; validated by GenerationParameters, answered in Quill.OpenAI's shapes.
 using System.Text.Json;
 
 namespace Quill.Server.Contracts;

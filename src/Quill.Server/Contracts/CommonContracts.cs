@@ -1,4 +1,4 @@
-// Small JSON shapes shared by several routes: errors, models, tokenize, health; not the generation contracts.
+// Small JSON shapes shared by several routes: errors, models, tokenize, health.
 namespace Quill.Server.Contracts;
 
 internal sealed record ErrorBody(ErrorDetail Error);

@@ -1,4 +1,4 @@
-// The JSON of POST /v1/completions requests (OpenAI's legacy text completions); not validation, not the response (Quill.OpenAI).
+// The JSON of POST /v1/completions requests (legacy text completions); validated by GenerationParameters, answered in Quill.OpenAI's shapes.
 using System.Text.Json;
 
 namespace Quill.Server.Contracts;

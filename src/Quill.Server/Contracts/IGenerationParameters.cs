@@ -1,4 +1,4 @@
-// The sampling, stop and format fields that completions and chat completions share; not their validation.
+// The sampling, stop and format fields that completions and chat completions share; GenerationParameters validates them.
 using System.Text.Json;
 
 namespace Quill.Server.Contracts;

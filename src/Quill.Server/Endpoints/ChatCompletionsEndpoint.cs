@@ -1,4 +1,4 @@
-// POST /v1/chat/completions: messages rendered with the model's chat template, n choices, whole or streamed; not the engine.
+// POST /v1/chat/completions: messages rendered with the model's chat template, n choices, whole or streamed.
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;

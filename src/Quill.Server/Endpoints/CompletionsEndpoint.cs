@@ -1,4 +1,4 @@
-// POST /v1/completions: OpenAI's legacy text completions over one or several prompts, whole or streamed; not chat.
+// POST /v1/completions: OpenAI's legacy text completions over one or several prompts, whole or streamed.
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,4 @@
-// POST /v1/embeddings: one vector per input text, as float lists or base64 of little-endian float32; not the embedder.
+// POST /v1/embeddings: one vector per input text, as float lists or base64 of little-endian float32.
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;

@@ -1,4 +1,4 @@
-// Serves the playground page from the assembly's embedded Playground/ resources (/ is index.html); not an API route.
+// Serves the playground page from the assembly's embedded Playground/ resources (/ is index.html).
 using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;

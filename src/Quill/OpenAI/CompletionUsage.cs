@@ -1,4 +1,4 @@
-// OpenAI's `usage` object of a completion or chat completion: prompt, completion and total tokens; not server metrics.
+// OpenAI's `usage` object of a completion or chat completion: prompt, completion and total tokens.
 namespace Quill.OpenAI;
 
 public sealed record CompletionUsage(int PromptTokens, int CompletionTokens)

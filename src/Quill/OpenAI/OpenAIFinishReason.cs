@@ -1,4 +1,4 @@
-// OpenAI's finish_reason strings for Quill's FinishReason, the one mapping the CLI and the server share; not the reasons themselves.
+// OpenAI's finish_reason strings for Quill's FinishReason, the one mapping the CLI and the server share.
 using Quill.Generation;
 
 namespace Quill.OpenAI;

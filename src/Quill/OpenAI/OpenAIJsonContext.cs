@@ -1,4 +1,4 @@
-// The source-generated System.Text.Json metadata of the OpenAI response shapes (snake_case, as OpenAI); the one wire format of CLI and server.
+// The source-generated System.Text.Json metadata of the OpenAI response shapes (snake_case), the one wire format of CLI and server.
 using System.Text.Json.Serialization;
 
 namespace Quill.OpenAI;
