@@ -4,8 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-[assembly: InternalsVisibleTo("Quill.Tensors.Tests")]
-
 namespace Quill.Tensors.Quantization;
 
 /// <summary>The widest instruction set the K-quant kernels may use; tests lower it to run every path.</summary>
