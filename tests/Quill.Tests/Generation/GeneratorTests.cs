@@ -245,7 +245,10 @@ public class GeneratorTests
     [Fact]
     public async Task SynchronousStreamGivesTheChunksOfStreamAsyncAndTheResultOfGenerate()
     {
-        var request = new GenerationRequest { PromptTokens = Prompt, MaxTokens = 9, Logprobs = 1, Stop = ["lo w"], Sampling = new SamplingOptions { Seed = 4 } };
+        var request = new GenerationRequest
+        {
+            PromptTokens = Prompt, MaxTokens = 9, Logprobs = 1, Stop = ["lo w"], Sampling = new SamplingOptions { Seed = 4 },
+        };
         var generator = new Generator(Spelling("héllo world"), new ByteTokenizer());
         List<GenerationChunk> streamed = await Collect(generator.StreamAsync(request));
         var chunks = new List<GenerationChunk>();
@@ -259,7 +262,9 @@ public class GeneratorTests
         Assert.Equal(generator.Generate(request).Text, string.Concat(chunks.Select(c => c.Text)));
         Assert.Equal(result.Text, string.Concat(chunks.Select(c => c.Text)));
         Assert.All(chunks[..^1], c => Assert.Null(c.FinishReason));
-        Assert.Equal((streamed[^1].FinishReason, streamed[^1].Usage, streamed[^1].MatchedStop), (chunks[^1].FinishReason, chunks[^1].Usage, chunks[^1].MatchedStop));
+        Assert.Equal(
+            (streamed[^1].FinishReason, streamed[^1].Usage, streamed[^1].MatchedStop),
+            (chunks[^1].FinishReason, chunks[^1].Usage, chunks[^1].MatchedStop));
         Assert.Equal(result.FinishReason, chunks[^1].FinishReason);
         Assert.Equal(new GenerationUsage(result.PromptTokens, result.CompletionTokens), chunks[^1].Usage);
         Assert.Equal(result.Logprobs!.Select(l => l.Token), chunks.SelectMany(c => c.Logprobs ?? []).Select(l => l.Token));
