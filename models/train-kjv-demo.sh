@@ -15,7 +15,7 @@ bible -l100000 gen1:1-rev22:21 | sed -E 's/^ +[0-9]+ //' | grep -v '^$' > "$work
 if [ -n "${QUILL_RESUME:-}" ]; then
   "$root/quill" train --resume "$work/run" -t 2
 else
-  "$root/quill" train --config "$root/models/kjv-demo.config.json" --data "$work/kjv.txt" -o "$work/run" --vocab 2048 \
+  "$root/quill" train --config "$root/models/kjv-demo.config.json" --data "$work/kjv.txt" -o "$work/run" --name kjv-demo --vocab 2048 \
     --seq-len 256 --batch-size 8 --steps 3000 --lr 2e-3 --warmup 100 --eval-every 250 --checkpoint-every 250 --seed 42 \
     --out-type q8_0 -t 2
 fi

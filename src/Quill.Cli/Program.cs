@@ -30,4 +30,4 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     TrainCommand.Dpo(),
     LoraCommand.Create(),
 };
-return root.Parse(args).Invoke();
+return await root.Parse(args).InvokeAsync();

@@ -1,4 +1,4 @@
-// A deterministic bag-of-words embedder for tests and the CLI's QUILL_TEST_EMBEDDER hook.
+// A deterministic bag-of-words embedder for tests and the `quill index` child process they run; not a semantic model.
 using Quill.Embeddings;
 using Quill.Search.Vectors;
 using Quill.Tokenizers;

@@ -27,17 +27,19 @@ public sealed record LoadOptions
 /// <summary>One LoRA adapter to apply: its GGUF file and a user scale (y += Scale·(alpha/rank)·B·A·x).</summary>
 public sealed record LoraAdapterOption(string Path, float Scale = 1f);
 
-/// <summary>A decoder and its tokenizer, loaded from one GGUF file. Dispose to release the weights and the file.</summary>
+/// <summary>
+/// A decoder and its tokenizer, loaded from one GGUF file. The same for every architecture: the tokenizer is read once
+/// from the file's tokenizer.* keys, the architecture only picks the model class, and Dispose releases the model
+/// (weights, compute pool) and then the file.
+/// </summary>
 public sealed class LanguageModel : IDisposable
 {
     private readonly GgufFile _file;
-    private readonly IDisposable _owner;
 
-    private LanguageModel(GgufFile file, ICausalModel model, IDisposable owner, ITokenizer tokenizer, string name)
+    private LanguageModel(GgufFile file, ICausalModel model, ITokenizer tokenizer, string name)
     {
         _file = file;
         Model = model;
-        _owner = owner;
         Tokenizer = tokenizer;
         Name = name;
     }
@@ -58,23 +60,15 @@ public sealed class LanguageModel : IDisposable
         try
         {
             string arch = file.RequireString("general.architecture");
+            CheckSupported(System.IO.Path.GetFileName(path), arch, options.LoraAdapters);
+            ITokenizer tokenizer = GgufTokenizerLoader.Load(file);
             int threads = options.Threads > 0 ? options.Threads : ComputePool.DefaultThreadCount;
+            ICausalModel model = arch == Gpt2Config.Architecture
+                ? Gpt2Model.Load(file, tokenizer, options.Loading, threads, options.Progress)
+                : LlamaModel.Load(file, options.Loading, threads, options.Progress,
+                    [.. options.LoraAdapters.Select(a => (a.Path, LoraAdapterGguf.Read(a.Path), a.Scale))]);
             string name = file.GetString("general.name") ?? System.IO.Path.GetFileNameWithoutExtension(path);
-            if (arch == Gpt2Config.Architecture)
-            {
-                if (options.LoraAdapters.Count > 0)
-                    throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: LoRA adapters apply to llama, mistral and qwen2 models, not '{arch}'");
-                var gpt2 = Gpt2Model.Load(file, options.Loading, threads, options.Progress);
-                return new LanguageModel(file, gpt2, gpt2, gpt2.Tokenizer, name);
-            }
-            if (!LlamaConfig.IsSupported(arch))
-                throw new ModelFormatException($"{System.IO.Path.GetFileName(path)}: unknown architecture '{arch}' (supported: llama, mistral, qwen2, gpt2)");
-            var tokenizer = GgufTokenizerLoader.Load(file);
-            foreach (var a in options.LoraAdapters)
-                if (!float.IsFinite(a.Scale)) throw new ArgumentException($"{a.Path}: expected a finite LoRA scale, found {a.Scale}");
-            var adapters = options.LoraAdapters.Select(a => (a.Path, LoraAdapterGguf.Read(a.Path), a.Scale)).ToList();
-            var model = LlamaModel.Load(file, options.Loading, threads, options.Progress, adapters);
-            return new LanguageModel(file, model, model, tokenizer, name);
+            return new LanguageModel(file, model, tokenizer, name);
         }
         catch
         {
@@ -83,9 +77,21 @@ public sealed class LanguageModel : IDisposable
         }
     }
 
+    /// <summary>Refuses an architecture Quill cannot run, and LoRA adapters it cannot apply, before anything is loaded.</summary>
+    private static void CheckSupported(string fileName, string arch, IReadOnlyList<LoraAdapterOption> adapters)
+    {
+        if (arch != Gpt2Config.Architecture && !LlamaConfig.IsSupported(arch))
+            throw new ModelFormatException($"{fileName}: unknown architecture '{arch}' (supported: llama, mistral, qwen2, gpt2)");
+        if (adapters.Count > 0 && arch == Gpt2Config.Architecture)
+            throw new ModelFormatException($"{fileName}: LoRA adapters apply to llama, mistral and qwen2 models, not '{arch}'");
+        foreach (LoraAdapterOption a in adapters)
+            if (!float.IsFinite(a.Scale)) throw new ArgumentException($"{a.Path}: expected a finite LoRA scale, found {a.Scale}");
+    }
+
     public void Dispose()
     {
-        _owner.Dispose();
+        // Every architecture's model owns its weights and compute pool; the file goes last, as mapped weights point into it.
+        if (Model is IDisposable owned) owned.Dispose();
         _file.Dispose();
     }
 }

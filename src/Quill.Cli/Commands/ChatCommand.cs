@@ -28,7 +28,7 @@ internal static class ChatCommand
             model, system, builtIn, threads, mmap,
         };
         sampling.AddTo(command);
-        command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
+        command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             string path = r.GetValue(model) ?? DemoCommand.DefaultModel();
             using var lm = GenerateCommand.Load(path, r.GetValue(threads), r.GetValue(mmap));
@@ -37,17 +37,17 @@ internal static class ChatCommand
                 ? new ChatSession(lm.Model, lm.Tokenizer, ChatTemplate.BuiltIn(name), systemPrompt)
                 : ChatSession.ForModel(lm, systemPrompt);
             GenerationRequest settings = sampling.Request(r);
-            if (Console.IsInputRedirected) return RunPiped(session, settings, ct);
+            if (Console.IsInputRedirected) return await RunPipedAsync(session, settings, ct);
             Console.Error.WriteLine($"chat with {lm.Name} (template: {session.Template.Name ?? "from the model"}); /reset forgets, /exit quits");
             while (!ct.IsCancellationRequested)
             {
                 Console.Error.Write("> ");
                 string? line = Console.ReadLine();
                 if (line is null || line.Trim() == "/exit") break;
-                if (!Command(session, line)) Reply(session, EscapedText.Unescape(line), settings, ct);
+                if (!Command(session, line)) await ReplyAsync(session, EscapedText.Unescape(line), settings, ct);
             }
             return 0;
-        })));
+        }));
         return command;
     }
 
@@ -60,7 +60,7 @@ internal static class ChatCommand
         return true;
     }
 
-    private static int RunPiped(ChatSession session, GenerationRequest settings, CancellationToken ct)
+    private static async Task<int> RunPipedAsync(ChatSession session, GenerationRequest settings, CancellationToken ct)
     {
         string input = Console.In.ReadToEnd();
         string trimmed = input.TrimStart();
@@ -71,7 +71,7 @@ internal static class ChatCommand
                 throw new InvalidDataException("stdin: expected the conversation to end with a user message");
             session.Reset();
             foreach (ChatMessage message in messages[..^1]) session.Add(message);
-            Reply(session, messages[^1].Content, settings, ct);
+            await ReplyAsync(session, messages[^1].Content, settings, ct);
             return 0;
         }
         foreach (string line in input.Split('\n'))
@@ -79,26 +79,21 @@ internal static class ChatCommand
             string text = line.TrimEnd('\r');
             if (text.Trim() == "/exit") break;
             if (text.Trim().Length == 0 || Command(session, text)) continue;
-            Reply(session, text, settings, ct);
+            await ReplyAsync(session, text, settings, ct);
         }
         return 0;
     }
 
-    private static void Reply(ChatSession session, string message, GenerationRequest settings, CancellationToken ct)
+    /// <summary>Prints the model's reply as it streams (generation runs on a thread of its own), then a newline.</summary>
+    private static async Task ReplyAsync(ChatSession session, string message, GenerationRequest settings, CancellationToken ct)
     {
         TextWriter stdout = Console.Out;
-        Task task = Stream();
-        task.GetAwaiter().GetResult();
+        await foreach (GenerationChunk chunk in session.ReplyAsync(message, settings, ct))
+        {
+            stdout.Write(chunk.Text);
+            stdout.Flush();
+        }
         stdout.WriteLine();
         stdout.Flush();
-
-        async Task Stream()
-        {
-            await foreach (GenerationChunk chunk in session.ReplyAsync(message, settings, ct))
-            {
-                stdout.Write(chunk.Text);
-                stdout.Flush();
-            }
-        }
     }
 }

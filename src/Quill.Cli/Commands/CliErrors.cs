@@ -12,18 +12,40 @@ internal static class CliErrors
         {
             return body();
         }
-        catch (Exception e) when (e is ModelFormatException or InvalidDataException or IOException or ArgumentException
-                                      or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (IsExpected(e))
         {
-            Console.Out.Flush();
-            Console.Error.WriteLine($"quill: {OneLine(e.Message)}");
-            return 1;
+            return Report(e);
         }
-        catch (OperationCanceledException)
+    }
+
+    /// <summary>As <see cref="Run"/>, for a body that awaits.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (IsExpected(e))
+        {
+            return Report(e);
+        }
+    }
+
+    private static bool IsExpected(Exception e) =>
+        e is ModelFormatException or InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException
+            or NotSupportedException or InvalidOperationException or OperationCanceledException;
+
+    /// <summary>Cancellation (Ctrl+C) exits with 130, anything else a user caused with 1.</summary>
+    private static int Report(Exception e)
+    {
+        if (e is OperationCanceledException)
         {
             Console.Error.WriteLine("quill: cancelled");
             return 130;
         }
+        Console.Out.Flush();
+        Console.Error.WriteLine($"quill: {OneLine(e.Message)}");
+        return 1;
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -35,12 +35,12 @@ internal static class DemoCommand
             Console.Out.WriteLine($"prompt: \"{prompt}\" -> {ids.Length} tokens [{string.Join(", ", ids)}]");
             Console.Out.Write("greedy: ");
             var generator = new Generator(lm.Model, lm.Tokenizer);
-            GenerateCommand.Stream(generator, new GenerationRequest { Prompt = prompt, MaxTokens = 40, Sampling = SamplingOptions.Greedy }, ct).GetAwaiter().GetResult();
+            GenerateCommand.Stream(generator, new GenerationRequest { Prompt = prompt, MaxTokens = 40, Sampling = SamplingOptions.Greedy }, ct);
             Console.Out.Write("sampled (seed 1): ");
             GenerateCommand.Stream(generator, new GenerationRequest
             {
                 Prompt = prompt, MaxTokens = 40, Sampling = new SamplingOptions { Temperature = 0.8f, TopP = 0.95f, Seed = 1 },
-            }, ct).GetAwaiter().GetResult();
+            }, ct);
             var bench = Benchmarking.ThroughputBenchmark.Run(lm.Model, 128, 32, repetitions: 1);
             Console.Out.WriteLine($"speed: prompt {bench.PromptTokensPerSecond:F0} tokens/s, generation {bench.GenerationTokensPerSecond:F0} tokens/s");
             return 0;

@@ -39,7 +39,7 @@ internal static class GenerateCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(completion, OpenAIJsonContext.Default.TextCompletion));
                 return 0;
             }
-            Stream(generator, request, ct).GetAwaiter().GetResult();
+            Stream(generator, request, ct);
             return 0;
         })));
         return command;
@@ -63,14 +63,15 @@ internal static class GenerateCommand
         });
     }
 
-    internal static async Task Stream(Generator generator, GenerationRequest request, CancellationToken ct)
+    /// <summary>Prints the completion to stdout as it becomes safe to show, then a newline; generation runs on this thread.</summary>
+    internal static void Stream(Generator generator, GenerationRequest request, CancellationToken ct)
     {
-        var stdout = Console.Out;
-        await foreach (var chunk in generator.StreamAsync(request, ct))
+        TextWriter stdout = Console.Out;
+        generator.Generate(request, chunk =>
         {
             stdout.Write(chunk.Text);
             stdout.Flush();
-        }
+        }, ct);
         stdout.WriteLine();
     }
 }

@@ -10,23 +10,22 @@ namespace Quill.Cli.Commands;
 
 internal static class IndexCommand
 {
-    /// <summary>
-    /// Makes the embedder for a -m value (null: the default model). The one place to point at the real embedders.
-    /// Until then only the test hook works: QUILL_TEST_EMBEDDER=hash (64 dims) or hash-N (N dims) selects
-    /// <see cref="HashingEmbedder"/> (test-only, not a semantic model), with -m hash-N overriding the size and
-    /// QUILL_TEST_EMBEDDER_DELAY_MS slowing each batch (used to kill an add mid-way in tests).
-    /// </summary>
-    internal static Func<string?, ITextEmbedder> EmbedderFactory { get; set; } = CreateEmbedder;
-
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static Command Create()
+    /// <summary>`quill index` with the real embedders: the -m model, or the built-in all-MiniLM-L6-v2 (<see cref="EmbedderCatalog"/>).</summary>
+    public static Command Create() => Create(LoadEmbedder);
+
+    /// <summary>
+    /// `quill index` making its embedder with <paramref name="embedders"/> from the -m value (null: the default model).
+    /// Tests pass a deterministic <see cref="HashingEmbedder"/> here (tests/IndexCliChild) instead of loading a model.
+    /// </summary>
+    internal static Command Create(Func<string?, ITextEmbedder> embedders)
     {
         var command = new Command("index", "Semantic search over your documents: chunk, embed and store them, then search\n" +
             "  example: quill index add --store notes.db ~/notes\n" +
             "  example: quill index search --store notes.db \"how do I reset the router\"")
         {
-            CreateAdd(), CreateSearch(), CreateStats(),
+            CreateAdd(embedders), CreateSearch(embedders), CreateStats(),
         };
         return command;
     }
@@ -41,7 +40,7 @@ internal static class IndexCommand
         DefaultValueFactory = _ => new DocumentIndexOptions().HnswThreshold,
     };
 
-    private static Command CreateAdd()
+    private static Command CreateAdd(Func<string?, ITextEmbedder> embedders)
     {
         var store = StoreOption();
         var model = ModelOption();
@@ -60,7 +59,7 @@ internal static class IndexCommand
             {
                 ChunkTokens = r.GetValue(chunkTokens), OverlapTokens = r.GetValue(overlap), HnswThreshold = r.GetValue(threshold),
             };
-            using ITextEmbedder embedder = EmbedderFactory(r.GetValue(model));
+            using ITextEmbedder embedder = embedders(r.GetValue(model));
             using DocumentIndex index = DocumentIndex.OpenOrCreate(r.GetValue(store)!, embedder, options);
             IndexAddReport report;
             using (var progress = new ConsoleProgress("embedding"))
@@ -72,7 +71,7 @@ internal static class IndexCommand
         return command;
     }
 
-    private static Command CreateSearch()
+    private static Command CreateSearch(Func<string?, ITextEmbedder> embedders)
     {
         var store = StoreOption();
         var model = ModelOption();
@@ -87,7 +86,7 @@ internal static class IndexCommand
         };
         command.SetAction(r => Run(() =>
         {
-            using ITextEmbedder embedder = EmbedderFactory(r.GetValue(model));
+            using ITextEmbedder embedder = embedders(r.GetValue(model));
             using DocumentIndex index = DocumentIndex.Open(r.GetValue(store)!, embedder, new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) });
             IReadOnlyList<SearchHit> hits = index.Search(r.GetValue(query)!, r.GetValue(k), message => Console.Error.WriteLine($"quill: warning: {message}"));
             if (r.GetValue(json)) PrintJson(hits);
@@ -169,21 +168,8 @@ internal static class IndexCommand
         }
     });
 
-    private static ITextEmbedder CreateEmbedder(string? model)
+    private static ITextEmbedder LoadEmbedder(string? model)
     {
-        // QUILL_TEST_EMBEDDER=hash|hash-N swaps in a deterministic hashing embedder: test-only (fast, and slowable
-        // with QUILL_TEST_EMBEDDER_DELAY_MS to interrupt an add mid-way).
-        string? hook = Environment.GetEnvironmentVariable("QUILL_TEST_EMBEDDER");
-        if (string.IsNullOrEmpty(hook))
-        {
-            using (new ConsoleProgress("loading embedding model")) return Quill.Embeddings.EmbedderCatalog.Load(model);
-        }
-        string name = model ?? hook;
-        if (name.StartsWith("test-", StringComparison.Ordinal)) name = name[5..];
-        int dims = name == "hash" ? 64
-            : name.StartsWith("hash-", StringComparison.Ordinal) && int.TryParse(name[5..], out int n) && n > 0 ? n
-            : throw new ArgumentException($"QUILL_TEST_EMBEDDER: expected hash or hash-N, found '{name}'");
-        int delay = int.TryParse(Environment.GetEnvironmentVariable("QUILL_TEST_EMBEDDER_DELAY_MS"), out int ms) ? ms : 0;
-        return new HashingEmbedder(dims, TimeSpan.FromMilliseconds(delay));
+        using (new ConsoleProgress("loading embedding model")) return EmbedderCatalog.Load(model);
     }
 }

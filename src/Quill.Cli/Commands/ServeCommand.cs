@@ -32,7 +32,7 @@ internal static class ServeCommand
         {
             model, embeddingModel, host, port, apiKey, parallel, context, queue, threads, lora,
         };
-        command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
+        command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             var options = new ServerOptions
             {
@@ -49,7 +49,7 @@ internal static class ServeCommand
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
             Console.Error.WriteLine($"loading {options.ModelPath} ...");
-            QuillServer server = QuillServer.StartAsync(options, ct).GetAwaiter().GetResult();
+            QuillServer server = await QuillServer.StartAsync(options, ct);
             try
             {
                 Console.Out.WriteLine($"serving {server.ModelIds[0]} (embeddings: {server.ModelIds[1]}) at {server.BaseAddress}");
@@ -57,15 +57,15 @@ internal static class ServeCommand
                     (options.ApiKey is null ? "   no API key" : "   API key required"));
                 Console.Out.WriteLine("  Ctrl+C stops");
                 Console.Out.Flush();
-                server.WaitForShutdownAsync(ct).GetAwaiter().GetResult();
+                await server.WaitForShutdownAsync(ct);
             }
             finally
             {
-                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                await server.DisposeAsync();
             }
             Console.Error.WriteLine("stopped");
             return 0;
-        })));
+        }));
         return command;
     }
 }

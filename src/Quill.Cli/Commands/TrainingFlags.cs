@@ -10,6 +10,7 @@ internal sealed class TrainingFlags
 {
     public Option<string[]> Data { get; } = new("--data") { Description = "Training data: text files (train) or one JSONL file (finetune, dpo)", AllowMultipleArgumentsPerToken = true };
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "The folder for model.gguf, metrics.jsonl, loss.png and checkpoints/" };
+    public Option<string?> Name { get; } = new("--name") { Description = "The model's name, general.name in model.gguf (default: the output folder's name)" };
     public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the stopped run in this folder exactly where it was (other flags are taken from its run.json)" };
     public Option<long?> StopAfter { get; } = new("--stop-after") { Description = "Pause after this step with a checkpoint (continue later with --resume)" };
     public Option<long?> Steps { get; } = new("--steps") { Description = "Optimizer steps (default: one epoch)" };
@@ -33,7 +34,7 @@ internal sealed class TrainingFlags
 
     public IEnumerable<Option> All() =>
     [
-        Data, Output, Resume, StopAfter, Steps, Epochs, BatchSize, SequenceLength, LearningRate, GradientAccumulation, Precision, Seed, Warmup,
+        Data, Output, Name, Resume, StopAfter, Steps, Epochs, BatchSize, SequenceLength, LearningRate, GradientAccumulation, Precision, Seed, Warmup,
         WeightDecay, Clip, EvaluateEvery, CheckpointEvery, Keep, LogEvery, ValidationFraction, OutType, Threads,
     ];
 
@@ -45,10 +46,14 @@ internal sealed class TrainingFlags
         string output = r.GetValue(Output) ?? throw new ArgumentException($"{kind} needs an output folder (-o OUT_DIR)");
         if (r.GetValue(Steps) is not null && r.GetValue(Epochs) is not null) throw new ArgumentException("give --steps or --epochs, not both");
         string precision = r.GetValue(Precision)!;
+        string outputDir = Path.GetFullPath(output);
         return new TrainingJobSpec
         {
             Kind = kind,
-            OutputDir = Path.GetFullPath(output),
+            OutputDir = outputDir,
+            Name = r.GetValue(Name) is { } name
+                ? (string.IsNullOrWhiteSpace(name) ? throw new ArgumentException("--name must not be empty") : name)
+                : TrainingJobSpec.FolderName(outputDir),
             Data = [.. data.Select(Path.GetFullPath)],
             Steps = r.GetValue(Steps),
             Epochs = r.GetValue(Epochs),

@@ -4,8 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-[assembly: InternalsVisibleTo("Quill.Tensors.Tests")]
-
 namespace Quill.Tensors.Quantization;
 
 /// <summary>The widest instruction set the K-quant kernels may use; tests lower it to run every path.</summary>
@@ -15,9 +13,9 @@ internal enum KQuantSimdLevel
     Scalar = 0,
     /// <summary>Portable <see cref="Vector128{T}"/> code: NEON on ARM, SSE on x86.</summary>
     Vector128 = 1,
-    /// <summary>x86 AVX2 with 256-bit vectors.</summary>
+    /// <summary>x86 AVX2 with 256-bit vectors; chosen only where FMA is on too, so these kernels call <see cref="Fma"/> directly.</summary>
     Avx2 = 2,
-    /// <summary>x86 AVX-512 (F+BW) with 512-bit vectors where a kernel has them, AVX2 elsewhere.</summary>
+    /// <summary>x86 AVX-512 (F+BW) with 512-bit vectors where a kernel has them, AVX2 elsewhere; FMA as for <see cref="Avx2"/>.</summary>
     Avx512 = 3,
 }
 
@@ -310,11 +308,6 @@ internal static class KQuant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> v) => Vector128.Sum(v.GetLower() + v.GetUpper());
 
-    /// <summary>acc + a * b with one rounding where FMA exists.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> acc) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
-
     /// <summary>pshufb mask over 16 per-group scale bytes: bytes 0..7 pick scale g, bytes 8..15 pick scale g+1.</summary>
     public static Vector128<byte> PairMask(int g) =>
         Vector128.Create(0x0101010101010101UL * (ulong)g, 0x0101010101010101UL * (ulong)(g + 1)).AsByte();
@@ -356,9 +349,4 @@ internal static class KQuant
         Vector128<short> pairs = Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
         return Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), pairs);
     }
-
-    /// <summary>acc + a * b with one rounding where FMA exists.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> acc) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, acc) : acc + a * b;
 }

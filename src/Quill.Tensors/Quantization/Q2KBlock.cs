@@ -165,8 +165,8 @@ public static class Q2KBlock
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset), q8, sc, pick0, pick1, pick2, pick3),
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset + 32), q8 + 128, sc, pick4, pick5, pick6, pick7));
             float dy = Unsafe.ReadUnaligned<float>(y);
-            acc = KQuant.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + DeltaOffset)), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = KQuant.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + MinOffset)), Avx.ConvertToVector256Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + DeltaOffset)), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = Fma.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + MinOffset)), Avx.ConvertToVector256Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - KQuant.Sum(accMin);
     }

@@ -162,7 +162,7 @@ public static class Q3KBlock
             // The -4 offset of every quant, through the activation group sums.
             sumi = Avx2.Subtract(sumi, Avx2.ShiftLeftLogical(KQuant.GroupSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y), 2));
             float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
-            acc = KQuant.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return KQuant.Sum(acc);
     }

@@ -154,8 +154,8 @@ public static class Q4KBlock
             Vector256<int> sumi = Avx2.Add(
                 Avx2.Add(ChunkAvx2(q4, q8, scales, pick0, pick1), ChunkAvx2(q4 + 32, q8 + 64, scales, pick2, pick3)),
                 Avx2.Add(ChunkAvx2(q4 + 64, q8 + 128, scales, pick4, pick5), ChunkAvx2(q4 + 96, q8 + 192, scales, pick6, pick7)));
-            acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = Fma.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
@@ -214,8 +214,8 @@ public static class Q4KBlock
                 Avx512BW.MultiplyAddAdjacent(p1, Avx512BW.Shuffle(scales, pick67).AsInt16())));
 
             Vector256<int> sumi256 = Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-            acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
-            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
+            accMin = Fma.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }

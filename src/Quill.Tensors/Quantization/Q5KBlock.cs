@@ -182,8 +182,8 @@ public static class Q5KBlock
                 Vector256<short> shi = Avx2.Shuffle(scales, KQuant.ShortBroadcast(2 * c + 1)).AsInt16();
                 sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
             }
-            acc = KQuant.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = KQuant.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = Fma.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }

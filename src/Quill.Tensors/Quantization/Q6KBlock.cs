@@ -168,7 +168,7 @@ public static class Q6KBlock
                 OffsetSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y));
             sumi = Avx2.Add(sumi, HalfAvx2(x + 64, x + HighOffset + 32, q8 + 128, sc, pick4, pick5, pick6, pick7));
             float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
-            acc = KQuant.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return KQuant.Sum(acc);
     }
@@ -229,7 +229,7 @@ public static class Q6KBlock
             }
             Vector256<int> sumi256 = Avx2.Subtract(Avx2.Add(sumi.GetLower(), sumi.GetUpper()), OffsetSums(sc16, y));
             float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
-            acc = KQuant.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi256), acc);
+            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi256), acc);
         }
         return KQuant.Sum(acc);
     }

@@ -15,6 +15,12 @@ public sealed record TrainingJobSpec
     public required string OutputDir { get; init; }
     public required string[] Data { get; init; }
 
+    /// <summary>
+    /// The model's name, written as general.name of model.gguf; the CLI stores --name or the output folder's name here, so
+    /// a resumed run keeps it. Null (a spec made in code, or a run.json from before) names it after <see cref="OutputDir"/>.
+    /// </summary>
+    public string? Name { get; init; }
+
     /// <summary>The starting GGUF for finetune and dpo.</summary>
     public string? BaseModel { get; init; }
 
@@ -70,6 +76,9 @@ public sealed record TrainingJobSpec
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
+
+    /// <summary>The last segment of <paramref name="folder"/>, a trailing separator ignored: runs/tiny/ is "tiny".</summary>
+    public static string FolderName(string folder) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

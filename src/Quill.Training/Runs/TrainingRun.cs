@@ -157,7 +157,7 @@ public sealed class TrainingRun(TrainingJob job)
                     p.Lora = null;
                 }
         }
-        LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, Job.Spec.ModelType, modelName: $"quill-{Job.Spec.Kind}-{Path.GetFileName(Path.GetFullPath(Out))}");
+        LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, Job.Spec.ModelType, modelName: Job.Spec.Name ?? TrainingJobSpec.FolderName(Out));
         return (modelPath, adapterPath);
     }
 }

@@ -30,7 +30,7 @@ public sealed class Generator : ITextGenerator
 
     public int ContextLength => model.ContextLength;
 
-    /// <summary>Runs <see cref="Generate"/> on a thread of its own (a forward pass is long and synchronous).</summary>
+    /// <summary>Runs <see cref="Generate(GenerationRequest, CancellationToken)"/> on a thread of its own (a forward pass is long and synchronous).</summary>
     public Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken ct = default) =>
         Task.Factory.StartNew(() => Generate(request, ct), CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
 
@@ -40,6 +40,18 @@ public sealed class Generator : ITextGenerator
     /// the text so far; no exception). Runs synchronously on the calling thread.
     /// </summary>
     public GenerationResult Generate(GenerationRequest request, CancellationToken ct = default) => Run(request, emit: null, ct);
+
+    /// <summary>
+    /// As <see cref="Generate(GenerationRequest, CancellationToken)"/>, handing <paramref name="onChunk"/> the same chunks
+    /// <see cref="StreamAsync"/> yields (safe-to-show text, then a last chunk with the finish reason and usage) on the
+    /// calling thread, as each is ready; the next token is computed only after it returns. For callers that print as they
+    /// go (the CLI) and have nothing to await. Returns the whole result as well.
+    /// </summary>
+    public GenerationResult Generate(GenerationRequest request, Action<GenerationChunk> onChunk, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(onChunk);
+        return Run(request, onChunk, ct);
+    }
 
     /// <summary>
     /// Streams the text as it becomes safe to show (whole UTF-8 characters, nothing that may start a stop string),

@@ -1,5 +1,6 @@
-// Runs `quill index …` (the built Quill.Cli.dll next to the tests) in a child process with the hashing test embedder.
+// Runs `quill index …` in a child process: the CLI's index commands over the hashing embedder (tests/IndexCliChild), or the real CLI.
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Quill.Search.Tests.Cli;
 
@@ -7,21 +8,27 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 
 internal static class IndexCli
 {
-    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    /// <summary>The index commands with <see cref="HashingEmbedder"/>; <paramref name="delayMs"/> slows each embedded batch.</summary>
+    public static ProcessStartInfo StartInfo(int delayMs, params string[] args) =>
+        StartInfo("IndexCliChild.dll", ["--delay-ms", delayMs.ToString(CultureInfo.InvariantCulture), .. args]);
+
+    /// <summary>The index commands with <see cref="HashingEmbedder"/> (-m hash-N picks its size).</summary>
+    public static CliResult Run(params string[] args) => Wait(StartInfo(delayMs: 0, args), args);
+
+    /// <summary>The shipped CLI, with its real embedders.</summary>
+    public static CliResult RunQuill(params string[] args) => Wait(StartInfo("Quill.Cli.dll", args), args);
+
+    private static ProcessStartInfo StartInfo(string program, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Quill.Cli.dll"));
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string a in args) info.ArgumentList.Add(a);
-        info.Environment["QUILL_TEST_EMBEDDER"] = "hash";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) info.Environment[key] = value;
         return info;
     }
 
-    public static CliResult Run(params string[] args) => RunWith(null, args);
-
-    public static CliResult RunWith(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    private static CliResult Wait(ProcessStartInfo info, string[] args)
     {
-        using var process = Process.Start(StartInfo(environment, args))!;
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000))

@@ -72,8 +72,8 @@ public class IndexCliTests
             Assert.Contains(expected, r.Stderr);
             Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
         }
-        // Without the test hook the default model (all-MiniLM-L6-v2) is used, and a store built by another model is refused.
-        CliResult defaultModel = IndexCli.RunWith(new Dictionary<string, string?> { ["QUILL_TEST_EMBEDDER"] = null }, "index", "search", "--store", db, "x");
+        // The shipped CLI uses the default model (all-MiniLM-L6-v2), and refuses a store built by another model.
+        CliResult defaultModel = IndexCli.RunQuill("index", "search", "--store", db, "x");
         Assert.Equal(1, defaultModel.ExitCode);
         Assert.Contains("found a store built with 'test-hash-64'", defaultModel.Stderr);
         Assert.Single(defaultModel.Stderr.TrimEnd('\n').Split('\n'));
@@ -84,9 +84,8 @@ public class IndexCliTests
     {
         using var temp = Corpus(files: 60, paragraphs: 4);
         string db = temp.File("killed.db");
-        var slow = new Dictionary<string, string?> { ["QUILL_TEST_EMBEDDER_DELAY_MS"] = "250" };
         string[] add = ["index", "add", "--store", db, "--chunk-tokens", "32", "--overlap", "0", temp.File("docs")];
-        using (var process = Process.Start(IndexCli.StartInfo(slow, add))!)
+        using (var process = Process.Start(IndexCli.StartInfo(delayMs: 250, add))!)
         {
             var deadline = Stopwatch.StartNew();
             while (CommittedChunks(db) < 2 * BatchSize)

@@ -54,6 +54,7 @@ public sealed class TrainCliTests : IDisposable
         var checkpoints = Directory.GetFiles(Path.Combine(output, "checkpoints"));
         Assert.InRange(checkpoints.Length, 1, 3);
         Assert.True(File.Exists(Path.Combine(output, "tokenizer", "tokenizer.json")));
+        Assert.Equal("run", ModelName(Path.Combine(output, "model.gguf"))); // no --name: the output folder's name
 
         var generated = QuillCli.Run("generate", "-m", Path.Combine(output, "model.gguf"), "-p", "the king", "-n", "8", "--temp", "0");
         Ok(generated);
@@ -63,6 +64,12 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("--resume", again.Stderr);
     });
+
+    private static string? ModelName(string path)
+    {
+        using var file = GgufFile.Open(path);
+        return file.GetString("general.name");
+    }
 
     private static Dictionary<string, byte[]> TensorBytes(string path)
     {
@@ -76,11 +83,13 @@ public sealed class TrainCliTests : IDisposable
         string corpus = Corpus();
         string straight = Path.Combine(_folder, "straight"), split = Path.Combine(_folder, "split");
         Ok(QuillCli.Run(TinyTrain(straight, corpus, "--steps", "16")));
-        var paused = QuillCli.Run(TinyTrain(split, corpus, "--steps", "16", "--stop-after", "7"));
+        var paused = QuillCli.Run(TinyTrain(split, corpus, "--steps", "16", "--stop-after", "7", "--name", "tiny king"));
         Ok(paused);
         Assert.Contains("--resume", paused.Stderr);
         Assert.False(File.Exists(Path.Combine(split, "model.gguf")));
         Ok(QuillCli.Run("train", "--resume", split));
+        Assert.Equal("tiny king", ModelName(Path.Combine(split, "model.gguf"))); // --name, kept in run.json across the resume
+        Assert.Equal("straight", ModelName(Path.Combine(straight, "model.gguf")));
         var a = TensorBytes(Path.Combine(straight, "model.gguf"));
         var b = TensorBytes(Path.Combine(split, "model.gguf"));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());

@@ -242,6 +242,58 @@ public class GeneratorTests
         Assert.Equal(result.Logprobs!.Select(l => l.Token), chunks.SelectMany(c => c.Logprobs ?? []).Select(l => l.Token));
     }
 
+    [Fact]
+    public async Task SynchronousStreamGivesTheChunksOfStreamAsyncAndTheResultOfGenerate()
+    {
+        var request = new GenerationRequest
+        {
+            PromptTokens = Prompt, MaxTokens = 9, Logprobs = 1, Stop = ["lo w"], Sampling = new SamplingOptions { Seed = 4 },
+        };
+        var generator = new Generator(Spelling("héllo world"), new ByteTokenizer());
+        List<GenerationChunk> streamed = await Collect(generator.StreamAsync(request));
+        var chunks = new List<GenerationChunk>();
+        int thread = Environment.CurrentManagedThreadId;
+        GenerationResult result = generator.Generate(request, chunk =>
+        {
+            Assert.Equal(thread, Environment.CurrentManagedThreadId);
+            chunks.Add(chunk);
+        });
+        Assert.Equal(streamed.Select(c => c.Text), chunks.Select(c => c.Text));
+        Assert.Equal(generator.Generate(request).Text, string.Concat(chunks.Select(c => c.Text)));
+        Assert.Equal(result.Text, string.Concat(chunks.Select(c => c.Text)));
+        Assert.All(chunks[..^1], c => Assert.Null(c.FinishReason));
+        Assert.Equal(
+            (streamed[^1].FinishReason, streamed[^1].Usage, streamed[^1].MatchedStop),
+            (chunks[^1].FinishReason, chunks[^1].Usage, chunks[^1].MatchedStop));
+        Assert.Equal(result.FinishReason, chunks[^1].FinishReason);
+        Assert.Equal(new GenerationUsage(result.PromptTokens, result.CompletionTokens), chunks[^1].Usage);
+        Assert.Equal(result.Logprobs!.Select(l => l.Token), chunks.SelectMany(c => c.Logprobs ?? []).Select(l => l.Token));
+    }
+
+    [Fact]
+    public void CancellingTheSynchronousStreamEndsItWithCancelled()
+    {
+        using var cts = new CancellationTokenSource();
+        var chunks = new List<GenerationChunk>();
+        GenerationResult result = new Generator(Spelling("Hello world"), new ByteTokenizer()).Generate(Greedy(), chunk =>
+        {
+            chunks.Add(chunk);
+            if (chunks.Count == 2) cts.Cancel(); // after "e": no further token is computed
+        }, cts.Token);
+        Assert.Equal(new[] { "H", "e", "" }, chunks.Select(c => c.Text));
+        Assert.Equal(FinishReason.Cancelled, chunks[^1].FinishReason);
+        Assert.Equal(new GenerationUsage(3, 2), chunks[^1].Usage);
+        Assert.Equal((FinishReason.Cancelled, "He"), (result.FinishReason, result.Text));
+    }
+
+    [Fact]
+    public void SynchronousStreamChecksItsArguments()
+    {
+        var generator = new Generator(Spelling("x"), new ByteTokenizer());
+        Assert.Throws<ArgumentNullException>(() => generator.Generate(Greedy(), onChunk: null!));
+        Assert.ThrowsAny<ArgumentException>(() => generator.Generate(new GenerationRequest(), _ => { }));
+    }
+
     // The producer thread blocks in its second Append (the token 'H', already streamed) until the test opens the
     // gate, so what the consumer does on seeing "H" (cancel, or leave) is seen before the next token, whatever the timing.
     private static ScriptedModel GatedHelloWorld(ManualResetEventSlim gate)

@@ -33,14 +33,17 @@ public sealed class Gpt2Model : ICausalModel, IDisposable
     public int VocabSize => Config.VocabSize;
     public int ContextLength => Config.ContextLength;
 
-    /// <summary>Reads config, weights and tokenizer of an open GGUF file, which must stay open while the model is used.</summary>
-    public static Gpt2Model Load(GgufFile file, WeightLoading loading, int threads, IProgress<double>? progress = null) =>
-        Load(file, loading, threads, progress, ownsFile: false);
+    /// <summary>
+    /// Reads config and weights of an open GGUF file, which must stay open while the model is used; <paramref name="tokenizer"/>
+    /// is the file's own, loaded once by the caller (<see cref="LanguageModel"/>).
+    /// </summary>
+    public static Gpt2Model Load(GgufFile file, ITokenizer tokenizer, WeightLoading loading, int threads, IProgress<double>? progress = null) =>
+        Load(file, tokenizer, loading, threads, progress, ownsFile: false);
 
-    private static Gpt2Model Load(GgufFile file, WeightLoading loading, int threads, IProgress<double>? progress, bool ownsFile)
+    private static Gpt2Model Load(GgufFile file, ITokenizer tokenizer, WeightLoading loading, int threads, IProgress<double>? progress, bool ownsFile)
     {
+        ArgumentNullException.ThrowIfNull(tokenizer);
         var config = Gpt2Config.FromGguf(file);
-        var tokenizer = GgufTokenizerLoader.Load(file);
         var store = WeightStore.Load(file, loading, progress);
         try
         {
@@ -84,7 +87,7 @@ public sealed class Gpt2Model : ICausalModel, IDisposable
         var file = GgufFile.Open(path);
         try
         {
-            return Load(file, WeightLoading.Copy, threads, progress: null, ownsFile: true);
+            return Load(file, GgufTokenizerLoader.Load(file), WeightLoading.Copy, threads, progress: null, ownsFile: true);
         }
         catch
         {

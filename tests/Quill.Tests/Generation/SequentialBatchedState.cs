@@ -1,13 +1,14 @@
-// A batched state for architectures without a batched forward pass: one single-sequence state per slot, run in turn.
-namespace Quill.Models;
+// Test double: a batched state over any single-sequence model (one state per slot, run in turn), so ScriptedModel can serve the batcher.
+using Quill.Models;
+
+namespace Quill.Tests.Generation;
 
 /// <summary>
 /// Satisfies <see cref="IBatchedInferenceState"/> with one <see cref="IInferenceState"/> per slot, decoding the
 /// sequences of a step one after another. Correct and batch-invariant, but each sequence reads the weights on its
-/// own, so it gives no throughput gain over serving requests in turn; architectures with a real batched forward pass
-/// (Llama) do not use it.
+/// own, so it gives no throughput gain over serving requests in turn; every real architecture has a batched forward pass.
 /// </summary>
-public sealed class SequentialBatchedState : IBatchedInferenceState
+internal sealed class SequentialBatchedState : IBatchedInferenceState
 {
     private readonly IInferenceState[] _states;
     private readonly int _vocabSize;

@@ -1,2 +1,0 @@
-// The CLI's small parsing helpers are tested directly by Quill.Tests.
-[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Quill.Tests")]
