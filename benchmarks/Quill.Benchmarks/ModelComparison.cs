@@ -1,5 +1,4 @@
 // Side-by-side throughput of Quill and llama.cpp (LLamaSharp) on the same GGUF files and thread count, in one run.
-using System.Diagnostics;
 using Quill.Benchmarking;
 using Quill.Models;
 using Quill.Models.Synthetic;
@@ -18,9 +17,21 @@ public static class ModelComparison
 {
     private static readonly Dictionary<string, SyntheticModelOptions> Models = new()
     {
-        ["small-q8_0"] = new() { Dim = 768, Layers = 12, Heads = 12, KvHeads = 12, FeedForwardDim = 2048, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.Q8_0, Seed = 1 },
-        ["tinyllama-q4_0"] = new() { Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.Q4_0, Seed = 2 },
-        ["tinyllama-f16"] = new() { Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048, Type = GgmlType.F16, Seed = 2 },
+        ["small-q8_0"] = new()
+        {
+            Dim = 768, Layers = 12, Heads = 12, KvHeads = 12, FeedForwardDim = 2048, VocabSize = 32000, ContextLength = 2048,
+            Type = GgmlType.Q8_0, Seed = 1
+        },
+        ["tinyllama-q4_0"] = new()
+        {
+            Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048,
+            Type = GgmlType.Q4_0, Seed = 2
+        },
+        ["tinyllama-f16"] = new()
+        {
+            Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048,
+            Type = GgmlType.F16, Seed = 2
+        },
     };
 
     // Files made from another by llama.cpp's own quantizer: name → (source model, llama.cpp type).
@@ -59,9 +70,11 @@ public static class ModelComparison
             var ours = Measure(path, threads, WeightLoading.Copy, pp, tg);
             var oursMapped = Measure(path, threads, WeightLoading.Map, pp, tg);
             Console.WriteLine($"{name,-16} {"llama.cpp",-18} {theirs.PromptTokensPerSecond,10:F1} {theirs.GenTokensPerSecond,10:F1} {"",12}");
-            Console.WriteLine($"{"",-16} {"quill (copy)",-18} {ours.PromptTokensPerSecond,10:F1} {ours.GenerationTokensPerSecond,10:F1} {ours.PeakResidentBytes / 1e6,12:F0}");
+            Console.WriteLine($"{"",-16} {"quill (copy)",-18} {ours.PromptTokensPerSecond,10:F1} {ours.GenerationTokensPerSecond,10:F1} " +
+                $"{ours.PeakResidentBytes / 1e6,12:F0}");
             Console.WriteLine($"{"",-16} {"quill (mmap)",-18} {oursMapped.PromptTokensPerSecond,10:F1} {oursMapped.GenerationTokensPerSecond,10:F1} {"",12}");
-            Console.WriteLine($"{"",-16} {"ratio quill/llama",-18} {ours.PromptTokensPerSecond / theirs.PromptTokensPerSecond,10:F2} {ours.GenerationTokensPerSecond / theirs.GenTokensPerSecond,10:F2}   file {fileMb:F0} MB");
+            Console.WriteLine($"{"",-16} {"ratio quill/llama",-18} {ours.PromptTokensPerSecond / theirs.PromptTokensPerSecond,10:F2} " +
+                $"{ours.GenerationTokensPerSecond / theirs.GenTokensPerSecond,10:F2}   file {fileMb:F0} MB");
         }
         return 0;
     }

@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Quill.Generation;
-using Quill.Serving;
 using Quill.Server;
+using Quill.Serving;
 
 namespace Quill.Benchmarks;
 
@@ -63,7 +63,8 @@ public static class ServerLoad
             }
             single ??= n == 1 ? best.TokensPerSecond : null;
             string ratio = single is { } s ? $"{best.TokensPerSecond / s:F2}x" : "";
-            Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {best.TokensPerSecond / n,11:F1} {best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0} {ratio,7}");
+            Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {best.TokensPerSecond / n,11:F1} " +
+                $"{best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0} {ratio,7}");
         }
         return 0;
     }

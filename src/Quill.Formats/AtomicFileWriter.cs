@@ -3,7 +3,8 @@ namespace Quill.Formats;
 
 public static class AtomicFileWriter
 {
-    /// <summary>Runs <paramref name="write"/> into a temporary file in the target's folder, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>Runs <paramref name="write"/> into a temporary file in the target's folder, flushes it to disk, then renames it over <paramref
+    /// name="path"/>.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = System.IO.Path.GetFullPath(path);

@@ -12,7 +12,7 @@ namespace Quill.Server;
 /// </summary>
 internal sealed class ApiKeyCheck(RequestDelegate next, string key)
 {
-    private readonly byte[] expected = Encoding.UTF8.GetBytes(key);
+    private readonly byte[] _expected = Encoding.UTF8.GetBytes(key);
 
     public static bool IsProtected(PathString path) =>
         path.StartsWithSegments("/v1") || path.StartsWithSegments("/tokenize") || path.StartsWithSegments("/detokenize")
@@ -25,7 +25,7 @@ internal sealed class ApiKeyCheck(RequestDelegate next, string key)
         const string Scheme = "Bearer ";
         if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase)) throw ApiError.Unauthorized(keyGiven: false);
         byte[] given = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
-        if (!CryptographicOperations.FixedTimeEquals(given, expected)) throw ApiError.Unauthorized(keyGiven: true);
+        if (!CryptographicOperations.FixedTimeEquals(given, _expected)) throw ApiError.Unauthorized(keyGiven: true);
         return next(context);
     }
 }

@@ -17,23 +17,23 @@ internal readonly record struct ChoiceChunk(int Index, GenerationChunk Chunk);
 /// </summary>
 internal sealed class ChoiceRun : IAsyncDisposable
 {
-    private readonly CancellationTokenSource stop;
-    private readonly Channel<ChoiceChunk> chunks = Channel.CreateUnbounded<ChoiceChunk>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<IAsyncEnumerator<GenerationChunk>> choices = [];
-    private readonly List<GenerationChunk?> firstChunks = [];
-    private readonly List<Task> pumps = [];
-    private int running;
+    private readonly CancellationTokenSource _stop;
+    private readonly Channel<ChoiceChunk> _chunks = Channel.CreateUnbounded<ChoiceChunk>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<IAsyncEnumerator<GenerationChunk>> _choices = [];
+    private readonly List<GenerationChunk?> _firstChunks = [];
+    private readonly List<Task> _pumps = [];
+    private int _running;
 
-    private readonly ServerMetrics metrics;
+    private readonly ServerMetrics _metrics;
 
     private ChoiceRun(ServerMetrics metrics, CancellationToken ct)
     {
-        this.metrics = metrics;
-        stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _metrics = metrics;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
     }
 
     /// <summary>The number of choices; their indexes are 0 to Count - 1.</summary>
-    public int Count => choices.Count;
+    public int Count => _choices.Count;
 
     /// <summary>True when the choices report logprobs.</summary>
     public bool LogprobsRequested { get; private init; }
@@ -54,14 +54,14 @@ internal sealed class ChoiceRun : IAsyncDisposable
         {
             foreach (GenerationRequest request in requests)
             {
-                IAsyncEnumerator<GenerationChunk> choice = generator.StreamAsync(request, run.stop.Token).GetAsyncEnumerator(run.stop.Token);
-                run.choices.Add(choice);
+                IAsyncEnumerator<GenerationChunk> choice = generator.StreamAsync(request, run._stop.Token).GetAsyncEnumerator(run._stop.Token);
+                run._choices.Add(choice);
                 bool any = await FirstAsync(choice, promptParam).ConfigureAwait(false);
-                if (run.firstChunks.Count == 0) run.TimeToFirstChunk = clock.Elapsed;
-                run.firstChunks.Add(any ? choice.Current : null);
+                if (run._firstChunks.Count == 0) run.TimeToFirstChunk = clock.Elapsed;
+                run._firstChunks.Add(any ? choice.Current : null);
             }
-            run.running = run.choices.Count;
-            for (int i = 0; i < run.choices.Count; i++) run.pumps.Add(run.PumpAsync(i));
+            run._running = run._choices.Count;
+            for (int i = 0; i < run._choices.Count; i++) run._pumps.Add(run.PumpAsync(i));
             return run;
         }
         catch
@@ -72,7 +72,7 @@ internal sealed class ChoiceRun : IAsyncDisposable
     }
 
     /// <summary>Every chunk of every choice, until all have finished.</summary>
-    public IAsyncEnumerable<ChoiceChunk> ReadAllAsync(CancellationToken ct) => chunks.Reader.ReadAllAsync(ct);
+    public IAsyncEnumerable<ChoiceChunk> ReadAllAsync(CancellationToken ct) => _chunks.Reader.ReadAllAsync(ct);
 
     private static async Task<bool> FirstAsync(IAsyncEnumerator<GenerationChunk> choice, string promptParam)
     {
@@ -96,44 +96,44 @@ internal sealed class ChoiceRun : IAsyncDisposable
 
     private async Task PumpAsync(int index)
     {
-        IAsyncEnumerator<GenerationChunk> choice = choices[index];
+        IAsyncEnumerator<GenerationChunk> choice = _choices[index];
         try
         {
-            if (firstChunks[index] is { } first)
+            if (_firstChunks[index] is { } first)
             {
                 Forward(index, first);
                 while (await choice.MoveNextAsync().ConfigureAwait(false)) Forward(index, choice.Current);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            metrics.GenerationsCancelled(1);
+            _metrics.GenerationsCancelled(1);
         }
         catch (Exception error)
         {
-            chunks.Writer.TryComplete(error);
+            _chunks.Writer.TryComplete(error);
         }
         finally
         {
-            if (Interlocked.Decrement(ref running) == 0) chunks.Writer.TryComplete();
+            if (Interlocked.Decrement(ref _running) == 0) _chunks.Writer.TryComplete();
         }
     }
 
     private void Forward(int index, GenerationChunk chunk)
     {
-        if (chunk.FinishReason == FinishReason.Cancelled) metrics.GenerationsCancelled(1);
-        chunks.Writer.TryWrite(new ChoiceChunk(index, chunk));
+        if (chunk.FinishReason == FinishReason.Cancelled) _metrics.GenerationsCancelled(1);
+        _chunks.Writer.TryWrite(new ChoiceChunk(index, chunk));
     }
 
     public async ValueTask DisposeAsync()
     {
-        stop.Cancel();
-        await Task.WhenAll(pumps).ConfigureAwait(false);
-        foreach (IAsyncEnumerator<GenerationChunk> choice in choices)
+        _stop.Cancel();
+        await Task.WhenAll(_pumps).ConfigureAwait(false);
+        foreach (IAsyncEnumerator<GenerationChunk> choice in _choices)
         {
             try { await choice.DisposeAsync().ConfigureAwait(false); }
             catch (OperationCanceledException) { }
         }
-        stop.Dispose();
+        _stop.Dispose();
     }
 }

@@ -18,13 +18,14 @@ internal sealed class GenerationParameters
     public const int MaxStops = 16;
     public const int MaxTopLogprobs = 20;
 
-    private readonly SamplingOptions sampling;
-    private readonly Func<ITokenConstraint?> constraint;
+    private readonly SamplingOptions _sampling;
+    private readonly Func<ITokenConstraint?> _constraint;
 
-    private GenerationParameters(SamplingOptions sampling, IReadOnlyList<string> stop, int n, bool stream, bool includeUsage, Func<ITokenConstraint?> constraint)
+    private GenerationParameters(SamplingOptions sampling, IReadOnlyList<string> stop, int n, bool stream, bool includeUsage,
+        Func<ITokenConstraint?> constraint)
     {
-        this.sampling = sampling;
-        this.constraint = constraint;
+        _sampling = sampling;
+        _constraint = constraint;
         (Stop, N, Stream, IncludeUsage) = (stop, n, stream, includeUsage);
     }
 
@@ -73,10 +74,10 @@ internal sealed class GenerationParameters
     {
         PromptTokens = prompt,
         MaxTokens = maxTokens,
-        Sampling = sampling.Seed is ulong seed ? sampling with { Seed = unchecked(seed + (ulong)choice) } : sampling,
+        Sampling = _sampling.Seed is ulong seed ? _sampling with { Seed = unchecked(seed + (ulong)choice) } : _sampling,
         Stop = Stop,
         Logprobs = logprobs,
-        Constraint = constraint(),
+        Constraint = _constraint(),
     };
 
     private static IReadOnlyList<string> ReadStop(JsonElement? stop)
@@ -112,11 +113,13 @@ internal sealed class GenerationParameters
                 return Checked(() => JsonConstraint.ForObject(tokenizer), "response_format");
             case "json_schema":
                 if (format.JsonSchema?.Schema is not { ValueKind: JsonValueKind.Object or JsonValueKind.True } schema)
-                    throw ApiError.BadRequest("Invalid 'response_format.json_schema.schema': expected a JSON Schema object.", "response_format.json_schema.schema");
+                    throw ApiError.BadRequest("Invalid 'response_format.json_schema.schema': expected a JSON Schema object.",
+                        "response_format.json_schema.schema");
                 JsonElement owned = schema.Clone();
                 return Checked(() => JsonConstraint.ForSchema(tokenizer, owned), "response_format.json_schema.schema");
             default:
-                throw ApiError.BadRequest($"Invalid 'response_format.type': expected 'text', 'json_object' or 'json_schema', found '{format.Type}'.", "response_format.type");
+                throw ApiError.BadRequest($"Invalid 'response_format.type': expected 'text', 'json_object' or 'json_schema', found '{format.Type}'.",
+                    "response_format.type");
         }
     }
 
@@ -140,5 +143,6 @@ internal sealed class GenerationParameters
     }
 
     private static ApiError Range(string param, double value, string expected) =>
-        ApiError.BadRequest($"Invalid '{param}': expected {expected}, found {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.", param, "invalid_value");
+        ApiError.BadRequest($"Invalid '{param}': expected {expected}, found {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.", param,
+            "invalid_value");
 }

@@ -21,14 +21,14 @@ namespace Quill.Server;
 /// </summary>
 public sealed class QuillServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
-    private readonly ServedModels models;
-    private int disposed;
+    private readonly WebApplication _app;
+    private readonly ServedModels _models;
+    private int _disposed;
 
     private QuillServer(WebApplication app, ServedModels models, Uri baseAddress)
     {
-        this.app = app;
-        this.models = models;
+        _app = app;
+        _models = models;
         BaseAddress = baseAddress;
     }
 
@@ -36,7 +36,7 @@ public sealed class QuillServer : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>The ids /v1/models lists: the generative model, then the embedding model.</summary>
-    public IReadOnlyList<string> ModelIds => [models.GenerativeModelId, models.EmbeddingModelId];
+    public IReadOnlyList<string> ModelIds => [_models.GenerativeModelId, _models.EmbeddingModelId];
 
     /// <summary>Loads the models, binds the address and starts answering. Throws IOException when the port is taken.</summary>
     public static async Task<QuillServer> StartAsync(ServerOptions options, CancellationToken ct = default)
@@ -104,7 +104,8 @@ public sealed class QuillServer : IAsyncDisposable
         app.MapPost("/tokenize", tokenize.TokenizeAsync);
         app.MapPost("/detokenize", tokenize.DetokenizeAsync);
         app.MapGet("/health", context => JsonResponse.WriteAsync(context,
-            new HealthResponse("ok", models.Status.Slots, models.Status.ActiveSequences, models.Status.QueuedRequests), ServerJsonContext.Default.HealthResponse));
+            new HealthResponse("ok", models.Status.Slots, models.Status.ActiveSequences, models.Status.QueuedRequests),
+                ServerJsonContext.Default.HealthResponse));
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -127,12 +128,12 @@ public sealed class QuillServer : IAsyncDisposable
         throw new ArgumentException($"server options: --host must be an IP address or localhost, found '{host}'");
     }
 
-    /// <summary>Completes when the server stops (Ctrl+C, SIGTERM, or <see cref="DisposeAsync"/>) or <paramref name="ct"/> fires.</summary>
-    public Task WaitForShutdownAsync(CancellationToken ct = default) => app.WaitForShutdownAsync(ct);
+    /// <summary>Completes when the server stops (Ctrl+C, SIGTERM, or <see cref="DisposeAsync()"/>) or <paramref name="ct"/> fires.</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 
     /// <summary>Stops listening, cancels the generations in flight (their streams end), and frees the models.</summary>
     public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref disposed, 1) == 0 ? new(DisposeAsync(app, models)) : ValueTask.CompletedTask;
+        Interlocked.Exchange(ref _disposed, 1) == 0 ? new(DisposeAsync(_app, _models)) : ValueTask.CompletedTask;
 
     private static async Task DisposeAsync(WebApplication? app, ServedModels models)
     {

@@ -14,46 +14,46 @@ namespace Quill.Server;
 /// </summary>
 internal sealed class ServedModels : IDisposable
 {
-    private readonly LanguageModel model;
-    private readonly Lazy<ITextEmbedder> embedder;
-    private readonly IDisposable engine;
+    private readonly LanguageModel _model;
+    private readonly Lazy<ITextEmbedder> _embedder;
+    private readonly IDisposable _engine;
 
     public ServedModels(ServerOptions options)
     {
-        model = LanguageModel.Load(options.ModelPath, new LoadOptions
+        _model = LanguageModel.Load(options.ModelPath, new LoadOptions
         {
             Threads = options.Threads,
             LoraAdapters = [.. options.LoraAdapters.Select(a => new LoraAdapterOption(a))],
         });
         try
         {
-            var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions
+            var batcher = new ContinuousBatcher(_model.Model, _model.Tokenizer, new BatcherOptions
             {
                 Slots = options.Parallel,
                 ContextLength = options.ContextLength,
                 QueueCapacity = options.QueueCapacity,
             });
-            (Generator, Status, engine) = (batcher, batcher, batcher);
+            (Generator, Status, _engine) = (batcher, batcher, batcher);
             ContextLength = batcher.ContextLength;
-            Template = ChatTemplate.FromGguf(model.File) ?? ChatTemplate.Fallback(model.Tokenizer);
-            GenerativeModelId = model.Name;
+            Template = ChatTemplate.FromGguf(_model.File) ?? ChatTemplate.Fallback(_model.Tokenizer);
+            GenerativeModelId = _model.Name;
             if (options.EmbeddingModel is { } named)
             {
                 ITextEmbedder loaded = EmbedderCatalog.Load(named, threads: options.Threads);
-                embedder = new Lazy<ITextEmbedder>(loaded);
+                _embedder = new Lazy<ITextEmbedder>(loaded);
                 EmbeddingModelId = loaded.ModelName;
             }
             else
             {
                 string? cache = options.EmbeddingCacheFolder;
                 int threads = options.Threads;
-                embedder = new Lazy<ITextEmbedder>(() => DefaultEmbedder.Load(cache, threads), LazyThreadSafetyMode.ExecutionAndPublication);
+                _embedder = new Lazy<ITextEmbedder>(() => DefaultEmbedder.Load(cache, threads), LazyThreadSafetyMode.ExecutionAndPublication);
                 EmbeddingModelId = DefaultEmbedder.ModelName;
             }
         }
         catch
         {
-            model.Dispose();
+            _model.Dispose();
             throw;
         }
     }
@@ -68,7 +68,7 @@ internal sealed class ServedModels : IDisposable
 
     public ITextGenerator Generator { get; }
     public IBatchStatus Status { get; }
-    public ITokenizer Tokenizer => model.Tokenizer;
+    public ITokenizer Tokenizer => _model.Tokenizer;
 
     /// <summary>Tokens per request (prompt plus completion).</summary>
     public int ContextLength { get; }
@@ -77,14 +77,15 @@ internal sealed class ServedModels : IDisposable
     public ChatTemplate Template { get; }
 
     /// <summary>The embedding model, loading it on first use.</summary>
-    public ITextEmbedder Embedder => embedder.Value;
+    public ITextEmbedder Embedder => _embedder.Value;
 
     /// <summary>Accepts no model or the generative model's id; the embedding model is a 400, anything else a 404.</summary>
     public void RequireGenerative(string? id)
     {
         if (id is null || id == GenerativeModelId) return;
         if (id == EmbeddingModelId)
-            throw ApiError.BadRequest($"The model '{id}' is an embedding model; use it with /v1/embeddings, or use '{GenerativeModelId}' here.", "model", "model_not_supported");
+            throw ApiError.BadRequest($"The model '{id}' is an embedding model; use it with /v1/embeddings, or use '{GenerativeModelId}' here.", "model",
+                "model_not_supported");
         throw ApiError.ModelNotFound(id, Ids);
     }
 
@@ -98,12 +99,12 @@ internal sealed class ServedModels : IDisposable
     }
 
     /// <summary>The token ids of a chat prompt: the messages rendered with the generation prompt.</summary>
-    public int[] ChatPromptTokens(IReadOnlyList<ChatMessage> messages) => Template.Encode(messages, model.Tokenizer);
+    public int[] ChatPromptTokens(IReadOnlyList<ChatMessage> messages) => Template.Encode(messages, _model.Tokenizer);
 
     public void Dispose()
     {
-        engine.Dispose();
-        if (embedder.IsValueCreated) embedder.Value.Dispose();
-        model.Dispose();
+        _engine.Dispose();
+        if (_embedder.IsValueCreated) _embedder.Value.Dispose();
+        _model.Dispose();
     }
 }

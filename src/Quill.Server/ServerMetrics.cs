@@ -17,58 +17,58 @@ internal sealed class ServerMetrics(IBatchStatus status)
     public const int RateWindowSeconds = 10;
     private static readonly double[] TtftBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-    private readonly ConcurrentDictionary<(string Route, int Status), long> requests = new();
-    private readonly long[] ttftCounts = new long[TtftBuckets.Length + 1]; // the last is +Inf
-    private readonly long[] tokensPerSecond = new long[RateWindowSeconds]; // ring of completion tokens per second
-    private readonly long[] secondOfSlot = new long[RateWindowSeconds];
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly Lock rateLock = new();
-    private long promptTokens, completionTokens, ttftCount, ttftMicroseconds, inFlight, cancelled;
+    private readonly ConcurrentDictionary<(string Route, int Status), long> _requests = new();
+    private readonly long[] _ttftCounts = new long[TtftBuckets.Length + 1]; // the last is +Inf
+    private readonly long[] _tokensPerSecond = new long[RateWindowSeconds]; // ring of completion tokens per second
+    private readonly long[] _secondOfSlot = new long[RateWindowSeconds];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Lock _rateLock = new();
+    private long _promptTokens, _completionTokens, _ttftCount, _ttftMicroseconds, _inFlight, _cancelled;
 
-    public void RequestStarted() => Interlocked.Increment(ref inFlight);
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
     public void RequestFinished(string route, int statusCode)
     {
-        Interlocked.Decrement(ref inFlight);
-        requests.AddOrUpdate((route, statusCode), 1, (_, n) => n + 1);
+        Interlocked.Decrement(ref _inFlight);
+        _requests.AddOrUpdate((route, statusCode), 1, (_, n) => n + 1);
     }
 
     /// <summary>Generations ended early because their client left (or the server is stopping).</summary>
-    public void GenerationsCancelled(int count) => Interlocked.Add(ref cancelled, count);
+    public void GenerationsCancelled(int count) => Interlocked.Add(ref _cancelled, count);
 
     public void TimeToFirstToken(TimeSpan elapsed)
     {
         double seconds = elapsed.TotalSeconds;
         int bucket = 0;
         while (bucket < TtftBuckets.Length && seconds > TtftBuckets[bucket]) bucket++;
-        Interlocked.Increment(ref ttftCounts[bucket]);
-        Interlocked.Increment(ref ttftCount);
-        Interlocked.Add(ref ttftMicroseconds, (long)(seconds * 1e6));
+        Interlocked.Increment(ref _ttftCounts[bucket]);
+        Interlocked.Increment(ref _ttftCount);
+        Interlocked.Add(ref _ttftMicroseconds, (long)(seconds * 1e6));
     }
 
     public void Tokens(int prompt, int completion)
     {
-        Interlocked.Add(ref promptTokens, prompt);
-        Interlocked.Add(ref completionTokens, completion);
-        long second = (long)clock.Elapsed.TotalSeconds;
-        lock (rateLock)
+        Interlocked.Add(ref _promptTokens, prompt);
+        Interlocked.Add(ref _completionTokens, completion);
+        long second = (long)_clock.Elapsed.TotalSeconds;
+        lock (_rateLock)
         {
             int slot = (int)(second % RateWindowSeconds);
-            if (secondOfSlot[slot] != second) { secondOfSlot[slot] = second; tokensPerSecond[slot] = 0; }
-            tokensPerSecond[slot] += completion;
+            if (_secondOfSlot[slot] != second) { _secondOfSlot[slot] = second; _tokensPerSecond[slot] = 0; }
+            _tokensPerSecond[slot] += completion;
         }
     }
 
     /// <summary>Completion tokens of requests finished in the last window, per second.</summary>
     public double TokensPerSecond()
     {
-        long now = (long)clock.Elapsed.TotalSeconds, sum = 0;
-        lock (rateLock)
+        long now = (long)_clock.Elapsed.TotalSeconds, sum = 0;
+        lock (_rateLock)
         {
             for (int i = 0; i < RateWindowSeconds; i++)
-                if (now - secondOfSlot[i] < RateWindowSeconds) sum += tokensPerSecond[i];
+                if (now - _secondOfSlot[i] < RateWindowSeconds) sum += _tokensPerSecond[i];
         }
-        double window = Math.Clamp(clock.Elapsed.TotalSeconds, 1, RateWindowSeconds);
+        double window = Math.Clamp(_clock.Elapsed.TotalSeconds, 1, RateWindowSeconds);
         return sum / window;
     }
 
@@ -77,13 +77,15 @@ internal sealed class ServerMetrics(IBatchStatus status)
     {
         var s = new StringBuilder();
         Header(s, "quill_requests_total", "counter", "HTTP requests answered, by route and status code");
-        foreach (var ((route, code), count) in requests.OrderBy(e => e.Key.Route, StringComparer.Ordinal).ThenBy(e => e.Key.Status))
+        foreach (var ((route, code), count) in _requests.OrderBy(e => e.Key.Route, StringComparer.Ordinal).ThenBy(e => e.Key.Status))
             s.Append("quill_requests_total{route=\"").Append(LabelValue(route)).Append("\",status=\"").Append(code).Append("\"} ").Append(count).Append('\n');
-        Metric(s, "quill_requests_in_flight", "gauge", "HTTP requests being answered now", Interlocked.Read(ref inFlight));
-        Metric(s, "quill_prompt_tokens_total", "counter", "Prompt tokens of finished generations", Interlocked.Read(ref promptTokens));
-        Metric(s, "quill_completion_tokens_total", "counter", "Tokens generated by finished generations", Interlocked.Read(ref completionTokens));
-        Metric(s, "quill_generations_cancelled_total", "counter", "Generations stopped early because the client disconnected or the server stopped", Interlocked.Read(ref cancelled));
-        Metric(s, "quill_tokens_per_second", "gauge", $"Tokens generated per second by generations finished in the last {RateWindowSeconds} s", TokensPerSecond());
+        Metric(s, "quill_requests_in_flight", "gauge", "HTTP requests being answered now", Interlocked.Read(ref _inFlight));
+        Metric(s, "quill_prompt_tokens_total", "counter", "Prompt tokens of finished generations", Interlocked.Read(ref _promptTokens));
+        Metric(s, "quill_completion_tokens_total", "counter", "Tokens generated by finished generations", Interlocked.Read(ref _completionTokens));
+        Metric(s, "quill_generations_cancelled_total", "counter", "Generations stopped early because the client disconnected or the server stopped",
+            Interlocked.Read(ref _cancelled));
+        Metric(s, "quill_tokens_per_second", "gauge", $"Tokens generated per second by generations finished in the last {RateWindowSeconds} s",
+            TokensPerSecond());
         Metric(s, "quill_queue_depth", "gauge", "Requests waiting for a slot", status.QueuedRequests);
         Metric(s, "quill_queue_capacity", "gauge", "Requests that may wait for a slot", status.QueueCapacity);
         Metric(s, "quill_active_slots", "gauge", "Sequences holding a slot (prefilling or decoding)", status.ActiveSequences);
@@ -93,12 +95,12 @@ internal sealed class ServerMetrics(IBatchStatus status)
         long cumulative = 0;
         for (int i = 0; i <= TtftBuckets.Length; i++)
         {
-            cumulative += Interlocked.Read(ref ttftCounts[i]);
+            cumulative += Interlocked.Read(ref _ttftCounts[i]);
             string le = i < TtftBuckets.Length ? Number(TtftBuckets[i]) : "+Inf";
             s.Append("quill_time_to_first_token_seconds_bucket{le=\"").Append(le).Append("\"} ").Append(cumulative).Append('\n');
         }
-        s.Append("quill_time_to_first_token_seconds_sum ").Append(Number(Interlocked.Read(ref ttftMicroseconds) / 1e6)).Append('\n');
-        s.Append("quill_time_to_first_token_seconds_count ").Append(Interlocked.Read(ref ttftCount)).Append('\n');
+        s.Append("quill_time_to_first_token_seconds_sum ").Append(Number(Interlocked.Read(ref _ttftMicroseconds) / 1e6)).Append('\n');
+        s.Append("quill_time_to_first_token_seconds_count ").Append(Interlocked.Read(ref _ttftCount)).Append('\n');
         return s.ToString();
     }
 

@@ -7,7 +7,7 @@ namespace Quill.Tensors;
 /// </summary>
 public sealed class SplitMix64(ulong seed)
 {
-    private ulong state = seed;
+    private ulong _state = seed;
 
     /// <summary>One step: advances <paramref name="state"/> and returns a well-mixed value (the published sequence).</summary>
     public static ulong Next(ref ulong state)
@@ -19,7 +19,7 @@ public sealed class SplitMix64(ulong seed)
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64() => Next(ref state);
+    public ulong NextUInt64() => Next(ref _state);
 
     /// <summary>A uniform double in [0, 1): the top 53 bits of <see cref="NextUInt64"/> scaled by 2⁻⁵³.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));

@@ -31,7 +31,8 @@ public abstract class Tokenizer : ITokenizer
 
     public string Decode(ReadOnlySpan<int> ids) => Decode(ids, skipSpecialTokens: false);
 
-    /// <summary>Appends the tokens of <paramref name="text"/> to <paramref name="output"/> (which starts empty), offsets relative to <paramref name="text"/>.</summary>
+    /// <summary>Appends the tokens of <paramref name="text"/> to <paramref name="output"/> (which starts empty), offsets relative to <paramref
+    /// name="text"/>.</summary>
     protected abstract void EncodeCore(ReadOnlySpan<char> text, bool addSpecial, bool parseSpecial, TokenBuffer output);
 
     /// <summary>Encodes into a caller's buffer (cleared first), for callers that keep their own.</summary>

@@ -14,7 +14,8 @@ public sealed class BusyServerTests(BusyServerFixture server) : IClassFixture<Bu
     /// the whole context pushes its logit far down, so only max_tokens (thousands) ends it.
     /// </summary>
     private static string Hold(bool stream) =>
-        $$"""{"prompt":[1,{{string.Join(',', Enumerable.Repeat(2, 32))}},100],"max_tokens":4000,"temperature":0,"frequency_penalty":2,"stream":{{(stream ? "true" : "false")}}}""";
+        $$"""{"prompt":[1,{{string.Join(',', Enumerable.Repeat(2, 32))}},100],"max_tokens":4000,"temperature":0,"frequency_penalty":2""" +
+        $$""","stream":{{(stream ? "true" : "false")}}}""";
 
     private static HttpRequestMessage Post(string json) =>
         new(HttpMethod.Post, "v1/completions") { Content = new StringContent(json, Encoding.UTF8, "application/json") };

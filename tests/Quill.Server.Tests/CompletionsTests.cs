@@ -1,5 +1,4 @@
 // /v1/completions and the raw-HTTP corners of /v1/chat/completions: n choices, prompt lists, echo, stops, logprobs, usage.
-using System.Text;
 using System.Text.Json;
 
 namespace Quill.Server.Tests;
@@ -32,13 +31,15 @@ public sealed class CompletionsTests(ServerFixture server)
     {
         using HttpClient client = server.Client();
         const string body = """{"prompt":"The sea","max_tokens":20,"seed":11,"stream":true,"stream_options":{"include_usage":true}}""";
-        JsonElement whole = await RawApi.PostOkAsync(client, "v1/completions", body.Replace("\"stream\":true,\"stream_options\":{\"include_usage\":true}", "\"stream\":false"));
+        JsonElement whole = await RawApi.PostOkAsync(client, "v1/completions",
+            body.Replace("\"stream\":true,\"stream_options\":{\"include_usage\":true}", "\"stream\":false"));
         List<JsonElement> events = await RawApi.StreamAsync(client, "v1/completions", body);
         string streamed = string.Concat(events.SelectMany(e => e.GetProperty("choices").EnumerateArray()).Select(c => c.GetProperty("text").GetString()));
         Assert.Equal(TextOf(whole, 0), streamed);
         JsonElement last = events[^1];
         Assert.Empty(last.GetProperty("choices").EnumerateArray());
-        Assert.Equal(whole.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), last.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(whole.GetProperty("usage").GetProperty("completion_tokens").GetInt32(),
+            last.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         Assert.All(events[..^1], e => Assert.False(e.TryGetProperty("usage", out _)));
     }
 
@@ -93,7 +94,8 @@ public sealed class CompletionsTests(ServerFixture server)
         JsonElement free = await RawApi.PostOkAsync(client, "v1/completions", """{"prompt":"x","max_tokens":30,"temperature":0}""");
         string text = TextOf(free, 0);
         string stop = text.Substring(text.Length / 2, 1);
-        JsonElement stopped = await RawApi.PostOkAsync(client, "v1/completions", JsonSerializer.Serialize(new { prompt = "x", max_tokens = 30, temperature = 0, stop = new[] { stop } }));
+        JsonElement stopped = await RawApi.PostOkAsync(client, "v1/completions",
+            JsonSerializer.Serialize(new { prompt = "x", max_tokens = 30, temperature = 0, stop = new[] { stop } }));
         Assert.Equal(text[..text.IndexOf(stop, StringComparison.Ordinal)], TextOf(stopped, 0));
         Assert.Equal("stop", stopped.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
     }
@@ -116,7 +118,8 @@ public sealed class CompletionsTests(ServerFixture server)
     public async Task ChatWithNStreamsEveryChoiceOnceWithItsRole()
     {
         using HttpClient client = server.Client();
-        const string body = """{"messages":[{"role":"user","content":[{"type":"text","text":"Hello "},{"type":"text","text":"there"}]}],"max_tokens":8,"seed":9,"n":2,"stream":true}""";
+        const string body = """{"messages":[{"role":"user","content":[{"type":"text","text":"Hello "},{"type":"text","text":"there"}]}],"max_tokens":8""" +
+            ""","seed":9,"n":2,"stream":true}""";
         List<JsonElement> events = await RawApi.StreamAsync(client, "v1/chat/completions", body);
         JsonElement whole = await RawApi.PostOkAsync(client, "v1/chat/completions", body.Replace("\"stream\":true", "\"stream\":false"));
         for (int i = 0; i < 2; i++)
@@ -135,9 +138,11 @@ public sealed class CompletionsTests(ServerFixture server)
     public async Task ChatPromptIsTheTemplateRendering()
     {
         using HttpClient client = server.Client();
-        JsonElement chat = await RawApi.PostOkAsync(client, "v1/chat/completions", """{"messages":[{"role":"developer","content":"Rules"},{"role":"user","content":"Q"}],"max_tokens":6,"temperature":0}""");
+        JsonElement chat = await RawApi.PostOkAsync(client, "v1/chat/completions", """{"messages":[{"role":"developer","content":"Rules"},""" +
+            """{"role":"user","content":"Q"}],"max_tokens":6,"temperature":0}""");
         // The fixture's template: <|role|>content\n per message, then <|assistant|>; developer is passed as system.
-        JsonElement text = await RawApi.PostOkAsync(client, "v1/completions", JsonSerializer.Serialize(new { prompt = "<|system|>Rules\n<|user|>Q\n<|assistant|>", max_tokens = 6, temperature = 0 }));
+        JsonElement text = await RawApi.PostOkAsync(client, "v1/completions",
+            JsonSerializer.Serialize(new { prompt = "<|system|>Rules\n<|user|>Q\n<|assistant|>", max_tokens = 6, temperature = 0 }));
         Assert.Equal(TextOf(text, 0), chat.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         Assert.Equal(text.GetProperty("usage").GetProperty("prompt_tokens").GetInt32(), chat.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
     }

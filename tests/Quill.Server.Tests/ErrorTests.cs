@@ -22,7 +22,10 @@ public sealed class ErrorTests(ServerFixture server)
         { Chat, $$"""{"messages":{{User}},"temperature":"hot"}""", 400, "temperature", "invalid_type" },
         { Chat, """{"messages":"hi"}""", 400, "messages", "invalid_type" },
         { Chat, """{"messages":[{"role":"user","content":5}]}""", 400, "messages[0].content", "invalid_type" },
-        { Chat, """{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}""", 400, "messages[0].content[0].type", "invalid_value" },
+        {
+            Chat, """{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}""", 400, "messages[0].content[0].type",
+            "invalid_value"
+        },
         { Chat, """{"messages":[{"role":"robot","content":"x"}]}""", 400, "messages[0].role", "invalid_value" },
         { Chat, $$"""{"messages":{{User}},"max_tokens":1.5}""", 400, "max_tokens", "invalid_type" },
         { Chat, $$"""{"messages":{{User}},"max_tokens":0}""", 400, "max_tokens", "invalid_value" },

@@ -29,7 +29,8 @@ public sealed class LoraServingTests : IAsyncLifetime
     public async Task AdapterChangesTheServedCompletions()
     {
         string model = Path.Combine(_folder, "model.gguf");
-        SyntheticModelWriter.Write(model, new SyntheticModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 128, ContextLength = 256 });
+        SyntheticModelWriter.Write(model,
+            new SyntheticModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 128, ContextLength = 256 });
         var rng = new Random(3);
         float[] Random(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
         const int rank = 4;

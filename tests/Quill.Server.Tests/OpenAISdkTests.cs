@@ -1,7 +1,6 @@
 // The official OpenAI .NET SDK against the real server: chat (whole and streamed, logprobs), models, embeddings.
 #pragma warning disable OPENAI001 // Seed is marked experimental in the SDK
 using System.ClientModel;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using OpenAI;

@@ -75,7 +75,8 @@ public sealed class OperationsTests(ServerFixture server)
     public async Task EveryEmbeddedPlaygroundFileIsServedWithItsContentType()
     {
         using HttpClient client = server.Client(key: null);
-        foreach (string resource in typeof(ServerAssembly).Assembly.GetManifestResourceNames().Where(r => r.StartsWith("Playground/", StringComparison.Ordinal)))
+        foreach (string resource in typeof(ServerAssembly).Assembly.GetManifestResourceNames().Where(r => r.StartsWith("Playground/",
+            StringComparison.Ordinal)))
         {
             using HttpResponseMessage response = await client.GetAsync(resource["Playground/".Length..]);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -69,7 +69,8 @@ internal static class RawApi
     {
         string text = await client.GetStringAsync("metrics");
         foreach (string line in text.Split('\n'))
-            if (line.StartsWith(name + " ", StringComparison.Ordinal)) return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Fail($"/metrics has no {name}:\n{text}");
         return 0;
     }

@@ -63,7 +63,8 @@ public sealed class ResponseFormatTests(ServerFixture server)
     public async Task CompletionsAcceptResponseFormatToo()
     {
         using HttpClient client = server.Client();
-        JsonElement r = await RawApi.PostOkAsync(client, "v1/completions", """{"prompt":"JSON:","max_tokens":40,"seed":2,"response_format":{"type":"json_object"}}""");
+        JsonElement r = await RawApi.PostOkAsync(client, "v1/completions", """{"prompt":"JSON:","max_tokens":40,"seed":2""" +
+            ""","response_format":{"type":"json_object"}}""");
         using JsonDocument output = JsonDocument.Parse(r.GetProperty("choices")[0].GetProperty("text").GetString()!);
         Assert.Equal(JsonValueKind.Object, output.RootElement.ValueKind);
     }
@@ -73,7 +74,8 @@ public sealed class ResponseFormatTests(ServerFixture server)
     {
         using HttpClient client = server.Client();
         using HttpResponseMessage response = await RawApi.PostAsync(client, "v1/chat/completions",
-            """{"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","patternProperties":{"^a":{"type":"string"}}}}}}""");
+            """{"messages":[{"role":"user","content":"x"}],"response_format":""" +
+            """{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","patternProperties":{"^a":{"type":"string"}}}}}}""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("response_format.json_schema.schema", (await RawApi.ErrorOf(response)).GetProperty("param").GetString());
     }
@@ -81,7 +83,8 @@ public sealed class ResponseFormatTests(ServerFixture server)
     [Fact]
     public async Task SdkJsonSchemaFormatIsHonoured()
     {
-        SdkChat.ChatClient chat = new OpenAIClient(new ApiKeyCredential(ServerFixture.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1") })
+        SdkChat.ChatClient chat = new OpenAIClient(new ApiKeyCredential(ServerFixture.ApiKey),
+            new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1") })
             .GetChatClient(server.ModelId);
         var options = new SdkChat.ChatCompletionOptions
         {
@@ -96,9 +99,11 @@ public sealed class ResponseFormatTests(ServerFixture server)
     [Fact]
     public async Task ExtensionsAIJsonFormatIsHonoured()
     {
-        using IChatClient chat = new OpenAIClient(new ApiKeyCredential(ServerFixture.ApiKey), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1") })
+        using IChatClient chat = new OpenAIClient(new ApiKeyCredential(ServerFixture.ApiKey),
+            new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1") })
             .GetChatClient(server.ModelId).AsIChatClient();
-        ChatResponse response = await chat.GetResponseAsync("Some JSON", new ChatOptions { MaxOutputTokens = 48, ResponseFormat = Microsoft.Extensions.AI.ChatResponseFormat.Json });
+        ChatResponse response = await chat.GetResponseAsync("Some JSON",
+            new ChatOptions { MaxOutputTokens = 48, ResponseFormat = Microsoft.Extensions.AI.ChatResponseFormat.Json });
         using JsonDocument output = JsonDocument.Parse(response.Text);
         Assert.Equal(JsonValueKind.Object, output.RootElement.ValueKind);
     }

@@ -18,15 +18,16 @@ public class ServerFixture : IAsyncLifetime
     public const string Template =
         "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
 
-    private readonly string folder = Directory.CreateTempSubdirectory("quill-server-").FullName;
-    private QuillServer? server;
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-server-").FullName;
+    private QuillServer? _server;
 
-    public QuillServer Server => server ?? throw new InvalidOperationException("the server has not started");
+    public QuillServer Server => _server ?? throw new InvalidOperationException("the server has not started");
     public Uri BaseAddress => Server.BaseAddress;
     public string ModelId => Server.ModelIds[0];
     public string EmbeddingModelId => Server.ModelIds[1];
 
-    protected virtual SyntheticModelOptions Model => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 128, ContextLength = 512, ChatTemplate = Template };
+    protected virtual SyntheticModelOptions Model
+        => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 128, ContextLength = 512, ChatTemplate = Template };
 
     protected virtual ServerOptions Options(string modelPath) => new()
     {
@@ -37,14 +38,14 @@ public class ServerFixture : IAsyncLifetime
         ContextLength = ContextLength,
         MaxRequestBodyBytes = BodyLimit,
         Threads = 1,
-        EmbeddingCacheFolder = Path.Combine(folder, "cache"),
+        EmbeddingCacheFolder = Path.Combine(_folder, "cache"),
     };
 
     public async Task InitializeAsync()
     {
-        string path = Path.Combine(folder, "model.gguf");
+        string path = Path.Combine(_folder, "model.gguf");
         SyntheticModelWriter.Write(path, Model);
-        server = await QuillServer.StartAsync(Options(path));
+        _server = await QuillServer.StartAsync(Options(path));
     }
 
     /// <summary>An HttpClient on the server that sends the API key.</summary>
@@ -60,8 +61,8 @@ public class ServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (server is not null) await server.DisposeAsync();
-        try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (_server is not null) await _server.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
 

@@ -24,7 +24,9 @@ internal static class BenchCommand
             Description = "Decode N sequences together (continuous batching) and report their aggregate tokens/s beside one sequence's",
             DefaultValueFactory = _ => 0,
         };
-        var command = new Command("bench", "Measure prompt processing (pp) and generation (tg) speed\n  example: quill bench -m model.gguf -p 512 -n 128 --json\n  example: quill bench -m model.gguf -p 128 -n 64 --parallel 16")
+        var command = new Command("bench",
+            "Measure prompt processing (pp) and generation (tg) speed\n  example: quill bench -m model.gguf -p 512 -n 128 --json\n  example: quill bench -m " +
+            "model.gguf -p 128 -n 64 --parallel 16")
         {
             model, prompt, generate, threads, json, mmap, reps, parallel,
         };
@@ -39,7 +41,8 @@ internal static class BenchCommand
             double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
             if (r.GetValue(parallel) > 0)
             {
-                var batched = ParallelThroughputBenchmark.Run(lm.Model, r.GetValue(parallel), r.GetValue(prompt), r.GetValue(generate), Math.Max(1, r.GetValue(reps)));
+                var batched = ParallelThroughputBenchmark.Run(lm.Model, r.GetValue(parallel), r.GetValue(prompt), r.GetValue(generate),
+                    Math.Max(1, r.GetValue(reps)));
                 PrintParallel(lm, batched, loadSeconds, r.GetValue(json));
                 return 0;
             }
@@ -94,7 +97,8 @@ internal static class BenchCommand
         Console.Out.WriteLine($"model  {lm.Name} ({new FileInfo(lm.Path).Length / 1e6:F1} MB), loaded in {loadSeconds:F2} s");
         Console.Out.WriteLine($"pp{result.PromptTokens,-5} x{result.Sequences,-3} {result.PromptTokensPerSecond,10:F2} tokens/s (all sequences)");
         Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} x{result.Sequences,-3} {result.GenerationTokensPerSecond,10:F2} tokens/s (all sequences)");
-        Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} x1   {result.SingleGenerationTokensPerSecond,10:F2} tokens/s (one sequence), {result.Speedup:F2}x");
+        Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} x1   {result.SingleGenerationTokensPerSecond,10:F2} tokens/s (one sequence), " +
+            $"{result.Speedup:F2}x");
         Console.Out.WriteLine($"peak resident memory {result.PeakResidentBytes / 1e6:F1} MB");
     }
 }

@@ -10,7 +10,11 @@ internal static class ConvertCommand
     {
         var input = new Argument<string>("INPUT") { Description = "A checkpoint folder (config.json, *.safetensors, tokenizer files) or a BERT .onnx file" };
         var output = new Option<string>("--output", "-o") { Description = "The GGUF file to write", Required = true };
-        var type = new Option<string>("--type") { Description = "Matrix type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 (norms stay f32)", DefaultValueFactory = _ => "f16" };
+        var type = new Option<string>("--type")
+        {
+            Description = "Matrix type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 (norms stay f32)",
+            DefaultValueFactory = _ => "f16"
+        };
         var command = new Command("convert", "Convert a Hugging Face checkpoint (Llama, Mistral, Qwen2, GPT-2, BERT) or a BERT ONNX export to GGUF\n" +
             "  example: quill convert ./TinyLlama-1.1B-Chat -o tinyllama-q8_0.gguf --type q8_0")
         {

@@ -17,7 +17,8 @@ internal static class DemoCommand
     {
         string path = Path.Combine(AppContext.BaseDirectory, "models", ModelFileName);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: expected the shipped demo model beside the CLI, found no such file (rebuild, or name a model with -m)", path);
+            throw new FileNotFoundException($"{path}: expected the shipped demo model beside the CLI, found no such file (rebuild, or name a model with -m)",
+                path);
         return path;
     }
 

@@ -32,7 +32,8 @@ internal static class EmbedCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(new { model = embedder.ModelName, dim = embedder.Dimensions, data = vectors }));
                 return 0;
             }
-            foreach (float[] vector in vectors) Console.Out.WriteLine("[" + string.Join(", ", vector.Select(v => v.ToString("G7", CultureInfo.InvariantCulture))) + "]");
+            foreach (float[] vector in vectors)
+                Console.Out.WriteLine("[" + string.Join(", ", vector.Select(v => v.ToString("G7", CultureInfo.InvariantCulture))) + "]");
             return 0;
         }));
         return command;
@@ -43,7 +44,8 @@ internal static class EmbedCommand
         var a = new Argument<string>("A") { Description = "First text" };
         var b = new Argument<string>("B") { Description = "Second text" };
         var options = new EmbeddingOptions();
-        var command = new Command("similarity", "Print the cosine similarity of two texts' vectors\n  example: quill similarity \"I love dogs\" \"I adore puppies\"") { a, b };
+        var command = new Command("similarity",
+            "Print the cosine similarity of two texts' vectors\n  example: quill similarity \"I love dogs\" \"I adore puppies\"") { a, b };
         options.AddTo(command);
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -60,10 +62,13 @@ internal static class EmbedCommand
         var a = new Argument<string>("A") { Description = "The word to start from (king)" };
         var b = new Argument<string>("B") { Description = "The word to take away (man)" };
         var c = new Argument<string>("C") { Description = "The word to add (woman)" };
-        var candidates = new Option<string?>("--candidates") { Description = "Comma-separated words to rank (default: a built-in list of royalty and family words)" };
+        var candidates =
+            new Option<string?>("--candidates") { Description = "Comma-separated words to rank (default: a built-in list of royalty and family words)" };
         var json = CommonOptions.Json();
         var options = new EmbeddingOptions();
-        var command = new Command("analogy", "Rank words by cosine with A − B + C (the built-in candidates leave A, B and C out)\n  example: quill analogy king man woman --candidates queen,prince,princess") { a, b, c, candidates, json };
+        var command = new Command("analogy",
+            "Rank words by cosine with A − B + C (the built-in candidates leave A, B and C out)\n  example: quill analogy king man woman --candidates " +
+            "queen,prince,princess") { a, b, c, candidates, json };
         options.AddTo(command);
         command.SetAction(r => CliErrors.Run(() =>
         {

@@ -41,7 +41,8 @@ internal sealed class EmbeddingOptions
         EmbeddingResult result = embedder.Embed(texts);
         for (int i = 0; i < texts.Count; i++)
         {
-            if (result.Truncated[i]) Console.Error.WriteLine($"quill: warning: text {i + 1} is longer than {embedder.MaxTokens} tokens; only its start was embedded");
+            if (result.Truncated[i])
+                Console.Error.WriteLine($"quill: warning: text {i + 1} is longer than {embedder.MaxTokens} tokens; only its start was embedded");
         }
         return result.Vectors;
     }

@@ -35,7 +35,8 @@ internal static class GenerateCommand
             {
                 var result = generator.Generate(request, ct);
                 var completion = TextCompletion.Create(lm.Name, [new TextChoice(result.Text, 0, null, OpenAIFinishReason.Of(result.FinishReason))])
-                    with { Usage = new CompletionUsage(result.PromptTokens, result.CompletionTokens) };
+                    with
+                { Usage = new CompletionUsage(result.PromptTokens, result.CompletionTokens) };
                 Console.Out.WriteLine(JsonSerializer.Serialize(completion, OpenAIJsonContext.Default.TextCompletion));
                 return 0;
             }

@@ -12,7 +12,11 @@ internal static class LoraCommand
         var model = CommonOptions.Model();
         var adapter = new Option<string>("--adapter") { Description = "A LoRA adapter GGUF (llama.cpp's format) for that model", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The merged GGUF file to write", Required = true };
-        var type = new Option<string>("--type") { Description = "Matrix type of the output: f32, f16 or bf16 (norms stay f32)", DefaultValueFactory = _ => "f32" };
+        var type = new Option<string>("--type")
+        {
+            Description = "Matrix type of the output: f32, f16 or bf16 (norms stay f32)",
+            DefaultValueFactory = _ => "f32"
+        };
         var merge = new Command("merge", "Fold a LoRA adapter into its base model and write a plain GGUF\n" +
             "  example: quill lora merge -m base.gguf --adapter my-lora.gguf -o merged.gguf --type f16")
         {

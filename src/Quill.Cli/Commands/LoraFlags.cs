@@ -8,7 +8,11 @@ internal sealed class LoraFlags
 {
     public Option<int> Rank { get; } = new("--lora-rank") { Description = "LoRA rank r (A: r × in, random; B: out × r, zero)", DefaultValueFactory = _ => 8 };
     public Option<float> Alpha { get; } = new("--lora-alpha") { Description = "LoRA alpha; updates are scaled by alpha / r", DefaultValueFactory = _ => 16f };
-    public Option<string> Targets { get; } = new("--lora-targets") { Description = "Projections to adapt, comma-separated", DefaultValueFactory = _ => "q,k,v,o,gate,up,down" };
+    public Option<string> Targets { get; } = new("--lora-targets")
+    {
+        Description = "Projections to adapt, comma-separated",
+        DefaultValueFactory = _ => "q,k,v,o,gate,up,down"
+    };
     public Option<bool> Full { get; } = new("--full") { Description = "Train every weight instead of LoRA adapters" };
 
     public IEnumerable<Option> All() => [Rank, Alpha, Targets, Full];

@@ -13,7 +13,9 @@ internal static class ServeCommand
         var model = CommonOptions.Model();
         var embeddingModel = new Option<string?>("--embedding-model")
         {
-            Description = "The model for /v1/embeddings: a bert or gpt2 GGUF, a BERT .onnx, or a Hugging Face folder (default: all-MiniLM-L6-v2, built in, loaded on first use)",
+            Description =
+                "The model for /v1/embeddings: a bert or gpt2 GGUF, a BERT .onnx, or a Hugging Face folder (default: all-MiniLM-L6-v2, built in, loaded on " +
+                "first use)",
         };
         var host = new Option<string>("--host") { Description = "The address to listen on (default: loopback only)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The TCP port (0 picks a free one)", DefaultValueFactory = _ => 8080 };
@@ -22,7 +24,11 @@ internal static class ServeCommand
             Description = $"Require 'Authorization: Bearer KEY' on the API (not on the page or /health); default: ${ApiKeyVariable}, else no key",
         };
         var parallel = new Option<int>("--parallel", "-np") { Description = "Requests decoded together (KV cache slots)", DefaultValueFactory = _ => 4 };
-        var context = new Option<int>("--ctx", "-c") { Description = "Tokens per request, prompt plus completion (default: the model's)", DefaultValueFactory = _ => 0 };
+        var context = new Option<int>("--ctx", "-c")
+        {
+            Description = "Tokens per request, prompt plus completion (default: the model's)",
+            DefaultValueFactory = _ => 0
+        };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot; more get 429", DefaultValueFactory = _ => 64 };
         var threads = CommonOptions.Threads();
         var lora = GenerateCommand.LoraOption();

@@ -26,9 +26,14 @@ internal static class TokenizerCommand
             Description = $"A special token (repeatable), given the first ids in order; default {DefaultSpecial}",
             AllowMultipleArgumentsPerToken = false,
         };
-        var output = new Option<string>("--output", "-o") { Description = "The folder to write tokenizer.json, tokenizer_config.json and tokenizer.gguf into", Required = true };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "The folder to write tokenizer.json, tokenizer_config.json and tokenizer.gguf into",
+            Required = true
+        };
         var train = new Command("train", "Learn a byte-level BPE (GPT-2 pre-tokenizer) from text\n" +
-            "  example: quill tokenizer train --vocab 8000 --special \"<|endoftext|>\" --special \"<|im_start|>\" --special \"<|im_end|>\" -o my-tok corpus.txt")
+            "  example: quill tokenizer train --vocab 8000 --special \"<|endoftext|>\" --special \"<|im_start|>\" --special \"<|im_end|>\" -o my-tok " +
+                "corpus.txt")
         {
             corpus, vocab, minFrequency, special, output,
         };

@@ -26,14 +26,23 @@ internal static class TrainBenchCommand
 
     public static Command Create()
     {
-        var presets = new Option<string>("--presets") { Description = "Comma-separated presets: tiny, small, 24m", DefaultValueFactory = _ => "tiny,small,24m" };
+        var presets = new Option<string>("--presets")
+        {
+            Description = "Comma-separated presets: tiny, small, 24m",
+            DefaultValueFactory = _ => "tiny,small,24m"
+        };
         var precisions = new Option<string>("--precision") { Description = "Comma-separated: fp32, bf16", DefaultValueFactory = _ => "fp32,bf16" };
-        var steps = new Option<int>("--steps") { Description = "Timed steps per configuration (at least this many, and at least 5 s)", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Timed steps per configuration (at least this many, and at least 5 s)",
+            DefaultValueFactory = _ => 3
+        };
         var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (and at least 2 s of them)", DefaultValueFactory = _ => 1 };
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var gemm = new Option<bool>("--gemm") { Description = "Also time the Sgemm kernel alone on the 24m shapes" };
-        var command = new Command("train", "Measure training speed (forward + backward + AdamW) of synthetic Llama shapes\n  example: quill bench train --presets 24m --precision fp32,bf16")
+        var command = new Command("train",
+            "Measure training speed (forward + backward + AdamW) of synthetic Llama shapes\n  example: quill bench train --presets 24m --precision fp32,bf16")
         {
             presets, precisions, steps, warmup, threads, json, gemm,
         };
@@ -47,7 +56,8 @@ internal static class TrainBenchCommand
             if (r.GetValue(gemm)) MeasureGemm(threadCount);
             foreach (var name in Split(r.GetValue(presets)!))
             {
-                var preset = Presets.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"unknown preset '{name}' (expected tiny, small or 24m)");
+                var preset = Presets.FirstOrDefault(p => p.Name == name)
+                    ?? throw new ArgumentException($"unknown preset '{name}' (expected tiny, small or 24m)");
                 foreach (var precisionName in Split(r.GetValue(precisions)!))
                 {
                     var precision = precisionName switch

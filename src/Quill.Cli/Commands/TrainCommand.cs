@@ -11,8 +11,18 @@ internal static class TrainCommand
     {
         var flags = new TrainingFlags();
         var preset = new Option<string?>("--preset") { Description = $"Model shape: {string.Join(", ", LlamaShape.Presets.Keys)}" };
-        var config = new Option<string?>("--config") { Description = "Model shape from a JSON file: {\"dim\", \"layers\", \"heads\", \"kv_heads\", \"ffn\", \"context\"}" };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Use this tokenizer (GGUF, tokenizer.json or folder) instead of learning a byte-level BPE on the data" };
+        var config =
+            new Option<string?>("--config")
+            {
+                Description = "Model shape from a JSON file: {\"dim\", \"layers\", \"heads\", \"kv_heads\", \"ffn\", " +
+            "\"context\"}"
+            };
+        var tokenizer =
+            new Option<string?>("--tokenizer")
+            {
+                Description = "Use this tokenizer (GGUF, tokenizer.json or folder) instead of learning a byte-level BPE on " +
+            "the data"
+            };
         var vocab = new Option<int>("--vocab") { Description = "Vocabulary size of the BPE learned on the data", DefaultValueFactory = _ => 4096 };
         var command = new Command("train", "Pre-train a Llama model from scratch on text files (learning a BPE tokenizer first)\n" +
             "  writes OUT_DIR/model.gguf, metrics.jsonl, loss.png, checkpoints/ and tokenizer/\n" +
@@ -45,7 +55,8 @@ internal static class TrainCommand
         var model = CommonOptions.Model(required: false);
         var strict = new Option<bool>("--strict") { Description = "Refuse the data at the first malformed line instead of skipping it" };
         var command = new Command("finetune", "Fine-tune a model on JSONL chat or prompt/completion data, with LoRA (default) or every weight (--full)\n" +
-            "  data lines: {\"messages\":[{\"role\":\"user\",\"content\":\"...\"},{\"role\":\"assistant\",\"content\":\"...\"}]} or {\"prompt\":\"...\",\"completion\":\"...\"}\n" +
+            "  data lines: {\"messages\":[{\"role\":\"user\",\"content\":\"...\"},{\"role\":\"assistant\",\"content\":\"...\"}]} or " +
+                "{\"prompt\":\"...\",\"completion\":\"...\"}\n" +
             "  writes OUT_DIR/model.gguf (adapters merged), adapter.gguf (LoRA), metrics.jsonl, loss.png, checkpoints/\n" +
             "  example: quill finetune -m base.gguf --data chat.jsonl -o runs/ft --lora-rank 8 --epochs 3")
         {
@@ -70,7 +81,11 @@ internal static class TrainCommand
         var flags = new TrainingFlags();
         var lora = new LoraFlags();
         var model = CommonOptions.Model(required: false);
-        var beta = new Option<float>("--beta") { Description = "DPO's β: how far the policy may move from the frozen reference", DefaultValueFactory = _ => 0.1f };
+        var beta = new Option<float>("--beta")
+        {
+            Description = "DPO's β: how far the policy may move from the frozen reference",
+            DefaultValueFactory = _ => 0.1f
+        };
         var strict = new Option<bool>("--strict") { Description = "Refuse the data at the first malformed line instead of skipping it" };
         var command = new Command("dpo", "Preference-tune a model with DPO against a frozen copy of itself (the reference)\n" +
             "  data lines: {\"prompt\":\"...\",\"chosen\":\"...\",\"rejected\":\"...\"} (prompt may be a messages array)\n" +

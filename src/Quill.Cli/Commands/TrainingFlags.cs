@@ -8,18 +8,36 @@ namespace Quill.Cli.Commands;
 
 internal sealed class TrainingFlags
 {
-    public Option<string[]> Data { get; } = new("--data") { Description = "Training data: text files (train) or one JSONL file (finetune, dpo)", AllowMultipleArgumentsPerToken = true };
+    public Option<string[]> Data { get; } = new("--data")
+    {
+        Description = "Training data: text files (train) or one JSONL file (finetune, dpo)",
+        AllowMultipleArgumentsPerToken = true
+    };
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "The folder for model.gguf, metrics.jsonl, loss.png and checkpoints/" };
     public Option<string?> Name { get; } = new("--name") { Description = "The model's name, general.name in model.gguf (default: the output folder's name)" };
-    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the stopped run in this folder exactly where it was (other flags are taken from its run.json)" };
+    public Option<string?> Resume { get; } =
+        new("--resume") { Description = "Continue the stopped run in this folder exactly where it was (other flags are taken from its run.json)" };
     public Option<long?> StopAfter { get; } = new("--stop-after") { Description = "Pause after this step with a checkpoint (continue later with --resume)" };
     public Option<long?> Steps { get; } = new("--steps") { Description = "Optimizer steps (default: one epoch)" };
     public Option<double?> Epochs { get; } = new("--epochs") { Description = "Passes over the training data, instead of --steps" };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "Sequences per micro-batch", DefaultValueFactory = _ => 8 };
-    public Option<int> SequenceLength { get; } = new("--seq-len") { Description = "Tokens per sequence (packed block length for train, longest example for finetune/dpo)", DefaultValueFactory = _ => 256 };
-    public Option<float> LearningRate { get; } = new("--lr") { Description = "Peak learning rate (warm-up, then cosine decay to a tenth)", DefaultValueFactory = _ => 1e-3f };
+    public Option<int> SequenceLength { get; } =
+        new("--seq-len")
+        {
+            Description = "Tokens per sequence (packed block length for train, longest example for finetune/dpo)",
+            DefaultValueFactory = _ => 256
+        };
+    public Option<float> LearningRate { get; } = new("--lr")
+    {
+        Description = "Peak learning rate (warm-up, then cosine decay to a tenth)",
+        DefaultValueFactory = _ => 1e-3f
+    };
     public Option<int> GradientAccumulation { get; } = new("--grad-accum") { Description = "Micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
-    public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 (bf16 matmul operands, fp32 master weights and optimizer)", DefaultValueFactory = _ => "fp32" };
+    public Option<string> Precision { get; } = new("--precision")
+    {
+        Description = "fp32, or bf16 (bf16 matmul operands, fp32 master weights and optimizer)",
+        DefaultValueFactory = _ => "fp32"
+    };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seeds the initial weights and the data order", DefaultValueFactory = _ => 42UL };
     public Option<long> Warmup { get; } = new("--warmup") { Description = "Warm-up steps", DefaultValueFactory = _ => 20L };
     public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW's decoupled weight decay", DefaultValueFactory = _ => 0.1f };
@@ -28,8 +46,16 @@ internal sealed class TrainingFlags
     public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 100 };
     public Option<int> Keep { get; } = new("--keep") { Description = "Checkpoints kept (the newest)", DefaultValueFactory = _ => 3 };
     public Option<int> LogEvery { get; } = new("--log-every") { Description = "Steps between lines in metrics.jsonl", DefaultValueFactory = _ => 10 };
-    public Option<double> ValidationFraction { get; } = new("--val-fraction") { Description = "Share of the data held out for validation", DefaultValueFactory = _ => 0.05 };
-    public Option<string> OutType { get; } = new("--out-type") { Description = "Type of model.gguf's weight matrices: f32, f16, bf16 or q8_0", DefaultValueFactory = _ => "f32" };
+    public Option<double> ValidationFraction { get; } = new("--val-fraction")
+    {
+        Description = "Share of the data held out for validation",
+        DefaultValueFactory = _ => 0.05
+    };
+    public Option<string> OutType { get; } = new("--out-type")
+    {
+        Description = "Type of model.gguf's weight matrices: f32, f16, bf16 or q8_0",
+        DefaultValueFactory = _ => "f32"
+    };
     public Option<int> Threads { get; } = CommonOptions.Threads();
 
     public IEnumerable<Option> All() =>
@@ -59,7 +85,9 @@ internal sealed class TrainingFlags
             Epochs = r.GetValue(Epochs),
             BatchSize = Positive(r.GetValue(BatchSize), "--batch-size"),
             SequenceLength = Positive(r.GetValue(SequenceLength), "--seq-len"),
-            LearningRate = r.GetValue(LearningRate) is > 0 and var lr && float.IsFinite(lr) ? lr : throw new ArgumentException($"--lr must be positive, found {r.GetValue(LearningRate).ToString(CultureInfo.InvariantCulture)}"),
+            LearningRate = r.GetValue(LearningRate) is > 0 and var lr
+                && float.IsFinite(lr) ? lr : throw new ArgumentException($"--lr must be positive, found " +
+                $"{r.GetValue(LearningRate).ToString(CultureInfo.InvariantCulture)}"),
             GradientAccumulation = Positive(r.GetValue(GradientAccumulation), "--grad-accum"),
             Precision = precision switch
             {

@@ -17,7 +17,8 @@ internal sealed class TrainingProgressBar : IProgress<TrainingProgress>, IDispos
         var c = CultureInfo.InvariantCulture;
         string validation = p.ValidationLoss is float v ? string.Create(c, $" val {v:F3}") : "";
         string eta = p.Remaining is TimeSpan r ? $" ETA {ThroughputMeter.Format(r)}" : "";
-        string text = string.Create(c, $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3}{validation} lr {p.LearningRate:0.##e0} {p.TokensPerSecond:N0} tok/s{eta}");
+        string text = string.Create(c,
+            $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3}{validation} lr {p.LearningRate:0.##e0} {p.TokensPerSecond:N0} tok/s{eta}");
         if (_terminal)
         {
             int filled = (int)(Width * p.Step / Math.Max(1, p.TotalSteps));

@@ -1,6 +1,5 @@
 // An open GGUF file: validated header, typed metadata accessors and zero-copy tensor views over a read-only map.
 using System.Collections.ObjectModel;
-using Quill.Tensors;
 
 namespace Quill.Formats.Gguf;
 

@@ -8,7 +8,14 @@ public static class GgufFileType
     /// <summary>The LLAMA_FTYPE of a file whose matrices are <paramref name="type"/>, or null where Quill knows no number for it.</summary>
     public static uint? Of(GgmlType type) => type switch
     {
-        GgmlType.F32 => 0, GgmlType.F16 => 1, GgmlType.Q4_0 => 2, GgmlType.Q4_1 => 3, GgmlType.Q8_0 => 7,
-        GgmlType.Q5_0 => 8, GgmlType.Q5_1 => 9, GgmlType.BF16 => 32, _ => null,
+        GgmlType.F32 => 0,
+        GgmlType.F16 => 1,
+        GgmlType.Q4_0 => 2,
+        GgmlType.Q4_1 => 3,
+        GgmlType.Q8_0 => 7,
+        GgmlType.Q5_0 => 8,
+        GgmlType.Q5_1 => 9,
+        GgmlType.BF16 => 32,
+        _ => null,
     };
 }

@@ -283,7 +283,8 @@ internal sealed unsafe class GgufHeaderReader
         return value;
     }
 
-    /// <summary>Reads a u64 length and that many UTF-8 bytes. Keys and tensor names must be valid UTF-8; values are decoded leniently (invalid bytes become U+FFFD).</summary>
+    /// <summary>Reads a u64 length and that many UTF-8 bytes. Keys and tensor names must be valid UTF-8; values are decoded leniently (invalid bytes become
+    /// U+FFFD).</summary>
     private string ReadString(Field what, bool strict)
     {
         long at = _position;
@@ -316,7 +317,8 @@ internal sealed unsafe class GgufHeaderReader
 
     private static long AlignUp(long position, uint alignment) => (position + alignment - 1) / alignment * alignment;
 
-    /// <summary>Names the field being read, for error messages; formatted only when something fails, so reading a 150k-entry vocabulary allocates no text.</summary>
+    /// <summary>Names the field being read, for error messages; formatted only when something fails, so reading a 150k-entry vocabulary allocates no
+    /// text.</summary>
     private readonly record struct Field(string Kind, string? Key = null, long Item = -1, bool Length = false)
     {
         public static implicit operator Field(string kind) => new(kind);

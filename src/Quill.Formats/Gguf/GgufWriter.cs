@@ -52,7 +52,8 @@ public sealed class GgufWriter
         return _metadata.Remove(key);
     }
 
-    /// <summary>Adds a tensor. <paramref name="shape"/> is ne0 first; <paramref name="data"/> must be exactly the tensor's size. The bytes are not copied.</summary>
+    /// <summary>Adds a tensor. <paramref name="shape"/> is ne0 first; <paramref name="data"/> must be exactly the tensor's size. The bytes are not
+    /// copied.</summary>
     public void AddTensor(string name, GgmlType type, long[] shape, ReadOnlyMemory<byte> data)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -41,7 +41,8 @@ public sealed unsafe class OnnxFile : IDisposable
         {
             string name = System.IO.Path.GetFileName(path);
             if (map.Length > int.MaxValue)
-                throw new ModelFormatException($"{name}: expected an ONNX file under 2 GiB (protobuf's limit), found {map.Length} bytes; larger models keep weights in external data, which Quill does not read");
+                throw new ModelFormatException($"{name}: expected an ONNX file under 2 GiB (protobuf's limit), found {map.Length} bytes; larger models keep " +
+                    $"weights in external data, which Quill does not read");
             var model = OnnxModelReader.Read(new ReadOnlySpan<byte>(map.Pointer, (int)map.Length), name);
             return new OnnxFile(map, model);
         }
@@ -88,7 +89,8 @@ public sealed unsafe class OnnxFile : IDisposable
     {
         ThrowIfExternal(tensor);
         if (destination.Length != tensor.ElementCount)
-            throw new ArgumentException($"tensor '{tensor.Name}' has {tensor.ElementCount} elements, the destination holds {destination.Length}", nameof(destination));
+            throw new ArgumentException($"tensor '{tensor.Name}' has {tensor.ElementCount} elements, the destination holds {destination.Length}",
+                nameof(destination));
         switch (tensor.DataType, tensor.Storage)
         {
             case (OnnxDataType.Float, OnnxTensorStorage.Raw or OnnxTensorStorage.FloatData):
@@ -97,7 +99,8 @@ public sealed unsafe class OnnxFile : IDisposable
                 break;
             case (OnnxDataType.Float16, OnnxTensorStorage.Raw):
                 var halves = GetRawData(tensor);
-                for (int i = 0; i < destination.Length; i++) destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(halves[(2 * i)..]));
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(halves[(2 * i)..]));
                 break;
             case (OnnxDataType.Float16, OnnxTensorStorage.Int32Data):
                 var bits = ReadInt64s(tensor);
@@ -105,7 +108,8 @@ public sealed unsafe class OnnxFile : IDisposable
                 break;
             case (OnnxDataType.BFloat16, OnnxTensorStorage.Raw):
                 var brain = GetRawData(tensor);
-                for (int i = 0; i < destination.Length; i++) destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(brain[(2 * i)..]) << 16);
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(brain[(2 * i)..]) << 16);
                 break;
             case (OnnxDataType.Double, OnnxTensorStorage.Raw or OnnxTensorStorage.DoubleData):
                 var doubles = GetRawData(tensor);
@@ -131,7 +135,8 @@ public sealed unsafe class OnnxFile : IDisposable
         var result = new long[tensor.ElementCount];
         if (tensor.Storage is OnnxTensorStorage.Int32Data or OnnxTensorStorage.Int64Data)
         {
-            var reader = new ProtobufReader(new ReadOnlySpan<byte>(_map.Pointer + tensor.DataOffset, (int)tensor.DataLength), tensor.DataOffset, FileName, $"tensor '{tensor.Name}'");
+            var reader = new ProtobufReader(new ReadOnlySpan<byte>(_map.Pointer + tensor.DataOffset, (int)tensor.DataLength), tensor.DataOffset, FileName,
+                $"tensor '{tensor.Name}'");
             for (int i = 0; i < result.Length; i++) result[i] = reader.ReadInt64("a value");
             return result;
         }
@@ -156,7 +161,8 @@ public sealed unsafe class OnnxFile : IDisposable
     private void ThrowIfExternal(OnnxTensorInfo tensor)
     {
         if (tensor.Storage == OnnxTensorStorage.External)
-            throw new ModelFormatException($"{FileName}: expected tensor '{tensor.Name}' inside the file, found data_location = EXTERNAL (weights in a separate file, which Quill does not read); re-export with the weights embedded");
+            throw new ModelFormatException($"{FileName}: expected tensor '{tensor.Name}' inside the file, found data_location = EXTERNAL (weights in a " +
+                $"separate file, which Quill does not read); re-export with the weights embedded");
     }
 
     public void Dispose() => _map.Dispose();

@@ -295,7 +295,8 @@ internal static class OnnxModelReader
 
     private static long CountVarints(ref ProtobufReader reader, ReadOnlySpan<byte> bytes, long offset)
     {
-        if (bytes.Length > 0 && bytes[^1] >= 0x80) throw reader.Fail("packed varints that end with a final byte, found a truncated varint", offset + bytes.Length - 1);
+        if (bytes.Length > 0 && bytes[^1] >= 0x80)
+            throw reader.Fail("packed varints that end with a final byte, found a truncated varint", offset + bytes.Length - 1);
         long count = 0;
         foreach (byte b in bytes) if (b < 0x80) count++;
         return count;
@@ -306,7 +307,8 @@ internal static class OnnxModelReader
         long count = 1;
         foreach (long d in dims)
         {
-            if (d != 0 && count > long.MaxValue / d) throw reader.Fail($"tensor '{name}' dims whose product fits 64 bits, found [{string.Join(", ", dims)}]", at);
+            if (d != 0 && count > long.MaxValue / d)
+                throw reader.Fail($"tensor '{name}' dims whose product fits 64 bits, found [{string.Join(", ", dims)}]", at);
             count *= d;
         }
         return count;

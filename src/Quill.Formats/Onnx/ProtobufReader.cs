@@ -28,7 +28,8 @@ internal ref struct ProtobufReader
     private readonly string _file;
     private int _position;
 
-    /// <summary>A reader over <paramref name="data"/>, which starts at file offset <paramref name="baseOffset"/>; <paramref name="where"/> names the message.</summary>
+    /// <summary>A reader over <paramref name="data"/>, which starts at file offset <paramref name="baseOffset"/>; <paramref name="where"/> names the
+    /// message.</summary>
     public ProtobufReader(ReadOnlySpan<byte> data, long baseOffset, string file, string where)
     {
         _data = data;

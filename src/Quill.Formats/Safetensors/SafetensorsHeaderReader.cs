@@ -103,7 +103,8 @@ internal static unsafe class SafetensorsHeaderReader
         }
         if (bytes != end - begin)
         {
-            throw Fail(path, $"tensor '{name}' ({dtypeName} [{string.Join(", ", shape)}]) needs {bytes} bytes, but data_offsets [{begin}, {end}] hold {end - begin}");
+            throw Fail(path,
+                $"tensor '{name}' ({dtypeName} [{string.Join(", ", shape)}]) needs {bytes} bytes, but data_offsets [{begin}, {end}] hold {end - begin}");
         }
         return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
     }

@@ -1,5 +1,4 @@
 // Builds a safetensors file (JSON header padded to 8 bytes, then contiguous tensor bytes) and writes it atomically.
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Quill.Formats.Safetensors;
@@ -38,7 +37,8 @@ public sealed class SafetensorsWriter
         }
         if (data.Length != expected)
         {
-            throw new ArgumentException($"tensor '{name}' ({SafetensorsDTypeInfo.Name(dtype)} [{string.Join(", ", shape)}]) needs {expected} bytes, got {data.Length}", nameof(data));
+            throw new ArgumentException($"tensor '{name}' ({SafetensorsDTypeInfo.Name(dtype)} [{string.Join(", ",
+                shape)}]) needs {expected} bytes, got {data.Length}", nameof(data));
         }
         if (!_tensorNames.Add(name)) throw new ArgumentException($"tensor '{name}' was already added", nameof(name));
         _tensors.Add(new PendingTensor(name, dtype, (long[])shape.Clone(), data));

@@ -29,7 +29,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             throw ApiError.BadRequest($"Invalid '{param}': expected 1 or more, found {maxTokens}.", param, "invalid_value");
         }
         if (request.TopLogprobs is int top && (top < 0 || top > GenerationParameters.MaxTopLogprobs))
-            throw ApiError.BadRequest($"Invalid 'top_logprobs': expected between 0 and {GenerationParameters.MaxTopLogprobs}, found {top}.", "top_logprobs", "invalid_value");
+            throw ApiError.BadRequest($"Invalid 'top_logprobs': expected between 0 and {GenerationParameters.MaxTopLogprobs}, found {top}.", "top_logprobs",
+                "invalid_value");
         if (request.TopLogprobs is not null && request.Logprobs != true)
             throw ApiError.BadRequest("Invalid 'top_logprobs': 'logprobs' must be true when 'top_logprobs' is given.", "top_logprobs");
         int? logprobs = request.Logprobs == true ? request.TopLogprobs ?? 0 : null;
@@ -44,7 +45,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             throw ApiError.BadRequest($"The chat template could not render these messages: {e.Message}", "messages");
         }
         if (prompt.Length > models.ContextLength)
-            throw ApiError.BadRequest($"This model's context holds {models.ContextLength} tokens, but the messages take {prompt.Length} tokens.", "messages", "context_length_exceeded");
+            throw ApiError.BadRequest($"This model's context holds {models.ContextLength} tokens, but the messages take {prompt.Length} tokens.", "messages",
+                "context_length_exceeded");
 
         var requests = new List<GenerationRequest>(parameters.N);
         for (int i = 0; i < parameters.N; i++) requests.Add(parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength, logprobs));
@@ -97,7 +99,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
     private static List<ChatMessage> ReadMessages(List<ChatMessageIn>? messages)
     {
         if (messages is null) throw ApiError.BadRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
-        if (messages.Count == 0) throw ApiError.BadRequest("Invalid 'messages': expected at least one message, found an empty array.", "messages", "empty_array");
+        if (messages.Count == 0)
+            throw ApiError.BadRequest("Invalid 'messages': expected at least one message, found an empty array.", "messages", "empty_array");
         var list = new List<ChatMessage>(messages.Count);
         for (int i = 0; i < messages.Count; i++)
         {
@@ -108,7 +111,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
                 null => throw ApiError.BadRequest($"Missing required parameter: 'messages[{i}].role'.", $"messages[{i}].role", "missing_required_parameter"),
                 "system" or "user" or "assistant" or "tool" => m.Role,
                 "developer" => "system",
-                _ => throw ApiError.BadRequest($"Invalid value for 'messages[{i}].role': expected 'system', 'developer', 'user', 'assistant' or 'tool', found '{m.Role}'.", $"messages[{i}].role", "invalid_value"),
+                _ => throw ApiError.BadRequest($"Invalid value for 'messages[{i}].role': expected 'system', 'developer', 'user', 'assistant' or 'tool', " +
+                    $"found '{m.Role}'.", $"messages[{i}].role", "invalid_value"),
             };
             list.Add(new ChatMessage(role, ContentOf(m.Content, i)));
         }
@@ -130,7 +134,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out JsonElement type) || type.ValueKind != JsonValueKind.String)
                 throw ApiError.BadRequest($"Invalid '{partParam}': expected an object with a 'type'.", partParam, "invalid_type");
             if (type.GetString() != "text")
-                throw ApiError.BadRequest($"Invalid '{partParam}.type': this model reads text only, found '{type.GetString()}'.", $"{partParam}.type", "invalid_value");
+                throw ApiError.BadRequest($"Invalid '{partParam}.type': this model reads text only, found '{type.GetString()}'.", $"{partParam}.type",
+                    "invalid_value");
             if (!part.TryGetProperty("text", out JsonElement value) || value.ValueKind != JsonValueKind.String)
                 throw ApiError.BadRequest($"Invalid '{partParam}.text': expected a string.", $"{partParam}.text", "invalid_type");
             text.Append(value.GetString());

@@ -28,8 +28,10 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         int maxTokens = request.MaxTokens ?? DefaultMaxTokens;
         if (maxTokens < 0) throw ApiError.BadRequest($"Invalid 'max_tokens': expected 0 or more, found {maxTokens}.", "max_tokens", "invalid_value");
         if (request.Logprobs is int lp && (lp < 0 || lp > GenerationParameters.MaxTopLogprobs))
-            throw ApiError.BadRequest($"Invalid 'logprobs': expected between 0 and {GenerationParameters.MaxTopLogprobs}, found {lp}.", "logprobs", "invalid_value");
-        if (request.Suffix is { Length: > 0 }) throw ApiError.BadRequest("Invalid 'suffix': insertion is not supported by this server.", "suffix", "unsupported_parameter");
+            throw ApiError.BadRequest($"Invalid 'logprobs': expected between 0 and {GenerationParameters.MaxTopLogprobs}, found {lp}.", "logprobs",
+                "invalid_value");
+        if (request.Suffix is { Length: > 0 })
+            throw ApiError.BadRequest("Invalid 'suffix': insertion is not supported by this server.", "suffix", "unsupported_parameter");
         if (request.BestOf is int bestOf && bestOf != 1 && bestOf != parameters.N)
             throw ApiError.BadRequest("Invalid 'best_of': only 1 (or equal to n) is supported by this server.", "best_of", "unsupported_parameter");
         bool echo = request.Echo ?? false;
@@ -115,7 +117,8 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
             throw ApiError.BadRequest("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter");
         if (p.ValueKind == JsonValueKind.String) return [FromText(p.GetString()!)];
         if (p.ValueKind != JsonValueKind.Array) throw PromptType("prompt");
-        if (p.GetArrayLength() == 0) throw ApiError.BadRequest("Invalid 'prompt': expected at least one prompt, found an empty array.", "prompt", "empty_array");
+        if (p.GetArrayLength() == 0)
+            throw ApiError.BadRequest("Invalid 'prompt': expected at least one prompt, found an empty array.", "prompt", "empty_array");
         JsonValueKind kind = p[0].ValueKind;
         if (kind == JsonValueKind.Number) return [FromTokens(p, "prompt")];
         var list = new List<Prompt>();

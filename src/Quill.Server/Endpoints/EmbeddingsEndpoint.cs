@@ -25,12 +25,14 @@ internal sealed class EmbeddingsEndpoint(ServedModels models, ServerMetrics metr
         {
             null or "float" => false,
             "base64" => true,
-            _ => throw ApiError.BadRequest($"Invalid 'encoding_format': expected 'float' or 'base64', found '{request.EncodingFormat}'.", "encoding_format", "invalid_value"),
+            _ => throw ApiError.BadRequest($"Invalid 'encoding_format': expected 'float' or 'base64', found '{request.EncodingFormat}'.", "encoding_format",
+                "invalid_value"),
         };
         CancellationToken ct = context.RequestAborted;
         ITextEmbedder embedder = await Task.Run(() => models.Embedder, ct).ConfigureAwait(false); // the first call loads it
         if (request.Dimensions is int dimensions && dimensions != embedder.Dimensions)
-            throw ApiError.BadRequest($"Invalid 'dimensions': this model's vectors have {embedder.Dimensions} dimensions, found {dimensions}.", "dimensions", "invalid_value");
+            throw ApiError.BadRequest($"Invalid 'dimensions': this model's vectors have {embedder.Dimensions} dimensions, found {dimensions}.", "dimensions",
+                "invalid_value");
         EmbeddingResult result = await Task.Run(() => embedder.Embed(texts, ct), ct).ConfigureAwait(false);
         int tokens = 0;
         foreach (int count in result.TokenCounts) tokens += count;

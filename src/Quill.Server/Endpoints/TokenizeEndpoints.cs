@@ -22,7 +22,8 @@ internal sealed class TokenizeEndpoints(ServedModels models)
         }
         var pieces = new List<TokenPiece>(ids.Length);
         foreach (int id in ids) pieces.Add(new TokenPiece(id, System.Text.Encoding.UTF8.GetString(models.Tokenizer.TokenBytes(id))));
-        await JsonResponse.WriteAsync(context, new TokenizeWithPiecesResponse(pieces), ServerJsonContext.Default.TokenizeWithPiecesResponse).ConfigureAwait(false);
+        await JsonResponse.WriteAsync(context, new TokenizeWithPiecesResponse(pieces),
+            ServerJsonContext.Default.TokenizeWithPiecesResponse).ConfigureAwait(false);
     }
 
     public async Task DetokenizeAsync(HttpContext context)
@@ -35,6 +36,7 @@ internal sealed class TokenizeEndpoints(ServedModels models)
             if ((uint)tokens[i] >= (uint)vocab)
                 throw ApiError.BadRequest($"Invalid 'tokens[{i}]': token ids must be in [0, {vocab}), found {tokens[i]}.", $"tokens[{i}]", "invalid_value");
         }
-        await JsonResponse.WriteAsync(context, new DetokenizeResponse(models.Tokenizer.Decode(tokens)), ServerJsonContext.Default.DetokenizeResponse).ConfigureAwait(false);
+        await JsonResponse.WriteAsync(context, new DetokenizeResponse(models.Tokenizer.Decode(tokens)),
+            ServerJsonContext.Default.DetokenizeResponse).ConfigureAwait(false);
     }
 }

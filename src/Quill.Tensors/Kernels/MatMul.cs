@@ -97,7 +97,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             _quantizedCapacity = need;
         }
         for (int t = 0; t < _tokens; t++)
-            format.QuantizeActivations(new ReadOnlySpan<float>(_input + (long)t * _columns, _columns), new Span<byte>(_quantized + (long)t * rowBytes, rowBytes));
+            format.QuantizeActivations(new ReadOnlySpan<float>(_input + (long)t * _columns, _columns),
+                new Span<byte>(_quantized + (long)t * rowBytes, rowBytes));
         _quantizedRowBytes = rowBytes;
         _quantizedType = format.ActivationType;
         _quantizedValid = true;

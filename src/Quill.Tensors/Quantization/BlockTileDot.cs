@@ -44,7 +44,8 @@ internal static unsafe class BlockTileDot
                 byte* w0 = w + b * blockStride;
                 byte* a0 = a + b * TActivation.BlockBytes;
                 float* d = products + (b - first) * 16;
-                Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);
+                Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride),
+                    x3 = TWeight.Quants(w0 + 3 * wStride);
                 Vector256<sbyte> ax0 = default, ax1 = default, ax2 = default, ax3 = default;
                 if (!TWeight.QuantsAreUnsigned)
                 {
@@ -56,7 +57,8 @@ internal static unsafe class BlockTileDot
                 Column<TWeight, TActivation>(a0 + 3 * aStride, d + 12, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c03, ref c13, ref c23, ref c33);
                 if (TWeight.HasMin)
                 {
-                    Vector128<float> mw = Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride));
+                    Vector128<float> mw = Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride),
+                        TWeight.Min(w0 + 3 * wStride));
                     m0 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0)), m0);
                     m1 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0 + aStride)), m1);
                     m2 = Fma.MultiplyAdd(mw, Vector128.Create(TActivation.Sum(a0 + 2 * aStride)), m2);
@@ -101,7 +103,8 @@ internal static unsafe class BlockTileDot
             byte* w0 = w + b * blockStride;
             byte* a0 = a + b * TActivation.BlockBytes;
             Vector128<float> dw = Scales<TWeight>(w0, wStride);
-            Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride), x3 = TWeight.Quants(w0 + 3 * wStride);
+            Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride),
+                x3 = TWeight.Quants(w0 + 3 * wStride);
             Vector256<sbyte> ax0 = default, ax1 = default, ax2 = default, ax3 = default;
             if (!TWeight.QuantsAreUnsigned)
             {
@@ -173,7 +176,8 @@ internal static unsafe class BlockTileDot
     private static void Store<TWeight>(float* o, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector128<float> mins)
         where TWeight : struct, IQuantBlock
     {
-        Vector128<float> sums = Vector128.Create(GgmlX86BlockDot.HorizontalSum(r0), GgmlX86BlockDot.HorizontalSum(r1), GgmlX86BlockDot.HorizontalSum(r2), GgmlX86BlockDot.HorizontalSum(r3));
+        Vector128<float> sums = Vector128.Create(GgmlX86BlockDot.HorizontalSum(r0), GgmlX86BlockDot.HorizontalSum(r1), GgmlX86BlockDot.HorizontalSum(r2),
+            GgmlX86BlockDot.HorizontalSum(r3));
         (TWeight.HasMin ? sums + mins : sums).Store(o);
     }
 }

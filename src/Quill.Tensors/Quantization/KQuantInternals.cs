@@ -134,7 +134,8 @@ internal static class KQuant
             ThrowNotWholeBlocks("Q8_K", Q8KBytes, activations, "activationBlocks");
         }
         throw new InvalidDataException(
-            $"{format}: expected as many Q8_K activation blocks as weight blocks ({weights / blockBytes}), found {activations / Q8KBytes}, in activationBlocks");
+            $"{format}: expected as many Q8_K activation blocks as weight blocks ({weights / blockBytes}), found {activations / Q8KBytes}, in " +
+                $"activationBlocks");
     }
 
     [DoesNotReturn]
@@ -325,7 +326,8 @@ internal static class KQuant
     public static unsafe Vector256<int> GroupSums(Vector256<short> scales16, byte* q8kBlock) =>
         Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset)), scales16);
 
-    /// <summary>Q4_K/Q5_K min term of one Q8_K block, scalar: sum over j of bsums[j] * min[j / 2], mins in bytes 8..15 of <paramref name="scalesAndMins"/>.</summary>
+    /// <summary>Q4_K/Q5_K min term of one Q8_K block, scalar: sum over j of bsums[j] * min[j / 2], mins in bytes 8..15 of <paramref
+    /// name="scalesAndMins"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe int MinSum(Vector128<byte> scalesAndMins, byte* q8kBlock)
     {

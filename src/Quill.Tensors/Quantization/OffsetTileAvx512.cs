@@ -48,7 +48,8 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
                 Y = y,
                 Stride = aStride,
                 Dy01 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + aStride))),
-                Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
+                Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)),
+                    Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
                 Sums01 = Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
                 Sums23 = Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
             };
@@ -137,7 +138,8 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
 
     /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes (offset not yet removed), and the row's scales.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k, out Vector256<short> sc16)
+    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k,
+        out Vector256<short> sc16)
     {
         Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
             out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out sc16);

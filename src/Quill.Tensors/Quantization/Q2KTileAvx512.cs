@@ -35,7 +35,8 @@ internal static unsafe class Q2KTileAvx512
                 Y = y,
                 Stride = aStride,
                 Dy01 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + aStride))),
-                Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
+                Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)),
+                    Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
                 Sums01 = Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
                 Sums23 = Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
             };
@@ -74,9 +75,11 @@ internal static unsafe class Q2KTileAvx512
             // Lane r: dy·d_r and dy·dmin_r, the same single products the row dot forms.
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector512<float> d = (Vector128.Create(KQuant.Half(x + Q2KBlock.DeltaOffset), KQuant.Half(x + wStride + Q2KBlock.DeltaOffset),
-                KQuant.Half(x + 2 * wStride + Q2KBlock.DeltaOffset), KQuant.Half(x + 3 * wStride + Q2KBlock.DeltaOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+                KQuant.Half(x + 2 * wStride + Q2KBlock.DeltaOffset),
+                    KQuant.Half(x + 3 * wStride + Q2KBlock.DeltaOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
             Vector512<float> dmin = (Vector128.Create(KQuant.Half(x + Q2KBlock.MinOffset), KQuant.Half(x + wStride + Q2KBlock.MinOffset),
-                KQuant.Half(x + 2 * wStride + Q2KBlock.MinOffset), KQuant.Half(x + 3 * wStride + Q2KBlock.MinOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+                KQuant.Half(x + 2 * wStride + Q2KBlock.MinOffset),
+                    KQuant.Half(x + 3 * wStride + Q2KBlock.MinOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
             min01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, lowHigh01), Avx512F.ConvertToVector512Single(mins01), min01);
@@ -136,7 +139,8 @@ internal static unsafe class Q2KTileAvx512
 
     /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes, and the row's mins.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k, out Vector256<short> mins16)
+    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k,
+        out Vector256<short> mins16)
     {
         Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
             out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out mins16);

@@ -28,7 +28,8 @@ internal static unsafe class Q4_0RowsAvx512
         {
             byte* w0 = w + b * blockStride;
             byte* a0 = a + b * Q8_0Block.BlockBytes;
-            Vector128<float> d = Fp16Bits.ToSingle(Vector128.Create((uint)*(ushort*)w0, *(ushort*)(w0 + wStride), *(ushort*)(w0 + 2 * wStride), *(ushort*)(w0 + 3 * wStride)))
+            Vector128<float> d = Fp16Bits.ToSingle(Vector128.Create((uint)*(ushort*)w0, *(ushort*)(w0 + wStride), *(ushort*)(w0 + 2 * wStride),
+                *(ushort*)(w0 + 3 * wStride)))
                 * Fp16Bits.Load(a0);
             Vector512<float> d16 = d.ToVector256Unsafe().ToVector512Unsafe();
 
@@ -39,9 +40,11 @@ internal static unsafe class Q4_0RowsAvx512
             Vector512<sbyte> yy = Vector512.Create(y, y);
 
             acc01 = Avx512F.FusedMultiplyAdd(Lanes(w0, w0 + wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh01), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Lanes(w0 + 2 * wStride, w0 + 3 * wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh23), acc23);
+            acc23 = Avx512F.FusedMultiplyAdd(Lanes(w0 + 2 * wStride, w0 + 3 * wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh23),
+                acc23);
         }
-        Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()), GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
+        Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()),
+            GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
     }
 
     /// <summary>16 float lanes: the 8 exact group sums of row block <paramref name="r0"/>, then those of <paramref name="r1"/>.</summary>

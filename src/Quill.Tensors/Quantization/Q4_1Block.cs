@@ -5,7 +5,8 @@ using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
-/// <summary>Q4_1: 20-byte blocks of 32 elements, <c>{ half d; half m; uint8 qs[16]; }</c>; element j is the low nibble of qs[j], element 16+j the high one.</summary>
+/// <summary>Q4_1: 20-byte blocks of 32 elements, <c>{ half d; half m; uint8 qs[16]; }</c>; element j is the low nibble of qs[j], element 16+j the high
+/// one.</summary>
 public static class Q4_1Block
 {
     public const int BlockSize = 32, BlockBytes = 20;

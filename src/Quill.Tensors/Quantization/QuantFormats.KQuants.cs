@@ -6,16 +6,21 @@ public static partial class QuantFormats
 {
     static partial void AddKQuantFormats(List<QuantFormat> formats)
     {
-        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null, Q8KBlock.Quantize)
-            { Tile = Q2KTile(), Rows = Q2KRows() });
-        formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null, Q8KBlock.Quantize)
-            { Tile = Q3KTile(), Rows = Q3KRows() });
-        formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null, Q8KBlock.Quantize)
-            { Tile = Q4KTile(), Rows = Q4KRows() });
-        formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null, Q8KBlock.Quantize)
-            { Tile = Q5KTile(), Rows = Q5KRows() });
-        formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null, Q8KBlock.Quantize)
-            { Tile = Q6KTile(), Rows = Q6KRows() });
+        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null,
+            Q8KBlock.Quantize)
+        { Tile = Q2KTile(), Rows = Q2KRows() });
+        formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null,
+            Q8KBlock.Quantize)
+        { Tile = Q3KTile(), Rows = Q3KRows() });
+        formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null,
+            Q8KBlock.Quantize)
+        { Tile = Q4KTile(), Rows = Q4KRows() });
+        formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null,
+            Q8KBlock.Quantize)
+        { Tile = Q5KTile(), Rows = Q5KRows() });
+        formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null,
+            Q8KBlock.Quantize)
+        { Tile = Q6KTile(), Rows = Q6KRows() });
     }
 
     // The four-row kernels reproduce the row dot of the widest level and use AVX-512, so they exist only where that is the level.

@@ -58,7 +58,8 @@ public sealed record QuantFormat(
 
 /// <summary>out[c·outputStride + r] = dot(weight row r, activation row c) for r, c in 0..3.
 /// Block b of weight row k is at weights + b·blockStride + k·rowStride (row-major or interleaved groups of four).</summary>
-public unsafe delegate void TileDot(byte* weights, nint rowStride, nint blockStride, byte* activations, nint activationRowBytes, int blocks, float* output, nint outputStride);
+public unsafe delegate void TileDot(byte* weights, nint rowStride, nint blockStride, byte* activations, nint activationRowBytes, int blocks, float* output,
+    nint outputStride);
 
 /// <summary>output[r] = dot(weight row r, the activation row) for r in 0..3.
 /// Block b of weight row k is at weights + b·blockStride + k·rowStride.</summary>
@@ -98,15 +99,19 @@ public static partial class QuantFormats
             new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
                 BF16Row.Quantize, F32Row.Quantize),
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
-                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel, Q8_0Block.Kernel>() },
+                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel,
+                    Q8_0Block.Kernel>() },
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
                 Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = Q4_0Rows() },
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
-                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(), Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>() },
+                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
+                    Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>() },
             new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
-                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q5_0Block.Kernel, Q8_0Block.Kernel>() },
+                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(),
+                    Rows = RowsFor<Q5_0Block.Kernel, Q8_0Block.Kernel>() },
             new(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Block.Dot, Q5_1Block.DotReference, Q5_1Block.Dequantize, Q5_1Block.DequantizeReference,
-                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(), Rows = RowsFor<Q5_1Block.Kernel, Q8_1Block.Kernel>() },
+                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(),
+                    Rows = RowsFor<Q5_1Block.Kernel, Q8_1Block.Kernel>() },
         };
         AddKQuantFormats(formats);
 

@@ -49,8 +49,10 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
                 Stride = aStride,
                 Dy01 = Vector512.Create(Vector256.Create(dy0), Vector256.Create(dy1)),
                 Dy23 = Vector512.Create(Vector256.Create(dy2), Vector256.Create(dy3)),
-                DyQuads = Vector512.Create(Vector256.Create(Vector128.Create(dy0), Vector128.Create(dy1)), Vector256.Create(Vector128.Create(dy2), Vector128.Create(dy3))),
-                Pairs = Vector512.Create(Vector256.Create(PairSums(y), PairSums(y + aStride)), Vector256.Create(PairSums(y + 2 * aStride), PairSums(y + 3 * aStride))),
+                DyQuads = Vector512.Create(Vector256.Create(Vector128.Create(dy0), Vector128.Create(dy1)),
+                    Vector256.Create(Vector128.Create(dy2), Vector128.Create(dy3))),
+                Pairs = Vector512.Create(Vector256.Create(PairSums(y), PairSums(y + aStride)),
+                    Vector256.Create(PairSums(y + 2 * aStride), PairSums(y + 3 * aStride))),
             };
             RowOfTile(x, tokens, picks, ref acc0a, ref acc0b, ref min0);
             RowOfTile(x + wStride, tokens, picks, ref acc1a, ref acc1b, ref min1);
@@ -84,8 +86,10 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m3);
             Vector128<float> dy = Vector128.Create(Unsafe.ReadUnaligned<float>(y));
             // Lane r: d_r·dy and dmin_r·dy, the same single products the row dot forms.
-            Vector512<float> d = (Vector128.Create(KQuant.Half(x), KQuant.Half(x + wStride), KQuant.Half(x + 2 * wStride), KQuant.Half(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            Vector512<float> dmin = (Vector128.Create(KQuant.Half(x + 2), KQuant.Half(x + wStride + 2), KQuant.Half(x + 2 * wStride + 2), KQuant.Half(x + 3 * wStride + 2)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            Vector512<float> d = (Vector128.Create(KQuant.Half(x), KQuant.Half(x + wStride), KQuant.Half(x + 2 * wStride),
+                KQuant.Half(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            Vector512<float> dmin = (Vector128.Create(KQuant.Half(x + 2), KQuant.Half(x + wStride + 2), KQuant.Half(x + 2 * wStride + 2),
+                KQuant.Half(x + 3 * wStride + 2)) * dy).ToVector256Unsafe().ToVector512Unsafe();
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
             Vector512<short> rowMins = Vector512.Create(Vector256.Create(m0, m1), Vector256.Create(m2, m3));
@@ -143,7 +147,8 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
 
     /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes, and the row's mins.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Shuffles picks, out Vector128<short> rowMins)
+    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Shuffles picks,
+        out Vector128<short> rowMins)
     {
         Unpack(x, picks, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
             out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out rowMins);

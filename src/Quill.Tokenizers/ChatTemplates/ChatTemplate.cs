@@ -10,7 +10,7 @@ namespace Quill.Tokenizers.ChatTemplates;
 /// <summary>
 /// A Hugging Face chat template (the Jinja subset @huggingface/jinja and transformers' apply_chat_template accept,
 /// trim_blocks and lstrip_blocks on), parsed once and rendered per conversation. Unsupported constructs fail in
-/// <see cref="Parse"/> with a <see cref="ChatTemplateException"/> naming the construct and line.
+/// <see cref="Parse(string, string)"/> with a <see cref="ChatTemplateException"/> naming the construct and line.
 /// </summary>
 public sealed class ChatTemplate
 {

@@ -239,7 +239,8 @@ internal sealed class TokenizerJsonFiles
     private static JsonElement RequireObject(string file, JsonElement parent, string name, string where)
     {
         if (!parent.TryGetProperty(name, out JsonElement value)) throw TokenizerJsonErrors.Missing(file, where == "the top level" ? name : where + "." + name);
-        if (value.ValueKind != JsonValueKind.Object) throw TokenizerJsonErrors.Expected(file, "an object", value.ValueKind, where == "the top level" ? name : where + "." + name);
+        if (value.ValueKind != JsonValueKind.Object)
+            throw TokenizerJsonErrors.Expected(file, "an object", value.ValueKind, where == "the top level" ? name : where + "." + name);
         return value;
     }
 }

@@ -100,7 +100,8 @@ public static class TokenizerJsonToGguf
         foreach (AddedTokenEntry added in files.AddedTokens) count = Math.Max(count, added.Id + 1);
         if (vocabularySize is int size)
         {
-            if (size < count) throw TokenizerJsonErrors.Invalid(files.TokenizerPath, $"token ids must be below the vocabulary size {size}, found id {count - 1}");
+            if (size < count)
+                throw TokenizerJsonErrors.Invalid(files.TokenizerPath, $"token ids must be below the vocabulary size {size}, found id {count - 1}");
             count = size;
         }
 
@@ -108,7 +109,9 @@ public static class TokenizerJsonToGguf
         var types = new int[count];
         foreach ((string text, int id) in files.Vocab)
         {
-            if (tokens[id] is not null) throw TokenizerJsonErrors.Invalid(files.TokenizerPath, $"expected one token per id, found \"{tokens[id]}\" and \"{text}\" both with id {id}, in model.vocab");
+            if (tokens[id] is not null)
+                throw TokenizerJsonErrors.Invalid(files.TokenizerPath,
+                $"expected one token per id, found \"{tokens[id]}\" and \"{text}\" both with id {id}, in model.vocab");
             tokens[id] = text;
             types[id] = byteLevel ? Normal : text == files.UnknownToken ? Unknown : IsByteToken(text) ? Byte : Normal;
         }

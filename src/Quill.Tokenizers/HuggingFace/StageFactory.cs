@@ -1,6 +1,5 @@
 // Maps each tokenizer.json stage "type" to its class (normalizers, pre-tokenizers, post-processors, decoders); the model is ModelFactory's.
 using System.Text;
-using System.Text.Json;
 using Quill.Tokenizers.HuggingFace.Decoders;
 using Quill.Tokenizers.HuggingFace.Normalizers;
 using Quill.Tokenizers.HuggingFace.PostProcessors;
@@ -42,7 +41,9 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
         {
             "Sequence" => new SequencePreTokenizer([.. section.Items("pretokenizers").Select(PreTokenizer)]),
             "ByteLevel" => new ByteLevelPreTokenizer(section.Bool("add_prefix_space", true), section.Bool("use_regex", true)),
-            "Split" => new SplitPreTokenizer(Pattern(section.Required("pattern")), SplitBehaviors.Parse(section.Required("behavior")), section.Bool("invert", false)),
+            "Split"
+                => new SplitPreTokenizer(Pattern(section.Required("pattern")), SplitBehaviors.Parse(section.Required("behavior")),
+                section.Bool("invert", false)),
             "Metaspace" => new MetaspacePreTokenizer(Replacement(section), Scheme(section), section.Bool("split", true)),
             "Whitespace" => SplitPreTokenizer.Whitespace(),
             "WhitespaceSplit" => SplitPreTokenizer.WhitespaceSplit(),
@@ -63,7 +64,8 @@ internal sealed class StageFactory(Func<string, int> resolve, Func<int, string?>
             "RobertaProcessing" => new RobertaPostProcessor(SpecialPair(section, "cls"), SpecialPair(section, "sep"),
                 section.Bool("trim_offsets", true), section.Bool("add_prefix_space", true), tokenText),
             "Sequence" => new SequencePostProcessor([.. section.Items("processors").Select(PostProcessor)]),
-            "BertProcessing" => new BertProcessing(SpecialText(section, "sep"), SpecialPair(section, "sep"), SpecialText(section, "cls"), SpecialPair(section, "cls")),
+            "BertProcessing"
+                => new BertProcessing(SpecialText(section, "sep"), SpecialPair(section, "sep"), SpecialText(section, "cls"), SpecialPair(section, "cls")),
             _ => throw Unknown(section, "post_processor", type),
         };
     }

@@ -17,7 +17,8 @@ public static class TokenizerJsonLoader
 {
     private const string ConfigFileName = "tokenizer_config.json";
 
-    /// <summary>Loads <paramref name="tokenizerJsonPath"/>; the config is read from <paramref name="tokenizerConfigPath"/>, or from tokenizer_config.json beside the file when that exists.</summary>
+    /// <summary>Loads <paramref name="tokenizerJsonPath"/>; the config is read from <paramref name="tokenizerConfigPath"/>, or from tokenizer_config.json
+    /// beside the file when that exists.</summary>
     public static PipelineTokenizer Load(string tokenizerJsonPath, string? tokenizerConfigPath = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizerJsonPath);
@@ -28,7 +29,8 @@ public static class TokenizerJsonLoader
         }
         using JsonDocument tokenizer = Parse(File.ReadAllBytes(tokenizerJsonPath), Path.GetFileName(tokenizerJsonPath));
         using JsonDocument? config = tokenizerConfigPath is null ? null : Parse(File.ReadAllBytes(tokenizerConfigPath), Path.GetFileName(tokenizerConfigPath));
-        return Build(tokenizer.RootElement, config?.RootElement, Path.GetFileName(tokenizerJsonPath), tokenizerConfigPath is null ? ConfigFileName : Path.GetFileName(tokenizerConfigPath));
+        return Build(tokenizer.RootElement, config?.RootElement, Path.GetFileName(tokenizerJsonPath),
+            tokenizerConfigPath is null ? ConfigFileName : Path.GetFileName(tokenizerConfigPath));
     }
 
     /// <summary>Loads from streams; <paramref name="sourceName"/> names the file in error messages.</summary>
@@ -63,7 +65,8 @@ public static class TokenizerJsonLoader
         {
             if (token.Id >= model.VocabSize + addedTokens.Count)
             {
-                throw root.Error($"expected added token ids below {model.VocabSize + addedTokens.Count}, found {token.Id} for '{token.Content}' in added_tokens");
+                throw root.Error($"expected added token ids below {model.VocabSize + addedTokens.Count}, found {token.Id} for '{token.Content}' in " +
+                    $"added_tokens");
             }
         }
 
@@ -142,7 +145,8 @@ public static class TokenizerJsonLoader
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{file}: expected JSON, found a syntax error at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
+            throw new InvalidDataException($"{file}: expected JSON, found a syntax error at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine
+                ?? 0) + 1}");
         }
     }
 

@@ -86,7 +86,8 @@ public sealed class NormalizedText
         Push(c, _starts[source], _ends[source]);
     }
 
-    /// <summary>Appends <paramref name="c"/>, which came from current chars <paramref name="firstSource"/>..<paramref name="lastSource"/> together (a composed or replaced run).</summary>
+    /// <summary>Appends <paramref name="c"/>, which came from current chars <paramref name="firstSource"/>..<paramref name="lastSource"/> together (a composed
+    /// or replaced run).</summary>
     public void Append(char c, int firstSource, int lastSource)
     {
         if (_remap[firstSource] < 0) _remap[firstSource] = _nextLength;

@@ -14,8 +14,8 @@ public interface INormalizer
 }
 
 /// <summary>
-/// Splits the text into pieces. <paramref name="pieces"/> holds the current pieces (at first one piece, the whole
-/// text); an implementation replaces them with finer ones. It may rewrite <paramref name="text"/> (byte-level mapping,
+/// Splits the text into pieces. <c>pieces</c> holds the current pieces (at first one piece, the whole
+/// text); an implementation replaces them with finer ones. It may rewrite <c>text</c> (byte-level mapping,
 /// Metaspace) when it keeps the pieces consistent with the rewrite (<see cref="NormalizedText.MapIndex"/>).
 /// </summary>
 public interface IPreTokenizer

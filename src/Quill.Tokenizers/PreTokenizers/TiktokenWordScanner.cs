@@ -7,7 +7,8 @@ internal enum TiktokenPattern
     /// <summary>gpt2, r50k_base, p50k_base: <c>'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s</c></summary>
     Gpt2,
 
-    /// <summary>cl100k_base: <c>'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s</c></summary>
+    /// <summary>cl100k_base: <c>'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|
+    /// ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s</c></summary>
     Cl100k,
 
     /// <summary>o200k_base: see <see cref="O200kWordScanner"/>.</summary>
@@ -16,7 +17,7 @@ internal enum TiktokenPattern
 
 /// <summary>
 /// Returns where the word that starts at <c>pos</c> ends, matching as .NET's backtracking <c>Regex</c> does with
-/// Microsoft.ML.Tokenizers' patterns on <paramref name="chunk"/> (the text between special tokens, so <c>$</c> and
+/// Microsoft.ML.Tokenizers' patterns on <c>chunk</c> (the text between special tokens, so <c>$</c> and
 /// <c>(?!\S)</c> see the chunk's end). Every code unit belongs to some word: the patterns match everything.
 /// </summary>
 internal static class TiktokenWordScanner

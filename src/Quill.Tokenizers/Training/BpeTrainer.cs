@@ -33,7 +33,8 @@ public sealed class BpeTrainer
         if (options.VocabularySize < options.MinimumVocabularySize)
         {
             throw new ArgumentException(
-                $"vocabulary size: expected at least {options.MinimumVocabularySize} (256 bytes + {options.SpecialTokens.Count} special tokens), found {options.VocabularySize}");
+                $"vocabulary size: expected at least {options.MinimumVocabularySize} (256 bytes + {options.SpecialTokens.Count} special tokens), found " +
+                    $"{options.VocabularySize}");
         }
         Options = options;
     }

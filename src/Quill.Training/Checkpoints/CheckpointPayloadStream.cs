@@ -3,26 +3,26 @@ namespace Quill.Training.Checkpoints;
 
 internal sealed class CheckpointPayloadStream : Stream
 {
-    private readonly FileStream file;
-    private readonly long start;
-    private readonly long length;
-    private long position;
+    private readonly FileStream _file;
+    private readonly long _start;
+    private readonly long _length;
+    private long _position;
 
     public CheckpointPayloadStream(FileStream file, long start, long length)
     {
-        this.file = file;
-        this.start = start;
-        this.length = length;
+        _file = file;
+        _start = start;
+        _length = length;
         file.Position = start;
     }
 
     public override int Read(Span<byte> buffer)
     {
-        int count = (int)Math.Min(buffer.Length, length - position);
+        int count = (int)Math.Min(buffer.Length, _length - _position);
         if (count <= 0) return 0;
-        if (file.Position != start + position) file.Position = start + position;
-        int read = file.Read(buffer.Slice(0, count));
-        position += read;
+        if (_file.Position != _start + _position) _file.Position = _start + _position;
+        int read = _file.Read(buffer.Slice(0, count));
+        _position += read;
         return read;
     }
 
@@ -33,26 +33,26 @@ internal sealed class CheckpointPayloadStream : Stream
         long target = origin switch
         {
             SeekOrigin.Begin => offset,
-            SeekOrigin.Current => position + offset,
-            _ => length + offset,
+            SeekOrigin.Current => _position + offset,
+            _ => _length + offset,
         };
         ArgumentOutOfRangeException.ThrowIfNegative(target, nameof(offset));
-        position = target;
-        return position;
+        _position = target;
+        return _position;
     }
 
     public override bool CanRead => true;
     public override bool CanSeek => true;
     public override bool CanWrite => false;
-    public override long Length => length;
-    public override long Position { get => position; set => Seek(value, SeekOrigin.Begin); }
+    public override long Length => _length;
+    public override long Position { get => _position; set => Seek(value, SeekOrigin.Begin); }
     public override void Flush() { }
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) file.Dispose();
+        if (disposing) _file.Dispose();
         base.Dispose(disposing);
     }
 }

@@ -15,7 +15,7 @@ public sealed class CheckpointStore
 {
     public const string FilePrefix = "step-";
     public const string FileExtension = ".ckpt";
-    private readonly Action<string>? reportSkipped;
+    private readonly Action<string>? _reportSkipped;
 
     /// <param name="folder">Created when missing.</param>
     /// <param name="keepLast">How many of the newest checkpoints to keep after each save (at least 1).</param>
@@ -25,7 +25,7 @@ public sealed class CheckpointStore
         ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
         Folder = Path.GetFullPath(folder);
         KeepLast = keepLast;
-        this.reportSkipped = reportSkipped;
+        _reportSkipped = reportSkipped;
         Directory.CreateDirectory(Folder);
     }
 
@@ -92,7 +92,7 @@ public sealed class CheckpointStore
             }
             catch (InvalidDataException error)
             {
-                reportSkipped?.Invoke(error.Message);
+                _reportSkipped?.Invoke(error.Message);
             }
             catch (FileNotFoundException)
             {

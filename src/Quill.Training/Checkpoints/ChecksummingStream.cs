@@ -5,14 +5,14 @@ namespace Quill.Training.Checkpoints;
 
 internal sealed class ChecksummingStream(Stream inner) : Stream
 {
-    private uint running = Crc32.Initial;
+    private uint _running = Crc32.Initial;
 
     public long BytesWritten { get; private set; }
-    public uint Crc => Crc32.Finish(running);
+    public uint Crc => Crc32.Finish(_running);
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        running = Crc32.Update(running, buffer);
+        _running = Crc32.Update(_running, buffer);
         BytesWritten += buffer.Length;
         inner.Write(buffer);
     }

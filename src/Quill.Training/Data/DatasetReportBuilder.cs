@@ -1,7 +1,9 @@
 // Collects what loading a JSONL dataset skipped and cut, or refuses the first bad line in strict mode.
 namespace Quill.Training.Data;
 
-/// <param name="expected">What a good line holds, for the strict error ("a JSON object with ...").</param>
+/// <param name="source"></param>
+
+/// <param name="strict"></param>/// <param name="expected">What a good line holds, for the strict error ("a JSON object with ...").</param>
 internal sealed class DatasetReportBuilder(string source, bool strict, string expected)
 {
     private readonly List<int> _lines = [];

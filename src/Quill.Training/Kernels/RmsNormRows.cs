@@ -24,7 +24,8 @@ public static unsafe class RmsNormRows
         }
     }
 
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> rstd, ReadOnlySpan<float> dy, Span<float> dx, ComputePool? pool)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> rstd, ReadOnlySpan<float> dy, Span<float> dx,
+        ComputePool? pool)
     {
         int dim = weight.Length, rows = dim == 0 ? 0 : x.Length / dim;
         Require(dy.Length >= x.Length && dx.Length >= x.Length && rstd.Length >= rows, rows, dim);

@@ -7,9 +7,13 @@ namespace Quill.Training.Kernels;
 
 /// <summary>
 /// The three products training needs, all row-major, F32 accumulation:
-/// <see cref="MultiplyTransposed"/> C(M,N) = A(M,K)·B(N,K)ᵀ (y = x·Wᵀ), <see cref="Multiply"/> C(M,N) = A(M,K)·B(K,N)
-/// (dx = dy·W), <see cref="AddTransposedMultiply"/> C(M,N) += A(K,M)ᵀ·B(K,N) (dW += dyᵀ·x). Operands are F32 or bf16
-/// (stored as ushort, widened by a shift while packing). Deterministic: each element of C is summed by one thread in
+/// <see cref="MultiplyTransposed(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, ComputePool)"/>
+/// C(M,N) = A(M,K)·B(N,K)ᵀ (y = x·Wᵀ),
+/// <see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, ComputePool)"/>
+/// C(M,N) = A(M,K)·B(K,N) (dx = dy·W),
+/// <see cref="AddTransposedMultiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, ComputePool)"/>
+/// C(M,N) += A(K,M)ᵀ·B(K,N) (dW += dyᵀ·x). Operands are F32 or bf16, each with an overload of its own
+/// (bf16 stored as ushort, widened by a shift while packing). Deterministic: each element of C is summed by one thread in
 /// a fixed k order (equal blocks of at most 384 in turn), so results do not depend on the thread count or timing.
 /// They differ from <see cref="Reference"/> only by float rounding of that blocked order.
 /// </summary>

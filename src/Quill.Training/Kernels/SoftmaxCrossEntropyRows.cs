@@ -29,7 +29,8 @@ public static unsafe class SoftmaxCrossEntropyRows
         Backward(probs, targets, dlogits, scale, default, vocab, pool);
 
     /// <summary>Backward with row t scaled by <paramref name="rowScales"/>[t].</summary>
-    public static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, Span<float> dlogits, ReadOnlySpan<float> rowScales, int vocab, ComputePool? pool)
+    public static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, Span<float> dlogits, ReadOnlySpan<float> rowScales, int vocab,
+        ComputePool? pool)
     {
         if (rowScales.Length != targets.Length)
             throw new ArgumentException($"SoftmaxCrossEntropyRows: expected {targets.Length} row scales, found {rowScales.Length}");

@@ -1,5 +1,4 @@
 // Scaled dot-product attention for training: causal, grouped-query, right-padded batches; not the projections or RoPE.
-using System.Numerics.Tensors;
 using Quill.Tensors.Threading;
 using Quill.Training.Kernels;
 

@@ -43,7 +43,8 @@ public static class LoraAdapterFile
                 string target = Gguf(shortName, l);
                 var info = baseModel.FindTensor(target);
                 if (info is null || info.Shape.Length != 2 || info.Shape[0] != layer.InFeatures || info.Shape[1] != layer.OutFeatures)
-                    throw new ModelFormatException($"{baseName}: expected tensor '{target}' of shape [{layer.InFeatures}, {layer.OutFeatures}] for the adapter, found {(info is null ? "none" : $"[{string.Join(", ", info.Shape)}]")}");
+                    throw new ModelFormatException($"{baseName}: expected tensor '{target}' of shape [{layer.InFeatures}, {layer.OutFeatures}] for the " +
+                        $"adapter, found {(info is null ? "none" : $"[{string.Join(", ", info.Shape)}]")}");
                 alpha = lora.Alpha;
                 weights.Add(new LoraWeight(target, lora.Rank, lora.Alpha, layer.InFeatures, layer.OutFeatures,
                     (float[])lora.A.Weight.Clone(), (float[])lora.B.Weight.Clone()));
@@ -72,7 +73,8 @@ public static class LoraAdapterFile
         int expected = targets.Count * model.Blocks.Count;
         if (adapter.Weights.Any(w => w.Rank != rank) || adapter.Weights.Count != expected
             || !Enumerable.Range(0, model.Blocks.Count).All(l => targets.All(t => byTarget.ContainsKey(Gguf(t, l)))))
-            throw new ArgumentException($"AttachTo needs one rank and the same projections in all {model.Blocks.Count} blocks; the adapter has {adapter.Weights.Count} weights of ranks {string.Join(", ", adapter.Weights.Select(w => w.Rank).Distinct())}");
+            throw new ArgumentException($"AttachTo needs one rank and the same projections in all {model.Blocks.Count} blocks; the adapter has " +
+                $"{adapter.Weights.Count} weights of ranks {string.Join(", ", adapter.Weights.Select(w => w.Rank).Distinct())}");
         model.AttachLora(rank, adapter.Alpha == 0f ? rank : adapter.Alpha, targets, seed: 0);
         for (int l = 0; l < model.Blocks.Count; l++)
         {
@@ -81,7 +83,8 @@ public static class LoraAdapterFile
                 if (layer.Lora is not { } lora) continue;
                 var w = byTarget[Gguf(shortName, l)];
                 if (w.InFeatures != layer.InFeatures || w.OutFeatures != layer.OutFeatures)
-                    throw new ArgumentException($"'{w.Target}' of the adapter is In {w.InFeatures}, Out {w.OutFeatures}; the model's is In {layer.InFeatures}, Out {layer.OutFeatures}");
+                    throw new ArgumentException($"'{w.Target}' of the adapter is In {w.InFeatures}, Out {w.OutFeatures}; the model's is In " +
+                        $"{layer.InFeatures}, Out {layer.OutFeatures}");
                 w.A.CopyTo(lora.A.Weight, 0);
                 w.B.CopyTo(lora.B.Weight, 0);
             }

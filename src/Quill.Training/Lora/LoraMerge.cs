@@ -23,7 +23,8 @@ public static class LoraMerge
         var model = LlamaTrainingGguf.Load(basePath);
         string adapterName = Path.GetFileName(adapterPath);
         if (adapter.Architecture != model.Config.Architecture)
-            throw new ModelFormatException($"{adapterName}: expected an adapter for a '{model.Config.Architecture}' model, found '{adapter.Architecture}', in general.architecture");
+            throw new ModelFormatException($"{adapterName}: expected an adapter for a '{model.Config.Architecture}' model, found '{adapter.Architecture}', " +
+                $"in general.architecture");
         var weights = LlamaTrainingGguf.Tensors(model).ToDictionary(t => t.Name);
         var merges = new List<(float[] Weight, LoraWeight Lora)>();
         foreach (var w in adapter.Weights)
@@ -31,7 +32,8 @@ public static class LoraMerge
             if (!weights.TryGetValue(w.Target, out var t) || !t.IsMatrix)
                 throw new ModelFormatException($"{adapterName}: expected a weight of the base model, found '{w.Target}', in the tensor list");
             if (t.Columns != w.InFeatures || t.Rows != w.OutFeatures)
-                throw new ModelFormatException($"{adapterName}: expected In {t.Columns}, Out {t.Rows} as the base's '{w.Target}', found In {w.InFeatures}, Out {w.OutFeatures}, in '{w.Target}.lora_a/b'");
+                throw new ModelFormatException($"{adapterName}: expected In {t.Columns}, Out {t.Rows} as the base's '{w.Target}', found In {w.InFeatures}, " +
+                    $"Out {w.OutFeatures}, in '{w.Target}.lora_a/b'");
             merges.Add((t.Values, w));
         }
         foreach (var (weight, lora) in merges) Fold(weight, lora);

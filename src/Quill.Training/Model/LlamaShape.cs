@@ -39,7 +39,8 @@ public sealed record LlamaShape(int Dim, int Layers, int Heads, int KvHeads, int
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: expected a JSON object of model hyperparameters, found {root.ValueKind}");
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{path}: expected a JSON object of model hyperparameters, found {root.ValueKind}");
             int Int(string key, int? fallback, int max)
             {
                 if (!root.TryGetProperty(key, out var v))

@@ -3,7 +3,7 @@ namespace Quill.Training.Optimization;
 
 /// <summary>
 /// A named flat view of a layer's weights (e.g. <c>Linear.Weight</c>) and the gradient the layer's Backward adds to.
-/// <paramref name="decay"/> is false for norms and biases, which AdamW then leaves undecayed.
+/// <c>decay</c> is false for norms and biases, which AdamW then leaves undecayed.
 /// </summary>
 public sealed class Parameter
 {

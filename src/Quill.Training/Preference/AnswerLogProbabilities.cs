@@ -68,8 +68,10 @@ public static class AnswerLogProbabilities
     }
 
     private static void ThrowShape(int batch, int positions, int vocab, int logits, int softmax) =>
-        throw new ArgumentException($"answer log-probabilities: expected {batch} rows dividing {positions} targets and logits (and softmax) of {positions}×{vocab}, found {logits} logits and {softmax} softmax values");
+        throw new ArgumentException($"answer log-probabilities: expected {batch} rows dividing {positions} targets and logits (and softmax) of " +
+            $"{positions}×{vocab}, found {logits} logits and {softmax} softmax values");
 
     private static void ThrowTarget(int target, int vocab, int position) =>
-        throw new ArgumentException($"answer log-probabilities: expected a target below {vocab} or {TrainingExample.IgnoreIndex}, found {target}, at position {position}");
+        throw new ArgumentException($"answer log-probabilities: expected a target below {vocab} or {TrainingExample.IgnoreIndex}, found {target}, at " +
+            $"position {position}");
 }

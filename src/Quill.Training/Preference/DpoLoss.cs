@@ -16,7 +16,8 @@ public static class DpoLoss
     {
         int n = policyChosen.Length;
         if (n == 0 || policyRejected.Length != n || referenceChosen.Length != n || referenceRejected.Length != n || chosenGradient.Length != n)
-            throw new ArgumentException($"DPO loss: expected equal non-zero counts of pairs, found {policyChosen.Length}, {policyRejected.Length}, {referenceChosen.Length}, {referenceRejected.Length} and a gradient of {chosenGradient.Length}");
+            throw new ArgumentException($"DPO loss: expected equal non-zero counts of pairs, found {policyChosen.Length}, {policyRejected.Length}, " +
+                $"{referenceChosen.Length}, {referenceRejected.Length} and a gradient of {chosenGradient.Length}");
         double loss = 0, margin = 0, chosenReward = 0, rejectedReward = 0;
         int correct = 0;
         for (int i = 0; i < n; i++)

@@ -23,6 +23,9 @@ public sealed class DpoObjective : ITrainingObjective
 
     /// <param name="policy">The model being trained (all weights, or LoRA adapters once attached).</param>
     /// <param name="reference">A separate model of the same shape, e.g. loaded again from the same GGUF; only read.</param>
+    /// <param name="train"></param>
+    /// <param name="validation"></param>
+    /// <param name="beta"></param>
     /// <param name="padId">Input id of padding; any valid id, since padding follows the real tokens and takes no loss.</param>
     public DpoObjective(LlamaTrainingModel policy, LlamaTrainingModel reference, PreferenceDataset train,
         PreferenceDataset? validation = null, float beta = DefaultBeta, int padId = 0)
@@ -31,8 +34,10 @@ public sealed class DpoObjective : ITrainingObjective
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(train);
         if (ReferenceEquals(policy, reference)) throw new ArgumentException("DPO needs a separate reference model; the policy was passed as its own reference");
-        if (policy.Config.VocabSize != reference.Config.VocabSize || policy.Config.Dim != reference.Config.Dim || policy.Config.Layers != reference.Config.Layers)
-            throw new ArgumentException($"DPO reference model: expected the policy's shape (vocab {policy.Config.VocabSize}, dim {policy.Config.Dim}, {policy.Config.Layers} layers), found vocab {reference.Config.VocabSize}, dim {reference.Config.Dim}, {reference.Config.Layers} layers");
+        if (policy.Config.VocabSize != reference.Config.VocabSize || policy.Config.Dim != reference.Config.Dim
+            || policy.Config.Layers != reference.Config.Layers)
+            throw new ArgumentException($"DPO reference model: expected the policy's shape (vocab {policy.Config.VocabSize}, dim {policy.Config.Dim}, " +
+                $"{policy.Config.Layers} layers), found vocab {reference.Config.VocabSize}, dim {reference.Config.Dim}, {reference.Config.Layers} layers");
         if (!(beta > 0) || float.IsInfinity(beta)) throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be a positive finite number");
         ArgumentOutOfRangeException.ThrowIfNegative(padId);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(padId, policy.Config.VocabSize);

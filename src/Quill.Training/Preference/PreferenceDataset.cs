@@ -47,7 +47,8 @@ public sealed class PreferenceDataset
     {
         if (k < 2 || Count < k) return (this, null);
         var (train, validation) = HeldOut.EveryKth(_pairs, k);
-        return (new PreferenceDataset($"{Source} (training split)", [.. train], Report), new PreferenceDataset($"{Source} (validation split)", [.. validation], Report));
+        return (new PreferenceDataset($"{Source} (training split)", [.. train], Report),
+            new PreferenceDataset($"{Source} (validation split)", [.. validation], Report));
     }
 
     /// <summary>Loads a JSONL file; see <see cref="FromLines"/>.</summary>

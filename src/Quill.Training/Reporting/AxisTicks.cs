@@ -31,7 +31,8 @@ public static class AxisTicks
         return nice * magnitude;
     }
 
-    /// <summary>A label for a tick <paramref name="value"/> on an axis with spacing <paramref name="step"/>: just enough decimals, or an exponent for very large or small values.</summary>
+    /// <summary>A label for a tick <paramref name="value"/> on an axis with spacing <paramref name="step"/>: just enough decimals, or an exponent for very
+    /// large or small values.</summary>
     public static string Label(double value, double step)
     {
         if (Math.Abs(value) < step * 1e-6) return "0";

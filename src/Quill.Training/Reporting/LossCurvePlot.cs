@@ -126,7 +126,8 @@ public static class LossCurvePlot
         const string xCaption = "step", yCaption = "loss";
         BitmapFont.Draw(canvas, xCaption, (layout.Left + layout.Right - BitmapFont.MeasureWidth(xCaption, scale)) / 2,
             layout.Bottom + tick + 6 + textHeight + 10, AxisColour, scale);
-        BitmapFont.Draw(canvas, yCaption, Math.Max(2, layout.Left - BitmapFont.MeasureWidth(yCaption, scale) / 2), layout.Top - textHeight - 14, AxisColour, scale);
+        BitmapFont.Draw(canvas, yCaption, Math.Max(2, layout.Left - BitmapFont.MeasureWidth(yCaption, scale) / 2), layout.Top - textHeight - 14, AxisColour,
+            scale);
     }
 
     private static void DrawTitle(RgbCanvas canvas, LossCurveLayout layout, string title)

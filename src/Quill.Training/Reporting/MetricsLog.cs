@@ -1,5 +1,4 @@
 // Appends MetricsRecords to a JSON Lines file (metrics.jsonl), one flushed line per record, and reads them back.
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Quill.Formats;
@@ -13,12 +12,12 @@ namespace Quill.Training.Reporting;
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
-    private readonly FileStream stream;
+    private readonly FileStream _stream;
 
     private MetricsLog(string path, FileStream stream)
     {
         Path = path;
-        this.stream = stream;
+        _stream = stream;
     }
 
     public string Path { get; }
@@ -47,16 +46,17 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Writes <paramref name="record"/> as one line and flushes it to the operating system.</summary>
     public void Append(MetricsRecord record)
     {
-        stream.Write(Serialize(record));
-        stream.Flush();
+        _stream.Write(Serialize(record));
+        _stream.Flush();
     }
 
     public void Dispose()
     {
-        stream.Dispose();
+        _stream.Dispose();
     }
 
-    /// <summary>All complete records of <paramref name="path"/>, in file order; an unparsable last line (torn by a kill) is skipped, one elsewhere throws.</summary>
+    /// <summary>All complete records of <paramref name="path"/>, in file order; an unparsable last line (torn by a kill) is skipped, one elsewhere
+    /// throws.</summary>
     public static IReadOnlyList<MetricsRecord> Read(string path)
     {
         string text = File.ReadAllText(path, Encoding.UTF8);

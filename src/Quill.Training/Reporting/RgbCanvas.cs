@@ -3,13 +3,13 @@ namespace Quill.Training.Reporting;
 
 internal sealed class RgbCanvas
 {
-    private readonly byte[] pixels; // (height, width, 3), top row first
+    private readonly byte[] _pixels; // (height, width, 3), top row first
 
     public RgbCanvas(int width, int height, RgbColour background)
     {
         Width = width;
         Height = height;
-        pixels = new byte[checked(width * height * 3)];
+        _pixels = new byte[checked(width * height * 3)];
         Clip = (0, 0, width, height);
         FillRectangle(0, 0, width, height, background);
     }
@@ -20,16 +20,16 @@ internal sealed class RgbCanvas
     /// <summary>Drawing outside this rectangle (x, y, width, height) is ignored.</summary>
     public (int X, int Y, int Width, int Height) Clip { get; set; }
 
-    public ReadOnlySpan<byte> Pixels => pixels;
+    public ReadOnlySpan<byte> Pixels => _pixels;
 
     public void SetPixel(int x, int y, RgbColour colour)
     {
         if (x < Clip.X || y < Clip.Y || x >= Clip.X + Clip.Width || y >= Clip.Y + Clip.Height) return;
         if (x < 0 || y < 0 || x >= Width || y >= Height) return;
         int at = (y * Width + x) * 3;
-        pixels[at] = colour.R;
-        pixels[at + 1] = colour.G;
-        pixels[at + 2] = colour.B;
+        _pixels[at] = colour.R;
+        _pixels[at + 1] = colour.G;
+        _pixels[at + 2] = colour.B;
     }
 
     public void FillRectangle(int x, int y, int width, int height, RgbColour colour)

@@ -3,30 +3,31 @@ namespace Quill.Training.Reporting;
 
 public sealed class ThroughputMeter
 {
-    private readonly long[] tokens;
-    private readonly double[] seconds;
-    private int count;
-    private int next;
+    private readonly long[] _tokens;
+    private readonly double[] _seconds;
+    private int _count;
+    private int _next;
 
     /// <param name="window">How many of the most recent steps the rates average over.</param>
     public ThroughputMeter(int window = 20)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
-        tokens = new long[window];
-        seconds = new double[window];
+        _tokens = new long[window];
+        _seconds = new double[window];
     }
 
-    public int Window => tokens.Length;
+    public int Window => _tokens.Length;
 
     /// <summary>Records one step that processed <paramref name="stepTokens"/> tokens in <paramref name="stepSeconds"/> seconds.</summary>
     public void Add(long stepTokens, double stepSeconds)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(stepTokens);
-        if (!(stepSeconds >= 0) || double.IsInfinity(stepSeconds)) throw new ArgumentOutOfRangeException(nameof(stepSeconds), stepSeconds, "expected a finite, non-negative duration");
-        tokens[next] = stepTokens;
-        seconds[next] = stepSeconds;
-        next = (next + 1) % tokens.Length;
-        count = Math.Min(count + 1, tokens.Length);
+        if (!(stepSeconds >= 0) || double.IsInfinity(stepSeconds))
+            throw new ArgumentOutOfRangeException(nameof(stepSeconds), stepSeconds, "expected a finite, non-negative duration");
+        _tokens[_next] = stepTokens;
+        _seconds[_next] = stepSeconds;
+        _next = (_next + 1) % _tokens.Length;
+        _count = Math.Min(_count + 1, _tokens.Length);
     }
 
     /// <summary>Tokens over seconds across the window (total, not a mean of per-step rates); 0 before any timed step.</summary>
@@ -36,17 +37,17 @@ public sealed class ThroughputMeter
         {
             double time = WindowSeconds();
             long total = 0;
-            for (int i = 0; i < count; i++) total += tokens[i];
+            for (int i = 0; i < _count; i++) total += _tokens[i];
             return time > 0 ? total / time : 0;
         }
     }
 
     /// <summary>Mean seconds per step across the window; 0 before any step.</summary>
-    public double SecondsPerStep => count == 0 ? 0 : WindowSeconds() / count;
+    public double SecondsPerStep => _count == 0 ? 0 : WindowSeconds() / _count;
 
     /// <summary>Time for <paramref name="stepsLeft"/> more steps at the window's pace; null before any step.</summary>
     public TimeSpan? EstimateRemaining(long stepsLeft) =>
-        count == 0 ? null : TimeSpan.FromSeconds(Math.Max(0, stepsLeft) * SecondsPerStep);
+        _count == 0 ? null : TimeSpan.FromSeconds(Math.Max(0, stepsLeft) * SecondsPerStep);
 
     /// <summary>A short duration for progress lines: "45s", "3m 05s", "2h 07m", "3d 04h".</summary>
     public static string Format(TimeSpan duration)
@@ -61,7 +62,7 @@ public sealed class ThroughputMeter
     private double WindowSeconds()
     {
         double sum = 0;
-        for (int i = 0; i < count; i++) sum += seconds[i];
+        for (int i = 0; i < _count; i++) sum += _seconds[i];
         return sum;
     }
 }

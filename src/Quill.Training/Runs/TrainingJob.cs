@@ -1,9 +1,9 @@
 // Builds a run from its spec: tokenizer (learned or given), datasets and splits, the model, objective and loop.
 using Quill.Formats.Gguf;
 using Quill.Tokenizers;
-using Quill.Tokenizers.HuggingFace;
-using Quill.Tokenizers.Conversion;
 using Quill.Tokenizers.ChatTemplates;
+using Quill.Tokenizers.Conversion;
+using Quill.Tokenizers.HuggingFace;
 using Quill.Tokenizers.Training;
 using Quill.Training.Data;
 using Quill.Training.Model;
@@ -57,10 +57,12 @@ public sealed class TrainingJob
         var (tokenizer, tokenizerGguf) = PretrainingTokenizer(spec, log);
         var all = PackedTextDataset.FromFiles(spec.Data, tokenizer, spec.SequenceLength);
         var (train, validation) = spec.ValidationFraction > 0 && all.Count >= 2 ? all.SplitTail(spec.ValidationFraction) : (all, null);
-        log($"data: {all.Tokens.Length:N0} tokens in {all.Count:N0} blocks of {spec.SequenceLength} ({train.Count:N0} training, {validation?.Count ?? 0:N0} validation)");
+        log($"data: {all.Tokens.Length:N0} tokens in {all.Count:N0} blocks of {spec.SequenceLength} ({train.Count:N0} training, {validation?.Count
+            ?? 0:N0} validation)");
         var model = new LlamaTrainingModel(shape.ToConfig(tokenizer.VocabSize, Math.Max(shape.ContextLength, spec.SequenceLength)), options);
         model.InitializeRandom(spec.Seed);
-        log($"model: llama {shape.Dim}×{shape.Layers}, {shape.Heads} heads, ffn {shape.FeedForwardDim}, vocab {tokenizer.VocabSize:N0}: {model.BaseParameterCount:N0} parameters");
+        log($"model: llama {shape.Dim}×{shape.Layers}, {shape.Heads} heads, ffn {shape.FeedForwardDim}, vocab {tokenizer.VocabSize:N0}: " +
+            $"{model.BaseParameterCount:N0} parameters");
         var objective = new LanguageModelObjective(model, train, validation, tokenizer.EosId);
         return Finish(spec, model, objective, tokenizerGguf);
     }
@@ -105,10 +107,12 @@ public sealed class TrainingJob
     {
         var model = LlamaTrainingGguf.Load(basePath, options);
         if (spec.SequenceLength > model.Config.ContextLength)
-            throw new ArgumentException($"--seq-len {spec.SequenceLength} is longer than {Path.GetFileName(basePath)}'s context of {model.Config.ContextLength}");
+            throw new ArgumentException($"--seq-len {spec.SequenceLength} is longer than {Path.GetFileName(basePath)}'s context of " +
+                $"{model.Config.ContextLength}");
         if (spec.LoraRank > 0) model.AttachLora(spec.LoraRank, spec.LoraAlpha, spec.LoraTargets, spec.Seed);
         log($"model: {Path.GetFileName(basePath)}, {model.BaseParameterCount:N0} parameters, training " +
-            (spec.LoraRank > 0 ? $"LoRA rank {spec.LoraRank} on {string.Join(",", spec.LoraTargets)}: {model.Parameters.ElementCount:N0} parameters" : "every weight"));
+            (spec.LoraRank > 0 ? $"LoRA rank {spec.LoraRank} on {string.Join(",",
+                spec.LoraTargets)}: {model.Parameters.ElementCount:N0} parameters" : "every weight"));
         return model;
     }
 

@@ -26,7 +26,9 @@ public sealed class TrainingLoop
     private int[][] _epochBatches = [];
     private int _cachedEpoch = -1;
 
-    /// <param name="dataSource">Names the training data in errors (e.g. too few examples for one batch).</param>
+    /// <param name="objective"></param>
+
+    /// <param name="options"></param>    /// <param name="dataSource">Names the training data in errors (e.g. too few examples for one batch).</param>
     public TrainingLoop(ITrainingObjective objective, TrainingLoopOptions options, string dataSource = "the training data")
     {
         ArgumentNullException.ThrowIfNull(objective);
@@ -39,7 +41,8 @@ public sealed class TrainingLoop
             ? new UniformLengthSampler(lengths, options.BatchSize, options.Seed)
             : new ShuffledSampler(lengths, options.BatchSize, options.Seed);
         _accumulation = new GradientAccumulation(objective.Parameters, options.GradientAccumulation);
-        _schedule = new WarmupCosineSchedule(options.LearningRate, Math.Min(options.WarmupSteps, options.Steps), options.Steps, Math.Min(options.MinimumLearningRate, options.LearningRate));
+        _schedule = new WarmupCosineSchedule(options.LearningRate, Math.Min(options.WarmupSteps, options.Steps), options.Steps,
+            Math.Min(options.MinimumLearningRate, options.LearningRate));
         Optimizer = new AdamW(objective.Parameters, options.LearningRate, options.Beta1, options.Beta2, 1e-8f, options.WeightDecay);
     }
 

@@ -24,6 +24,10 @@ public sealed class TrainingRun(TrainingJob job)
     /// Runs from the start, or from the newest valid checkpoint when <paramref name="resume"/>. A fresh run refuses a
     /// folder that already holds checkpoints, so nothing is overwritten by accident.
     /// </summary>
+    /// <param name="resume"></param>
+    /// <param name="progress"></param>
+    /// <param name="log"></param>
+    /// <param name="cancellation"></param>
     /// <param name="stopAfterStep">Pause after this step (checkpoint written), to continue later with resume.</param>
     public TrainingRunResult Run(bool resume, IProgress<TrainingProgress>? progress = null, Action<string>? log = null,
         CancellationToken cancellation = default, long? stopAfterStep = null)
@@ -44,7 +48,8 @@ public sealed class TrainingRun(TrainingJob job)
         }
         else if (store.Steps().Count > 0)
         {
-            throw new InvalidOperationException($"{Out}: expected an empty output folder, found checkpoints of an earlier run (use --resume {Out} to continue it, or another folder)");
+            throw new InvalidOperationException($"{Out}: expected an empty output folder, found checkpoints of an earlier run (use --resume {Out} to " +
+                $"continue it, or another folder)");
         }
         spec.Save(Out);
         var metrics = MetricsLog.Open(metricsPath, resumeAfterStep: loop.Position.Step);

@@ -67,13 +67,18 @@ internal static class ChatRequestMapping
 
         if (options.MaxOutputTokens is int maxTokens)
         {
-            if (maxTokens < 0) throw new ArgumentOutOfRangeException(nameof(options), maxTokens, $"chat options: MaxOutputTokens must be 0 or more, found {maxTokens}");
+            if (maxTokens < 0)
+                throw new ArgumentOutOfRangeException(nameof(options), maxTokens, $"chat options: MaxOutputTokens must be 0 or more, found {maxTokens}");
             request = request with { MaxTokens = maxTokens };
         }
         if (options.StopSequences is { Count: > 0 } stops) request = request with { Stop = [.. request.Stop, .. stops] };
         if (options.ResponseFormat is ChatResponseFormatJson json)
         {
-            request = request with { Constraint = json.Schema is { } schema ? JsonConstraint.ForSchema(tokenizer, schema) : JsonConstraint.ForObject(tokenizer) };
+            request = request with
+            {
+                Constraint = json.Schema is { } schema ? JsonConstraint.ForSchema(tokenizer,
+                schema) : JsonConstraint.ForObject(tokenizer)
+            };
         }
         return request;
     }

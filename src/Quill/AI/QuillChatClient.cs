@@ -2,7 +2,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Quill.Generation;
-using Quill.Tokenizers;
 using Quill.Tokenizers.ChatTemplates;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
@@ -95,7 +94,8 @@ public sealed class QuillChatClient : IChatClient
     /// </summary>
     public GenerationRequest Defaults { get; init; } = new() { MaxTokens = int.MaxValue };
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         GenerationRequest request = CreateRequest(messages, options);
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
@@ -170,7 +170,8 @@ public sealed class QuillChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         if (options?.ModelId is { } asked && !string.Equals(asked, ModelId, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"{nameof(QuillChatClient)}: this client serves model '{ModelId}', ChatOptions.ModelId asked for '{asked}'", nameof(options));
+            throw new ArgumentException($"{nameof(QuillChatClient)}: this client serves model '{ModelId}', ChatOptions.ModelId asked for '{asked}'",
+                nameof(options));
         }
         GenerationRequest baseRequest = options?.RawRepresentationFactory?.Invoke(this) as GenerationRequest ?? Defaults;
         var templateMessages = ChatRequestMapping.ToTemplateMessages(messages, options?.Instructions);

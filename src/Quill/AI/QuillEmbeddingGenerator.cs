@@ -84,11 +84,13 @@ public sealed class QuillEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         if (options is null) return;
         if (options.Dimensions is int dimensions && dimensions != Dimensions)
         {
-            throw new NotSupportedException($"{nameof(QuillEmbeddingGenerator)}: '{ModelId}' makes {Dimensions}-dimensional vectors, EmbeddingGenerationOptions.Dimensions asked for {dimensions}");
+            throw new NotSupportedException($"{nameof(QuillEmbeddingGenerator)}: '{ModelId}' makes {Dimensions}-dimensional vectors, " +
+                $"EmbeddingGenerationOptions.Dimensions asked for {dimensions}");
         }
         if (options.ModelId is { } asked && !string.Equals(asked, ModelId, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"{nameof(QuillEmbeddingGenerator)}: this generator serves model '{ModelId}', EmbeddingGenerationOptions.ModelId asked for '{asked}'", nameof(options));
+            throw new ArgumentException($"{nameof(QuillEmbeddingGenerator)}: this generator serves model '{ModelId}', EmbeddingGenerationOptions.ModelId " +
+                $"asked for '{asked}'", nameof(options));
         }
     }
 }

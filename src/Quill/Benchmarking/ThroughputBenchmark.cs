@@ -5,7 +5,8 @@ using Quill.Models;
 namespace Quill.Benchmarking;
 
 /// <summary>Results in tokens per second, plus the process's peak resident memory.</summary>
-public sealed record ThroughputResult(int PromptTokens, int GeneratedTokens, double PromptTokensPerSecond, double GenerationTokensPerSecond, long PeakResidentBytes);
+public sealed record ThroughputResult(int PromptTokens, int GeneratedTokens, double PromptTokensPerSecond, double GenerationTokensPerSecond,
+    long PeakResidentBytes);
 
 public static class ThroughputBenchmark
 {

@@ -11,6 +11,8 @@ public static class CheckpointConverter
     public static IReadOnlyCollection<string> ModelTypes => [.. LlamaCheckpointConverter.Architectures.Keys, "gpt2", "bert"];
 
     /// <param name="input">A checkpoint folder, or a BERT .onnx file (its vocab.txt beside it, else bert-base-uncased's).</param>
+    /// <param name="outputPath"></param>
+    /// <param name="options"></param>
     public static void Convert(string input, string outputPath, ConversionOptions? options = null)
     {
         if (File.Exists(input) && input.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))

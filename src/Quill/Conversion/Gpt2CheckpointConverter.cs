@@ -24,7 +24,8 @@ public static class Gpt2CheckpointConverter
         int layers = checkpoint.ConfigInt("n_layer");
         int heads = checkpoint.ConfigInt("n_head");
         int context = checkpoint.ConfigInt("n_positions", checkpoint.ConfigInt("n_ctx", 1024));
-        int ffn = checkpoint.Config.TryGetProperty("n_inner", out var inner) && inner.ValueKind == System.Text.Json.JsonValueKind.Number ? inner.GetInt32() : 4 * dim;
+        int ffn = checkpoint.Config.TryGetProperty("n_inner",
+            out var inner) && inner.ValueKind == System.Text.Json.JsonValueKind.Number ? inner.GetInt32() : 4 * dim;
         int vocab = checked((int)checkpoint.Shape(p + "wte.weight")[0]);
 
         var writer = new GgufWriter();

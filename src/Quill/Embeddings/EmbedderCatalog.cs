@@ -1,6 +1,6 @@
 // Resolves what a user names as an embedding model (nothing, a file, a folder) to a loaded embedder.
-using Quill.Formats;
 using Quill.Conversion;
+using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Models.Gpt2;
 

@@ -9,7 +9,8 @@ public static class TextPooling
     public static void Pool(ReadOnlySpan<float> hidden, int tokens, Pooling pooling, Span<float> vector)
     {
         int c = vector.Length;
-        if (tokens <= 0 || hidden.Length < tokens * c) throw new ArgumentException($"expected {tokens} × {c} hidden values, found {hidden.Length}", nameof(hidden));
+        if (tokens <= 0 || hidden.Length < tokens * c)
+            throw new ArgumentException($"expected {tokens} × {c} hidden values, found {hidden.Length}", nameof(hidden));
         hidden[..c].CopyTo(vector);
         if (pooling == Pooling.Cls) return;
         for (int t = 1; t < tokens; t++)

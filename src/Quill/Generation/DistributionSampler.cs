@@ -10,13 +10,13 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class DistributionSampler : ITokenSampler
 {
-    private readonly Xoshiro256StarStar random;
+    private readonly Xoshiro256StarStar _random;
 
     /// <summary>Draws with <paramref name="seed"/>; null picks a random seed (see <see cref="Seed"/>).</summary>
     public DistributionSampler(ulong? seed)
     {
         Seed = seed ?? RandomSeed();
-        random = new Xoshiro256StarStar(Seed);
+        _random = new Xoshiro256StarStar(Seed);
     }
 
     /// <summary>The seed in use; pass it back to reproduce a run that was started without one.</summary>
@@ -44,7 +44,7 @@ public sealed class DistributionSampler : ITokenSampler
             sum += p;
         }
 
-        double target = sum * random.NextDouble();
+        double target = sum * _random.NextDouble();
         double running = 0;
         int selected = -1;
         for (int i = 0; i < count && selected < 0; i++)

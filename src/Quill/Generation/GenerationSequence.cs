@@ -13,19 +13,19 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class GenerationSequence
 {
-    private readonly GenerationRequest request;
-    private readonly ITokenizer tokenizer;
-    private readonly Action<GenerationChunk>? emit;
-    private readonly Sampler sampler;
-    private readonly ITokenConstraint? constraint;
-    private readonly float[]? masked;           // (V) constrained logits, only with a constraint
-    private readonly ScoredToken[] alternatives;
-    private readonly List<TokenLogprob>? logprobs;
-    private readonly int[] sequence;            // prompt then completion: the penalties' history
-    private readonly int contextLength;
-    private readonly StreamedText text;
-    private int length;
-    private int emittedChars, emittedLogprobs;
+    private readonly GenerationRequest _request;
+    private readonly ITokenizer _tokenizer;
+    private readonly Action<GenerationChunk>? _emit;
+    private readonly Sampler _sampler;
+    private readonly ITokenConstraint? _constraint;
+    private readonly float[]? _masked;           // (V) constrained logits, only with a constraint
+    private readonly ScoredToken[] _alternatives;
+    private readonly List<TokenLogprob>? _logprobs;
+    private readonly int[] _sequence;            // prompt then completion: the penalties' history
+    private readonly int _contextLength;
+    private readonly StreamedText _text;
+    private int _length;
+    private int _emittedChars, _emittedLogprobs;
 
     /// <summary>
     /// Validates <paramref name="request"/> and encodes its prompt (throws <see cref="ArgumentException"/> naming the
@@ -36,45 +36,45 @@ public sealed class GenerationSequence
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        this.request = request;
-        this.tokenizer = tokenizer;
-        this.emit = emit;
-        this.contextLength = contextLength;
+        _request = request;
+        _tokenizer = tokenizer;
+        _emit = emit;
+        _contextLength = contextLength;
         Prompt = PromptOf(request, tokenizer);
         Validate(request, Prompt, contextLength, vocabSize);
-        sampler = Sampler.Create(request.Sampling, vocabSize);
-        constraint = request.Constraint;
-        masked = constraint is null ? null : new float[vocabSize];
-        alternatives = new ScoredToken[Math.Min(request.Logprobs ?? 0, vocabSize)];
-        logprobs = request.Logprobs is not null ? [] : null;
+        _sampler = Sampler.Create(request.Sampling, vocabSize);
+        _constraint = request.Constraint;
+        _masked = _constraint is null ? null : new float[vocabSize];
+        _alternatives = new ScoredToken[Math.Min(request.Logprobs ?? 0, vocabSize)];
+        _logprobs = request.Logprobs is not null ? [] : null;
         // At most one token per free cache slot, plus one sampled when the cache is already full.
         int maxCompletion = (int)Math.Min(request.MaxTokens, (long)contextLength - Prompt.Length + 1);
-        sequence = new int[Prompt.Length + maxCompletion];
-        Prompt.CopyTo(sequence, 0);
-        length = Prompt.Length;
-        text = new StreamedText(request.Stop);
+        _sequence = new int[Prompt.Length + maxCompletion];
+        Prompt.CopyTo(_sequence, 0);
+        _length = Prompt.Length;
+        _text = new StreamedText(request.Stop);
     }
 
     /// <summary>The prompt's token ids: what the driver appends to the KV cache first.</summary>
     public int[] Prompt { get; }
 
     /// <summary>The token sampled by the last <see cref="Step"/> that returned true: the driver appends it next.</summary>
-    public int LastToken => sequence[length - 1];
+    public int LastToken => _sequence[_length - 1];
 
     /// <summary>Tokens generated so far (a final end-of-generation token excluded).</summary>
-    public int CompletionTokens => length - Prompt.Length;
+    public int CompletionTokens => _length - Prompt.Length;
 
     /// <summary>Set once generation has ended.</summary>
     public FinishReason? FinishReason { get; private set; }
 
     /// <summary>The seed of the random draw, or null for greedy decoding.</summary>
-    public ulong? Seed => sampler.Seed;
+    public ulong? Seed => _sampler.Seed;
 
     /// <summary>
     /// True when the sequence will not sample anything (MaxTokens 0): the driver may finish it with
     /// <see cref="Finish"/> without computing the prompt.
     /// </summary>
-    public bool WantsNoTokens => request.MaxTokens == 0;
+    public bool WantsNoTokens => _request.MaxTokens == 0;
 
     /// <summary>
     /// Samples the next token from <paramref name="logits"/> (V; the logits of the last appended position; a
@@ -84,22 +84,22 @@ public sealed class GenerationSequence
     public bool Step(ReadOnlySpan<float> logits)
     {
         if (FinishReason is not null) throw new InvalidOperationException("generation sequence: Step called after the sequence finished");
-        if (length - Prompt.Length >= request.MaxTokens) return End(Generation.FinishReason.Length);
+        if (_length - Prompt.Length >= _request.MaxTokens) return End(Generation.FinishReason.Length);
 
         int token = Sample(logits);
-        if (tokenizer.IsEndOfGeneration(token)) return End(Generation.FinishReason.Stop);
+        if (_tokenizer.IsEndOfGeneration(token)) return End(Generation.FinishReason.Stop);
 
-        constraint?.Accept(token);
-        sequence[length++] = token;
-        bool stopped = text.AppendToken(tokenizer.TokenBytes(token));
-        if (emit is not null && text.Length > emittedChars)
+        _constraint?.Accept(token);
+        _sequence[_length++] = token;
+        bool stopped = _text.AppendToken(_tokenizer.TokenBytes(token));
+        if (_emit is not null && _text.Length > _emittedChars)
         {
-            emit(new GenerationChunk(text.Released(emittedChars)) { Logprobs = Since(emittedLogprobs) });
-            emittedChars = text.Length;
-            emittedLogprobs = logprobs?.Count ?? 0;
+            _emit(new GenerationChunk(_text.Released(_emittedChars)) { Logprobs = Since(_emittedLogprobs) });
+            _emittedChars = _text.Length;
+            _emittedLogprobs = _logprobs?.Count ?? 0;
         }
         if (stopped) return End(Generation.FinishReason.Stop);
-        if (length - 1 >= contextLength) return End(Generation.FinishReason.Length); // the cache cannot take this token
+        if (_length - 1 >= _contextLength) return End(Generation.FinishReason.Length); // the cache cannot take this token
         return true;
     }
 
@@ -113,62 +113,62 @@ public sealed class GenerationSequence
     public GenerationResult Result()
     {
         if (FinishReason is not { } finish) throw new InvalidOperationException("generation sequence: no result before the sequence finished");
-        int[] completion = sequence[Prompt.Length..length];
-        return new GenerationResult(text.ToString(), completion, finish, Prompt.Length, completion.Length, logprobs)
+        int[] completion = _sequence[Prompt.Length.._length];
+        return new GenerationResult(_text.ToString(), completion, finish, Prompt.Length, completion.Length, _logprobs)
         {
-            MatchedStop = text.MatchedStop,
-            Seed = sampler.Seed,
+            MatchedStop = _text.MatchedStop,
+            Seed = _sampler.Seed,
         };
     }
 
     private int Sample(ReadOnlySpan<float> logits)
     {
-        ReadOnlySpan<int> history = sequence.AsSpan(0, length);
-        if (constraint is not null)
-            constraint.RemainingTokens = (int)Math.Min(request.MaxTokens - (length - Prompt.Length), (long)contextLength - length + 1);
+        ReadOnlySpan<int> history = _sequence.AsSpan(0, _length);
+        if (_constraint is not null)
+            _constraint.RemainingTokens = (int)Math.Min(_request.MaxTokens - (_length - Prompt.Length), (long)_contextLength - _length + 1);
         int token;
         float logprob = 0;
-        if (logprobs is null) token = sampler.Sample(logits, history);
-        else token = sampler.Sample(logits, history, alternatives, out logprob);
+        if (_logprobs is null) token = _sampler.Sample(logits, history);
+        else token = _sampler.Sample(logits, history, _alternatives, out logprob);
 
-        if (constraint is not null && !constraint.Allows(token))
+        if (_constraint is not null && !_constraint.Allows(token))
         {
-            logits.CopyTo(masked);
-            constraint.Mask(masked);
-            token = sampler.Sample(masked, history);
-            if (logprobs is not null) logprob = LogSoftmax.Of(logits, token, LogSoftmax.LogSumExp(logits));
+            logits.CopyTo(_masked);
+            _constraint.Mask(_masked);
+            token = _sampler.Sample(_masked, history);
+            if (_logprobs is not null) logprob = LogSoftmax.Of(logits, token, LogSoftmax.LogSumExp(logits));
         }
-        if (logprobs is not null && !tokenizer.IsEndOfGeneration(token)) logprobs.Add(Report(token, logprob));
+        if (_logprobs is not null && !_tokenizer.IsEndOfGeneration(token)) _logprobs.Add(Report(token, logprob));
         return token;
     }
 
     private bool End(FinishReason reason)
     {
-        if (text.End()) reason = Generation.FinishReason.Stop; // a stop string completed by the final flush
+        if (_text.End()) reason = Generation.FinishReason.Stop; // a stop string completed by the final flush
         FinishReason = reason;
-        emit?.Invoke(new GenerationChunk(text.Released(emittedChars))
+        _emit?.Invoke(new GenerationChunk(_text.Released(_emittedChars))
         {
-            Logprobs = Since(emittedLogprobs),
+            Logprobs = Since(_emittedLogprobs),
             FinishReason = reason,
-            Usage = new GenerationUsage(Prompt.Length, length - Prompt.Length),
-            MatchedStop = text.MatchedStop,
+            Usage = new GenerationUsage(Prompt.Length, _length - Prompt.Length),
+            MatchedStop = _text.MatchedStop,
         });
-        emittedChars = text.Length;
-        emittedLogprobs = logprobs?.Count ?? 0;
+        _emittedChars = _text.Length;
+        _emittedLogprobs = _logprobs?.Count ?? 0;
         return false;
     }
 
     private TokenLogprob Report(int token, float logprob)
     {
-        var top = new TopLogprob[alternatives.Length];
-        for (int i = 0; i < top.Length; i++) top[i] = new TopLogprob(alternatives[i].Id, TextOf(alternatives[i].Id), alternatives[i].Logprob);
+        var top = new TopLogprob[_alternatives.Length];
+        for (int i = 0; i < top.Length; i++) top[i] = new TopLogprob(_alternatives[i].Id, TextOf(_alternatives[i].Id), _alternatives[i].Logprob);
         return new TokenLogprob(token, TextOf(token), logprob, top);
     }
 
-    private string TextOf(int token) => tokenizer.Decode(new ReadOnlySpan<int>(in token));
+    private string TextOf(int token) => _tokenizer.Decode(new ReadOnlySpan<int>(in token));
 
     private IReadOnlyList<TokenLogprob>? Since(int start) =>
-        logprobs is null || logprobs.Count == start ? null : logprobs.GetRange(start, logprobs.Count - start);
+        _logprobs is null || _logprobs.Count == start ? null : _logprobs.GetRange(start, _logprobs.Count - start);
 
     private static int[] PromptOf(GenerationRequest request, ITokenizer tokenizer)
     {

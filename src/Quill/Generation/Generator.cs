@@ -14,25 +14,26 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class Generator : ITextGenerator
 {
-    private readonly ICausalModel model;
-    private readonly ITokenizer tokenizer;
+    private readonly ICausalModel _model;
+    private readonly ITokenizer _tokenizer;
 
     /// <summary>A generator over <paramref name="model"/>, turning tokens into text with <paramref name="tokenizer"/>.</summary>
     public Generator(ICausalModel model, ITokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        this.model = model;
-        this.tokenizer = tokenizer;
+        _model = model;
+        _tokenizer = tokenizer;
     }
 
-    public ITokenizer Tokenizer => tokenizer;
+    public ITokenizer Tokenizer => _tokenizer;
 
-    public int ContextLength => model.ContextLength;
+    public int ContextLength => _model.ContextLength;
 
     /// <summary>Runs <see cref="Generate(GenerationRequest, CancellationToken)"/> on a thread of its own (a forward pass is long and synchronous).</summary>
     public Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken ct = default) =>
-        Task.Factory.StartNew(() => Generate(request, ct), CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        Task.Factory.StartNew(() => Generate(request, ct), CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default);
 
     /// <summary>
     /// Generates until an end-of-generation token or a stop string (<see cref="FinishReason.Stop"/>), MaxTokens or a
@@ -99,10 +100,10 @@ public sealed class Generator : ITextGenerator
     private GenerationResult Run(GenerationRequest request, Action<GenerationChunk>? emit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        int contextLength = request.ContextLength ?? model.ContextLength;
-        var sequence = new GenerationSequence(request, tokenizer, model.VocabSize, contextLength, emit);
-        var logits = new float[model.VocabSize]; // (V) logits of the last position
-        using (IInferenceState state = model.CreateState(contextLength))
+        int contextLength = request.ContextLength ?? _model.ContextLength;
+        var sequence = new GenerationSequence(request, _tokenizer, _model.VocabSize, contextLength, emit);
+        var logits = new float[_model.VocabSize]; // (V) logits of the last position
+        using (IInferenceState state = _model.CreateState(contextLength))
         {
             if (ct.IsCancellationRequested) sequence.Finish(FinishReason.Cancelled);
             else

@@ -8,7 +8,7 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class PenaltySampler : ITokenSampler
 {
-    private readonly int[] counts; // (V) occurrences in the window; all zero between calls
+    private readonly int[] _counts; // (V) occurrences in the window; all zero between calls
 
     /// <param name="vocabSize">V.</param>
     /// <param name="lastN">Window length; -1 is the whole history, 0 turns the stage off.</param>
@@ -18,7 +18,7 @@ public sealed class PenaltySampler : ITokenSampler
     public PenaltySampler(int vocabSize, int lastN, float repeat, float frequency, float presence)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(lastN, -1);
-        counts = new int[vocabSize];
+        _counts = new int[vocabSize];
         LastN = lastN;
         Repeat = repeat;
         Frequency = frequency;
@@ -46,9 +46,9 @@ public sealed class PenaltySampler : ITokenSampler
 
         foreach (int token in window)
         {
-            if ((uint)token >= (uint)counts.Length) ThrowTokenOutOfRange(token, counts.Length);
+            if ((uint)token >= (uint)_counts.Length) ThrowTokenOutOfRange(token, _counts.Length);
         }
-        foreach (int token in window) counts[token]++;
+        foreach (int token in window) _counts[token]++;
 
         if (candidates.IsVocabularyOrder)
         {
@@ -56,9 +56,9 @@ public sealed class PenaltySampler : ITokenSampler
             Span<float> logits = candidates.Logits;
             foreach (int token in window)
             {
-                int count = counts[token];
+                int count = _counts[token];
                 if (count == 0) continue; // already penalised
-                counts[token] = 0;
+                _counts[token] = 0;
                 logits[token] = Penalise(logits[token], count);
             }
         }
@@ -68,10 +68,10 @@ public sealed class PenaltySampler : ITokenSampler
             Span<float> logits = candidates.Logits;
             for (int i = 0; i < ids.Length; i++)
             {
-                int count = counts[ids[i]];
+                int count = _counts[ids[i]];
                 if (count > 0) logits[i] = Penalise(logits[i], count);
             }
-            foreach (int token in window) counts[token] = 0;
+            foreach (int token in window) _counts[token] = 0;
         }
         candidates.MarkUnsorted();
     }

@@ -8,15 +8,15 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class Sampler
 {
-    private readonly ITokenSampler[] stages;
+    private readonly ITokenSampler[] _stages;
 
     /// <summary>A chain over a vocabulary of <paramref name="vocabSize"/>; the last stage must select a token.</summary>
     public Sampler(int vocabSize, IEnumerable<ITokenSampler> stages)
     {
-        this.stages = [.. stages];
-        if (this.stages.Length == 0) throw new ArgumentException("sampler: expected at least one stage, found none", nameof(stages));
+        _stages = [.. stages];
+        if (_stages.Length == 0) throw new ArgumentException("sampler: expected at least one stage, found none", nameof(stages));
         Candidates = new TokenCandidates(vocabSize);
-        Seed = this.stages.OfType<DistributionSampler>().Select(d => (ulong?)d.Seed).FirstOrDefault();
+        Seed = _stages.OfType<DistributionSampler>().Select(d => (ulong?)d.Seed).FirstOrDefault();
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ public sealed class Sampler
     }
 
     /// <summary>The stages, in the order they run.</summary>
-    public IReadOnlyList<ITokenSampler> Stages => stages;
+    public IReadOnlyList<ITokenSampler> Stages => _stages;
 
     /// <summary>The working buffer; after <see cref="Sample(ReadOnlySpan{float}, ReadOnlySpan{int})"/> it holds the survivors of the last draw.</summary>
     public TokenCandidates Candidates { get; }
@@ -61,9 +61,9 @@ public sealed class Sampler
     public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> history)
     {
         Candidates.Reset(logits);
-        foreach (ITokenSampler stage in stages) stage.Apply(Candidates, history);
+        foreach (ITokenSampler stage in _stages) stage.Apply(Candidates, history);
         int selected = Candidates.Selected;
-        if ((uint)selected >= (uint)Candidates.Count) ThrowNothingSelected(stages[^1]);
+        if ((uint)selected >= (uint)Candidates.Count) ThrowNothingSelected(_stages[^1]);
         return Candidates.Ids[selected];
     }
 

@@ -12,20 +12,20 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class StopSequenceMatcher
 {
-    private readonly string[] stops;
-    private char[] held;     // text not released yet: a possible start of a stop string (grows only for long pieces)
-    private int heldLength;
+    private readonly string[] _stops;
+    private char[] _held;     // text not released yet: a possible start of a stop string (grows only for long pieces)
+    private int _heldLength;
 
     /// <summary>Watches for <paramref name="stops"/> (null or empty: none).</summary>
     public StopSequenceMatcher(IReadOnlyList<string>? stops)
     {
-        this.stops = stops is null ? [] : [.. stops.Where(s => !string.IsNullOrEmpty(s))];
-        MaxStopLength = this.stops.Length == 0 ? 0 : this.stops.Max(s => s.Length);
-        held = new char[Math.Max(16, 2 * MaxStopLength)];
+        _stops = stops is null ? [] : [.. stops.Where(s => !string.IsNullOrEmpty(s))];
+        MaxStopLength = _stops.Length == 0 ? 0 : _stops.Max(s => s.Length);
+        _held = new char[Math.Max(16, 2 * MaxStopLength)];
     }
 
     /// <summary>The stop strings being watched (empty ones dropped).</summary>
-    public IReadOnlyList<string> Stops => stops;
+    public IReadOnlyList<string> Stops => _stops;
 
     /// <summary>Length of the longest stop string, in chars.</summary>
     public int MaxStopLength { get; }
@@ -34,7 +34,7 @@ public sealed class StopSequenceMatcher
     public string? MatchedStop { get; private set; }
 
     /// <summary>How many chars are held back right now.</summary>
-    public int HeldLength => heldLength;
+    public int HeldLength => _heldLength;
 
     /// <summary>
     /// Takes the next piece of text and appends to <paramref name="released"/> whatever is now safe to show.
@@ -44,19 +44,19 @@ public sealed class StopSequenceMatcher
     public bool Append(ReadOnlySpan<char> piece, StringBuilder released)
     {
         if (MatchedStop is not null) return true;
-        if (stops.Length == 0)
+        if (_stops.Length == 0)
         {
             released.Append(piece);
             return false;
         }
 
-        if (heldLength + piece.Length > held.Length) Array.Resize(ref held, Math.Max(2 * held.Length, heldLength + piece.Length));
-        piece.CopyTo(held.AsSpan(heldLength));
-        heldLength += piece.Length;
-        ReadOnlySpan<char> text = held.AsSpan(0, heldLength);
+        if (_heldLength + piece.Length > _held.Length) Array.Resize(ref _held, Math.Max(2 * _held.Length, _heldLength + piece.Length));
+        piece.CopyTo(_held.AsSpan(_heldLength));
+        _heldLength += piece.Length;
+        ReadOnlySpan<char> text = _held.AsSpan(0, _heldLength);
 
         int stopAt = -1;
-        foreach (string stop in stops)
+        foreach (string stop in _stops)
         {
             int at = text.IndexOf(stop.AsSpan(), StringComparison.Ordinal);
             if (at >= 0 && (stopAt < 0 || at < stopAt))
@@ -68,22 +68,22 @@ public sealed class StopSequenceMatcher
         if (stopAt >= 0)
         {
             released.Append(text[..stopAt]);
-            heldLength = 0;
+            _heldLength = 0;
             return true;
         }
 
         int keepFrom = PossibleStopStart(text);
         released.Append(text[..keepFrom]);
-        text[keepFrom..].CopyTo(held);
-        heldLength -= keepFrom;
+        text[keepFrom..].CopyTo(_held);
+        _heldLength -= keepFrom;
         return false;
     }
 
     /// <summary>Generation ended without a stop string: releases the held-back tail.</summary>
     public void Flush(StringBuilder released)
     {
-        if (MatchedStop is null) released.Append(held.AsSpan(0, heldLength));
-        heldLength = 0;
+        if (MatchedStop is null) released.Append(_held.AsSpan(0, _heldLength));
+        _heldLength = 0;
     }
 
     // The earliest position whose suffix is a proper prefix of some stop string; text.Length when there is none.
@@ -92,7 +92,7 @@ public sealed class StopSequenceMatcher
         for (int start = Math.Max(0, text.Length - (MaxStopLength - 1)); start < text.Length; start++)
         {
             ReadOnlySpan<char> tail = text[start..];
-            foreach (string stop in stops)
+            foreach (string stop in _stops)
             {
                 if (stop.Length > tail.Length && stop.AsSpan().StartsWith(tail, StringComparison.Ordinal)) return start;
             }

@@ -10,24 +10,24 @@ namespace Quill.Generation;
 /// </summary>
 internal sealed class StreamedText(IReadOnlyList<string>? stops)
 {
-    private readonly Utf8TokenStreamDecoder decoder = new();
-    private readonly StopSequenceMatcher matcher = new(stops);
-    private readonly StringBuilder released = new();
-    private char[] chars = new char[64]; // decode scratch, grows only for unusually long tokens
+    private readonly Utf8TokenStreamDecoder _decoder = new();
+    private readonly StopSequenceMatcher _matcher = new(stops);
+    private readonly StringBuilder _released = new();
+    private char[] _chars = new char[64]; // decode scratch, grows only for unusually long tokens
 
     /// <summary>Chars released so far.</summary>
-    public int Length => released.Length;
+    public int Length => _released.Length;
 
     /// <summary>The stop string that ended the text, or null.</summary>
-    public string? MatchedStop => matcher.MatchedStop;
+    public string? MatchedStop => _matcher.MatchedStop;
 
     /// <summary>Feeds one token's bytes; true when a stop string has been found.</summary>
     public bool AppendToken(ReadOnlySpan<byte> bytes)
     {
         int needed = Utf8TokenStreamDecoder.MaxCharCount(bytes.Length);
-        if (needed > chars.Length) chars = new char[Math.Max(needed, 2 * chars.Length)];
-        int n = decoder.Decode(bytes, chars);
-        return matcher.Append(chars.AsSpan(0, n), released);
+        if (needed > _chars.Length) _chars = new char[Math.Max(needed, 2 * _chars.Length)];
+        int n = _decoder.Decode(bytes, _chars);
+        return _matcher.Append(_chars.AsSpan(0, n), _released);
     }
 
     /// <summary>
@@ -36,16 +36,16 @@ internal sealed class StreamedText(IReadOnlyList<string>? stops)
     /// </summary>
     public bool End()
     {
-        if (matcher.MatchedStop is not null) return false;
-        int n = decoder.Flush(chars);
-        bool stopped = matcher.Append(chars.AsSpan(0, n), released);
-        matcher.Flush(released);
+        if (_matcher.MatchedStop is not null) return false;
+        int n = _decoder.Flush(_chars);
+        bool stopped = _matcher.Append(_chars.AsSpan(0, n), _released);
+        _matcher.Flush(_released);
         return stopped;
     }
 
     /// <summary>The released text from <paramref name="start"/> on.</summary>
-    public string Released(int start) => released.ToString(start, released.Length - start);
+    public string Released(int start) => _released.ToString(start, _released.Length - start);
 
     /// <inheritdoc/>
-    public override string ToString() => released.ToString();
+    public override string ToString() => _released.ToString();
 }

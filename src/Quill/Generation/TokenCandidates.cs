@@ -10,23 +10,23 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class TokenCandidates
 {
-    private readonly int[] ids;       // (V) candidate token ids, first Count valid
-    private readonly float[] logits;  // (V)
-    private readonly float[] probs;   // (V) softmax of logits over the first Count, valid after Softmax()
-    private readonly ulong[] keys;    // (V) sort scratch: (descending logit, ascending id) packed into one integer
+    private readonly int[] _ids;       // (V) candidate token ids, first Count valid
+    private readonly float[] _logits;  // (V)
+    private readonly float[] _probs;   // (V) softmax of logits over the first Count, valid after Softmax()
+    private readonly ulong[] _keys;    // (V) sort scratch: (descending logit, ascending id) packed into one integer
 
     /// <summary>Creates a buffer for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
     public TokenCandidates(int vocabSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
-        ids = new int[vocabSize];
-        logits = new float[vocabSize];
-        probs = new float[vocabSize];
-        keys = new ulong[vocabSize];
+        _ids = new int[vocabSize];
+        _logits = new float[vocabSize];
+        _probs = new float[vocabSize];
+        _keys = new ulong[vocabSize];
     }
 
     /// <summary>The vocabulary size V this buffer was made for.</summary>
-    public int Capacity => ids.Length;
+    public int Capacity => _ids.Length;
 
     /// <summary>How many candidates remain.</summary>
     public int Count { get; private set; }
@@ -44,13 +44,13 @@ public sealed class TokenCandidates
     public int Selected { get; set; } = -1;
 
     /// <summary>The candidate ids.</summary>
-    public Span<int> Ids => ids.AsSpan(0, Count);
+    public Span<int> Ids => _ids.AsSpan(0, Count);
 
     /// <summary>The candidate logits, as the samplers so far left them.</summary>
-    public Span<float> Logits => logits.AsSpan(0, Count);
+    public Span<float> Logits => _logits.AsSpan(0, Count);
 
     /// <summary>The candidate probabilities; only meaningful after <see cref="Softmax"/> or a draw.</summary>
-    public Span<float> Probs => probs.AsSpan(0, Count);
+    public Span<float> Probs => _probs.AsSpan(0, Count);
 
     /// <summary>Refills the buffer with every token and its logit (V). NaN logits become -∞ so one bad value cannot poison the softmax.</summary>
     public void Reset(ReadOnlySpan<float> source)
@@ -59,8 +59,8 @@ public sealed class TokenCandidates
         for (int i = 0; i < source.Length; i++)
         {
             float l = source[i];
-            ids[i] = i;
-            logits[i] = float.IsNaN(l) ? float.NegativeInfinity : l;
+            _ids[i] = i;
+            _logits[i] = float.IsNaN(l) ? float.NegativeInfinity : l;
         }
         Count = source.Length;
         SortedCount = 0;
@@ -87,10 +87,10 @@ public sealed class TokenCandidates
         int kept = 0, sortedKept = 0;
         for (int i = 0; i < Count; i++)
         {
-            if (!(logits[i] >= threshold)) continue;
-            ids[kept] = ids[i];
-            logits[kept] = logits[i];
-            probs[kept] = probs[i];
+            if (!(_logits[i] >= threshold)) continue;
+            _ids[kept] = _ids[i];
+            _logits[kept] = _logits[i];
+            _probs[kept] = _probs[i];
             kept++;
             if (i < SortedCount) sortedKept++;
         }
@@ -109,7 +109,7 @@ public sealed class TokenCandidates
         int best = 0;
         for (int i = 1; i < Count; i++)
         {
-            if (logits[i] > logits[best] || (logits[i] == logits[best] && ids[i] < ids[best])) best = i;
+            if (_logits[i] > _logits[best] || (_logits[i] == _logits[best] && _ids[i] < _ids[best])) best = i;
         }
         return best;
     }
@@ -118,7 +118,7 @@ public sealed class TokenCandidates
     public float MaxLogit()
     {
         int i = ArgMax();
-        return i < 0 ? float.NegativeInfinity : logits[i];
+        return i < 0 ? float.NegativeInfinity : _logits[i];
     }
 
     /// <summary>
@@ -132,17 +132,17 @@ public sealed class TokenCandidates
         float max = MaxLogit();
         if (float.IsNegativeInfinity(max))
         {
-            probs.AsSpan(0, Count).Fill(1.0f / Count); // every candidate equally impossible: treat them as equally likely
+            _probs.AsSpan(0, Count).Fill(1.0f / Count); // every candidate equally impossible: treat them as equally likely
             return;
         }
         float sum = 0;
         for (int i = 0; i < Count; i++)
         {
-            float p = MathF.Exp(logits[i] - max);
-            probs[i] = p;
+            float p = MathF.Exp(_logits[i] - max);
+            _probs[i] = p;
             sum += p;
         }
-        for (int i = 0; i < Count; i++) probs[i] /= sum;
+        for (int i = 0; i < Count; i++) _probs[i] /= sum;
     }
 
     /// <summary>
@@ -154,14 +154,14 @@ public sealed class TokenCandidates
     {
         leading = Math.Min(leading, Count);
         if (leading <= SortedCount) return;
-        Span<ulong> k = keys.AsSpan(0, Count);
-        for (int i = 0; i < k.Length; i++) k[i] = SortKey(logits[i], ids[i]);
+        Span<ulong> k = _keys.AsSpan(0, Count);
+        for (int i = 0; i < k.Length; i++) k[i] = SortKey(_logits[i], _ids[i]);
         if (leading < k.Length) SelectSmallest(k, leading);
         k[..leading].Sort();
         for (int i = 0; i < k.Length; i++)
         {
-            ids[i] = (int)(uint)k[i];
-            logits[i] = LogitOfKey(k[i]);
+            _ids[i] = (int)(uint)k[i];
+            _logits[i] = LogitOfKey(k[i]);
         }
         SortedCount = leading;
         IsVocabularyOrder = false;
@@ -170,7 +170,7 @@ public sealed class TokenCandidates
     /// <summary>Divides every candidate logit by <paramref name="divisor"/> (&gt; 0, so the order is kept).</summary>
     public void DivideLogits(float divisor)
     {
-        for (int i = 0; i < Count; i++) logits[i] /= divisor;
+        for (int i = 0; i < Count; i++) _logits[i] /= divisor;
     }
 
     /// <summary>Forgets the sorted prefix; call after changing logits through <see cref="Logits"/> in a way that may reorder them.</summary>

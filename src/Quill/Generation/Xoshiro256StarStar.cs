@@ -10,29 +10,29 @@ namespace Quill.Generation;
 /// </summary>
 public sealed class Xoshiro256StarStar
 {
-    private ulong s0, s1, s2, s3;
+    private ulong _s0, _s1, _s2, _s3;
 
     /// <summary>Starts the sequence for <paramref name="seed"/>.</summary>
     public Xoshiro256StarStar(ulong seed)
     {
         ulong x = seed;
-        s0 = SplitMix64.Next(ref x);
-        s1 = SplitMix64.Next(ref x);
-        s2 = SplitMix64.Next(ref x);
-        s3 = SplitMix64.Next(ref x);
+        _s0 = SplitMix64.Next(ref x);
+        _s1 = SplitMix64.Next(ref x);
+        _s2 = SplitMix64.Next(ref x);
+        _s3 = SplitMix64.Next(ref x);
     }
 
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
-        ulong result = RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = RotateLeft(s3, 45);
+        ulong result = RotateLeft(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = RotateLeft(_s3, 45);
         return result;
     }
 

@@ -1,5 +1,4 @@
 // Continuous batching: concurrent requests decoded together, one batched forward pass per step; not HTTP (that is Quill.Server).
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Quill.Generation;
@@ -20,21 +19,21 @@ namespace Quill.Serving;
 /// </summary>
 public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposable
 {
-    private readonly IBatchedInferenceState state;
-    private readonly int queueCapacity;
-    private readonly int vocab;
-    private readonly object gate = new();
-    private readonly Queue<Pending> waiting = new();     // guarded by gate
-    private readonly Pending?[] slots;                     // owned by the scheduler thread
-    private readonly BatchSequence[] batch;
-    private readonly Pending[] batchOwners;
-    private readonly int[] stepTokens;
-    private readonly float[] logits;                       // (Slots, V)
-    private readonly Thread scheduler;
-    private readonly SemaphoreSlim wake = new(0);
-    private volatile bool disposed;
-    private int active;
-    private long steps;
+    private readonly IBatchedInferenceState _state;
+    private readonly int _queueCapacity;
+    private readonly int _vocab;
+    private readonly object _gate = new();
+    private readonly Queue<Pending> _waiting = new();     // guarded by gate
+    private readonly Pending?[] _slots;                     // owned by the scheduler thread
+    private readonly BatchSequence[] _batch;
+    private readonly Pending[] _batchOwners;
+    private readonly int[] _stepTokens;
+    private readonly float[] _logits;                       // (Slots, V)
+    private readonly Thread _scheduler;
+    private readonly SemaphoreSlim _wake = new(0);
+    private volatile bool _disposed;
+    private int _active;
+    private long _steps;
 
     /// <summary>Creates the KV cache for every slot up front and starts the scheduler thread.</summary>
     public ContinuousBatcher(ICausalModel model, ITokenizer tokenizer, BatcherOptions? options = null)
@@ -42,33 +41,40 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         options ??= new BatcherOptions();
-        if (options.Slots <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.Slots, $"batcher: Slots must be positive, found {options.Slots}");
-        if (options.QueueCapacity < 0) throw new ArgumentOutOfRangeException(nameof(options), options.QueueCapacity, $"batcher: QueueCapacity must be 0 or more, found {options.QueueCapacity}");
-        if (options.MaxStepTokens <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.MaxStepTokens, $"batcher: MaxStepTokens must be positive, found {options.MaxStepTokens}");
-        if (options.ContextLength < 0) throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength, $"batcher: ContextLength must be 0 (the model's) or more, found {options.ContextLength}");
+        if (options.Slots <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Slots, $"batcher: Slots must be positive, found {options.Slots}");
+        if (options.QueueCapacity < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.QueueCapacity,
+            $"batcher: QueueCapacity must be 0 or more, found {options.QueueCapacity}");
+        if (options.MaxStepTokens <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxStepTokens,
+            $"batcher: MaxStepTokens must be positive, found {options.MaxStepTokens}");
+        if (options.ContextLength < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
+            $"batcher: ContextLength must be 0 (the model's) or more, found {options.ContextLength}");
         Tokenizer = tokenizer;
-        vocab = model.VocabSize;
-        queueCapacity = options.QueueCapacity;
-        state = model.CreateBatchedState(options.Slots, options.ContextLength > 0 ? options.ContextLength : model.ContextLength);
-        slots = new Pending?[options.Slots];
-        batch = new BatchSequence[options.Slots];
-        batchOwners = new Pending[options.Slots];
-        stepTokens = new int[Math.Max(options.Slots, Math.Min(options.MaxStepTokens, state.MaxStepTokens))];
-        logits = new float[(long)options.Slots * vocab];
-        scheduler = new Thread(Run) { IsBackground = true, Name = "quill-batcher" };
-        scheduler.Start();
+        _vocab = model.VocabSize;
+        _queueCapacity = options.QueueCapacity;
+        _state = model.CreateBatchedState(options.Slots, options.ContextLength > 0 ? options.ContextLength : model.ContextLength);
+        _slots = new Pending?[options.Slots];
+        _batch = new BatchSequence[options.Slots];
+        _batchOwners = new Pending[options.Slots];
+        _stepTokens = new int[Math.Max(options.Slots, Math.Min(options.MaxStepTokens, _state.MaxStepTokens))];
+        _logits = new float[(long)options.Slots * _vocab];
+        _scheduler = new Thread(Run) { IsBackground = true, Name = "quill-batcher" };
+        _scheduler.Start();
     }
 
     public ITokenizer Tokenizer { get; }
 
     /// <summary>Tokens each slot holds (prompt plus completion).</summary>
-    public int ContextLength => state.ContextLength;
+    public int ContextLength => _state.ContextLength;
 
-    public int Slots => slots.Length;
-    public int ActiveSequences => Volatile.Read(ref active);
-    public int QueuedRequests { get { lock (gate) return waiting.Count; } }
-    public int QueueCapacity => queueCapacity;
-    public long Steps => Interlocked.Read(ref steps);
+    public int Slots => _slots.Length;
+    public int ActiveSequences => Volatile.Read(ref _active);
+    public int QueuedRequests { get { lock (_gate) return _waiting.Count; } }
+    public int QueueCapacity => _queueCapacity;
+    public long Steps => Interlocked.Read(ref _steps);
 
     /// <summary>
     /// Queues the request and waits for its whole result. Throws <see cref="ArgumentException"/> for a bad request
@@ -108,57 +114,57 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
 
     private Pending Submit(GenerationRequest request, bool streaming, CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(request);
-        int contextLength = Math.Min(request.ContextLength ?? state.ContextLength, state.ContextLength);
+        int contextLength = Math.Min(request.ContextLength ?? _state.ContextLength, _state.ContextLength);
         var pending = new Pending(this, streaming);
-        pending.Sequence = new GenerationSequence(request, Tokenizer, vocab, contextLength, streaming ? pending.Emit : null);
-        lock (gate)
+        pending.Sequence = new GenerationSequence(request, Tokenizer, _vocab, contextLength, streaming ? pending.Emit : null);
+        lock (_gate)
         {
-            if (waiting.Count >= queueCapacity && FreeSlots() <= 0) throw new QueueFullException(queueCapacity);
-            waiting.Enqueue(pending);
+            if (_waiting.Count >= _queueCapacity && FreeSlots() <= 0) throw new QueueFullException(_queueCapacity);
+            _waiting.Enqueue(pending);
         }
         if (ct.CanBeCanceled) pending.Registration = ct.Register(static p => ((Pending)p!).Abandon(), pending);
-        wake.Release();
+        _wake.Release();
         return pending;
     }
 
     // Slots free now; read under gate by Submit (a step may free more meanwhile: then the queue drains sooner).
-    private int FreeSlots() => slots.Length - Volatile.Read(ref active) - waiting.Count;
+    private int FreeSlots() => _slots.Length - Volatile.Read(ref _active) - _waiting.Count;
 
     private void Run()
     {
-        while (!disposed)
+        while (!_disposed)
         {
             Admit();
             int count = BuildStep(out int tokenCount);
             if (count == 0)
             {
-                wake.Wait();
+                _wake.Wait();
                 continue;
             }
             try
             {
-                state.Decode(batch.AsSpan(0, count), stepTokens.AsSpan(0, tokenCount), logits.AsSpan(0, count * vocab));
-                Interlocked.Increment(ref steps);
+                _state.Decode(_batch.AsSpan(0, count), _stepTokens.AsSpan(0, tokenCount), _logits.AsSpan(0, count * _vocab));
+                Interlocked.Increment(ref _steps);
             }
             catch (Exception e)
             {
-                for (int i = 0; i < count; i++) Release(batchOwners[i], e);
+                for (int i = 0; i < count; i++) Release(_batchOwners[i], e);
                 continue;
             }
             for (int i = 0; i < count; i++)
             {
-                Pending p = batchOwners[i];
+                Pending p = _batchOwners[i];
                 if (p.Prefilled < p.Sequence.Prompt.Length)
                 {
-                    p.Prefilled += batch[i].Count;
+                    p.Prefilled += _batch[i].Count;
                     if (p.Prefilled < p.Sequence.Prompt.Length) continue; // more prompt chunks to go
                 }
                 if (p.Abandoned) { p.Sequence.Finish(FinishReason.Cancelled); Release(p, null); continue; }
                 try
                 {
-                    if (!p.Sequence.Step(logits.AsSpan(i * vocab, vocab))) Release(p, null);
+                    if (!p.Sequence.Step(_logits.AsSpan(i * _vocab, _vocab))) Release(p, null);
                 }
                 catch (Exception e)
                 {
@@ -171,26 +177,26 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
     /// <summary>Moves waiting requests into free slots; finishes those cancelled while waiting or asking for no tokens.</summary>
     private void Admit()
     {
-        foreach (Pending? p in slots)
+        foreach (Pending? p in _slots)
         {
             if (p is not { Abandoned: true }) continue;
             p.Sequence.Finish(FinishReason.Cancelled);
             Release(p, null);
         }
-        for (int s = 0; s < slots.Length; s++)
+        for (int s = 0; s < _slots.Length; s++)
         {
-            while (slots[s] is null)
+            while (_slots[s] is null)
             {
                 Pending? next;
-                lock (gate)
+                lock (_gate)
                 {
-                    if (!waiting.TryDequeue(out next)) return;
+                    if (!_waiting.TryDequeue(out next)) return;
                 }
                 if (next.Abandoned) { next.Sequence.Finish(FinishReason.Cancelled); next.Complete(null); continue; }
                 if (next.Sequence.WantsNoTokens) { next.Sequence.Step(default); next.Complete(null); continue; }
                 next.Slot = s;
-                slots[s] = next;
-                Interlocked.Increment(ref active);
+                _slots[s] = next;
+                Interlocked.Increment(ref _active);
             }
         }
     }
@@ -199,30 +205,30 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
     private int BuildStep(out int tokenCount)
     {
         int count = 0, used = 0;
-        foreach (Pending? p in slots)
+        foreach (Pending? p in _slots)
         {
             if (p is null || p.Prefilled < p.Sequence.Prompt.Length) continue;
-            stepTokens[used] = p.Sequence.LastToken;
-            batch[count] = new BatchSequence(p.Slot, used, 1);
-            batchOwners[count++] = p;
+            _stepTokens[used] = p.Sequence.LastToken;
+            _batch[count] = new BatchSequence(p.Slot, used, 1);
+            _batchOwners[count++] = p;
             used++;
         }
         // Prompt chunks, oldest request first (a handful of slots: a selection pass per chunk allocates nothing).
         long after = long.MinValue;
-        while (used < stepTokens.Length)
+        while (used < _stepTokens.Length)
         {
             Pending? p = null;
-            foreach (Pending? q in slots)
+            foreach (Pending? q in _slots)
             {
                 if (q is null || q.Prefilled >= q.Sequence.Prompt.Length || q.Arrival <= after) continue;
                 if (p is null || q.Arrival < p.Arrival) p = q;
             }
             if (p is null) break;
             after = p.Arrival;
-            int n = Math.Min(p.Sequence.Prompt.Length - p.Prefilled, stepTokens.Length - used);
-            p.Sequence.Prompt.AsSpan(p.Prefilled, n).CopyTo(stepTokens.AsSpan(used));
-            batch[count] = new BatchSequence(p.Slot, used, n);
-            batchOwners[count++] = p;
+            int n = Math.Min(p.Sequence.Prompt.Length - p.Prefilled, _stepTokens.Length - used);
+            p.Sequence.Prompt.AsSpan(p.Prefilled, n).CopyTo(_stepTokens.AsSpan(used));
+            _batch[count] = new BatchSequence(p.Slot, used, n);
+            _batchOwners[count++] = p;
             used += n;
         }
         tokenCount = used;
@@ -232,11 +238,11 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
     /// <summary>Frees the slot of a sequence that ended (or failed with <paramref name="error"/>).</summary>
     private void Release(Pending p, Exception? error)
     {
-        if (p.Slot >= 0 && slots[p.Slot] == p)
+        if (p.Slot >= 0 && _slots[p.Slot] == p)
         {
-            state.Truncate(p.Slot, 0);
-            slots[p.Slot] = null;
-            Interlocked.Decrement(ref active);
+            _state.Truncate(p.Slot, 0);
+            _slots[p.Slot] = null;
+            Interlocked.Decrement(ref _active);
         }
         if (error is not null && p.Sequence.FinishReason is null) p.Sequence.Finish(FinishReason.Cancelled);
         p.Complete(error);
@@ -245,33 +251,33 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
     /// <summary>Stops the scheduler; requests still queued or running end with <see cref="FinishReason.Cancelled"/>.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        wake.Release();
-        scheduler.Join();
-        foreach (Pending? p in slots)
+        if (_disposed) return;
+        _disposed = true;
+        _wake.Release();
+        _scheduler.Join();
+        foreach (Pending? p in _slots)
         {
             if (p is null) continue;
             p.Sequence.Finish(FinishReason.Cancelled);
             Release(p, null);
         }
-        lock (gate)
+        lock (_gate)
         {
-            while (waiting.TryDequeue(out Pending? p))
+            while (_waiting.TryDequeue(out Pending? p))
             {
                 p.Sequence.Finish(FinishReason.Cancelled);
                 p.Complete(null);
             }
         }
-        state.Dispose();
-        wake.Dispose();
+        _state.Dispose();
+        _wake.Dispose();
     }
 
     /// <summary>One request from submission to its last chunk.</summary>
     private sealed class Pending(ContinuousBatcher owner, bool streaming)
     {
         private static long arrivals;
-        private volatile bool abandoned;
+        private volatile bool _abandoned;
 
         public GenerationSequence Sequence = null!;
         public readonly long Arrival = Interlocked.Increment(ref arrivals);
@@ -283,16 +289,16 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         public int Slot = -1;
         public int Prefilled; // prompt tokens in the cache
 
-        public bool Abandoned => abandoned;
+        public bool Abandoned => _abandoned;
 
         public void Emit(GenerationChunk chunk) => Chunks!.Writer.TryWrite(chunk);
 
         /// <summary>Asks the scheduler to drop this request at its next step (cancellation, a consumer that left).</summary>
         public void Abandon()
         {
-            if (abandoned || Completion.Task.IsCompleted) return;
-            abandoned = true;
-            try { owner.wake.Release(); } catch (ObjectDisposedException) { }
+            if (_abandoned || Completion.Task.IsCompleted) return;
+            _abandoned = true;
+            try { owner._wake.Release(); } catch (ObjectDisposedException) { }
         }
 
         public void Complete(Exception? error)

@@ -1,4 +1,5 @@
-// Differential test against ggml's own GGUF reader: what GgufWriter writes, ggml reads the same way; not run on hostile files (ggml's reader can abort the process on huge claimed sizes).
+// Differential test against ggml's own GGUF reader: what GgufWriter writes, ggml reads the same way; not run on hostile files (ggml's reader can abort the
+// process on huge claimed sizes).
 using Quill.Formats.Gguf;
 using Quill.Tensors;
 

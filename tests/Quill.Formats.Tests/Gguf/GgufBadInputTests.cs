@@ -1,5 +1,4 @@
 // One handcrafted broken GGUF file per malformation (as llama.cpp's test-gguf), each must fail with a one-line ModelFormatException; not fuzzing.
-using System.Text;
 using Quill.Formats.Gguf;
 using Quill.Tensors;
 
@@ -27,15 +26,18 @@ public class GgufBadInputTests
         ["truncated counts"] = (() => new GgufBytes().Raw("GGUF"u8).U32(3).U32(0).ToArray(), "tensor count"),
         ["truncated key"] = (() => V3(0, 1).U64(40).Raw("general.architecture"u8).ToArray(), "claims 40 bytes"),
         ["truncated value"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.UInt32).U8(1).ToArray(), "inside the value of 'k'"),
-        ["truncated array"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Array).U32((uint)GgufValueType.Int32).U64(3).U32(1).U32(2).ToArray(), "array items"),
+        ["truncated array"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Array).U32((uint)GgufValueType.Int32).U64(3).U32(1).U32(2).ToArray(),
+            "array items"),
         ["truncated tensor info"] = (() => V3(1, 0).Str("blk.0.attn_q").U32(2).U64(4).ToArray(), "dimension 1 of tensor 'blk.0.attn_q'"),
         ["truncated data"] = (() => OneTensor(GgmlType.F32, [8]).Zeros(31).ToArray(), "data ends at byte 96 but the file has 95 bytes"),
         ["tensor count 2^62"] = (() => V3(Huge, 0).Zeros(64).ToArray(), "tensor count"),
         ["key-value count 2^62"] = (() => V3(0, Huge).Zeros(64).ToArray(), "key-value count"),
         ["string length past the end"] = (() => V3(0, 1).U64(1ul << 63).Zeros(16).ToArray(), "claims"),
         ["value string length past the end"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.String).U64(ulong.MaxValue).ToArray(), "value of 'k'"),
-        ["array count past the end"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Array).U32((uint)GgufValueType.UInt8).U64(Huge).Zeros(8).ToArray(), "array items"),
-        ["string array count past the end"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Array).U32((uint)GgufValueType.String).U64(3).U64(0).U64(0).ToArray(), "array items"),
+        ["array count past the end"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Array).U32((uint)GgufValueType.UInt8).U64(Huge).Zeros(8).ToArray(),
+            "array items"),
+        ["string array count past the end"] = (() => V3(0,
+            1).Str("k").U32((uint)GgufValueType.Array).U32((uint)GgufValueType.String).U64(3).U64(0).U64(0).ToArray(), "array items"),
         ["unknown value type"] = (() => V3(0, 1).Str("k").U32(13).U32(0).ToArray(), "unknown value type 13"),
         ["unknown array item type"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Array).U32(99).U64(0).ToArray(), "unknown value type 99"),
         ["bool not 0 or 1"] = (() => V3(0, 1).Str("k").U32((uint)GgufValueType.Bool).U8(2).ToArray(), "expected 0 or 1"),
@@ -48,7 +50,8 @@ public class GgufBadInputTests
         ["element count overflow"] = (() => OneTensor(GgmlType.F32, [1L << 40, 1L << 40]).Zeros(32).ToArray(), "2^63"),
         ["tensor larger than the file"] = (() => OneTensor(GgmlType.F32, [1L << 40]).Zeros(32).ToArray(), "needs 4398046511104 bytes"),
         ["row not a multiple of the block size"] = (() => OneTensor(GgmlType.Q4_0, [33]).Zeros(64).ToArray(), "block size 32"),
-        ["duplicate tensor names"] = (() => V3(2, 0).Tensor("t", GgmlType.F32, [1], 0).Tensor("t", GgmlType.F32, [1], 32).Pad().Zeros(64).ToArray(), "duplicate tensor name 't'"),
+        ["duplicate tensor names"] = (() => V3(2, 0).Tensor("t", GgmlType.F32, [1], 0).Tensor("t", GgmlType.F32, [1], 32).Pad().Zeros(64).ToArray(),
+            "duplicate tensor name 't'"),
         ["duplicate keys"] = (() => V3(0, 2).KeyU32("k", 1).KeyU32("k", 2).ToArray(), "duplicate metadata key 'k'"),
         ["misaligned offset"] = (() => OneTensor(GgmlType.F32, [1], offset: 8).Zeros(64).ToArray(), "not a multiple of the alignment 32"),
         ["offset past the end"] = (() => OneTensor(GgmlType.F32, [1], offset: 1ul << 40).Zeros(32).ToArray(), "past the end"),

@@ -39,7 +39,8 @@ public sealed class OnnxFileTests : IDisposable
     [Fact]
     public void ReadsPackedInt64DataAndFloat16RawData()
     {
-        byte[] int64s = [.. Bytes(1, Varint(3)), .. Int(2, 7), .. Text(8, "shape"), .. Bytes(7, [.. Varint(0), .. Varint(12), .. Varint(unchecked((ulong)-1L))])];
+        byte[] int64s = [.. Bytes(1, Varint(3)), .. Int(2, 7), .. Text(8, "shape"),
+            .. Bytes(7, [.. Varint(0), .. Varint(12), .. Varint(unchecked((ulong)-1L))])];
         using (var file = Open(MatMulModel(int64s)))
             Assert.Equal([0L, 12, -1], file.ReadInt64s(file.GetTensor("shape")));
         byte[] halves = Tensor("h", 10, [2], [.. BitConverter.GetBytes((Half)1.5f), .. BitConverter.GetBytes((Half)(-2f))]);
@@ -50,7 +51,8 @@ public sealed class OnnxFileTests : IDisposable
     [Fact]
     public void ExternalDataOpensButRefusesToRead()
     {
-        byte[] external = [.. Bytes(1, [.. Varint(2), .. Varint(3)]), .. Int(2, 1), .. Text(8, "W"), .. Message(13, Text(1, "location"), Text(2, "weights.bin")), .. Int(14, 1)];
+        byte[] external = [.. Bytes(1, [.. Varint(2), .. Varint(3)]), .. Int(2, 1), .. Text(8, "W"),
+            .. Message(13, Text(1, "location"), Text(2, "weights.bin")), .. Int(14, 1)];
         using var file = Open(MatMulModel(external));
         var w = file.GetTensor("W");
         Assert.Equal(OnnxTensorStorage.External, w.Storage);

@@ -112,11 +112,13 @@ public class SafetensorsTests
         ["fractional dimension"] = (() => Raw("{" + Tensor("t", "F32", "[1.5]", "[0,4]") + "}", 4), "found 1.5"),
         ["three offsets"] = (() => Raw("{" + Tensor("t", "F32", "[1]", "[0,4,8]") + "}", 8), "3 items, expected 2"),
         ["begin after end"] = (() => Raw("{" + Tensor("t", "F32", "[0]", "[4,0]") + "}", 4), "end before they begin"),
-        ["end past the data"] = (() => Raw("{" + Tensor("t", "F32", "[2]", "[0,8]") + "}", 4), "ends at byte 8 of the data section, but the section has 4 bytes"),
+        ["end past the data"] = (() => Raw("{" + Tensor("t", "F32", "[2]", "[0,8]") + "}", 4),
+            "ends at byte 8 of the data section, but the section has 4 bytes"),
         ["huge offset"] = (() => Raw("{" + Tensor("t", "F32", "[1]", "[0,99999999999999999999]") + "}", 4), "non-negative integer"),
         ["size mismatch"] = (() => Raw("{" + Tensor("t", "F32", "[3]", "[0,8]") + "}", 8), "needs 12 bytes"),
         ["shape overflow"] = (() => Raw("{" + Tensor("t", "F32", "[4294967296,4294967296]", "[0,8]") + "}", 8), "too large"),
-        ["duplicate tensor"] = (() => Raw("{" + Tensor("t", "U8", "[1]", "[0,1]") + "," + Tensor("t", "U8", "[1]", "[0,1]") + "}", 1), "duplicate tensor name 't'"),
+        ["duplicate tensor"] = (() => Raw("{" + Tensor("t", "U8", "[1]", "[0,1]") + "," + Tensor("t", "U8", "[1]", "[0,1]") + "}", 1),
+            "duplicate tensor name 't'"),
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.Keys);

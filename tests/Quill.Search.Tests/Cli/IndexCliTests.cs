@@ -13,7 +13,8 @@ public class IndexCliTests
     private static TempFolder Corpus(int files = 3, int paragraphs = 2)
     {
         var temp = new TempFolder();
-        temp.Write("docs/router.md", "# Router\nHold the reset button for ten seconds to reset the router.\n\n## Wifi\nThe wifi password is printed on the sticker.\n");
+        temp.Write("docs/router.md",
+            "# Router\nHold the reset button for ten seconds to reset the router.\n\n## Wifi\nThe wifi password is printed on the sticker.\n");
         temp.Write("docs/sub/fruit.txt", "Bananas are yellow.\n\nApples are red or green and crunchy.\n");
         for (int f = 0; f < files - 2; f++)
         {

@@ -12,7 +12,8 @@ public class DocumentIndexTests
     private static TempFolder Corpus()
     {
         var temp = new TempFolder();
-        temp.Write("docs/router.md", "# Router\nHold the reset button for ten seconds to reset the router.\n\n## Wifi\nThe wifi password is printed on the sticker.\n");
+        temp.Write("docs/router.md",
+            "# Router\nHold the reset button for ten seconds to reset the router.\n\n## Wifi\nThe wifi password is printed on the sticker.\n");
         temp.Write("docs/fruit.txt", "Bananas are yellow.\n\nApples are red or green and crunchy.\n");
         temp.Write("docs/deep/space.txt", "The telescope photographed a distant galaxy.\n");
         temp.Write("docs/ignored.csv", "a,b,c\n");
@@ -78,7 +79,8 @@ public class DocumentIndexTests
         using (var index = DocumentIndex.OpenOrCreate(db, embedder, Small)) index.Add([temp.File("docs/fruit.txt")]);
         using var other = new HashingEmbedder(32);
         var e = Assert.Throws<InvalidDataException>(() => DocumentIndex.OpenOrCreate(db, other, Small));
-        Assert.Equal($"{db}: expected vectors of model 'test-hash-32' (32 dims), found a store built with 'test-hash-64' (64 dims); use -m test-hash-64 or another --store", e.Message);
+        Assert.Equal($"{db}: expected vectors of model 'test-hash-32' (32 dims), found a store built with 'test-hash-64' (64 dims); use -m test-hash-64 or " +
+            $"another --store", e.Message);
         Assert.Throws<InvalidDataException>(() => DocumentIndex.Open(db, other, Small));
     }
 

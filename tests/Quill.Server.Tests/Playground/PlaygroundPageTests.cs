@@ -28,7 +28,8 @@ public sealed class PlaygroundPageTests(PlaygroundFixture fixture, ITestOutputHe
         catch (TimeoutException)
         {
             string shown = await page.Locator("#error").TextContentAsync() ?? "";
-            Assert.Fail($"the model list did not load; page errors: [{string.Join("; ", errors)}], console: [{string.Join("; ", console)}], error box: '{shown}'");
+            Assert.Fail($"the model list did not load; page errors: [{string.Join("; ", errors)}], console: [{string.Join("; ",
+                console)}], error box: '{shown}'");
         }
         return (context, page, errors);
     }
@@ -174,7 +175,8 @@ public sealed class PlaygroundPageTests(PlaygroundFixture fixture, ITestOutputHe
 
         string curl = await page.InnerTextAsync("#code-text");
         Assert.StartsWith($"curl -N {fixture.Server.BaseAddress}v1/completions", curl);
-        foreach (string expected in new[] { "\"temperature\": 0.3", "\"max_tokens\": 42", "\"top_p\": 0.9", "\"seed\": 7", "\"###\"", "\"stream\": true", "Say it'\\''s fine" })
+        foreach (string expected in new[] { "\"temperature\": 0.3", "\"max_tokens\": 42", "\"top_p\": 0.9", "\"seed\": 7", "\"###\"", "\"stream\": true",
+            "Say it'\\''s fine" })
             Assert.Contains(expected, curl);
         await ScreenshotAsync(page, "view-code");
 
@@ -195,7 +197,8 @@ public sealed class PlaygroundPageTests(PlaygroundFixture fixture, ITestOutputHe
     {
         var (context, page, errors) = await OpenAsync();
         await using var _ = context;
-        await page.EvaluateAsync("() => { const s = document.querySelector('#model'); s.append(new Option('no-such-model', 'no-such-model')); s.value = 'no-such-model'; }");
+        await page.EvaluateAsync("() => { const s = document.querySelector('#model'); s.append(new Option('no-such-model', 'no-such-model')); s.value = " +
+            "'no-such-model'; }");
         await page.FillAsync("#prompt", "Hello");
         await page.ClickAsync("#submit");
         await WaitUntilIdleAsync(page);

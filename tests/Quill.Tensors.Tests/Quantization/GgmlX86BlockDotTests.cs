@@ -11,11 +11,16 @@ public unsafe class GgmlX86BlockDotTests
 
     private static readonly Kernels[] All =
     [
-        new(BlockFormatCase.Get("Q8_0"), GgmlX86BlockDot.Run<Q8_0Block.Kernel, Q8_0Block.Kernel>, GgmlX86BlockDot.Reference<Q8_0Block.Kernel, Q8_0Block.Kernel>),
-        new(BlockFormatCase.Get("Q4_0"), GgmlX86BlockDot.Run<Q4_0Block.Kernel, Q8_0Block.Kernel>, GgmlX86BlockDot.Reference<Q4_0Block.Kernel, Q8_0Block.Kernel>),
-        new(BlockFormatCase.Get("Q4_1"), GgmlX86BlockDot.Run<Q4_1Block.Kernel, Q8_1Block.Kernel>, GgmlX86BlockDot.Reference<Q4_1Block.Kernel, Q8_1Block.Kernel>),
-        new(BlockFormatCase.Get("Q5_0"), GgmlX86BlockDot.Run<Q5_0Block.Kernel, Q8_0Block.Kernel>, GgmlX86BlockDot.Reference<Q5_0Block.Kernel, Q8_0Block.Kernel>),
-        new(BlockFormatCase.Get("Q5_1"), GgmlX86BlockDot.Run<Q5_1Block.Kernel, Q8_1Block.Kernel>, GgmlX86BlockDot.Reference<Q5_1Block.Kernel, Q8_1Block.Kernel>),
+        new(BlockFormatCase.Get("Q8_0"), GgmlX86BlockDot.Run<Q8_0Block.Kernel, Q8_0Block.Kernel>, GgmlX86BlockDot.Reference<Q8_0Block.Kernel,
+            Q8_0Block.Kernel>),
+        new(BlockFormatCase.Get("Q4_0"), GgmlX86BlockDot.Run<Q4_0Block.Kernel, Q8_0Block.Kernel>, GgmlX86BlockDot.Reference<Q4_0Block.Kernel,
+            Q8_0Block.Kernel>),
+        new(BlockFormatCase.Get("Q4_1"), GgmlX86BlockDot.Run<Q4_1Block.Kernel, Q8_1Block.Kernel>, GgmlX86BlockDot.Reference<Q4_1Block.Kernel,
+            Q8_1Block.Kernel>),
+        new(BlockFormatCase.Get("Q5_0"), GgmlX86BlockDot.Run<Q5_0Block.Kernel, Q8_0Block.Kernel>, GgmlX86BlockDot.Reference<Q5_0Block.Kernel,
+            Q8_0Block.Kernel>),
+        new(BlockFormatCase.Get("Q5_1"), GgmlX86BlockDot.Run<Q5_1Block.Kernel, Q8_1Block.Kernel>, GgmlX86BlockDot.Reference<Q5_1Block.Kernel,
+            Q8_1Block.Kernel>),
     ];
 
     public static TheoryData<string, int> FormatsAndBlocks()

@@ -11,7 +11,8 @@ namespace Quill.TestSupport.LlamaCpp;
 /// </summary>
 public static class LlamaCppReference
 {
-    /// <summary>llama_tokenize: <paramref name="addSpecial"/> adds BOS/EOS as the vocabulary asks, <paramref name="parseSpecial"/> turns "&lt;s&gt;" text into control tokens.</summary>
+    /// <summary>llama_tokenize: <paramref name="addSpecial"/> adds BOS/EOS as the vocabulary asks, <paramref name="parseSpecial"/> turns "&lt;s&gt;" text into
+    /// control tokens.</summary>
     public static int[] Tokenize(string modelPath, string text, bool addSpecial, bool parseSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -143,7 +144,8 @@ public static class LlamaCppReference
         uint result = NativeApi.llama_model_quantize(sourcePath, destinationPath, ref p);
         if (result != 0)
         {
-            throw new InvalidDataException($"{sourcePath}: expected llama.cpp to quantize it to {type}, llama_model_quantize returned {result}; set QUILL_LLAMACPP_LOG=1 for its log");
+            throw new InvalidDataException($"{sourcePath}: expected llama.cpp to quantize it to {type}, llama_model_quantize returned {result}; set " +
+                $"QUILL_LLAMACPP_LOG=1 for its log");
         }
     }
 

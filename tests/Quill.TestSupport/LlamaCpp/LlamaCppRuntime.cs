@@ -101,7 +101,8 @@ internal static unsafe class LlamaCppRuntime
         }
         catch (Exception e) when (e is LLama.Exceptions.RuntimeError or InvalidOperationException)
         {
-            throw new InvalidDataException($"{path}: expected a model llama.cpp can load, llama.cpp refused it ({e.Message}); set QUILL_LLAMACPP_LOG=1 for its log", e);
+            throw new InvalidDataException($"{path}: expected a model llama.cpp can load, llama.cpp refused it ({e.Message}); set QUILL_LLAMACPP_LOG=1 for " +
+                $"its log", e);
         }
     }
 

@@ -40,7 +40,11 @@ public sealed class QuillChatClientJsonTests
     [InlineData("schema")]
     public async Task RandomModelsReplyParsesAsTheRequestedJson(string format)
     {
-        using LanguageModel lm = LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1, VocabSize = 300 }),
+        using LanguageModel lm = LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions
+        {
+            Dim = 32, Layers = 1, Heads = 2, KvHeads = 1,
+            VocabSize = 300
+        }),
             new LoadOptions { Threads = 1 });
         using QuillChatClient client = QuillChatClient.FromModel(lm);
         var options = new ChatOptions { Temperature = 0.8f, Seed = 3, MaxOutputTokens = JsonReplyTokens, ResponseFormat = Format(format) };

@@ -17,7 +17,11 @@ public sealed class QuillChatClientModelTests
     private const string RenderedPrompt = "<s>[system] be brief\n[user] hello\n[assistant]";
     private const int ReplyTokens = 8;
 
-    private static readonly SyntheticModelOptions ModelOptions = new() { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1, VocabSize = 300, ChatTemplate = Template };
+    private static readonly SyntheticModelOptions ModelOptions = new()
+    {
+        Dim = 32, Layers = 1, Heads = 2, KvHeads = 1, VocabSize = 300,
+        ChatTemplate = Template
+    };
     private static readonly AiChatMessage[] Conversation = [new(ChatRole.System, "be brief"), new(ChatRole.User, "hello")];
     private static readonly ChatOptions GreedyOptions = new() { Temperature = 0, MaxOutputTokens = ReplyTokens };
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -81,7 +85,8 @@ public sealed class QuillChatClientModelTests
         using LanguageModel lm = Load();
         using QuillChatClient client = QuillChatClient.FromModel(lm);
         var options = new ChatOptions { Temperature = 1.5f, Seed = 7, MaxOutputTokens = ReplyTokens };
-        GenerationResult expected = Reference(lm, new GenerationRequest { MaxTokens = ReplyTokens, Sampling = new SamplingOptions { Temperature = 1.5f, Seed = 7 } });
+        GenerationResult expected = Reference(lm,
+            new GenerationRequest { MaxTokens = ReplyTokens, Sampling = new SamplingOptions { Temperature = 1.5f, Seed = 7 } });
 
         ChatResponse first = await client.GetResponseAsync(Conversation, options);
         ChatResponse second = await client.GetResponseAsync(Conversation, options);
@@ -111,7 +116,8 @@ public sealed class QuillChatClientModelTests
         string stop = full[^2..];
         GenerationResult expected = Reference(lm, new GenerationRequest { MaxTokens = ReplyTokens, Sampling = SamplingOptions.Greedy, Stop = [stop] });
 
-        ChatResponse response = await client.GetResponseAsync(Conversation, new ChatOptions { Temperature = 0, MaxOutputTokens = ReplyTokens, StopSequences = [stop] });
+        ChatResponse response = await client.GetResponseAsync(Conversation,
+            new ChatOptions { Temperature = 0, MaxOutputTokens = ReplyTokens, StopSequences = [stop] });
         Assert.Equal(expected.Text, response.Text);
         Assert.Equal(full[..full.IndexOf(stop, StringComparison.Ordinal)], response.Text);
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);

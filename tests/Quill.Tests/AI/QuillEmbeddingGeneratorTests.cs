@@ -64,7 +64,8 @@ public sealed class QuillEmbeddingGeneratorTests(DefaultEmbedderFixture fixture)
     {
         QuillEmbeddingGenerator generator = Generator();
         EmbeddingGeneratorMetadata? metadata = generator.GetService<EmbeddingGeneratorMetadata>();
-        Assert.Equal(("quill", DefaultEmbedder.ModelName, MiniLMDimensions), (metadata?.ProviderName, metadata?.DefaultModelId, metadata?.DefaultModelDimensions));
+        Assert.Equal(("quill", DefaultEmbedder.ModelName, MiniLMDimensions),
+            (metadata?.ProviderName, metadata?.DefaultModelId, metadata?.DefaultModelDimensions));
         Assert.Same(generator, generator.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Same(fixture.Embedder, generator.GetService<ITextEmbedder>());
         Assert.Null(generator.GetService<EmbeddingGeneratorMetadata>("key"));
@@ -90,7 +91,8 @@ public sealed class QuillEmbeddingGeneratorTests(DefaultEmbedderFixture fixture)
     [Fact]
     public async Task AnotherModelIdIsRefused()
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => Generator().GenerateAsync([Texts[0]], new EmbeddingGenerationOptions { ModelId = "text-embedding-3-small" }));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Generator().GenerateAsync([Texts[0]],
+            new EmbeddingGenerationOptions { ModelId = "text-embedding-3-small" }));
         Assert.Contains("text-embedding-3-small", e.Message);
     }
 

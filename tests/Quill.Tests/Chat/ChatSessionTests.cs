@@ -64,7 +64,11 @@ public sealed class ChatSessionTests
     [Fact]
     public void WithoutATemplateChatMlIsUsed()
     {
-        using LanguageModel lm = LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions { Dim = 32, Layers = 1, Heads = 2, KvHeads = 1, VocabSize = 300 }));
+        using LanguageModel lm = LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions
+        {
+            Dim = 32, Layers = 1, Heads = 2, KvHeads = 1,
+            VocabSize = 300
+        }));
         ChatSession session = ChatSession.ForModel(lm);
         session.Add(new ChatMessage("user", "hi"));
         Assert.Equal("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", session.RenderPrompt());

@@ -1,7 +1,6 @@
 // Model files that are valid GGUF but wrong as models (or not GGUF at all), for the error-path tests.
 using Quill.Formats.Gguf;
 using Quill.Models.Synthetic;
-using Quill.Tensors;
 using Quill.Tests.Models;
 
 namespace Quill.Tests.Cli;

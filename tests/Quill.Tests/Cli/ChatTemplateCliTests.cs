@@ -15,7 +15,9 @@ public class ChatTemplateCliTests
     public void PrintsTheRenderedPromptAndNothingElse()
     {
         string messages = Temp("chat.json", """{"messages": [{"role": "user", "content": "Hi"}]}""");
-        string config = Temp("tokenizer_config.json", """{"chat_template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}", "bos_token": "<s>"}""");
+        string config = Temp("tokenizer_config.json",
+            """{"chat_template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}""" +
+            """{% if add_generation_prompt %}[assistant]{% endif %}", "bos_token": "<s>"}""");
         var r = QuillCli.Run("chat-template", "-m", config, "--messages", messages);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal("<s>[user]Hi[assistant]", r.Stdout);

@@ -15,7 +15,8 @@ public class CliTests
     {
         var r = QuillCli.Run("--help");
         Assert.Equal(0, r.ExitCode);
-        foreach (var name in new[] { "demo", "generate", "info", "logits", "create", "bench", "tokenize", "chat-template", "chat", "serve", "convert", "embed", "index", "train", "finetune", "dpo", "lora" })
+        foreach (var name in new[] { "demo", "generate", "info", "logits", "create", "bench", "tokenize", "chat-template", "chat", "serve", "convert", "embed",
+            "index", "train", "finetune", "dpo", "lora" })
             Assert.Contains(name, r.Stdout);
     }
 
@@ -43,7 +44,8 @@ public class CliTests
         Assert.Equal(JsonValueKind.Null, choice.GetProperty("logprobs").ValueKind);
         Assert.Contains(choice.GetProperty("finish_reason").GetString(), new[] { "stop", "length" });
         var usage = root.GetProperty("usage");
-        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(),
+            usage.GetProperty("total_tokens").GetInt32());
     }
 
     [Fact]
@@ -108,7 +110,8 @@ public class CliTests
         string path = Path.Combine(Path.GetTempPath(), $"quill-create-{Guid.NewGuid():N}.gguf");
         try
         {
-            var r = QuillCli.Run("create", "-o", path, "--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "1", "--ffn", "96", "--vocab", "333", "--type", "q4_0", "--seed", "3");
+            var r = QuillCli.Run("create", "-o", path, "--dim", "64", "--layers", "1", "--heads", "4", "--kv-heads", "1", "--ffn", "96", "--vocab", "333",
+                "--type", "q4_0", "--seed", "3");
             Assert.True(r.ExitCode == 0, r.Stderr);
             using var file = GgufFile.Open(path);
             Assert.Equal(Quill.Tensors.GgmlType.Q4_0, file.GetTensor("blk.0.attn_q.weight").Type);

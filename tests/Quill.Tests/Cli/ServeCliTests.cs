@@ -17,7 +17,8 @@ public class ServeCliTests
     private static async Task ServeAndTerminate()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "Quill.Cli.dll"), "serve", "-m", Tiny, "--port", "0", "--parallel", "2", "-t", "1" })
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "Quill.Cli.dll"), "serve", "-m", Tiny, "--port", "0", "--parallel", "2", "-t",
+            "1" })
             info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var stderr = new System.Text.StringBuilder();

@@ -85,7 +85,8 @@ public sealed class TokenizeCliTests
         const string escaped = @"\nMy name is HOLIDAY\n我愛 🤗\n<s> </s> if elif: else: end\n";
         var r = QuillCli.Run("tokenize", "-t", "bert-base-uncased", "--tokens", "-e", escaped);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Equal(["[CLS]", "my", "name", "is", "holiday", "我", "愛", "[UNK]", "<", "s", ">", "<", "/", "s", ">", "if", "eli", "##f", ":", "else", ":", "end", "[SEP]"],
+        Assert.Equal(["[CLS]", "my", "name", "is", "holiday", "我", "愛", "[UNK]", "<", "s", ">", "<", "/", "s", ">", "if", "eli", "##f", ":", "else", ":",
+            "end", "[SEP]"],
             JsonSerializer.Deserialize<string[]>(r.Stdout)!);
     }
 

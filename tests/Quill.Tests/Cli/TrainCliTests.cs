@@ -11,7 +11,8 @@ public sealed class TrainCliTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static readonly string[] Words =
-        ["the", "king", "said", "unto", "them", "and", "it", "came", "to", "pass", "that", "lord", "people", "land", "went", "up", "out", "of", "city", "house"];
+        ["the", "king", "said", "unto", "them", "and", "it", "came", "to", "pass", "that", "lord", "people", "land", "went", "up", "out", "of", "city",
+            "house"];
 
     /// <summary>A deterministic corpus of short sentences over a small vocabulary.</summary>
     private string Corpus(int sentences = 600)
@@ -94,7 +95,8 @@ public sealed class TrainCliTests : IDisposable
         var b = TensorBytes(Path.Combine(split, "model.gguf"));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         foreach (var (name, bytes) in a) Assert.True(bytes.AsSpan().SequenceEqual(b[name]), $"{name} differs after resume");
-        var steps = File.ReadAllLines(Path.Combine(split, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()).ToList();
+        var steps = File.ReadAllLines(Path.Combine(split,
+            "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()).ToList();
         Assert.Equal(steps.Order().Distinct(), steps); // no step logged twice after the resume
     });
 
@@ -150,7 +152,8 @@ public sealed class TrainCliTests : IDisposable
         {
             "missing-data" => TinyTrain(output, Path.Combine(_folder, "nope.txt")),
             "unknown-preset" => ["train", "--preset", "huge", "--data", Corpus(), "-o", output],
-            "shorter-than-a-batch" => ["train", "--preset", "tiny", "--data", Corpus(20), "-o", output, "--vocab", "300", "--seq-len", "32", "--batch-size", "64"],
+            "shorter-than-a-batch"
+                => ["train", "--preset", "tiny", "--data", Corpus(20), "-o", output, "--vocab", "300", "--seq-len", "32", "--batch-size", "64"],
             "no-shape" => ["train", "--data", Corpus(), "-o", output],
             "steps-and-epochs" => TinyTrain(output, Corpus(), "--steps", "3", "--epochs", "1"),
             _ => ["train", "--resume", Path.Combine(_folder, "no-such-run")],
@@ -177,7 +180,11 @@ public sealed class TrainCliTests : IDisposable
         {
             string q = Words[i % Words.Length], a = Words[(i * 7 + 3) % Words.Length];
             lines.Add(i % 2 == 0
-                ? JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = $"say {q}" }, new { role = "assistant", content = $"{q} {a} {a}." } } })
+                ? JsonSerializer.Serialize(new
+                {
+                    messages = new[] { new { role = "user", content = $"say {q}" },
+                    new { role = "assistant", content = $"{q} {a} {a}." } }
+                })
                 : JsonSerializer.Serialize(new { prompt = $"say {q}", completion = $" {q} {a}." }));
         }
         if (withBadLines)

@@ -37,7 +37,8 @@ public sealed class Gpt2CheckpointConverterTests : IDisposable
             Assert.True(a.GetTensorData(t).SequenceEqual(b.GetTensorData(u)), $"{t.Name} differs");
         }
         Assert.Equal(a.GetStringArray("tokenizer.ggml.tokens"), b.GetStringArray("tokenizer.ggml.tokens"));
-        foreach (string key in (string[])["gpt2.embedding_length", "gpt2.block_count", "gpt2.attention.head_count", "gpt2.context_length", "gpt2.feed_forward_length"])
+        foreach (string key in (string[])["gpt2.embedding_length", "gpt2.block_count", "gpt2.attention.head_count", "gpt2.context_length",
+            "gpt2.feed_forward_length"])
             Assert.Equal(a.RequireInteger(key), b.RequireInteger(key));
 
         int[] ids = LlamaCppReference.Tokenize(converted, "Hello world, it is a test", addSpecial: false, parseSpecial: false);

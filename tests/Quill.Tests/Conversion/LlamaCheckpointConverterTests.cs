@@ -41,7 +41,8 @@ public sealed class LlamaCheckpointConverterTests : IDisposable
             {
                 float mine = ours[t * expected[t].Length + i];
                 Assert.True(MathF.Abs(mine - expected[t][i]) <= Tolerance * scale, $"position {t} logit {i}: quill {mine}, transformers {expected[t][i]}");
-                Assert.True(MathF.Abs(llamaCpp[t][i] - expected[t][i]) <= Tolerance * scale, $"position {t} logit {i}: llama.cpp {llamaCpp[t][i]}, transformers {expected[t][i]}");
+                Assert.True(MathF.Abs(llamaCpp[t][i] - expected[t][i]) <= Tolerance * scale,
+                    $"position {t} logit {i}: llama.cpp {llamaCpp[t][i]}, transformers {expected[t][i]}");
             }
         }
     }
@@ -77,13 +78,16 @@ public sealed class LlamaCheckpointConverterTests : IDisposable
         switch (kind)
         {
             case "no-config": File.Delete(Path.Combine(checkpoint, "config.json")); break;
-            case "bad-type": File.WriteAllText(Path.Combine(checkpoint, "config.json"), File.ReadAllText(Path.Combine(checkpoint, "config.json")).Replace("\"llama\"", "\"bert\"")); break;
+            case "bad-type":
+                File.WriteAllText(Path.Combine(checkpoint, "config.json"),
+                File.ReadAllText(Path.Combine(checkpoint, "config.json")).Replace("\"llama\"", "\"bert\"")); break;
             case "no-tokenizer": File.Delete(Path.Combine(checkpoint, "tokenizer.json")); break;
             case "missing-tensor":
                 var all = new Quill.Formats.Safetensors.SafetensorsWriter();
                 using (var file = Quill.Formats.Safetensors.SafetensorsFile.Open(Path.Combine(checkpoint, "model.safetensors")))
                 {
-                    foreach (var t in file.Tensors.Where(t => t.Name != "model.norm.weight")) all.AddTensor(t.Name, t.DType, t.Shape, file.GetTensorData(t).ToArray());
+                    foreach (var t in file.Tensors.Where(t => t.Name != "model.norm.weight"))
+                        all.AddTensor(t.Name, t.DType, t.Shape, file.GetTensorData(t).ToArray());
                 }
                 all.WriteTo(Path.Combine(checkpoint, "model.safetensors"));
                 break;

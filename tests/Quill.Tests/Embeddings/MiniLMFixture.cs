@@ -3,7 +3,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Quill.Embeddings;
-using Quill.Models.Bert;
 
 namespace Quill.Tests.Embeddings;
 

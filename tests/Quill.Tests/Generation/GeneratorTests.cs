@@ -233,7 +233,11 @@ public class GeneratorTests
     [Fact]
     public async Task StreamMatchesGenerate()
     {
-        var request = new GenerationRequest { PromptTokens = Prompt, MaxTokens = 9, Logprobs = 1, Stop = ["lo w"], Sampling = new SamplingOptions { Seed = 4 } };
+        var request = new GenerationRequest
+        {
+            PromptTokens = Prompt, MaxTokens = 9, Logprobs = 1, Stop = ["lo w"],
+            Sampling = new SamplingOptions { Seed = 4 }
+        };
         var generator = new Generator(Spelling("Hello world"), new ByteTokenizer());
         GenerationResult result = generator.Generate(request);
         List<GenerationChunk> chunks = await Collect(generator.StreamAsync(request));

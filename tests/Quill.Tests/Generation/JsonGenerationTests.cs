@@ -22,7 +22,8 @@ public class JsonGenerationTests
     };
 
     private static LanguageModel Load(string architecture) =>
-        LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions { Architecture = architecture, VocabSize = 600, ContextLength = 256 }), new LoadOptions { Threads = 1 });
+        LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions { Architecture = architecture, VocabSize = 600, ContextLength = 256 }),
+            new LoadOptions { Threads = 1 });
 
     [Theory]
     [MemberData(nameof(Models))]

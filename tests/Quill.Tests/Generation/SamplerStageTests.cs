@@ -20,7 +20,8 @@ public class SamplerStageTests
     private static void AssertProbs(float[] expected, TokenCandidates candidates)
     {
         Assert.Equal(expected.Length, candidates.Count);
-        for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(expected[i] - candidates.Probs[i]) < ProbTolerance, $"candidate {i}: expected p={expected[i]}, found {candidates.Probs[i]}");
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(expected[i] - candidates.Probs[i]) < ProbTolerance, $"candidate {i}: expected p={expected[i]}, found {candidates.Probs[i]}");
     }
 
     private static readonly float[] Rising = [0.1f, 0.2f, 0.3f, 0.4f];

@@ -21,7 +21,8 @@ public class SamplerTests
     {
         var options = new SamplingOptions { RepeatPenalty = 1.1f };
         Type[] stages = [.. Sampler.Create(options, Vocab).Stages.Select(s => s.GetType())];
-        Assert.Equal(new[] { typeof(PenaltySampler), typeof(TopKSampler), typeof(TopPSampler), typeof(MinPSampler), typeof(TemperatureSampler), typeof(DistributionSampler) }, stages);
+        Assert.Equal(new[] { typeof(PenaltySampler), typeof(TopKSampler), typeof(TopPSampler), typeof(MinPSampler), typeof(TemperatureSampler),
+            typeof(DistributionSampler) }, stages);
     }
 
     [Fact]

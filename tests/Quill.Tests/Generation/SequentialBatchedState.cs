@@ -42,11 +42,13 @@ internal sealed class SequentialBatchedState : IBatchedInferenceState
 
     public void Decode(ReadOnlySpan<BatchSequence> sequences, ReadOnlySpan<int> tokens, Span<float> logits)
     {
-        if (logits.Length < (long)sequences.Length * _vocabSize) throw new ArgumentException($"logits buffer holds {logits.Length}, {sequences.Length} sequences need {(long)sequences.Length * _vocabSize}");
+        if (logits.Length < (long)sequences.Length * _vocabSize)
+            throw new ArgumentException($"logits buffer holds {logits.Length}, {sequences.Length} sequences need {(long)sequences.Length * _vocabSize}");
         for (int i = 0; i < sequences.Length; i++)
         {
             var s = sequences[i];
-            if ((uint)s.Slot >= (uint)_states.Length) throw new ArgumentOutOfRangeException(nameof(sequences), $"slot {s.Slot} is outside [0, {_states.Length})");
+            if ((uint)s.Slot >= (uint)_states.Length)
+                throw new ArgumentOutOfRangeException(nameof(sequences), $"slot {s.Slot} is outside [0, {_states.Length})");
             _states[s.Slot].Append(tokens.Slice(s.Offset, s.Count), logits.Slice(i * _vocabSize, _vocabSize));
         }
     }

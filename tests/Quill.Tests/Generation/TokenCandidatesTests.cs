@@ -48,7 +48,8 @@ public class TokenCandidatesTests
         Assert.Equal(new[] { 3, 6, 5, 0, 1, 4, 7, 2 }, c.Ids.ToArray()); // -0 ranks just below +0 (bit order)
         for (int i = 0; i < logits.Length; i++)
         {
-            Assert.Equal(BitConverter.SingleToUInt32Bits(logits[c.Ids[i]]), BitConverter.SingleToUInt32Bits(c.Logits[i])); // exact round trip, sign of zero included
+            // exact round trip, sign of zero included
+            Assert.Equal(BitConverter.SingleToUInt32Bits(logits[c.Ids[i]]), BitConverter.SingleToUInt32Bits(c.Logits[i]));
         }
     }
 

@@ -88,7 +88,8 @@ public sealed class LoraInferenceTests : IDisposable
             _ => BaseOptions() with { Layers = 3 },
         };
         var adapter = Random(options);
-        if (misfit == "deeper model") adapter = adapter with { Weights = [.. adapter.Weights.Where(w => w.Target.StartsWith("blk.2.", StringComparison.Ordinal))] };
+        if (misfit == "deeper model")
+            adapter = adapter with { Weights = [.. adapter.Weights.Where(w => w.Target.StartsWith("blk.2.", StringComparison.Ordinal))] };
         string path = Write(_folder, adapter);
 
         var e = Assert.Throws<ModelFormatException>(() => LanguageModel.Load(Base(), new LoadOptions { LoraAdapters = [new LoraAdapterOption(path)] }));

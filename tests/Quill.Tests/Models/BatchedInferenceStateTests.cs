@@ -19,11 +19,31 @@ public class BatchedInferenceStateTests
     private static SyntheticModelOptions OptionsOf(string name) => name switch
     {
         "llama-f32" => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128 },
-        "llama-q8_0-gqa" => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128, Type = GgmlType.Q8_0, Seed = 7 },
-        "llama-q4_0-gqa" => new() { Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, FeedForwardDim = 160, VocabSize = 300, ContextLength = 128, Type = GgmlType.Q4_0, Seed = 9 },
-        "qwen2-f32-gqa" => new() { Architecture = "qwen2", Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128, Seed = 11 },
+        "llama-q8_0-gqa"
+            => new()
+            {
+                Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128, Type = GgmlType.Q8_0,
+                Seed = 7
+            },
+        "llama-q4_0-gqa"
+            => new()
+            {
+                Dim = 64, Layers = 2, Heads = 8, KvHeads = 2, FeedForwardDim = 160, VocabSize = 300, ContextLength = 128, Type = GgmlType.Q4_0,
+                Seed = 9
+            },
+        "qwen2-f32-gqa"
+            => new()
+            {
+                Architecture = "qwen2", Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128,
+                Seed = 11
+            },
         "gpt2-f32" => Quill.Tests.Models.Gpt2.Gpt2DifferentialTests.Shape(dim: 64, heads: 4, vocab: 300, ffn: 96, context: 128),
-        "gpt2-q8_0" => Quill.Tests.Models.Gpt2.Gpt2DifferentialTests.Shape(dim: 64, heads: 4, vocab: 300, ffn: 128, context: 128) with { Type = GgmlType.Q8_0, Seed = 5 },
+        "gpt2-q8_0"
+            => Quill.Tests.Models.Gpt2.Gpt2DifferentialTests.Shape(dim: 64, heads: 4, vocab: 300, ffn: 128, context: 128) with
+            {
+                Type = GgmlType.Q8_0,
+                Seed = 5
+            },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -20,8 +20,13 @@ public class LlamaDifferentialTests
 
     private static readonly int[] Prompt = [1, 300, 17, 42, 259, 260, 261, 5, 99, 123, 77, 301, 400, 8, 150, 3];
 
-    private static SyntheticModelOptions Shape(int dim = 64, int heads = 4, int kvHeads = 4, int vocab = 512, int ffn = 128, string arch = "llama", bool tied = false) =>
-        new() { Architecture = arch, Dim = dim, Layers = 2, Heads = heads, KvHeads = kvHeads, FeedForwardDim = ffn, VocabSize = vocab, ContextLength = 256, TiedEmbeddings = tied };
+    private static SyntheticModelOptions Shape(int dim = 64, int heads = 4, int kvHeads = 4, int vocab = 512, int ffn = 128, string arch = "llama",
+        bool tied = false) =>
+        new()
+        {
+            Architecture = arch, Dim = dim, Layers = 2, Heads = heads, KvHeads = kvHeads, FeedForwardDim = ffn, VocabSize = vocab, ContextLength = 256,
+            TiedEmbeddings = tied
+        };
 
     public static TheoryData<string, GgmlType, double> OwnFiles => new()
     {

@@ -9,7 +9,11 @@ public class LlamaStateTests
     // Same arithmetic in a different grouping (batch vs single token, thread split) differs only by float rounding.
     private const float RegroupingTolerance = 1e-4f;
 
-    private static readonly SyntheticModelOptions Options = new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300, ContextLength = 600 };
+    private static readonly SyntheticModelOptions Options = new()
+    {
+        Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 300,
+        ContextLength = 600
+    };
     private static readonly int[] Tokens = Enumerable.Range(0, 40).Select(i => (i * 37 + 11) % 300).ToArray();
 
     private static float[] All(LanguageModel lm, int[] tokens)

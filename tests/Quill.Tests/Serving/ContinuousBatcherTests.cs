@@ -12,7 +12,11 @@ public sealed class ContinuousBatcherTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static LanguageModel Llama() =>
-        LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 128, VocabSize = 512, Seed = 7 }), new LoadOptions { Threads = 2 });
+        LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions
+        {
+            Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 128, VocabSize = 512,
+            Seed = 7
+        }), new LoadOptions { Threads = 2 });
 
     private static GenerationRequest Sampled(string prompt, ulong seed, int maxTokens = 24) => new()
     {
@@ -209,7 +213,8 @@ public sealed class ContinuousBatcherTests
     public void BadOptionsAreRefused(int slots, int queue, int stepTokens)
     {
         var model = ScriptedModel.Spelling(258, 64, 3, ByteTokenizer.Ids("a"), ByteTokenizer.Eos);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ContinuousBatcher(model, new ByteTokenizer(), new BatcherOptions { Slots = slots, QueueCapacity = queue, MaxStepTokens = stepTokens }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ContinuousBatcher(model, new ByteTokenizer(),
+            new BatcherOptions { Slots = slots, QueueCapacity = queue, MaxStepTokens = stepTokens }));
         Assert.StartsWith("batcher: ", e.Message);
     }
 

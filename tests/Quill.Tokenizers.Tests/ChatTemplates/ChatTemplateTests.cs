@@ -79,7 +79,8 @@ public class ChatTemplateTests
         var tools = new List<object?> { new Dictionary<string, object?> { ["name"] = "search" } };
         Assert.Equal("<s>1falsesearch</s>", template.Render([new ChatMessage("user", "q")], addGenerationPrompt: false,
             new Dictionary<string, object?> { ["tools"] = tools }));
-        Assert.Equal("[x]1true</s>", template.Render([new ChatMessage("user", "q")], variables: new Dictionary<string, object?> { ["bos_token"] = "[x]", ["tools"] = null }));
+        Assert.Equal("[x]1true</s>",
+            template.Render([new ChatMessage("user", "q")], variables: new Dictionary<string, object?> { ["bos_token"] = "[x]", ["tools"] = null }));
     }
 
     [Fact]
@@ -87,7 +88,9 @@ public class ChatTemplateTests
     {
         ChatMessage[] chat = [new("system", "S"), new("user", "U")];
         Assert.Equal("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n", ChatTemplate.BuiltIn("chatml").Render(chat));
-        Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+        Assert.Equal(
+            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|>" +
+            "<|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
             ChatTemplate.BuiltIn("llama3").Render(chat));
         Assert.Equal("<s>[INST] <<SYS>>\nS\n<</SYS>>\n\nU [/INST]", ChatTemplate.BuiltIn("llama2").Render(chat));
         Assert.Equal("<|im_start|>user\nU<|im_end|>\n", ChatTemplate.Fallback().Render([new("user", "U")], addGenerationPrompt: false));

@@ -85,7 +85,8 @@ public sealed class TokenizerJsonToGgufTests : IDisposable
     [Fact]
     public void RealFiles_ChatTemplateComesFromTheConfig()
     {
-        Assert.Contains("<|im_start|>", TokenizerJsonToGguf.Read(NodeOracle.LenmlTokenizerJson("qwen3"), NodeOracle.LenmlTokenizerConfig("qwen3")).ChatTemplate);
+        Assert.Contains("<|im_start|>",
+            TokenizerJsonToGguf.Read(NodeOracle.LenmlTokenizerJson("qwen3"), NodeOracle.LenmlTokenizerConfig("qwen3")).ChatTemplate);
         Assert.Null(TokenizerJsonToGguf.Read(NodeOracle.LenmlTokenizerJson("llama2"), NodeOracle.LenmlTokenizerConfig("llama2")).ChatTemplate);
     }
 
@@ -103,7 +104,8 @@ public sealed class TokenizerJsonToGgufTests : IDisposable
     [Fact]
     public void SentencePiece_TypesIdsAndSpacePrefix()
     {
-        string config = Write("config.json", new JsonObject { ["bos_token"] = "<s>", ["eos_token"] = new JsonObject { ["content"] = "</s>" }, ["unk_token"] = "<unk>" });
+        string config = Write("config.json",
+            new JsonObject { ["bos_token"] = "<s>", ["eos_token"] = new JsonObject { ["content"] = "</s>" }, ["unk_token"] = "<unk>" });
         GgufTokenizerMetadata metadata = TokenizerJsonToGguf.Read(Tokenizer(SentencePieceModel(), normalizer: PrependNormalizer()), config);
         GgufVocabulary v = metadata.Vocabulary;
         Assert.Equal([Control, Control, Control, Byte, Normal, Normal, Normal, Normal, Normal], v.TokenTypes!);
@@ -181,10 +183,12 @@ public sealed class TokenizerJsonToGgufTests : IDisposable
         { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [\"ab\"], \"byte_fallback\": true}}", "at model.merges[0]" },
         { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [[\"a\"]], \"byte_fallback\": true}}", "at model.merges[0]" },
         { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": {}}}", "expected an array, found an object, at model.merges" },
-        { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [], \"byte_fallback\": true}, \"added_tokens\": [{\"content\": \"x\"}]}", "at added_tokens[0]" },
+        { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [], \"byte_fallback\": true}, \"added_tokens\": [{\"content\": \"x\"}]}",
+            "at added_tokens[0]" },
         { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": [], \"byte_fallback\": true}, \"added_tokens\": [{\"id\": 1}]}", "a string \"content\"" },
         { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, \"decoder\": {\"type\": \"WordPiece\"}}", "byte-level BPE" },
-        { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, \"decoder\": {\"type\": \"ByteLevel\"}, \"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"\\\\d+\"}}}", "pre_tokenizer must be" },
+        { "{\"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}, \"decoder\": {\"type\": \"ByteLevel\"}, \"pre_tokenizer\": {\"type\": \"Split\", " +
+            "\"pattern\": {\"Regex\": \"\\\\d+\"}}}", "pre_tokenizer must be" },
     };
 
     [Theory]

@@ -82,7 +82,8 @@ public sealed class LlamaCppTokenizationTests : IDisposable
             int[] actual = ours.Encode(text, addSpecial, parseSpecial);
             if (!expected.SequenceEqual(actual))
             {
-                failures.Add($"'{text}' special={addSpecial} parse={parseSpecial}: llama.cpp [{string.Join(",", expected)}], quill [{string.Join(",", actual)}]");
+                failures.Add($"'{text}' special={addSpecial} parse={parseSpecial}: llama.cpp [{string.Join(",", expected)}], quill [{string.Join(",",
+                    actual)}]");
             }
         }
 

@@ -29,7 +29,8 @@ public sealed class BertTokenizerJsonTests
         {
             ["version"] = "1.0",
             ["added_tokens"] = added,
-            ["normalizer"] = JsonNode.Parse("""{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true}"""),
+            ["normalizer"] = JsonNode.Parse("""{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null""" +
+                ""","lowercase":true}"""),
             ["pre_tokenizer"] = JsonNode.Parse("""{"type":"BertPreTokenizer"}"""),
             ["post_processor"] = JsonNode.Parse("""{"type":"BertProcessing","sep":["[SEP]",102],"cls":["[CLS]",101]}"""),
             ["decoder"] = JsonNode.Parse("""{"type":"WordPiece","prefix":"##","cleanup":true}"""),

@@ -30,7 +30,8 @@ public sealed class ByteLevelTokenizerJsonTests
             ["added_tokens"] = JsonNode.Parse("""[{"id":0,"content":"<s>","special":true},{"id":1,"content":"</s>","special":true}]"""),
             ["normalizer"] = null,
             ["pre_tokenizer"] = JsonNode.Parse($$"""{"type":"ByteLevel","add_prefix_space":{{prefix}},"trim_offsets":true,"use_regex":true}"""),
-            ["post_processor"] = JsonNode.Parse($$"""{"type":"RobertaProcessing","sep":["</s>",1],"cls":["<s>",0],"trim_offsets":true,"add_prefix_space":{{prefix}}}"""),
+            ["post_processor"] = JsonNode.Parse(
+                $$"""{"type":"RobertaProcessing","sep":["</s>",1],"cls":["<s>",0],"trim_offsets":true,"add_prefix_space":{{prefix}}}"""),
             ["decoder"] = JsonNode.Parse("""{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}"""),
             ["model"] = new JsonObject
             {

@@ -15,7 +15,8 @@ public sealed class DecoderStageTests
     [InlineData("""{"type":"Replace","pattern":{"String":"▁"},"content":" "}""", "▁a▁b", " a b")]
     [InlineData("""{"type":"Replace","pattern":{"Regex":"x+"},"content":"$"}""", "axxb", "a$b")]
     [InlineData("""{"type":"BPEDecoder","suffix":"</w>"}""", "hello</w>¦wor¦ld</w>", "hello world")]
-    [InlineData("""{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"ByteFallback"},{"type":"Fuse"},{"type":"Strip","content":" ","start":1,"stop":0}]}""",
+    [InlineData("""{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"ByteFallback"},{"type":"Fuse"},""" +
+        """{"type":"Strip","content":" ","start":1,"stop":0}]}""",
         "▁Hi¦<0x21>¦▁there", "Hi! there")]
     public void Decoders(string json, string tokens, string expected)
     {

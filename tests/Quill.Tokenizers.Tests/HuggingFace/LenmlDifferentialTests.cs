@@ -39,7 +39,9 @@ public sealed class LenmlDifferentialTests
         for (int i = 0; i < corpus.Length; i++)
         {
             string actual = tokenizer.Decode(ids[i]);
-            if (actual != decoded[i]) Assert.Fail($"{family}: document {i} decodes differently at char {FirstDifference(actual, decoded[i])}: expected {Show(decoded[i])}, got {Show(actual)}");
+            if (actual != decoded[i])
+                Assert.Fail($"{family}: document {i} decodes differently at char {FirstDifference(actual,
+                decoded[i])}: expected {Show(decoded[i])}, got {Show(actual)}");
         }
     }
 
@@ -114,7 +116,8 @@ public sealed class LenmlDifferentialTests
         while (at < expected.Length && at < actual.Length && expected[at] == actual[at]) at++;
         string Tokens(int[] ids) => string.Join(" ", ids.Skip(Math.Max(0, at - 3)).Take(8).Select(id => $"{id}:{Show(tokenizer.TokenText(id))}"));
         string text = corpus[index];
-        return $"document {index} ({text.Length} chars) differs at token {at}: expected [{Tokens(expected)}], got [{Tokens(actual)}]; text {Show(text.Length > 300 ? text[..300] : text)}";
+        return $"document {index} ({text.Length} chars) differs at token {at}: expected [{Tokens(expected)}], got [{Tokens(actual)}]; text " +
+            $"{Show(text.Length > 300 ? text[..300] : text)}";
     }
 
     private static int FirstDifference(string a, string b)

@@ -42,9 +42,14 @@ public sealed class MalformedTokenizerJsonTests
             "expected a pattern {\"String\": ...} or {\"Regex\": ...}, found an object at pre_tokenizer.pattern" },
         { Doc(""","post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<x>","type_id":0}}],"special_tokens":{}}"""),
             "expected '<x>' in special_tokens, found no such entry at post_processor.single[0].SpecialToken" },
-        { """{"model":{"type":"WordPiece","vocab":{"a":0},"unk_token":"[UNK]"}}""", "expected the unk_token '[UNK]' in the vocabulary, found no such token at model" },
-        { Doc(""","post_processor":{"type":"BertProcessing","sep":["[SEP]",5],"cls":["[CLS]",0]}"""), "expected a token id of the vocabulary, found 5 at post_processor.sep[1]" },
-        { Doc(""","pre_tokenizer":{"type":"ByteLevel","add_prefix_space":"yes"}"""), "expected true or false, found \"yes\" at pre_tokenizer.add_prefix_space" },
+        { """{"model":{"type":"WordPiece","vocab":{"a":0}""" +
+            ""","unk_token":"[UNK]"}}""", "expected the unk_token '[UNK]' in the vocabulary, found no such token at model" },
+        { Doc(""","post_processor":{"type":"BertProcessing","sep":["[SEP]",5],"cls":["[CLS]",""" +
+            """0]}"""), "expected a token id of the vocabulary, found 5 at post_processor.sep[1]" },
+        {
+            Doc(""","pre_tokenizer":{"type":"ByteLevel","add_prefix_space":"yes"}"""),
+            "expected true or false, found \"yes\" at pre_tokenizer.add_prefix_space"
+        },
     };
 
     [Theory]

@@ -71,7 +71,8 @@ public sealed class ModelAndPostProcessorTests
     public void Template_processing_adds_bos_and_eos_only_with_special_tokens()
     {
         var template = JsonNode.Parse("""
-            {"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"</s>","type_id":0}}],
+            {"type":"TemplateProcessing",
+             "single":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"</s>","type_id":0}}],
              "pair":[],"special_tokens":{"<s>":{"id":"<s>","ids":[7],"tokens":["<s>"]},"</s>":{"id":"</s>","ids":[8],"tokens":["</s>"]}}}
             """)!.AsObject();
         var tokenizer = TokenizerJsonText.Load(TokenizerJsonText.Bpe(Letters, [], extra: new JsonObject { ["post_processor"] = template }));
@@ -83,7 +84,8 @@ public sealed class ModelAndPostProcessorTests
     [Fact]
     public void Roberta_processing_wraps_in_cls_and_sep_and_sequence_runs_in_order()
     {
-        var roberta = JsonNode.Parse("""{"type":"Sequence","processors":[{"type":"ByteLevel","trim_offsets":false},{"type":"RobertaProcessing","sep":["</s>",8],"cls":["<s>",7],"trim_offsets":true,"add_prefix_space":false}]}""")!.AsObject();
+        var roberta = JsonNode.Parse("""{"type":"Sequence","processors":[{"type":"ByteLevel","trim_offsets":false},""" +
+            """{"type":"RobertaProcessing","sep":["</s>",8],"cls":["<s>",7],"trim_offsets":true,"add_prefix_space":false}]}""")!.AsObject();
         var tokenizer = TokenizerJsonText.Load(TokenizerJsonText.Bpe(Letters, [], extra: new JsonObject { ["post_processor"] = roberta }));
         Assert.Equal([7, 0, 1, 8], tokenizer.Encode("ab"));
     }
@@ -125,7 +127,8 @@ public sealed class ModelAndPostProcessorTests
         {
             ["added_tokens"] = JsonNode.Parse("""[{"id":7,"content":"<s>","special":true},{"id":8,"content":"</s>","special":true}]"""),
         });
-        var config = JsonNode.Parse("""{"tokenizer_class":"LlamaTokenizer","bos_token":{"content":"<s>"},"eos_token":"</s>","add_bos_token":true,"add_eos_token":true,"clean_up_tokenization_spaces":false}""");
+        var config = JsonNode.Parse("""{"tokenizer_class":"LlamaTokenizer","bos_token":{"content":"<s>"},"eos_token":"</s>","add_bos_token":true""" +
+            ""","add_eos_token":true,"clean_up_tokenization_spaces":false}""");
         var tokenizer = TokenizerJsonText.Load(json, config);
         Assert.Equal((7, 8), (tokenizer.BosId, tokenizer.EosId));
         Assert.Equal([7, 0, 8], tokenizer.Encode("a"));

@@ -12,8 +12,12 @@ public sealed class TiktokenWordScannerTests
 
     // Copied from Microsoft.ML.Tokenizers 2.0.1's RegexPreTokenizer (read by reflection while writing these tests).
     private static readonly Regex Gpt2Regex = new(@"'(?:[sdmt]|ll|ve|re)| ?(?>\p{L}+)| ?(?>\p{N}+)| ?(?>[^\s\p{L}\p{N}]+)|(?>\s+)$|\s+(?!\S)|\s");
-    private static readonly Regex Cl100kRegex = new(@"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}+)|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]+)(?>[\r\n]*)|(?>\s+)$|\s*[\r\n]|\s+(?!\S)|\s");
-    private static readonly Regex O200kRegex = new(@"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+");
+    private static readonly Regex Cl100kRegex =
+        new(@"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}+)|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]+)(?>[\r\n]*)|(?>\s+)$|\s*[\r\n]|\s+(?!\S)|\s");
+    private static readonly Regex O200kRegex = new(
+        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+        @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+        @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+");
 
     private static readonly string[] Alphabet =
     [
@@ -60,7 +64,8 @@ public sealed class TiktokenWordScannerTests
         Assert.True(expected.Sum(w => w.Length) == text.Length, $"the regex skipped characters of {Escape(text)}");
         List<string> actual = Split(pattern, text);
         if (!expected.SequenceEqual(actual))
-            Assert.Fail($"{pattern} on {Escape(text)}:\n  regex   {string.Join(" | ", expected.Select(Escape))}\n  scanner {string.Join(" | ", actual.Select(Escape))}");
+            Assert.Fail($"{pattern} on {Escape(text)}:\n  regex   {string.Join(" | ", expected.Select(Escape))}\n  scanner {string.Join(" | ",
+                actual.Select(Escape))}");
     }
 
     private static List<string> Split(string pattern, string text)

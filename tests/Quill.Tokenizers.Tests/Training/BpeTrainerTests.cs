@@ -1,4 +1,5 @@
-// Tests of byte-level BPE training: merge order on hand-checked corpora, a naive recounting reference, vocabulary size, round trips, written files; not the encoder's own tests.
+// Tests of byte-level BPE training: merge order on hand-checked corpora, a naive recounting reference, vocabulary size, round trips, written files; not the
+// encoder's own tests.
 using System.Text;
 using Quill.TestSupport.Corpora;
 using Quill.Tokenizers.Models.Bpe;

@@ -11,9 +11,9 @@ public sealed class CheckpointKillTests : IDisposable
     private const int PayloadMebibytes = 48;
     private const int KeepLast = 2;
     private static readonly TimeSpan ChildTimeout = TimeSpan.FromSeconds(120);
-    private readonly string folder = Directory.CreateTempSubdirectory("quill-ckpt-kill-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-ckpt-kill-").FullName;
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     // Must match CheckpointKillChild's Program.cs.
     private static byte Pattern(long step, int mebibyte) => (byte)((step * 7 + mebibyte) % 251);
@@ -38,7 +38,7 @@ public sealed class CheckpointKillTests : IDisposable
             if (leftovers > 0) killedMidWrite++;
 
             var skipped = new List<string>();
-            var store = new CheckpointStore(folder, KeepLast, skipped.Add);
+            var store = new CheckpointStore(_folder, KeepLast, skipped.Add);
             Assert.True(store.TryOpenLatest(out long step, out var payload), $"round {round}: no checkpoint verifies after a kill {delay} ms into a save");
             using (payload)
             {
@@ -53,7 +53,7 @@ public sealed class CheckpointKillTests : IDisposable
                 }
             }
             Assert.Empty(skipped);
-            Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+            Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
         }
         Assert.True(killedMidWrite > 0, $"none of {Rounds} kills landed inside a save (no temporary file was left)");
     }
@@ -66,7 +66,7 @@ public sealed class CheckpointKillTests : IDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { child, folder, PayloadMebibytes.ToString(), KeepLast.ToString() }) start.ArgumentList.Add(argument);
+        foreach (string argument in new[] { child, _folder, PayloadMebibytes.ToString(), KeepLast.ToString() }) start.ArgumentList.Add(argument);
         using var process = new Process { StartInfo = start };
         using var lines = new System.Collections.Concurrent.BlockingCollection<(string Line, long Ticks)>();
         long lastSaved = 0;
@@ -97,7 +97,7 @@ public sealed class CheckpointKillTests : IDisposable
             Thread.Sleep(delay);
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            return (Interlocked.Read(ref lastSaved), Directory.GetFiles(folder, "*.tmp").Length, delay);
+            return (Interlocked.Read(ref lastSaved), Directory.GetFiles(_folder, "*.tmp").Length, delay);
         }
         finally
         {

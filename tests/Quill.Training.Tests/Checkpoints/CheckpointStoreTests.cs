@@ -5,12 +5,12 @@ namespace Quill.Training.Tests.Checkpoints;
 
 public sealed class CheckpointStoreTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("quill-ckpt-").FullName;
-    private readonly List<string> skipped = [];
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-ckpt-").FullName;
+    private readonly List<string> _skipped = [];
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private CheckpointStore Store(int keepLast = 3) => new(folder, keepLast, skipped.Add);
+    private CheckpointStore Store(int keepLast = 3) => new(_folder, keepLast, _skipped.Add);
 
     private static byte[] PayloadFor(long step, int length = 1000)
     {
@@ -33,7 +33,7 @@ public sealed class CheckpointStoreTests : IDisposable
         for (long step = 1; step <= 5; step++)
             Assert.Equal(store.PathOf(step * 100), store.Save(step * 100, s => s.Write(PayloadFor(step))));
         Assert.Equal([300L, 400, 500], store.Steps());
-        Assert.Equal(["step-00000300.ckpt", "step-00000400.ckpt", "step-00000500.ckpt"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        Assert.Equal(["step-00000300.ckpt", "step-00000400.ckpt", "step-00000500.ckpt"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
     }
 
     [Theory]
@@ -83,7 +83,7 @@ public sealed class CheckpointStoreTests : IDisposable
         Assert.True(store.TryOpenLatest(out long step, out var payload));
         using (payload) Assert.Equal(PayloadFor(1), ReadAll(payload));
         Assert.Equal(1, step);
-        string reason = Assert.Single(skipped);
+        string reason = Assert.Single(_skipped);
         Assert.StartsWith("step-00000002.ckpt: expected", reason);
         Assert.DoesNotContain('\n', reason);
     }
@@ -112,7 +112,7 @@ public sealed class CheckpointStoreTests : IDisposable
         Assert.True(store.TryOpenLatest(out long step, out var payload));
         payload.Dispose();
         Assert.Equal(1, step);
-        Assert.Single(skipped);
+        Assert.Single(_skipped);
     }
 
     [Fact]
@@ -120,15 +120,15 @@ public sealed class CheckpointStoreTests : IDisposable
     {
         var store = Store();
         store.Save(3, s => s.Write(PayloadFor(3)));
-        string leftover = Path.Combine(folder, $".step-00000004.ckpt.{Guid.NewGuid():N}.tmp");
+        string leftover = Path.Combine(_folder, $".step-00000004.ckpt.{Guid.NewGuid():N}.tmp");
         File.WriteAllBytes(leftover, PayloadFor(4));
-        File.WriteAllText(Path.Combine(folder, "step-abc.ckpt"), "not a step");
+        File.WriteAllText(Path.Combine(_folder, "step-abc.ckpt"), "not a step");
         Assert.Equal([3L], store.Steps());
         Assert.True(store.TryOpenLatest(out long step, out var payload));
         payload.Dispose();
         Assert.Equal(3, step);
         Assert.False(File.Exists(leftover));
-        Assert.Empty(skipped);
+        Assert.Empty(_skipped);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class CheckpointStoreTests : IDisposable
         store.Save(1, s => s.Write(PayloadFor(1)));
         Assert.Throws<InvalidOperationException>(() => store.Save(2, s => { s.Write(PayloadFor(2)); throw new InvalidOperationException("disk full"); }));
         Assert.Equal([1L], store.Steps());
-        Assert.Single(Directory.GetFiles(folder));
+        Assert.Single(Directory.GetFiles(_folder));
     }
 
     [Fact]

@@ -19,7 +19,8 @@ public class InstructionDatasetTests
     [Theory]
     [InlineData("""{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"Hi there"}]}""", new[] { "Hi there" })]
     [InlineData("""{"messages":[{"role":"system","content":"be kind"},{"role":"user","content":"q"},{"role":"assistant","content":"A"}]}""", new[] { "A" })]
-    [InlineData("""{"messages":[{"role":"user","content":"q1"},{"role":"assistant","content":"a1"},{"role":"user","content":"q2"},{"role":"assistant","content":"a2!"}]}""", new[] { "a1", "a2!" })]
+    [InlineData("""{"messages":[{"role":"user","content":"q1"},{"role":"assistant","content":"a1"},{"role":"user","content":"q2"},""" +
+        """{"role":"assistant","content":"a2!"}]}""", new[] { "a1", "a2!" })]
     public void Chat_trains_only_assistant_tokens_and_their_end_of_turn(string line, string[] answers)
     {
         InstructionDataset data = Load(lines: line);

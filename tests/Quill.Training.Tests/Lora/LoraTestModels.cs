@@ -17,7 +17,8 @@ internal static class LoraTestModels
     public static string WriteBase(string folder, GgmlType type = GgmlType.F32)
     {
         string path = Path.Combine(folder, $"base-{type}.gguf");
-        SyntheticModelWriter.Write(path, new SyntheticModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 320, Type = type });
+        SyntheticModelWriter.Write(path,
+            new SyntheticModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 320, Type = type });
         return path;
     }
 

@@ -1,5 +1,4 @@
 // The training model against Quill's inference engine on the same GGUF, both ways: load, train-free forward, save.
-using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Models.Synthetic;
 using Quill.Tensors;
@@ -32,7 +31,12 @@ public sealed class LlamaTrainingGgufTests : IDisposable
     private string Synthetic(GgmlType type, bool tied = false)
     {
         string path = Path.Combine(_folder, $"base-{type}-{tied}.gguf");
-        SyntheticModelWriter.Write(path, new SyntheticModelOptions { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 320, Type = type, TiedEmbeddings = tied });
+        SyntheticModelWriter.Write(path,
+            new SyntheticModelOptions
+            {
+                Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 96, VocabSize = 320, Type = type,
+                TiedEmbeddings = tied
+            });
         return path;
     }
 
@@ -95,7 +99,8 @@ public sealed class LlamaTrainingGgufTests : IDisposable
     public void GptTwoFileIsRefusedWithOneLine()
     {
         string path = Path.Combine(_folder, "gpt2.gguf");
-        SyntheticModelWriter.Write(path, new SyntheticModelOptions { Architecture = "gpt2", Dim = 64, Layers = 1, Heads = 4, KvHeads = 4, FeedForwardDim = 96, VocabSize = 320 });
+        SyntheticModelWriter.Write(path,
+            new SyntheticModelOptions { Architecture = "gpt2", Dim = 64, Layers = 1, Heads = 4, KvHeads = 4, FeedForwardDim = 96, VocabSize = 320 });
         var e = Assert.ThrowsAny<Exception>(() => LlamaTrainingGguf.Load(path));
         Assert.Contains("gpt2.gguf", e.Message);
         Assert.DoesNotContain('\n', e.Message);

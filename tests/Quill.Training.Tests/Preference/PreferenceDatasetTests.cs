@@ -51,7 +51,8 @@ public class PreferenceDatasetTests
     [Theory]
     [InlineData("""{"prompt":[{"role":"user","content":"q"}],"chosen":"Yes","rejected":"No"}""")]
     [InlineData("""{"prompt":[{"role":"user","content":"q"}],"chosen":{"role":"assistant","content":"Yes"},"rejected":{"role":"assistant","content":"No"}}""")]
-    [InlineData("""{"prompt":[{"role":"user","content":"q"}],"chosen":[{"role":"assistant","content":"Yes"}],"rejected":[{"role":"assistant","content":"No"}]}""")]
+    [InlineData("""{"prompt":[{"role":"user","content":"q"}],"chosen":[{"role":"assistant","content":"Yes"}]""" +
+        ""","rejected":[{"role":"assistant","content":"No"}]}""")]
     public void Messages_prompt_is_rendered_with_the_chat_template_and_trains_only_the_answer(string line)
     {
         PreferencePair pair = Load(lines: line)[0];
@@ -69,7 +70,8 @@ public class PreferenceDatasetTests
     [Fact]
     public void Earlier_assistant_turns_of_a_messages_prompt_are_not_trained()
     {
-        PreferencePair pair = Load(lines: """{"prompt":[{"role":"system","content":"s"},{"role":"user","content":"q1"},{"role":"assistant","content":"a1"},{"role":"user","content":"q2"}],"chosen":"good","rejected":"bad"}""")[0];
+        PreferencePair pair = Load(lines: """{"prompt":[{"role":"system","content":"s"},{"role":"user","content":"q1"},{"role":"assistant","content":"a1"},""" +
+            """{"role":"user","content":"q2"}],"chosen":"good","rejected":"bad"}""")[0];
         Assert.Equal([.. T.Ids("good"), T.ImEnd], TrainedTargets(pair.Chosen));
         Assert.Equal([.. T.Ids("bad"), T.ImEnd], TrainedTargets(pair.Rejected));
         // The prompt is shared: both sequences agree up to the first answer token.

@@ -6,10 +6,10 @@ namespace Quill.Training.Tests.Reporting;
 
 public sealed class MetricsLogTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("quill-metrics-").FullName;
-    private string PathOf(string name) => Path.Combine(folder, name);
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-metrics-").FullName;
+    private string PathOf(string name) => Path.Combine(_folder, name);
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static MetricsRecord Record(long step, double? validation = null) =>
         new(step, 3.0 - step * 0.01, 3e-4, 1000 + step, validation);
@@ -86,7 +86,7 @@ public sealed class MetricsLogTests : IDisposable
         var read = MetricsLog.Read(path);
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], read.Select(r => r.Step));
         Assert.Equal(2.5, read[4].ValidationLoss);
-        Assert.Single(Directory.GetFiles(folder));
+        Assert.Single(Directory.GetFiles(_folder));
     }
 
     [Fact]

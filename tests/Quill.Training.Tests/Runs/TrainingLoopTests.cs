@@ -47,7 +47,11 @@ public class TrainingLoopTests
     public void StoppedAndResumedRunIsBitIdentical(bool uniformLength, int accumulation)
     {
         var data = RandomExamples(10, 3, 12, 1);
-        var options = new TrainingLoopOptions { Steps = 9, BatchSize = 3, GradientAccumulation = accumulation, WarmupSteps = 2, UniformLengthBatches = uniformLength, LearningRate = 3e-3f };
+        var options = new TrainingLoopOptions
+        {
+            Steps = 9, BatchSize = 3, GradientAccumulation = accumulation, WarmupSteps = 2,
+            UniformLengthBatches = uniformLength, LearningRate = 3e-3f
+        };
         var (straight, loop) = Make(data, options);
         while (!loop.IsFinished) loop.RunStep();
 
@@ -119,7 +123,8 @@ public class TrainingLoopTests
         var data = RandomExamples(6, 4, 4, 4);
         var model = new LlamaTrainingModel(TinyLlamaConfigs.Make(vocab: 11, dim: 16, layers: 1, heads: 2, kvHeads: 1, ffn: 24, context: 16));
         model.InitializeRandom(1);
-        var loop = new TrainingLoop(new PoisonedObjective(new LanguageModelObjective(model, data, null, 0), 3), new TrainingLoopOptions { Steps = 5, BatchSize = 2 });
+        var loop = new TrainingLoop(new PoisonedObjective(new LanguageModelObjective(model, data, null, 0), 3),
+            new TrainingLoopOptions { Steps = 5, BatchSize = 2 });
         loop.RunStep();
         loop.RunStep();
         var before = Weights(model);

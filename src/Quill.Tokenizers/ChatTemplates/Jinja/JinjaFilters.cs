@@ -144,7 +144,8 @@ internal static partial class JinjaFilters
             case "replace":
             {
                 if (operand is not string s) throw Cannot(name, operand);
-                if (args.Count < 2 || args[0] is not string old || args[1] is not string with) throw new JinjaRuntimeException("replace needs two string arguments");
+                if (args.Count < 2 || args[0] is not string old || args[1] is not string with)
+                    throw new JinjaRuntimeException("replace needs two string arguments");
                 return JinjaMembers.Replace(s, old, with, Arg(2, "count", null));
             }
             case "indent":

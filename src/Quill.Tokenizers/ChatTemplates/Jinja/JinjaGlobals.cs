@@ -56,7 +56,8 @@ internal static partial class JinjaGlobals
                 case List<object?> pairs:
                     foreach (object? pair in pairs)
                     {
-                        if (pair is not List<object?> { Count: 2 } kv || kv[0] is not string key) throw new JinjaRuntimeException("namespace() needs [key, value] pairs");
+                        if (pair is not List<object?> { Count: 2 } kv || kv[0] is not string key)
+                            throw new JinjaRuntimeException("namespace() needs [key, value] pairs");
                         ns.Values[key] = kv[1];
                     }
                     break;

@@ -150,10 +150,12 @@ internal sealed class JinjaInterpreter(string errorPrefix)
                 break;
             case TupleExpression tuple:
             {
-                if (value is not List<object?> values) throw Fail($"cannot unpack a {JinjaValue.TypeName(value)} into {tuple.Items.Count} names", statement.Line);
+                if (value is not List<object?> values)
+                    throw Fail($"cannot unpack a {JinjaValue.TypeName(value)} into {tuple.Items.Count} names", statement.Line);
                 if (values.Count != tuple.Items.Count)
                 {
-                    throw Fail($"too {(values.Count < tuple.Items.Count ? "few" : "many")} values to unpack (expected {tuple.Items.Count}, found {values.Count})", statement.Line);
+                    throw Fail($"too {(values.Count < tuple.Items.Count ? "few" : "many")} values to unpack (expected {tuple.Items.Count}, found " +
+                        $"{values.Count})", statement.Line);
                 }
                 for (int i = 0; i < values.Count; i++)
                 {
@@ -165,7 +167,8 @@ internal sealed class JinjaInterpreter(string errorPrefix)
             case MemberExpression { Computed: false, Key: LiteralExpression { Value: string attribute } } member:
             {
                 object? owner = Evaluate(member.Target, scope);
-                if (owner is not JinjaNamespace ns) throw Fail($"cannot set an attribute on a {JinjaValue.TypeName(owner)}; only on a namespace()", statement.Line);
+                if (owner is not JinjaNamespace ns)
+                    throw Fail($"cannot set an attribute on a {JinjaValue.TypeName(owner)}; only on a namespace()", statement.Line);
                 ns.Values[attribute] = value;
                 break;
             }
@@ -283,7 +286,8 @@ internal sealed class JinjaInterpreter(string errorPrefix)
                 throw new JinjaRuntimeException(call.Callee switch
                 {
                     NameExpression n when callee is JinjaUndefined => $"unknown function '{n.Name}'",
-                    MemberExpression { Computed: false, Key: LiteralExpression { Value: string m } } when callee is JinjaUndefined => $"unsupported method '{m}'",
+                    MemberExpression { Computed: false, Key: LiteralExpression { Value: string m } } when callee is JinjaUndefined
+                        => $"unsupported method '{m}'",
                     _ => $"cannot call a {JinjaValue.TypeName(callee)}",
                 });
             }
@@ -342,7 +346,8 @@ internal sealed class JinjaInterpreter(string errorPrefix)
             case string text:
             {
                 var points = new List<string>();
-                for (int i = 0; i < text.Length; i += char.IsSurrogatePair(text, i) ? 2 : 1) points.Add(text.Substring(i, char.IsSurrogatePair(text, i) ? 2 : 1));
+                for (int i = 0; i < text.Length; i += char.IsSurrogatePair(text, i) ? 2 : 1)
+                    points.Add(text.Substring(i, char.IsSurrogatePair(text, i) ? 2 : 1));
                 return string.Concat(SliceIndexes(points.Count, a, b, s ?? 1).Select(i => points[i]));
             }
             default:

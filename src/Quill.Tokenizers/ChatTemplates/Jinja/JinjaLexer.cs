@@ -218,8 +218,15 @@ internal static class JinjaLexer
             }
             builder.Append(e switch
             {
-                'n' => '\n', 't' => '\t', 'r' => '\r', 'b' => '\b', 'f' => '\f', 'v' => '\v',
-                '\'' => '\'', '"' => '"', '\\' => '\\',
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                'b' => '\b',
+                'f' => '\f',
+                'v' => '\v',
+                '\'' => '\'',
+                '"' => '"',
+                '\\' => '\\',
                 _ => throw Fail(errorPrefix, $"unsupported escape \\{e} in string literal", line),
             });
         }

@@ -13,7 +13,8 @@ internal static class JinjaMembers
         {
             case JinjaDict or JinjaNamespace:
             {
-                if (key is not string name) throw new JinjaRuntimeException($"a {JinjaValue.TypeName(target)} key must be a string, found a {JinjaValue.TypeName(key)}");
+                if (key is not string name)
+                    throw new JinjaRuntimeException($"a {JinjaValue.TypeName(target)} key must be a string, found a {JinjaValue.TypeName(key)}");
                 JinjaDict values = target as JinjaDict ?? ((JinjaNamespace)target).Values;
                 if (values.TryGetValue(name, out object? value)) return value;
                 return target is JinjaDict dict ? DictMethod(dict, name) : JinjaValue.Undefined;

@@ -453,7 +453,8 @@ internal sealed class JinjaParser
                 JinjaExpression key = name.Kind switch
                 {
                     JinjaTokenKind.Identifier => new LiteralExpression(name.Value, name.Line),
-                    JinjaTokenKind.Number when long.TryParse(name.Value, CultureInfo.InvariantCulture, out long index) => new LiteralExpression(index, name.Line),
+                    JinjaTokenKind.Number when long.TryParse(name.Value, CultureInfo.InvariantCulture, out long index)
+                        => new LiteralExpression(index, name.Line),
                     _ => throw Fail($"expected a name after '.', found {name}", name.Line),
                 };
                 target = new MemberExpression(target, key, Computed: false, op.Line);

@@ -52,7 +52,9 @@ internal sealed class BpeModel : ISubwordModel
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
 
     /// <param name="tokens">id → token text, dense.</param>
+    /// <param name="ids"></param>
     /// <param name="merges">the merges in rank order, as (left, right) texts.</param>
+    /// <param name="options"></param>
     /// <param name="unkId">the unknown token's id (it may be an added token), or -1.</param>
     public BpeModel(string[] tokens, Dictionary<string, int> ids, IReadOnlyList<(string Left, string Right)> merges, BpeOptions options, int unkId)
     {

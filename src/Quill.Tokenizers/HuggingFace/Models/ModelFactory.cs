@@ -6,6 +6,7 @@ namespace Quill.Tokenizers.HuggingFace.Models;
 
 internal static class ModelFactory
 {
+    /// <param name="model"></param>
     /// <param name="addedTokens">added token content → id, where the unknown token may live.</param>
     public static ISubwordModel Create(JsonSection model, IReadOnlyDictionary<string, int> addedTokens)
     {

@@ -19,7 +19,8 @@ public static class JsonConstraint
 {
     private static readonly Lazy<JsonGrammar> AnyObject = new(JsonGrammar.AnyObject);
 
-    /// <summary>Any JSON object (OpenAI's json_object mode). Throws <see cref="ArgumentException"/> when the tokenizer has no end-of-generation token.</summary>
+    /// <summary>Any JSON object (OpenAI's json_object mode). Throws <see cref="ArgumentException"/> when the tokenizer has no end-of-generation
+    /// token.</summary>
     public static ITokenConstraint ForObject(ITokenizer tokenizer) => new JsonTokenConstraint(tokenizer, AnyObject.Value);
 
     /// <summary>

@@ -79,23 +79,23 @@ internal sealed class JsonGrammar
     /// <summary>The cost of something that cannot be completed; small enough that two of them add without overflow.</summary>
     public const int Unreachable = 1 << 28;
 
-    private readonly List<JsonNode> nodes = [];
+    private readonly List<JsonNode> _nodes = [];
 
     public JsonNode[] Nodes { get; private set; } = [];
     public int Root { get; private set; } = -1;
 
     public int Add(JsonNode node)
     {
-        nodes.Add(node);
-        return nodes.Count - 1;
+        _nodes.Add(node);
+        return _nodes.Count - 1;
     }
 
     /// <summary>Reserves an id to fill later (a $ref compiled while it is being defined).</summary>
     public int Reserve() => Add(new JsonNode { Kind = JsonNodeKind.AnyOf });
 
-    public void Set(int id, JsonNode node) => nodes[id] = node;
+    public void Set(int id, JsonNode node) => _nodes[id] = node;
 
-    public JsonNode this[int id] => nodes[id];
+    public JsonNode this[int id] => _nodes[id];
 
     public static int Add(int a, int b) => Math.Min(a + b, Unreachable);
 
@@ -144,7 +144,7 @@ internal sealed class JsonGrammar
     public void Seal(int valueNode)
     {
         Root = Add(new JsonNode { Kind = JsonNodeKind.Root, Child = valueNode });
-        Nodes = [.. nodes];
+        Nodes = [.. _nodes];
         for (int i = 0; i < Nodes.Length; i++) Flatten(i, new HashSet<int>());
         ComputeMinBytes();
         if (Nodes[Root].MinBytes >= Unreachable) ThrowArgument("the schema admits no finite JSON value");

@@ -37,14 +37,14 @@ internal sealed class JsonRecognizer
     // UTF-8 continuation ranges (RFC 3629 table): the first continuation after E0, ED, F0, F4 is narrowed.
     private const int RangeAny = 0, RangeA0 = 1, Range9F = 2, Range90 = 3, Range8F = 4;
 
-    private readonly JsonNode[] nodes;
-    private ArenaEntry[] arena = new ArenaEntry[256];
-    private ArenaEntry[] spare = new ArenaEntry[256];
-    private int[] remap = new int[256];
+    private readonly JsonNode[] _nodes;
+    private ArenaEntry[] _arena = new ArenaEntry[256];
+    private ArenaEntry[] _spare = new ArenaEntry[256];
+    private int[] _remap = new int[256];
 
     public JsonRecognizer(JsonGrammar grammar)
     {
-        nodes = grammar.Nodes;
+        _nodes = grammar.Nodes;
         Root = grammar.Root;
     }
 
@@ -61,13 +61,14 @@ internal sealed class JsonRecognizer
         return 1;
     }
 
-    /// <summary>Feeds <paramref name="b"/> to every thread of <paramref name="input"/>; writes the survivors (deduplicated, at most output.Length) and returns their count.</summary>
+    /// <summary>Feeds <paramref name="b"/> to every thread of <paramref name="input"/>; writes the survivors (deduplicated, at most output.Length) and returns
+    /// their count.</summary>
     public int Step(ReadOnlySpan<JsonThread> input, byte b, Span<JsonThread> output)
     {
         // The hot case of a vocabulary walk: one parse inside a string, a plain ASCII character.
         if (input.Length == 1 && input[0].Top.Phase == StrChars && b >= 0x20 && b < 0x80 && b != '"' && b != '\\')
         {
-            JsonNode node = nodes[input[0].Top.Node];
+            JsonNode node = _nodes[input[0].Top.Node];
             if (node.Kind == JsonNodeKind.String && input[0].Top.A < node.MaxLength)
             {
                 output[0] = input[0];
@@ -86,7 +87,7 @@ internal sealed class JsonRecognizer
         int best = JsonGrammar.Unreachable;
         for (int i = 0; i < threads.Length; i++)
         {
-            int below = threads[i].Below < 0 ? 0 : arena[threads[i].Below].Cost;
+            int below = threads[i].Below < 0 ? 0 : _arena[threads[i].Below].Cost;
             best = Math.Min(best, JsonGrammar.Add(FrameCost(in threads[i].Top), below));
         }
         return best;
@@ -98,12 +99,12 @@ internal sealed class JsonRecognizer
     /// </summary>
     public int Compact(Span<JsonThread> threads)
     {
-        if (remap.Length < ArenaLength) remap = new int[arena.Length];
-        remap.AsSpan(0, ArenaLength).Fill(-1);
-        if (spare.Length < arena.Length) spare = new ArenaEntry[arena.Length];
+        if (_remap.Length < ArenaLength) _remap = new int[_arena.Length];
+        _remap.AsSpan(0, ArenaLength).Fill(-1);
+        if (_spare.Length < _arena.Length) _spare = new ArenaEntry[_arena.Length];
         int length = 0;
         for (int i = 0; i < threads.Length; i++) threads[i].Below = Move(threads[i].Below, ref length);
-        (arena, spare) = (spare, arena);
+        (_arena, _spare) = (_spare, _arena);
         ArenaLength = length;
         int count = 0;
         for (int i = 0; i < threads.Length; i++)
@@ -118,11 +119,11 @@ internal sealed class JsonRecognizer
     private int Move(int index, ref int length)
     {
         if (index < 0) return -1;
-        if (remap[index] >= 0) return remap[index];
-        ArenaEntry entry = arena[index];
+        if (_remap[index] >= 0) return _remap[index];
+        ArenaEntry entry = _arena[index];
         entry.Parent = Move(entry.Parent, ref length);
-        spare[length] = entry;
-        remap[index] = length;
+        _spare[length] = entry;
+        _remap[index] = length;
         return length++;
     }
 
@@ -130,7 +131,7 @@ internal sealed class JsonRecognizer
     {
         while (true)
         {
-            JsonNode node = nodes[t.Top.Node];
+            JsonNode node = _nodes[t.Top.Node];
             int child = -1;
             Outcome outcome = node.Kind switch
             {
@@ -163,13 +164,14 @@ internal sealed class JsonRecognizer
         }
     }
 
-    /// <summary>Pushes <paramref name="parent"/> (already in its after-value phase) and starts each alternative of <paramref name="child"/> with <paramref name="b"/>.</summary>
+    /// <summary>Pushes <paramref name="parent"/> (already in its after-value phase) and starts each alternative of <paramref name="child"/> with <paramref
+    /// name="b"/>.</summary>
     private void StartValue(int child, JsonThread parent, byte b, Span<JsonThread> output, ref int count)
     {
-        int depth = parent.Below < 0 ? 1 : arena[parent.Below].Depth + 1;
+        int depth = parent.Below < 0 ? 1 : _arena[parent.Below].Depth + 1;
         if (depth >= MaxDepth) return;
         int entry = Push(parent);
-        foreach (int alternative in nodes[child].Alternatives)
+        foreach (int alternative in _nodes[child].Alternatives)
         {
             // A start phase consumes b or rejects it, so this recursion is one level deep.
             Feed(new JsonThread { Top = new JsonFrame { Node = alternative }, Below = entry }, b, output, ref count);
@@ -178,19 +180,19 @@ internal sealed class JsonRecognizer
 
     private int Push(JsonThread parent)
     {
-        if (ArenaLength == arena.Length) Array.Resize(ref arena, arena.Length * 2);
-        ref ArenaEntry entry = ref arena[ArenaLength];
+        if (ArenaLength == _arena.Length) Array.Resize(ref _arena, _arena.Length * 2);
+        ref ArenaEntry entry = ref _arena[ArenaLength];
         entry.Frame = parent.Top;
         entry.Parent = parent.Below;
-        int below = parent.Below < 0 ? 0 : arena[parent.Below].Cost;
+        int below = parent.Below < 0 ? 0 : _arena[parent.Below].Cost;
         entry.Cost = JsonGrammar.Add(FrameCost(in parent.Top), below);
-        entry.Depth = parent.Below < 0 ? 1 : arena[parent.Below].Depth + 1;
+        entry.Depth = parent.Below < 0 ? 1 : _arena[parent.Below].Depth + 1;
         return ArenaLength++;
     }
 
     private void Pop(ref JsonThread t)
     {
-        ref ArenaEntry entry = ref arena[t.Below];
+        ref ArenaEntry entry = ref _arena[t.Below];
         t.Top = entry.Frame;
         t.Below = entry.Parent;
     }
@@ -461,11 +463,11 @@ internal sealed class JsonRecognizer
     /// <summary>Bytes of the shortest text that finishes the value of this frame (not the frames around it).</summary>
     private int FrameCost(in JsonFrame f)
     {
-        JsonNode node = nodes[f.Node];
+        JsonNode node = _nodes[f.Node];
         switch (node.Kind)
         {
             case JsonNodeKind.Root:
-                return f.Phase == RootBefore ? nodes[node.Child].MinBytes : 0;
+                return f.Phase == RootBefore ? _nodes[node.Child].MinBytes : 0;
             case JsonNodeKind.Object:
                 return ObjectCost(node, in f);
             case JsonNodeKind.Array:
@@ -493,7 +495,7 @@ internal sealed class JsonRecognizer
         if (f.Phase == ObjStart) return node.MinBytes;
         if (node.FreeKeys)
         {
-            int value = nodes[node.FreeValue].MinBytes;
+            int value = _nodes[node.FreeValue].MinBytes;
             return f.Phase switch
             {
                 ObjOpen or ObjAfterValue => 1,
@@ -527,7 +529,7 @@ internal sealed class JsonRecognizer
     private int ArrayCost(JsonNode node, in JsonFrame f)
     {
         if (f.Phase == ArrStart) return node.MinBytes;
-        int item = nodes[node.Item].MinBytes;
+        int item = _nodes[node.Item].MinBytes;
         // Items still owed after the A written (or being written), each with its comma, then ']'.
         int owed(int written) => JsonGrammar.Add(JsonGrammar.Multiply(Math.Max(0, node.MinItems - written), JsonGrammar.Add(item, 1)), 1);
         return f.Phase switch

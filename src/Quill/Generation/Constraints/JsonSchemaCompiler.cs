@@ -38,29 +38,29 @@ internal sealed class JsonSchemaCompiler
 
     private static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly JsonElement document;
-    private readonly JsonGrammar grammar = new();
-    private readonly Dictionary<string, int> references = new(StringComparer.Ordinal);
-    private int anyValue = -1;
-    private int plainString = -1;
+    private readonly JsonElement _document;
+    private readonly JsonGrammar _grammar = new();
+    private readonly Dictionary<string, int> _references = new(StringComparer.Ordinal);
+    private int _anyValue = -1;
+    private int _plainString = -1;
 
-    private JsonSchemaCompiler(JsonElement document) => this.document = document;
+    private JsonSchemaCompiler(JsonElement document) => _document = document;
 
     /// <summary>The grammar of the documents <paramref name="schema"/> allows; throws <see cref="ArgumentException"/> for what it cannot express.</summary>
     public static JsonGrammar Compile(JsonElement schema)
     {
         var compiler = new JsonSchemaCompiler(schema);
         int root = compiler.CompileSchema(schema, "#");
-        compiler.grammar.Seal(root);
-        return compiler.grammar;
+        compiler._grammar.Seal(root);
+        return compiler._grammar;
     }
 
     private int CompileSchema(JsonElement schema, string path)
     {
         if (schema.ValueKind == JsonValueKind.True) return AnyValue();
         if (schema.ValueKind != JsonValueKind.Object) ThrowExpected("a schema object", Describe(schema), path);
-        int id = grammar.Reserve();
-        grammar.Set(id, CompileObject(schema, path));
+        int id = _grammar.Reserve();
+        _grammar.Set(id, CompileObject(schema, path));
         return id;
     }
 
@@ -96,13 +96,14 @@ internal sealed class JsonSchemaCompiler
         }
         if (!schema.TryGetProperty("type", out JsonElement type)) return ForType(InferredType(schema), schema, path);
         if (type.ValueKind == JsonValueKind.String) return ForType(type.GetString()!, schema, path);
-        if (type.ValueKind != JsonValueKind.Array || type.GetArrayLength() == 0) ThrowExpected("a type name or a non-empty array of them", Describe(type), $"{path}/type");
+        if (type.ValueKind != JsonValueKind.Array || type.GetArrayLength() == 0)
+            ThrowExpected("a type name or a non-empty array of them", Describe(type), $"{path}/type");
         var alternatives = new List<int>();
         int index = 0;
         foreach (JsonElement name in type.EnumerateArray())
         {
             if (name.ValueKind != JsonValueKind.String) ThrowExpected("a type name", Describe(name), $"{path}/type/{index}");
-            alternatives.Add(grammar.Add(ForType(name.GetString()!, schema, path)));
+            alternatives.Add(_grammar.Add(ForType(name.GetString()!, schema, path)));
             index++;
         }
         return new JsonNode { Kind = JsonNodeKind.AnyOf, Alternatives = [.. alternatives] };
@@ -110,7 +111,8 @@ internal sealed class JsonSchemaCompiler
 
     private static string InferredType(JsonElement schema)
     {
-        if (schema.TryGetProperty("properties", out _) || schema.TryGetProperty("required", out _) || schema.TryGetProperty("additionalProperties", out _)) return "object";
+        if (schema.TryGetProperty("properties", out _) || schema.TryGetProperty("required", out _) || schema.TryGetProperty("additionalProperties", out _))
+            return "object";
         if (schema.TryGetProperty("items", out _) || schema.TryGetProperty("minItems", out _) || schema.TryGetProperty("maxItems", out _)) return "array";
         if (schema.TryGetProperty("minLength", out _) || schema.TryGetProperty("maxLength", out _)) return "string";
         return "any";
@@ -123,7 +125,11 @@ internal sealed class JsonSchemaCompiler
             case "object": return ObjectNode(schema, path);
             case "array": return ArrayNode(schema, path);
             case "string":
-                var text = new JsonNode { Kind = JsonNodeKind.String, MinLength = Count(schema, "minLength", 0, path), MaxLength = Count(schema, "maxLength", int.MaxValue, path) };
+                var text = new JsonNode
+                {
+                    Kind = JsonNodeKind.String, MinLength = Count(schema, "minLength", 0, path),
+                    MaxLength = Count(schema, "maxLength", int.MaxValue, path)
+                };
                 if (text.MinLength > text.MaxLength) ThrowExpected("minLength ≤ maxLength", $"{text.MinLength} > {text.MaxLength}", path);
                 return text;
             case "number": return new JsonNode { Kind = JsonNodeKind.Number };
@@ -203,9 +209,10 @@ internal sealed class JsonSchemaCompiler
     {
         if (reference.ValueKind != JsonValueKind.String) ThrowExpected("a '$ref' string", Describe(reference), path);
         string pointer = reference.GetString()!;
-        if (references.TryGetValue(pointer, out int known)) return known;
-        if (pointer != "#" && !pointer.StartsWith("#/", StringComparison.Ordinal)) ThrowUnsupported($"'$ref' to '{pointer}' (only #/$defs/... and #/definitions/...)", path);
-        JsonElement target = document;
+        if (_references.TryGetValue(pointer, out int known)) return known;
+        if (pointer != "#" && !pointer.StartsWith("#/", StringComparison.Ordinal))
+            ThrowUnsupported($"'$ref' to '{pointer}' (only #/$defs/... and #/definitions/...)", path);
+        JsonElement target = _document;
         foreach (string raw in pointer.Length > 1 ? pointer[2..].Split('/') : [])
         {
             string token = Uri.UnescapeDataString(raw).Replace("~1", "/").Replace("~0", "~");
@@ -213,22 +220,22 @@ internal sealed class JsonSchemaCompiler
             if (!found) ThrowExpected($"'$ref' to name a schema in the document", $"'{pointer}' leads nowhere", path);
         }
         // Register before compiling so that a recursive reference finds this id.
-        int id = grammar.Reserve();
-        references[pointer] = id;
-        grammar.Set(id, new JsonNode { Kind = JsonNodeKind.AnyOf, Alternatives = [CompileSchema(target, pointer)] });
+        int id = _grammar.Reserve();
+        _references[pointer] = id;
+        _grammar.Set(id, new JsonNode { Kind = JsonNodeKind.AnyOf, Alternatives = [CompileSchema(target, pointer)] });
         return id;
     }
 
     private int AnyValue()
     {
-        if (anyValue < 0) anyValue = grammar.AddAnyValue();
-        return anyValue;
+        if (_anyValue < 0) _anyValue = _grammar.AddAnyValue();
+        return _anyValue;
     }
 
     private int PlainString()
     {
-        if (plainString < 0) plainString = grammar.Add(new JsonNode { Kind = JsonNodeKind.String });
-        return plainString;
+        if (_plainString < 0) _plainString = _grammar.Add(new JsonNode { Kind = JsonNodeKind.String });
+        return _plainString;
     }
 
     private static void RejectBeside(JsonElement schema, string keyword, string path, string? also)

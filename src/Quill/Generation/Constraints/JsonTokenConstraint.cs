@@ -18,86 +18,86 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
 {
     private const int T = JsonRecognizer.MaxThreads;
 
-    private readonly VocabularyTrie trie;
-    private readonly JsonRecognizer recognizer;
+    private readonly VocabularyTrie _trie;
+    private readonly JsonRecognizer _recognizer;
     private const int EndTokenSlot = 1;       // the end-of-generation token needs a token of the budget too
-    private readonly JsonThread[] state = new JsonThread[T];
-    private readonly JsonThread[] scratch = new JsonThread[2 * T];
-    private readonly JsonThread[] levels;     // (MaxDepth+1, T) the recognizer state after each trie depth
-    private readonly int[] levelCount, levelArena;
-    private readonly int[] tokenCost;         // (V) completion cost after each text token, from the last Mask
-    private int stateCount;
-    private int committedCost;
-    private int remaining = int.MaxValue;
-    private int fallbackLimit = -1;           // set by Mask when nothing fits the budget; valid until Accept or a new budget
-    private bool stuck;                       // set by Mask when no token continues the document
+    private readonly JsonThread[] _state = new JsonThread[T];
+    private readonly JsonThread[] _scratch = new JsonThread[2 * T];
+    private readonly JsonThread[] _levels;     // (MaxDepth+1, T) the recognizer state after each trie depth
+    private readonly int[] _levelCount, _levelArena;
+    private readonly int[] _tokenCost;         // (V) completion cost after each text token, from the last Mask
+    private int _stateCount;
+    private int _committedCost;
+    private int _remaining = int.MaxValue;
+    private int _fallbackLimit = -1;           // set by Mask when nothing fits the budget; valid until Accept or a new budget
+    private bool _stuck;                       // set by Mask when no token continues the document
 
     public JsonTokenConstraint(ITokenizer tokenizer, JsonGrammar grammar)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        trie = VocabularyTrie.For(tokenizer);
-        if (trie.EndOfGeneration.Length == 0)
+        _trie = VocabularyTrie.For(tokenizer);
+        if (_trie.EndOfGeneration.Length == 0)
         {
             throw new ArgumentException("json constraint: the tokenizer must have an end-of-generation token to end the JSON, found none");
         }
-        recognizer = new JsonRecognizer(grammar);
-        levels = new JsonThread[(trie.MaxDepth + 1) * T];
-        levelCount = new int[trie.MaxDepth + 1];
-        levelArena = new int[trie.MaxDepth + 1];
-        tokenCost = new int[trie.VocabSize];
-        stateCount = recognizer.Start(state);
-        committedCost = recognizer.Cost(state.AsSpan(0, stateCount));
+        _recognizer = new JsonRecognizer(grammar);
+        _levels = new JsonThread[(_trie.MaxDepth + 1) * T];
+        _levelCount = new int[_trie.MaxDepth + 1];
+        _levelArena = new int[_trie.MaxDepth + 1];
+        _tokenCost = new int[_trie.VocabSize];
+        _stateCount = _recognizer.Start(_state);
+        _committedCost = _recognizer.Cost(_state.AsSpan(0, _stateCount));
     }
 
     public int RemainingTokens
     {
-        get => remaining;
+        get => _remaining;
         set
         {
-            if (value != remaining) fallbackLimit = -1;
-            remaining = value;
+            if (value != _remaining) _fallbackLimit = -1;
+            _remaining = value;
         }
     }
 
-    public bool IsComplete => committedCost == 0;
+    public bool IsComplete => _committedCost == 0;
 
     /// <summary>Bytes of the shortest text that completes the document from here.</summary>
-    internal int ShortestCompletion => committedCost;
+    internal int ShortestCompletion => _committedCost;
 
     /// <summary>The largest completion cost a text token may leave.</summary>
     private int Limit
     {
         get
         {
-            int limit = remaining >= JsonGrammar.Unreachable ? JsonGrammar.Unreachable - 1 : remaining - 1 - EndTokenSlot;
-            return fallbackLimit >= 0 ? Math.Max(limit, fallbackLimit) : limit;
+            int limit = _remaining >= JsonGrammar.Unreachable ? JsonGrammar.Unreachable - 1 : _remaining - 1 - EndTokenSlot;
+            return _fallbackLimit >= 0 ? Math.Max(limit, _fallbackLimit) : limit;
         }
     }
 
     public bool Allows(int token)
     {
-        if ((uint)token >= (uint)trie.VocabSize) return false;
-        if (trie.IsEndOfGeneration[token]) return IsComplete || stuck;
-        byte[] bytes = trie.TokenBytes[token];
+        if ((uint)token >= (uint)_trie.VocabSize) return false;
+        if (_trie.IsEndOfGeneration[token]) return IsComplete || _stuck;
+        byte[] bytes = _trie.TokenBytes[token];
         if (bytes.Length == 0) return false;
-        int mark = recognizer.ArenaLength;
+        int mark = _recognizer.ArenaLength;
         int cost = Walk(bytes, out _, out _);
-        recognizer.ArenaLength = mark;
+        _recognizer.ArenaLength = mark;
         return cost <= Limit;
     }
 
     public void Accept(int token)
     {
-        if ((uint)token < (uint)trie.VocabSize && trie.IsEndOfGeneration[token]) return;
-        byte[] bytes = (uint)token < (uint)trie.VocabSize ? trie.TokenBytes[token] : [];
+        if ((uint)token < (uint)_trie.VocabSize && _trie.IsEndOfGeneration[token]) return;
+        byte[] bytes = (uint)token < (uint)_trie.VocabSize ? _trie.TokenBytes[token] : [];
         if (bytes.Length == 0) ThrowNotAllowed(token);
         int cost = Walk(bytes, out int offset, out int count);
         if (cost >= JsonGrammar.Unreachable) ThrowNotAllowed(token);
-        scratch.AsSpan(offset, count).CopyTo(state);
-        stateCount = recognizer.Compact(state.AsSpan(0, count));
-        committedCost = recognizer.Cost(state.AsSpan(0, stateCount));
-        fallbackLimit = -1;
-        stuck = false;
+        _scratch.AsSpan(offset, count).CopyTo(_state);
+        _stateCount = _recognizer.Compact(_state.AsSpan(0, count));
+        _committedCost = _recognizer.Cost(_state.AsSpan(0, _stateCount));
+        _fallbackLimit = -1;
+        _stuck = false;
     }
 
     public void Mask(Span<float> logits)
@@ -106,13 +106,13 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
         bool endAllowed = IsComplete;
         if (fitting == 0 && !endAllowed)
         {
-            if (cheapest < JsonGrammar.Unreachable) fallbackLimit = limit = cheapest;
-            else stuck = endAllowed = true;
+            if (cheapest < JsonGrammar.Unreachable) _fallbackLimit = limit = cheapest;
+            else _stuck = endAllowed = true;
         }
-        int vocab = Math.Min(logits.Length, trie.VocabSize);
+        int vocab = Math.Min(logits.Length, _trie.VocabSize);
         for (int id = 0; id < vocab; id++)
         {
-            bool allowed = trie.IsEndOfGeneration[id] ? endAllowed : tokenCost[id] <= limit;
+            bool allowed = _trie.IsEndOfGeneration[id] ? endAllowed : _tokenCost[id] <= limit;
             if (!allowed) logits[id] = float.NegativeInfinity;
         }
         logits[vocab..].Fill(float.NegativeInfinity);
@@ -124,55 +124,56 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
         int limit = Limit;
         fitting = 0;
         cheapest = JsonGrammar.Unreachable;
-        tokenCost.AsSpan().Fill(JsonGrammar.Unreachable);
-        int mark = recognizer.ArenaLength;
-        state.AsSpan(0, stateCount).CopyTo(levels);
-        levelCount[0] = stateCount;
-        levelArena[0] = mark;
-        byte[] depths = trie.Depth, edges = trie.Edge;
-        int[] ends = trie.SubtreeEnd, starts = trie.TokenStart, tokens = trie.Tokens;
+        _tokenCost.AsSpan().Fill(JsonGrammar.Unreachable);
+        int mark = _recognizer.ArenaLength;
+        _state.AsSpan(0, _stateCount).CopyTo(_levels);
+        _levelCount[0] = _stateCount;
+        _levelArena[0] = mark;
+        byte[] depths = _trie.Depth, edges = _trie.Edge;
+        int[] ends = _trie.SubtreeEnd, starts = _trie.TokenStart, tokens = _trie.Tokens;
         for (int i = 1; i < depths.Length;)
         {
             int d = depths[i];
-            recognizer.ArenaLength = levelArena[d - 1];
-            int count = recognizer.Step(levels.AsSpan((d - 1) * T, levelCount[d - 1]), edges[i], levels.AsSpan(d * T, T));
+            _recognizer.ArenaLength = _levelArena[d - 1];
+            int count = _recognizer.Step(_levels.AsSpan((d - 1) * T, _levelCount[d - 1]), edges[i], _levels.AsSpan(d * T, T));
             if (count == 0)
             {
                 i = ends[i];
                 continue;
             }
-            levelCount[d] = count;
-            levelArena[d] = recognizer.ArenaLength;
+            _levelCount[d] = count;
+            _levelArena[d] = _recognizer.ArenaLength;
             if (starts[i] < starts[i + 1])
             {
-                int cost = recognizer.Cost(levels.AsSpan(d * T, count));
-                for (int k = starts[i]; k < starts[i + 1]; k++) tokenCost[tokens[k]] = cost;
+                int cost = _recognizer.Cost(_levels.AsSpan(d * T, count));
+                for (int k = starts[i]; k < starts[i + 1]; k++) _tokenCost[tokens[k]] = cost;
                 if (cost <= limit) fitting++;
                 cheapest = Math.Min(cheapest, cost);
             }
             i++;
         }
-        recognizer.ArenaLength = mark;
+        _recognizer.ArenaLength = mark;
         return limit;
     }
 
-    /// <summary>Feeds <paramref name="bytes"/> from the committed state; the result lies in scratch[offset..offset+count]. Returns its cost (Unreachable when rejected).</summary>
+    /// <summary>Feeds <paramref name="bytes"/> from the committed state; the result lies in scratch[offset..offset+count]. Returns its cost (Unreachable when
+    /// rejected).</summary>
     private int Walk(ReadOnlySpan<byte> bytes, out int offset, out int count)
     {
-        Span<JsonThread> from = scratch.AsSpan(0, T), to = scratch.AsSpan(T, T);
-        state.AsSpan(0, stateCount).CopyTo(from);
-        count = stateCount;
+        Span<JsonThread> from = _scratch.AsSpan(0, T), to = _scratch.AsSpan(T, T);
+        _state.AsSpan(0, _stateCount).CopyTo(from);
+        count = _stateCount;
         offset = 0;
         foreach (byte b in bytes)
         {
-            count = recognizer.Step(from[..count], b, to);
+            count = _recognizer.Step(from[..count], b, to);
             if (count == 0) return JsonGrammar.Unreachable;
             Span<JsonThread> swap = from;
             from = to;
             to = swap;
             offset = T - offset;
         }
-        return recognizer.Cost(from[..count]);
+        return _recognizer.Cost(from[..count]);
     }
 
     [DoesNotReturn]
@@ -180,5 +181,5 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
         throw new InvalidOperationException($"json constraint: expected a token that continues the JSON, found token {token} ({TokenDisplay(token)})");
 
     private string TokenDisplay(int token) =>
-        (uint)token < (uint)trie.VocabSize ? $"'{System.Text.Encoding.UTF8.GetString(trie.TokenBytes[token])}'" : "out of the vocabulary";
+        (uint)token < (uint)_trie.VocabSize ? $"'{System.Text.Encoding.UTF8.GetString(_trie.TokenBytes[token])}'" : "out of the vocabulary";
 }

@@ -21,7 +21,8 @@ public static class BertGguf
         string source = Path.GetFileName(file.Path);
         string? architecture = file.GetString("general.architecture");
         if (architecture != Architecture)
-            throw new ModelFormatException($"{source}: expected an encoder (general.architecture = \"bert\"), found \"{architecture ?? "none"}\"; decoders such as llama cannot embed text here");
+            throw new ModelFormatException($"{source}: expected an encoder (general.architecture = \"bert\"), found \"{architecture
+                ?? "none"}\"; decoders such as llama cannot embed text here");
         string a = Architecture;
         var pooling = file.GetInteger($"{a}.pooling_type") == PoolingCls ? Pooling.Cls : Pooling.Mean;
         var tokenEmbedding = file.GetTensor(BertTensorNames.TokenEmbedding);
@@ -57,7 +58,8 @@ public static class BertGguf
         if (tokens is not null)
         {
             if (file.GetString("tokenizer.ggml.model") != "bert")
-                throw new ModelFormatException($"{source}: expected tokenizer.ggml.model \"bert\" (WordPiece), found \"{file.GetString("tokenizer.ggml.model")}\"");
+                throw new ModelFormatException($"{source}: expected tokenizer.ggml.model \"bert\" (WordPiece), found " +
+                    $"\"{file.GetString("tokenizer.ggml.model")}\"");
             vocabulary = BertVocabulary.FromGguf(tokens, file.GetInt32Array("tokenizer.ggml.token_type"), source);
         }
         string modelName = file.GetString("general.name") ?? Path.GetFileNameWithoutExtension(file.Path);
@@ -67,7 +69,8 @@ public static class BertGguf
     /// <summary>Writes <paramref name="checkpoint"/> (which needs a vocabulary) as an F32 "bert" GGUF, atomically.</summary>
     public static void Write(BertCheckpoint checkpoint, string path)
     {
-        var vocabulary = checkpoint.Vocabulary ?? throw new ArgumentException($"{checkpoint.Name}: a GGUF encoder needs a WordPiece vocabulary; pass a vocab.txt", nameof(checkpoint));
+        var vocabulary = checkpoint.Vocabulary
+            ?? throw new ArgumentException($"{checkpoint.Name}: a GGUF encoder needs a WordPiece vocabulary; pass a vocab.txt", nameof(checkpoint));
         var c = checkpoint.Config;
         if (vocabulary.Tokens.Count != c.VocabSize)
             throw new InvalidDataException($"{vocabulary.Source}: expected {c.VocabSize} tokens (the model's vocabulary), found {vocabulary.Tokens.Count}");
@@ -98,7 +101,8 @@ public static class BertGguf
         foreach (var (name, rows, columns) in BertCheckpoint.Layout(c))
         {
             var tensor = checkpoint.Get(name, rows, columns);
-            long[] shape = rows == 1 && !name.EndsWith("embd.weight", StringComparison.Ordinal) && name != BertTensorNames.TokenTypes ? [columns] : [columns, rows];
+            long[] shape = rows == 1 && !name.EndsWith("embd.weight", StringComparison.Ordinal) && name != BertTensorNames.TokenTypes ? [columns] : [columns,
+                rows];
             writer.AddTensor(name, GgmlType.F32, shape, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()).ToArray());
         }
         writer.WriteTo(path);

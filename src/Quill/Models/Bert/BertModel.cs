@@ -40,7 +40,8 @@ public sealed unsafe class BertModel : IDisposable
     public BertCheckpoint Checkpoint { get; }
     public ComputePool Pool { get; }
 
-    /// <summary>A model over <paramref name="checkpoint"/>'s tensors (kept, not copied), computing on <paramref name="threads"/> threads (0: every core).</summary>
+    /// <summary>A model over <paramref name="checkpoint"/>'s tensors (kept, not copied), computing on <paramref name="threads"/> threads (0: every
+    /// core).</summary>
     public static BertModel Load(BertCheckpoint checkpoint, int threads = 0) =>
         new(checkpoint, new ComputePool(threads > 0 ? threads : ComputePool.DefaultThreadCount));
 
@@ -57,10 +58,12 @@ public sealed unsafe class BertModel : IDisposable
             if (s.Length == 0 || s.Length > c.MaxPositions)
                 throw new ArgumentException($"a sequence has {s.Length} tokens; the model takes 1 to {c.MaxPositions}", nameof(sequences));
             foreach (int id in s)
-                if ((uint)id >= (uint)c.VocabSize) throw new ArgumentOutOfRangeException(nameof(sequences), $"token id {id} is outside the vocabulary of {c.VocabSize}");
+                if ((uint)id >= (uint)c.VocabSize)
+                    throw new ArgumentOutOfRangeException(nameof(sequences), $"token id {id} is outside the vocabulary of {c.VocabSize}");
             total += s.Length;
         }
-        if (hidden.Length < total * c.Dim) throw new ArgumentException($"the hidden buffer holds {hidden.Length} floats, the batch needs {total} × {c.Dim}", nameof(hidden));
+        if (hidden.Length < total * c.Dim)
+            throw new ArgumentException($"the hidden buffer holds {hidden.Length} floats, the batch needs {total} × {c.Dim}", nameof(hidden));
         if (total == 0) return;
         lock (_gate)
         {

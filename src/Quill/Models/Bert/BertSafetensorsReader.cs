@@ -14,7 +14,8 @@ public static class BertSafetensorsReader
     {
         string configPath = Path.Combine(folder, "config.json");
         string weightsPath = Path.Combine(folder, "model.safetensors");
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: expected a Hugging Face model folder with config.json, found none", configPath);
+        if (!File.Exists(configPath))
+            throw new FileNotFoundException($"{folder}: expected a Hugging Face model folder with config.json, found none", configPath);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{folder}: expected model.safetensors beside config.json, found none", weightsPath);
         var config = ReadConfig(configPath);
         using var file = SafetensorsFile.Open(weightsPath);
@@ -57,7 +58,8 @@ public static class BertSafetensorsReader
     private static int Int(JsonElement root, string key, string source) =>
         root.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int v)
             ? v
-            : throw new InvalidDataException($"{source}: expected an integer \"{key}\", found {(root.TryGetProperty(key, out var found) ? found.ToString() : "none")}");
+            : throw new InvalidDataException($"{source}: expected an integer \"{key}\", found {(root.TryGetProperty(key,
+                out var found) ? found.ToString() : "none")}");
 
     private static void ToFloats(SafetensorsFile file, SafetensorsTensorInfo info, Span<float> destination)
     {
@@ -68,13 +70,16 @@ public static class BertSafetensorsReader
                 System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).CopyTo(destination);
                 break;
             case SafetensorsDType.F16:
-                for (int i = 0; i < destination.Length; i++) destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]));
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]));
                 break;
             case SafetensorsDType.BF16:
-                for (int i = 0; i < destination.Length; i++) destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
+                for (int i = 0; i < destination.Length; i++)
+                    destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
                 break;
             default:
-                throw new InvalidDataException($"{Path.GetFileName(file.Path)}: expected tensor '{info.Name}' in F32, F16 or BF16, found {SafetensorsDTypeInfo.Name(info.DType)}");
+                throw new InvalidDataException($"{Path.GetFileName(file.Path)}: expected tensor '{info.Name}' in F32, F16 or BF16, found " +
+                    $"{SafetensorsDTypeInfo.Name(info.DType)}");
         }
     }
 }

@@ -60,7 +60,8 @@ public static partial class BertTensorNames
     public static string? FromHuggingFace(string name)
     {
         if (name.StartsWith("bert.", StringComparison.Ordinal)) name = name[5..];
-        name = name.Replace("LayerNorm.gamma", "LayerNorm.weight", StringComparison.Ordinal).Replace("LayerNorm.beta", "LayerNorm.bias", StringComparison.Ordinal);
+        name = name.Replace("LayerNorm.gamma", "LayerNorm.weight", StringComparison.Ordinal).Replace("LayerNorm.beta", "LayerNorm.bias",
+            StringComparison.Ordinal);
         if (Embeddings.TryGetValue(name, out string? embedding)) return embedding;
         var match = LayerName().Match(name);
         if (!match.Success || !LayerParts.TryGetValue(match.Groups[2].Value, out string? part)) return null;

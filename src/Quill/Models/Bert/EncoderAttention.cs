@@ -119,7 +119,8 @@ public sealed unsafe class EncoderAttention : IRangeJob
                     for (int i = 0; i < lp; i += Lanes) SoftmaxColumns(pt + i, lp, length, scale, inverse + i);
                     for (int i = 0; i < lp; i += Lanes)
                         for (int e = 0; e < dp; e += Lanes)
-                            OutputTile(pt + i, lp, length, vh + e, dp, inverse + i, _out + output + (long)i * c + e, c, Math.Min(Lanes, length - i), Math.Min(Lanes, d - e));
+                            OutputTile(pt + i, lp, length, vh + e, dp, inverse + i, _out + output + (long)i * c + e, c, Math.Min(Lanes, length - i),
+                                Math.Min(Lanes, d - e));
                 }
             }
         }
@@ -208,7 +209,8 @@ public sealed unsafe class EncoderAttention : IRangeJob
     /// <paramref name="rows"/> real) and <paramref name="width"/> real lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputTile(float* probabilitiesT, int lp, int length, float* values, int dp, float* inverse, float* output, int stride, int rows, int width)
+    private static void OutputTile(float* probabilitiesT, int lp, int length, float* values, int dp, float* inverse, float* output, int stride, int rows,
+        int width)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int j = 0; j < length; j++)

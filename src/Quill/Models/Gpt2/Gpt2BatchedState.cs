@@ -12,7 +12,8 @@ public sealed unsafe class Gpt2BatchedState : BatchedInferenceState
     private readonly Gpt2Forward _forward;
 
     public Gpt2BatchedState(Gpt2Model model, int slots, int contextLength)
-        : base(slots, Math.Min(contextLength, (model ?? throw new ArgumentNullException(nameof(model))).Config.ContextLength), Gpt2State.MaxBatch, model.Config.VocabSize) =>
+        : base(slots, Math.Min(contextLength, (model ?? throw new ArgumentNullException(nameof(model))).Config.ContextLength), Gpt2State.MaxBatch,
+            model.Config.VocabSize) =>
         _forward = new Gpt2Forward(model, slots, ContextLength, MaxStepTokens);
 
     protected override void Forward(ReadOnlySpan<BatchSequence> sequences, ReadOnlySpan<int> tokens, ReadOnlySpan<int> starts) =>

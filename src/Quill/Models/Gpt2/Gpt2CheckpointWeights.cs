@@ -83,7 +83,8 @@ internal sealed unsafe class Gpt2CheckpointWeights : IDisposable
     {
         long[] shape = checkpoint.Shape(name);
         if (!shape.AsSpan().SequenceEqual(expected))
-            throw new ModelFormatException($"{checkpoint.Folder}: tensor '{name}' has shape [{string.Join(", ", shape)}], expected [{string.Join(", ", expected)}]");
+            throw new ModelFormatException($"{checkpoint.Folder}: tensor '{name}' has shape [{string.Join(", ", shape)}], expected [{string.Join(", ",
+                expected)}]");
         return checkpoint.ReadFloats(name);
     }
 

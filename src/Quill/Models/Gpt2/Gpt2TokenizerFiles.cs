@@ -35,7 +35,8 @@ internal static class Gpt2TokenizerFiles
         JsonNode? vocab;
         try { vocab = JsonNode.Parse(File.ReadAllBytes(vocabPath)); }
         catch (JsonException e) { throw new ModelFormatException($"{vocabPath}: expected a JSON object of token ids, {e.Message.ReplaceLineEndings(" ")}"); }
-        if (vocab is not JsonObject vocabulary) throw new ModelFormatException($"{vocabPath}: expected a JSON object of token ids, found {vocab?.GetValueKind()}");
+        if (vocab is not JsonObject vocabulary)
+            throw new ModelFormatException($"{vocabPath}: expected a JSON object of token ids, found {vocab?.GetValueKind()}");
 
         var mergeList = new JsonArray();
         foreach (string line in File.ReadLines(mergesPath))
@@ -45,7 +46,11 @@ internal static class Gpt2TokenizerFiles
         }
         var added = new JsonArray();
         if (vocabulary[EndOfText] is JsonNode id)
-            added.Add(new JsonObject { ["id"] = id.GetValue<int>(), ["content"] = EndOfText, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = true, ["special"] = true });
+            added.Add(new JsonObject
+            {
+                ["id"] = id.GetValue<int>(), ["content"] = EndOfText, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                ["normalized"] = true, ["special"] = true
+            });
         JsonObject ByteLevel() => new() { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true };
         var tokenizer = new JsonObject
         {

@@ -52,7 +52,8 @@ internal sealed class LlamaLora
                 if (!shapes.TryGetValue(w.Target, out var s))
                     throw Mismatch(name, $"a weight of this {c.Layers}-layer model", $"'{w.Target}'", "the tensor list");
                 if (w.InFeatures != s.In || w.OutFeatures != s.Out)
-                    throw Mismatch(name, $"In {s.In}, Out {s.Out} as the model's '{w.Target}'", $"In {w.InFeatures}, Out {w.OutFeatures}", $"'{w.Target}.lora_a/b'");
+                    throw Mismatch(name, $"In {s.In}, Out {s.Out} as the model's '{w.Target}'", $"In {w.InFeatures}, Out {w.OutFeatures}",
+                        $"'{w.Target}.lora_a/b'");
                 (lists[s.Layer, (int)s.Projection] ??= []).Add(new Term(w.Rank, w.A, Transpose(w.B, w.OutFeatures, w.Rank), scale * w.Scale));
                 maxRank = Math.Max(maxRank, w.Rank);
             }

@@ -32,7 +32,8 @@ public static class LoraAdapterGguf
         string? arch = file.GetString("general.architecture");
         if (arch is null) Fail(name, "general.architecture", "none", "the header");
         float alpha = file.GetFloat32("adapter.lora.alpha") ?? Fail<float>(name, "adapter.lora.alpha (F32)", "none", "the header");
-        if (!float.IsFinite(alpha) || alpha < 0) Fail(name, "a finite adapter.lora.alpha ≥ 0", alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), "the header");
+        if (!float.IsFinite(alpha) || alpha < 0)
+            Fail(name, "a finite adapter.lora.alpha ≥ 0", alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), "the header");
 
         var targets = new List<string>();
         foreach (var t in file.Tensors)
@@ -40,7 +41,8 @@ public static class LoraAdapterGguf
             string target = t.Name.EndsWith(SuffixA, StringComparison.Ordinal) || t.Name.EndsWith(SuffixB, StringComparison.Ordinal)
                 ? t.Name[..^SuffixA.Length]
                 : Fail<string>(name, "tensors named '<weight>.lora_a' or '<weight>.lora_b'", $"'{t.Name}'", "the tensor list");
-            if (!IsAdaptable(target)) Fail(name, "LoRA on blk.N.{attn_q,attn_k,attn_v,attn_output,ffn_gate,ffn_up,ffn_down}.weight", $"'{t.Name}'", "the tensor list");
+            if (!IsAdaptable(target))
+                Fail(name, "LoRA on blk.N.{attn_q,attn_k,attn_v,attn_output,ffn_gate,ffn_up,ffn_down}.weight", $"'{t.Name}'", "the tensor list");
             if (t.Name.EndsWith(SuffixA, StringComparison.Ordinal)) targets.Add(target);
             else if (file.FindTensor(target + SuffixA) is null) Fail(name, $"'{target}{SuffixA}' beside '{t.Name}'", "none", "the tensor list");
         }
@@ -50,13 +52,16 @@ public static class LoraAdapterGguf
         foreach (string target in targets)
         {
             var a = file.GetTensor(target + SuffixA);
-            var b = file.FindTensor(target + SuffixB) ?? Fail<GgufTensorInfo>(name, $"'{target}{SuffixB}' beside '{target}{SuffixA}'", "none", "the tensor list");
+            var b = file.FindTensor(target + SuffixB) ?? Fail<GgufTensorInfo>(name, $"'{target}{SuffixB}' beside '{target}{SuffixA}'", "none",
+                "the tensor list");
             CheckMatrix(name, a);
             CheckMatrix(name, b);
             long inFeatures = a.Shape[0], rank = a.Shape[1], outFeatures = b.Shape[1];
             if (rank < 1 || rank > MaxRank) Fail(name, $"a rank of 1..{MaxRank}", rank.ToString(), $"tensor '{a.Name}' (shape [In, rank])");
-            if (b.Shape[0] != rank) Fail(name, $"'{b.Name}' of shape [rank {rank}, Out]", $"[{b.Shape[0]}, {b.Shape[1]}]", $"tensor '{b.Name}' (maybe A and B are transposed)");
-            if (inFeatures > MaxFeatures || outFeatures > MaxFeatures) Fail(name, $"at most {MaxFeatures} features", $"[{inFeatures}, {outFeatures}]", $"tensor '{target}'");
+            if (b.Shape[0] != rank)
+                Fail(name, $"'{b.Name}' of shape [rank {rank}, Out]", $"[{b.Shape[0]}, {b.Shape[1]}]", $"tensor '{b.Name}' (maybe A and B are transposed)");
+            if (inFeatures > MaxFeatures || outFeatures > MaxFeatures)
+                Fail(name, $"at most {MaxFeatures} features", $"[{inFeatures}, {outFeatures}]", $"tensor '{target}'");
             weights.Add(new LoraWeight(target, (int)rank, alpha, (int)inFeatures, (int)outFeatures,
                 ReadF32(file, name, a, (int)rank, (int)inFeatures), ReadF32(file, name, b, (int)outFeatures, (int)rank)));
         }
@@ -77,9 +82,11 @@ public static class LoraAdapterGguf
         foreach (var w in adapter.Weights)
         {
             if (!IsAdaptable(w.Target)) throw new ArgumentException($"'{w.Target}' is not a projection of a Llama block");
-            if (w.Alpha != adapter.Alpha) throw new ArgumentException($"'{w.Target}' has alpha {w.Alpha}, the adapter {adapter.Alpha}; one file holds one alpha");
+            if (w.Alpha != adapter.Alpha)
+                throw new ArgumentException($"'{w.Target}' has alpha {w.Alpha}, the adapter {adapter.Alpha}; one file holds one alpha");
             if (w.Rank < 1 || w.A.Length != (long)w.Rank * w.InFeatures || w.B.Length != (long)w.OutFeatures * w.Rank)
-                throw new ArgumentException($"'{w.Target}': A must be ({w.Rank}, {w.InFeatures}) and B ({w.OutFeatures}, {w.Rank}), found {w.A.Length} and {w.B.Length} values");
+                throw new ArgumentException($"'{w.Target}': A must be ({w.Rank}, {w.InFeatures}) and B ({w.OutFeatures}, {w.Rank}), found {w.A.Length} and " +
+                    $"{w.B.Length} values");
             writer.AddTensor(w.Target + SuffixA, GgmlType.F32, [w.InFeatures, w.Rank], Bytes(w.A));
             writer.AddTensor(w.Target + SuffixB, GgmlType.F32, [w.Rank, w.OutFeatures], Bytes(w.B));
         }

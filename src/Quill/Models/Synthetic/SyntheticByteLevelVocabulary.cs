@@ -16,7 +16,8 @@ public static class SyntheticByteLevelVocabulary
 
     public static (string[] Tokens, int[] Types, string[] Merges) Build(int size)
     {
-        if (size < MinimumSize) throw new ArgumentOutOfRangeException(nameof(size), $"a byte-level vocabulary needs at least {MinimumSize} tokens, {size} were asked for");
+        if (size < MinimumSize)
+            throw new ArgumentOutOfRangeException(nameof(size), $"a byte-level vocabulary needs at least {MinimumSize} tokens, {size} were asked for");
         var tokens = new List<string>(size);
         for (int b = 0; b < 256; b++) tokens.Add(ByteToChar(b).ToString());
         var merges = new List<string>();
@@ -26,7 +27,9 @@ public static class SyntheticByteLevelVocabulary
             merges.Add($"{left} {right}");
             tokens.Add(left + right);
         }
-        if (tokens.Count != size - 1) throw new ArgumentOutOfRangeException(nameof(size), $"a synthetic byte-level vocabulary holds at most {tokens.Count + 1} tokens, {size} were asked for");
+        if (tokens.Count != size - 1)
+            throw new ArgumentOutOfRangeException(nameof(size),
+            $"a synthetic byte-level vocabulary holds at most {tokens.Count + 1} tokens, {size} were asked for");
         tokens.Add(EndOfText);
         var types = new int[tokens.Count];
         Array.Fill(types, TypeNormal);

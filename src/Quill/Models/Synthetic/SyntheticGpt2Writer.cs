@@ -46,10 +46,12 @@ internal static class SyntheticGpt2Writer
 
         int steps = 3 + o.Layers, step = 0;
         void Matrix(string name, int columns, int rows, float limit) =>
-            writer.AddTensor(name, o.Type, [columns, rows], SyntheticModelWriter.Encode(o.Type, SyntheticModelWriter.RandomUniform(rng, (long)columns * rows, limit)));
+            writer.AddTensor(name, o.Type, [columns, rows],
+                SyntheticModelWriter.Encode(o.Type, SyntheticModelWriter.RandomUniform(rng, (long)columns * rows, limit)));
         void Linear(string name, int columns, int rows) => Matrix(name, columns, rows, MathF.Sqrt(3f / columns));
         void Vector(string name, int length, float center, float spread) =>
-            writer.AddTensor(name, GgmlType.F32, [length], SyntheticModelWriter.Encode(GgmlType.F32, SyntheticModelWriter.RandomAround(rng, length, center, spread)));
+            writer.AddTensor(name, GgmlType.F32, [length],
+                SyntheticModelWriter.Encode(GgmlType.F32, SyntheticModelWriter.RandomAround(rng, length, center, spread)));
 
         Matrix(TensorNames.TokenEmbedding, o.Dim, o.VocabSize, 1f);
         Matrix(TensorNames.PositionEmbedding, o.Dim, o.ContextLength, 0.5f);
@@ -88,6 +90,7 @@ internal static class SyntheticGpt2Writer
         if (o.Dim % block != 0 || o.FeedForwardDim % block != 0)
             throw new ArgumentException($"--dim {o.Dim} and --ffn {o.FeedForwardDim} must be multiples of {block} for {o.Type}");
         if (!QuantFormats.TryGet(o.Type, out var f) || f.Quantize is null) throw new ArgumentException($"--type {o.Type} cannot be written");
-        if (o.VocabSize < SyntheticByteLevelVocabulary.MinimumSize) throw new ArgumentException($"--vocab must be at least {SyntheticByteLevelVocabulary.MinimumSize} for gpt2");
+        if (o.VocabSize < SyntheticByteLevelVocabulary.MinimumSize)
+            throw new ArgumentException($"--vocab must be at least {SyntheticByteLevelVocabulary.MinimumSize} for gpt2");
     }
 }

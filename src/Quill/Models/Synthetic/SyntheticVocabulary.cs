@@ -16,7 +16,8 @@ public static class SyntheticVocabulary
 
     public static (string[] Tokens, float[] Scores, int[] Types) Build(int size)
     {
-        if (size < MinimumSize) throw new ArgumentOutOfRangeException(nameof(size), $"a synthetic vocabulary needs at least {MinimumSize} tokens, {size} were asked for");
+        if (size < MinimumSize)
+            throw new ArgumentOutOfRangeException(nameof(size), $"a synthetic vocabulary needs at least {MinimumSize} tokens, {size} were asked for");
         var tokens = new List<string>(size) { "<unk>", "<s>", "</s>" };
         var types = new List<int>(size) { TypeUnknown, TypeControl, TypeControl };
         for (int b = 0; b < 256; b++) { tokens.Add($"<0x{b:X2}>"); types.Add(TypeByte); }

@@ -19,7 +19,8 @@ public class JsonBudgetTests
               "age":{"type":"integer"},
               "email":{"type":["string","null"]},
               "tags":{"type":"array","items":{"enum":["a","bb",3,null]},"maxItems":3},
-              "role":{"anyOf":[{"const":"admin"},{"type":"object","properties":{"level":{"type":"number"}},"required":["level"],"additionalProperties":false}]}},
+              "role":{"anyOf":[{"const":"admin"},
+                               {"type":"object","properties":{"level":{"type":"number"}},"required":["level"],"additionalProperties":false}]}},
              "required":["name","age","tags"],"additionalProperties":false}
             """,
         ["tree"] = """

@@ -8,11 +8,17 @@ namespace Quill.Tests.Generation.Constraints;
 
 public class JsonSchemaConstraintTests
 {
-    private const string TwoRequired = """{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"required":["a","b"],"additionalProperties":false}""";
-    private const string OneRequired = """{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"},"c":{"type":"integer"}},"required":["b"]}""";
-    private const string Tree = """{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"value":{"type":"integer"},"children":{"type":"array","items":{"$ref":"#/$defs/node"}}},"required":["value","children"],"additionalProperties":false}}}""";
-    private const string Either = """{"anyOf":[{"type":"object","properties":{"name":{"type":"string"}},"required":["name"],"additionalProperties":false},{"type":"object","properties":{"number":{"type":"number"}},"required":["number"],"additionalProperties":false}]}""";
-    private const string Overlapping = """{"anyOf":[{"type":"object","properties":{"x":{"type":"integer"},"y":{"type":"integer"}},"required":["x","y"],"additionalProperties":false},{"type":"object","properties":{"x":{"type":"number"},"z":{"type":"string"}},"required":["x","z"],"additionalProperties":false}]}""";
+    private const string TwoRequired = """{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"required":["a","b"]""" +
+        ""","additionalProperties":false}""";
+    private const string OneRequired = """{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"},"c":{"type":"integer"}}""" +
+        ""","required":["b"]}""";
+    private const string Tree = """{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"value":{"type":"integer"}""" +
+        ""","children":{"type":"array","items":{"$ref":"#/$defs/node"}}},"required":["value","children"],"additionalProperties":false}}}""";
+    private const string Either = """{"anyOf":[{"type":"object","properties":{"name":{"type":"string"}},"required":["name"],"additionalProperties":false},""" +
+        """{"type":"object","properties":{"number":{"type":"number"}},"required":["number"],"additionalProperties":false}]}""";
+    private const string Overlapping = """{"anyOf":[{"type":"object","properties":{"x":{"type":"integer"},"y":{"type":"integer"}},"required":["x","y"]""" +
+        ""","additionalProperties":false},{"type":"object","properties":{"x":{"type":"number"},"z":{"type":"string"}},"required":["x","z"]""" +
+            ""","additionalProperties":false}]}""";
 
     internal static ITokenConstraint ForSchema(string schema) =>
         JsonConstraint.ForSchema(JsonTestVocabularies.Bytes, JsonDocument.Parse(schema).RootElement);
@@ -77,7 +83,10 @@ public class JsonSchemaConstraintTests
         { Tree, """{"value":1,"children":[{"value":2}]}""", Verdict.Rejected },
         { """{"definitions":{"s":{"type":"string"}},"type":"array","items":{"$ref":"#/definitions/s"}}""", """["a","b"]""", Verdict.Complete },
         { """{"definitions":{"s":{"type":"string"}},"type":"array","items":{"$ref":"#/definitions/s"}}""", """["a",1]""", Verdict.Rejected },
-        { """{"type":"object","properties":{"next":{"anyOf":[{"$ref":"#"},{"type":"null"}]}},"required":["next"],"additionalProperties":false}""", """{"next":{"next":null}}""", Verdict.Complete },
+        {
+            """{"type":"object","properties":{"next":{"anyOf":[{"$ref":"#"},{"type":"null"}]}},"required":["next"],"additionalProperties":false}""",
+            """{"next":{"next":null}}""", Verdict.Complete
+        },
         // arrays
         { """{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":3}""", "[1]", Verdict.Rejected },
         { """{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":3}""", "[1,2]", Verdict.Complete },
@@ -102,7 +111,10 @@ public class JsonSchemaConstraintTests
         { """{"type":"object","additionalProperties":false}""", """{"x":1}""", Verdict.Rejected },
         { """{"type":"object","additionalProperties":{"type":"integer"}}""", """{"x":1,"y":2}""", Verdict.Complete },
         { """{"type":"object","additionalProperties":{"type":"integer"}}""", """{"x":"s"}""", Verdict.Rejected },
-        { """{"type":"object","properties":{"k\"ey/é":{"type":"null"}},"required":["k\"ey/é"],"additionalProperties":false}""", """{"k\"ey/é":null}""", Verdict.Complete },
+        {
+            """{"type":"object","properties":{"k\"ey/é":{"type":"null"}},"required":["k\"ey/é"],"additionalProperties":false}""", """{"k\"ey/é":null}""",
+            Verdict.Complete
+        },
         { "{}", "[true]", Verdict.Complete },
         { "true", "{}", Verdict.Complete },
     };
@@ -132,8 +144,10 @@ public class JsonSchemaConstraintTests
     [InlineData("""{"type":"array","uniqueItems":true}""", "'uniqueItems' at # is not supported")]
     [InlineData("""{"anyOf":[{"type":"string"},{"type":"string","pattern":"a"}]}""", "'pattern' at #/anyOf/1 is not supported")]
     [InlineData("""{"$defs":{"a":{"type":"string","pattern":"x"}},"$ref":"#/$defs/a"}""", "'pattern' at #/$defs/a is not supported")]
-    [InlineData("""{"$ref":"https://example.com/schema"}""", "'$ref' to 'https://example.com/schema' (only #/$defs/... and #/definitions/...) at # is not supported")]
-    [InlineData("""{"type":"object","properties":{"a":{}},"additionalProperties":true}""", "'additionalProperties' other than false beside 'properties' at # is not supported")]
+    [InlineData("""{"$ref":"https://example.com/schema"}""",
+        "'$ref' to 'https://example.com/schema' (only #/$defs/... and #/definitions/...) at # is not supported")]
+    [InlineData("""{"type":"object","properties":{"a":{}}""" +
+        ""","additionalProperties":true}""", "'additionalProperties' other than false beside 'properties' at # is not supported")]
     [InlineData("""{"type":"array","items":[{"type":"string"}]}""", "'items' as an array (tuple) at # is not supported")]
     [InlineData("""{"type":"string","anyOf":[{"type":"string"}]}""", "'type' beside 'anyOf' at # is not supported")]
     public void UnsupportedKeywordsNameThemselvesAndTheirPath(string schema, string message)

@@ -47,7 +47,8 @@ internal static class JsonSchemaValidator
     private static bool ObjectMatches(JsonElement root, JsonElement schema, JsonElement value)
     {
         bool hasProperties = schema.TryGetProperty("properties", out JsonElement properties);
-        if (schema.TryGetProperty("required", out JsonElement required) && required.EnumerateArray().Any(r => !value.TryGetProperty(r.GetString()!, out _))) return false;
+        if (schema.TryGetProperty("required", out JsonElement required) && required.EnumerateArray().Any(r => !value.TryGetProperty(r.GetString()!, out _)))
+            return false;
         bool hasExtra = schema.TryGetProperty("additionalProperties", out JsonElement extra);
         foreach (JsonProperty property in value.EnumerateObject())
         {

@@ -10,7 +10,8 @@ namespace Quill.Tests.Models.Bert;
 public sealed class BertLoadingTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("quill-bert-").FullName;
-    private static readonly string[] Texts = ["the cat sat on the mat.", "a dog", "cats running on the mat", "xyz", "the the the the the the the the the the the the the the the the the"];
+    private static readonly string[] Texts = ["the cat sat on the mat.", "a dog", "cats running on the mat", "xyz",
+        "the the the the the the the the the the the the the the the the the"];
 
     public void Dispose()
     {
@@ -68,7 +69,8 @@ public sealed class BertLoadingTests : IDisposable
         string path = Path.Combine(_folder, "llama.gguf");
         writer.WriteTo(path);
         var e = Assert.Throws<ModelFormatException>(() => BertEmbedder.Load(path));
-        Assert.Equal("llama.gguf: expected an encoder (general.architecture = \"bert\"), found \"llama\"; decoders such as llama cannot embed text here", e.Message);
+        Assert.Equal("llama.gguf: expected an encoder (general.architecture = \"bert\"), found \"llama\"; decoders such as llama cannot embed text here",
+            e.Message);
     }
 
     [Fact]

@@ -202,7 +202,8 @@ public sealed unsafe class EncoderKernelTests
         GeluErf.Forward(y);
         for (int i = 0; i < n; i++)
         {
-            Assert.True(MathF.Abs(y[i] - GeluErf.Reference(x[i])) <= GeluTolerance * MathF.Max(1, MathF.Abs(x[i])), $"gelu({x[i]}) = {y[i]}, expected {GeluErf.Reference(x[i])}");
+            Assert.True(MathF.Abs(y[i] - GeluErf.Reference(x[i])) <= GeluTolerance * MathF.Max(1, MathF.Abs(x[i])),
+                $"gelu({x[i]}) = {y[i]}, expected {GeluErf.Reference(x[i])}");
             Assert.Equal(GeluErf.Scalar(x[i]), y[i], GeluTolerance * MathF.Max(1, MathF.Abs(x[i])));
         }
     }

@@ -14,7 +14,8 @@ internal static class TinyBert
         "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z",
     ];
 
-    public static BertConfig Config => new(Tokens.Length, Dim: 32, Layers: 2, Heads: 4, FeedForwardDim: 64, MaxPositions: 16, TokenTypes: 2, 1e-12f, Pooling.Mean);
+    public static BertConfig Config
+        => new(Tokens.Length, Dim: 32, Layers: 2, Heads: 4, FeedForwardDim: 64, MaxPositions: 16, TokenTypes: 2, 1e-12f, Pooling.Mean);
 
     public static BertCheckpoint Create(int seed = 1)
     {
@@ -24,7 +25,8 @@ internal static class TinyBert
         {
             var t = BertTensor.Allocate(rows, columns);
             bool norm = name.Contains("norm.weight", StringComparison.Ordinal);
-            for (int i = 0; i < t.Data.Length; i++) t.Data[i] = norm ? 1 + (float)(random.NextDouble() - 0.5) * 0.2f : (float)(random.NextDouble() * 2 - 1) * 0.3f;
+            for (int i = 0; i < t.Data.Length; i++)
+                t.Data[i] = norm ? 1 + (float)(random.NextDouble() - 0.5) * 0.2f : (float)(random.NextDouble() * 2 - 1) * 0.3f;
             tensors[name] = t;
         }
         return new BertCheckpoint("tiny-bert", Config, tensors, new BertVocabulary(Tokens, "tiny"));
@@ -50,8 +52,10 @@ internal static class TinyBert
             [BertTensorNames.EmbeddingNorm] = "embeddings.LayerNorm.weight",
             [BertTensorNames.EmbeddingNormBias] = "embeddings.LayerNorm.bias",
         };
-        string[] parts = ["attn_q", "attention.self.query", "attn_k", "attention.self.key", "attn_v", "attention.self.value", "attn_output", "attention.output.dense",
-            "attn_output_norm", "attention.output.LayerNorm", "ffn_up", "intermediate.dense", "ffn_down", "output.dense", "layer_output_norm", "output.LayerNorm"];
+        string[] parts = ["attn_q", "attention.self.query", "attn_k", "attention.self.key", "attn_v", "attention.self.value", "attn_output",
+            "attention.output.dense",
+            "attn_output_norm", "attention.output.LayerNorm", "ffn_up", "intermediate.dense", "ffn_down", "output.dense", "layer_output_norm",
+                "output.LayerNorm"];
         for (int l = 0; l < c.Layers; l++)
             for (int p = 0; p < parts.Length; p += 2)
                 foreach (string suffix in new[] { "weight", "bias" })
@@ -59,7 +63,8 @@ internal static class TinyBert
         foreach (var (gguf, hf) in names)
         {
             var t = checkpoint.Tensors[gguf];
-            long[] shape = t.Rows == 1 && !gguf.EndsWith("embd.weight", StringComparison.Ordinal) && gguf != BertTensorNames.TokenTypes ? [t.Columns] : [t.Rows, t.Columns];
+            long[] shape = t.Rows == 1 && !gguf.EndsWith("embd.weight",
+                StringComparison.Ordinal) && gguf != BertTensorNames.TokenTypes ? [t.Columns] : [t.Rows, t.Columns];
             writer.AddTensor(hf, SafetensorsDType.F32, shape, MemoryMarshal.AsBytes(t.Data.AsSpan()).ToArray());
         }
         writer.AddTensor("bert.pooler.dense.weight", SafetensorsDType.F32, [c.Dim, c.Dim], new byte[c.Dim * c.Dim * 4]);

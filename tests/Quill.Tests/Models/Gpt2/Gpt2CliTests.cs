@@ -14,7 +14,8 @@ public class Gpt2CliTests
         string path = Path.Combine(Path.GetTempPath(), $"quill-create-gpt2-{Guid.NewGuid():N}.gguf");
         try
         {
-            var r = QuillCli.Run("create", "-o", path, "--arch", "gpt2", "--dim", "64", "--layers", "2", "--heads", "4", "--ffn", "128", "--vocab", "400", "--ctx", "128", "--type", "q8_0");
+            var r = QuillCli.Run("create", "-o", path, "--arch", "gpt2", "--dim", "64", "--layers", "2", "--heads", "4", "--ffn", "128", "--vocab", "400",
+                "--ctx", "128", "--type", "q8_0");
             Assert.True(r.ExitCode == 0, r.Stderr);
             using (var file = GgufFile.Open(path))
             {

@@ -15,7 +15,8 @@ public class Gpt2DifferentialTests
 
     private static readonly int[] Prompt = [256, 300, 17, 42, 259, 260, 261, 5, 99, 123, 77, 301, 400, 8, 150, 3];
 
-    internal static SyntheticModelOptions Shape(int dim = 64, int heads = 4, int kvHeads = 0, int vocab = 512, int ffn = 256, int layers = 2, bool tied = false, int context = 256) =>
+    internal static SyntheticModelOptions Shape(int dim = 64, int heads = 4, int kvHeads = 0, int vocab = 512, int ffn = 256, int layers = 2,
+        bool tied = false, int context = 256) =>
         new()
         {
             Architecture = "gpt2", Dim = dim, Layers = layers, Heads = heads, KvHeads = kvHeads > 0 ? kvHeads : heads,
@@ -70,7 +71,8 @@ public class Gpt2DifferentialTests
         foreach (string text in (string[])["the cat sat on the mat", "Hello, world!\n  tabs\tand ünïcode ✓", " leading space", "<|endoftext|>x"])
         {
             Assert.Equal(LlamaCppReference.Tokenize(path, text, addSpecial: true, parseSpecial: false), lm.Tokenizer.Encode(text, addSpecial: true));
-            Assert.Equal(LlamaCppReference.Tokenize(path, text, addSpecial: true, parseSpecial: true), lm.Tokenizer.Encode(text, addSpecial: true, parseSpecial: true));
+            Assert.Equal(LlamaCppReference.Tokenize(path, text, addSpecial: true, parseSpecial: true),
+                lm.Tokenizer.Encode(text, addSpecial: true, parseSpecial: true));
         }
     }
 
