@@ -1,5 +1,6 @@
 // A loaded BERT encoder and its forward pass over a batch of packed sequences; pooling lives in Embeddings/.
 using Quill.Tensors;
+using Quill.Tensors.Kernels;
 using Quill.Tensors.Threading;
 
 namespace Quill.Models.Bert;
@@ -14,8 +15,8 @@ public sealed unsafe class BertModel : IDisposable
 {
     private readonly object _gate = new();
     private readonly BertLayerWeights[] _layers;
-    private readonly EncoderMatMul _matmul;
-    private readonly EncoderAttention _attention;
+    private readonly PackedMatMul _matmul;
+    private readonly BidirectionalAttention _attention;
     private readonly BertRowJob _rows;
     private readonly bool _headMajor;   // the q/k/v projection can be written head by head (D a multiple of the panel width)
     private NativeBuffer<float>? _x, _qkv, _att, _tmp, _ffn; // (T, C), (T, 3C) and (T, F)
@@ -30,8 +31,8 @@ public sealed unsafe class BertModel : IDisposable
         var c = Config;
         _layers = new BertLayerWeights[c.Layers];
         for (int l = 0; l < c.Layers; l++) _layers[l] = new BertLayerWeights(checkpoint, c, l);
-        _matmul = new EncoderMatMul(pool);
-        _attention = new EncoderAttention(pool, c.Heads, c.HeadSize);
+        _matmul = new PackedMatMul(pool);
+        _attention = new BidirectionalAttention(pool, c.Heads, c.HeadSize);
         _rows = new BertRowJob(checkpoint, c);
         _headMajor = c.HeadSize % PackedLinear.PanelWidth == 0;
     }
@@ -145,7 +146,7 @@ public sealed unsafe class BertModel : IDisposable
 }
 
 /// <summary>
-/// One block's linear weights packed for <see cref="EncoderMatMul"/>, and pointers to its pinned vectors. The query, key
+/// One block's linear weights packed for <see cref="PackedMatMul"/>, and pointers to its pinned vectors. The query, key
 /// and value projections are stacked into one (3C, C) weight so the block reads its input once for all three.
 /// </summary>
 internal sealed unsafe class BertLayerWeights : IDisposable

@@ -1,15 +1,15 @@
-// e^x in float for the encoder's softmax and GELU: a range reduction and a degree-7 polynomial, inputs clamped to [−87.3, 88] (no ∞, no subnormals).
+// e^x in float for softmax and GELU: a range reduction and a degree-7 polynomial, inputs clamped to [−87.3, 88] (no ∞, no subnormals).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Quill.Models.Bert;
+namespace Quill.Tensors.Kernels;
 
 /// <summary>
 /// e^x = 2^n · e^r with n = round(x / ln 2) and r = x − n·ln 2 (ln 2 split in two so r is exact), |r| ≤ ln 2 / 2, and
 /// e^r from its Taylor polynomial to r⁷ (truncation below 6e-9 relative). Relative error about 2 ulp against the true
 /// value, in float only: the runtime's Vector512.Exp widens to double and costs about three times as much.
 /// </summary>
-public static class EncoderExp
+public static class PolynomialExp
 {
     private const float Log2E = 1.44269504088896341f;
     private const float Ln2High = 0.693145751953125f, Ln2Low = 1.42860682030941723212e-6f;

@@ -1,10 +1,9 @@
-// y = x · Wᵀ + b (optionally then GELU) for F32 activations and packed F32 weights, 12 tokens × 32 outputs per register
-// tile, over all cores; forward only, F32 only.
+// y = x · Wᵀ + b (optionally then GELU) for F32 activations and PackedLinear weights, 12 tokens × 32 outputs a register tile.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Threading;
 
-namespace Quill.Models.Bert;
+namespace Quill.Tensors.Kernels;
 
 /// <summary>
 /// Multiplies T activation rows (T, K) by a <see cref="PackedLinear"/> weight (N, K) into (T, N) and adds a bias (N).
@@ -13,7 +12,7 @@ namespace Quill.Models.Bert;
 /// by one, bit for bit). Work items are (panel, tile of 12 tokens), panel-major, claimed a few at a time by the pool's threads.
 /// One instance per encoder state; not thread-safe.
 /// </summary>
-public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
+public sealed unsafe class PackedMatMul : IRangeJob, IDisposable
 {
     private const int TileTokens = 12, Width = PackedLinear.PanelWidth;
     private const int ItemsPerClaim = 4;   // work items a thread takes at a time: small, so a descheduled thread holds up little
@@ -24,7 +23,7 @@ public sealed unsafe class EncoderMatMul : IRangeJob, IDisposable
     private bool _gelu;
     private int _blockWidth;
 
-    public EncoderMatMul(ComputePool pool) => _pool = pool;
+    public PackedMatMul(ComputePool pool) => _pool = pool;
 
     /// <summary>Scalar meaning: y[t, n] = b[n] + Σ_k x[t, k] · W[n, k], summed in double.</summary>
     public static void Reference(ReadOnlySpan<float> x, int tokens, int k, ReadOnlySpan<float> w, int n, ReadOnlySpan<float> bias, Span<float> y)

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Threading;
 
-namespace Quill.Models.Bert;
+namespace Quill.Tensors.Kernels;
 
 /// <summary>
 /// For each sequence s (tokens [start_s, start_s + len_s) of the packed rows) and head h:
@@ -12,7 +12,7 @@ namespace Quill.Models.Bert;
 /// so the attention mask is the sequence boundary. The (sequence, head) pairs are claimed one by one by the pool's threads. One instance
 /// per encoder state; not thread-safe.
 /// </summary>
-public sealed unsafe class EncoderAttention : IRangeJob
+public sealed unsafe class BidirectionalAttention : IRangeJob
 {
     private readonly ComputePool _pool;
     private readonly int _heads, _headSize, _channels;
@@ -21,7 +21,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     private int _items, _next, _maxLength;
     private int[] _starts = [], _lengths = [];
 
-    public EncoderAttention(ComputePool pool, int heads, int headSize)
+    public BidirectionalAttention(ComputePool pool, int heads, int headSize)
     {
         _pool = pool;
         _heads = heads;
@@ -43,7 +43,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
     /// <summary>
     /// The general layout: head h of q, k, v starts <paramref name="headStride"/> floats after head h − 1 and its rows are
     /// <paramref name="rowStride"/> apart. Head-major blocks (H, T, D) — rowStride D, headStride T·D — make each
-    /// (sequence, head) one contiguous run, which is what <see cref="EncoderMatMul"/> writes with a block width of D.
+    /// (sequence, head) one contiguous run, which is what <see cref="PackedMatMul"/> writes with a block width of D.
     /// </summary>
     public void Forward(float* q, float* k, float* v, long rowStride, long headStride, float* output, int[] starts, int[] lengths, int sequences)
     {
@@ -197,7 +197,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
         for (int j = 0; j < length; j++)
         {
             float* at = scoresT + (long)j * lp;
-            var p = EncoderExp.Exp((Vector256.Load(at) - max) * vscale);
+            var p = PolynomialExp.Exp((Vector256.Load(at) - max) * vscale);
             p.Store(at);
             sum += p;
         }
@@ -265,7 +265,7 @@ public sealed unsafe class EncoderAttention : IRangeJob
                 max = MathF.Max(max, sum);
             }
             float total = 0;
-            for (int j = 0; j < length; j++) total += row[j] = EncoderExp.Scalar((row[j] - max) * scale);
+            for (int j = 0; j < length; j++) total += row[j] = PolynomialExp.Scalar((row[j] - max) * scale);
             for (int e = 0; e < d; e++)
             {
                 float o = 0;

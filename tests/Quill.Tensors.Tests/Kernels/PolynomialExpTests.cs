@@ -1,9 +1,9 @@
-// EncoderExp's vector and scalar paths against e^x in double, on odd and round lengths and at the clamp edges.
-using Quill.Models.Bert;
+// PolynomialExp's vector and scalar paths against e^x in double, on odd and round lengths and at the clamp edges.
+using Quill.Tensors.Kernels;
 
-namespace Quill.Tests.Models.Bert;
+namespace Quill.Tensors.Tests.Kernels;
 
-public sealed class EncoderExpTests
+public sealed class PolynomialExpTests
 {
     private const float RelativeTolerance = 3e-7f;   // about 2.5 ulp
 
@@ -20,12 +20,12 @@ public sealed class EncoderExpTests
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float)(r.NextDouble() * 175 - 87);
         float[] y = (float[])x.Clone();
-        EncoderExp.Forward(y);
+        PolynomialExp.Forward(y);
         for (int i = 0; i < n; i++)
         {
-            float expected = EncoderExp.Reference(x[i]);
+            float expected = PolynomialExp.Reference(x[i]);
             Assert.True(MathF.Abs(y[i] - expected) <= RelativeTolerance * expected, $"exp({x[i]}) = {y[i]}, expected {expected}");
-            Assert.Equal(EncoderExp.Scalar(x[i]), y[i]);
+            Assert.Equal(PolynomialExp.Scalar(x[i]), y[i]);
         }
     }
 
@@ -36,5 +36,5 @@ public sealed class EncoderExpTests
     [InlineData(-0.34657359f, 0.70710677f)]
     [InlineData(-200f, 1.2192434e-38f)]   // clamped to −87.3
     public void ScalarMatchesTable(float x, float expected) =>
-        Assert.True(MathF.Abs(EncoderExp.Scalar(x) - expected) <= RelativeTolerance * expected + 1e-43f, $"exp({x}) = {EncoderExp.Scalar(x)}");
+        Assert.True(MathF.Abs(PolynomialExp.Scalar(x) - expected) <= RelativeTolerance * expected + 1e-43f, $"exp({x}) = {PolynomialExp.Scalar(x)}");
 }

@@ -2,7 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Quill.Models.Bert;
+namespace Quill.Tensors.Kernels;
 
 /// <summary>
 /// erf comes from Abramowitz–Stegun 7.1.26 refined: erf(x) = 1 − t·P(t)·e^(−x²), t = 1/(1 + p|x|), with a degree-5
@@ -46,7 +46,7 @@ public static class GeluErf
         var a = Vector512.Abs(z);
         var t = Vector512<float>.One / (Vector512<float>.One + a * P);
         var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
-        var erf = Vector512<float>.One - poly * EncoderExp.Exp(-(a * a));
+        var erf = Vector512<float>.One - poly * PolynomialExp.Exp(-(a * a));
         erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
         return v * 0.5f * (Vector512<float>.One + erf);
     }
@@ -59,7 +59,7 @@ public static class GeluErf
         var a = Vector256.Abs(z);
         var t = Vector256<float>.One / (Vector256<float>.One + a * P);
         var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
-        var erf = Vector256<float>.One - poly * EncoderExp.Exp(-(a * a));
+        var erf = Vector256<float>.One - poly * PolynomialExp.Exp(-(a * a));
         erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
         return v * 0.5f * (Vector256<float>.One + erf);
     }
@@ -70,7 +70,7 @@ public static class GeluErf
         float z = x * InverseSqrt2, a = MathF.Abs(z);
         float t = 1f / (1f + P * a);
         float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        float erf = 1f - poly * EncoderExp.Scalar(-a * a);
+        float erf = 1f - poly * PolynomialExp.Scalar(-a * a);
         return x * 0.5f * (1f + (z < 0 ? -erf : erf));
     }
 

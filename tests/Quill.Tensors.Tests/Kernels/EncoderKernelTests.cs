@@ -1,8 +1,8 @@
 // The encoder kernels against their scalar references on odd and round sizes, and the batch-invariance of the matmul.
-using Quill.Models.Bert;
+using Quill.Tensors.Kernels;
 using Quill.Tensors.Threading;
 
-namespace Quill.Tests.Models.Bert;
+namespace Quill.Tensors.Tests.Kernels;
 
 public sealed unsafe class EncoderKernelTests
 {
@@ -32,10 +32,10 @@ public sealed unsafe class EncoderKernelTests
     {
         float[] x = Random(tokens * k, 1), w = Random(n * k, 2), b = Random(n, 3), y = new float[tokens * n], expected = new float[tokens * n];
         using var pool = new ComputePool(3);
-        using var matmul = new EncoderMatMul(pool);
+        using var matmul = new PackedMatMul(pool);
         using var packed = new PackedLinear(w, n, k);
         fixed (float* px = x, pb = b, py = y) matmul.Multiply(px, tokens, packed, pb, py);
-        EncoderMatMul.Reference(x, tokens, k, w, n, b, expected);
+        PackedMatMul.Reference(x, tokens, k, w, n, b, expected);
         for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= MatMulTolerance * k, $"[{i}] {y[i]} vs {expected[i]}");
     }
 
@@ -48,10 +48,10 @@ public sealed unsafe class EncoderKernelTests
     {
         float[] x = Random(tokens * k, 13), w = Random(n * k, 14), b = Random(n, 15), y = new float[tokens * n], expected = new float[tokens * n];
         using var pool = new ComputePool(2);
-        using var matmul = new EncoderMatMul(pool);
+        using var matmul = new PackedMatMul(pool);
         using var packed = new PackedLinear(w, n, k);
         fixed (float* px = x, pb = b, py = y) matmul.Multiply(px, tokens, packed, pb, py, applyGelu: true);
-        EncoderMatMul.Reference(x, tokens, k, w, n, b, expected);
+        PackedMatMul.Reference(x, tokens, k, w, n, b, expected);
         for (int i = 0; i < y.Length; i++)
         {
             float want = GeluErf.Reference(expected[i]);
@@ -68,7 +68,7 @@ public sealed unsafe class EncoderKernelTests
         const int k = 33, n = 128;
         float[] x = Random(tokens * k, 19), w = Random(n * k, 20), b = Random(n, 21), rows = new float[tokens * n], blocks = new float[tokens * n];
         using var pool = new ComputePool(2);
-        using var matmul = new EncoderMatMul(pool);
+        using var matmul = new PackedMatMul(pool);
         using var packed = new PackedLinear(w, n, k);
         fixed (float* px = x, pb = b, pr = rows, pk = blocks)
         {
@@ -86,7 +86,7 @@ public sealed unsafe class EncoderKernelTests
         const int tokens = 31, k = 97, n = 40;   // two full 12-token tiles, then 4 + 3
         float[] x = Random(tokens * k, 4), w = Random(n * k, 5), all = new float[tokens * n], one = new float[n];
         using var pool = new ComputePool(2);
-        using var matmul = new EncoderMatMul(pool);
+        using var matmul = new PackedMatMul(pool);
         using var packed = new PackedLinear(w, n, k);
         fixed (float* px = x, pa = all, po = one)
         {
@@ -115,13 +115,14 @@ public sealed unsafe class EncoderKernelTests
         int total = lengths.Sum(), c = heads * headSize;
         float[] q = Random(total * c, 6), k = Random(total * c, 7), v = Random(total * c, 8), output = new float[total * c], expected = new float[total * c];
         using var pool = new ComputePool(2);
-        var attention = new EncoderAttention(pool, heads, headSize);
+        var attention = new BidirectionalAttention(pool, heads, headSize);
         fixed (float* pq = q, pk = k, pv = v, po = output) attention.Forward(pq, pk, pv, po, starts, lengths, sequences);
         for (int s = 0; s < sequences; s++)
             for (int h = 0; h < heads; h++)
             {
                 var range = new Range(starts[s] * c, (starts[s] + lengths[s]) * c);
-                EncoderAttention.Reference(q.AsSpan(range), k.AsSpan(range), v.AsSpan(range), expected.AsSpan(range), lengths[s], c, h * headSize, headSize);
+                BidirectionalAttention.Reference(q.AsSpan(range), k.AsSpan(range), v.AsSpan(range), expected.AsSpan(range), lengths[s], c, h * headSize,
+                    headSize);
             }
         for (int i = 0; i < output.Length; i++) Assert.True(MathF.Abs(output[i] - expected[i]) <= AttentionTolerance, $"[{i}] {output[i]} vs {expected[i]}");
     }
@@ -141,7 +142,7 @@ public sealed unsafe class EncoderKernelTests
         }
         float[] separate = new float[total * c], strided = new float[total * c];
         using var pool = new ComputePool(2);
-        var attention = new EncoderAttention(pool, heads, headSize);
+        var attention = new BidirectionalAttention(pool, heads, headSize);
         fixed (float* pq = q, pk = k, pv = v, ps = stacked, o1 = separate, o2 = strided)
         {
             attention.Forward(pq, pk, pv, o1, starts, lengths, lengths.Length);
@@ -165,7 +166,7 @@ public sealed unsafe class EncoderKernelTests
                     sources[m].AsSpan(t * c + h * headSize, headSize).CopyTo(blocks[m].AsSpan(h * total * headSize + t * headSize));
         float[] rowMajor = new float[total * c], headMajor = new float[total * c];
         using var pool = new ComputePool(2);
-        var attention = new EncoderAttention(pool, heads, headSize);
+        var attention = new BidirectionalAttention(pool, heads, headSize);
         fixed (float* pq = q, pk = k, pv = v, bq = blocks[0], bk = blocks[1], bv = blocks[2], o1 = rowMajor, o2 = headMajor)
         {
             attention.Forward(pq, pk, pv, o1, starts, lengths, lengths.Length);

@@ -1,7 +1,7 @@
-// A linear layer's F32 weight (N, K) repacked once into panels of 32 output columns for EncoderMatMul.
+// A linear layer's F32 weight (N, K) repacked once into panels of 32 output columns for PackedMatMul.
 using System.Runtime.InteropServices;
 
-namespace Quill.Models.Bert;
+namespace Quill.Tensors.Kernels;
 
 /// <summary>
 /// Panel p holds columns [32p, 32p + 32) of Wᵀ as K rows of 32 floats (zero beyond N), so the matmul's inner loop
