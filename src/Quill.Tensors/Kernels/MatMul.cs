@@ -8,7 +8,9 @@ namespace Quill.Tensors.Kernels;
 /// <summary>
 /// Multiplies T activation rows (T, K) by a weight matrix (N, K) into (T, N), working on the quantized blocks directly:
 /// the activations are first quantized to the weight type's activation format (Q8_0, Q8_1 or Q8_K, as llama.cpp does;
-/// F32 for float weights), once per input and format, then every weight row is dotted with every activation row.
+/// F32 for float weights), once per input and format, then every weight row is dotted with every activation row:
+/// in 4×4 block tiles for quantized types, in 2×4 float tiles over rows widened once per block for F16 and BF16
+/// (<see cref="HalfWidthTile{TFloat}"/>), one row at a time below four tokens.
 /// Rows are split across the <see cref="ComputePool"/>. One instance per inference state; not thread-safe.
 /// </summary>
 public sealed unsafe class MatMul : IRangeJob, IDisposable
@@ -30,6 +32,15 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private TileDot? _tile;
     private RowsDot? _rows;
     private RowsDot? _rowsForTail;
+    private HalfWidthTiles _halfTiles;
+
+    /// <summary>Which F16/BF16 tile (if any) the job in flight runs.</summary>
+    private enum HalfWidthTiles
+    {
+        None,
+        F16,
+        BF16,
+    }
 
     public MatMul(ComputePool pool) => _pool = pool;
 
@@ -76,9 +87,12 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _tile = _tokens >= BlockTileRows ? format.Tile : null;
         _rows = _tokens < BlockTileRows ? format.Rows : null;
         _rowsForTail = format.Rows;
+        _halfTiles = _tokens < HalfWidthTile<Fp16Float>.MinTokens || weights.IsInterleaved || !HalfWidthTile<Fp16Float>.IsSupported
+            ? HalfWidthTiles.None
+            : weights.Type switch { GgmlType.F16 => HalfWidthTiles.F16, GgmlType.BF16 => HalfWidthTiles.BF16, _ => HalfWidthTiles.None };
         if (weights.IsInterleaved && (format.Tile is null || format.Rows is null || weights.Rows % 4 != 0))
             throw new InvalidOperationException($"tensor '{weights.Name}' is interleaved but {weights.Type} has no four-row kernels here");
-        _pool.Run(this, weights.Rows, granularity: BlockTileRows);
+        _pool.Run(this, weights.Rows, granularity: _halfTiles == HalfWidthTiles.None ? BlockTileRows : HalfWidthTileRows);
         _weights = null;
         _dot = null;
         _tile = null;
@@ -105,6 +119,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     }
 
     private const int BlockTileRows = 4;
+    private const int HalfWidthTileRows = 16;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     void IRangeJob.Execute(int start, int end)
@@ -115,6 +130,14 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         int tokens = _tokens;
         int qBytes = _quantizedRowBytes;
         int r0 = start;
+        if (_halfTiles != HalfWidthTiles.None)
+        {
+            // F16/BF16 activations are the F32 input itself (copied once into the quantized buffer).
+            float* x = (float*)_quantized;
+            if (_halfTiles == HalfWidthTiles.F16) HalfWidthTile<Fp16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
+            else HalfWidthTile<Bf16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
+            return;
+        }
         if (_tile is { } tile)
         {
             // 4×4 tiles: each weight block is unpacked once per four tokens, each activation block loaded once per four rows.

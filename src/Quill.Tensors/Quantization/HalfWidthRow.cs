@@ -212,6 +212,9 @@ internal static unsafe class HalfWidthRow<TFloat>
         return sum;
     }
 
+    /// <summary><paramref name="count"/> values widened to floats on the 512-bit path (exact), for <see cref="HalfWidthTile{TFloat}"/>.</summary>
+    internal static void Widen(ushort* w, float* y, int count) => DequantizeSimd(w, y, count, SimdWidth.Vector512);
+
     private static void DequantizeSimd(ushort* w, float* y, int count, SimdWidth width)
     {
         int i = 0;
