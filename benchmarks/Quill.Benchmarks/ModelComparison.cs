@@ -69,29 +69,36 @@ public static class ModelComparison
         Directory.CreateDirectory(folder);
         if (!MakeFiles(models, folder)) return 1;
 
-        var bandwidth = threads.Distinct().Order().ToDictionary(t => t, t => ReadBandwidth.Measure(t));
-        foreach (var (t, gbps) in bandwidth) Console.Error.WriteLine($"read bandwidth, {t} thread(s): {gbps:F1} GB/s");
-
-        var rows = new List<ComparisonRow>();
+        // Bandwidth is measured again before every pass over the engines and its best kept, as the engines' runs are.
+        var bandwidth = threads.Distinct().Order().ToDictionary(t => t, _ => 0.0);
+        var results = new Dictionary<(BenchModel, int), Dictionary<Engine, EngineResult>>();
         foreach (BenchModel model in models)
         {
             string path = model.PathIn(folder);
-            var best = threads.ToDictionary(t => t, _ => new Dictionary<Engine, EngineResult>());
+            foreach (int t in threads) results[(model, t)] = [];
             for (int run = 1; run <= runs; run++)
             {
+                foreach (int t in bandwidth.Keys) bandwidth[t] = Math.Max(bandwidth[t], ReadBandwidth.Measure(t));
                 foreach (int t in threads)
                 {
                     foreach (Engine engine in engines)
                     {
-                        EngineResult result = EngineRun.InChild(engine, path, t, pp, tg);
-                        Console.Error.WriteLine($"{model.Name,-18} run {run}/{runs} {t} thr {EngineRun.Label(engine),-10} " +
+                        EngineResult result = Measure(engine, path, t, pp, tg);
+                        if (!result.IsFailed) Console.Error.WriteLine($"{model.Name,-18} run {run}/{runs} {t} thr {EngineRun.Label(engine),-10} " +
                             $"pp {result.PromptTokensPerSecond,8:F1} tg {result.GenTokensPerSecond,7:F1} t/s  RSS {result.PeakResidentBytes / 1e6,6:F0} MB");
-                        best[t][engine] = best[t].TryGetValue(engine, out EngineResult? before) ? Better(before, result) : result;
+                        var best = results[(model, t)];
+                        best[engine] = best.TryGetValue(engine, out EngineResult? before) ? EngineResult.Best(before, result) : result;
                     }
                 }
             }
+        }
+        foreach (var (t, gbps) in bandwidth) Console.Error.WriteLine($"read bandwidth, {t} thread(s), best: {gbps:F1} GB/s");
+        var rows = new List<ComparisonRow>();
+        foreach (BenchModel model in models)
+        {
+            string path = model.PathIn(folder);
             long fileBytes = new FileInfo(path).Length, weightBytes = WeightBytesPerToken(path);
-            rows.AddRange(threads.Select(t => new ComparisonRow(model.Name, t, fileBytes, weightBytes, bandwidth[t], best[t])));
+            rows.AddRange(threads.Select(t => new ComparisonRow(model.Name, t, fileBytes, weightBytes, bandwidth[t], results[(model, t)])));
         }
 
         var setup = new ComparisonSetup(CpuName(), bandwidth, pp, tg, runs, engines, clock.Elapsed);
@@ -122,10 +129,19 @@ public static class ModelComparison
         return true;
     }
 
-    // Best of the runs: each rate at its highest, memory at its highest too (the conservative figure).
-    private static EngineResult Better(EngineResult a, EngineResult b) => new(
-        Math.Max(a.PromptTokensPerSecond, b.PromptTokensPerSecond), Math.Max(a.GenTokensPerSecond, b.GenTokensPerSecond),
-        Math.Max(a.PeakResidentBytes, b.PeakResidentBytes));
+    // A failed run (a file the engine refuses, a child killed for memory) is reported and shown as "-"; the others go on.
+    private static EngineResult Measure(Engine engine, string path, int threads, int pp, int tg)
+    {
+        try
+        {
+            return EngineRun.InChild(engine, path, threads, pp, tg);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"compare: {e.Message}");
+            return EngineResult.Failed;
+        }
+    }
 
     // Every tensor a decode step reads: all but the token embedding (one row of it), unless the output matrix is tied to it.
     private static long WeightBytesPerToken(string path)
@@ -137,15 +153,19 @@ public static class ModelComparison
 
     private static string CpuName()
     {
-        string? name = null;
+        string Field(string[] lines, string name) =>
+            lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l[name.Length..].TrimStart().StartsWith(':'))?
+                .Split(':', 2)[1].Trim() ?? "?";
+        string cpu = "unknown CPU";
         try
         {
-            name = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+            string[] lines = File.ReadAllLines("/proc/cpuinfo");
+            cpu = $"{Field(lines, "model name")} (family {Field(lines, "cpu family")}, model {Field(lines, "model")})";
         }
         catch (IOException)
         {
         }
-        return $"{name ?? "unknown"}, {Environment.ProcessorCount} logical cores";
+        return $"{cpu}, {Environment.ProcessorCount} logical cores";
     }
 
     private static int Positive(string text) =>

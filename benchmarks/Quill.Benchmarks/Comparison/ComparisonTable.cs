@@ -45,7 +45,7 @@ public static class ComparisonTable
                 file_bytes = r.FileBytes,
                 weight_bytes_per_token = r.WeightBytesPerToken,
                 bound_tg = Math.Round(r.BoundTokensPerSecond, 2),
-                engines = r.Best.ToDictionary(e => EngineRun.Label(e.Key), e => new
+                engines = r.Best.Where(e => !e.Value.IsFailed).ToDictionary(e => EngineRun.Label(e.Key), e => new
                 {
                     pp = Math.Round(e.Value.PromptTokensPerSecond, 2),
                     tg = Math.Round(e.Value.GenTokensPerSecond, 2),
@@ -63,8 +63,8 @@ public static class ComparisonTable
         string[] notes =
         [
             $"CPU: {setup.Cpu}; measured read bandwidth {bandwidth}",
-            $"pp {setup.PromptTokens}, tg {setup.GenTokens}; best of {setup.Runs} run{(setup.Runs == 1 ? "" : "s")}, engines interleaved, each run a child process of its own " +
-                $"(llama.cpp: LLamaSharp 0.30.0's CPU backend); {setup.Elapsed.TotalMinutes:F1} min",
+            $"pp {setup.PromptTokens}, tg {setup.GenTokens}; best of {setup.Runs} run{(setup.Runs == 1 ? "" : "s")}, engines interleaved, " +
+                $"each run a child process of its own (llama.cpp: LLamaSharp 0.30.0's CPU backend); {setup.Elapsed.TotalMinutes:F1} min",
             "x = Quill / llama.cpp; bound = read bandwidth / weight bytes per decode token; RSS = the child's VmHWM in MB, .NET runtime included " +
                 "for both engines",
         ];
@@ -84,11 +84,12 @@ public static class ComparisonTable
 
     private static List<(string Header, Func<ComparisonRow, string> Value)> Columns(IReadOnlyList<Engine> engines)
     {
-        static string Number(double value) => value >= 100 ? value.ToString("F0", CultureInfo.InvariantCulture)
-            : value.ToString("F1", CultureInfo.InvariantCulture);
-        static string Ratio(double a, double b) => (a / b).ToString("F2", CultureInfo.InvariantCulture) + "x";
-        static string Percent(double a, double b) => (100 * a / b).ToString("F0", CultureInfo.InvariantCulture) + "%";
-        static string Megabytes(long bytes) => (bytes / 1e6).ToString("F0", CultureInfo.InvariantCulture);
+        // A failed run (NaN rates, no memory figure) shows as "-".
+        static string Number(double value) => double.IsNaN(value) ? "-"
+            : value.ToString(value >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
+        static string Ratio(double a, double b) => double.IsNaN(a / b) ? "-" : (a / b).ToString("F2", CultureInfo.InvariantCulture) + "x";
+        static string Percent(double a, double b) => double.IsNaN(a / b) ? "-" : (100 * a / b).ToString("F0", CultureInfo.InvariantCulture) + "%";
+        static string Megabytes(long bytes) => bytes <= 0 ? "-" : (bytes / 1e6).ToString("F0", CultureInfo.InvariantCulture);
         EngineResult Q(ComparisonRow r) => r.Best[Engine.Quill];
         EngineResult L(ComparisonRow r) => r.Best[Engine.LlamaCpp];
         var columns = new List<(string, Func<ComparisonRow, string>)>

@@ -17,7 +17,18 @@ public enum Engine
 }
 
 /// <summary>Tokens per second of prompt processing and generation, and the peak resident memory (VmHWM) of the process.</summary>
-public sealed record EngineResult(double PromptTokensPerSecond, double GenTokensPerSecond, long PeakResidentBytes);
+public sealed record EngineResult(double PromptTokensPerSecond, double GenTokensPerSecond, long PeakResidentBytes)
+{
+    /// <summary>A run whose child failed: NaN rates, no memory figure; tables print it as "-".</summary>
+    public static readonly EngineResult Failed = new(double.NaN, double.NaN, 0);
+
+    public bool IsFailed => double.IsNaN(PromptTokensPerSecond);
+
+    /// <summary>The better of two runs: each rate at its highest, memory at its highest too (the conservative figure).</summary>
+    public static EngineResult Best(EngineResult a, EngineResult b) => a.IsFailed ? b : b.IsFailed ? a : new(
+        Math.Max(a.PromptTokensPerSecond, b.PromptTokensPerSecond), Math.Max(a.GenTokensPerSecond, b.GenTokensPerSecond),
+        Math.Max(a.PeakResidentBytes, b.PeakResidentBytes));
+}
 
 /// <summary>
 /// The parent starts this benchmark executable again as <c>compare-run ENGINE FILE THREADS PP TG</c>; the child loads the file
@@ -50,8 +61,9 @@ public static class EngineRun
         string last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
         if (child.ExitCode != 0 || !last.StartsWith('{'))
         {
+            string killed = child.ExitCode == 137 ? " (killed: most often for memory)" : "";
             throw new InvalidOperationException($"{modelPath}: expected the {Label(engine)} child at {threads} threads to print a JSON result, it " +
-                $"exited with {child.ExitCode} and printed '{last}'; its errors: {errors.Result.Trim()}");
+                $"exited with {child.ExitCode}{killed} and printed '{last}'; its errors: {errors.Result.Trim()}");
         }
         return JsonSerializer.Deserialize<EngineResult>(last)!;
     }
