@@ -23,7 +23,8 @@ public static class ModelComparison
         "[--mmap] [--markdown | --json]\n" +
         "  models are SHAPE-TYPE (a bare SHAPE means all six types): SHAPE 110m, tinyllama, 7b; TYPE f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k\n" +
         "  default models: " + DefaultModels + "; files are cached in --folder (default ~/.cache/quill/bench)\n" +
-        "  --mmap also measures Quill on memory-mapped weights (one more run per row)";
+        "  --mmap also measures Quill on memory-mapped weights (one more run per row); --bandwidth only measures the read bandwidth " +
+        "(put --threads first)";
 
     public static int Run(string[] args)
     {
@@ -38,7 +39,7 @@ public static class ModelComparison
                 string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
                 switch (args[i])
                 {
-                    case "--threads": threads = [.. Value().Split(',').Select(Positive)]; break;
+                    case "--threads": threads = [.. Value().Split(',').Select(Positive).Distinct()]; break;
                     case "--pp": pp = Positive(Value()); break;
                     case "--tg": tg = Positive(Value()); break;
                     case "--runs": runs = Positive(Value()); break;
@@ -47,6 +48,7 @@ public static class ModelComparison
                     case "--mmap": engines.Insert(1, Engine.QuillMapped); break;
                     case "--markdown": format = "markdown"; break;
                     case "--json": format = "json"; break;
+                    case "--bandwidth": return PrintBandwidth(threads);
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
@@ -108,6 +110,12 @@ public static class ModelComparison
             case "json": ComparisonTable.WriteJson(Console.Out, setup, rows); break;
             default: ComparisonTable.WriteText(Console.Out, setup, rows); break;
         }
+        return 0;
+    }
+
+    private static int PrintBandwidth(int[] threads)
+    {
+        foreach (int t in threads) Console.WriteLine($"read bandwidth, {t} thread(s): {ReadBandwidth.Measure(t):F1} GB/s (best of 5 passes over 1 GiB)");
         return 0;
     }
 
