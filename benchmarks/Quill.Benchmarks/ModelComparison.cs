@@ -1,105 +1,183 @@
-// Side-by-side throughput of Quill and llama.cpp (LLamaSharp) on the same GGUF files and thread count, in one run.
-using Quill.Benchmarking;
+// `./bench compare`: Quill beside llama.cpp on the same GGUF files, 1 and 2 threads, pp and tg, peak RSS, and decode against the bandwidth bound.
+using System.Diagnostics;
+using System.Globalization;
+using Quill.Benchmarks.Comparison;
+using Quill.Formats.Gguf;
 using Quill.Models;
-using Quill.Models.Synthetic;
-using Quill.Tensors;
-using Quill.TestSupport.LlamaCpp;
 
 namespace Quill.Benchmarks;
 
 /// <summary>
-/// `compare [--threads N] [--pp 512] [--tg 128] [--models small-q8_0,tinyllama-q4_0,tinyllama-q4_k_m] [--folder DIR]`:
-/// creates the benchmark models once (a 110M Q8_0 model, 768×12, vocab 32000; a 1.1B Q4_0 with TinyLlama's shape; the
-/// same shape quantized to Q4_K_M by llama.cpp from F16), then
-/// measures pp and tg for Quill (copied and mapped weights) and llama.cpp, alternating, and prints the ratios.
+/// <c>compare [--models LIST] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--folder DIR] [--mmap] [--markdown | --json]</c>:
+/// makes the benchmark files once (<see cref="BenchModel"/>: Quill writes F16, llama.cpp quantizes), measures the machine's read
+/// bandwidth, then for each model runs Quill and llama.cpp alternately, each run in a child process of its own, and prints the
+/// best run of each beside the other with their ratios, decode as a share of the bandwidth bound, and each engine's peak RSS.
 /// </summary>
 public static class ModelComparison
 {
-    private static readonly Dictionary<string, SyntheticModelOptions> Models = new()
-    {
-        ["small-q8_0"] = new()
-        {
-            Dim = 768, Layers = 12, Heads = 12, KvHeads = 12, FeedForwardDim = 2048, VocabSize = 32000, ContextLength = 2048,
-            Type = GgmlType.Q8_0, Seed = 1
-        },
-        ["tinyllama-q4_0"] = new()
-        {
-            Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048,
-            Type = GgmlType.Q4_0, Seed = 2
-        },
-        ["tinyllama-f16"] = new()
-        {
-            Dim = 2048, Layers = 22, Heads = 32, KvHeads = 4, FeedForwardDim = 5632, VocabSize = 32000, ContextLength = 2048,
-            Type = GgmlType.F16, Seed = 2
-        },
-    };
+    /// <summary>What `compare` runs with no --models: every type of the 110M shape and the three common TinyLlama types.</summary>
+    public const string DefaultModels = "110m,tinyllama-q8_0,tinyllama-q4_0,tinyllama-q4_k_m";
 
-    // Files made from another by llama.cpp's own quantizer: name → (source model, llama.cpp type).
-    private static readonly Dictionary<string, (string Source, string Type)> Quantized = new()
-    {
-        ["tinyllama-q4_k_m"] = ("tinyllama-f16", "Q4_K_M"),
-        ["tinyllama-q5_k_m"] = ("tinyllama-f16", "Q5_K_M"),
-    };
+    private const string Usage =
+        "usage: compare [--models 110m-q8_0,tinyllama-q4_k_m,7b-q5_k_m,...] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--folder DIR] " +
+        "[--mmap] [--markdown | --json]\n" +
+        "  models are SHAPE-TYPE (a bare SHAPE means all six types): SHAPE 110m, tinyllama, 7b; TYPE f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k\n" +
+        "  default models: " + DefaultModels + "; files are cached in --folder (default ~/.cache/quill/bench)\n" +
+        "  --mmap also measures Quill on memory-mapped weights (one more run per row); --bandwidth only measures the read bandwidth " +
+        "(put --threads first)";
 
     public static int Run(string[] args)
     {
-        int threads = Environment.ProcessorCount, pp = 512, tg = 128;
-        string folder = Path.Combine(Directory.GetCurrentDirectory(), ".quill", "bench");
-        var names = new List<string> { "small-q8_0", "tinyllama-q4_0", "tinyllama-q4_k_m" };
-        for (int i = 0; i < args.Length; i++)
+        int pp = 512, tg = 64, runs = 2;
+        int[] threads = [1, 2];
+        string folder = BenchModel.DefaultFolder, format = "text", models = DefaultModels;
+        var engines = new List<Engine> { Engine.Quill, Engine.LlamaCpp };
+        try
         {
-            switch (args[i])
+            for (int i = 0; i < args.Length; i++)
             {
-                case "--threads": threads = int.Parse(args[++i]); break;
-                case "--pp": pp = int.Parse(args[++i]); break;
-                case "--tg": tg = int.Parse(args[++i]); break;
-                case "--folder": folder = args[++i]; break;
-                case "--models": names = args[++i].Split(',').ToList(); break;
-                default: Console.Error.WriteLine($"compare: unknown argument '{args[i]}'"); return 2;
+                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--threads": threads = [.. Value().Split(',').Select(Positive).Distinct()]; break;
+                    case "--pp": pp = Positive(Value()); break;
+                    case "--tg": tg = Positive(Value()); break;
+                    case "--runs": runs = Positive(Value()); break;
+                    case "--folder": folder = Value(); break;
+                    case "--models": models = Value(); break;
+                    case "--mmap": engines.Insert(1, Engine.QuillMapped); break;
+                    case "--markdown": format = "markdown"; break;
+                    case "--json": format = "json"; break;
+                    case "--bandwidth": return PrintBandwidth(threads);
+                    case "-h" or "--help": Console.WriteLine(Usage); return 0;
+                    default: throw new ArgumentException($"unknown argument '{args[i]}'");
+                }
+            }
+            return Compare(BenchModel.ParseList(models), threads, pp, tg, runs, folder, engines, format);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"compare: {e.Message}\n{Usage}");
+            return 2;
+        }
+    }
+
+    /// <summary>Makes benchmark model <paramref name="name"/> (SHAPE-TYPE) in <paramref name="folder"/> unless it is there; returns its path.</summary>
+    internal static string Make(string folder, string name) => BenchModel.ParseList(name).Single().Make(folder);
+
+    private static int Compare(List<BenchModel> models, int[] threads, int pp, int tg, int runs, string folder, List<Engine> engines, string format)
+    {
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(folder);
+        if (!MakeFiles(models, folder)) return 1;
+
+        // Bandwidth is measured again before every pass over the engines and its best kept, as the engines' runs are.
+        var bandwidth = threads.Distinct().Order().ToDictionary(t => t, _ => 0.0);
+        var results = new Dictionary<(BenchModel, int), Dictionary<Engine, EngineResult>>();
+        foreach (BenchModel model in models)
+        {
+            string path = model.PathIn(folder);
+            foreach (int t in threads) results[(model, t)] = [];
+            for (int run = 1; run <= runs; run++)
+            {
+                foreach (int t in bandwidth.Keys) bandwidth[t] = Math.Max(bandwidth[t], ReadBandwidth.Measure(t));
+                foreach (int t in threads)
+                {
+                    foreach (Engine engine in engines)
+                    {
+                        EngineResult result = Measure(engine, path, t, pp, tg);
+                        if (!result.IsFailed) Console.Error.WriteLine($"{model.Name,-18} run {run}/{runs} {t} thr {EngineRun.Label(engine),-10} " +
+                            $"pp {result.PromptTokensPerSecond,8:F1} tg {result.GenTokensPerSecond,7:F1} t/s  RSS {result.PeakResidentBytes / 1e6,6:F0} MB");
+                        var best = results[(model, t)];
+                        best[engine] = best.TryGetValue(engine, out EngineResult? before) ? EngineResult.Best(before, result) : result;
+                    }
+                }
             }
         }
-        Directory.CreateDirectory(folder);
-        Console.WriteLine($"threads {threads}, pp {pp}, tg {tg}; best of 3 runs each");
-        Console.WriteLine($"{"model",-16} {"engine",-18} {"pp t/s",10} {"tg t/s",10} {"peak RSS MB",12}");
-        foreach (var name in names)
+        foreach (var (t, gbps) in bandwidth) Console.Error.WriteLine($"read bandwidth, {t} thread(s), best: {gbps:F1} GB/s");
+        var rows = new List<ComparisonRow>();
+        foreach (BenchModel model in models)
         {
-            string path = Path.Combine(folder, name + ".gguf");
-            Make(folder, name);
-            double fileMb = new FileInfo(path).Length / 1e6;
-            var theirs = LlamaCppReference.Bench(path, pp, tg, threads);
-            var ours = Measure(path, threads, WeightLoading.Copy, pp, tg);
-            var oursMapped = Measure(path, threads, WeightLoading.Map, pp, tg);
-            Console.WriteLine($"{name,-16} {"llama.cpp",-18} {theirs.PromptTokensPerSecond,10:F1} {theirs.GenTokensPerSecond,10:F1} {"",12}");
-            Console.WriteLine($"{"",-16} {"quill (copy)",-18} {ours.PromptTokensPerSecond,10:F1} {ours.GenerationTokensPerSecond,10:F1} " +
-                $"{ours.PeakResidentBytes / 1e6,12:F0}");
-            Console.WriteLine($"{"",-16} {"quill (mmap)",-18} {oursMapped.PromptTokensPerSecond,10:F1} {oursMapped.GenerationTokensPerSecond,10:F1} {"",12}");
-            Console.WriteLine($"{"",-16} {"ratio quill/llama",-18} {ours.PromptTokensPerSecond / theirs.PromptTokensPerSecond,10:F2} " +
-                $"{ours.GenerationTokensPerSecond / theirs.GenTokensPerSecond,10:F2}   file {fileMb:F0} MB");
+            string path = model.PathIn(folder);
+            long fileBytes = new FileInfo(path).Length, weightBytes = WeightBytesPerToken(path);
+            rows.AddRange(threads.Select(t => new ComparisonRow(model.Name, t, fileBytes, weightBytes, bandwidth[t], results[(model, t)])));
+        }
+
+        var setup = new ComparisonSetup(CpuName(), bandwidth, pp, tg, runs, engines, clock.Elapsed);
+        switch (format)
+        {
+            case "markdown": ComparisonTable.WriteMarkdown(Console.Out, setup, rows); break;
+            case "json": ComparisonTable.WriteJson(Console.Out, setup, rows); break;
+            default: ComparisonTable.WriteText(Console.Out, setup, rows); break;
         }
         return 0;
     }
 
-    /// <summary>Creates benchmark model <paramref name="name"/> in <paramref name="folder"/> unless it is there; returns its path.</summary>
-    internal static string Make(string folder, string name)
+    private static int PrintBandwidth(int[] threads)
     {
-        string path = Path.Combine(folder, name + ".gguf");
-        if (File.Exists(path)) return path;
-        Directory.CreateDirectory(folder);
-        Console.Error.WriteLine($"creating {path} ...");
-        if (Quantized.TryGetValue(name, out var q))
-        {
-            LlamaCppReference.Quantize(Make(folder, q.Source), path, q.Type);
-        }
-        else
-        {
-            SyntheticModelWriter.Write(path, Models[name]);
-        }
-        return path;
+        foreach (int t in threads) Console.WriteLine($"read bandwidth, {t} thread(s): {ReadBandwidth.Measure(t):F1} GB/s (best of 5 passes over 1 GiB)");
+        return 0;
     }
 
-    private static ThroughputResult Measure(string path, int threads, WeightLoading loading, int pp, int tg)
+    // Checks the disk before writing anything: a 7B F16 file alone is 14.5 GB.
+    private static bool MakeFiles(List<BenchModel> models, string folder)
     {
-        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = threads, Loading = loading });
-        return ThroughputBenchmark.Run(lm.Model, pp, tg);
+        List<BenchModel> missing = BenchModel.Missing(models, folder);
+        if (missing.Count == 0) return true;
+        const long Margin = 1L << 30;
+        long needed = missing.Sum(m => m.EstimatedBytes), free = new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
+        if (needed + Margin > free)
+        {
+            Console.Error.WriteLine($"compare: making {string.Join(", ", missing.Select(m => m.Name))} needs about {needed / 1e9:F1} GB (plus " +
+                $"{Margin / 1e9:F1} GB to spare) in {folder}, but its disk has {free / 1e9:F1} GB free; free some space, pass another --folder, " +
+                "or ask for fewer models (7b-f16 alone is 14.5 GB)");
+            return false;
+        }
+        foreach (BenchModel m in missing) m.Make(folder);
+        return true;
     }
+
+    // A failed run (a file the engine refuses, a child killed for memory) is reported and shown as "-"; the others go on.
+    private static EngineResult Measure(Engine engine, string path, int threads, int pp, int tg)
+    {
+        try
+        {
+            return EngineRun.InChild(engine, path, threads, pp, tg);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"compare: {e.Message}");
+            return EngineResult.Failed;
+        }
+    }
+
+    // Every tensor a decode step reads: all but the token embedding (one row of it), unless the output matrix is tied to it.
+    private static long WeightBytesPerToken(string path)
+    {
+        using GgufFile file = GgufFile.Open(path);
+        bool tied = file.FindTensor(TensorNames.Output) is null;
+        return file.Tensors.Where(t => tied || t.Name != TensorNames.TokenEmbedding).Sum(t => t.ByteLength);
+    }
+
+    private static string CpuName()
+    {
+        string Field(string[] lines, string name) =>
+            lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l[name.Length..].TrimStart().StartsWith(':'))?
+                .Split(':', 2)[1].Trim() ?? "?";
+        string cpu = "unknown CPU";
+        try
+        {
+            string[] lines = File.ReadAllLines("/proc/cpuinfo");
+            cpu = $"{Field(lines, "model name")} (family {Field(lines, "cpu family")}, model {Field(lines, "model")})";
+        }
+        catch (IOException)
+        {
+        }
+        return $"{cpu}, {Environment.ProcessorCount} logical cores";
+    }
+
+    private static int Positive(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
+            ? value
+            : throw new ArgumentException($"expected a positive whole number, found '{text}'");
 }

@@ -24,7 +24,7 @@ public static class ServerLoad
         string? model = null;
         int[] streams = [1, 4, 16];
         int tokens = 64, promptWords = 24, threads = Environment.ProcessorCount, rounds = 2;
-        string folder = Path.Combine(Directory.GetCurrentDirectory(), ".quill", "bench");
+        string folder = Comparison.BenchModel.DefaultFolder;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -40,7 +40,7 @@ public static class ServerLoad
                 default: Console.Error.WriteLine($"server: unknown argument '{args[i]}'"); return 2;
             }
         }
-        model ??= ModelComparison.Make(folder, "small-q8_0");
+        model ??= ModelComparison.Make(folder, "110m-q8_0");
         int slots = streams.Max();
         if (args.Contains("--batcher")) return await BatcherOnly(model, streams, tokens, promptWords, threads);
         await using var server = await QuillServer.StartAsync(new ServerOptions
