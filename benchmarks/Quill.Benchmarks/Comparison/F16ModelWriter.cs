@@ -11,8 +11,8 @@ using Quill.Tensors.Quantization;
 namespace Quill.Benchmarks.Comparison;
 
 /// <summary>
-/// The keys, tensor names and weight distributions of <see cref="SyntheticModelWriter"/> (uniform in ±√(3/fan_in), norms near
-/// 1, the llama tokenizer of <see cref="SyntheticVocabulary"/>), but each tensor's bytes are computed when the writer reaches
+/// The metadata of <see cref="SyntheticModelWriter.Header"/>, its tensor names and weight distributions (uniform in
+/// ±√(3/fan_in), norms near 1), but each tensor's bytes are computed when the writer reaches
 /// it, into one reused buffer, from a seed of its own: the same options always give the same bytes, in any thread count.
 /// Not byte-identical to <see cref="SyntheticModelWriter"/>'s files.
 /// </summary>
@@ -23,30 +23,7 @@ internal static class F16ModelWriter
     public static void Write(string path, SyntheticModelOptions o)
     {
         int kvDim = o.KvHeads * (o.Dim / o.Heads);
-        const string a = "llama";
-        var writer = new GgufWriter();
-        writer.Set("general.architecture", a);
-        writer.Set("general.name", $"quill-bench-{a}-{o.Dim}x{o.Layers}");
-        writer.Set("general.file_type", GgufFileType.Of(GgmlType.F16)!.Value);
-        writer.Set($"{a}.context_length", (uint)o.ContextLength);
-        writer.Set($"{a}.embedding_length", (uint)o.Dim);
-        writer.Set($"{a}.block_count", (uint)o.Layers);
-        writer.Set($"{a}.feed_forward_length", (uint)o.FeedForwardDim);
-        writer.Set($"{a}.attention.head_count", (uint)o.Heads);
-        writer.Set($"{a}.attention.head_count_kv", (uint)o.KvHeads);
-        writer.Set($"{a}.rope.dimension_count", (uint)(o.Dim / o.Heads));
-        writer.Set($"{a}.rope.freq_base", o.RopeFreqBase);
-        writer.Set($"{a}.attention.layer_norm_rms_epsilon", o.RmsEpsilon);
-        var (tokens, scores, types) = SyntheticVocabulary.Build(o.VocabSize);
-        writer.Set("tokenizer.ggml.model", "llama");
-        writer.Set("tokenizer.ggml.tokens", tokens);
-        writer.Set("tokenizer.ggml.scores", scores);
-        writer.Set("tokenizer.ggml.token_type", types);
-        writer.Set("tokenizer.ggml.bos_token_id", (uint)SyntheticVocabulary.BosId);
-        writer.Set("tokenizer.ggml.eos_token_id", (uint)SyntheticVocabulary.EosId);
-        writer.Set("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.UnknownId);
-        writer.Set("tokenizer.ggml.add_bos_token", true);
-        writer.Set("tokenizer.ggml.add_eos_token", false);
+        GgufWriter writer = SyntheticModelWriter.Header(o with { Architecture = "llama", Type = GgmlType.F16 });
 
         var buffer = new SharedBuffer();
         ulong seed = o.Seed * 0x9E3779B97F4A7C15UL;

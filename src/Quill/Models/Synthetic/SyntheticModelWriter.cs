@@ -18,40 +18,10 @@ public static class SyntheticModelWriter
             SyntheticGpt2Writer.Write(path, o, progress);
             return;
         }
-        Validate(o);
+        GgufWriter writer = Header(o);
         var rng = new SplitMix64(o.Seed);
-        int headSize = o.Dim / o.Heads;
-        int kvDim = o.KvHeads * headSize;
+        int kvDim = o.KvHeads * (o.Dim / o.Heads);
         string a = o.Architecture;
-        var writer = new GgufWriter();
-        writer.Set("general.architecture", a);
-        writer.Set("general.name", $"quill-synthetic-{a}-{o.Dim}x{o.Layers}");
-        writer.Set("general.file_type", FileType(o.Type));
-        writer.Set($"{a}.context_length", (uint)o.ContextLength);
-        writer.Set($"{a}.embedding_length", (uint)o.Dim);
-        writer.Set($"{a}.block_count", (uint)o.Layers);
-        writer.Set($"{a}.feed_forward_length", (uint)o.FeedForwardDim);
-        writer.Set($"{a}.attention.head_count", (uint)o.Heads);
-        writer.Set($"{a}.attention.head_count_kv", (uint)o.KvHeads);
-        writer.Set($"{a}.rope.dimension_count", (uint)headSize);
-        writer.Set($"{a}.rope.freq_base", o.RopeFreqBase);
-        if (o.RopeLinearScaling != 1f)
-        {
-            writer.Set($"{a}.rope.scaling.type", "linear");
-            writer.Set($"{a}.rope.scaling.factor", o.RopeLinearScaling);
-        }
-        writer.Set($"{a}.attention.layer_norm_rms_epsilon", o.RmsEpsilon);
-        var (tokens, scores, types) = SyntheticVocabulary.Build(o.VocabSize);
-        writer.Set("tokenizer.ggml.model", "llama");
-        writer.Set("tokenizer.ggml.tokens", tokens);
-        writer.Set("tokenizer.ggml.scores", scores);
-        writer.Set("tokenizer.ggml.token_type", types);
-        writer.Set("tokenizer.ggml.bos_token_id", (uint)SyntheticVocabulary.BosId);
-        writer.Set("tokenizer.ggml.eos_token_id", (uint)SyntheticVocabulary.EosId);
-        writer.Set("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.UnknownId);
-        writer.Set("tokenizer.ggml.add_bos_token", true);
-        writer.Set("tokenizer.ggml.add_eos_token", false);
-        if (o.ChatTemplate is not null) writer.Set("tokenizer.chat_template", o.ChatTemplate);
 
         int steps = 3 + o.Layers, step = 0;
         void Matrix(string name, int columns, int rows) =>
@@ -85,6 +55,48 @@ public static class SyntheticModelWriter
         progress?.Report((double)++step / steps);
         writer.WriteTo(path);
         progress?.Report(1.0);
+    }
+
+    /// <summary>
+    /// A writer holding the metadata of the model <paramref name="o"/> describes (llama.cpp's keys, the tokenizer of
+    /// <see cref="SyntheticVocabulary"/>) and no tensors yet; <see cref="Write"/> adds its tensors, and a writer that
+    /// generates tensors as they are written (a 7B benchmark file) can add its own.
+    /// </summary>
+    public static GgufWriter Header(SyntheticModelOptions o)
+    {
+        Validate(o);
+        int headSize = o.Dim / o.Heads;
+        string a = o.Architecture;
+        var writer = new GgufWriter();
+        writer.Set("general.architecture", a);
+        writer.Set("general.name", $"quill-synthetic-{a}-{o.Dim}x{o.Layers}");
+        writer.Set("general.file_type", FileType(o.Type));
+        writer.Set($"{a}.context_length", (uint)o.ContextLength);
+        writer.Set($"{a}.embedding_length", (uint)o.Dim);
+        writer.Set($"{a}.block_count", (uint)o.Layers);
+        writer.Set($"{a}.feed_forward_length", (uint)o.FeedForwardDim);
+        writer.Set($"{a}.attention.head_count", (uint)o.Heads);
+        writer.Set($"{a}.attention.head_count_kv", (uint)o.KvHeads);
+        writer.Set($"{a}.rope.dimension_count", (uint)headSize);
+        writer.Set($"{a}.rope.freq_base", o.RopeFreqBase);
+        if (o.RopeLinearScaling != 1f)
+        {
+            writer.Set($"{a}.rope.scaling.type", "linear");
+            writer.Set($"{a}.rope.scaling.factor", o.RopeLinearScaling);
+        }
+        writer.Set($"{a}.attention.layer_norm_rms_epsilon", o.RmsEpsilon);
+        var (tokens, scores, types) = SyntheticVocabulary.Build(o.VocabSize);
+        writer.Set("tokenizer.ggml.model", "llama");
+        writer.Set("tokenizer.ggml.tokens", tokens);
+        writer.Set("tokenizer.ggml.scores", scores);
+        writer.Set("tokenizer.ggml.token_type", types);
+        writer.Set("tokenizer.ggml.bos_token_id", (uint)SyntheticVocabulary.BosId);
+        writer.Set("tokenizer.ggml.eos_token_id", (uint)SyntheticVocabulary.EosId);
+        writer.Set("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.UnknownId);
+        writer.Set("tokenizer.ggml.add_bos_token", true);
+        writer.Set("tokenizer.ggml.add_eos_token", false);
+        if (o.ChatTemplate is not null) writer.Set("tokenizer.chat_template", o.ChatTemplate);
+        return writer;
     }
 
     private static void Validate(SyntheticModelOptions o)
