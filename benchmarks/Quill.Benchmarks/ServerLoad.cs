@@ -16,6 +16,11 @@ namespace Quill.Benchmarks;
 /// /v1/completions request over HTTP (SSE), and reports the aggregate completion tokens/s (from the usage of every
 /// stream, over the wall time of the round) and p50/p99 time to first token. The ratio column is the aggregate over
 /// the one-stream row of the same run. Every request is seeded and sampled at temperature 1.
+/// <para>
+/// `server --prefix-reuse [--prompt-tokens 900] [--tokens 16]`: prompt-prefix reuse instead. One slot; the same prompt
+/// of that many token ids goes to /v1/completions twice (greedy), and the wall time of each answer, its
+/// usage.prompt_tokens_details.cached_tokens and the cold / warm ratio are printed.
+/// </para>
 /// </summary>
 public static class ServerLoad
 {
@@ -23,7 +28,8 @@ public static class ServerLoad
     {
         string? model = null;
         int[] streams = [1, 4, 16];
-        int tokens = 64, promptWords = 24, threads = Environment.ProcessorCount, rounds = 2;
+        int tokens = 64, promptWords = 24, threads = Environment.ProcessorCount, rounds = 2, promptTokens = 900;
+        bool prefixReuse = false;
         string folder = Comparison.BenchModel.DefaultFolder;
         for (int i = 0; i < args.Length; i++)
         {
@@ -37,10 +43,13 @@ public static class ServerLoad
                 case "--rounds": rounds = int.Parse(args[++i]); break;
                 case "--folder": folder = args[++i]; break;
                 case "--batcher": break;
+                case "--prefix-reuse": prefixReuse = true; break;
+                case "--prompt-tokens": promptTokens = int.Parse(args[++i]); break;
                 default: Console.Error.WriteLine($"server: unknown argument '{args[i]}'"); return 2;
             }
         }
         model ??= ModelComparison.Make(folder, "110m-q8_0");
+        if (prefixReuse) return await PrefixReuse(model, promptTokens, args.Contains("--tokens") ? tokens : 16, threads);
         int slots = streams.Max();
         if (args.Contains("--batcher")) return await BatcherOnly(model, streams, tokens, promptWords, threads);
         await using var server = await QuillServer.StartAsync(new ServerOptions
@@ -89,6 +98,40 @@ public static class ServerLoad
             Console.WriteLine($"{n,8} streams {rate,10:F1} tok/s {rate / single,7:F2}x");
         }
         return 0;
+    }
+
+    /// <summary>`--prefix-reuse`: the same long prompt twice on one slot, cold then from the slot's kept KV cache.</summary>
+    private static async Task<int> PrefixReuse(string model, int promptTokens, int tokens, int threads)
+    {
+        await using var server = await QuillServer.StartAsync(new ServerOptions
+        {
+            ModelPath = model, Port = 0, Parallel = 1, Threads = threads, ContextLength = promptTokens + tokens + 16,
+        });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        var random = new Random(1);
+        int[] prompt = [.. Enumerable.Range(0, promptTokens).Select(_ => random.Next(100, 1000))];
+        await Complete(http, [.. Enumerable.Range(0, 32).Select(i => 2000 + i)], 2); // warm-up (JIT, weights), a prompt sharing nothing
+        var cold = await Complete(http, prompt, tokens);
+        var warm = await Complete(http, prompt, tokens);
+        if (cold.Text != warm.Text) Console.Error.WriteLine("prefix-reuse: the warm answer differs from the cold one");
+        Console.WriteLine($"model {Path.GetFileName(model)}, threads {threads}, 1 slot, {promptTokens}-token prompt, {tokens} tokens greedy, /v1/completions");
+        Console.WriteLine($"{"run",6} {"seconds",8} {"cached_tokens",14} {"completion",11}");
+        Console.WriteLine($"{"cold",6} {cold.Seconds,8:F3} {cold.Cached,14} {cold.Completion,11}");
+        Console.WriteLine($"{"warm",6} {warm.Seconds,8:F3} {warm.Cached,14} {warm.Completion,11}");
+        Console.WriteLine($"cold / warm: {cold.Seconds / warm.Seconds:F2}x" + (cold.Text == warm.Text ? ", same text" : ", TEXT DIFFERS"));
+        return cold.Text == warm.Text ? 0 : 1;
+    }
+
+    private static async Task<(double Seconds, int Cached, int Completion, string Text)> Complete(HttpClient http, int[] prompt, int tokens)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await http.PostAsJsonAsync("v1/completions", new { prompt, max_tokens = tokens, temperature = 0.0 });
+        response.EnsureSuccessStatusCode();
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        double seconds = clock.Elapsed.TotalSeconds;
+        JsonElement usage = doc.RootElement.GetProperty("usage");
+        return (seconds, usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32(), usage.GetProperty("completion_tokens").GetInt32(),
+            doc.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!);
     }
 
     private readonly record struct Round(int Tokens, double Seconds, double TokensPerSecond, double TtftP50, double TtftP99);

@@ -8,16 +8,19 @@ namespace Quill.Server;
 /// <summary>One choice's whole text, its token logprobs (empty when none were asked for) and OpenAI's finish_reason.</summary>
 internal sealed record CollectedChoice(string Text, IReadOnlyList<TokenLogprob> Logprobs, string FinishReason);
 
-/// <summary>Every choice of a run, by index, and the completion tokens of them all.</summary>
-internal sealed record CollectedChoices(IReadOnlyList<CollectedChoice> Choices, int CompletionTokens);
+/// <summary>Every choice of a run, by index, and the usage of them all.</summary>
+internal sealed record CollectedChoices(IReadOnlyList<CollectedChoice> Choices, CompletionUsage Usage);
 
 /// <summary>The non-streamed side of <see cref="ChoiceStreamer"/>: the endpoint shapes the collected choices as its JSON.</summary>
 internal static class ChoiceCollector
 {
-    /// <summary>Reads <paramref name="run"/> to its end; a choice that never reported a finish reads as "stop".</summary>
-    public static async Task<CollectedChoices> CollectAsync(ChoiceRun run, CancellationToken ct)
+    /// <summary>
+    /// Reads <paramref name="run"/> to its end, counting usage in <paramref name="usage"/>; a choice that never
+    /// reported a finish reads as "stop".
+    /// </summary>
+    public static async Task<CollectedChoices> CollectAsync(ChoiceRun run, UsageTally usage, CancellationToken ct)
     {
-        int n = run.Count, completionTokens = 0;
+        int n = run.Count;
         var texts = new StringBuilder[n];
         var logprobs = new List<TokenLogprob>[n];
         var finish = new string?[n];
@@ -36,7 +39,7 @@ internal static class ChoiceCollector
             if (chunk.FinishReason is { } reason)
             {
                 finish[index] = OpenAIFinishReason.Of(reason);
-                completionTokens += chunk.Usage?.CompletionTokens ?? 0;
+                usage.Add(index, chunk.Usage);
             }
         }
         var choices = new CollectedChoice[n];
@@ -44,6 +47,6 @@ internal static class ChoiceCollector
         {
             choices[i] = new CollectedChoice(texts[i].ToString(), logprobs[i], finish[i] ?? "stop");
         }
-        return new CollectedChoices(choices, completionTokens);
+        return new CollectedChoices(choices, usage.Usage());
     }
 }

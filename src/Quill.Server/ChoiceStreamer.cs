@@ -30,8 +30,8 @@ internal interface IChoiceStreamShape<TChunk>
 /// </summary>
 internal static class ChoiceStreamer
 {
-    /// <summary>Streams <paramref name="run"/> to its end and returns the completion tokens of all choices.</summary>
-    public static async Task<int> StreamAsync<TChunk>(HttpContext context, ChoiceRun run, IChoiceStreamShape<TChunk> shape, bool includeUsage, int promptTokens)
+    /// <summary>Streams <paramref name="run"/> to its end, counting usage in <paramref name="usage"/>.</summary>
+    public static async Task StreamAsync<TChunk>(HttpContext context, ChoiceRun run, IChoiceStreamShape<TChunk> shape, bool includeUsage, UsageTally usage)
     {
         await ServerSentEvents.BeginAsync(context).ConfigureAwait(false);
         foreach (TChunk opening in shape.Opening())
@@ -39,7 +39,6 @@ internal static class ChoiceStreamer
             await ServerSentEvents.WriteAsync(context, opening, shape.Json).ConfigureAwait(false);
         }
         var started = new bool[run.Count];
-        int completionTokens = 0;
         await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
         {
             bool first = !started[index];
@@ -47,7 +46,7 @@ internal static class ChoiceStreamer
             string? finish = chunk.FinishReason is { } reason ? OpenAIFinishReason.Of(reason) : null;
             if (finish is not null)
             {
-                completionTokens += chunk.Usage?.CompletionTokens ?? 0;
+                usage.Add(index, chunk.Usage);
             }
             bool empty = chunk.Text.Length == 0 && finish is null && chunk.Logprobs is null;
             if (empty && !(first && shape.SendsFirstChunk))
@@ -58,9 +57,8 @@ internal static class ChoiceStreamer
         }
         if (includeUsage)
         {
-            await ServerSentEvents.WriteAsync(context, shape.UsageOnly(new CompletionUsage(promptTokens, completionTokens)), shape.Json).ConfigureAwait(false);
+            await ServerSentEvents.WriteAsync(context, shape.UsageOnly(usage.Usage()), shape.Json).ConfigureAwait(false);
         }
         await ServerSentEvents.DoneAsync(context).ConfigureAwait(false);
-        return completionTokens;
     }
 }

@@ -20,12 +20,14 @@ internal sealed class GenerationParameters
 
     private readonly SamplingOptions _sampling;
     private readonly Func<ITokenConstraint?> _constraint;
+    private readonly bool _cachePrompt;
 
     private GenerationParameters(SamplingOptions sampling, IReadOnlyList<string> stop, int n, bool stream, bool includeUsage,
-        Func<ITokenConstraint?> constraint)
+        Func<ITokenConstraint?> constraint, bool cachePrompt)
     {
         _sampling = sampling;
         _constraint = constraint;
+        _cachePrompt = cachePrompt;
         (Stop, N, Stream, IncludeUsage) = (stop, n, stream, includeUsage);
     }
 
@@ -66,7 +68,7 @@ internal sealed class GenerationParameters
             Seed = p.Seed is long seed ? unchecked((ulong)seed) : null,
         };
         return new GenerationParameters(sampling, ReadStop(p.Stop), n, stream, p.StreamOptions?.IncludeUsage ?? false,
-            ReadResponseFormat(p.ResponseFormat, tokenizer));
+            ReadResponseFormat(p.ResponseFormat, tokenizer), p.CachePrompt ?? true);
     }
 
     /// <summary>The request of choice <paramref name="choice"/>: its own seed and its own (stateful) constraint.</summary>
@@ -78,6 +80,7 @@ internal sealed class GenerationParameters
         Stop = Stop,
         Logprobs = logprobs,
         Constraint = _constraint(),
+        CachePrompt = _cachePrompt,
     };
 
     private static IReadOnlyList<string> ReadStop(JsonElement? stop)

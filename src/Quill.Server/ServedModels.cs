@@ -32,6 +32,7 @@ internal sealed class ServedModels : IDisposable
                 Slots = options.Parallel,
                 ContextLength = options.ContextLength,
                 QueueCapacity = options.QueueCapacity,
+                CachePrompt = options.CachePrompt,
             });
             (Generator, Status, _engine) = (batcher, batcher, batcher);
             ContextLength = batcher.ContextLength;

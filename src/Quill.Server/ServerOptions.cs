@@ -28,6 +28,12 @@ public sealed record ServerOptions
     /// <summary>Tokens per slot (prompt plus completion); 0 uses the model's training context.</summary>
     public int ContextLength { get; init; }
 
+    /// <summary>
+    /// Keep each slot's KV cache after a request and reuse the longest common prompt prefix for the next (llama.cpp's
+    /// cache_prompt, reported as usage.prompt_tokens_details.cached_tokens); false is --no-cache-prompt.
+    /// </summary>
+    public bool CachePrompt { get; init; } = true;
+
     /// <summary>Requests that may wait for a slot; one more is answered with 429.</summary>
     public int QueueCapacity { get; init; } = 64;
 

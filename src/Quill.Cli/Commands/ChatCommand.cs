@@ -33,7 +33,7 @@ internal static class ChatCommand
             string path = r.GetValue(model) ?? DemoCommand.DefaultModel();
             using var lm = GenerateCommand.Load(path, r.GetValue(threads), r.GetValue(mmap));
             string? systemPrompt = r.GetValue(system) is { } s ? EscapedText.Unescape(s) : null;
-            ChatSession session = r.GetValue(builtIn) is { } name
+            using ChatSession session = r.GetValue(builtIn) is { } name
                 ? new ChatSession(lm.Model, lm.Tokenizer, ChatTemplate.BuiltIn(name), systemPrompt)
                 : ChatSession.ForModel(lm, systemPrompt);
             GenerationRequest settings = sampling.Request(r);

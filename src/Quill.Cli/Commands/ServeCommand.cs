@@ -30,13 +30,17 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 0
         };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for a slot; more get 429", DefaultValueFactory = _ => 64 };
+        var noCachePrompt = new Option<bool>("--no-cache-prompt")
+        {
+            Description = "Compute every prompt whole instead of reusing the longest prefix a slot's KV cache holds from its last request",
+        };
         var threads = CommonOptions.Threads();
         var lora = GenerateCommand.LoraOption();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
             "  example: quill serve -m model.gguf --port 8080 --parallel 4")
         {
-            model, embeddingModel, host, port, apiKey, parallel, context, queue, threads, lora,
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, threads, lora,
         };
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
@@ -51,6 +55,7 @@ internal static class ServeCommand
                 Parallel = r.GetValue(parallel),
                 ContextLength = r.GetValue(context),
                 QueueCapacity = r.GetValue(queue),
+                CachePrompt = !r.GetValue(noCachePrompt),
                 Threads = r.GetValue(threads),
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);

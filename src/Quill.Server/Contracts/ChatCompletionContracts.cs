@@ -24,6 +24,7 @@ internal sealed class ChatCompletionRequest : IGenerationParameters
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
     public ResponseFormat? ResponseFormat { get; set; }
+    public bool? CachePrompt { get; set; }
 }
 
 /// <summary>One message; content is a string or a list of {type: "text", text} parts.</summary>

@@ -25,4 +25,5 @@ internal sealed class CompletionRequest : IGenerationParameters
     public bool? Stream { get; set; }
     public StreamOptions? StreamOptions { get; set; }
     public ResponseFormat? ResponseFormat { get; set; }
+    public bool? CachePrompt { get; set; }
 }

@@ -19,4 +19,7 @@ internal interface IGenerationParameters
     bool? Stream { get; }
     StreamOptions? StreamOptions { get; }
     ResponseFormat? ResponseFormat { get; }
+
+    /// <summary>llama.cpp's cache_prompt: false computes the whole prompt instead of reusing a slot's cached prefix.</summary>
+    bool? CachePrompt { get; }
 }

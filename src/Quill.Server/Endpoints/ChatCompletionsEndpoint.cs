@@ -55,16 +55,17 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         string id = ChatCompletion.NewId();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        int completionTokens = parameters.Stream
-            ? await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested), parameters.IncludeUsage, prompt.Length)
-                .ConfigureAwait(false)
-            : await WholeAsync(context, run, id, created, prompt.Length).ConfigureAwait(false);
-        metrics.Tokens(prompt.Length, completionTokens);
+        var usage = new UsageTally(prompt.Length, requests.Count, requests.Count);
+        if (parameters.Stream)
+            await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested), parameters.IncludeUsage, usage)
+                .ConfigureAwait(false);
+        else await WholeAsync(context, run, id, created, usage).ConfigureAwait(false);
+        metrics.Tokens(prompt.Length, usage.CompletionTokens);
     }
 
-    private async Task<int> WholeAsync(HttpContext context, ChoiceRun run, string id, long created, int promptTokens)
+    private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage)
     {
-        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, context.RequestAborted).ConfigureAwait(false);
+        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, usage, context.RequestAborted).ConfigureAwait(false);
         var choices = new List<ChatChoice>(collected.Choices.Count);
         for (int i = 0; i < collected.Choices.Count; i++)
         {
@@ -72,9 +73,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             ChatLogprobs? logprobs = run.LogprobsRequested ? ChatLogprobs.Of(choice.Logprobs, models.Tokenizer) : null;
             choices.Add(new ChatChoice(i, new AssistantMessage(choice.Text), logprobs, choice.FinishReason));
         }
-        var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, new CompletionUsage(promptTokens, collected.CompletionTokens));
+        var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, collected.Usage);
         await JsonResponse.WriteAsync(context, response, OpenAIJsonContext.Default.ChatCompletion).ConfigureAwait(false);
-        return collected.CompletionTokens;
     }
 
     /// <summary>Stream events are chunks with one choice each; a choice's first carries the role and content "" at least.</summary>

@@ -55,16 +55,17 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         var echoes = new string[requests.Count];
         for (int i = 0; i < echoes.Length; i++) echoes[i] = echo ? prompts[i / parameters.N].Text : "";
         var response = TextCompletion.Create(models.GenerativeModelId, []);
-        int completionTokens = parameters.Stream
-            ? await ChoiceStreamer.StreamAsync(context, run, new TextStream(response, echoes, run.LogprobsRequested), parameters.IncludeUsage, promptTokens)
-                .ConfigureAwait(false)
-            : await WholeAsync(context, run, response, echoes, promptTokens).ConfigureAwait(false);
-        metrics.Tokens(promptTokens, completionTokens);
+        var usage = new UsageTally(promptTokens, requests.Count, parameters.N);
+        if (parameters.Stream)
+            await ChoiceStreamer.StreamAsync(context, run, new TextStream(response, echoes, run.LogprobsRequested), parameters.IncludeUsage, usage)
+                .ConfigureAwait(false);
+        else await WholeAsync(context, run, response, echoes, usage).ConfigureAwait(false);
+        metrics.Tokens(promptTokens, usage.CompletionTokens);
     }
 
-    private static async Task<int> WholeAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, int promptTokens)
+    private static async Task WholeAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, UsageTally usage)
     {
-        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, context.RequestAborted).ConfigureAwait(false);
+        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, usage, context.RequestAborted).ConfigureAwait(false);
         var choices = new List<TextChoice>(echoes.Length);
         for (int i = 0; i < echoes.Length; i++)
         {
@@ -73,9 +74,8 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
             TextLogprobs? logprobs = run.LogprobsRequested ? TextLogprobs.Of(choice.Logprobs, ref offset) : null;
             choices.Add(new TextChoice(echoes[i] + choice.Text, i, logprobs, choice.FinishReason));
         }
-        var whole = response with { Choices = choices, Usage = new CompletionUsage(promptTokens, collected.CompletionTokens) };
+        var whole = response with { Choices = choices, Usage = collected.Usage };
         await JsonResponse.WriteAsync(context, whole, OpenAIJsonContext.Default.TextCompletion).ConfigureAwait(false);
-        return collected.CompletionTokens;
     }
 
     /// <summary>

@@ -12,11 +12,15 @@ namespace Quill.Chat;
 /// Keeps the messages of one conversation and answers each user turn: the whole history is rendered with the chat
 /// template (generation prompt on), tokenized with special-token parsing (templates spell &lt;|im_start|&gt; and
 /// friends as text), and the reply is streamed and then added to the history. BOS is added by the tokenizer only when
-/// the rendered prompt does not already start with it. Not thread-safe: one reply at a time.
+/// the rendered prompt does not already start with it. The KV cache stays from turn to turn (a
+/// <see cref="PromptCache"/>): a turn computes only the tokens after the longest prefix the cache holds (the earlier
+/// turns, unless the template renders them differently now), with the same reply as a cold start. Not thread-safe:
+/// one reply at a time. Dispose frees the cache.
 /// </summary>
-public sealed class ChatSession
+public sealed class ChatSession : IDisposable
 {
     private readonly Generator _generator;
+    private readonly PromptCache _cache = new();
     private readonly ITokenizer _tokenizer;
     private readonly List<ChatMessage> _messages = [];
     private readonly string? _systemPrompt;
@@ -42,6 +46,9 @@ public sealed class ChatSession
     }
 
     public ChatTemplate Template { get; }
+
+    /// <summary>Tokens whose keys and values the session's cache holds (the last prompt and the reply fed back so far).</summary>
+    public int CachedTokens => _cache.Length;
 
     /// <summary>The conversation so far, system prompt included.</summary>
     public IReadOnlyList<ChatMessage> Messages => _messages;
@@ -80,7 +87,7 @@ public sealed class ChatSession
         var reply = new StringBuilder();
         try
         {
-            await foreach (GenerationChunk chunk in _generator.StreamAsync(request, ct).ConfigureAwait(false))
+            await foreach (GenerationChunk chunk in _generator.StreamAsync(request, _cache, ct).ConfigureAwait(false))
             {
                 reply.Append(chunk.Text);
                 yield return chunk;
@@ -91,4 +98,6 @@ public sealed class ChatSession
             _messages.Add(new ChatMessage("assistant", reply.ToString()));
         }
     }
+
+    public void Dispose() => _cache.Dispose();
 }

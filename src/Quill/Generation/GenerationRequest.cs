@@ -36,4 +36,10 @@ public sealed record GenerationRequest
 
     /// <summary>KV cache size in tokens (prompt plus completion); null uses the model's training context length.</summary>
     public int? ContextLength { get; init; }
+
+    /// <summary>
+    /// Let a driver that keeps KV caches between requests (ContinuousBatcher, a PromptCache) reuse the longest prefix
+    /// it holds of this prompt (llama.cpp's cache_prompt); false computes the whole prompt. The output is the same.
+    /// </summary>
+    public bool CachePrompt { get; init; } = true;
 }

@@ -19,4 +19,7 @@ public sealed record GenerationResult(
 
     /// <summary>The seed the draw used (pass it back to repeat the run), or null for greedy decoding.</summary>
     public ulong? Seed { get; init; }
+
+    /// <summary>Prompt tokens reused from a cache rather than computed (OpenAI's cached_tokens); 0 for a cold prompt.</summary>
+    public int CachedTokens { get; init; }
 }

@@ -61,6 +61,24 @@ public sealed class GenerationSequence
     /// <summary>The token sampled by the last <see cref="Step"/> that returned true: the driver appends it next.</summary>
     public int LastToken => _sequence[_length - 1];
 
+    /// <summary>
+    /// Leading prompt tokens the driver found already in its KV cache and did not compute (reported as
+    /// <see cref="GenerationUsage.CachedTokens"/>); the driver sets it before the first <see cref="Step"/>.
+    /// </summary>
+    public int CachedTokens
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(value, Prompt.Length);
+            field = value;
+        }
+    }
+
+    /// <summary>Whether the request lets the driver reuse a cached prefix of its prompt.</summary>
+    public bool CachePrompt => _request.CachePrompt;
+
     /// <summary>Tokens generated so far (a final end-of-generation token excluded).</summary>
     public int CompletionTokens => _length - Prompt.Length;
 
@@ -118,6 +136,7 @@ public sealed class GenerationSequence
         {
             MatchedStop = _text.MatchedStop,
             Seed = _sampler.Seed,
+            CachedTokens = CachedTokens,
         };
     }
 
@@ -150,7 +169,7 @@ public sealed class GenerationSequence
         {
             Logprobs = Since(_emittedLogprobs),
             FinishReason = reason,
-            Usage = new GenerationUsage(Prompt.Length, _length - Prompt.Length),
+            Usage = new GenerationUsage(Prompt.Length, _length - Prompt.Length) { CachedTokens = CachedTokens },
             MatchedStop = _text.MatchedStop,
         });
         _emittedChars = _text.Length;

@@ -10,7 +10,8 @@ namespace Quill.Generation;
 /// Generates text from a causal model. Each call creates its own KV cache (<see cref="IInferenceState"/>), sampler
 /// chain and buffers, so one Generator may serve several calls at once if the model allows concurrent states.
 /// Per call: the prompt goes through the model in one <see cref="IInferenceState.Append"/> (matrix-matrix), then one
-/// token at a time; the logits buffer, candidates and token history are allocated once, not per token.
+/// token at a time; the logits buffer, candidates and token history are allocated once, not per token. The overloads
+/// taking a <see cref="PromptCache"/> use its KV cache instead and keep it for the next call (one call at a time).
 /// </summary>
 public sealed class Generator : ITextGenerator
 {
@@ -40,18 +41,29 @@ public sealed class Generator : ITextGenerator
     /// full context (<see cref="FinishReason.Length"/>), or cancellation (<see cref="FinishReason.Cancelled"/>, with
     /// the text so far; no exception). Runs synchronously on the calling thread.
     /// </summary>
-    public GenerationResult Generate(GenerationRequest request, CancellationToken ct = default) => Run(request, emit: null, ct);
+    public GenerationResult Generate(GenerationRequest request, CancellationToken ct = default) => Run(request, emit: null, cache: null, ct);
+
+    /// <summary>
+    /// As <see cref="Generate(GenerationRequest, CancellationToken)"/> in <paramref name="cache"/>'s KV cache: the
+    /// prefix of the prompt it already holds is not computed again (<see cref="GenerationResult.CachedTokens"/>), and
+    /// it keeps this generation's tokens for the next call. The output is the same as without a cache.
+    /// </summary>
+    public GenerationResult Generate(GenerationRequest request, PromptCache cache, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return Run(request, emit: null, cache, ct);
+    }
 
     /// <summary>
     /// As <see cref="Generate(GenerationRequest, CancellationToken)"/>, handing <paramref name="onChunk"/> the same chunks
-    /// <see cref="StreamAsync"/> yields (safe-to-show text, then a last chunk with the finish reason and usage) on the
+    /// <see cref="StreamAsync(GenerationRequest, CancellationToken)"/> yields (safe-to-show text, then a last chunk with the finish reason and usage) on the
     /// calling thread, as each is ready; the next token is computed only after it returns. For callers that print as they
     /// go (the CLI) and have nothing to await. Returns the whole result as well.
     /// </summary>
     public GenerationResult Generate(GenerationRequest request, Action<GenerationChunk> onChunk, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(onChunk);
-        return Run(request, onChunk, ct);
+        return Run(request, onChunk, cache: null, ct);
     }
 
     /// <summary>
@@ -60,7 +72,20 @@ public sealed class Generator : ITextGenerator
     /// <see cref="FinishReason.Cancelled"/> after the token being computed; leaving the loop early stops generation.
     /// Errors in the request surface from the first <c>MoveNextAsync</c>.
     /// </summary>
-    public async IAsyncEnumerable<GenerationChunk> StreamAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<GenerationChunk> StreamAsync(GenerationRequest request, CancellationToken ct = default) => Stream(request, cache: null, ct);
+
+    /// <summary>
+    /// As <see cref="StreamAsync(GenerationRequest, CancellationToken)"/> in <paramref name="cache"/>'s KV cache (see
+    /// <see cref="Generate(GenerationRequest, PromptCache, CancellationToken)"/>); the last chunk's usage reports the
+    /// cached prompt tokens.
+    /// </summary>
+    public IAsyncEnumerable<GenerationChunk> StreamAsync(GenerationRequest request, PromptCache cache, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return Stream(request, cache, ct);
+    }
+
+    private async IAsyncEnumerable<GenerationChunk> Stream(GenerationRequest request, PromptCache? cache, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Each token is a long, synchronous forward pass. Running it inside MoveNextAsync would block the consumer's
@@ -74,7 +99,7 @@ public sealed class Generator : ITextGenerator
             {
                 try
                 {
-                    Run(request, chunk => channel.Writer.TryWrite(chunk), stop.Token);
+                    Run(request, chunk => channel.Writer.TryWrite(chunk), cache, stop.Token);
                     channel.Writer.TryComplete();
                 }
                 catch (Exception e)
@@ -97,26 +122,42 @@ public sealed class Generator : ITextGenerator
         }
     }
 
-    private GenerationResult Run(GenerationRequest request, Action<GenerationChunk>? emit, CancellationToken ct)
+    private GenerationResult Run(GenerationRequest request, Action<GenerationChunk>? emit, PromptCache? cache, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         int contextLength = request.ContextLength ?? _model.ContextLength;
         var sequence = new GenerationSequence(request, _tokenizer, _model.VocabSize, contextLength, emit);
         var logits = new float[_model.VocabSize]; // (V) logits of the last position
-        using (IInferenceState state = _model.CreateState(contextLength))
+        if (ct.IsCancellationRequested)
         {
-            if (ct.IsCancellationRequested) sequence.Finish(FinishReason.Cancelled);
-            else
+            sequence.Finish(FinishReason.Cancelled);
+            return sequence.Result();
+        }
+        int cached = 0;
+        IInferenceState state = cache?.Begin(_model, contextLength, sequence.Prompt, request.CachePrompt, out cached) ?? _model.CreateState(contextLength);
+        try
+        {
+            sequence.CachedTokens = cached;
+            ReadOnlySpan<int> fresh = sequence.Prompt.AsSpan(cached);
+            state.Append(fresh, logits);
+            cache?.Appended(fresh);
+            while (true)
             {
-                state.Append(sequence.Prompt, logits);
-                while (true)
-                {
-                    if (ct.IsCancellationRequested) { sequence.Finish(FinishReason.Cancelled); break; }
-                    if (!sequence.Step(logits)) break;
-                    int last = sequence.LastToken;
-                    state.Append(new ReadOnlySpan<int>(in last), logits);
-                }
+                if (ct.IsCancellationRequested) { sequence.Finish(FinishReason.Cancelled); break; }
+                if (!sequence.Step(logits)) break;
+                int last = sequence.LastToken;
+                state.Append(new ReadOnlySpan<int>(in last), logits);
+                cache?.Appended(new ReadOnlySpan<int>(in last));
             }
+        }
+        catch
+        {
+            cache?.Clear(); // what the state holds after a failed append is unknown
+            throw;
+        }
+        finally
+        {
+            if (cache is null) state.Dispose();
         }
         return sequence.Result();
     }

@@ -16,6 +16,14 @@ namespace Quill.Serving;
 /// (<see cref="GenerationSequence"/>). A cancelled request (or a stream its consumer left) leaves at the next step
 /// and frees its slot. Because the batched state is batch-invariant, a request yields the same tokens alone or
 /// beside others.
+/// <para>
+/// Prompt-prefix reuse (llama.cpp's cache_prompt): a slot keeps its keys and values when its request ends, with the
+/// token ids they belong to. A new request goes to the free slot whose tokens share the longest prefix with its prompt
+/// (a match below <see cref="BatcherOptions.SlotSimilarity"/> of the prompt counts as none; ties go to the least
+/// recently used slot), keeps that prefix (<see cref="PromptPrefix.Reusable"/>) and prefills only the rest. Row results
+/// do not depend on what else is in a step, so the output is the same as from an empty slot;
+/// <see cref="GenerationResult.CachedTokens"/> says how many prompt tokens were skipped.
+/// </para>
 /// </summary>
 public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposable
 {
@@ -29,6 +37,11 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
     private readonly Pending[] _batchOwners;
     private readonly int[] _stepTokens;
     private readonly float[] _logits;                       // (Slots, V)
+    private readonly int[][] _held;                         // (Slots, ctx) the token ids whose K/V each slot holds
+    private readonly long[] _lastUsed;                      // (Slots) when each slot's last request ended
+    private readonly bool _cachePrompt;
+    private readonly float _slotSimilarity;
+    private long _releases;
     private readonly Thread _scheduler;
     private readonly SemaphoreSlim _wake = new(0);
     private volatile bool _disposed;
@@ -52,6 +65,9 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         if (options.ContextLength < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength,
             $"batcher: ContextLength must be 0 (the model's) or more, found {options.ContextLength}");
+        if (!(options.SlotSimilarity is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.SlotSimilarity,
+            $"batcher: SlotSimilarity must be between 0 and 1, found {options.SlotSimilarity}");
         Tokenizer = tokenizer;
         _vocab = model.VocabSize;
         _queueCapacity = options.QueueCapacity;
@@ -61,6 +77,11 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         _batchOwners = new Pending[options.Slots];
         _stepTokens = new int[Math.Max(options.Slots, Math.Min(options.MaxStepTokens, _state.MaxStepTokens))];
         _logits = new float[(long)options.Slots * _vocab];
+        _held = new int[options.Slots][];
+        for (int s = 0; s < _held.Length; s++) _held[s] = new int[_state.ContextLength];
+        _lastUsed = new long[options.Slots];
+        _cachePrompt = options.CachePrompt;
+        _slotSimilarity = options.SlotSimilarity;
         _scheduler = new Thread(Run) { IsBackground = true, Name = "quill-batcher" };
         _scheduler.Start();
     }
@@ -147,6 +168,8 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
             {
                 _state.Decode(_batch.AsSpan(0, count), _stepTokens.AsSpan(0, tokenCount), _logits.AsSpan(0, count * _vocab));
                 Interlocked.Increment(ref _steps);
+                foreach (BatchSequence b in _batch.AsSpan(0, count))
+                    _stepTokens.AsSpan(b.Offset, b.Count).CopyTo(_held[b.Slot].AsSpan(_state.Position(b.Slot) - b.Count));
             }
             catch (Exception e)
             {
@@ -174,7 +197,10 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         }
     }
 
-    /// <summary>Moves waiting requests into free slots; finishes those cancelled while waiting or asking for no tokens.</summary>
+    /// <summary>
+    /// Moves waiting requests into free slots, each to the slot that holds the longest prefix of its prompt; finishes
+    /// those cancelled while waiting or asking for no tokens.
+    /// </summary>
     private void Admit()
     {
         foreach (Pending? p in _slots)
@@ -183,23 +209,46 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
             p.Sequence.Finish(FinishReason.Cancelled);
             Release(p, null);
         }
-        for (int s = 0; s < _slots.Length; s++)
+        while (Volatile.Read(ref _active) < _slots.Length)
         {
-            while (_slots[s] is null)
+            Pending? next;
+            lock (_gate)
             {
-                Pending? next;
-                lock (_gate)
-                {
-                    if (!_waiting.TryDequeue(out next)) return;
-                }
-                if (next.Abandoned) { next.Sequence.Finish(FinishReason.Cancelled); next.Complete(null); continue; }
-                if (next.Sequence.WantsNoTokens) { next.Sequence.Step(default); next.Complete(null); continue; }
-                next.Slot = s;
-                _slots[s] = next;
-                Interlocked.Increment(ref _active);
+                if (!_waiting.TryDequeue(out next)) return;
             }
+            if (next.Abandoned) { next.Sequence.Finish(FinishReason.Cancelled); next.Complete(null); continue; }
+            if (next.Sequence.WantsNoTokens) { next.Sequence.Step(default); next.Complete(null); continue; }
+            bool reuse = _cachePrompt && next.Sequence.CachePrompt;
+            int slot = ChooseSlot(next.Sequence.Prompt, reuse);
+            int cached = reuse ? PromptPrefix.Reusable(Held(slot), next.Sequence.Prompt) : 0;
+            _state.Truncate(slot, cached);
+            next.Sequence.CachedTokens = cached;
+            next.Prefilled = cached;
+            next.Slot = slot;
+            _slots[slot] = next;
+            Interlocked.Increment(ref _active);
         }
     }
+
+    /// <summary>
+    /// The free slot sharing the longest prefix with <paramref name="prompt"/> (llama.cpp's slot selection): a match
+    /// under <see cref="BatcherOptions.SlotSimilarity"/> of the prompt counts as 0, ties go to the least recently used.
+    /// </summary>
+    private int ChooseSlot(int[] prompt, bool reuse)
+    {
+        int best = -1, bestMatch = -1;
+        for (int s = 0; s < _slots.Length; s++)
+        {
+            if (_slots[s] is not null) continue;
+            int match = reuse ? Held(s).CommonPrefixLength(prompt) : 0;
+            if (match < _slotSimilarity * prompt.Length) match = 0;
+            if (match > bestMatch || (match == bestMatch && _lastUsed[s] < _lastUsed[best])) (best, bestMatch) = (s, match);
+        }
+        return best;
+    }
+
+    /// <summary>The token ids whose keys and values slot <paramref name="slot"/> holds.</summary>
+    private ReadOnlySpan<int> Held(int slot) => _held[slot].AsSpan(0, _state.Position(slot));
 
     /// <summary>Decoding sequences first (one token each), then prompt chunks in arrival order within the token budget.</summary>
     private int BuildStep(out int tokenCount)
@@ -235,12 +284,16 @@ public sealed class ContinuousBatcher : ITextGenerator, IBatchStatus, IDisposabl
         return count;
     }
 
-    /// <summary>Frees the slot of a sequence that ended (or failed with <paramref name="error"/>).</summary>
+    /// <summary>
+    /// Frees the slot of a sequence that ended (or failed with <paramref name="error"/>). The slot keeps its keys and
+    /// values for a later prompt with the same prefix, unless a failure may have left them half written.
+    /// </summary>
     private void Release(Pending p, Exception? error)
     {
         if (p.Slot >= 0 && _slots[p.Slot] == p)
         {
-            _state.Truncate(p.Slot, 0);
+            if (error is not null) _state.Truncate(p.Slot, 0);
+            _lastUsed[p.Slot] = ++_releases;
             _slots[p.Slot] = null;
             Interlocked.Decrement(ref _active);
         }

@@ -32,7 +32,7 @@ public sealed class ChatSessionTests
     public async Task TheModelsTemplateRendersTheHistoryAndRepliesJoinIt()
     {
         using LanguageModel lm = LanguageModel.Load(ModelPath);
-        ChatSession session = ChatSession.ForModel(lm, systemPrompt: "be brief");
+        using ChatSession session = ChatSession.ForModel(lm, systemPrompt: "be brief");
         Assert.Equal("<s>[system] be brief\n[assistant]", session.RenderPrompt());
 
         string reply = await ReplyText(session, "hello");
@@ -48,14 +48,14 @@ public sealed class ChatSessionTests
     public async Task PromptStartingWithBosIsNotGivenASecondOne()
     {
         using LanguageModel lm = LanguageModel.Load(ModelPath);
-        ChatSession session = ChatSession.ForModel(lm);
+        using ChatSession session = ChatSession.ForModel(lm);
         session.Add(new ChatMessage("user", "hi"));
         int[] ids = session.PromptTokens();
         Assert.Equal(lm.Tokenizer.BosId, ids[0]);
         Assert.NotEqual(lm.Tokenizer.BosId, ids[1]);
 
         // The reply is what the generator gives for exactly those tokens.
-        var fresh = ChatSession.ForModel(lm);
+        using var fresh = ChatSession.ForModel(lm);
         string reply = await ReplyText(fresh, "hi");
         var expected = new Generator(lm.Model, lm.Tokenizer).Generate(Greedy with { PromptTokens = ids });
         Assert.Equal(expected.Text, reply);
@@ -69,7 +69,7 @@ public sealed class ChatSessionTests
             Dim = 32, Layers = 1, Heads = 2, KvHeads = 1,
             VocabSize = 300
         }));
-        ChatSession session = ChatSession.ForModel(lm);
+        using ChatSession session = ChatSession.ForModel(lm);
         session.Add(new ChatMessage("user", "hi"));
         Assert.Equal("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", session.RenderPrompt());
     }
@@ -78,7 +78,7 @@ public sealed class ChatSessionTests
     public async Task ChatCommandAnswersAConversationFromStdin()
     {
         using LanguageModel lm = LanguageModel.Load(ModelPath);
-        ChatSession session = ChatSession.ForModel(lm, "be brief");
+        using ChatSession session = ChatSession.ForModel(lm, "be brief");
         session.Add(new ChatMessage("user", "first"));
         session.Add(new ChatMessage("assistant", "ok"));
         string expected = await ReplyText(session, "second");
@@ -93,7 +93,7 @@ public sealed class ChatSessionTests
     public async Task ChatCommandTakesOneTurnPerLineAndHonoursReset()
     {
         using LanguageModel lm = LanguageModel.Load(ModelPath);
-        ChatSession session = ChatSession.ForModel(lm);
+        using ChatSession session = ChatSession.ForModel(lm);
         string first = await ReplyText(session, "alpha");
         session.Reset();
         string second = await ReplyText(session, "beta");
@@ -109,5 +109,41 @@ public sealed class ChatSessionTests
         var r = QuillCli.RunWithInput("""[{"role":"assistant","content":"x"}]""", "chat", "-m", ModelPath, "-n", "2");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("stdin: expected the conversation to end with a user message", r.Stderr);
+    }
+
+    [Fact]
+    public async Task LaterTurnsReuseTheKvCacheAndReplyAsAColdRunWould()
+    {
+        using LanguageModel lm = LanguageModel.Load(ModelPath);
+        using ChatSession session = ChatSession.ForModel(lm, "be brief");
+        var generator = new Generator(lm.Model, lm.Tokenizer);
+        GenerationRequest sampled = new()
+        {
+            MaxTokens = 8, Logprobs = 2, Sampling = new SamplingOptions { Temperature = 0.9f, TopK = 0, TopP = 1, MinP = 0, Seed = 3 },
+        };
+        int previousPrompt = 0;
+        foreach (string message in new[] { "hello there", "and then?", "tell me more" })
+        {
+            int[] prompt = session.Template.Encode([.. session.Messages, new ChatMessage("user", message)], lm.Tokenizer);
+            GenerationResult cold = generator.Generate(sampled with { PromptTokens = prompt });
+
+            var text = new StringBuilder();
+            var logprobs = new List<TokenLogprob>();
+            GenerationUsage? usage = null;
+            int held = session.CachedTokens;
+            await foreach (GenerationChunk chunk in session.ReplyAsync(message, sampled))
+            {
+                text.Append(chunk.Text);
+                logprobs.AddRange(chunk.Logprobs ?? []);
+                usage = chunk.Usage ?? usage;
+            }
+            Assert.Equal(cold.Text, text.ToString());
+            Assert.Equal(cold.Logprobs!.Select(l => (l.Token, l.Logprob)), logprobs.Select(l => (l.Token, l.Logprob)));
+            Assert.Equal(prompt.Length, usage!.PromptTokens);
+            // The earlier turns' tokens are kept: the turn computes at most its new tokens (the last reply re-tokenized, the new message).
+            Assert.InRange(usage.CachedTokens, previousPrompt == 0 ? 0 : previousPrompt, Math.Min(held, prompt.Length - 1));
+            Assert.True(previousPrompt == 0 || usage.PromptTokens - usage.CachedTokens <= prompt.Length - previousPrompt);
+            previousPrompt = prompt.Length;
+        }
     }
 }

@@ -57,7 +57,7 @@ public sealed class ContinuousBatcherTests
             Assert.Equal(alone[i].FinishReason, together[i].FinishReason);
             Assert.Equal(alone[i].Text, streamed[i].Text);
             Assert.Equal(alone[i].FinishReason, streamed[i].Last.FinishReason);
-            Assert.Equal(new GenerationUsage(alone[i].PromptTokens, alone[i].CompletionTokens), streamed[i].Last.Usage);
+            Assert.Equal((alone[i].PromptTokens, alone[i].CompletionTokens), (streamed[i].Last.Usage!.PromptTokens, streamed[i].Last.Usage!.CompletionTokens));
         }
         Assert.Equal(0, batcher.ActiveSequences);
         Assert.Equal(0, batcher.QueuedRequests);
