@@ -42,7 +42,8 @@ public sealed class OperationsTests(ServerFixture server)
         string text = await response.Content.ReadAsStringAsync();
         string[] names =
         [
-            "quill_requests_total", "quill_prompt_tokens_total", "quill_completion_tokens_total", "quill_queue_depth",
+            "quill_requests_total", "quill_prompt_tokens_total", "quill_prompt_tokens_cached_total", "quill_completion_tokens_total",
+            "quill_queue_depth",
             "quill_active_slots", "quill_time_to_first_token_seconds", "quill_tokens_per_second", "quill_generations_cancelled_total",
         ];
         foreach (string name in names) Assert.Contains($"# TYPE {name} ", text);

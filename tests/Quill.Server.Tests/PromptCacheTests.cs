@@ -34,6 +34,9 @@ public sealed class PromptCacheTests(ServerFixture server)
         Assert.InRange(Cached(cold), 0, 1); // another slot may share the first token at most
         Assert.Equal(119, Cached(warm));    // all but the last prompt token, whose logits are needed
         Assert.Equal(0, Cached(off));
+        string metrics = await client.GetStringAsync("metrics");
+        string counter = metrics.Split('\n').Single(line => line.StartsWith("quill_prompt_tokens_cached_total ", StringComparison.Ordinal));
+        Assert.True(long.Parse(counter.Split(' ')[1]) >= 119, counter);
         foreach (JsonElement other in new[] { warm, off })
         {
             Assert.Equal(cold.GetProperty("choices")[0].GetProperty("text").GetString(), other.GetProperty("choices")[0].GetProperty("text").GetString());

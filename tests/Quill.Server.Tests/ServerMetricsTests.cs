@@ -40,12 +40,13 @@ public sealed class ServerMetricsTests
         metrics.RequestFinished("/v1/completions", 200);
         metrics.RequestStarted();
         metrics.RequestFinished("/v1/completions", 429);
-        metrics.Tokens(10, 30);
+        metrics.Tokens(10, 30, cached: 9);
         metrics.Tokens(5, 0);
         metrics.GenerationsCancelled(2);
         string text = metrics.Render();
         Assert.Equal("1", Line(text, "quill_requests_total{route=\"/v1/completions\",status=\"429\"}"));
         Assert.Equal("15", Line(text, "quill_prompt_tokens_total"));
+        Assert.Equal("9", Line(text, "quill_prompt_tokens_cached_total"));
         Assert.Equal("30", Line(text, "quill_completion_tokens_total"));
         Assert.Equal("0", Line(text, "quill_requests_in_flight"));
         Assert.Equal("2", Line(text, "quill_generations_cancelled_total"));

@@ -60,7 +60,7 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested), parameters.IncludeUsage, usage)
                 .ConfigureAwait(false);
         else await WholeAsync(context, run, id, created, usage).ConfigureAwait(false);
-        metrics.Tokens(prompt.Length, usage.CompletionTokens);
+        metrics.Tokens(prompt.Length, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
     }
 
     private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage)

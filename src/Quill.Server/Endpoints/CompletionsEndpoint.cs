@@ -60,7 +60,7 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
             await ChoiceStreamer.StreamAsync(context, run, new TextStream(response, echoes, run.LogprobsRequested), parameters.IncludeUsage, usage)
                 .ConfigureAwait(false);
         else await WholeAsync(context, run, response, echoes, usage).ConfigureAwait(false);
-        metrics.Tokens(promptTokens, usage.CompletionTokens);
+        metrics.Tokens(promptTokens, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
     }
 
     private static async Task WholeAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, UsageTally usage)
