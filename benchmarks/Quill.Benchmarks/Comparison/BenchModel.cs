@@ -116,7 +116,7 @@ public sealed record BenchModel(string Shape, string Type)
         if (Type == "f16")
         {
             Console.Error.WriteLine($"writing {path} ({EstimatedBytes / 1e9:F1} GB) ...");
-            F16ModelWriter.Write(path, Options);
+            SyntheticModelWriter.Write(path, Options);
         }
         else
         {

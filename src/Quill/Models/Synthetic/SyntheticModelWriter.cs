@@ -19,50 +19,54 @@ public static class SyntheticModelWriter
             return;
         }
         GgufWriter writer = Header(o);
-        var rng = new SplitMix64(o.Seed);
+        var tensors = new GeneratedTensors(new SplitMix64(o.Seed), progress);
         int kvDim = o.KvHeads * (o.Dim / o.Heads);
         string a = o.Architecture;
 
-        int steps = 3 + o.Layers, step = 0;
-        void Matrix(string name, int columns, int rows) =>
-            writer.AddTensor(name, o.Type, [columns, rows], Encode(o.Type, RandomUniform(rng, (long)columns * rows, MathF.Sqrt(3f / columns))));
-        void Vector(string name, int length, float center, float spread) =>
-            writer.AddTensor(name, GgmlType.F32, [length], Encode(GgmlType.F32, RandomAround(rng, length, center, spread)));
+        void Matrix(string name, int columns, int rows, float limit)
+        {
+            long count = (long)columns * rows;
+            writer.AddTensor(name, o.Type, [columns, rows],
+                tensors.Add(GgmlTypeInfo.RowBytes(o.Type, count), r => Encode(o.Type, RandomUniform(r, count, limit))));
+        }
 
-        writer.AddTensor(TensorNames.TokenEmbedding, o.Type, [o.Dim, o.VocabSize], Encode(o.Type, RandomUniform(rng, (long)o.Dim * o.VocabSize, 1f)));
-        progress?.Report((double)++step / steps);
+        void Vector(string name, int length, float center, float spread) =>
+            writer.AddTensor(name, GgmlType.F32, [length],
+                tensors.Add(length * sizeof(float), r => Encode(GgmlType.F32, RandomAround(r, length, center, spread))));
+
+        Matrix(TensorNames.TokenEmbedding, o.Dim, o.VocabSize, 1f);
         for (int l = 0; l < o.Layers; l++)
         {
             Vector(TensorNames.AttentionNorm(l), o.Dim, 1f, 0.1f);
-            Matrix(TensorNames.AttentionQuery(l), o.Dim, o.Dim);
-            Matrix(TensorNames.AttentionKey(l), o.Dim, kvDim);
-            Matrix(TensorNames.AttentionValue(l), o.Dim, kvDim);
+            Matrix(TensorNames.AttentionQuery(l), o.Dim, o.Dim, Limit(o.Dim));
+            Matrix(TensorNames.AttentionKey(l), o.Dim, kvDim, Limit(o.Dim));
+            Matrix(TensorNames.AttentionValue(l), o.Dim, kvDim, Limit(o.Dim));
             if (a == "qwen2")
             {
                 Vector(TensorNames.AttentionQueryBias(l), o.Dim, 0f, 0.1f);
                 Vector(TensorNames.AttentionKeyBias(l), kvDim, 0f, 0.1f);
                 Vector(TensorNames.AttentionValueBias(l), kvDim, 0f, 0.1f);
             }
-            Matrix(TensorNames.AttentionOutput(l), o.Dim, o.Dim);
+            Matrix(TensorNames.AttentionOutput(l), o.Dim, o.Dim, Limit(o.Dim));
             Vector(TensorNames.FeedForwardNorm(l), o.Dim, 1f, 0.1f);
-            Matrix(TensorNames.FeedForwardGate(l), o.Dim, o.FeedForwardDim);
-            Matrix(TensorNames.FeedForwardUp(l), o.Dim, o.FeedForwardDim);
-            Matrix(TensorNames.FeedForwardDown(l), o.FeedForwardDim, o.Dim);
-            progress?.Report((double)++step / steps);
+            Matrix(TensorNames.FeedForwardGate(l), o.Dim, o.FeedForwardDim, Limit(o.Dim));
+            Matrix(TensorNames.FeedForwardUp(l), o.Dim, o.FeedForwardDim, Limit(o.Dim));
+            Matrix(TensorNames.FeedForwardDown(l), o.FeedForwardDim, o.Dim, Limit(o.FeedForwardDim));
         }
         Vector(TensorNames.OutputNorm, o.Dim, 1f, 0.1f);
-        if (!o.TiedEmbeddings) Matrix(TensorNames.Output, o.Dim, o.VocabSize);
-        progress?.Report((double)++step / steps);
+        if (!o.TiedEmbeddings) Matrix(TensorNames.Output, o.Dim, o.VocabSize, Limit(o.Dim));
         writer.WriteTo(path);
         progress?.Report(1.0);
     }
 
+    /// <summary>Uniform weights in ±√(3/fan_in) give unit-variance outputs.</summary>
+    private static float Limit(int fanIn) => MathF.Sqrt(3f / fanIn);
+
     /// <summary>
     /// A writer holding the metadata of the model <paramref name="o"/> describes (llama.cpp's keys, the tokenizer of
-    /// <see cref="SyntheticVocabulary"/>) and no tensors yet; <see cref="Write"/> adds its tensors, and a writer that
-    /// generates tensors as they are written (a 7B benchmark file) can add its own.
+    /// <see cref="SyntheticVocabulary"/>) and no tensors yet; <see cref="Write"/> adds the tensors.
     /// </summary>
-    public static GgufWriter Header(SyntheticModelOptions o)
+    private static GgufWriter Header(SyntheticModelOptions o)
     {
         Validate(o);
         int headSize = o.Dim / o.Heads;
