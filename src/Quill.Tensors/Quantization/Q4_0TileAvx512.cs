@@ -55,11 +55,45 @@ internal static unsafe class Q4_0TileAvx512
     public static void Run(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
         nint outStride)
     {
-        int p = 0;
-        for (; p + 4 <= pairs; p += 4)
-            FourPairs(w, wStride, blockStride, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, outStride);
-        for (; p < pairs; p++)
-            OnePair(w, wStride, blockStride, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
+        int need = blocks * GroupBlockBytes + 64;
+        byte[] scratch = t_group is { Length: var length } group && length >= need ? group : t_group = GC.AllocateUninitializedArray<byte>(need, pinned: true);
+        fixed (byte* start = scratch)
+        {
+            byte* g = (byte*)(((nint)start + 63) & ~(nint)63);
+            Prepare(w, wStride, blockStride, blocks, g);
+            int p = 0;
+            for (; p + 4 <= pairs; p += 4)
+                FourPairs(g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, outStride);
+            for (; p < pairs; p++)
+                OnePair(g, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
+        }
+    }
+
+    /// <summary>Bytes of one block of a prepared row group: four float scales, padding, then four rows' 32 unpacked quants.</summary>
+    private const int GroupBlockBytes = 160, GroupQuantsAt = 32;
+
+    /// <summary>The row group prepared once per call, reused by every token pair (per thread, grown on demand).</summary>
+    [ThreadStatic]
+    private static byte[]? t_group;
+
+    /// <summary>
+    /// The four rows' blocks made ready for the pair loops: d converted to float, the nibbles split into 32 bytes in
+    /// element order (low nibbles, then high), so each pair tile only loads them.
+    /// </summary>
+    private static void Prepare(byte* w, nint wStride, nint blockStride, int blocks, byte* g)
+    {
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = w + b * blockStride;
+            byte* dst = g + b * GroupBlockBytes;
+            WeightScales(x, wStride).Store((float*)dst);
+            for (int k = 0; k < 4; k++)
+            {
+                Vector128<byte> nibbles = Vector128.Load(x + k * wStride + 2);
+                Vector256.Create(nibbles & Vector128.Create((byte)0x0F), (nibbles.AsUInt16() >>> 4).AsByte() & Vector128.Create((byte)0x0F))
+                    .Store(dst + GroupQuantsAt + 32 * k);
+            }
+        }
     }
 
     /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order, one (row, token) at a time.</summary>
@@ -96,25 +130,23 @@ internal static unsafe class Q4_0TileAvx512
         }
     }
 
-    /// <summary>4 rows × 8 tokens: sixteen accumulators, each weight block unpacked once and each pair's block loaded once.</summary>
+    /// <summary>4 rows × 8 tokens: sixteen accumulators, each prepared weight block and each pair's block loaded once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourPairs(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int blocks, float* output, nint outStride)
+    private static void FourPairs(byte* g, byte* packed, nint pairStride, int blocks, float* output, nint outStride)
     {
         Vector512<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector512<float> a01 = default, a11 = default, a21 = default, a31 = default;
         Vector512<float> a02 = default, a12 = default, a22 = default, a32 = default;
         Vector512<float> a03 = default, a13 = default, a23 = default, a33 = default;
-        float* dw = stackalloc float[4];
         for (int b = 0; b < blocks; b++)
         {
-            byte* x = w + b * blockStride;
+            byte* x = g + b * GroupBlockBytes;
             byte* y = packed + b * PairBlockBytes;
-            WeightScales(x, wStride).Store(dw);
-            Vector512<byte> q0 = Unpack(x), q1 = Unpack(x + wStride), q2 = Unpack(x + 2 * wStride), q3 = Unpack(x + 3 * wStride);
-            Pair(y, dw, q0, q1, q2, q3, ref a00, ref a10, ref a20, ref a30);
-            Pair(y + pairStride, dw, q0, q1, q2, q3, ref a01, ref a11, ref a21, ref a31);
-            Pair(y + 2 * pairStride, dw, q0, q1, q2, q3, ref a02, ref a12, ref a22, ref a32);
-            Pair(y + 3 * pairStride, dw, q0, q1, q2, q3, ref a03, ref a13, ref a23, ref a33);
+            Vector512<byte> q0 = Quants(x, 0), q1 = Quants(x, 1), q2 = Quants(x, 2), q3 = Quants(x, 3);
+            Pair(y, (float*)x, q0, q1, q2, q3, ref a00, ref a10, ref a20, ref a30);
+            Pair(y + pairStride, (float*)x, q0, q1, q2, q3, ref a01, ref a11, ref a21, ref a31);
+            Pair(y + 2 * pairStride, (float*)x, q0, q1, q2, q3, ref a02, ref a12, ref a22, ref a32);
+            Pair(y + 3 * pairStride, (float*)x, q0, q1, q2, q3, ref a03, ref a13, ref a23, ref a33);
         }
         Store(output, outStride, a00, a10, a20, a30);
         Store(output + 2 * outStride, outStride, a01, a11, a21, a31);
@@ -124,34 +156,26 @@ internal static unsafe class Q4_0TileAvx512
 
     /// <summary>4 rows × 2 tokens, for the pairs left over after the four-pair tiles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OnePair(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output, nint outStride)
+    private static void OnePair(byte* g, byte* packed, int blocks, float* output, nint outStride)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        float* dw = stackalloc float[4];
         for (int b = 0; b < blocks; b++)
         {
-            byte* x = w + b * blockStride;
-            WeightScales(x, wStride).Store(dw);
-            Pair(packed + b * PairBlockBytes, dw, Unpack(x), Unpack(x + wStride), Unpack(x + 2 * wStride), Unpack(x + 3 * wStride),
-                ref a0, ref a1, ref a2, ref a3);
+            byte* x = g + b * GroupBlockBytes;
+            Pair(packed + b * PairBlockBytes, (float*)x, Quants(x, 0), Quants(x, 1), Quants(x, 2), Quants(x, 3), ref a0, ref a1, ref a2, ref a3);
         }
         Store(output, outStride, a0, a1, a2, a3);
     }
+
+    /// <summary>Row k's prepared 32 quants of a block, twice (one copy per token of a pair).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> Quants(byte* preparedBlock, int k) =>
+        Vector512.Create(Vector256.Load(preparedBlock + GroupQuantsAt + 32 * k));
 
     /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> WeightScales(byte* x, nint wStride) =>
         Fp16Bits.ToSingle(Vector128.Create((uint)*(ushort*)x, *(ushort*)(x + wStride), *(ushort*)(x + 2 * wStride), *(ushort*)(x + 3 * wStride)));
-
-    /// <summary>One weight block's 32 nibbles in element order, twice: [low, high, low, high] 16-byte lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Unpack(byte* block)
-    {
-        Vector512<ushort> packed = Avx512F.BroadcastVector128ToVector512((uint*)(block + 2)).AsUInt16();
-        Vector512<ushort> shifts = Vector512.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4,
-            0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4);
-        return Avx512BW.ShiftRightLogicalVariable(packed, shifts).AsByte() & Vector512.Create((byte)0x0F);
-    }
 
     /// <summary>One token pair's block against the four weight rows: r_k += lanes(q_k, y) · (d_w(k) · d_a), each half its own token.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
