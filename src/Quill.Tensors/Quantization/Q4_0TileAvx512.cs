@@ -21,7 +21,7 @@ internal static unsafe class Q4_0TileAvx512
 
     private const int OffsetsAt = 64, ScalesAt = 96;
 
-    public static bool IsSupported => Avx512BW.IsSupported && Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported;
+    public static bool IsSupported => Avx512BW.IsSupported && Avx512F.IsSupported && Avx512DQ.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
     /// Packs tokens 0..2·<paramref name="pairs"/>−1 of Q8_0 rows (<paramref name="rowBytes"/> apart) for the tile:
@@ -167,10 +167,13 @@ internal static unsafe class Q4_0TileAvx512
         Store(output, outStride, a0, a1, a2, a3);
     }
 
-    /// <summary>Row k's prepared 32 quants of a block, twice (one copy per token of a pair).</summary>
+    /// <summary>
+    /// Row k's prepared 32 quants of a block, twice (one copy per token of a pair): one vbroadcasti32x8. Not
+    /// Avx512F.BroadcastVector256ToVector512(ulong*), which on .NET 10 broadcasts the pointer's own bytes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Quants(byte* preparedBlock, int k) =>
-        Vector512.Create(Vector256.Load(preparedBlock + GroupQuantsAt + 32 * k));
+        Avx512DQ.BroadcastVector256ToVector512((int*)(preparedBlock + GroupQuantsAt + 32 * k)).AsByte();
 
     /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
