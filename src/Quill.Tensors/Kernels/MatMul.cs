@@ -78,11 +78,11 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _weights = weights;
         _output = y;
         _dot = format.Dot;
-        _pairTile = _tokens >= BlockTileRows ? format.Pairs : null;
+        _pairTile = format.Pairs;
         _tile = _tokens >= BlockTileRows && _pairTile is null ? format.Tile : null;
         if (_pairTile is not null)
             EnsurePacked(_pairTile, weights);
-        _rows = _tokens < BlockTileRows ? format.Rows : null;
+        _rows = _tokens < BlockTileRows && _pairTile is null ? format.Rows : null;
         _rowsForTail = format.Rows;
         if (weights.IsInterleaved && (format.Tile is null || format.Rows is null || weights.Rows % 4 != 0))
             throw new InvalidOperationException($"tensor '{weights.Name}' is interleaved but {weights.Type} has no four-row kernels here");
@@ -94,19 +94,27 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _pairTile = null;
     }
 
-    /// <summary>The quantized rows re-laid out in token pairs for <paramref name="tile"/>, once per input and format.</summary>
+    /// <summary>
+    /// The quantized rows re-laid out for <paramref name="tile"/>, once per input and format: in token pairs for a
+    /// batch, each token paired with itself for the decode-time four-row kernel (fewer than four tokens).
+    /// </summary>
     private void EnsurePacked(PairTile tile, WeightMatrix weights)
     {
         if (_packedValid) return;
         int blocks = weights.Columns / GgmlTypeInfo.BlockSize(weights.Type);
-        long need = (long)(_tokens / 2) * blocks * tile.PairBlockBytes;
+        int pairs = _tokens >= BlockTileRows ? _tokens / 2 : _tokens;
+        long need = (long)pairs * blocks * tile.PairBlockBytes;
         if (need > _packedCapacity)
         {
             if (_packed != null) NativeMemory.AlignedFree(_packed);
             _packed = (byte*)NativeMemory.AlignedAlloc((nuint)need, 64);
             _packedCapacity = need;
         }
-        tile.Pack(_quantized, _quantizedRowBytes, _tokens / 2, blocks, _packed);
+        if (_tokens >= BlockTileRows)
+            tile.Pack(_quantized, _quantizedRowBytes, pairs, blocks, _packed);
+        else
+            for (int t = 0; t < _tokens; t++)
+                tile.Pack(_quantized + (long)t * _quantizedRowBytes, 0, 1, blocks, _packed + (long)t * blocks * tile.PairBlockBytes);
         _packedValid = true;
     }
 
@@ -144,7 +152,15 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         int tokens = _tokens;
         int qBytes = _quantizedRowBytes;
         int r0 = start;
-        if (_pairTile is { } pairTile)
+        if (_pairTile is { } decodeTile && tokens < BlockTileRows)
+        {
+            int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
+            nint tokenStride = (nint)blocks * decodeTile.PairBlockBytes;
+            for (; r0 + 4 <= end; r0 += 4)
+                for (int t = 0; t < tokens; t++)
+                    decodeTile.Rows(w.GroupStart(r0), w.RowStride, w.BlockStride, _packed + t * tokenStride, blocks, _output + (long)t * n + r0);
+        }
+        if (_pairTile is { } pairTile && tokens >= BlockTileRows)
         {
             // Token pairs in chunks that stay in L2 while every row group of this range passes over them.
             int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);

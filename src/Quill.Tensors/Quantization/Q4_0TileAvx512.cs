@@ -69,6 +69,52 @@ internal static unsafe class Q4_0TileAvx512
         }
     }
 
+    /// <summary>
+    /// out[r] = Dot(weight row r, one token) for r in 0..3, the decode-time shape: the token packed as a pair with
+    /// itself (<see cref="Pack"/> with rowBytes 0), two weight rows per 512-bit register (row r low, r+1 high).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output)
+    {
+        Vector512<float> acc01 = default, acc23 = default;
+        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = w + b * blockStride;
+            byte* y = packed + b * PairBlockBytes;
+            Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
+            Vector512<int> offsets = Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)(y + OffsetsAt)));
+            // Lane r: d_w(r)·d_a, the single product the row dot forms.
+            Vector512<float> d = (WeightScales(x, wStride) * Vector128.Create(*(float*)(y + ScalesAt))).ToVector256Unsafe().ToVector512Unsafe();
+            acc01 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x, x + wStride), quants, offsets), Avx512F.PermuteVar16x32(d, lowHigh01), acc01);
+            acc23 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x + 2 * wStride, x + 3 * wStride), quants, offsets), Avx512F.PermuteVar16x32(d, lowHigh23),
+                acc23);
+        }
+        Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()),
+            GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
+    }
+
+    /// <summary>Scalar <see cref="Rows"/>: <see cref="Reference"/> for one pair whose halves are the same token.</summary>
+    public static void RowsReference(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output)
+    {
+        float* both = stackalloc float[8];
+        Reference(w, wStride, blockStride, packed, 0, 1, blocks, both, 4);
+        for (int r = 0; r < 4; r++) output[r] = both[r];
+    }
+
+    /// <summary>The 32 quants of two rows' blocks in element order: [r0 low, r0 high | r1 low, r1 high].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> TwoRows(byte* r0, byte* r1)
+    {
+        Vector256<ushort> first = Avx2.BroadcastVector128ToVector256(r0 + 2).AsUInt16();
+        Vector256<ushort> second = Avx2.BroadcastVector128ToVector256(r1 + 2).AsUInt16();
+        Vector512<ushort> shifts = Vector512.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4,
+            0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4);
+        return Avx512BW.ShiftRightLogicalVariable(Avx512F.InsertVector256(first.ToVector512Unsafe(), second, 1), shifts).AsByte()
+            & Vector512.Create((byte)0x0F);
+    }
+
     /// <summary>Bytes of one block of a prepared row group: four float scales, padding, then four rows' 32 unpacked quants.</summary>
     private const int GroupBlockBytes = 160, GroupQuantsAt = 32;
 

@@ -58,6 +58,45 @@ public unsafe class Q4_0TileAvx512Tests
             Assert.True(reference[i].Equals(run[i]), $"token {i / 4} row {i % 4}: reference {reference[i]:R}, AVX-512 {run[i]:R}");
     }
 
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(31, true)]
+    [InlineData(33, false)]
+    [InlineData(64, true)]
+    [InlineData(4097, true)]
+    public void RowsEqualRowsReferenceAndTheRowDotBitForBit(int blocks, bool interleaved)
+    {
+        byte[] weights = Weights(blocks, seed: blocks + 3, interleaved);
+        var token = new byte[blocks * Q8_0Block.BlockBytes];
+        Q8_0Block.QuantizeActivations(QuantTestData.Floats(blocks * 32, seed: blocks * 5 + 1), token);
+        var packed = new byte[blocks * Q4_0TileAvx512.PairBlockBytes];
+        var reference = new float[4];
+        var run = new float[4];
+        nint wStride = interleaved ? Q4_0Block.BlockBytes : blocks * Q4_0Block.BlockBytes;
+        nint blockStride = interleaved ? 4 * Q4_0Block.BlockBytes : Q4_0Block.BlockBytes;
+        fixed (byte* w = weights)
+        fixed (byte* a = token)
+        fixed (byte* p = packed)
+        fixed (float* o = reference)
+        fixed (float* r = run)
+        {
+            Q4_0TileAvx512.Pack(a, 0, 1, blocks, p);
+            Q4_0TileAvx512.RowsReference(w, wStride, blockStride, p, blocks, o);
+            for (int k = 0; k < 4; k++)
+            {
+                byte[] row = new byte[blocks * Q4_0Block.BlockBytes];
+                for (int b = 0; b < blocks; b++)
+                    new ReadOnlySpan<byte>(w + b * blockStride + k * wStride, Q4_0Block.BlockBytes).CopyTo(row.AsSpan(b * Q4_0Block.BlockBytes));
+                fixed (byte* x = row)
+                    Assert.Equal(GgmlX86BlockDot.Reference<Q4_0Block.Kernel, Q8_0Block.Kernel>(x, a, blocks), reference[k]);
+            }
+            if (!Q4_0TileAvx512.IsSupported) return;
+            Q4_0TileAvx512.Rows(w, wStride, blockStride, p, blocks, r);
+        }
+        for (int k = 0; k < 4; k++)
+            Assert.True(reference[k].Equals(run[k]), $"row {k}: reference {reference[k]:R}, AVX-512 {run[k]:R}");
+    }
+
     /// <summary>Four Q4_0 rows of <paramref name="blocks"/> blocks, row-major or in the interleaved groups of four.</summary>
     private static byte[] Weights(int blocks, int seed, bool interleaved)
     {
