@@ -27,6 +27,7 @@ internal static unsafe class Q4_0TileAvx512
     /// Packs tokens 0..2·<paramref name="pairs"/>−1 of Q8_0 rows (<paramref name="rowBytes"/> apart) for the tile:
     /// pair p, block b at packed + (p·blocks + b)·<see cref="PairBlockBytes"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* rows, nint rowBytes, int pairs, int blocks, byte* packed)
     {
         for (int p = 0; p < pairs; p++)
@@ -79,21 +80,61 @@ internal static unsafe class Q4_0TileAvx512
         Vector512<float> acc01 = default, acc23 = default;
         Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
         Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-        for (int b = 0; b < blocks; b++)
+        float* scales = stackalloc float[4 * ScaleChunk];
+        for (int first = 0; first < blocks; first += ScaleChunk)
         {
-            byte* x = w + b * blockStride;
-            byte* y = packed + b * PairBlockBytes;
-            Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
-            Vector512<int> offsets = Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)(y + OffsetsAt)));
-            // Lane r: d_w(r)·d_a, the single product the row dot forms.
-            Vector512<float> d = (WeightScales(x, wStride) * Vector128.Create(*(float*)(y + ScalesAt))).ToVector256Unsafe().ToVector512Unsafe();
-            acc01 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x, x + wStride), quants, offsets), Avx512F.PermuteVar16x32(d, lowHigh01), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x + 2 * wStride, x + 3 * wStride), quants, offsets), Avx512F.PermuteVar16x32(d, lowHigh23),
-                acc23);
+            int end = Math.Min(blocks, first + ScaleChunk);
+            WeightScalesAhead(w, wStride, blockStride, first, end, scales);
+            for (int b = first; b < end; b++)
+            {
+                byte* x = w + b * blockStride;
+                byte* y = packed + b * PairBlockBytes;
+                Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
+                Vector512<int> offsets = Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)(y + OffsetsAt)));
+                // Lane r: d_w(r)·d_a, the single product the row dot forms.
+                Vector512<float> d = (Vector128.Load(scales + 4 * (b - first)) * Vector128.Create(*(float*)(y + ScalesAt))).ToVector256Unsafe()
+                    .ToVector512Unsafe();
+                acc01 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x, x + wStride), quants, offsets), Avx512F.PermuteVar16x32(d, lowHigh01), acc01);
+                acc23 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x + 2 * wStride, x + 3 * wStride), quants, offsets),
+                    Avx512F.PermuteVar16x32(d, lowHigh23), acc23);
+            }
         }
         Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()),
             GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
     }
+
+    /// <summary>Blocks whose weight scales <see cref="Rows"/> converts ahead of the integer loop, as one stack chunk.</summary>
+    private const int ScaleChunk = 32;
+
+    /// <summary>
+    /// scales[4·(b − first) + r] = d of row r in block b, for b in [first, end). In the interleaved layout (72-byte
+    /// groups, d at bytes 0, 18, 36, 54) four blocks' sixteen scales take four vpermt2w and one 512-bit conversion.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightScalesAhead(byte* w, nint wStride, nint blockStride, int first, int end, float* scales)
+    {
+        int b = first;
+        if (wStride == Q4_0Block.BlockBytes && blockStride == 4 * Q4_0Block.BlockBytes)
+        {
+            // Words 0, 9, 18, 27 of a group to the even words of the low 128 bits, zeros (index 32: the second source) elsewhere.
+            Vector512<ushort> pick = Vector512.Create((ushort)0, 32, 9, 32, 18, 32, 27, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+                32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32);
+            for (; b + 4 <= end; b += 4)
+            {
+                byte* x = w + b * blockStride;
+                Vector128<uint> s0 = GroupScaleBits(x, pick), s1 = GroupScaleBits(x + blockStride, pick);
+                Vector128<uint> s2 = GroupScaleBits(x + 2 * blockStride, pick), s3 = GroupScaleBits(x + 3 * blockStride, pick);
+                Fp16Bits.ToSingle(Vector512.Create(Vector256.Create(s0, s1), Vector256.Create(s2, s3))).Store(scales + 4 * (b - first));
+            }
+        }
+        for (; b < end; b++)
+            WeightScales(w + b * blockStride, wStride).Store(scales + 4 * (b - first));
+    }
+
+    /// <summary>The four fp16 scales of an interleaved group (its first 64 of 72 bytes) as zero-extended 32-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> GroupScaleBits(byte* group, Vector512<ushort> pick) =>
+        Avx512BW.PermuteVar32x16x2(Vector512.Load((ushort*)group), pick, Vector512<ushort>.Zero).GetLower().GetLower().AsUInt32();
 
     /// <summary>Scalar <see cref="Rows"/>: <see cref="Reference"/> for one pair whose halves are the same token.</summary>
     public static void RowsReference(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output)
@@ -126,6 +167,7 @@ internal static unsafe class Q4_0TileAvx512
     /// The four rows' blocks made ready for the pair loops: d converted to float, the nibbles split into 32 bytes in
     /// element order (low nibbles, then high), so each pair tile only loads them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Prepare(byte* w, nint wStride, nint blockStride, int blocks, byte* g)
     {
         for (int b = 0; b < blocks; b++)
