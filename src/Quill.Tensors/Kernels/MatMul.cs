@@ -96,13 +96,13 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
 
     /// <summary>
     /// The quantized rows re-laid out for <paramref name="tile"/>, once per input and format: in token pairs for a
-    /// batch, each token paired with itself for the decode-time four-row kernel (fewer than four tokens).
+    /// batch, each token paired with itself for the decode-time four-row kernel (fewer than <see cref="PairTileTokens"/>).
     /// </summary>
     private void EnsurePacked(PairTile tile, WeightMatrix weights)
     {
         if (_packedValid) return;
         int blocks = weights.Columns / GgmlTypeInfo.BlockSize(weights.Type);
-        int pairs = _tokens >= BlockTileRows ? _tokens / 2 : _tokens;
+        int pairs = _tokens >= PairTileTokens ? _tokens / 2 : _tokens;
         long need = (long)pairs * blocks * tile.PairBlockBytes;
         if (need > _packedCapacity)
         {
@@ -110,7 +110,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             _packed = (byte*)NativeMemory.AlignedAlloc((nuint)need, 64);
             _packedCapacity = need;
         }
-        if (_tokens >= BlockTileRows)
+        if (_tokens >= PairTileTokens)
             tile.Pack(_quantized, _quantizedRowBytes, pairs, blocks, _packed);
         else
             for (int t = 0; t < _tokens; t++)
@@ -140,6 +140,12 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
 
     private const int BlockTileRows = 4;
 
+    /// <summary>
+    /// Tokens from which a <see cref="PairTile"/> format runs its batch tiles: they prepare each row group once per call,
+    /// which pays off over four pairs; fewer tokens take the four-row kernel token by token.
+    /// </summary>
+    private const int PairTileTokens = 8;
+
     /// <summary>Packed activation bytes one pass over a thread's row groups works on: about half a Zen 5 L2.</summary>
     private const long PairChunkBytes = 512 * 1024;
 
@@ -152,7 +158,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         int tokens = _tokens;
         int qBytes = _quantizedRowBytes;
         int r0 = start;
-        if (_pairTile is { } decodeTile && tokens < BlockTileRows)
+        if (_pairTile is { } decodeTile && tokens < PairTileTokens)
         {
             int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
             nint tokenStride = (nint)blocks * decodeTile.PairBlockBytes;
@@ -160,7 +166,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
                 for (int t = 0; t < tokens; t++)
                     decodeTile.Rows(w.GroupStart(r0), w.RowStride, w.BlockStride, _packed + t * tokenStride, blocks, _output + (long)t * n + r0);
         }
-        if (_pairTile is { } pairTile && tokens >= BlockTileRows)
+        if (_pairTile is { } pairTile && tokens >= PairTileTokens)
         {
             // Token pairs in chunks that stay in L2 while every row group of this range passes over them.
             int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
