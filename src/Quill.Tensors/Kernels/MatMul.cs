@@ -141,10 +141,10 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private const int BlockTileRows = 4;
 
     /// <summary>
-    /// Tokens from which a <see cref="PairTile"/> format runs its batch tiles: they prepare each row group once per call,
-    /// which pays off over four pairs; fewer tokens take the four-row kernel token by token.
+    /// Tokens from which a <see cref="PairTile"/> format runs its batch tiles; fewer take the four-row kernel token by
+    /// token. Measured on TinyLlama Q4_0: 4 tokens prefill about 1.25× faster as two pairs than token by token.
     /// </summary>
-    private const int PairTileTokens = 8;
+    private const int PairTileTokens = 4;
 
     /// <summary>Packed activation bytes one pass over a thread's row groups works on: about half a Zen 5 L2.</summary>
     private const long PairChunkBytes = 512 * 1024;
