@@ -24,6 +24,9 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private GgmlType _quantizedType;
     private bool _quantizedValid;
     private int _quantizedRowBytes;
+    private byte* _packed;
+    private long _packedCapacity;
+    private bool _packedValid;
 
     // The job in flight.
     private WeightMatrix? _weights;
@@ -32,6 +35,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private TileDot? _tile;
     private RowsDot? _rows;
     private RowsDot? _rowsForTail;
+    private PairTile? _pairTile;
     private HalfWidthTiles _halfTiles;
 
     /// <summary>Which F16/BF16 tile (if any) the job in flight runs.</summary>
@@ -72,6 +76,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _tokens = tokens;
         _columns = columns;
         _quantizedValid = false;
+        _packedValid = false;
     }
 
     /// <summary>y (T, N) = x · Wᵀ using the input given to <see cref="SetInput"/>.</summary>
@@ -84,8 +89,11 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _weights = weights;
         _output = y;
         _dot = format.Dot;
-        _tile = _tokens >= BlockTileRows ? format.Tile : null;
-        _rows = _tokens < BlockTileRows ? format.Rows : null;
+        _pairTile = format.Pairs;
+        _tile = _tokens >= BlockTileRows && _pairTile is null ? format.Tile : null;
+        if (_pairTile is not null)
+            EnsurePacked(_pairTile, weights);
+        _rows = _tokens < BlockTileRows && _pairTile is null ? format.Rows : null;
         _rowsForTail = format.Rows;
         _halfTiles = _tokens < HalfWidthTile<Fp16Float>.MinTokens || weights.IsInterleaved || !HalfWidthTile<Fp16Float>.IsSupported
             ? HalfWidthTiles.None
@@ -97,11 +105,37 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _dot = null;
         _tile = null;
         _rows = null;
+        _pairTile = null;
+    }
+
+    /// <summary>
+    /// The quantized rows re-laid out for <paramref name="tile"/>, once per input and format: in token pairs for a
+    /// batch, each token paired with itself for the decode-time four-row kernel (fewer than <see cref="PairTileTokens"/>).
+    /// </summary>
+    private void EnsurePacked(PairTile tile, WeightMatrix weights)
+    {
+        if (_packedValid) return;
+        int blocks = weights.Columns / GgmlTypeInfo.BlockSize(weights.Type);
+        int pairs = _tokens >= PairTileTokens ? _tokens / 2 : _tokens;
+        long need = (long)pairs * blocks * tile.PairBlockBytes;
+        if (need > _packedCapacity)
+        {
+            if (_packed != null) NativeMemory.AlignedFree(_packed);
+            _packed = (byte*)NativeMemory.AlignedAlloc((nuint)need, 64);
+            _packedCapacity = need;
+        }
+        if (_tokens >= PairTileTokens)
+            tile.Pack(_quantized, _quantizedRowBytes, pairs, blocks, _packed);
+        else
+            for (int t = 0; t < _tokens; t++)
+                tile.Pack(_quantized + (long)t * _quantizedRowBytes, 0, 1, blocks, _packed + (long)t * blocks * tile.PairBlockBytes);
+        _packedValid = true;
     }
 
     private void EnsureQuantized(QuantFormat format)
     {
         if (_quantizedValid && _quantizedType == format.ActivationType) return;
+        _packedValid = false;
         int rowBytes = (int)GgmlTypeInfo.RowBytes(format.ActivationType, _columns);
         long need = (long)rowBytes * _tokens;
         if (need > _quantizedCapacity)
@@ -121,6 +155,15 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private const int BlockTileRows = 4;
     private const int HalfWidthTileRows = 16;
 
+    /// <summary>
+    /// Tokens from which a <see cref="PairTile"/> format runs its batch tiles; fewer take the four-row kernel token by
+    /// token. Measured on TinyLlama Q4_0: 4 tokens prefill about 1.25× faster as two pairs than token by token.
+    /// </summary>
+    private const int PairTileTokens = 4;
+
+    /// <summary>Packed activation bytes one pass over a thread's row groups works on: about half a Zen 5 L2.</summary>
+    private const long PairChunkBytes = 512 * 1024;
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     void IRangeJob.Execute(int start, int end)
     {
@@ -137,6 +180,35 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             if (_halfTiles == HalfWidthTiles.F16) HalfWidthTile<Fp16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
             else HalfWidthTile<Bf16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
             return;
+        }
+        if (_pairTile is { } decodeTile && tokens < PairTileTokens)
+        {
+            int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
+            nint tokenStride = (nint)blocks * decodeTile.PairBlockBytes;
+            for (; r0 + 4 <= end; r0 += 4)
+                for (int t = 0; t < tokens; t++)
+                    decodeTile.Rows(w.GroupStart(r0), w.RowStride, w.BlockStride, _packed + t * tokenStride, blocks, _output + (long)t * n + r0);
+        }
+        if (_pairTile is { } pairTile && tokens >= PairTileTokens)
+        {
+            // Token pairs in chunks that stay in L2 while every row group of this range passes over them.
+            int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
+            int pairs = tokens / 2;
+            nint pairStride = (nint)blocks * pairTile.PairBlockBytes;
+            int chunk = (int)Math.Max(4, PairChunkBytes / pairStride / 4 * 4);
+            int groupsEnd = r0 + (end - r0) / 4 * 4;
+            for (int p0 = 0; p0 < pairs; p0 += chunk)
+            {
+                int count = Math.Min(chunk, pairs - p0);
+                for (int r = r0; r < groupsEnd; r += 4)
+                    pairTile.Run(w.GroupStart(r), w.RowStride, w.BlockStride, _packed + p0 * pairStride, pairStride, count, blocks,
+                        _output + 2L * p0 * n + r, n);
+            }
+            if (tokens % 2 == 1)
+                for (int r = r0; r < groupsEnd; r += 4)
+                    _rowsForTail!(w.GroupStart(r), w.RowStride, w.BlockStride, _quantized + (long)(tokens - 1) * qBytes, blocks,
+                        _output + (long)(tokens - 1) * n + r);
+            r0 = groupsEnd;
         }
         if (_tile is { } tile)
         {
@@ -172,5 +244,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         if (_quantized != null) NativeMemory.AlignedFree(_quantized);
         _quantized = null;
         _quantizedCapacity = 0;
+        if (_packed != null) NativeMemory.AlignedFree(_packed);
+        _packed = null;
+        _packedCapacity = 0;
     }
 }

@@ -43,6 +43,12 @@ public sealed record QuantFormat(
     /// <summary>4 weight rows against one activation row (decoding), or null where the format has none here.</summary>
     public RowsDot? Rows { get; init; }
 
+    /// <summary>
+    /// Prompt-time tiles over activations re-laid out once per batch in token pairs (preferred over <see cref="Tile"/>
+    /// where present), or null where the format has none on this machine. Same arithmetic as <see cref="Dot"/> pair by pair.
+    /// </summary>
+    public PairTile? Pairs { get; init; }
+
     /// <summary>Elements per block of <see cref="Type"/>.</summary>
     public int BlockSize => GgmlTypeInfo.BlockSize(Type);
 
@@ -64,6 +70,26 @@ public unsafe delegate void TileDot(byte* weights, nint rowStride, nint blockStr
 /// <summary>output[r] = dot(weight row r, the activation row) for r in 0..3.
 /// Block b of weight row k is at weights + b·blockStride + k·rowStride.</summary>
 public unsafe delegate void RowsDot(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output);
+
+/// <summary>
+/// A tile kernel whose activations are packed once per batch: <see cref="Pack"/> turns token pairs of
+/// <see cref="QuantFormat.ActivationType"/> rows into <see cref="PairBlockBytes"/> bytes per pair and block, and
+/// <see cref="Run"/> dots four weight rows with any number of packed pairs.
+/// </summary>
+/// <param name="PairBlockBytes">Bytes of one token pair's block in the packed activations.</param>
+/// <param name="Pack">Packs the first 2·pairs activation rows.</param>
+/// <param name="Run">out[t·outputStride + r] = dot(weight row r, token t) for r in 0..3 and t below 2·pairs.</param>
+/// <param name="Rows">output[r] = dot(weight row r, one token) for r in 0..3 (decoding), the token packed as a pair with itself
+/// (<paramref name="Pack"/> with rowBytes 0).</param>
+public sealed record PairTile(int PairBlockBytes, ActivationPack Pack, PairTileDot Run, RowsDot Rows);
+
+/// <summary>Packs activation rows 0..2·pairs−1 (rowBytes apart) into pair-major blocks: pair p, block b at packed + (p·blocks + b)·PairBlockBytes.</summary>
+public unsafe delegate void ActivationPack(byte* rows, nint rowBytes, int pairs, int blocks, byte* packed);
+
+/// <summary>out[t·outputStride + r] = dot(weight row r, token t) for r in 0..3, t in 0..2·pairs−1; pair p's packed blocks at packed + p·pairStride.
+/// Block b of weight row k is at weights + b·blockStride + k·rowStride.</summary>
+public unsafe delegate void PairTileDot(byte* weights, nint rowStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks,
+    float* output, nint outputStride);
 
 /// <summary>Looks up the kernels of a <see cref="GgmlType"/>.</summary>
 public static partial class QuantFormats
@@ -102,7 +128,8 @@ public static partial class QuantFormats
                 Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel,
                     Q8_0Block.Kernel>() },
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
-                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = Q4_0Rows() },
+                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = Q4_0Rows(),
+                    Pairs = Q4_0Pairs() },
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
                 Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
                     Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>() },
@@ -131,6 +158,10 @@ public static partial class QuantFormats
 
     private static unsafe RowsDot? Q4_0Rows() =>
         Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
+
+    private static unsafe PairTile? Q4_0Pairs() =>
+        Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run,
+            Q4_0TileAvx512.Rows) : null;
 
     private static unsafe RowsDot? RowsFor<TWeight, TActivation>()
         where TWeight : struct, IQuantBlock

@@ -13,7 +13,7 @@ public class MatMulBatchInvarianceTests
 {
     private const int Columns = 512;
     private const int LongColumns = 2304; // 72 blocks of 32: the tile's scale chunks (32 blocks) end mid-row
-    private static readonly int[] TokenCounts = [1, 3, 4, 5, 16, 17];
+    private static readonly int[] TokenCounts = [1, 3, 4, 5, 11, 16, 17]; // 11: Q4_0 pair tiles of four pairs, one pair, one token
 
     public static TheoryData<GgmlType, int, bool, int> Cases()
     {
