@@ -22,6 +22,14 @@ internal static class SyntheticModels
         return folder;
     }
 
+    /// <summary>The small GQA Llama (dim 64, 2 layers, 4 heads over 2 KV heads) the batching and prompt-reuse tests serve, on 2 threads.</summary>
+    public static LanguageModel SmallLlama() =>
+        LanguageModel.Load(Get(new SyntheticModelOptions
+        {
+            Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 128, VocabSize = 512,
+            Seed = 7
+        }), new LoadOptions { Threads = 2 });
+
     /// <summary>Writes (once) a model with these options and returns its path.</summary>
     public static string Get(SyntheticModelOptions options)
     {

@@ -1,6 +1,5 @@
 // The continuous batcher on a real (synthetic) Llama model and on a scripted one: equal to Generator, queue, cancellation, errors.
 using Quill.Generation;
-using Quill.Models.Synthetic;
 using Quill.Serving;
 using Quill.Tests.Generation;
 using Quill.Tests.Models;
@@ -10,13 +9,6 @@ namespace Quill.Tests.Serving;
 public sealed class ContinuousBatcherTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private static LanguageModel Llama() =>
-        LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions
-        {
-            Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 128, VocabSize = 512,
-            Seed = 7
-        }), new LoadOptions { Threads = 2 });
 
     private static GenerationRequest Sampled(string prompt, ulong seed, int maxTokens = 24) => new()
     {
@@ -40,7 +32,7 @@ public sealed class ContinuousBatcherTests
     [Fact]
     public async Task ConcurrentRequestsGiveWhatEachGivesAloneThroughGenerator()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         var generator = new Generator(model.Model, model.Tokenizer);
         string[] prompts = ["once upon a time", "the quick brown fox", "a", "hello world, this is a longer prompt than the others", "x y z", "tokens"];
         GenerationRequest[] requests = [.. prompts.Select((p, i) => Sampled(p, seed: (ulong)(100 + i)))];
@@ -67,7 +59,7 @@ public sealed class ContinuousBatcherTests
     [Fact]
     public async Task LongPromptsAreSplitAcrossStepsWithinTheTokenBudget()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         var request = Sampled(string.Join(' ', Enumerable.Repeat("word", 60)), seed: 5, maxTokens: 8);
         GenerationResult alone = new Generator(model.Model, model.Tokenizer).Generate(request with { ContextLength = 256 });
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 2, ContextLength = 256, MaxStepTokens = 16 });
@@ -79,7 +71,7 @@ public sealed class ContinuousBatcherTests
     [Fact]
     public async Task PromptLongerThanTheContextIsRefusedBeforeAnyChunk()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 1, ContextLength = 8 });
         var request = Sampled(string.Join(' ', Enumerable.Repeat("word", 40)), seed: 1);
         var e = await Assert.ThrowsAsync<PromptTooLongException>(() => batcher.GenerateAsync(request));
@@ -92,7 +84,7 @@ public sealed class ContinuousBatcherTests
     [Fact]
     public async Task ZeroMaxTokensFinishesWithLengthAndNoText()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 1, ContextLength = 64 });
         GenerationResult result = await batcher.GenerateAsync(Sampled("hi", 1, maxTokens: 0)).WaitAsync(Patience);
         Assert.Equal((FinishReason.Length, "", 0), (result.FinishReason, result.Text, result.CompletionTokens));

@@ -1,6 +1,5 @@
 // Prompt-prefix reuse: a slot's (or a PromptCache's) kept KV gives the same tokens and logprobs as a cold run, reports cached tokens, routes by prefix.
 using Quill.Generation;
-using Quill.Models.Synthetic;
 using Quill.Serving;
 using Quill.Tests.Models;
 
@@ -9,13 +8,6 @@ namespace Quill.Tests.Serving;
 public sealed class PromptReuseTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
-    private static LanguageModel Llama() =>
-        LanguageModel.Load(SyntheticModels.Get(new SyntheticModelOptions
-        {
-            Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 128, VocabSize = 512,
-            Seed = 7
-        }), new LoadOptions { Threads = 2 });
 
     /// <summary>A prompt of <paramref name="length"/> token ids from <paramref name="seed"/>, none of them BOS/EOS-like (ids 10 and up).</summary>
     private static int[] Tokens(int length, int seed)
@@ -53,7 +45,7 @@ public sealed class PromptReuseTests
     [Fact]
     public async Task TheSameRequestTwiceReusesTheWholePromptAndGivesTheSameOutput()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         int[] prompt = Tokens(90, seed: 1);
         GenerationResult cold = new Generator(model.Model, model.Tokenizer).Generate(Seeded(prompt) with { ContextLength = 256 });
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 1, ContextLength = 256, MaxStepTokens = 32 });
@@ -72,7 +64,7 @@ public sealed class PromptReuseTests
     [Fact]
     public async Task APromptSharingPartOfTheCachedOnesComputesOnlyTheRest()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         int[] shared = Tokens(40, seed: 2);
         int[] first = [.. shared, .. Tokens(30, seed: 3)];
         int[] second = [.. shared, .. Tokens(25, seed: 4)];
@@ -99,7 +91,7 @@ public sealed class PromptReuseTests
     [Fact]
     public async Task ARequestGoesToTheSlotHoldingItsLongestPrefix()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         int[][] prompts = [Tokens(30, seed: 20), Tokens(30, seed: 21), Tokens(30, seed: 22)];
         var generator = new Generator(model.Model, model.Tokenizer);
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 3, ContextLength = 128 });
@@ -128,7 +120,7 @@ public sealed class PromptReuseTests
     [Fact]
     public async Task CachePromptOffComputesTheWholePrompt()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         int[] prompt = Tokens(50, seed: 6);
         using (var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 1, ContextLength = 128 }))
         {
@@ -147,7 +139,7 @@ public sealed class PromptReuseTests
     [Fact]
     public async Task TheStreamedUsageCarriesTheCachedTokens()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         int[] prompt = Tokens(40, seed: 8);
         using var batcher = new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 2, ContextLength = 128 });
         GenerationResult whole = await batcher.GenerateAsync(Greedy(prompt)).WaitAsync(Patience);
@@ -159,7 +151,7 @@ public sealed class PromptReuseTests
     [Fact]
     public void APromptCacheKeepsItsTokensAcrossGeneratorCalls()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         var generator = new Generator(model.Model, model.Tokenizer);
         int[] prompt = Tokens(60, seed: 9);
         using var cache = new PromptCache();
@@ -185,7 +177,7 @@ public sealed class PromptReuseTests
     [Fact]
     public void SimilarityOutsideZeroToOneIsRefused()
     {
-        using LanguageModel model = Llama();
+        using LanguageModel model = SyntheticModels.SmallLlama();
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             new ContinuousBatcher(model.Model, model.Tokenizer, new BatcherOptions { Slots = 1, ContextLength = 64, SlotSimilarity = 1.5f }));
     }
