@@ -1,6 +1,7 @@
 // One engine measured on one file in a child process of its own, so each engine's peak resident memory is its own.
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Text.Json;
 using Quill.Benchmarking;
 using Quill.Models;
@@ -112,7 +113,7 @@ public static class EngineRun
             for (int t = 0; t < tg; t++)
             {
                 state.Append([token], logits);
-                token = ArgMax(logits);
+                token = TensorPrimitives.IndexOfMax<float>(logits);
             }
             return Stopwatch.GetElapsedTime(start);
         }
@@ -122,16 +123,6 @@ public static class EngineRun
         RunGeneration();
         double genSeconds = RunGeneration().TotalSeconds;
         return (pp / promptSeconds, tg / genSeconds);
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
