@@ -82,20 +82,64 @@ internal static unsafe class Q8_0TileAvx512
     public static void Rows(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output)
     {
         Vector512<float> acc01 = default, acc23 = default;
-        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-        for (int b = 0; b < blocks; b++)
+        int b = 0;
+        if (wStride == Q8_0Block.BlockBytes && blockStride == 4 * Q8_0Block.BlockBytes)
+        {
+            // Interleaved groups: four blocks' sixteen weight scales in one conversion, each block's two row pairs picked from it.
+            for (; b + 4 <= blocks; b += 4)
+            {
+                byte* x = w + b * blockStride;
+                Vector512<float> scales = Fp16Bits.ToSingle(Vector512.Create(Vector256.Create(GroupScaleBits(x), GroupScaleBits(x + blockStride)),
+                    Vector256.Create(GroupScaleBits(x + 2 * blockStride), GroupScaleBits(x + 3 * blockStride))));
+                for (int j = 0; j < 4; j++)
+                {
+                    Vector512<int> pick = Vector512.Create(4 * j);
+                    RowsBlock(x + j * blockStride, wStride, packed + (b + j) * PairBlockBytes, Avx512F.PermuteVar16x32(scales, pick + LowHigh01),
+                        Avx512F.PermuteVar16x32(scales, pick + LowHigh23), ref acc01, ref acc23);
+                }
+            }
+        }
+        for (; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = packed + b * PairBlockBytes;
-            Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
-            // Lane r: d_w(r)·d_a, the single product the row dot forms (both halves of the packed pair hold the same token).
-            Vector512<float> d = (WeightScales(x, wStride) * Vector128.Create(*(float*)(y + ScalesAt))).ToVector256Unsafe().ToVector512Unsafe();
-            acc01 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x, x + wStride), quants), Avx512F.PermuteVar16x32(d, lowHigh01), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x + 2 * wStride, x + 3 * wStride), quants), Avx512F.PermuteVar16x32(d, lowHigh23), acc23);
+            Vector512<float> d = WeightScales(x, wStride).ToVector256Unsafe().ToVector512Unsafe();
+            RowsBlock(x, wStride, packed + b * PairBlockBytes, Avx512F.PermuteVar16x32(d, LowHigh01), Avx512F.PermuteVar16x32(d, LowHigh23),
+                ref acc01, ref acc23);
         }
         Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()),
             GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
+    }
+
+    /// <summary>Lanes 0–7 from row 0, 8–15 from row 1 (and 2, 3) of a vector holding four rows' values in lanes 0–3.</summary>
+    private static Vector512<int> LowHigh01 => Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+
+    private static Vector512<int> LowHigh23 => Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+
+    /// <summary>
+    /// One block of <see cref="Rows"/>: acc01 += lanes(rows 0, 1) · (d_w · d_a), acc23 likewise; dw01 and dw23 hold the
+    /// weight scales of rows 0 | 1 and 2 | 3 over eight lanes each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowsBlock(byte* x, nint wStride, byte* y, Vector512<float> dw01, Vector512<float> dw23, ref Vector512<float> acc01,
+        ref Vector512<float> acc23)
+    {
+        Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
+        // Both halves of the packed pair hold the same token, so its scale vector is d_a in every lane.
+        Vector512<float> da = Vector512.Load((float*)(y + ScalesAt));
+        acc01 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x, x + wStride), quants), dw01 * da, acc01);
+        acc23 = Avx512F.FusedMultiplyAdd(Lanes(TwoRows(x + 2 * wStride, x + 3 * wStride), quants), dw23 * da, acc23);
+    }
+
+    /// <summary>
+    /// The four fp16 scales of an interleaved Q8_0 group block (words 0, 17, 34, 51 of its 136 bytes) as zero-extended
+    /// 32-bit lanes: one two-source word permute over its first 128 bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> GroupScaleBits(byte* group)
+    {
+        Vector512<ushort> pick = Vector512.Create((ushort)0, 0, 17, 0, 34, 0, 51, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        Vector512<ushort> words = Avx512BW.PermuteVar32x16x2(Vector512.Load((ushort*)group), pick, Vector512.Load((ushort*)(group + 64)));
+        return words.GetLower().GetLower().AsUInt32() & Vector128.Create(0xFFFFu);
     }
 
     /// <summary>Scalar <see cref="Rows"/>: <see cref="Reference"/> for one pair whose halves are the same token.</summary>
