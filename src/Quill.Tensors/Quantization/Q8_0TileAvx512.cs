@@ -54,6 +54,11 @@ internal static unsafe class Q8_0TileAvx512
     public static void Run(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
         nint outStride)
     {
+        if (pairs <= 4)
+        {
+            Direct(w, wStride, blockStride, packed, pairStride, pairs, blocks, output, outStride);
+            return;
+        }
         int need = blocks * GroupBlockBytes + 64;
         byte[] scratch = t_group is { Length: var length } group && length >= need ? group : t_group = GC.AllocateUninitializedArray<byte>(need, pinned: true);
         fixed (byte* start = scratch)
@@ -261,6 +266,49 @@ internal static unsafe class Q8_0TileAvx512
         Store(output + 2 * outStride, outStride, a01, a11, a21, a31);
         Store(output + 4 * outStride, outStride, a02, a12, a22, a32);
         Store(output + 6 * outStride, outStride, a03, a13, a23, a33);
+    }
+
+    /// <summary>
+    /// 4 rows × up to 8 tokens (<paramref name="pairs"/> of 1..4) straight from the weight rows, with no prepared group:
+    /// for small batches, where a prepared group would be used once (measured 8–10% faster there on TinyLlama's FFN
+    /// shape; from five pairs on, re-reading the rows costs more than preparing them). The same lanes and float order
+    /// as <see cref="FourPairs"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Direct(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
+        nint outStride)
+    {
+        Vector512<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector512<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        Vector512<float> a02 = default, a12 = default, a22 = default, a32 = default;
+        Vector512<float> a03 = default, a13 = default, a23 = default, a33 = default;
+        float* dw = stackalloc float[4];
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = w + b * blockStride;
+            byte* y = packed + b * PairBlockBytes;
+            WeightScales(x, wStride).Store(dw);
+            var x0 = RawRow(x);
+            var x1 = RawRow(x + wStride);
+            var x2 = RawRow(x + 2 * wStride);
+            var x3 = RawRow(x + 3 * wStride);
+            Pair(y, dw, x0, x1, x2, x3, ref a00, ref a10, ref a20, ref a30);
+            if (pairs > 1) Pair(y + pairStride, dw, x0, x1, x2, x3, ref a01, ref a11, ref a21, ref a31);
+            if (pairs > 2) Pair(y + 2 * pairStride, dw, x0, x1, x2, x3, ref a02, ref a12, ref a22, ref a32);
+            if (pairs > 3) Pair(y + 3 * pairStride, dw, x0, x1, x2, x3, ref a03, ref a13, ref a23, ref a33);
+        }
+        Store(output, outStride, a00, a10, a20, a30);
+        if (pairs > 1) Store(output + 2 * outStride, outStride, a01, a11, a21, a31);
+        if (pairs > 2) Store(output + 4 * outStride, outStride, a02, a12, a22, a32);
+        if (pairs > 3) Store(output + 6 * outStride, outStride, a03, a13, a23, a33);
+    }
+
+    /// <summary>A weight row's block as <see cref="Row"/> gives it prepared: |x| and the mask x &lt; 0, each twice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<byte> Abs, Vector512<sbyte> Sign) RawRow(byte* block)
+    {
+        Vector512<sbyte> q = Twice(block + 2).AsSByte();
+        return (Avx512BW.Abs(q), Vector512.LessThan(q, Vector512<sbyte>.Zero));
     }
 
     /// <summary>4 rows × 2 tokens, for the pairs left over after the four-pair tiles.</summary>
