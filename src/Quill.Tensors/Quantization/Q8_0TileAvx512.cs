@@ -15,6 +15,12 @@ namespace Quill.Tensors.Quantization;
 /// Activations come packed by <see cref="Pack"/>: per token pair and block, <see cref="PairBlockBytes"/> bytes of
 /// <c>{ int8 y[2][32]; float d[2][8]; }</c> (each token's scale repeated over its eight lanes), computed once per
 /// batch instead of once per weight row.
+/// Measured alternatives (Zen 5, one thread, 768–2048-wide shapes): weights offset to unsigned (q ⊕ 0x80) with 256-bit
+/// VPDPBUSD (AvxVnni) and −128·Σy per group of four as the accumulator's start ran at the same speed, as did y and −y
+/// picked under the sign mask, and d_w·d_a formed once per pair and spread with a permute was a third slower: the tile
+/// is bound by its four multiply-pipe operations per row and pair (two integer, the scale product, the FMA). The rows
+/// stay in the load-time groups of four (<see cref="WeightMatrix.InterleaveRowGroups"/>); |x| and the sign mask are
+/// made per call in a small scratch group, or on the fly for up to four pairs.
 /// </summary>
 internal static unsafe class Q8_0TileAvx512
 {
