@@ -126,7 +126,7 @@ public static partial class QuantFormats
                 BF16Row.Quantize, F32Row.Quantize),
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
                 Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel,
-                    Q8_0Block.Kernel>() },
+                    Q8_0Block.Kernel>(), Pairs = Q8_0Pairs() },
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
                 Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = Q4_0Rows(),
                     Pairs = Q4_0Pairs() },
@@ -162,6 +162,10 @@ public static partial class QuantFormats
     private static unsafe PairTile? Q4_0Pairs() =>
         Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run,
             Q4_0TileAvx512.Rows) : null;
+
+    private static unsafe PairTile? Q8_0Pairs() =>
+        Q8_0TileAvx512.IsSupported ? new PairTile(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Run,
+            Q8_0TileAvx512.Rows) : null;
 
     private static unsafe RowsDot? RowsFor<TWeight, TActivation>()
         where TWeight : struct, IQuantBlock
