@@ -27,6 +27,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private byte* _packed;
     private long _packedCapacity;
     private bool _packedValid;
+    private PairTile? _packedFor;
 
     // The job in flight.
     private WeightMatrix? _weights;
@@ -114,7 +115,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     /// </summary>
     private void EnsurePacked(PairTile tile, WeightMatrix weights)
     {
-        if (_packedValid) return;
+        // Formats sharing an activation type may pack it differently: packed activations are reused only by a tile with the same packing.
+        if (_packedValid && _packedFor is { } packedFor && packedFor.Pack == tile.Pack && packedFor.PairBlockBytes == tile.PairBlockBytes) return;
         int blocks = weights.Columns / GgmlTypeInfo.BlockSize(weights.Type);
         int pairs = _tokens >= PairTileTokens ? _tokens / 2 : _tokens;
         long need = (long)pairs * blocks * tile.PairBlockBytes;
@@ -130,6 +132,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             for (int t = 0; t < _tokens; t++)
                 tile.Pack(_quantized + (long)t * _quantizedRowBytes, 0, 1, blocks, _packed + (long)t * blocks * tile.PairBlockBytes);
         _packedValid = true;
+        _packedFor = tile;
     }
 
     private void EnsureQuantized(QuantFormat format)
