@@ -101,7 +101,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
             Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, k, out Vector256<short> sc1);
             Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc2);
             Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc3);
-            Vector512<short> sums = Vector512.Create(Avx.LoadVector256((short*)(y + sumsAt)));
+            Vector512<short> sums = Avx512DQ.BroadcastVector256ToVector512((int*)(y + sumsAt)).AsInt16();
             Vector512<int> sumi01 = Vector512.Create(s0, s1) - Offsets(sums, Vector512.Create(sc0, sc1));
             Vector512<int> sumi23 = Vector512.Create(s2, s3) - Offsets(sums, Vector512.Create(sc2, sc3));
             // Lane r: d_r·dy, the same single product the row dot forms.

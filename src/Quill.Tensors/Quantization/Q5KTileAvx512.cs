@@ -39,7 +39,7 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
     {
         // qh bit s of byte l is bit 4 of weight 32s + l; shifting the low 256 bits by 2c and the high by 2c+1 brings the
         // bits of sub-blocks 2c and 2c+1 to bit 0 (bits shifted in from the neighbouring byte stay above bit 0).
-        Vector512<ushort> h = Vector512.Create(Avx.LoadVector256(x + Q5KBlock.HighOffset)).AsUInt16();
+        Vector512<ushort> h = Avx512DQ.BroadcastVector256ToVector512((int*)(x + Q5KBlock.HighOffset)).AsUInt16();
         Vector512<byte> v = Avx512F.LoadVector512(x + Q5KBlock.QuantsOffset);
         q0 = Quants(v, h, _shift0, 0x44);
         q1 = Quants(v, h, _shift1, 0xEE);

@@ -58,7 +58,7 @@ internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
     {
         Vector512<byte> low4 = Vector512.Create((byte)0x0F);
         Vector512<byte> l = Avx512F.LoadVector512(ql);
-        Vector512<byte> h = Vector512.Create(Avx.LoadVector256(qh));
+        Vector512<byte> h = Avx512DQ.BroadcastVector256ToVector512((int*)qh).AsByte();
         q12 = Avx512F.Or(Avx512F.And(l, low4),
             Avx512BW.ShiftLeftLogicalVariable(Avx512F.And(h, _maskA).AsUInt16(), _shiftA).AsByte());
         q34 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte(), low4),
