@@ -9,8 +9,9 @@ namespace Quill.Tensors.Kernels;
 /// Multiplies T activation rows (T, K) by a weight matrix (N, K) into (T, N), working on the quantized blocks directly:
 /// the activations are first quantized to the weight type's activation format (Q8_0, Q8_1 or Q8_K, as llama.cpp does;
 /// F32 for float weights), once per input and format, then every weight row is dotted with every activation row:
-/// in 4×4 block tiles for quantized types, in 2×4 float tiles over rows widened once per block for F16 and BF16
-/// (<see cref="HalfWidthTile{TFloat}"/>), one row at a time below four tokens.
+/// in four-row pair tiles over activations packed once per batch where the format has them (<see cref="QuantFormat.Pairs"/>:
+/// Q4_0, Q4_K, Q5_K, Q6_K), in 4×4 block tiles for the other quantized types, in 2×4 float tiles over rows widened once
+/// per block for F16 and BF16 (<see cref="HalfWidthTile{TFloat}"/>), one row at a time below four tokens.
 /// Rows are split across the <see cref="ComputePool"/>. One instance per inference state; not thread-safe.
 /// </summary>
 public sealed unsafe class MatMul : IRangeJob, IDisposable
@@ -27,6 +28,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private byte* _packed;
     private long _packedCapacity;
     private bool _packedValid;
+    private PairTile? _packedFor;
 
     // The job in flight.
     private WeightMatrix? _weights;
@@ -114,7 +116,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     /// </summary>
     private void EnsurePacked(PairTile tile, WeightMatrix weights)
     {
-        if (_packedValid) return;
+        // Formats sharing an activation type may pack it differently: packed activations are reused only by a tile with the same packing.
+        if (_packedValid && _packedFor is { } packedFor && packedFor.Pack == tile.Pack && packedFor.PairBlockBytes == tile.PairBlockBytes) return;
         int blocks = weights.Columns / GgmlTypeInfo.BlockSize(weights.Type);
         int pairs = _tokens >= PairTileTokens ? _tokens / 2 : _tokens;
         long need = (long)pairs * blocks * tile.PairBlockBytes;
@@ -130,6 +133,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             for (int t = 0; t < _tokens; t++)
                 tile.Pack(_quantized + (long)t * _quantizedRowBytes, 0, 1, blocks, _packed + (long)t * blocks * tile.PairBlockBytes);
         _packedValid = true;
+        _packedFor = tile;
     }
 
     private void EnsureQuantized(QuantFormat format)

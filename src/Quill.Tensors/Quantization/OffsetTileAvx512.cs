@@ -65,8 +65,26 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
     }
 
     /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
+    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output) =>
+        RowsOver(w, wStride, blockStride, a, KQuant.Q8KBytes, Q8KBlock.QuantsOffset, 64, Q8KBlock.SumsOffset, 0, blocks, output);
+
+    /// <summary>
+    /// <see cref="Rows"/> over one token packed as a pair with itself by <see cref="KQuantPairPacking.Pack"/>:
+    /// the 64 bytes at 128c + 32 are its quants 64c..64c+63 (the copy of chunk 2c, then chunk 2c+1).
+    /// </summary>
+    public static void PackedRows(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output) =>
+        RowsOver(w, wStride, blockStride, packed, KQuantPairTileAvx512<OffsetPairWeights<Q6KTileAvx512>>.PairBlockBytes, 32, 128,
+            KQuantPairTileAvx512<OffsetPairWeights<Q6KTileAvx512>>.SumsAt, KQuantPairTileAvx512<OffsetPairWeights<Q6KTileAvx512>>.DyAt,
+            blocks, output);
+
+    /// <summary>
+    /// The decode kernel over activation blocks of any layout: aBlock bytes apart, the quants 64 at a time quantsStride
+    /// apart from quantsAt, bsums and dy where given.
+    /// </summary>
+    // Never inlined into the thin entry points: inlined there at tier 1, its own helpers stopped being inlined (decode 1.6× slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowsOver(byte* w, nint wStride, nint blockStride, byte* a, nint aBlock, nint quantsAt, nint quantsStride, nint sumsAt, nint dyAt,
+        int blocks, float* output)
     {
         Vector512<float> acc01 = default, acc23 = default;
         Constants k = Constants.Create();
@@ -75,19 +93,20 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + 64), y2 = Vector512.Load(q8 + 128), y3 = Vector512.Load(q8 + 192);
+            byte* y = a + b * aBlock;
+            sbyte* q8 = (sbyte*)(y + quantsAt);
+            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
+                y3 = Vector512.Load(q8 + 3 * quantsStride);
             Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, k, out Vector256<short> sc0);
             Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, k, out Vector256<short> sc1);
             Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc2);
             Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc3);
-            Vector512<short> sums = Vector512.Create(GroupSums(y));
+            Vector512<short> sums = Avx512DQ.BroadcastVector256ToVector512((int*)(y + sumsAt)).AsInt16();
             Vector512<int> sumi01 = Vector512.Create(s0, s1) - Offsets(sums, Vector512.Create(sc0, sc1));
             Vector512<int> sumi23 = Vector512.Create(s2, s3) - Offsets(sums, Vector512.Create(sc2, sc3));
             // Lane r: d_r·dy, the same single product the row dot forms.
             Vector128<float> d4 = Vector128.Create(KQuant.Half(x + TQuants.DeltaOffset), KQuant.Half(x + wStride + TQuants.DeltaOffset),
-                KQuant.Half(x + 2 * wStride + TQuants.DeltaOffset), KQuant.Half(x + 3 * wStride + TQuants.DeltaOffset)) * Unsafe.ReadUnaligned<float>(y);
+                KQuant.Half(x + 2 * wStride + TQuants.DeltaOffset), KQuant.Half(x + 3 * wStride + TQuants.DeltaOffset)) * Unsafe.ReadUnaligned<float>(y + dyAt);
             Vector512<float> d = d4.ToVector256Unsafe().ToVector512Unsafe();
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(sumi01), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(sumi23), acc23);

@@ -173,7 +173,7 @@ internal static unsafe class Q2KTileAvx512
     private static void Half(byte* qs, in Constants k, out Vector512<byte> q01, out Vector512<byte> q23)
     {
         Vector512<byte> three = Vector512.Create((byte)3);
-        Vector512<ushort> v = Vector512.Create(Avx.LoadVector256(qs)).AsUInt16();
+        Vector512<ushort> v = Avx512DQ.BroadcastVector256ToVector512((int*)qs).AsUInt16();
         q01 = Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, k.ShiftA).AsByte(), three);
         q23 = Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, k.ShiftB).AsByte(), three);
     }

@@ -41,7 +41,7 @@ internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
     {
-        Vector512<ushort> h = Vector512.Create(Avx.LoadVector256(x)).AsUInt16();
+        Vector512<ushort> h = Avx512DQ.BroadcastVector256ToVector512((int*)x).AsUInt16();
         Half(x + Q3KBlock.QuantsOffset, h, out q0, out q1);
         // Bits shifted in from the neighbouring byte land in bits 4..7 and never reach bit 2 after the shifts below.
         Half(x + Q3KBlock.QuantsOffset + 32, Avx512BW.ShiftRightLogical(h, 4), out q2, out q3);
@@ -57,7 +57,7 @@ internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
     private void Half(byte* qs, Vector512<ushort> h, out Vector512<byte> q01, out Vector512<byte> q23)
     {
         Vector512<byte> three = Vector512.Create((byte)3), four = Vector512.Create((byte)4);
-        Vector512<ushort> v = Vector512.Create(Avx.LoadVector256(qs)).AsUInt16();
+        Vector512<ushort> v = Avx512DQ.BroadcastVector256ToVector512((int*)qs).AsUInt16();
         q01 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, _lowA).AsByte(), three),
             Avx512F.And(Avx512BW.ShiftLeftLogicalVariable(h, _highA).AsByte(), four));
         q23 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, _lowB).AsByte(), three),

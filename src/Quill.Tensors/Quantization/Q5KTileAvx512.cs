@@ -11,8 +11,12 @@ namespace Quill.Tensors.Quantization;
 /// 32-weight sub-block times its scale), so the four-row kernels stay bit for bit <see cref="Q5KBlock.Dot"/> at
 /// <see cref="KQuantSimdLevel.Avx512"/> (which runs the AVX2 dot). Holds the qh shifts 2k | 2k+1.
 /// </summary>
-internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx512>
+internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx512>, IKQuantElements
 {
+    /// <summary>Weight n: Q4_K's nibble, and bit n/32 of qh[n % 32] as bit 4.</summary>
+    public static int Quant(byte* x, int n) => ((x[Q5KBlock.QuantsOffset + 32 * (n / 64) + n % 32] >> (4 * (n / 32 % 2))) & 0x0F)
+        | (((x[Q5KBlock.HighOffset + n % 32] >> (n / 32)) & 1) << 4);
+
     private readonly Vector512<ushort> _shift0, _shift1, _shift2, _shift3;
 
     private Q5KTileAvx512(bool _)
@@ -35,7 +39,7 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
     {
         // qh bit s of byte l is bit 4 of weight 32s + l; shifting the low 256 bits by 2c and the high by 2c+1 brings the
         // bits of sub-blocks 2c and 2c+1 to bit 0 (bits shifted in from the neighbouring byte stay above bit 0).
-        Vector512<ushort> h = Vector512.Create(Avx.LoadVector256(x + Q5KBlock.HighOffset)).AsUInt16();
+        Vector512<ushort> h = Avx512DQ.BroadcastVector256ToVector512((int*)(x + Q5KBlock.HighOffset)).AsUInt16();
         Vector512<byte> v = Avx512F.LoadVector512(x + Q5KBlock.QuantsOffset);
         q0 = Quants(v, h, _shift0, 0x44);
         q1 = Quants(v, h, _shift1, 0xEE);

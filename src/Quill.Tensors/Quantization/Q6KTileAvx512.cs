@@ -10,8 +10,19 @@ namespace Quill.Tensors.Quantization;
 /// offset removed through the bsums), so the four-row kernels stay bit for bit <see cref="Q6KBlock.Dot"/> at
 /// <see cref="KQuantSimdLevel.Avx512"/>. Holds the row dot's masks and shifts.
 /// </summary>
-internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
+internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>, IKQuantElements
 {
+    /// <summary>
+    /// Weight n (half n/128, quarter i/32 of it, l = n % 32): the low nibble of ql[64·half + l] (quarters 0, 1 at
+    /// +0, +32) or its high nibble (quarters 2, 3), and bits 2·quarter of qh[32·half + l] as bits 4..5; unsigned 0..63.
+    /// </summary>
+    public static int Quant(byte* x, int n)
+    {
+        int half = n / 128, quarter = n % 128 / 32, l = n % 32;
+        int low = (x[64 * half + l + 32 * (quarter & 1)] >> (4 * (quarter >> 1))) & 0x0F;
+        return low | (((x[Q6KBlock.HighOffset + 32 * half + l] >> (2 * quarter)) & 3) << 4);
+    }
+
     private readonly Vector512<byte> _maskA, _maskB;
     private readonly Vector512<ushort> _shiftA, _shiftB;
 
@@ -47,7 +58,7 @@ internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
     {
         Vector512<byte> low4 = Vector512.Create((byte)0x0F);
         Vector512<byte> l = Avx512F.LoadVector512(ql);
-        Vector512<byte> h = Vector512.Create(Avx.LoadVector256(qh));
+        Vector512<byte> h = Avx512DQ.BroadcastVector256ToVector512((int*)qh).AsByte();
         q12 = Avx512F.Or(Avx512F.And(l, low4),
             Avx512BW.ShiftLeftLogicalVariable(Avx512F.And(h, _maskA).AsUInt16(), _shiftA).AsByte());
         q34 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte(), low4),

@@ -14,13 +14,13 @@ public static partial class QuantFormats
         { Tile = Q3KTile(), Rows = Q3KRows() });
         formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null,
             Q8KBlock.Quantize)
-        { Tile = Q4KTile(), Rows = Q4KRows() });
+        { Tile = Q4KTile(), Rows = Q4KRows(), Pairs = ScaleMinPairs<Q4KTileAvx512>(Q4KTileAvx512.IsSupported) });
         formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null,
             Q8KBlock.Quantize)
-        { Tile = Q5KTile(), Rows = Q5KRows() });
+        { Tile = Q5KTile(), Rows = Q5KRows(), Pairs = ScaleMinPairs<Q5KTileAvx512>(Q5KTileAvx512.IsSupported) });
         formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null,
             Q8KBlock.Quantize)
-        { Tile = Q6KTile(), Rows = Q6KRows() });
+        { Tile = Q6KTile(), Rows = Q6KRows(), Pairs = OffsetPairs<Q6KTileAvx512>(Q6KTileAvx512.IsSupported) });
     }
 
     // The four-row kernels reproduce the row dot of the widest level and use AVX-512, so they exist only where that is the level.
@@ -39,6 +39,17 @@ public static partial class QuantFormats
     private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Tile : null;
 
     private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Rows : null;
+
+    // Prompt-time pair tiles (KQuantPairTileAvx512) and their decode kernels over the same packing, where the four-row kernels exist.
+    private static unsafe PairTile? ScaleMinPairs<TQuants>(bool supported)
+        where TQuants : struct, IScaleMinTileQuants<TQuants>, IKQuantElements =>
+        supported ? new PairTile(KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.PairBlockBytes, KQuantPairPacking.Pack,
+            KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.Run, ScaleMinTileAvx512<TQuants>.PackedRows) : null;
+
+    private static unsafe PairTile? OffsetPairs<TQuants>(bool supported)
+        where TQuants : struct, IOffsetTileQuants<TQuants>, IKQuantElements =>
+        supported ? new PairTile(KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.PairBlockBytes, KQuantPairPacking.Pack,
+            KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.Run, OffsetTileAvx512<TQuants>.PackedRows) : null;
 
     private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Tile : null;
 

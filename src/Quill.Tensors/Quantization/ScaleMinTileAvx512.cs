@@ -66,8 +66,26 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
     }
 
     /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
+    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output) =>
+        RowsOver(w, wStride, blockStride, a, KQuant.Q8KBytes, Q8KBlock.QuantsOffset, 64, Q8KBlock.SumsOffset, 0, blocks, output);
+
+    /// <summary>
+    /// <see cref="Rows"/> over one token packed as a pair with itself by <see cref="KQuantPairPacking.Pack"/>:
+    /// the 64 bytes at 128c + 32 are its quants 64c..64c+63 (the copy of chunk 2c, then chunk 2c+1).
+    /// </summary>
+    public static void PackedRows(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output) =>
+        RowsOver(w, wStride, blockStride, packed, KQuantPairTileAvx512<ScaleMinPairWeights<Q4KTileAvx512>>.PairBlockBytes, 32, 128,
+            KQuantPairTileAvx512<ScaleMinPairWeights<Q4KTileAvx512>>.SumsAt, KQuantPairTileAvx512<ScaleMinPairWeights<Q4KTileAvx512>>.DyAt,
+            blocks, output);
+
+    /// <summary>
+    /// The decode kernel over activation blocks of any layout: aBlock bytes apart, the quants 64 at a time quantsStride
+    /// apart from quantsAt, bsums and dy where given.
+    /// </summary>
+    // Never inlined into the thin entry points: inlined there at tier 1, its own helpers stopped being inlined (decode 1.6× slower).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowsOver(byte* w, nint wStride, nint blockStride, byte* a, nint aBlock, nint quantsAt, nint quantsStride, nint sumsAt, nint dyAt,
+        int blocks, float* output)
     {
         Vector512<float> acc01 = default, acc23 = default, mins = default;
         Shuffles picks = Shuffles.Create();
@@ -77,14 +95,15 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + 64), y2 = Vector512.Load(q8 + 128), y3 = Vector512.Load(q8 + 192);
+            byte* y = a + b * aBlock;
+            sbyte* q8 = (sbyte*)(y + quantsAt);
+            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
+                y3 = Vector512.Load(q8 + 3 * quantsStride);
             Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, picks, out Vector128<short> m0);
             Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, picks, out Vector128<short> m1);
             Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m2);
             Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m3);
-            Vector128<float> dy = Vector128.Create(Unsafe.ReadUnaligned<float>(y));
+            Vector128<float> dy = Vector128.Create(Unsafe.ReadUnaligned<float>(y + dyAt));
             // Lane r: d_r·dy and dmin_r·dy, the same single products the row dot forms.
             Vector512<float> d = (Vector128.Create(KQuant.Half(x), KQuant.Half(x + wStride), KQuant.Half(x + 2 * wStride),
                 KQuant.Half(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
@@ -93,7 +112,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
             Vector512<short> rowMins = Vector512.Create(Vector256.Create(m0, m1), Vector256.Create(m2, m3));
-            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Vector512.Create(PairSums(y)));
+            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Vector512.Create(PairSums(y + sumsAt - Q8KBlock.SumsOffset)));
             mins = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, quads), Avx512F.ConvertToVector512Single(minSums), mins);
         }
         Vector128.Create(

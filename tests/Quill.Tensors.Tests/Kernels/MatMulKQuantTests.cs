@@ -1,4 +1,4 @@
-// The batched matmul on K-quant weights (row dots, 4×4 tiles, four-row decode kernels; row-major and interleaved rows)
+// The batched matmul on K-quant weights (row dots, pair and 4×4 tiles, four-row decode kernels; row-major and interleaved rows)
 // against the single-row dot, bit for bit per (row, token) pair; not the float meaning (the formats' own tests).
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Quantization;
@@ -16,10 +16,11 @@ public class MatMulKQuantTests
         var data = new TheoryData<GgmlType, int, int, int>();
         foreach (var type in new[] { GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q2_K })
         {
-            foreach (var (rows, tokens) in new[] { (1, 1), (4, 1), (4, 4), (7, 5), (8, 3), (12, 1), (16, 9), (13, 12) })
+            foreach (var (rows, tokens) in new[] { (1, 1), (4, 1), (4, 4), (7, 5), (8, 3), (12, 1), (16, 9), (13, 12), (8, 2), (8, 8), (4, 33) })
                 data.Add(type, rows, tokens, 512);
             data.Add(type, 8, 5, 256);
             data.Add(type, 4, 4, 2816);
+            data.Add(type, 8, 33, 2816);
         }
         return data;
     }
