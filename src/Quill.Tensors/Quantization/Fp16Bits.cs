@@ -7,27 +7,24 @@ namespace Quill.Tensors.Quantization;
 /// <summary>Bit-level fp16 conversions. Each vector lane holds one half in the low 16 bits of a <see cref="uint"/>.</summary>
 internal static class Fp16Bits
 {
-    private const float ExpScale = 1.92592994e-34f;         // 0x1.0p-112f: rebias a half exponent into float range
     private const float ScaleToInf = 5.19229686e+33f;       // 0x1.0p+112f
     private const float ScaleToZero = 7.70371978e-34f;      // 0x1.0p-110f
-    private const uint ExpOffset = 0xE0u << 23;
-    private const uint MagicMask = 126u << 23;
-    private const float MagicBias = 0.5f;
-    private const uint DenormalizedCutoff = 1u << 27;
+    private const uint SignExponentMantissa = 0x8FFFE000u; // a half's fields after << 16 and an arithmetic >> 3
+    private const uint ExponentField = 0x0F800000u;   // a half's exponent in SignExponentMantissa's layout
+    private const uint ExponentWidening = 0x70000000u; // ORed on: exponent 31 becomes 255
 
-    /// <summary>The float a half's bits stand for (exact, like <see cref="Half"/>'s conversion).</summary>
+    /// <summary>
+    /// The float a half's bits stand for (exact, like <see cref="Half"/>'s conversion; NaN quieted as ggml's is). Sign to
+    /// bit 31, exponent and mantissa to bits 27..13: as a float that is 2^-112 times the half's value for normal and
+    /// subnormal halves alike, so one exact multiply by 2^112 finishes them. Exponent 31 (infinity, NaN) is widened to 255
+    /// first, so the same multiply keeps infinity and quiets NaN. The vector overloads do the same per lane.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSingle(ushort half)
     {
-        uint w = (uint)half << 16;
-        uint sign = w & 0x80000000u;
-        uint twoW = w + w;
-        float normalized = BitConverter.UInt32BitsToSingle((twoW >> 4) + ExpOffset) * ExpScale;
-        float denormalized = BitConverter.UInt32BitsToSingle((twoW >> 17) | MagicMask) - MagicBias;
-        uint magnitude = twoW < DenormalizedCutoff
-            ? BitConverter.SingleToUInt32Bits(denormalized)
-            : BitConverter.SingleToUInt32Bits(normalized);
-        return BitConverter.UInt32BitsToSingle(sign | magnitude);
+        uint bits = (uint)((int)((uint)half << 16) >> 3) & SignExponentMantissa;
+        if ((bits & ExponentField) == ExponentField) bits |= ExponentWidening;
+        return BitConverter.UInt32BitsToSingle(bits) * ScaleToInf;
     }
 
     /// <summary>The half nearest a float (ties to even), as GGML_FP32_TO_FP16 stores it.</summary>
@@ -62,37 +59,31 @@ internal static class Fp16Bits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ToSingle(Vector128<uint> half)
     {
-        Vector128<uint> w = half << 16;
-        Vector128<uint> sign = w & Vector128.Create(0x80000000u);
-        Vector128<uint> twoW = w + w;
-        Vector128<float> normalized = ((twoW >>> 4) + Vector128.Create(ExpOffset)).AsSingle() * Vector128.Create(ExpScale);
-        Vector128<float> denormalized = ((twoW >>> 17) | Vector128.Create(MagicMask)).AsSingle() - Vector128.Create(MagicBias);
-        Vector128<uint> isDenormal = Vector128.LessThan(twoW, Vector128.Create(DenormalizedCutoff));
-        return (sign | Vector128.ConditionalSelect(isDenormal, denormalized.AsUInt32(), normalized.AsUInt32())).AsSingle();
+        // As the scalar ToSingle, lane by lane.
+        Vector128<uint> bits = Vector128.ShiftRightArithmetic((half << 16).AsInt32(), 3).AsUInt32() & Vector128.Create(SignExponentMantissa);
+        Vector128<uint> special = Vector128.Equals(bits & Vector128.Create(ExponentField), Vector128.Create(ExponentField));
+        bits = Vector128.ConditionalSelect(special, bits | Vector128.Create(ExponentWidening), bits);
+        return bits.AsSingle() * Vector128.Create(ScaleToInf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle(Vector256<uint> half)
     {
-        Vector256<uint> w = half << 16;
-        Vector256<uint> sign = w & Vector256.Create(0x80000000u);
-        Vector256<uint> twoW = w + w;
-        Vector256<float> normalized = ((twoW >>> 4) + Vector256.Create(ExpOffset)).AsSingle() * Vector256.Create(ExpScale);
-        Vector256<float> denormalized = ((twoW >>> 17) | Vector256.Create(MagicMask)).AsSingle() - Vector256.Create(MagicBias);
-        Vector256<uint> isDenormal = Vector256.LessThan(twoW, Vector256.Create(DenormalizedCutoff));
-        return (sign | Vector256.ConditionalSelect(isDenormal, denormalized.AsUInt32(), normalized.AsUInt32())).AsSingle();
+        // As the scalar ToSingle, lane by lane.
+        Vector256<uint> bits = Vector256.ShiftRightArithmetic((half << 16).AsInt32(), 3).AsUInt32() & Vector256.Create(SignExponentMantissa);
+        Vector256<uint> special = Vector256.Equals(bits & Vector256.Create(ExponentField), Vector256.Create(ExponentField));
+        bits = Vector256.ConditionalSelect(special, bits | Vector256.Create(ExponentWidening), bits);
+        return bits.AsSingle() * Vector256.Create(ScaleToInf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ToSingle(Vector512<uint> half)
     {
-        Vector512<uint> w = half << 16;
-        Vector512<uint> sign = w & Vector512.Create(0x80000000u);
-        Vector512<uint> twoW = w + w;
-        Vector512<float> normalized = ((twoW >>> 4) + Vector512.Create(ExpOffset)).AsSingle() * Vector512.Create(ExpScale);
-        Vector512<float> denormalized = ((twoW >>> 17) | Vector512.Create(MagicMask)).AsSingle() - Vector512.Create(MagicBias);
-        Vector512<uint> isDenormal = Vector512.LessThan(twoW, Vector512.Create(DenormalizedCutoff));
-        return (sign | Vector512.ConditionalSelect(isDenormal, denormalized.AsUInt32(), normalized.AsUInt32())).AsSingle();
+        // As the scalar ToSingle, lane by lane.
+        Vector512<uint> bits = Vector512.ShiftRightArithmetic((half << 16).AsInt32(), 3).AsUInt32() & Vector512.Create(SignExponentMantissa);
+        Vector512<uint> special = Vector512.Equals(bits & Vector512.Create(ExponentField), Vector512.Create(ExponentField));
+        bits = Vector512.ConditionalSelect(special, bits | Vector512.Create(ExponentWidening), bits);
+        return bits.AsSingle() * Vector512.Create(ScaleToInf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
