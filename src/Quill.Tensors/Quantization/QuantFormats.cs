@@ -121,9 +121,9 @@ public static partial class QuantFormats
             new(GgmlType.F32, GgmlType.F32, F32Row.Dot, F32Row.DotReference, F32Row.Dequantize, F32Row.DequantizeReference,
                 F32Row.Quantize, F32Row.Quantize),
             new(GgmlType.F16, GgmlType.F32, F16Row.Dot, F16Row.DotReference, F16Row.Dequantize, F16Row.DequantizeReference,
-                F16Row.Quantize, F32Row.Quantize),
+                F16Row.Quantize, F32Row.Quantize) { Rows = HalfWidthRowsFor<Fp16Float>() },
             new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
-                BF16Row.Quantize, F32Row.Quantize),
+                BF16Row.Quantize, F32Row.Quantize) { Rows = HalfWidthRowsFor<Bf16Float>() },
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
                 Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel,
                     Q8_0Block.Kernel>(), Pairs = Q8_0Pairs() },
@@ -155,6 +155,10 @@ public static partial class QuantFormats
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock =>
         BlockTileDot.IsSupported ? BlockTileDot.Run<TWeight, TActivation> : null;
+
+    private static unsafe RowsDot? HalfWidthRowsFor<TFloat>()
+        where TFloat : struct, IHalfWidthFloat =>
+        HalfWidthRows<TFloat>.IsSupported ? HalfWidthRows<TFloat>.Run : null;
 
     private static unsafe RowsDot? Q4_0Rows() =>
         Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
