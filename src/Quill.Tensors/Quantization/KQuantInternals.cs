@@ -1,4 +1,4 @@
-// Shared plumbing of the K-quant block formats: SIMD level switch, fp16 reads, size checks, scale unpacking; no format logic.
+// Shared plumbing of the K-quant block formats: SIMD level switch, size checks, scale unpacking; no format logic (fp16 reads are Fp16Bits').
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -48,30 +48,11 @@ internal static class KQuantSimd
     }
 }
 
-/// <summary>Small helpers every K-quant format uses: fp16 reads, argument checks, 6-bit scale unpacking, scaled expansion.</summary>
+/// <summary>Small helpers every K-quant format uses: argument checks, 6-bit scale unpacking, scaled expansion.</summary>
 internal static class KQuant
 {
     public const int BlockSize = 256;
     public const int Q8KBytes = 292;
-
-    /// <summary>Reads a little-endian IEEE half and widens it exactly to float.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe float Half(byte* p) => HalfToSingle(Unsafe.ReadUnaligned<ushort>(p));
-
-    /// <summary>
-    /// Exact IEEE half to float, branch-light and always inlined (System.Half's conversion is a call inside kernels compiled
-    /// with AggressiveOptimization). Exponent and mantissa move up 13 bits and 2^112 rebases the exponent, which is exact
-    /// for normal and subnormal halves; infinities and NaNs get the float all-ones exponent instead.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float HalfToSingle(ushort bits)
-    {
-        const float TwoTo112 = 5.1922968585348276E+33f;
-        uint magnitudeBits = (uint)(bits & 0x7FFF) << 13;
-        float magnitude = BitConverter.UInt32BitsToSingle(magnitudeBits) * TwoTo112;
-        uint result = magnitudeBits >= 0x7C00u << 13 ? magnitudeBits | 0x7F800000u : BitConverter.SingleToUInt32Bits(magnitude);
-        return BitConverter.UInt32BitsToSingle(result | (uint)(bits & 0x8000) << 16);
-    }
 
     /// <summary>Returns the block count of a dequantize call after checking both spans (inlined: the block size folds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -39,8 +39,8 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
         Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMin(x + TQuants.ScalesOffset));
         for (int m = 0; m < 8; m++)
             Vector256.Create(sm16.GetElement(m)).Store((short*)(dst + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.ScalesAt + 128 * m));
-        ((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DAt))[k] = KQuant.Half(x);
-        Vector128.Create(KQuant.Half(x + 2)).Store((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DminAt) + 4 * k);
+        ((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DAt))[k] = Fp16Bits.Load(x);
+        Vector128.Create(Fp16Bits.Load(x + 2)).Store((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DminAt) + 4 * k);
         sm16.GetUpper().Store((short*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.MinsAt) + 8 * k);
     }
 
@@ -53,8 +53,8 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
             scale[n] = sm[n / 32];
         }
         for (int s = 0; s < 8; s++) mins[s] = sm[8 + s];
-        d = KQuant.Half(x);
-        dmin = KQuant.Half(x + 2);
+        d = Fp16Bits.Load(x);
+        dmin = Fp16Bits.Load(x + 2);
     }
 }
 
@@ -86,7 +86,7 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
         for (int m = 0; m < 8; m++)
             Vector256.Create(Vector128.Create(sc16.GetElement(2 * m)), Vector128.Create(sc16.GetElement(2 * m + 1)))
                 .Store((short*)(dst + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.ScalesAt + 128 * m));
-        ((float*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.DAt))[k] = KQuant.Half(x + TQuants.DeltaOffset);
+        ((float*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.DAt))[k] = Fp16Bits.Load(x + TQuants.DeltaOffset);
         sc16.Store((short*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.Sc16At) + 16 * k);
     }
 
@@ -99,7 +99,7 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
             scale[n] = sc16.GetElement(n / 16);
         }
         for (int s = 0; s < 16; s++) mins[s] = sc16.GetElement(s);
-        d = KQuant.Half(x + TQuants.DeltaOffset);
+        d = Fp16Bits.Load(x + TQuants.DeltaOffset);
         dmin = 0;
     }
 }

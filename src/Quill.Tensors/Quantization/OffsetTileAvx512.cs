@@ -105,8 +105,9 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
             Vector512<int> sumi01 = Vector512.Create(s0, s1) - Offsets(sums, Vector512.Create(sc0, sc1));
             Vector512<int> sumi23 = Vector512.Create(s2, s3) - Offsets(sums, Vector512.Create(sc2, sc3));
             // Lane r: d_r·dy, the same single product the row dot forms.
-            Vector128<float> d4 = Vector128.Create(KQuant.Half(x + TQuants.DeltaOffset), KQuant.Half(x + wStride + TQuants.DeltaOffset),
-                KQuant.Half(x + 2 * wStride + TQuants.DeltaOffset), KQuant.Half(x + 3 * wStride + TQuants.DeltaOffset)) * Unsafe.ReadUnaligned<float>(y + dyAt);
+            Vector128<float> d4 = Vector128.Create(Fp16Bits.Load(x + TQuants.DeltaOffset), Fp16Bits.Load(x + wStride + TQuants.DeltaOffset),
+                Fp16Bits.Load(x + 2 * wStride + TQuants.DeltaOffset), Fp16Bits.Load(x + 3 * wStride + TQuants.DeltaOffset))
+                * Unsafe.ReadUnaligned<float>(y + dyAt);
             Vector512<float> d = d4.ToVector256Unsafe().ToVector512Unsafe();
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(sumi01), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(sumi23), acc23);
@@ -150,7 +151,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
         Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
         Vector512<short> scales = Vector512.Create(sc16);
-        Vector512<float> d = Vector512.Create(KQuant.Half(x + TQuants.DeltaOffset));
+        Vector512<float> d = Vector512.Create(Fp16Bits.Load(x + TQuants.DeltaOffset));
         acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1) - Offsets(t.Sums01, scales)), acc01);
         acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3) - Offsets(t.Sums23, scales)), acc23);
     }

@@ -45,7 +45,7 @@ public static class Q2KBlock
         {
             byte* x = xs + b * BlockBytes;
             float* y = ys + b * BlockSize;
-            float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
+            float d = Fp16Bits.Load(x + DeltaOffset), min = Fp16Bits.Load(x + MinOffset);
             byte* q = x + QuantsOffset;
             int s = 0;
             for (int n = 0; n < 2; n++)
@@ -79,7 +79,7 @@ public static class Q2KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            float d = KQuant.Half(x + DeltaOffset), min = KQuant.Half(x + MinOffset);
+            float d = Fp16Bits.Load(x + DeltaOffset), min = Fp16Bits.Load(x + MinOffset);
             for (int s = 0; s < 16; s++)
             {
                 scales[s] = d * (x[s] & 0xF);
@@ -116,8 +116,8 @@ public static class Q2KBlock
                 summs += bsums[j] * (x[j] >> 4);
             }
             float dy = Unsafe.ReadUnaligned<float>(y);
-            float dall = dy * KQuant.Half(x + DeltaOffset);
-            float dmin = dy * KQuant.Half(x + MinOffset);
+            float dall = dy * Fp16Bits.Load(x + DeltaOffset);
+            float dmin = dy * Fp16Bits.Load(x + MinOffset);
             int isum = 0, s = 0;
             for (int n = 0; n < 2; n++)
             {
@@ -165,8 +165,8 @@ public static class Q2KBlock
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset), q8, sc, pick0, pick1, pick2, pick3),
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset + 32), q8 + 128, sc, pick4, pick5, pick6, pick7));
             float dy = Unsafe.ReadUnaligned<float>(y);
-            acc = Fma.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + DeltaOffset)), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = Fma.MultiplyAdd(Vector256.Create(dy * KQuant.Half(x + MinOffset)), Avx.ConvertToVector256Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(dy * Fp16Bits.Load(x + DeltaOffset)), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = Fma.MultiplyAdd(Vector256.Create(dy * Fp16Bits.Load(x + MinOffset)), Avx.ConvertToVector256Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - KQuant.Sum(accMin);
     }
@@ -219,8 +219,8 @@ public static class Q2KBlock
                 }
             }
             float dy = Unsafe.ReadUnaligned<float>(y);
-            acc += Vector128.Create(dy * KQuant.Half(x + DeltaOffset)) * Vector128.ConvertToSingle(sumi);
-            accMin += dy * KQuant.Half(x + MinOffset) * minSum;
+            acc += Vector128.Create(dy * Fp16Bits.Load(x + DeltaOffset)) * Vector128.ConvertToSingle(sumi);
+            accMin += dy * Fp16Bits.Load(x + MinOffset) * minSum;
         }
         return Vector128.Sum(acc) - accMin;
     }

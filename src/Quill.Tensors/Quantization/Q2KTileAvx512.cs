@@ -74,12 +74,12 @@ internal static unsafe class Q2KTileAvx512
             Vector512<int> mins23 = Avx512BW.MultiplyAddAdjacent(sums, Vector512.Create(m2, m3));
             // Lane r: dy·d_r and dy·dmin_r, the same single products the row dot forms.
             float dy = Unsafe.ReadUnaligned<float>(y);
-            Vector512<float> d = (Vector128.Create(KQuant.Half(x + Q2KBlock.DeltaOffset), KQuant.Half(x + wStride + Q2KBlock.DeltaOffset),
-                KQuant.Half(x + 2 * wStride + Q2KBlock.DeltaOffset),
-                    KQuant.Half(x + 3 * wStride + Q2KBlock.DeltaOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            Vector512<float> dmin = (Vector128.Create(KQuant.Half(x + Q2KBlock.MinOffset), KQuant.Half(x + wStride + Q2KBlock.MinOffset),
-                KQuant.Half(x + 2 * wStride + Q2KBlock.MinOffset),
-                    KQuant.Half(x + 3 * wStride + Q2KBlock.MinOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            Vector512<float> d = (Vector128.Create(Fp16Bits.Load(x + Q2KBlock.DeltaOffset), Fp16Bits.Load(x + wStride + Q2KBlock.DeltaOffset),
+                Fp16Bits.Load(x + 2 * wStride + Q2KBlock.DeltaOffset),
+                    Fp16Bits.Load(x + 3 * wStride + Q2KBlock.DeltaOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            Vector512<float> dmin = (Vector128.Create(Fp16Bits.Load(x + Q2KBlock.MinOffset), Fp16Bits.Load(x + wStride + Q2KBlock.MinOffset),
+                Fp16Bits.Load(x + 2 * wStride + Q2KBlock.MinOffset),
+                    Fp16Bits.Load(x + 3 * wStride + Q2KBlock.MinOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
             min01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, lowHigh01), Avx512F.ConvertToVector512Single(mins01), min01);
@@ -130,7 +130,7 @@ internal static unsafe class Q2KTileAvx512
         Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
         Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
         Vector512<short> mins = Vector512.Create(mins16);
-        Vector512<float> d = Vector512.Create(KQuant.Half(x + Q2KBlock.DeltaOffset)), dmin = Vector512.Create(KQuant.Half(x + Q2KBlock.MinOffset));
+        Vector512<float> d = Vector512.Create(Fp16Bits.Load(x + Q2KBlock.DeltaOffset)), dmin = Vector512.Create(Fp16Bits.Load(x + Q2KBlock.MinOffset));
         acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1)), acc01);
         acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3)), acc23);
         min01 = Avx512F.FusedMultiplyAdd(dmin * t.Dy01, Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(t.Sums01, mins)), min01);

@@ -46,7 +46,7 @@ public static class Q3KBlock
         {
             byte* x = xs + b * BlockBytes;
             float* y = ys + b * BlockSize;
-            float dAll = KQuant.Half(x + DeltaOffset);
+            float dAll = Fp16Bits.Load(x + DeltaOffset);
             Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
             byte* q = x + QuantsOffset;
             byte* hm = x;
@@ -81,7 +81,7 @@ public static class Q3KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            float dAll = KQuant.Half(x + DeltaOffset);
+            float dAll = Fp16Bits.Load(x + DeltaOffset);
             Vector128<byte> packed = KQuant.UnpackQ3Scales(x + ScalesOffset);
             for (int s = 0; s < 16; s++)
             {
@@ -136,7 +136,7 @@ public static class Q3KBlock
                 q3 += 32;
             }
             Vector128<byte> scales = KQuant.UnpackQ3Scales(x + ScalesOffset);
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), scales.AsSByte() - Vector128.Create((sbyte)32), 16, d, sums);
         }
         return KQuant.SumLanes(sums, 0);
@@ -161,7 +161,7 @@ public static class Q3KBlock
                     pick4, pick5, pick6, pick7));
             // The -4 offset of every quant, through the activation group sums.
             sumi = Avx2.Subtract(sumi, Avx2.ShiftLeftLogical(KQuant.GroupSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y), 2));
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return KQuant.Sum(acc);
@@ -219,7 +219,7 @@ public static class Q3KBlock
                     }
                 }
             }
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             acc += Vector128.Create(d) * Vector128.ConvertToSingle(sumi - Vector128.CreateScalar(4 * offset));
         }
         return Vector128.Sum(acc);

@@ -47,7 +47,7 @@ public static class Q4KBlock
         {
             byte* x = xs + b * BlockBytes;
             float* y = ys + b * BlockSize;
-            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            float d = Fp16Bits.Load(x), min = Fp16Bits.Load(x + 2);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             byte* q = x + QuantsOffset;
             for (int c = 0; c < 4; c++)
@@ -75,7 +75,7 @@ public static class Q4KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            float d = Fp16Bits.Load(x), min = Fp16Bits.Load(x + 2);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             for (int s = 0; s < 8; s++)
             {
@@ -125,9 +125,9 @@ public static class Q4KBlock
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             int sumi = KQuant.MinSum(sm, y);
             float dy = Unsafe.ReadUnaligned<float>(y);
-            float d = KQuant.Half(x) * dy;
+            float d = Fp16Bits.Load(x) * dy;
             KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), sm.AsSByte(), 32, d, sums);
-            float dmin = KQuant.Half(x + 2) * dy;
+            float dmin = Fp16Bits.Load(x + 2) * dy;
             sumf -= dmin * sumi;
         }
         return KQuant.SumLanes(sums, sumf);
@@ -154,8 +154,8 @@ public static class Q4KBlock
             Vector256<int> sumi = Avx2.Add(
                 Avx2.Add(ChunkAvx2(q4, q8, scales, pick0, pick1), ChunkAvx2(q4 + 32, q8 + 64, scales, pick2, pick3)),
                 Avx2.Add(ChunkAvx2(q4 + 64, q8 + 128, scales, pick4, pick5), ChunkAvx2(q4 + 96, q8 + 192, scales, pick6, pick7)));
-            acc = Fma.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = Fma.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
@@ -214,8 +214,8 @@ public static class Q4KBlock
                 Avx512BW.MultiplyAddAdjacent(p1, Avx512BW.Shuffle(scales, pick67).AsInt16())));
 
             Vector256<int> sumi256 = Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-            acc = Fma.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
-            accMin = Fma.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
+            accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
@@ -245,8 +245,8 @@ public static class Q4KBlock
                     + KQuant.DotBytes(Vector128.ShiftRightLogical(v1, 4), Vector128.Load(q8 + 64 * c + 48));
                 sumi += lo * (int)sm[2 * c] + hi * (int)sm[2 * c + 1];
             }
-            acc += Vector128.Create(KQuant.Half(x) * dy) * Vector128.ConvertToSingle(sumi);
-            accMin += KQuant.Half(x + 2) * dy * minSum;
+            acc += Vector128.Create(Fp16Bits.Load(x) * dy) * Vector128.ConvertToSingle(sumi);
+            accMin += Fp16Bits.Load(x + 2) * dy * minSum;
         }
         return Vector128.Sum(acc) - accMin;
     }

@@ -45,7 +45,7 @@ public static class Q5KBlock
         {
             byte* x = xs + b * BlockBytes;
             float* y = ys + b * BlockSize;
-            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            float d = Fp16Bits.Load(x), min = Fp16Bits.Load(x + 2);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             byte* ql = x + QuantsOffset;
             byte* qh = x + HighOffset;
@@ -77,7 +77,7 @@ public static class Q5KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            float d = KQuant.Half(x), min = KQuant.Half(x + 2);
+            float d = Fp16Bits.Load(x), min = Fp16Bits.Load(x + 2);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             for (int s = 0; s < 8; s++)
             {
@@ -140,9 +140,9 @@ public static class Q5KBlock
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             int sumi = KQuant.MinSum(sm, y);
             float dy = Unsafe.ReadUnaligned<float>(y);
-            float d = KQuant.Half(x) * dy;
+            float d = Fp16Bits.Load(x) * dy;
             KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), sm.AsSByte(), 32, d, sums);
-            float dmin = KQuant.Half(x + 2) * dy;
+            float dmin = Fp16Bits.Load(x + 2) * dy;
             sumf -= dmin * sumi;
         }
         return KQuant.SumLanes(sums, sumf);
@@ -182,8 +182,8 @@ public static class Q5KBlock
                 Vector256<short> shi = Avx2.Shuffle(scales, KQuant.ShortBroadcast(2 * c + 1)).AsInt16();
                 sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
             }
-            acc = Fma.MultiplyAdd(Vector256.Create(KQuant.Half(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = Fma.MultiplyAdd(Vector128.Create(KQuant.Half(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
+            accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
         return KQuant.Sum(acc) - Vector128.Sum(accMin);
     }
@@ -212,8 +212,8 @@ public static class Q5KBlock
                         + KQuant.DotBytes(hi, Vector128.Load(q8 + 64 * c + 32 + half)) * (int)sm[2 * c + 1];
                 }
             }
-            acc += Vector128.Create(KQuant.Half(x) * dy) * Vector128.ConvertToSingle(sumi);
-            accMin += KQuant.Half(x + 2) * dy * minSum;
+            acc += Vector128.Create(Fp16Bits.Load(x) * dy) * Vector128.ConvertToSingle(sumi);
+            accMin += Fp16Bits.Load(x + 2) * dy * minSum;
         }
         return Vector128.Sum(acc) - accMin;
     }

@@ -47,7 +47,7 @@ public static class Q6KBlock
         {
             byte* x = xs + b * BlockBytes;
             float* y = ys + b * BlockSize;
-            float d = KQuant.Half(x + DeltaOffset);
+            float d = Fp16Bits.Load(x + DeltaOffset);
             byte* ql = x;
             byte* qh = x + HighOffset;
             sbyte* sc = (sbyte*)(x + ScalesOffset);
@@ -80,7 +80,7 @@ public static class Q6KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            float d = KQuant.Half(x + DeltaOffset);
+            float d = Fp16Bits.Load(x + DeltaOffset);
             for (int s = 0; s < 16; s++)
             {
                 scales[s] = d * ((sbyte*)(x + ScalesOffset))[s];
@@ -140,7 +140,7 @@ public static class Q6KBlock
                 q4 += 64;
                 qh += 32;
             }
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             KQuant.AccumulateLanes(aux8, (sbyte*)(y + Q8KBlock.QuantsOffset), Vector128.Load((sbyte*)(x + ScalesOffset)), 16, d, sums);
         }
         return KQuant.SumLanes(sums, 0);
@@ -167,7 +167,7 @@ public static class Q6KBlock
                 HalfAvx2(x, x + HighOffset, q8, sc, pick0, pick1, pick2, pick3),
                 OffsetSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y));
             sumi = Avx2.Add(sumi, HalfAvx2(x + 64, x + HighOffset + 32, q8 + 128, sc, pick4, pick5, pick6, pick7));
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
         return KQuant.Sum(acc);
@@ -228,7 +228,7 @@ public static class Q6KBlock
                 sumi = Avx512F.Add(sumi, Avx512F.Add(Avx512BW.MultiplyAddAdjacent(p12, s12), Avx512BW.MultiplyAddAdjacent(p34, s34)));
             }
             Vector256<int> sumi256 = Avx2.Subtract(Avx2.Add(sumi.GetLower(), sumi.GetUpper()), OffsetSums(sc16, y));
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi256), acc);
         }
         return KQuant.Sum(acc);
@@ -271,7 +271,7 @@ public static class Q6KBlock
                         + KQuant.DotBytes(q4, Vector128.Load(a + 96)) * (int)sc[g + 6];
                 }
             }
-            float d = KQuant.Half(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             acc += Vector128.Create(d) * Vector128.ConvertToSingle(sumi - Vector128.CreateScalar(32 * offset));
         }
         return Vector128.Sum(acc);

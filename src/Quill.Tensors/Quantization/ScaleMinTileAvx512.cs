@@ -105,10 +105,10 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m3);
             Vector128<float> dy = Vector128.Create(Unsafe.ReadUnaligned<float>(y + dyAt));
             // Lane r: d_r·dy and dmin_r·dy, the same single products the row dot forms.
-            Vector512<float> d = (Vector128.Create(KQuant.Half(x), KQuant.Half(x + wStride), KQuant.Half(x + 2 * wStride),
-                KQuant.Half(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            Vector512<float> dmin = (Vector128.Create(KQuant.Half(x + 2), KQuant.Half(x + wStride + 2), KQuant.Half(x + 2 * wStride + 2),
-                KQuant.Half(x + 3 * wStride + 2)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            Vector512<float> d = (Vector128.Create(Fp16Bits.Load(x), Fp16Bits.Load(x + wStride), Fp16Bits.Load(x + 2 * wStride),
+                Fp16Bits.Load(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            Vector512<float> dmin = (Vector128.Create(Fp16Bits.Load(x + 2), Fp16Bits.Load(x + wStride + 2), Fp16Bits.Load(x + 2 * wStride + 2),
+                Fp16Bits.Load(x + 3 * wStride + 2)) * dy).ToVector256Unsafe().ToVector512Unsafe();
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
             Vector512<short> rowMins = Vector512.Create(Vector256.Create(m0, m1), Vector256.Create(m2, m3));
@@ -157,7 +157,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         Vector256<int> t1 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + t.Stride + Q8KBlock.QuantsOffset));
         Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
         Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector512<float> d = Vector512.Create(KQuant.Half(x)), dmin = Vector512.Create(KQuant.Half(x + 2));
+        Vector512<float> d = Vector512.Create(Fp16Bits.Load(x)), dmin = Vector512.Create(Fp16Bits.Load(x + 2));
         acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1)), acc01);
         acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3)), acc23);
         Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(Vector512.Create(rowMins), t.Pairs);
