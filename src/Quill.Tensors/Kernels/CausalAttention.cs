@@ -159,7 +159,7 @@ public sealed unsafe class CausalAttention : IRangeJob
         Span<float> scores = together * maxPositions <= StackScores
             ? stackalloc float[together * maxPositions]
             : (rented = ArrayPool<float>.Shared.Rent(maxPositions));
-        float* rows = stackalloc float[_half ? BlockFloats : 0];
+        float* rows = stackalloc float[_half ? Math.Max(BlockFloats, _headSize) : 0];
         float* query = stackalloc float[_half ? together * _headSize : 0];
         int sequence = 0;
         for (int item = begin; item < end;)
@@ -251,6 +251,7 @@ public sealed unsafe class CausalAttention : IRangeJob
     }
 
     /// <summary>y = x rounded to the nearest F16 (ties to even), as floats; x and y may be the same.</summary>
+    [SkipLocalsInit]
     private void RoundToHalf(float* x, float* y, int n)
     {
         ushort* bits = stackalloc ushort[RoundChunk];
