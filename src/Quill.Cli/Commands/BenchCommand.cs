@@ -77,7 +77,7 @@ internal static class BenchCommand
             else
             {
                 Console.Out.WriteLine($"model  {lm.Name} ({new FileInfo(lm.Path).Length / 1e6:F1} MB), loaded in {loadSeconds:F2} s");
-                Console.Out.WriteLine($"pp{result.PromptTokens,-5} {result.PromptTokensPerSecond,10:F2} tokens/s");
+                if (result.PromptTokens > 0) Console.Out.WriteLine($"pp{result.PromptTokens,-5} {result.PromptTokensPerSecond,10:F2} tokens/s");
                 string at = result.Depth > 0 ? $" (after {result.Depth} tokens)" : "";
                 Console.Out.WriteLine($"tg{result.GeneratedTokens,-5} {result.GenerationTokensPerSecond,10:F2} tokens/s{at}");
                 int tokens = Math.Max(result.PromptTokens, result.Depth + result.GeneratedTokens) + 1;

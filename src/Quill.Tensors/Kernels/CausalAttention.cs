@@ -3,6 +3,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Quantization;
 using Quill.Tensors.Simd;
 using Quill.Tensors.Threading;
@@ -26,11 +28,12 @@ namespace Quill.Tensors.Kernels;
 public sealed unsafe class CausalAttention : IRangeJob
 {
     private const int StackScores = 16384; // scores of the heads attended together (heads × positions) kept on the stack
-    private const int BlockFloats = 4096;  // F16 rows widened to F32 at a time (rows × D)
+    private const int BlockFloats = 4096;  // keys or values attended at a time (rows × D), F16 ones widened into a stack buffer
     private const int RoundChunk = 1024;   // probabilities rounded to F16 at a time
     private readonly ComputePool _pool;
     private readonly int _heads, _kvHeads, _headSize, _group;
     private readonly SimdWidth _width;
+    private readonly bool _fast; // AVX-512 loops for D a multiple of 16; TensorPrimitives per row otherwise
     private float* _q, _out;
     private byte* _keys, _values; // F32 or F16 elements, as _half says
     private bool _half;
@@ -51,6 +54,7 @@ public sealed unsafe class CausalAttention : IRangeJob
         _headSize = headSize;
         _group = heads / kvHeads;
         _width = width;
+        _fast = width == SimdWidth.Vector512 && headSize % 16 == 0;
     }
 
     /// <summary>
@@ -195,15 +199,21 @@ public sealed unsafe class CausalAttention : IRangeJob
             q = query;
         }
 
-        int blockRows = _half ? Math.Max(1, BlockFloats / d) : positions;
+        // a block of rows (widened from F16, or read in place) stays in L1 while every head of the run reads it
+        int blockRows = Math.Max(1, BlockFloats / d);
         for (int b = 0; b < positions; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
             float* k = Rows(_keys, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
             for (int i = 0; i < count; i++)
             {
-                var qi = new ReadOnlySpan<float>(q + i * d, d);
                 float* si = scores + (long)i * positions + b;
+                if (_fast)
+                {
+                    Scores512(q + i * d, k, stride, m, d, scale, si);
+                    continue;
+                }
+                var qi = new ReadOnlySpan<float>(q + i * d, d);
                 for (int j = 0; j < m; j++) si[j] = TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(k + (long)j * stride, d)) * scale;
             }
         }
@@ -225,10 +235,82 @@ public sealed unsafe class CausalAttention : IRangeJob
             float* v = Rows(_values, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
             for (int i = 0; i < count; i++)
             {
-                var o = new Span<float>(_out + ((long)t * _heads + h + i) * d, d);
+                float* oi = _out + ((long)t * _heads + h + i) * d;
                 float* pi = scores + (long)i * positions + b;
+                if (_fast)
+                {
+                    Weighted512(pi, v, stride, m, d, oi);
+                    continue;
+                }
+                var o = new Span<float>(oi, d);
                 for (int j = 0; j < m; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), pi[j], o, o);
             }
+        }
+    }
+
+    /// <summary>
+    /// s[j] = (q · k_j) · scale for m rows k_j = k + j·stride of D floats (D a multiple of 16): each dot one accumulator over
+    /// the 16-float chunks in order, then summed across lanes; four rows at a time for the FMA pipes, the same sums.
+    /// </summary>
+    private static void Scores512(float* q, float* k, int stride, int m, int d, float scale, float* s)
+    {
+        int j = 0;
+        for (; j + 4 <= m; j += 4)
+        {
+            float* k0 = k + (long)j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < d; c += 16)
+            {
+                Vector512<float> qc = Vector512.Load(q + c);
+                a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(k0 + c), qc, a0);
+                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(k1 + c), qc, a1);
+                a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(k2 + c), qc, a2);
+                a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(k3 + c), qc, a3);
+            }
+            s[j] = Vector512.Sum(a0) * scale;
+            s[j + 1] = Vector512.Sum(a1) * scale;
+            s[j + 2] = Vector512.Sum(a2) * scale;
+            s[j + 3] = Vector512.Sum(a3) * scale;
+        }
+        for (; j < m; j++)
+        {
+            float* kj = k + (long)j * stride;
+            Vector512<float> a = Vector512<float>.Zero;
+            for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c), Vector512.Load(q + c), a);
+            s[j] = Vector512.Sum(a) * scale;
+        }
+    }
+
+    /// <summary>
+    /// o += Σ_j p[j] · v_j over m rows v_j = v + j·stride of D floats (D a multiple of 16): each output element a multiply
+    /// and an add per row in row order (unfused, as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer
+    /// to llama.cpp than FMA did), up to 64 elements held in registers across the rows.
+    /// </summary>
+    private static void Weighted512(float* p, float* v, int stride, int m, int d, float* o)
+    {
+        int c = 0;
+        for (; c + 64 <= d; c += 64)
+        {
+            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
+            for (int j = 0; j < m; j++)
+            {
+                float* vj = v + (long)j * stride + c;
+                Vector512<float> pj = Vector512.Create(p[j]);
+                a0 = a0 + Vector512.Load(vj) * pj;
+                a1 = a1 + Vector512.Load(vj + 16) * pj;
+                a2 = a2 + Vector512.Load(vj + 32) * pj;
+                a3 = a3 + Vector512.Load(vj + 48) * pj;
+            }
+            a0.Store(o + c);
+            a1.Store(o + c + 16);
+            a2.Store(o + c + 32);
+            a3.Store(o + c + 48);
+        }
+        for (; c < d; c += 16)
+        {
+            Vector512<float> a = Vector512.Load(o + c);
+            for (int j = 0; j < m; j++) a = a + Vector512.Load(v + (long)j * stride + c) * Vector512.Create(p[j]);
+            a.Store(o + c);
         }
     }
 
@@ -244,8 +326,20 @@ public sealed unsafe class CausalAttention : IRangeJob
             return (float*)cache + at;
         }
         int d = _headSize;
-        for (int j = 0; j < m; j++)
-            F16Row.Dequantize(new ReadOnlySpan<byte>(cache + 2 * (at + (long)j * kvStride), 2 * d), new Span<float>(buffer + j * d, d), _width);
+        ushort* first = (ushort*)cache + at;
+        if (_width == SimdWidth.Scalar)
+        {
+            for (int j = 0; j < m; j++)
+                for (int e = 0; e < d; e++) buffer[j * d + e] = Fp16Bits.ToSingle(first[(long)j * kvStride + e]);
+        }
+        else if (kvStride == d)
+        {
+            HalfWidthRow<Fp16Float>.DequantizeSimd(first, buffer, m * d, _width); // one KV head: the rows are contiguous
+        }
+        else
+        {
+            for (int j = 0; j < m; j++) HalfWidthRow<Fp16Float>.DequantizeSimd(first + (long)j * kvStride, buffer + j * d, d, _width);
+        }
         stride = d;
         return buffer;
     }
