@@ -8,7 +8,7 @@ using Quill.Models;
 namespace Quill.Benchmarks;
 
 /// <summary>
-/// <c>compare [--models LIST] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--folder DIR] [--mmap] [--markdown | --json]</c>:
+/// <c>compare [--models LIST] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--kv-type f16|f32] [--folder DIR] [--mmap] [--markdown | --json]</c>:
 /// makes the benchmark files once (<see cref="BenchModel"/>: Quill writes F16, llama.cpp quantizes), measures the machine's read
 /// bandwidth, then for each model runs Quill and llama.cpp alternately, each run in a child process of its own, and prints the
 /// best run of each beside the other with their ratios, decode as a share of the bandwidth bound, and each engine's peak RSS.
@@ -19,16 +19,18 @@ public static class ModelComparison
     public const string DefaultModels = "110m,tinyllama-q8_0,tinyllama-q4_0,tinyllama-q4_k_m";
 
     private const string Usage =
-        "usage: compare [--models 110m-q8_0,tinyllama-q4_k_m,7b-q5_k_m,...] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--folder DIR] " +
-        "[--mmap] [--markdown | --json]\n" +
+        "usage: compare [--models 110m-q8_0,tinyllama-q4_k_m,7b-q5_k_m,...] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--kv-type f16|f32] " +
+        "[--folder DIR] [--mmap] [--markdown | --json]\n" +
         "  models are SHAPE-TYPE (a bare SHAPE means all six types): SHAPE 110m, tinyllama, 7b; TYPE f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k\n" +
         "  default models: " + DefaultModels + "; files are cached in --folder (default ~/.cache/quill/bench)\n" +
+        "  --kv-type: both engines' KV cache element type (default f16, each engine's default)\n" +
         "  --mmap also measures Quill on memory-mapped weights (one more run per row); --bandwidth only measures the read bandwidth " +
         "(put --threads first)";
 
     public static int Run(string[] args)
     {
         int pp = 512, tg = 64, runs = 2;
+        KvCacheType kv = KvCacheType.F16;
         int[] threads = [1, 2];
         string folder = BenchModel.DefaultFolder, format = "text", models = DefaultModels;
         var engines = new List<Engine> { Engine.Quill, Engine.LlamaCpp };
@@ -44,6 +46,7 @@ public static class ModelComparison
                     case "--tg": tg = Positive(Value()); break;
                     case "--runs": runs = Positive(Value()); break;
                     case "--folder": folder = Value(); break;
+                    case "--kv-type": kv = KvCacheTypes.Parse(Value(), "--kv-type"); break;
                     case "--models": models = Value(); break;
                     case "--mmap": engines.Insert(1, Engine.QuillMapped); break;
                     case "--markdown": format = "markdown"; break;
@@ -53,7 +56,7 @@ public static class ModelComparison
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }
-            return Compare(BenchModel.ParseList(models), threads, pp, tg, runs, folder, engines, format);
+            return Compare(BenchModel.ParseList(models), threads, pp, tg, runs, kv, folder, engines, format);
         }
         catch (ArgumentException e)
         {
@@ -65,7 +68,8 @@ public static class ModelComparison
     /// <summary>Makes benchmark model <paramref name="name"/> (SHAPE-TYPE) in <paramref name="folder"/> unless it is there; returns its path.</summary>
     internal static string Make(string folder, string name) => BenchModel.ParseList(name).Single().Make(folder);
 
-    private static int Compare(List<BenchModel> models, int[] threads, int pp, int tg, int runs, string folder, List<Engine> engines, string format)
+    private static int Compare(List<BenchModel> models, int[] threads, int pp, int tg, int runs, KvCacheType kv, string folder, List<Engine> engines,
+        string format)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(folder);
@@ -85,7 +89,7 @@ public static class ModelComparison
                 {
                     foreach (Engine engine in engines)
                     {
-                        EngineResult result = Measure(engine, path, t, pp, tg);
+                        EngineResult result = Measure(engine, path, t, pp, tg, kv);
                         if (!result.IsFailed) Console.Error.WriteLine($"{model.Name,-18} run {run}/{runs} {t} thr {EngineRun.Label(engine),-10} " +
                             $"pp {result.PromptTokensPerSecond,8:F1} tg {result.GenTokensPerSecond,7:F1} t/s  RSS {result.PeakResidentBytes / 1e6,6:F0} MB");
                         var best = results[(model, t)];
@@ -103,7 +107,7 @@ public static class ModelComparison
             rows.AddRange(threads.Select(t => new ComparisonRow(model.Name, t, fileBytes, weightBytes, bandwidth[t], results[(model, t)])));
         }
 
-        var setup = new ComparisonSetup(CpuName(), bandwidth, pp, tg, runs, engines, clock.Elapsed);
+        var setup = new ComparisonSetup(CpuName(), bandwidth, pp, tg, runs, engines, clock.Elapsed) { KvCacheType = kv };
         switch (format)
         {
             case "markdown": ComparisonTable.WriteMarkdown(Console.Out, setup, rows); break;
@@ -138,11 +142,11 @@ public static class ModelComparison
     }
 
     // A failed run (a file the engine refuses, a child killed for memory) is reported and shown as "-"; the others go on.
-    private static EngineResult Measure(Engine engine, string path, int threads, int pp, int tg)
+    private static EngineResult Measure(Engine engine, string path, int threads, int pp, int tg, KvCacheType kv)
     {
         try
         {
-            return EngineRun.InChild(engine, path, threads, pp, tg);
+            return EngineRun.InChild(engine, path, threads, pp, tg, kv);
         }
         catch (InvalidOperationException e)
         {

@@ -23,6 +23,7 @@ internal sealed class ServedModels : IDisposable
         _model = LanguageModel.Load(options.ModelPath, new LoadOptions
         {
             Threads = options.Threads,
+            KvCacheType = options.KvCacheType,
             LoraAdapters = [.. options.LoraAdapters.Select(a => new LoraAdapterOption(a))],
         });
         try

@@ -1,4 +1,6 @@
 // How `quill serve` is configured: models, address, key, batching sizes, limits.
+using Quill.Models;
+
 namespace Quill.Server;
 
 /// <summary>Settings of a <see cref="QuillServer"/>. Only <see cref="ModelPath"/> is required.</summary>
@@ -43,6 +45,9 @@ public sealed record ServerOptions
     /// <summary>Threads for the forward passes; 0 uses every core.</summary>
     public int Threads { get; init; }
 
+    /// <summary>How the slots' KV cache stores keys and values: F16 (the default, as llama.cpp's) or F32; --kv-type.</summary>
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F16;
+
     /// <summary>GGUF LoRA adapters applied to the generative model at run time (not merged).</summary>
     public IReadOnlyList<string> LoraAdapters { get; init; } = [];
 
@@ -60,6 +65,7 @@ public sealed record ServerOptions
         if (MaxRequestBodyBytes < 1) Throw($"the request body limit must be positive, found {MaxRequestBodyBytes}");
         if (Threads < 0) Throw($"--threads must be 0 (every core) or more, found {Threads}");
         if (ApiKey is { Length: 0 }) Throw("--api-key must not be empty");
+        if (KvCacheType is not (KvCacheType.F16 or KvCacheType.F32)) Throw($"--kv-type must be f16 or f32, found {KvCacheType}");
     }
 
     private static void Throw(string message) => throw new ArgumentException($"server options: {message}");

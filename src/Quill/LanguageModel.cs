@@ -18,6 +18,12 @@ public sealed record LoadOptions
     public IProgress<double>? Progress { get; init; }
 
     /// <summary>
+    /// How the KV cache stores keys and values: F16 (the default, as llama.cpp's; half the memory) or F32 (exact, twice the
+    /// memory). Applies to every state the model makes: generation, chat, the server's slots.
+    /// </summary>
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F16;
+
+    /// <summary>
     /// LoRA adapter files (llama.cpp's GGUF adapter format) applied at run time, each with its own scale; the base
     /// weights stay as the file holds them. Llama-family models only.
     /// </summary>
@@ -61,12 +67,24 @@ public sealed class LanguageModel : IDisposable
         {
             string arch = file.RequireString("general.architecture");
             CheckSupported(System.IO.Path.GetFileName(path), arch, options.LoraAdapters);
+            KvCacheType kv = options.KvCacheType;
+            _ = kv.ElementBytes(); // refuses an undefined value before anything is loaded
             ITokenizer tokenizer = GgufTokenizerLoader.Load(file);
             int threads = options.Threads > 0 ? options.Threads : ComputePool.DefaultThreadCount;
-            ICausalModel model = arch == Gpt2Config.Architecture
-                ? Gpt2Model.Load(file, tokenizer, options.Loading, threads, options.Progress)
-                : LlamaModel.Load(file, options.Loading, threads, options.Progress,
+            ICausalModel model;
+            if (arch == Gpt2Config.Architecture)
+            {
+                var gpt2 = Gpt2Model.Load(file, tokenizer, options.Loading, threads, options.Progress);
+                gpt2.KvCacheType = kv;
+                model = gpt2;
+            }
+            else
+            {
+                var llama = LlamaModel.Load(file, options.Loading, threads, options.Progress,
                     [.. options.LoraAdapters.Select(a => (a.Path, LoraAdapterGguf.Read(a.Path), a.Scale))]);
+                llama.KvCacheType = kv;
+                model = llama;
+            }
             string name = file.GetString("general.name") ?? System.IO.Path.GetFileNameWithoutExtension(path);
             return new LanguageModel(file, model, tokenizer, name);
         }

@@ -1,6 +1,7 @@
 // Prints `compare`'s results as an aligned text table, a Markdown table for issue notes, or JSON; arithmetic only, no measuring.
 using System.Globalization;
 using System.Text.Json;
+using Quill.Models;
 
 namespace Quill.Benchmarks.Comparison;
 
@@ -18,7 +19,11 @@ public sealed record ComparisonRow(string Model, int Threads, long FileBytes, lo
 
 /// <summary>What the table's header says about the run.</summary>
 public sealed record ComparisonSetup(string Cpu, IReadOnlyDictionary<int, double> Bandwidth, int PromptTokens, int GenTokens, int Runs,
-    IReadOnlyList<Engine> Engines, TimeSpan Elapsed);
+    IReadOnlyList<Engine> Engines, TimeSpan Elapsed)
+{
+    /// <summary>Both engines' KV cache element type.</summary>
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F16;
+}
 
 public static class ComparisonTable
 {
@@ -36,6 +41,7 @@ public static class ComparisonTable
             read_bandwidth_gbps = setup.Bandwidth.ToDictionary(b => b.Key.ToString(CultureInfo.InvariantCulture), b => Math.Round(b.Value, 2)),
             pp = setup.PromptTokens,
             tg = setup.GenTokens,
+            kv_type = setup.KvCacheType.Name(),
             runs = setup.Runs,
             seconds = Math.Round(setup.Elapsed.TotalSeconds),
             rows = rows.Select(r => new
@@ -63,8 +69,8 @@ public static class ComparisonTable
         string[] notes =
         [
             $"CPU: {setup.Cpu}; measured read bandwidth {bandwidth}",
-            $"pp {setup.PromptTokens}, tg {setup.GenTokens}; best of {setup.Runs} run{(setup.Runs == 1 ? "" : "s")}, engines interleaved, " +
-                $"each run a child process of its own (llama.cpp: LLamaSharp 0.30.0's CPU backend); {setup.Elapsed.TotalMinutes:F1} min",
+            $"pp {setup.PromptTokens}, tg {setup.GenTokens}, {setup.KvCacheType.Name()} KV cache; best of {setup.Runs} run{(setup.Runs == 1 ? "" : "s")}, " +
+                $"engines interleaved, each run a child process of its own (llama.cpp: LLamaSharp 0.30.0's CPU backend); {setup.Elapsed.TotalMinutes:F1} min",
             "x = Quill / llama.cpp; bound = read bandwidth / weight bytes per decode token; RSS = the child's VmHWM in MB, .NET runtime included " +
                 "for both engines",
         ];

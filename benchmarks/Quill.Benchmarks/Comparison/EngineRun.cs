@@ -32,7 +32,7 @@ public sealed record EngineResult(double PromptTokensPerSecond, double GenTokens
 }
 
 /// <summary>
-/// The parent starts this benchmark executable again as <c>compare-run ENGINE FILE THREADS PP TG</c>; the child loads the file
+/// The parent starts this benchmark executable again as <c>compare-run ENGINE FILE THREADS PP TG KV</c>; the child loads the file
 /// with that engine alone, measures as llama-bench does (an untimed warm-up of the same size, then one timed run of pp
 /// random tokens in one batch and of tg tokens one at a time from an empty context, the argmax fed back), and prints one
 /// JSON line. Both engines pay the same .NET runtime in their peak RSS.
@@ -49,12 +49,12 @@ public static class EngineRun
     };
 
     /// <summary>Runs one measurement in a child process; throws with the child's error output when it fails.</summary>
-    public static EngineResult InChild(Engine engine, string modelPath, int threads, int pp, int tg)
+    public static EngineResult InChild(Engine engine, string modelPath, int threads, int pp, int tg, KvCacheType kv)
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("compare: cannot find this process's executable");
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(EngineRun).Assembly.Location);
-        foreach (string arg in new[] { Command, engine.ToString(), modelPath, Text(threads), Text(pp), Text(tg) }) start.ArgumentList.Add(arg);
+        foreach (string arg in new[] { Command, engine.ToString(), modelPath, Text(threads), Text(pp), Text(tg), kv.Name() }) start.ArgumentList.Add(arg);
         using var child = Process.Start(start) ?? throw new InvalidOperationException($"compare: could not start {host}");
         Task<string> errors = child.StandardError.ReadToEndAsync();
         string output = child.StandardOutput.ReadToEnd();
@@ -69,28 +69,30 @@ public static class EngineRun
         return JsonSerializer.Deserialize<EngineResult>(last)!;
     }
 
-    /// <summary>The child's side: <c>ENGINE FILE THREADS PP TG</c>.</summary>
+    /// <summary>The child's side: <c>ENGINE FILE THREADS PP TG KV</c>.</summary>
     public static int RunChild(string[] args)
     {
-        if (args.Length != 5 || !Enum.TryParse(args[0], out Engine engine))
+        if (args.Length != 6 || !Enum.TryParse(args[0], out Engine engine))
         {
-            Console.Error.WriteLine($"{Command}: expected ENGINE FILE THREADS PP TG with ENGINE one of {string.Join(", ", Enum.GetNames<Engine>())}");
+            Console.Error.WriteLine($"{Command}: expected ENGINE FILE THREADS PP TG KV with ENGINE one of {string.Join(", ", Enum.GetNames<Engine>())}");
             return 2;
         }
         string path = args[1];
         int threads = int.Parse(args[2], CultureInfo.InvariantCulture), pp = int.Parse(args[3], CultureInfo.InvariantCulture);
         int tg = int.Parse(args[4], CultureInfo.InvariantCulture);
+        KvCacheType kv = KvCacheTypes.Parse(args[5]);
         (double promptRate, double genRate) = engine == Engine.LlamaCpp
-            ? LlamaCppReference.Bench(path, pp, tg, threads)
-            : QuillBench(path, engine == Engine.QuillMapped ? WeightLoading.Map : WeightLoading.Copy, pp, tg, threads);
+            ? LlamaCppReference.Bench(path, pp, tg, threads, kv == KvCacheType.F16 ? LlamaCppKvCache.F16 : LlamaCppKvCache.F32)
+            : QuillBench(path, engine == Engine.QuillMapped ? WeightLoading.Map : WeightLoading.Copy, pp, tg, threads, kv);
         Console.WriteLine(JsonSerializer.Serialize(new EngineResult(promptRate, genRate, ThroughputBenchmark.PeakResidentBytes())));
         return 0;
     }
 
     // The same protocol as LlamaCppReference.Bench, step for step (one batch here: Quill takes a whole prompt in one call).
-    private static (double PromptTokensPerSecond, double GenTokensPerSecond) QuillBench(string path, WeightLoading loading, int pp, int tg, int threads)
+    private static (double PromptTokensPerSecond, double GenTokensPerSecond) QuillBench(string path, WeightLoading loading, int pp, int tg, int threads,
+        KvCacheType kv)
     {
-        using LanguageModel lm = LanguageModel.Load(path, new LoadOptions { Threads = threads, Loading = loading });
+        using LanguageModel lm = LanguageModel.Load(path, new LoadOptions { Threads = threads, Loading = loading, KvCacheType = kv });
         ICausalModel model = lm.Model;
         var random = new Random(42);
         int[] prompt = Enumerable.Range(0, pp).Select(_ => random.Next(model.VocabSize)).ToArray();

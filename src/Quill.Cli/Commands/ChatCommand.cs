@@ -2,6 +2,7 @@
 using System.CommandLine;
 using Quill.Chat;
 using Quill.Generation;
+using Quill.Models;
 using Quill.Tokenizers.ChatTemplates;
 
 namespace Quill.Cli.Commands;
@@ -19,19 +20,21 @@ internal static class ChatCommand
         };
         var threads = CommonOptions.Threads();
         var mmap = CommonOptions.Mmap();
+        var kvType = CommonOptions.KvType();
         var sampling = new SamplingFlags();
         var command = new Command("chat", "Chat with a model in the terminal: /reset forgets the conversation, /exit quits.\n" +
             "  With stdin not a terminal, reads the conversation from it: one user turn per line, or a JSON messages array\n" +
             "  (the reply to its last user message is printed).\n" +
             "  example: quill chat -m model.gguf --system \"You are terse.\" --temperature 0.7")
         {
-            model, system, builtIn, threads, mmap,
+            model, system, builtIn, threads, mmap, kvType,
         };
         sampling.AddTo(command);
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             string path = r.GetValue(model) ?? DemoCommand.DefaultModel();
-            using var lm = GenerateCommand.Load(path, r.GetValue(threads), r.GetValue(mmap));
+            KvCacheType kv = CommonOptions.KvType(r, kvType);
+            using var lm = GenerateCommand.Load(path, r.GetValue(threads), r.GetValue(mmap), kvCacheType: kv);
             string? systemPrompt = r.GetValue(system) is { } s ? EscapedText.Unescape(s) : null;
             using ChatSession session = r.GetValue(builtIn) is { } name
                 ? new ChatSession(lm.Model, lm.Tokenizer, ChatTemplate.BuiltIn(name), systemPrompt)

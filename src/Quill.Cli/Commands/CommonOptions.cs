@@ -1,5 +1,6 @@
 // Options shared by several commands, declared once so every command spells them the same way.
 using System.CommandLine;
+using Quill.Models;
 
 namespace Quill.Cli.Commands;
 
@@ -16,6 +17,17 @@ internal static class CommonOptions
         Description = "Threads for the forward pass (default: every core)",
         DefaultValueFactory = _ => 0,
     };
+
+    /// <summary>--kv-type f16|f32: the KV cache's element type; read it with <see cref="KvType(ParseResult, Option{string})"/>.</summary>
+    public static Option<string> KvType() => new("--kv-type")
+    {
+        Description = "KV cache element type: f16 (half the memory, as llama.cpp's default) or f32",
+        DefaultValueFactory = _ => "f16",
+        HelpName = "f16|f32",
+    };
+
+    /// <summary>The parsed --kv-type; an unknown name throws an ArgumentException that names the choices.</summary>
+    public static KvCacheType KvType(ParseResult result, Option<string> option) => KvCacheTypes.Parse(result.GetValue(option) ?? "f16", "--kv-type");
 
     public static Option<bool> Json() => new("--json") { Description = "Print JSON instead of text" };
 

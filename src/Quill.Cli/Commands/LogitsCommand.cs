@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Quill.Models;
 
 namespace Quill.Cli.Commands;
 
@@ -12,18 +13,19 @@ internal static class LogitsCommand
         var model = CommonOptions.Model();
         var ids = new Option<string>("--ids") { Description = "Comma-separated token ids to evaluate", Required = true };
         var threads = CommonOptions.Threads();
+        var kvType = CommonOptions.KvType();
         var command = new Command("logits", "Print the logits after evaluating token ids, as a JSON array\n  example: quill logits -m model.gguf --ids 1,2,3")
         {
-            model, ids, threads,
+            model, ids, threads, kvType,
         };
-        command.SetAction(r => CliErrors.Run(() => Print(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(threads))));
+        command.SetAction(r => CliErrors.Run(() => Print(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(threads), CommonOptions.KvType(r, kvType))));
         return command;
     }
 
-    private static int Print(string path, string idList, int threads)
+    private static int Print(string path, string idList, int threads, KvCacheType kvCacheType)
     {
         var tokens = ParseIds(idList);
-        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = threads });
+        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = threads, KvCacheType = kvCacheType });
         using var state = lm.Model.CreateState(Math.Max(tokens.Length, 1));
         var logits = new float[lm.Model.VocabSize];
         foreach (int id in tokens)

@@ -36,11 +36,12 @@ internal static class ServeCommand
         };
         var threads = CommonOptions.Threads();
         var lora = GenerateCommand.LoraOption();
+        var kvType = CommonOptions.KvType();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
             "  example: quill serve -m model.gguf --port 8080 --parallel 4")
         {
-            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, threads, lora,
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, threads, lora, kvType,
         };
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
@@ -57,6 +58,7 @@ internal static class ServeCommand
                 QueueCapacity = r.GetValue(queue),
                 CachePrompt = !r.GetValue(noCachePrompt),
                 Threads = r.GetValue(threads),
+                KvCacheType = CommonOptions.KvType(r, kvType),
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
             Console.Error.WriteLine($"loading {options.ModelPath} ...");

@@ -1,7 +1,12 @@
-// Scaled dot-product attention of new query rows over a KV cache (one sequence, or several each over its own cache
-// region), causal and optionally windowed; forward only.
+// Scaled dot-product attention of new query rows over a KV cache of F32 or F16 keys and values (one sequence, or several
+// each over its own cache region), causal and optionally windowed; forward only.
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 using Quill.Tensors.Threading;
 
 namespace Quill.Tensors.Kernels;
@@ -10,28 +15,50 @@ namespace Quill.Tensors.Kernels;
 /// For query token t at absolute position p = start + t and head h (grouped-query: KV head h / (H / Hkv)):
 /// out[t, h] = Σ_j softmax_j(q[t, h] · k[j] / √D) v[j] over cached positions j ≤ p (and j &gt; p − window when a sliding
 /// window is set). The cache must already hold keys and values for every position up to start + T − 1.
+/// <para>
+/// The cache holds F32, or F16 (IEEE half) as llama.cpp's default cache does. With F16 the kernel computes what llama.cpp's
+/// non-flash attention computes over an F16 cache: q is rounded to F16 before q·k (ggml converts the F32 operand of an F16
+/// matmul to F16) and so are the softmax probabilities before they weight the values; products and sums stay F32. Keys
+/// and values are widened to F32 a block of rows at a time on the stack, once for all the query heads that share them.
+/// </para>
 /// One instance per inference state; the work is split over (T, H) across the pool. Each (t, h) is computed on its
-/// own, so a query's output does not depend on which other queries or sequences share the call.
+/// own, with the same operations in the same order whichever heads, queries or sequences share its call, so a query's
+/// output does not depend on what else is in the batch.
 /// </summary>
 public sealed unsafe class CausalAttention : IRangeJob
 {
+    private const int StackScores = 16384; // scores of the heads attended together (heads × positions) kept on the stack
+    private const int BlockFloats = 4096;  // keys or values attended at a time (rows × D), F16 ones widened into a stack buffer
+    private const int RoundChunk = 1024;   // probabilities rounded to F16 at a time
     private readonly ComputePool _pool;
-    private readonly int _heads, _kvHeads, _headSize;
-    private float* _q, _keys, _values, _out;
+    private readonly int _heads, _kvHeads, _headSize, _group;
+    private readonly SimdWidth _width;
+    private readonly bool _fast; // AVX-512 loops for D a multiple of 16; TensorPrimitives per row otherwise
+    private float* _q, _out;
+    private byte* _keys, _values; // F32 or F16 elements, as _half says
+    private bool _half;
     private int _window, _maxPositions;
     private AttentionSequence[] _sequences = new AttentionSequence[1];
     private int _sequenceCount;
 
-    public CausalAttention(ComputePool pool, int heads, int kvHeads, int headSize)
+    public CausalAttention(ComputePool pool, int heads, int kvHeads, int headSize) : this(pool, heads, kvHeads, headSize, SimdCapability.Best)
+    {
+    }
+
+    /// <summary>Pins the SIMD width of the F16 conversions (tests run every width).</summary>
+    internal CausalAttention(ComputePool pool, int heads, int kvHeads, int headSize, SimdWidth width)
     {
         _pool = pool;
         _heads = heads;
         _kvHeads = kvHeads;
         _headSize = headSize;
+        _group = heads / kvHeads;
+        _width = width;
+        _fast = width == SimdWidth.Vector512 && headSize % 16 == 0;
     }
 
     /// <summary>
-    /// q (T, H, D) → out (T, H, D); keys and values (positions, Hkv, D) for this layer; window 0 = unlimited.
+    /// q (T, H, D) → out (T, H, D); keys and values (positions, Hkv, D) for this layer in F32; window 0 = unlimited.
     /// </summary>
     public void Forward(float* q, float* keys, float* values, float* output, int tokens, int start, int window)
     {
@@ -39,17 +66,31 @@ public sealed unsafe class CausalAttention : IRangeJob
         Forward(q, keys, values, output, new ReadOnlySpan<AttentionSequence>(in one), window);
     }
 
+    /// <summary>As the F32 overload, over keys and values (positions, Hkv, D) in F16.</summary>
+    public void Forward(float* q, Half* keys, Half* values, float* output, int tokens, int start, int window)
+    {
+        var one = new AttentionSequence(0, tokens, start, 0);
+        Forward(q, keys, values, output, new ReadOnlySpan<AttentionSequence>(in one), window);
+    }
+
     /// <summary>
     /// Several sequences in one call: q (T, H, D) → out (T, H, D), where sequence s owns rows [Row, Row + Count) at
-    /// positions Start.. and its keys and values start <see cref="AttentionSequence.CacheOffset"/> floats into
-    /// <paramref name="keys"/> and <paramref name="values"/>. Rows must be in sequence order.
+    /// positions Start.. and its keys and values start <see cref="AttentionSequence.CacheOffset"/> elements into
+    /// <paramref name="keys"/> and <paramref name="values"/> (F32). Rows must be in sequence order.
     /// </summary>
-    public void Forward(float* q, float* keys, float* values, float* output, ReadOnlySpan<AttentionSequence> sequences, int window)
+    public void Forward(float* q, float* keys, float* values, float* output, ReadOnlySpan<AttentionSequence> sequences, int window) =>
+        Run(q, (byte*)keys, (byte*)values, half: false, output, sequences, window);
+
+    /// <summary>As the F32 overload, over keys and values in F16.</summary>
+    public void Forward(float* q, Half* keys, Half* values, float* output, ReadOnlySpan<AttentionSequence> sequences, int window) =>
+        Run(q, (byte*)keys, (byte*)values, half: true, output, sequences, window);
+
+    private void Run(float* q, byte* keys, byte* values, bool half, float* output, ReadOnlySpan<AttentionSequence> sequences, int window)
     {
         if (sequences.Length > _sequences.Length) _sequences = new AttentionSequence[Math.Max(sequences.Length, 2 * _sequences.Length)];
         sequences.CopyTo(_sequences);
         _sequenceCount = sequences.Length;
-        _q = q; _keys = keys; _values = values; _out = output; _window = window;
+        _q = q; _keys = keys; _values = values; _half = half; _out = output; _window = window;
         int rows = 0, maxPositions = 0;
         foreach (var s in sequences)
         {
@@ -57,21 +98,44 @@ public sealed unsafe class CausalAttention : IRangeJob
             maxPositions = Math.Max(maxPositions, s.Start + s.Count);
         }
         _maxPositions = maxPositions;
-        _pool.Run(this, rows * _heads);
+        // Whole groups of query heads per chunk when there are enough of them to go round, so the heads that share a KV
+        // head share its widened rows; the results are the same either way.
+        int granularity = rows * _kvHeads >= _pool.ThreadCount ? _group : 1;
+        _pool.Run(this, rows * _heads, granularity);
     }
 
-    /// <summary>Scalar meaning for one (t, h): float dot products, softmax summed in double as ggml does.</summary>
+    /// <summary>Scalar meaning for one (t, h) over an F32 cache: float dot products, softmax summed in double as ggml does.</summary>
     public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> output,
+        int position, int window, int kvStride, int kvOffset, int headSize) =>
+        ReferenceCore(q, keys, values, output, position, window, kvStride, kvOffset, headSize, half: false);
+
+    /// <summary>
+    /// Scalar meaning for one (t, h) over an F16 cache: keys and values widened exactly, q and the probabilities rounded to
+    /// F16 (to nearest even) as llama.cpp's F16 matmuls round their F32 operand; otherwise as the F32 reference.
+    /// </summary>
+    public static void Reference(ReadOnlySpan<float> q, ReadOnlySpan<Half> keys, ReadOnlySpan<Half> values, Span<float> output,
         int position, int window, int kvStride, int kvOffset, int headSize)
+    {
+        var wideKeys = new float[keys.Length];
+        var wideValues = new float[values.Length];
+        for (int i = 0; i < keys.Length; i++) wideKeys[i] = Fp16Bits.ToSingle(BitConverter.HalfToUInt16Bits(keys[i]));
+        for (int i = 0; i < values.Length; i++) wideValues[i] = Fp16Bits.ToSingle(BitConverter.HalfToUInt16Bits(values[i]));
+        ReferenceCore(q, wideKeys, wideValues, output, position, window, kvStride, kvOffset, headSize, half: true);
+    }
+
+    private static void ReferenceCore(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> output,
+        int position, int window, int kvStride, int kvOffset, int headSize, bool half)
     {
         int first = window > 0 ? Math.Max(0, position - window + 1) : 0;
         float scale = 1.0f / MathF.Sqrt(headSize);
+        var query = new float[headSize];
+        for (int d = 0; d < headSize; d++) query[d] = half ? RoundToHalf(q[d]) : q[d];
         var scores = new float[position + 1];
         float max = float.NegativeInfinity;
         for (int j = first; j <= position; j++)
         {
             float s = 0;
-            for (int d = 0; d < headSize; d++) s += q[d] * keys[j * kvStride + kvOffset + d];
+            for (int d = 0; d < headSize; d++) s += query[d] * keys[j * kvStride + kvOffset + d];
             scores[j] = s * scale;
             max = Math.Max(max, scores[j]);
         }
@@ -81,47 +145,220 @@ public sealed unsafe class CausalAttention : IRangeJob
         for (int j = first; j <= position; j++)
         {
             float p = (float)(scores[j] / sum);
+            if (half) p = RoundToHalf(p);
             for (int d = 0; d < headSize; d++) output[d] += p * values[j * kvStride + kvOffset + d];
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static float RoundToHalf(float x) => Fp16Bits.ToSingle(Fp16Bits.FromSingle(x));
+
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IRangeJob.Execute(int begin, int end)
     {
-        int d = _headSize;
-        int kvStride = _kvHeads * d;
-        int group = _heads / _kvHeads;
-        int maxPositions = _maxPositions;
+        int maxPositions = Math.Max(1, _maxPositions);
+        // Query heads of one KV head attended together: as many as fit the stack's scores, at least one.
+        int together = Math.Clamp(StackScores / maxPositions, 1, _group);
         float[]? rented = null;
-        Span<float> scores = maxPositions <= 8192 ? stackalloc float[maxPositions] : (rented = ArrayPool<float>.Shared.Rent(maxPositions));
-        float scale = 1.0f / MathF.Sqrt(d);
+        Span<float> scores = together * maxPositions <= StackScores
+            ? stackalloc float[together * maxPositions]
+            : (rented = ArrayPool<float>.Shared.Rent(maxPositions));
+        float* rows = stackalloc float[_half ? Math.Max(BlockFloats, _headSize) : 0];
+        float* query = stackalloc float[_half ? together * _headSize : 0];
         int sequence = 0;
-        for (int item = begin; item < end; item++)
+        for (int item = begin; item < end;)
         {
             int t = item / _heads, h = item % _heads;
             while (sequence < _sequenceCount && t >= _sequences[sequence].Row + _sequences[sequence].Count) sequence++;
-            if (sequence == _sequenceCount || t < _sequences[sequence].Row) continue; // a row no sequence owns
-            var owner = _sequences[sequence];
-            int position = owner.Start + t - owner.Row;
-            int first = _window > 0 ? Math.Max(0, position - _window + 1) : 0;
-            var q = new ReadOnlySpan<float>(_q + (long)item * d, d);
-            long kvOffset = owner.CacheOffset + (h / group) * d;
-            var s = scores[..(position + 1 - first)];
-            for (int j = first; j <= position; j++)
-                s[j - first] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(_keys + (long)j * kvStride + kvOffset, d)) * scale;
+            if (sequence == _sequenceCount || t < _sequences[sequence].Row) { item++; continue; } // a row no sequence owns
+            // heads h.. of this row that read the same KV head, within this range
+            int count = Math.Min(Math.Min(end - item, together), _group - h % _group);
+            fixed (float* s = scores) Attend(t, h, count, _sequences[sequence], s, rows, query);
+            item += count;
+        }
+        if (rented != null) ArrayPool<float>.Shared.Return(rented);
+    }
+
+    /// <summary>
+    /// Query heads [h, h + count) of row t (all reading KV head h / group) over the owner's cache: scores (count × positions),
+    /// softmax, weighted values. rows holds widened F16 keys or values, query the F16-rounded queries (both F16 only).
+    /// </summary>
+    private void Attend(int t, int h, int count, AttentionSequence owner, float* scores, float* rows, float* query)
+    {
+        int d = _headSize;
+        int kvStride = _kvHeads * d;
+        int position = owner.Start + t - owner.Row;
+        int first = _window > 0 ? Math.Max(0, position - _window + 1) : 0;
+        int positions = position + 1 - first;
+        long firstRow = owner.CacheOffset + (long)first * kvStride + (h / _group) * d; // elements into the cache
+        float scale = 1.0f / MathF.Sqrt(d);
+        float* q = _q + ((long)t * _heads + h) * d;
+        if (_half)
+        {
+            RoundToHalf(q, query, count * d);
+            q = query;
+        }
+
+        // a block of rows (widened from F16, or read in place) stays in L1 while every head of the run reads it
+        int blockRows = Math.Max(1, BlockFloats / d);
+        for (int b = 0; b < positions; b += blockRows)
+        {
+            int m = Math.Min(blockRows, positions - b);
+            float* k = Rows(_keys, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
+            for (int i = 0; i < count; i++)
+            {
+                float* si = scores + (long)i * positions + b;
+                if (_fast)
+                {
+                    Scores512(q + i * d, k, stride, m, d, scale, si);
+                    continue;
+                }
+                var qi = new ReadOnlySpan<float>(q + i * d, d);
+                for (int j = 0; j < m; j++) si[j] = TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(k + (long)j * stride, d)) * scale;
+            }
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            var s = new Span<float>(scores + (long)i * positions, positions);
             float max = TensorPrimitives.Max(s);
             TensorPrimitives.Subtract(s, max, s);
             TensorPrimitives.Exp(s, s);
-            float inv = 1.0f / TensorPrimitives.Sum(s);
-            var o = new Span<float>(_out + (long)item * d, d);
-            o.Clear();
-            for (int j = first; j <= position; j++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(_values + (long)j * kvStride + kvOffset, d), s[j - first] * inv, o, o);
+            TensorPrimitives.Multiply(s, 1.0f / TensorPrimitives.Sum(s), s);
+            if (_half) RoundToHalf(scores + (long)i * positions, scores + (long)i * positions, positions);
+            new Span<float>(_out + ((long)t * _heads + h + i) * d, d).Clear();
         }
-        if (rented != null) ArrayPool<float>.Shared.Return(rented);
+
+        for (int b = 0; b < positions; b += blockRows)
+        {
+            int m = Math.Min(blockRows, positions - b);
+            float* v = Rows(_values, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
+            for (int i = 0; i < count; i++)
+            {
+                float* oi = _out + ((long)t * _heads + h + i) * d;
+                float* pi = scores + (long)i * positions + b;
+                if (_fast)
+                {
+                    Weighted512(pi, v, stride, m, d, oi);
+                    continue;
+                }
+                var o = new Span<float>(oi, d);
+                for (int j = 0; j < m; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), pi[j], o, o);
+            }
+        }
+    }
+
+    /// <summary>
+    /// s[j] = (q · k_j) · scale for m rows k_j = k + j·stride of D floats (D a multiple of 16): each dot one accumulator over
+    /// the 16-float chunks in order, then summed across lanes; four rows at a time for the FMA pipes, the same sums.
+    /// </summary>
+    private static void Scores512(float* q, float* k, int stride, int m, int d, float scale, float* s)
+    {
+        int j = 0;
+        for (; j + 4 <= m; j += 4)
+        {
+            float* k0 = k + (long)j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < d; c += 16)
+            {
+                Vector512<float> qc = Vector512.Load(q + c);
+                a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(k0 + c), qc, a0);
+                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(k1 + c), qc, a1);
+                a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(k2 + c), qc, a2);
+                a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(k3 + c), qc, a3);
+            }
+            s[j] = Vector512.Sum(a0) * scale;
+            s[j + 1] = Vector512.Sum(a1) * scale;
+            s[j + 2] = Vector512.Sum(a2) * scale;
+            s[j + 3] = Vector512.Sum(a3) * scale;
+        }
+        for (; j < m; j++)
+        {
+            float* kj = k + (long)j * stride;
+            Vector512<float> a = Vector512<float>.Zero;
+            for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c), Vector512.Load(q + c), a);
+            s[j] = Vector512.Sum(a) * scale;
+        }
+    }
+
+    /// <summary>
+    /// o += Σ_j p[j] · v_j over m rows v_j = v + j·stride of D floats (D a multiple of 16): each output element a multiply
+    /// and an add per row in row order (unfused, as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer
+    /// to llama.cpp than FMA did), up to 64 elements held in registers across the rows.
+    /// </summary>
+    private static void Weighted512(float* p, float* v, int stride, int m, int d, float* o)
+    {
+        int c = 0;
+        for (; c + 64 <= d; c += 64)
+        {
+            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
+            for (int j = 0; j < m; j++)
+            {
+                float* vj = v + (long)j * stride + c;
+                Vector512<float> pj = Vector512.Create(p[j]);
+                a0 = a0 + Vector512.Load(vj) * pj;
+                a1 = a1 + Vector512.Load(vj + 16) * pj;
+                a2 = a2 + Vector512.Load(vj + 32) * pj;
+                a3 = a3 + Vector512.Load(vj + 48) * pj;
+            }
+            a0.Store(o + c);
+            a1.Store(o + c + 16);
+            a2.Store(o + c + 32);
+            a3.Store(o + c + 48);
+        }
+        for (; c < d; c += 16)
+        {
+            Vector512<float> a = Vector512.Load(o + c);
+            for (int j = 0; j < m; j++) a = a + Vector512.Load(v + (long)j * stride + c) * Vector512.Create(p[j]);
+            a.Store(o + c);
+        }
+    }
+
+    /// <summary>
+    /// F32 rows [at, at + m·kvStride) of the cache, D elements each: the cache itself (stride kvStride) when it holds F32,
+    /// else the rows widened into <paramref name="buffer"/> (stride D).
+    /// </summary>
+    private float* Rows(byte* cache, long at, int m, int kvStride, float* buffer, out int stride)
+    {
+        if (!_half)
+        {
+            stride = kvStride;
+            return (float*)cache + at;
+        }
+        int d = _headSize;
+        ushort* first = (ushort*)cache + at;
+        if (_width == SimdWidth.Scalar)
+        {
+            for (int j = 0; j < m; j++)
+                for (int e = 0; e < d; e++) buffer[j * d + e] = Fp16Bits.ToSingle(first[(long)j * kvStride + e]);
+        }
+        else if (kvStride == d)
+        {
+            HalfWidthRow<Fp16Float>.DequantizeSimd(first, buffer, m * d, _width); // one KV head: the rows are contiguous
+        }
+        else
+        {
+            for (int j = 0; j < m; j++) HalfWidthRow<Fp16Float>.DequantizeSimd(first + (long)j * kvStride, buffer + j * d, d, _width);
+        }
+        stride = d;
+        return buffer;
+    }
+
+    /// <summary>y = x rounded to the nearest F16 (ties to even), as floats; x and y may be the same.</summary>
+    [SkipLocalsInit]
+    private void RoundToHalf(float* x, float* y, int n)
+    {
+        ushort* bits = stackalloc ushort[RoundChunk];
+        for (int i = 0; i < n; i += RoundChunk)
+        {
+            int m = Math.Min(RoundChunk, n - i);
+            var half = new Span<byte>(bits, 2 * m);
+            F16Row.Quantize(new ReadOnlySpan<float>(x + i, m), half, _width);
+            F16Row.Dequantize(half, new Span<float>(y + i, m), _width);
+        }
     }
 }
 
 /// <summary>One sequence of a multi-sequence <see cref="CausalAttention.Forward(float*, float*, float*, float*, ReadOnlySpan{AttentionSequence}, int)"/>:
-/// query rows [Row, Row + Count) at positions [Start, Start + Count), its cache <paramref name="CacheOffset"/> floats in.</summary>
+/// query rows [Row, Row + Count) at positions [Start, Start + Count), its cache <paramref name="CacheOffset"/> elements in.</summary>
 public readonly record struct AttentionSequence(int Row, int Count, int Start, long CacheOffset);

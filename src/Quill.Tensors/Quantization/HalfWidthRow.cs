@@ -215,7 +215,8 @@ internal static unsafe class HalfWidthRow<TFloat>
     /// <summary><paramref name="count"/> values widened to floats on the 512-bit path (exact), for <see cref="HalfWidthTile{TFloat}"/>.</summary>
     internal static void Widen(ushort* w, float* y, int count) => DequantizeSimd(w, y, count, SimdWidth.Vector512);
 
-    private static void DequantizeSimd(ushort* w, float* y, int count, SimdWidth width)
+    /// <summary><paramref name="count"/> values widened to floats at <paramref name="width"/> (exact; Scalar runs the Vector128 loop), unchecked.</summary>
+    internal static void DequantizeSimd(ushort* w, float* y, int count, SimdWidth width)
     {
         int i = 0;
         if (width == SimdWidth.Vector512)

@@ -20,6 +20,9 @@ public sealed record ParallelThroughputResult(
 {
     /// <summary>How many times one stream's decoding throughput the streams give together.</summary>
     public double Speedup => SingleGenerationTokensPerSecond > 0 ? GenerationTokensPerSecond / SingleGenerationTokensPerSecond : 0;
+
+    /// <summary>Bytes of the batched state's KV cache, every slot (0 when the state does not say).</summary>
+    public long KvCacheBytes { get; init; }
 }
 
 public static class ParallelThroughputBenchmark
@@ -59,7 +62,10 @@ public static class ParallelThroughputBenchmark
             Decode(state, 1, generateTokens, ids, steps, tokens, logits);
             single = Math.Max(single, generateTokens / Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
-        return new ParallelThroughputResult(sequences, promptTokens, generateTokens, pp, tg, single, ThroughputBenchmark.PeakResidentBytes());
+        return new ParallelThroughputResult(sequences, promptTokens, generateTokens, pp, tg, single, ThroughputBenchmark.PeakResidentBytes())
+        {
+            KvCacheBytes = state.KvCacheBytes,
+        };
     }
 
     private static void Prefill(IBatchedInferenceState state, int sequences, int promptTokens, int[] ids, float[] logits)

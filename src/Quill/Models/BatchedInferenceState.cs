@@ -30,6 +30,9 @@ public abstract unsafe class BatchedInferenceState : IBatchedInferenceState
 
     public int Slots => _positions.Length;
     public int ContextLength { get; }
+
+    /// <summary>Bytes the KV cache holds (keys and values of every layer), as its element type makes them; 0 when unknown.</summary>
+    public virtual long KvCacheBytes => 0;
     public int MaxStepTokens { get; }
 
     public int Position(int slot)

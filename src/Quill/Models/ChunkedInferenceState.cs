@@ -21,6 +21,9 @@ public abstract unsafe class ChunkedInferenceState : IInferenceState
 
     public int ContextLength { get; }
 
+    /// <summary>Bytes the KV cache holds (keys and values of every layer), as its element type makes them; 0 when unknown.</summary>
+    public virtual long KvCacheBytes => 0;
+
     /// <summary>Most tokens one <see cref="Forward"/> call gets.</summary>
     protected int BatchSize { get; }
 

@@ -22,6 +22,9 @@ public interface IBatchedInferenceState : IDisposable
     /// <summary>Capacity of each slot, in tokens.</summary>
     int ContextLength { get; }
 
+    /// <summary>Bytes the KV cache of every slot holds (keys and values of every layer), as its element type makes them; 0 when unknown.</summary>
+    long KvCacheBytes => 0;
+
     /// <summary>The most tokens (summed over sequences) one <see cref="Decode"/> call accepts.</summary>
     int MaxStepTokens { get; }
 

@@ -29,6 +29,9 @@ public interface IInferenceState : IDisposable
     /// <summary>Capacity of the KV cache, in tokens.</summary>
     int ContextLength { get; }
 
+    /// <summary>Bytes the KV cache holds (keys and values of every layer), as its element type makes them; 0 when unknown.</summary>
+    long KvCacheBytes => 0;
+
     /// <summary>
     /// Appends <paramref name="tokens"/> (T) at <see cref="Position"/> and writes the logits of the last one into
     /// <paramref name="lastLogits"/> (V). Prompt processing passes many tokens at once; decoding passes one.

@@ -1,32 +1,38 @@
-// The KV cache of a step-batched decoder and the row layout of its last step.
+// The KV cache of a step-batched decoder (F16 or F32 elements) and the row layout of its last step.
+using System.Runtime.InteropServices;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
+using Quill.Tensors.Quantization;
 
 namespace Quill.Models;
 
 /// <summary>
-/// Keys and values of every layer, slot and position, (L, slots, ctx, Hkv·D) in F32, allocated once; and where each
+/// Keys and values of every layer, slot and position, (L, slots, ctx, Hkv·D) in F16 (rounded to nearest even when stored)
+/// or F32 as <see cref="Type"/> says, allocated once; and where each
 /// row of a step comes from: a step's rows are its sequences' tokens laid out sequence after sequence, each row with
 /// its slot, position and index into the step's token list. The attention layout (<see cref="Layout"/>) points each
 /// sequence at its own slot. Nothing is allocated per step.
 /// </summary>
 internal sealed unsafe class StepKvCache : IDisposable
 {
-    private readonly NativeBuffer<float> _keys, _values;
+    private readonly NativeBuffer<byte> _keys, _values;
     private readonly int[] _rowSlot, _rowPosition, _rowToken; // (T)
     private readonly AttentionSequence[] _sequences;          // the last step's layout
     private readonly int _kvDim;
-    private readonly long _slotFloats, _layerFloats;
+    private readonly int _elementBytes;
+    private readonly long _slotElements, _layerElements;
 
-    public StepKvCache(int layers, int slots, int contextLength, int kvDim, int maxStepTokens)
+    public StepKvCache(int layers, int slots, int contextLength, int kvDim, int maxStepTokens, KvCacheType type)
     {
         Slots = slots;
         ContextLength = contextLength;
+        Type = type;
         _kvDim = kvDim;
-        _slotFloats = (long)contextLength * kvDim;
-        _layerFloats = slots * _slotFloats;
-        _keys = new(layers * _layerFloats);
-        _values = new(layers * _layerFloats);
+        _elementBytes = type.ElementBytes();
+        _slotElements = (long)contextLength * kvDim;
+        _layerElements = slots * _slotElements;
+        _keys = new(layers * _layerElements * _elementBytes);
+        _values = new(layers * _layerElements * _elementBytes);
         _rowSlot = new int[maxStepTokens];
         _rowPosition = new int[maxStepTokens];
         _rowToken = new int[maxStepTokens];
@@ -35,6 +41,10 @@ internal sealed unsafe class StepKvCache : IDisposable
 
     public int Slots { get; }
     public int ContextLength { get; }
+    public KvCacheType Type { get; }
+
+    /// <summary>Bytes of keys and values together (L · slots · ctx · Hkv·D elements each).</summary>
+    public long Bytes => _keys.Length + _values.Length;
 
     /// <summary>Sequences in the last step.</summary>
     public int SequenceCount { get; private set; }
@@ -52,7 +62,7 @@ internal sealed unsafe class StepKvCache : IDisposable
         for (int s = 0; s < sequences.Length; s++)
         {
             var sequence = sequences[s];
-            _sequences[s] = new AttentionSequence(t, sequence.Count, starts[s], sequence.Slot * _slotFloats);
+            _sequences[s] = new AttentionSequence(t, sequence.Count, starts[s], sequence.Slot * _slotElements);
             for (int i = 0; i < sequence.Count; i++, t++)
             {
                 _rowSlot[t] = sequence.Slot;
@@ -73,18 +83,35 @@ internal sealed unsafe class StepKvCache : IDisposable
     /// <summary>The last row of sequence <paramref name="sequence"/> of the last step (whose logits the sampler wants).</summary>
     public int LastRow(int sequence) => _sequences[sequence].Row + _sequences[sequence].Count - 1;
 
-    /// <summary>Layer <paramref name="layer"/>'s keys, (slots, ctx, Hkv·D).</summary>
-    public float* Keys(int layer) => _keys.Pointer + layer * _layerFloats;
-
-    /// <summary>Layer <paramref name="layer"/>'s values, (slots, ctx, Hkv·D).</summary>
-    public float* Values(int layer) => _values.Pointer + layer * _layerFloats;
+    /// <summary>
+    /// Attention of the last step's query rows q (T, H·D) over layer <paramref name="layer"/>'s cache, each sequence over
+    /// its own slot, into output (T, H·D).
+    /// </summary>
+    public void Attend(CausalAttention attention, int layer, float* q, float* output, int window)
+    {
+        long at = layer * _layerElements * _elementBytes;
+        if (Type == KvCacheType.F16)
+            attention.Forward(q, (Half*)(_keys.Pointer + at), (Half*)(_values.Pointer + at), output, Layout, window);
+        else
+            attention.Forward(q, (float*)(_keys.Pointer + at), (float*)(_values.Pointer + at), output, Layout, window);
+    }
 
     /// <summary>Writes row <paramref name="row"/>'s key and value (Hkv·D each) at its slot and position in layer <paramref name="layer"/>.</summary>
     public void Store(int layer, int row, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
     {
-        long at = _rowSlot[row] * _slotFloats + (long)_rowPosition[row] * _kvDim;
-        key.CopyTo(new Span<float>(Keys(layer) + at, _kvDim));
-        value.CopyTo(new Span<float>(Values(layer) + at, _kvDim));
+        long at = (layer * _layerElements + _rowSlot[row] * _slotElements + (long)_rowPosition[row] * _kvDim) * _elementBytes;
+        var keyBytes = new Span<byte>(_keys.Pointer + at, _kvDim * _elementBytes);
+        var valueBytes = new Span<byte>(_values.Pointer + at, _kvDim * _elementBytes);
+        if (Type == KvCacheType.F16)
+        {
+            F16Row.Quantize(key, keyBytes);
+            F16Row.Quantize(value, valueBytes);
+        }
+        else
+        {
+            key.CopyTo(MemoryMarshal.Cast<byte, float>(keyBytes));
+            value.CopyTo(MemoryMarshal.Cast<byte, float>(valueBytes));
+        }
     }
 
     public void Dispose()

@@ -1,4 +1,4 @@
-// Multi-sequence causal attention: each sequence over its own cache region, bit for bit what it gives alone;
+// Multi-sequence causal attention (F32 and F16 caches): each sequence over its own cache region, bit for bit what it gives alone;
 // not the float meaning (KernelTests compares one sequence against CausalAttention.Reference).
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Threading;
@@ -33,6 +33,8 @@ public class CausalAttentionSequencesTests
         long slotFloats = (long)Context * KvDim;
         var keys = Random((int)(slots * slotFloats), 1);
         var values = Random((int)(slots * slotFloats), 2);
+        var halfKeys = Array.ConvertAll(keys, x => (Half)x);
+        var halfValues = Array.ConvertAll(values, x => (Half)x);
         int rows = step.Sum(s => s[2]);
         var q = Random(rows * Heads * HeadSize, 3);
         var sequences = new AttentionSequence[step.Length];
@@ -41,24 +43,37 @@ public class CausalAttentionSequencesTests
 
         using var pool = new ComputePool(3);
         var attention = new CausalAttention(pool, Heads, KvHeads, HeadSize);
-        var together = new float[q.Length];
-        fixed (float* pq = q, pk = keys, pv = values, po = together)
-            attention.Forward(pq, pk, pv, po, sequences, window);
-
-        int width = Heads * HeadSize;
-        foreach (var s in sequences)
+        foreach (bool half in new[] { false, true })
         {
-            var alone = new float[s.Count * width];
-            fixed (float* pq = q, pk = keys, pv = values, po = alone)
-                attention.Forward(pq + (long)s.Row * width, pk + s.CacheOffset, pv + s.CacheOffset, po, s.Count, s.Start, window);
-            Assert.Equal(alone, together.AsSpan(s.Row * width, s.Count * width).ToArray());
-            // and one query row at a time, as decoding would pass it
-            for (int t = 0; t < s.Count; t++)
+            // every call over the F32 cache or the F16 one; offsets count elements either way
+            void Forward(float* pq, long offset, float* po, ReadOnlySpan<AttentionSequence> layout)
             {
-                var single = new float[width];
-                fixed (float* pq = q, pk = keys, pv = values, po = single)
-                    attention.Forward(pq + (long)(s.Row + t) * width, pk + s.CacheOffset, pv + s.CacheOffset, po, 1, s.Start + t, window);
-                Assert.Equal(single, alone.AsSpan(t * width, width).ToArray());
+                fixed (float* pk = keys, pv = values)
+                fixed (Half* hk = halfKeys, hv = halfValues)
+                {
+                    if (half) attention.Forward(pq, hk + offset, hv + offset, po, layout, window);
+                    else attention.Forward(pq, pk + offset, pv + offset, po, layout, window);
+                }
+            }
+
+            var together = new float[q.Length];
+            fixed (float* pq = q, po = together) Forward(pq, 0, po, sequences);
+
+            int width = Heads * HeadSize;
+            foreach (var s in sequences)
+            {
+                var alone = new float[s.Count * width];
+                var sequence = new AttentionSequence(0, s.Count, s.Start, 0);
+                fixed (float* pq = q, po = alone) Forward(pq + (long)s.Row * width, s.CacheOffset, po, [sequence]);
+                Assert.Equal(alone, together.AsSpan(s.Row * width, s.Count * width).ToArray());
+                // and one query row at a time, as decoding would pass it
+                for (int t = 0; t < s.Count; t++)
+                {
+                    var single = new float[width];
+                    var row = new AttentionSequence(0, 1, s.Start + t, 0);
+                    fixed (float* pq = q, po = single) Forward(pq + (long)(s.Row + t) * width, s.CacheOffset, po, [row]);
+                    Assert.Equal(single, alone.AsSpan(t * width, width).ToArray());
+                }
             }
         }
     }

@@ -6,8 +6,8 @@ namespace Quill.TestSupport.LlamaCpp;
 
 /// <summary>
 /// Runs llama.cpp on a GGUF file. Every call uses the CPU only, a fresh context sized to the request, one sequence,
-/// flash attention off and an F32 KV cache (so llama.cpp's usual F16 rounding of keys and values does not blur
-/// comparisons). Models are loaded once per file and process. Thread-safe: each call has its own context.
+/// flash attention off and an F32 KV cache unless a call asks for F16 (so llama.cpp's usual F16 rounding of keys and
+/// values does not blur comparisons with an F32 cache). Models are loaded once per file and process. Thread-safe: each call has its own context.
 /// </summary>
 public static class LlamaCppReference
 {
@@ -59,14 +59,14 @@ public static class LlamaCppReference
     /// Raw logits (no softmax, no temperature) at every position of <paramref name="ids"/>, decoded as one batch
     /// starting at position 0: result[t] is the (V) distribution over the token after ids[0..t].
     /// </summary>
-    public static float[][] Logits(string modelPath, int[] ids, int threads = 2)
+    public static float[][] Logits(string modelPath, int[] ids, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
     {
         ArgumentNullException.ThrowIfNull(ids);
         if (ids.Length == 0) return [];
         SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
         int vocabulary = model.Vocab.Count;
         CheckIds(modelPath, ids, vocabulary);
-        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, ids.Length, threads);
+        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, ids.Length, threads, kvCache: kvCache);
         var batch = new LLamaBatch();
         for (int t = 0; t < ids.Length; t++) batch.Add(ids[t], t, LLamaSeqId.Zero, logits: true);
         Decode(modelPath, context, batch);
@@ -97,7 +97,7 @@ public static class LlamaCppReference
     /// one at a time, for at most <paramref name="maxTokens"/> tokens. Stops before an end-of-generation token, which is
     /// not included.
     /// </summary>
-    public static int[] Greedy(string modelPath, int[] promptIds, int maxTokens, int threads = 2)
+    public static int[] Greedy(string modelPath, int[] promptIds, int maxTokens, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
     {
         ArgumentNullException.ThrowIfNull(promptIds);
         if (promptIds.Length == 0) throw new ArgumentException("greedy decoding needs at least one prompt token", nameof(promptIds));
@@ -105,7 +105,7 @@ public static class LlamaCppReference
         SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
         int vocabulary = model.Vocab.Count;
         CheckIds(modelPath, promptIds, vocabulary);
-        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, promptIds.Length + maxTokens, threads);
+        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, promptIds.Length + maxTokens, threads, kvCache: kvCache);
 
         var batch = new LLamaBatch();
         for (int t = 0; t < promptIds.Length; t++) batch.Add(promptIds[t], t, LLamaSeqId.Zero, logits: t == promptIds.Length - 1);
@@ -154,14 +154,15 @@ public static class LlamaCppReference
     /// batches of up to 512, and generation of <paramref name="genTokens"/> tokens one at a time from an empty context,
     /// each after one untimed warm-up run. Tokens per second of wall time.
     /// </summary>
-    public static (double PromptTokensPerSecond, double GenTokensPerSecond) Bench(string modelPath, int promptTokens, int genTokens, int threads)
+    public static (double PromptTokensPerSecond, double GenTokensPerSecond) Bench(string modelPath, int promptTokens, int genTokens, int threads,
+        LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(promptTokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(genTokens);
         SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
         int vocabulary = model.Vocab.Count;
         int batchSize = Math.Min(promptTokens, 512);
-        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(promptTokens, genTokens), threads, batchSize);
+        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(promptTokens, genTokens), threads, batchSize, kvCache: kvCache);
         var random = new Random(42);
         int[] prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(vocabulary)).ToArray();
         var batch = new LLamaBatch();

@@ -46,8 +46,12 @@ internal static unsafe class LlamaCppRuntime
         }
     }
 
-    /// <summary>A context for one sequence of up to <paramref name="tokens"/> tokens, decoded in one batch.</summary>
-    public static SafeLLamaContextHandle Context(SafeLlamaModelHandle model, int tokens, int threads, int batch = 0, LLamaPoolingType? embeddings = null)
+    /// <summary>
+    /// A context for one sequence of up to <paramref name="tokens"/> tokens, decoded in one batch; keys and values cached
+    /// as <paramref name="kvCache"/> says (F32 unless asked).
+    /// </summary>
+    public static SafeLLamaContextHandle Context(SafeLlamaModelHandle model, int tokens, int threads, int batch = 0, LLamaPoolingType? embeddings = null,
+        LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
     {
         if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be positive");
         uint size = (uint)Math.Max(tokens, 1);
@@ -63,9 +67,12 @@ internal static unsafe class LlamaCppRuntime
         p.offload_kqv = false;
         p.op_offload = false;
         p.llama_flash_attn_type = LLamaFlashAttentionType.LLAMA_FLASH_ATTENTION_TYPE_DISABLED;
-        // F32 keys and values: the default F16 cache would round every K and V and blur comparisons with an F32 engine.
-        p.type_k = GGMLType.GGML_TYPE_F32;
-        p.type_v = GGMLType.GGML_TYPE_F32;
+        // F32 keys and values unless asked: the default F16 cache would round every K and V and blur comparisons with an
+        // engine caching F32. With F16 (and flash attention off) llama.cpp also rounds q and the softmax probabilities to
+        // F16 in its KQ and KQV matmuls.
+        GGMLType kv = kvCache == LlamaCppKvCache.F16 ? GGMLType.GGML_TYPE_F16 : GGMLType.GGML_TYPE_F32;
+        p.type_k = kv;
+        p.type_v = kv;
         return SafeLLamaContextHandle.Create(model, p);
     }
 

@@ -76,6 +76,35 @@ public class CliTests
         Assert.Equal(300, doc.RootElement.GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("generate", "-p", "hi", "-n", "1")]
+    [InlineData("bench", "-p", "4", "-n", "2", "-r", "1")]
+    [InlineData("logits", "--ids", "1,2")]
+    [InlineData("serve", "--port", "0")]
+    public void BadKvTypeIsOneLineAndNonZero(params string[] rest)
+    {
+        var r = QuillCli.Run([rest[0], "-m", Tiny, "-t", "1", "--kv-type", "q8", .. rest[1..]]);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Equal("quill: --kv-type: expected f16 or f32, found 'q8'", r.Stderr.Trim());
+    }
+
+    [Fact]
+    public void KvTypeIsListedAndFollowedByTheBenchsKvFigure()
+    {
+        Assert.Contains("--kv-type", QuillCli.Run("chat", "--help").Stdout);
+        long Bytes(string type)
+        {
+            var r = QuillCli.Run("bench", "-m", Tiny, "-p", "8", "-n", "4", "-r", "1", "-t", "1", "--json", "--kv-type", type);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using var doc = JsonDocument.Parse(r.Stdout);
+            Assert.Equal(type, doc.RootElement.GetProperty("kv_type").GetString());
+            return doc.RootElement.GetProperty("kv_bytes").GetInt64();
+        }
+        long f32 = Bytes("f32");
+        Assert.Equal(2L * 2 * 9 * 32 * 4, f32); // K and V × 2 layers × 9 positions × Hkv·D 32 × 4 bytes
+        Assert.Equal(f32 / 2, Bytes("f16"));
+    }
+
     [Fact]
     public void InfoShowsMetadataAndTensors()
     {

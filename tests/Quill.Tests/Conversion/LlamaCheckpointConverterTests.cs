@@ -30,7 +30,7 @@ public sealed class LlamaCheckpointConverterTests : IDisposable
         int[] ids = [1, 450, 4996, 17354, 1701, 29916, 432, 17204, 975, 278];
         float[][] expected = HuggingFaceLlamaFiles.Logits(checkpoint, ids);
 
-        using LanguageModel lm = LanguageModel.Load(gguf);
+        using LanguageModel lm = LanguageModel.Load(gguf, new LoadOptions { KvCacheType = KvCacheType.F32 }); // as transformers and llama.cpp here
         var ours = new float[ids.Length * lm.Model.VocabSize];
         using (IInferenceState state = lm.Model.CreateState(64)) state.AppendAll(ids, ours);
         float[][] llamaCpp = LlamaCppReference.Logits(gguf, ids);

@@ -1,4 +1,5 @@
 // Synthetic base models and random LoRA adapter files for the engine, llama.cpp and CLI LoRA tests; not tests themselves.
+using Quill.Models;
 using Quill.Models.Llama;
 using Quill.Models.Synthetic;
 using Quill.Tensors;
@@ -50,7 +51,7 @@ internal static class LoraTestFiles
     /// <summary>Logits (T, V) of <paramref name="tokens"/> through Quill's single-sequence state.</summary>
     public static float[] Logits(string model, int[] tokens, params LoraAdapterOption[] adapters)
     {
-        using var lm = LanguageModel.Load(model, new LoadOptions { Threads = 2, LoraAdapters = adapters });
+        using var lm = LanguageModel.Load(model, new LoadOptions { Threads = 2, LoraAdapters = adapters, KvCacheType = KvCacheType.F32 });
         using var state = lm.Model.CreateState(tokens.Length + 1);
         var logits = new float[tokens.Length * lm.Model.VocabSize];
         state.AppendAll(tokens, logits);

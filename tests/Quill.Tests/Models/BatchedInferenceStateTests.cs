@@ -14,9 +14,15 @@ public class BatchedInferenceStateTests
     private const float SingleStateRelativeTolerance = 1e-5f;
     private const int Slots = 3, Context = 64;
 
-    public static TheoryData<string> Models() => new() { "llama-f32", "llama-q8_0-gqa", "llama-q4_0-gqa", "qwen2-f32-gqa", "gpt2-f32", "gpt2-q8_0" };
+    // The default F16 KV cache everywhere, and an F32 one where the name ends in "+kv-f32".
+    public static TheoryData<string> Models() => new()
+    {
+        "llama-f32", "llama-q8_0-gqa", "llama-q4_0-gqa", "qwen2-f32-gqa", "gpt2-f32", "gpt2-q8_0", "llama-q8_0-gqa+kv-f32", "gpt2-f32+kv-f32",
+    };
 
-    private static SyntheticModelOptions OptionsOf(string name) => name switch
+    private const string F32Cache = "+kv-f32";
+
+    private static SyntheticModelOptions OptionsOf(string name) => name.Replace(F32Cache, "") switch
     {
         "llama-f32" => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 96, VocabSize = 300, ContextLength = 128 },
         "llama-q8_0-gqa"
@@ -48,7 +54,11 @@ public class BatchedInferenceStateTests
     };
 
     private static LanguageModel Load(string name, int threads = 2) =>
-        LanguageModel.Load(SyntheticModels.Get(OptionsOf(name)), new LoadOptions { Threads = threads });
+        LanguageModel.Load(SyntheticModels.Get(OptionsOf(name)), new LoadOptions
+        {
+            Threads = threads,
+            KvCacheType = name.EndsWith(F32Cache, StringComparison.Ordinal) ? KvCacheType.F32 : KvCacheType.F16,
+        });
 
     private static int[] TokensOf(int sequence, int length) =>
         Enumerable.Range(0, length).Select(i => (i * 37 + sequence * 53 + 11) % 300).ToArray();

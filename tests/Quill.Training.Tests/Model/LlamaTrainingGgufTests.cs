@@ -1,5 +1,6 @@
 // The training model against Quill's inference engine on the same GGUF, both ways: load, train-free forward, save.
 using Quill.Formats.Gguf;
+using Quill.Models;
 using Quill.Models.Synthetic;
 using Quill.Tensors;
 using Quill.Training.Data;
@@ -18,7 +19,8 @@ public sealed class LlamaTrainingGgufTests : IDisposable
 
     private static float[] InferenceLogits(string path)
     {
-        using var model = LanguageModel.Load(path);
+        // an F32 KV cache: the training model's attention is exact F32, the F16 cache would round every key and value
+        using var model = LanguageModel.Load(path, new LoadOptions { KvCacheType = KvCacheType.F32 });
         using var state = model.Model.CreateState(32);
         var logits = new float[Tokens.Length * model.Model.VocabSize];
         state.AppendAll(Tokens, logits);

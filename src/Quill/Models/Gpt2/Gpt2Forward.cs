@@ -7,7 +7,7 @@ using Quill.Tensors.Quantization;
 namespace Quill.Models.Gpt2;
 
 /// <summary>
-/// Scratch for up to maxStepTokens rows and a <see cref="StepKvCache"/> (L, slots, ctx, Hkv·D) in F32, allocated once.
+/// Scratch for up to maxStepTokens rows and a <see cref="StepKvCache"/> (L, slots, ctx, Hkv·D) in F16 or F32, allocated once.
 /// The operations and their order are llama.cpp's GPT-2 graph: token + position embedding, then per block
 /// x += attn(LayerNorm(x)), x += ffn(LayerNorm(x)) with GELU rounded through F16 as ggml-cpu does, then LayerNorm
 /// and the output head. A step's rows (sequence after sequence) share each matmul; positions, the cache and
@@ -24,7 +24,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
     private readonly StepKvCache _cache;
     private readonly QuantFormat _tokenFormat, _positionFormat;
 
-    public Gpt2Forward(Gpt2Model model, int slots, int contextLength, int maxStepTokens)
+    public Gpt2Forward(Gpt2Model model, int slots, int contextLength, int maxStepTokens, KvCacheType kvCacheType)
     {
         _model = model;
         _c = model.Config;
@@ -38,7 +38,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
         _att = new(rows * _c.Dim);
         _hb = new(rows * _c.FeedForwardDim);
         _position = new(_c.Dim);
-        _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens);
+        _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens, kvCacheType);
         _tokenFormat = QuantFormats.Get(model.Weights.TokenEmbedding.Type);
         _positionFormat = QuantFormats.Get(model.Weights.PositionEmbedding.Type);
     }
@@ -69,7 +69,6 @@ internal sealed unsafe class Gpt2Forward : IDisposable
             _positionFormat.Dequantize(weights.PositionEmbedding.Row(_cache.Position(i)), position);
             TensorPrimitives.Add(x, position, x);
         }
-        var layout = _cache.Layout;
 
         var residual = _x.Slice(0, t * dim);
         var delta = _xb.Slice(0, t * dim);
@@ -88,7 +87,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
                 qkv[..dim].CopyTo(_q.Slice((long)i * dim, dim));
                 _cache.Store(l, i, qkv.Slice(dim, kvDim), qkv.Slice(dim + kvDim, kvDim));
             }
-            _attention.Forward(_q.Pointer, _cache.Keys(l), _cache.Values(l), _att.Pointer, layout, 0);
+            _cache.Attend(_attention, l, _q.Pointer, _att.Pointer, 0);
             _matmul.SetInput(_att.Pointer, t, dim);
             _matmul.Multiply(w.AttentionOutput, _xb.Pointer);
             for (int i = 0; i < t; i++)
@@ -143,6 +142,9 @@ internal sealed unsafe class Gpt2Forward : IDisposable
 
     private ArgumentOutOfRangeException TokenOutsideVocabulary(int id) =>
         new("tokens", $"token id {id} is outside the vocabulary of {_c.VocabSize}");
+
+    /// <summary>Bytes of the KV cache (keys and values of every layer and slot).</summary>
+    public long KvCacheBytes => _cache.Bytes;
 
     public void Dispose()
     {

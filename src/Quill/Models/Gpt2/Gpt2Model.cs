@@ -34,6 +34,12 @@ public sealed class Gpt2Model : ICausalModel, IDisposable
     public int ContextLength => Config.ContextLength;
 
     /// <summary>
+    /// The element type of the KV caches <see cref="CreateState(int)"/> and <see cref="CreateBatchedState"/> make from now on
+    /// (F16 unless set; states already made keep theirs).
+    /// </summary>
+    public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
+
+    /// <summary>
     /// Reads config and weights of an open GGUF file, which must stay open while the model is used; <paramref name="tokenizer"/>
     /// is the file's own, loaded once by the caller (<see cref="LanguageModel"/>).
     /// </summary>

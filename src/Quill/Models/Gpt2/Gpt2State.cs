@@ -3,7 +3,8 @@ namespace Quill.Models.Gpt2;
 
 /// <summary>
 /// Runs tokens through the model in chunks of up to <see cref="MaxBatch"/>, keeping keys and values of every position in
-/// an F32 cache (L, ctx, Hkv·D). The capacity is capped at the model's learned positions. Nothing is allocated per token.
+/// a cache (L, ctx, Hkv·D) of the model's <see cref="Gpt2Model.KvCacheType"/>. The capacity is capped at the model's
+/// learned positions. Nothing is allocated per token.
 /// </summary>
 public sealed unsafe class Gpt2State : ChunkedInferenceState
 {
@@ -16,7 +17,7 @@ public sealed unsafe class Gpt2State : ChunkedInferenceState
     {
         _learnedPositions = model.Config.ContextLength;
         _dim = model.Config.Dim;
-        _forward = new Gpt2Forward(model, slots: 1, ContextLength, BatchSize);
+        _forward = new Gpt2Forward(model, slots: 1, ContextLength, BatchSize, model.KvCacheType);
     }
 
     /// <summary>
@@ -51,6 +52,8 @@ public sealed unsafe class Gpt2State : ChunkedInferenceState
 
     private InvalidOperationException ContextFull(int start, int tokens) =>
         new($"the context is full: {start} + {tokens} tokens exceed the {ContextLength}-token KV cache (the model has {_learnedPositions} learned positions)");
+
+    public override long KvCacheBytes => _forward.KvCacheBytes;
 
     public override void Dispose() => _forward.Dispose();
 }

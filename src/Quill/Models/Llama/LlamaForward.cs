@@ -8,7 +8,7 @@ using Quill.Tensors.Quantization;
 namespace Quill.Models.Llama;
 
 /// <summary>
-/// Scratch for up to maxStepTokens rows and a <see cref="StepKvCache"/> (L, slots, ctx, Hkv·D) in F32, allocated once.
+/// Scratch for up to maxStepTokens rows and a <see cref="StepKvCache"/> (L, slots, ctx, Hkv·D) in F16 or F32, allocated once.
 /// A step's rows (every token of every sequence, sequence after sequence) go through each matmul together, so the
 /// weights are read once per step; RoPE and the cache use each row's own slot and position, attention runs per
 /// sequence over its own slot. Every per-row operation sees only its row, and the matmul and attention kernels are
@@ -27,7 +27,7 @@ internal sealed unsafe class LlamaForward : IDisposable
     private readonly LlamaLora? _lora;
     private readonly float[] _loraHidden; // (rank) scratch of the LoRA path
 
-    public LlamaForward(LlamaModel model, int slots, int contextLength, int maxStepTokens)
+    public LlamaForward(LlamaModel model, int slots, int contextLength, int maxStepTokens, KvCacheType kvCacheType)
     {
         _model = model;
         _c = model.Config;
@@ -45,7 +45,7 @@ internal sealed unsafe class LlamaForward : IDisposable
         _hb = new(rows * _c.FeedForwardDim);
         _hb2 = new(rows * _c.FeedForwardDim);
         _cosSin = new(rows * _c.RopeDims);
-        _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens);
+        _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens, kvCacheType);
         _lora = model.Lora;
         _loraHidden = new float[_lora?.MaxRank ?? 0];
     }
@@ -72,7 +72,6 @@ internal sealed unsafe class LlamaForward : IDisposable
             _embeddingFormat.Dequantize(weights.TokenEmbedding.Row(tokens[_cache.TokenIndex(i)]), _x.Slice((long)i * dim, dim));
             _rope.Angles(_cache.Position(i), _cosSin.Slice((long)i * ropeDims, ropeDims));
         }
-        var layout = _cache.Layout;
 
         for (int l = 0; l < _c.Layers; l++)
         {
@@ -100,7 +99,7 @@ internal sealed unsafe class LlamaForward : IDisposable
                 _rope.Apply(k, angles);
                 _cache.Store(l, i, k, v);
             }
-            _attention.Forward(_q.Pointer, _cache.Keys(l), _cache.Values(l), _att.Pointer, layout, _c.SlidingWindow);
+            _cache.Attend(_attention, l, _q.Pointer, _att.Pointer, _c.SlidingWindow);
             _matmul.SetInput(_att.Pointer, t, qDim);
             _matmul.Multiply(w.Output, _xb.Pointer);
             AddLora(l, LoraProjection.Output, _att, qDim, _xb, dim, t);
@@ -155,6 +154,9 @@ internal sealed unsafe class LlamaForward : IDisposable
 
     private ArgumentOutOfRangeException TokenOutsideVocabulary(int id) =>
         new("tokens", $"token id {id} is outside the vocabulary of {_c.VocabSize}");
+
+    /// <summary>Bytes of the KV cache (keys and values of every layer and slot).</summary>
+    public long KvCacheBytes => _cache.Bytes;
 
     public void Dispose()
     {

@@ -28,6 +28,12 @@ public sealed class LlamaModel : ICausalModel, IDisposable
     public int ContextLength => Config.ContextLength;
 
     /// <summary>
+    /// The element type of the KV caches <see cref="CreateState"/> and <see cref="CreateBatchedState"/> make from now on
+    /// (F16 unless set; states already made keep theirs).
+    /// </summary>
+    public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
+
+    /// <summary>
     /// Reads the config and weights of an open GGUF file, which must stay open while the model is used.
     /// <paramref name="adapters"/> (file name for errors, contents, user scale) are checked against the model and
     /// applied at run time: y += scale·(alpha/rank)·B·A·x on each adapted projection.

@@ -3,7 +3,8 @@ namespace Quill.Models.Llama;
 
 /// <summary>
 /// Runs tokens through the model in chunks of up to <see cref="MaxBatch"/> (prompt processing is matrix-matrix),
-/// keeping keys and values of every position in an F32 cache (L, ctx, Hkv·D). Nothing is allocated per token.
+/// keeping keys and values of every position in a cache (L, ctx, Hkv·D) of the model's
+/// <see cref="LlamaModel.KvCacheType"/>. Nothing is allocated per token.
 /// </summary>
 public sealed unsafe class LlamaState : ChunkedInferenceState
 {
@@ -11,7 +12,7 @@ public sealed unsafe class LlamaState : ChunkedInferenceState
     private readonly LlamaForward _forward;
 
     public LlamaState(LlamaModel model, int contextLength) : base(contextLength, MaxBatch, model.Config.VocabSize) =>
-        _forward = new LlamaForward(model, slots: 1, contextLength, BatchSize);
+        _forward = new LlamaForward(model, slots: 1, contextLength, BatchSize, model.KvCacheType);
 
     /// <summary>Runs T ≤ B tokens through every layer, leaving the final hidden states (T, C) for <see cref="Logits"/>.</summary>
     protected override void Forward(ReadOnlySpan<int> tokens)
@@ -29,6 +30,8 @@ public sealed unsafe class LlamaState : ChunkedInferenceState
 
     private InvalidOperationException ContextFull(int start, int tokens) =>
         new($"the context is full: {start} + {tokens} tokens exceed the {ContextLength}-token KV cache");
+
+    public override long KvCacheBytes => _forward.KvCacheBytes;
 
     public override void Dispose() => _forward.Dispose();
 }

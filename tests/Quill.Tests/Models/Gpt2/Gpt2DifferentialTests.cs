@@ -1,4 +1,5 @@
 // Our GPT-2 forward pass against llama.cpp (through LLamaSharp) on the same GGUF files: logits and greedy continuations.
+using Quill.Models;
 using Quill.Models.Synthetic;
 using Quill.Tensors;
 using Quill.TestSupport.LlamaCpp;
@@ -78,7 +79,8 @@ public class Gpt2DifferentialTests
 
     private static void Compare(string path, double tolerance, string label, int[]? tokens = null)
     {
-        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = 2 });
+        // F32 KV cache, as llama.cpp's reference context keeps one
+        using var lm = LanguageModel.Load(path, new LoadOptions { Threads = 2, KvCacheType = KvCacheType.F32 });
         int vocab = lm.Model.VocabSize;
         var prompt = (tokens ?? Prompt).Select(id => id % vocab).ToArray();
 
