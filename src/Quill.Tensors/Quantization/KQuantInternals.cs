@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Quill.Tensors.Quantization;
 
-/// <summary>The widest instruction set the K-quant kernels may use; tests lower it to run every path.</summary>
+/// <summary>The widest instruction set a K-quant kernel call may use; passed down, never a mutable global.</summary>
 internal enum KQuantSimdLevel
 {
     /// <summary>Plain scalar code (the Reference methods).</summary>
@@ -19,20 +19,11 @@ internal enum KQuantSimdLevel
     Avx512 = 3,
 }
 
-/// <summary>Chooses the K-quant kernel width once; <see cref="Level"/> may be lowered (never raised past the hardware).</summary>
+/// <summary>Chooses the K-quant kernel width once; narrower levels are passed down explicitly (tests run every one).</summary>
 internal static class KQuantSimd
 {
     /// <summary>The widest level this machine supports.</summary>
     public static readonly KQuantSimdLevel Supported = Detect();
-
-    private static KQuantSimdLevel level = Supported;
-
-    /// <summary>The level the kernels use now; setting a level above <see cref="Supported"/> clamps to it.</summary>
-    public static KQuantSimdLevel Level
-    {
-        get => level;
-        set => level = value > Supported ? Supported : value;
-    }
 
     private static KQuantSimdLevel Detect()
     {
@@ -166,10 +157,9 @@ internal static class KQuant
     /// then one float subtract (no fused multiply-add) so that it matches ggml's scalar dequantizers bit for bit.
     /// A null <paramref name="mins"/> means no subtraction.
     /// </summary>
-    public static unsafe void Expand(sbyte* q, float* scales, float* mins, int groupSize, float* destination)
+    public static unsafe void Expand(sbyte* q, float* scales, float* mins, int groupSize, float* destination, KQuantSimdLevel level)
     {
         int groups = BlockSize / groupSize;
-        KQuantSimdLevel level = KQuantSimd.Level;
         for (int g = 0; g < groups; g++)
         {
             sbyte* qg = q + g * groupSize;

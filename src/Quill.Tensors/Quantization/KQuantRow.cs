@@ -19,7 +19,7 @@ internal unsafe interface IKQuantKernels
     static abstract void DequantizeReference(byte* blocks, float* destination, int count);
 
     /// <summary>Vectorized dequantizer (any level above scalar) with exactly the reference's results.</summary>
-    static abstract void Dequantize(byte* blocks, float* destination, int count);
+    static abstract void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level);
 
     /// <summary>Scalar dot with Q8_K activations, bit-exact with ggml's generic kernel.</summary>
     static abstract float DotReference(byte* weights, byte* activations, int count);
@@ -34,7 +34,7 @@ internal unsafe interface IKQuantKernels
     static abstract float DotVector128(byte* weights, byte* activations, int count);
 }
 
-/// <summary>Checks spans, pins them and picks the kernel for <see cref="KQuantSimd.Level"/>; one copy for all K-quant formats.</summary>
+/// <summary>Checks spans, pins them and picks the kernel for the level passed down; one copy for all K-quant formats.</summary>
 internal static unsafe class KQuantRow<TKernels> where TKernels : struct, IKQuantKernels
 {
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination)
@@ -47,19 +47,19 @@ internal static unsafe class KQuantRow<TKernels> where TKernels : struct, IKQuan
         }
     }
 
-    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination)
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level)
     {
         int count = KQuant.CheckDequantize(TKernels.Format, TKernels.BlockBytes, blocks, destination);
         fixed (byte* xs = blocks)
         fixed (float* ys = destination)
         {
-            if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+            if (level == KQuantSimdLevel.Scalar)
             {
                 TKernels.DequantizeReference(xs, ys, count);
             }
             else
             {
-                TKernels.Dequantize(xs, ys, count);
+                TKernels.Dequantize(xs, ys, count, level);
             }
         }
     }
@@ -75,13 +75,13 @@ internal static unsafe class KQuantRow<TKernels> where TKernels : struct, IKQuan
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks)
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level)
     {
         int count = KQuant.CheckDot(TKernels.Format, TKernels.BlockBytes, weightBlocks, activationBlocks);
         fixed (byte* xs = weightBlocks)
         fixed (byte* ys = activationBlocks)
         {
-            return KQuantSimd.Level switch
+            return level switch
             {
                 KQuantSimdLevel.Avx512 => TKernels.DotAvx512(xs, ys, count),
                 KQuantSimdLevel.Avx2 => TKernels.DotAvx2(xs, ys, count),

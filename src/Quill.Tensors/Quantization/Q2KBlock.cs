@@ -23,7 +23,11 @@ public static class Q2KBlock
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
-        KQuantRow<Kernels>.Dequantize(blocks, destination);
+        KQuantRow<Kernels>.Dequantize(blocks, destination, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dequantize(ReadOnlySpan{byte}, Span{float})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination, level);
 
     /// <summary>
     /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q2_K_q8_K_generic (per block
@@ -37,7 +41,11 @@ public static class Q2KBlock
     /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
     /// </summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
-        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
@@ -71,7 +79,7 @@ public static class Q2KBlock
         }
     }
 
-    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count, KQuantSimdLevel level)
     {
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[16];
@@ -96,7 +104,7 @@ public static class Q2KBlock
                     }
                 }
             }
-            KQuant.Expand(q, scales, mins, 16, ys + b * BlockSize);
+            KQuant.Expand(q, scales, mins, 16, ys + b * BlockSize, level);
         }
     }
 
@@ -231,7 +239,8 @@ public static class Q2KBlock
         public static string Format => Q2KBlock.Format;
         public static int BlockBytes => Q2KBlock.BlockBytes;
         public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
-        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level) =>
+            DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q2KBlock.DotAvx2(weights, activations, count);
         public static float DotAvx2(byte* weights, byte* activations, int count) => Q2KBlock.DotAvx2(weights, activations, count);

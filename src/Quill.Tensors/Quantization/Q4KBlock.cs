@@ -25,7 +25,11 @@ public static class Q4KBlock
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
-        KQuantRow<Kernels>.Dequantize(blocks, destination);
+        KQuantRow<Kernels>.Dequantize(blocks, destination, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dequantize(ReadOnlySpan{byte}, Span{float})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination, level);
 
     /// <summary>
     /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q4_K_q8_K_generic (same integer sums, same
@@ -39,7 +43,11 @@ public static class Q4KBlock
     /// only by float summation order (relative error around 1e-6 of the sum of magnitudes). Allocates nothing.
     /// </summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
-        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
@@ -67,7 +75,7 @@ public static class Q4KBlock
         }
     }
 
-    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count, KQuantSimdLevel level)
     {
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[8];
@@ -92,7 +100,7 @@ public static class Q4KBlock
                 Vector128.ShiftRightLogical(v0, 4).AsSByte().Store(q + 64 * c + 32);
                 Vector128.ShiftRightLogical(v1, 4).AsSByte().Store(q + 64 * c + 48);
             }
-            KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
+            KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize, level);
         }
     }
 
@@ -266,7 +274,8 @@ public static class Q4KBlock
         public static string Format => Q4KBlock.Format;
         public static int BlockBytes => Q4KBlock.BlockBytes;
         public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
-        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level) =>
+            DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q4KBlock.DotAvx512(weights, activations, count);
         public static float DotAvx2(byte* weights, byte* activations, int count) => Q4KBlock.DotAvx2(weights, activations, count);

@@ -7,7 +7,7 @@ namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q4_K's 4-bit quants, split exactly as <see cref="Q4KBlock"/>'s AVX-512 dot splits them, so the four-row kernels stay
-/// bit for bit <see cref="Q4KBlock.Dot"/> at <see cref="KQuantSimdLevel.Avx512"/>.
+/// bit for bit <see cref="Q4KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="KQuantSimdLevel.Avx512"/>.
 /// </summary>
 internal readonly unsafe struct Q4KTileAvx512 : IScaleMinTileQuants<Q4KTileAvx512>, IKQuantElements
 {

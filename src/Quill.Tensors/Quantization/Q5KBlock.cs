@@ -23,7 +23,11 @@ public static class Q5KBlock
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
-        KQuantRow<Kernels>.Dequantize(blocks, destination);
+        KQuantRow<Kernels>.Dequantize(blocks, destination, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dequantize(ReadOnlySpan{byte}, Span{float})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination, level);
 
     /// <summary>
     /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q5_K_q8_K_generic (same integer sums, same
@@ -37,7 +41,11 @@ public static class Q5KBlock
     /// only float summation order differs from <see cref="DotReference"/>. Allocates nothing.
     /// </summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
-        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
@@ -69,7 +77,7 @@ public static class Q5KBlock
         }
     }
 
-    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count, KQuantSimdLevel level)
     {
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[8];
@@ -94,7 +102,7 @@ public static class Q5KBlock
                     hi.AsSByte().Store(q + 64 * c + 32 + half);
                 }
             }
-            KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize);
+            KQuant.Expand(q, scales, mins, 32, ys + b * BlockSize, level);
         }
     }
 
@@ -224,7 +232,8 @@ public static class Q5KBlock
         public static string Format => Q5KBlock.Format;
         public static int BlockBytes => Q5KBlock.BlockBytes;
         public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
-        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level) =>
+            DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q5KBlock.DotAvx2(weights, activations, count);
         public static float DotAvx2(byte* weights, byte* activations, int count) => Q5KBlock.DotAvx2(weights, activations, count);

@@ -24,7 +24,11 @@ public static class Q6KBlock
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
-        KQuantRow<Kernels>.Dequantize(blocks, destination);
+        KQuantRow<Kernels>.Dequantize(blocks, destination, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dequantize(ReadOnlySpan{byte}, Span{float})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dequantize(blocks, destination, level);
 
     /// <summary>
     /// Scalar dot product with Q8_K activations, bit-exact with ggml_vec_dot_q6_K_q8_K_generic (same integer sums, same
@@ -39,7 +43,11 @@ public static class Q6KBlock
     /// <see cref="DotReference"/>. Allocates nothing.
     /// </summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
-        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks);
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, KQuantSimd.Supported);
+
+    /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level) =>
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {
@@ -73,7 +81,7 @@ public static class Q6KBlock
         }
     }
 
-    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count, KQuantSimdLevel level)
     {
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[16];
@@ -99,7 +107,7 @@ public static class Q6KBlock
                     (q4.AsSByte() - offset).Store(q + 128 * n + 96 + h);
                 }
             }
-            KQuant.Expand(q, scales, null, 16, ys + b * BlockSize);
+            KQuant.Expand(q, scales, null, 16, ys + b * BlockSize, level);
         }
     }
 
@@ -283,7 +291,8 @@ public static class Q6KBlock
         public static string Format => Q6KBlock.Format;
         public static int BlockBytes => Q6KBlock.BlockBytes;
         public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
-        public static void Dequantize(byte* blocks, float* destination, int count) => DequantizeSimd(blocks, destination, count);
+        public static void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level) =>
+            DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q6KBlock.DotAvx512(weights, activations, count);
         public static float DotAvx2(byte* weights, byte* activations, int count) => Q6KBlock.DotAvx2(weights, activations, count);

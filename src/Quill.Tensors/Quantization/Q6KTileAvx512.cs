@@ -7,7 +7,7 @@ namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q6_K's unsigned 6-bit quants and int8 scales exactly as <see cref="Q6KBlock"/>'s AVX-512 dot forms them (the −32
-/// offset removed through the bsums), so the four-row kernels stay bit for bit <see cref="Q6KBlock.Dot"/> at
+/// offset removed through the bsums), so the four-row kernels stay bit for bit <see cref="Q6KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at
 /// <see cref="KQuantSimdLevel.Avx512"/>. Holds the row dot's masks and shifts.
 /// </summary>
 internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>, IKQuantElements

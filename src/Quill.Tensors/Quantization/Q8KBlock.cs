@@ -63,9 +63,12 @@ public static class Q8KBlock
     }
 
     /// <summary>Vectorized quantizer writing exactly the bytes of <see cref="QuantizeReference"/>.</summary>
-    public static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks)
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, KQuantSimd.Supported);
+
+    /// <summary><see cref="Quantize(ReadOnlySpan{float}, Span{byte})"/> at <paramref name="level"/> (the reference at Scalar; for tests).</summary>
+    internal static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, KQuantSimdLevel level)
     {
-        if (KQuantSimd.Level == KQuantSimdLevel.Scalar)
+        if (level == KQuantSimdLevel.Scalar)
         {
             QuantizeReference(source, blocks);
             return;

@@ -7,8 +7,6 @@ using Quill.Tensors.Threading;
 
 namespace Quill.Tensors.Tests.Kernels;
 
-// The K-quant tests in this collection lower the SIMD level; invariance is checked at the level the runtime uses.
-[Collection(nameof(KQuantSimdLevel))]
 public class MatMulBatchInvarianceTests
 {
     private const int Columns = 512;

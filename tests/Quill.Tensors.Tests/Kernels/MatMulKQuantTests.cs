@@ -7,8 +7,6 @@ using Quill.Tensors.Threading;
 
 namespace Quill.Tensors.Tests.Kernels;
 
-// Other tests in this collection lower the K-quant SIMD level; the four-row kernels reproduce the widest level only.
-[Collection(nameof(KQuantSimdLevel))]
 public class MatMulKQuantTests
 {
     public static TheoryData<GgmlType, int, int, int> Cases()

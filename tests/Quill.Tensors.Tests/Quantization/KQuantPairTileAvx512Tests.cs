@@ -4,8 +4,6 @@ using Quill.Tensors.Quantization;
 
 namespace Quill.Tensors.Tests.Quantization;
 
-// Other tests in this collection lower the K-quant SIMD level; the tiles reproduce the widest level only.
-[Collection(nameof(KQuantSimdLevel))]
 public unsafe class KQuantPairTileAvx512Tests
 {
     public static TheoryData<GgmlType, int, int, bool> Shapes()

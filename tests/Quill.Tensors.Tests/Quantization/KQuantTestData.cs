@@ -11,9 +11,9 @@ internal sealed record KFormat(
     int BlockBytes,
     int[] HalfOffsets,
     Action<ReadOnlySpan<byte>, Span<float>> DequantizeReference,
-    Action<ReadOnlySpan<byte>, Span<float>> Dequantize,
+    Action<ReadOnlySpan<byte>, Span<float>, KQuantSimdLevel> Dequantize,
     Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, float> DotReference,
-    Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, float> Dot)
+    Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, KQuantSimdLevel, float> Dot)
 {
     public override string ToString() => Name;
 }
@@ -102,19 +102,4 @@ internal static class KQuantTestData
     /// <summary>The SIMD levels this machine can run, narrowest first.</summary>
     public static IEnumerable<KQuantSimdLevel> SupportedLevels() =>
         Enum.GetValues<KQuantSimdLevel>().Where(l => l <= KQuantSimd.Supported);
-
-    /// <summary>Runs <paramref name="action"/> with the kernels pinned to <paramref name="level"/>, then restores the level.</summary>
-    public static void AtLevel(KQuantSimdLevel level, Action action)
-    {
-        KQuantSimdLevel saved = KQuantSimd.Level;
-        KQuantSimd.Level = level;
-        try
-        {
-            action();
-        }
-        finally
-        {
-            KQuantSimd.Level = saved;
-        }
-    }
 }

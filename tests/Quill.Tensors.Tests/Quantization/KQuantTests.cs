@@ -3,7 +3,6 @@ using Quill.Tensors.Quantization;
 
 namespace Quill.Tensors.Tests.Quantization;
 
-[Collection(nameof(KQuantSimdLevel))]
 public class KQuantTests
 {
     /// <summary>Dot and DotReference share exact integer sums; only float summation order differs (relative to sum |w*a|).</summary>
@@ -38,7 +37,7 @@ public class KQuantTests
         foreach (KQuantSimdLevel level in KQuantTestData.SupportedLevels())
         {
             var actual = new float[count * 256];
-            KQuantTestData.AtLevel(level, () => format.Dequantize(blocks, actual));
+            format.Dequantize(blocks, actual, level);
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"{name} x{count} at {level}: first difference at {FirstDifference(expected, actual)}");
         }
     }
@@ -80,7 +79,7 @@ public class KQuantTests
         foreach (KQuantSimdLevel level in KQuantTestData.SupportedLevels())
         {
             float actual = 0;
-            KQuantTestData.AtLevel(level, () => actual = format.Dot(weights, activations));
+            actual = format.Dot(weights, activations, level);
             Assert.True(Math.Abs(actual - expected) <= DotTolerance * magnitude,
                 $"{name} x{count} at {level}: {actual} vs reference {expected} (magnitude {magnitude})");
         }
@@ -109,7 +108,7 @@ public class KQuantTests
     {
         KFormat format = KQuantTestData.ByName(name);
         var blocks = new byte[format.BlockBytes + 1];
-        Assert.Throws<InvalidDataException>(() => format.Dequantize(blocks, new float[512]));
+        Assert.Throws<InvalidDataException>(() => format.Dequantize(blocks, new float[512], KQuantSimd.Supported));
         Assert.Throws<InvalidDataException>(() => format.DequantizeReference(blocks, new float[512]));
     }
 
@@ -119,7 +118,7 @@ public class KQuantTests
     {
         KFormat format = KQuantTestData.ByName(name);
         var blocks = new byte[2 * format.BlockBytes];
-        Assert.Throws<ArgumentException>(() => format.Dequantize(blocks, new float[511]));
+        Assert.Throws<ArgumentException>(() => format.Dequantize(blocks, new float[511], KQuantSimd.Supported));
     }
 
     [Theory]
@@ -129,7 +128,7 @@ public class KQuantTests
         KFormat format = KQuantTestData.ByName(name);
         var weights = new byte[2 * format.BlockBytes];
         var activations = new byte[3 * Q8KBlock.BlockBytes];
-        Assert.Throws<InvalidDataException>(() => format.Dot(weights, activations));
+        Assert.Throws<InvalidDataException>(() => format.Dot(weights, activations, KQuantSimd.Supported));
         Assert.Throws<InvalidDataException>(() => format.DotReference(weights, activations));
     }
 
