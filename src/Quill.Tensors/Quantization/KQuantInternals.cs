@@ -1,43 +1,11 @@
-// Shared plumbing of the K-quant block formats: SIMD level switch, size checks, scale unpacking; no format logic (fp16 reads are Fp16Bits').
+// Shared plumbing of the K-quant block formats: size checks, scale unpacking; no format logic (fp16 reads are Fp16Bits', the SIMD width SimdCapability's).
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
-
-/// <summary>The widest instruction set a K-quant kernel call may use; passed down, never a mutable global.</summary>
-internal enum KQuantSimdLevel
-{
-    /// <summary>Plain scalar code (the Reference methods).</summary>
-    Scalar = 0,
-    /// <summary>Portable <see cref="Vector128{T}"/> code: NEON on ARM, SSE on x86.</summary>
-    Vector128 = 1,
-    /// <summary>x86 AVX2 with 256-bit vectors; chosen only where FMA is on too, so these kernels call <see cref="Fma"/> directly.</summary>
-    Avx2 = 2,
-    /// <summary>x86 AVX-512 (F+BW) with 512-bit vectors where a kernel has them, AVX2 elsewhere; FMA as for <see cref="Avx2"/>.</summary>
-    Avx512 = 3,
-}
-
-/// <summary>Chooses the K-quant kernel width once; narrower levels are passed down explicitly (tests run every one).</summary>
-internal static class KQuantSimd
-{
-    /// <summary>The widest level this machine supports.</summary>
-    public static readonly KQuantSimdLevel Supported = Detect();
-
-    private static KQuantSimdLevel Detect()
-    {
-        if (Avx512BW.IsSupported && Avx512F.IsSupported && Fma.IsSupported && Avx2.IsSupported)
-        {
-            return KQuantSimdLevel.Avx512;
-        }
-        if (Avx2.IsSupported && Fma.IsSupported)
-        {
-            return KQuantSimdLevel.Avx2;
-        }
-        return Vector128.IsHardwareAccelerated ? KQuantSimdLevel.Vector128 : KQuantSimdLevel.Scalar;
-    }
-}
 
 /// <summary>Small helpers every K-quant format uses: argument checks, 6-bit scale unpacking, scaled expansion.</summary>
 internal static class KQuant
@@ -157,7 +125,7 @@ internal static class KQuant
     /// then one float subtract (no fused multiply-add) so that it matches ggml's scalar dequantizers bit for bit.
     /// A null <paramref name="mins"/> means no subtraction.
     /// </summary>
-    public static unsafe void Expand(sbyte* q, float* scales, float* mins, int groupSize, float* destination, KQuantSimdLevel level)
+    public static unsafe void Expand(sbyte* q, float* scales, float* mins, int groupSize, float* destination, SimdWidth level)
     {
         int groups = BlockSize / groupSize;
         for (int g = 0; g < groups; g++)
@@ -167,7 +135,7 @@ internal static class KQuant
             float s = scales[g];
             float m = mins == null ? 0f : mins[g];
             int i = 0;
-            if (level >= KQuantSimdLevel.Avx2)
+            if (level >= SimdWidth.Vector256)
             {
                 Vector256<float> sv = Vector256.Create(s), mv = Vector256.Create(m);
                 for (; i < groupSize; i += 8)
@@ -181,7 +149,7 @@ internal static class KQuant
                     Avx.Store(dg + i, f);
                 }
             }
-            else if (level == KQuantSimdLevel.Vector128)
+            else if (level == SimdWidth.Vector128)
             {
                 Vector128<float> sv = Vector128.Create(s), mv = Vector128.Create(m);
                 for (; i < groupSize; i += 16)

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -29,7 +30,7 @@ internal unsafe interface IKQuantPairWeights
 }
 
 /// <summary>
-/// Every output is bit for bit the format's row dot at <see cref="KQuantSimdLevel.Avx512"/>: the row dot's eight
+/// Every output is bit for bit the format's row dot at <see cref="SimdWidth.Vector512"/>: the row dot's eight
 /// integer lanes per block are, lane l, Σ over the 32-weight chunks m of scale × the products of weights 4l..4l+3
 /// of the chunk's 16- or 32-weight group (lanes 0..3 and 4..7 the two groups of 16 where scales are per 16). A
 /// 512-bit vector here holds one chunk of two tokens, <c>[token 2p chunk m | token 2p+1 chunk m]</c>, so one

@@ -1,5 +1,6 @@
 // The public entry sequence every K-quant weight format shares (argument checks, pinning, SIMD-level dispatch); no kernels.
 using System.Runtime.CompilerServices;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -19,7 +20,7 @@ internal unsafe interface IKQuantKernels
     static abstract void DequantizeReference(byte* blocks, float* destination, int count);
 
     /// <summary>Vectorized dequantizer (any level above scalar) with exactly the reference's results.</summary>
-    static abstract void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level);
+    static abstract void Dequantize(byte* blocks, float* destination, int count, SimdWidth level);
 
     /// <summary>Scalar dot with Q8_K activations, bit-exact with ggml's generic kernel.</summary>
     static abstract float DotReference(byte* weights, byte* activations, int count);
@@ -47,13 +48,13 @@ internal static unsafe class KQuantRow<TKernels> where TKernels : struct, IKQuan
         }
     }
 
-    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level)
+    public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth level)
     {
         int count = KQuant.CheckDequantize(TKernels.Format, TKernels.BlockBytes, blocks, destination);
         fixed (byte* xs = blocks)
         fixed (float* ys = destination)
         {
-            if (level == KQuantSimdLevel.Scalar)
+            if (level == SimdWidth.Scalar)
             {
                 TKernels.DequantizeReference(xs, ys, count);
             }
@@ -75,7 +76,7 @@ internal static unsafe class KQuantRow<TKernels> where TKernels : struct, IKQuan
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level)
+    public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level)
     {
         int count = KQuant.CheckDot(TKernels.Format, TKernels.BlockBytes, weightBlocks, activationBlocks);
         fixed (byte* xs = weightBlocks)
@@ -83,9 +84,9 @@ internal static unsafe class KQuantRow<TKernels> where TKernels : struct, IKQuan
         {
             return level switch
             {
-                KQuantSimdLevel.Avx512 => TKernels.DotAvx512(xs, ys, count),
-                KQuantSimdLevel.Avx2 => TKernels.DotAvx2(xs, ys, count),
-                KQuantSimdLevel.Vector128 => TKernels.DotVector128(xs, ys, count),
+                SimdWidth.Vector512 => TKernels.DotAvx512(xs, ys, count),
+                SimdWidth.Vector256 => TKernels.DotAvx2(xs, ys, count),
+                SimdWidth.Vector128 => TKernels.DotVector128(xs, ys, count),
                 _ => TKernels.DotReference(xs, ys, count),
             };
         }

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -24,7 +25,7 @@ internal unsafe interface IOffsetTileQuants<TSelf> where TSelf : struct, IOffset
 }
 
 /// <summary>
-/// Each (row, token) pair gets exactly the integer lanes of the format's row dot at <see cref="KQuantSimdLevel.Avx512"/>
+/// Each (row, token) pair gets exactly the integer lanes of the format's row dot at <see cref="SimdWidth.Vector512"/>
 /// (eight exact sums per block with the offset removed through the bsums) and the same per-lane FMA accumulation and
 /// final reduction; two pairs share a 512-bit accumulator (lanes never mix), so every output is bit for bit the row dot.
 /// The weight unpack is done once per four tokens, activation loads once per four rows.

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -9,12 +10,12 @@ namespace Quill.Tensors.Quantization;
 /// Each (row, token) pair gets exactly the integer lanes of <see cref="Q2KBlock"/>'s AVX2 dot (lane j: bytes 4j..4j+3 of
 /// every 32-weight chunk times its 16-weight group's scale; eight exact min sums) and the same per-lane FMA
 /// accumulation and final reduction; two pairs share a 512-bit accumulator (lanes never mix), so every output is bit for
-/// bit <see cref="Q2KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="KQuantSimdLevel.Avx512"/> (which runs the
+/// bit <see cref="Q2KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="SimdWidth.Vector512"/> (which runs the
 /// AVX2 dot). The weight unpack is done once per four tokens, activation loads once per four rows.
 /// </summary>
 internal static unsafe class Q2KTileAvx512
 {
-    public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
+    public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     /// <summary>out[c·outStride + r] = Dot(weight row r, activation row c); block b of row k at w + b·blockStride + k·wStride.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

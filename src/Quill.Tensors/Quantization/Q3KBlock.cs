@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -23,10 +24,10 @@ public static class Q3KBlock
 
     /// <summary>Vectorized dequantizer with exactly the results of <see cref="DequantizeReference"/>.</summary>
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination) =>
-        KQuantRow<Kernels>.Dequantize(blocks, destination, KQuantSimd.Supported);
+        KQuantRow<Kernels>.Dequantize(blocks, destination, SimdCapability.Best);
 
     /// <summary><see cref="Dequantize(ReadOnlySpan{byte}, Span{float})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
-    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, KQuantSimdLevel level) =>
+    internal static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> destination, SimdWidth level) =>
         KQuantRow<Kernels>.Dequantize(blocks, destination, level);
 
     /// <summary>
@@ -42,10 +43,10 @@ public static class Q3KBlock
     /// <see cref="DotReference"/>. Allocates nothing.
     /// </summary>
     public static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
-        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, KQuantSimd.Supported);
+        KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, SimdCapability.Best);
 
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
-    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, KQuantSimdLevel level) =>
+    internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level) =>
         KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
@@ -82,7 +83,7 @@ public static class Q3KBlock
         }
     }
 
-    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count, KQuantSimdLevel level)
+    private static unsafe void DequantizeSimd(byte* xs, float* ys, int count, SimdWidth level)
     {
         sbyte* q = stackalloc sbyte[BlockSize];
         float* scales = stackalloc float[16];
@@ -239,7 +240,7 @@ public static class Q3KBlock
         public static string Format => Q3KBlock.Format;
         public static int BlockBytes => Q3KBlock.BlockBytes;
         public static void DequantizeReference(byte* blocks, float* destination, int count) => DequantizeScalar(blocks, destination, count);
-        public static void Dequantize(byte* blocks, float* destination, int count, KQuantSimdLevel level) =>
+        public static void Dequantize(byte* blocks, float* destination, int count, SimdWidth level) =>
             DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q3KBlock.DotAvx2(weights, activations, count);

@@ -2,13 +2,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q3_K's unsigned 3-bit quants and signed 6-bit scales in the lanes of <see cref="Q3KBlock"/>'s AVX2 dot (lane j: bytes
 /// 4j..4j+3 of every 32-weight chunk times its 16-weight group's scale, the −4 offset removed through the bsums), so the
-/// four-row kernels stay bit for bit <see cref="Q3KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="KQuantSimdLevel.Avx512"/> (which runs the
+/// four-row kernels stay bit for bit <see cref="Q3KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="SimdWidth.Vector512"/> (which runs the
 /// AVX2 dot). Holds the shifts placing each 32-weight chunk's two low bits and high bit.
 /// </summary>
 internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
@@ -23,7 +24,7 @@ internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
         _highB = Shifts(0, 1);
     }
 
-    public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
+    public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     public static int DeltaOffset => Q3KBlock.DeltaOffset;
 

@@ -2,19 +2,20 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q4_K's 4-bit quants, split exactly as <see cref="Q4KBlock"/>'s AVX-512 dot splits them, so the four-row kernels stay
-/// bit for bit <see cref="Q4KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="KQuantSimdLevel.Avx512"/>.
+/// bit for bit <see cref="Q4KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="SimdWidth.Vector512"/>.
 /// </summary>
 internal readonly unsafe struct Q4KTileAvx512 : IScaleMinTileQuants<Q4KTileAvx512>, IKQuantElements
 {
     /// <summary>Weight n: sub-block n/32 is the low (even) or high (odd) nibbles of chunk n/64.</summary>
     public static int Quant(byte* x, int n) => (x[Q4KBlock.QuantsOffset + 32 * (n / 64) + n % 32] >> (4 * (n / 32 % 2))) & 0x0F;
 
-    public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
+    public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     public static int ScalesOffset => Q4KBlock.ScalesOffset;
 

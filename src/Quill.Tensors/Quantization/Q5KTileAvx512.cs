@@ -3,13 +3,14 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q5_K's 5-bit quants in the sub-block pairs of <see cref="Q5KBlock"/>'s AVX2 dot (lane j: bytes 4j..4j+3 of every
 /// 32-weight sub-block times its scale), so the four-row kernels stay bit for bit <see cref="Q5KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at
-/// <see cref="KQuantSimdLevel.Avx512"/> (which runs the AVX2 dot). Holds the qh shifts 2k | 2k+1.
+/// <see cref="SimdWidth.Vector512"/> (which runs the AVX2 dot). Holds the qh shifts 2k | 2k+1.
 /// </summary>
 internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx512>, IKQuantElements
 {
@@ -27,7 +28,7 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
         _shift3 = HalfShifts(6);
     }
 
-    public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
+    public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     public static int ScalesOffset => Q5KBlock.ScalesOffset;
 

@@ -2,13 +2,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q6_K's unsigned 6-bit quants and int8 scales exactly as <see cref="Q6KBlock"/>'s AVX-512 dot forms them (the −32
 /// offset removed through the bsums), so the four-row kernels stay bit for bit <see cref="Q6KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at
-/// <see cref="KQuantSimdLevel.Avx512"/>. Holds the row dot's masks and shifts.
+/// <see cref="SimdWidth.Vector512"/>. Holds the row dot's masks and shifts.
 /// </summary>
 internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>, IKQuantElements
 {
@@ -34,7 +35,7 @@ internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
         _shiftB = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
     }
 
-    public static bool IsSupported => KQuantSimd.Supported == KQuantSimdLevel.Avx512;
+    public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     public static int DeltaOffset => Q6KBlock.DeltaOffset;
 

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -63,12 +64,12 @@ public static class Q8KBlock
     }
 
     /// <summary>Vectorized quantizer writing exactly the bytes of <see cref="QuantizeReference"/>.</summary>
-    public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, KQuantSimd.Supported);
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> blocks) => Quantize(source, blocks, SimdCapability.Best);
 
     /// <summary><see cref="Quantize(ReadOnlySpan{float}, Span{byte})"/> at <paramref name="level"/> (the reference at Scalar; for tests).</summary>
-    internal static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, KQuantSimdLevel level)
+    internal static unsafe void Quantize(ReadOnlySpan<float> source, Span<byte> blocks, SimdWidth level)
     {
-        if (level == KQuantSimdLevel.Scalar)
+        if (level == SimdWidth.Scalar)
         {
             QuantizeReference(source, blocks);
             return;

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -21,7 +22,7 @@ internal unsafe interface IScaleMinTileQuants<TSelf> where TSelf : struct, IScal
 }
 
 /// <summary>
-/// Each (row, token) pair gets exactly the integer lanes of the format's row dot at <see cref="KQuantSimdLevel.Avx512"/>
+/// Each (row, token) pair gets exactly the integer lanes of the format's row dot at <see cref="SimdWidth.Vector512"/>
 /// (eight exact sums per block, four exact min sums) and the same per-lane FMA accumulation and final reduction; two
 /// pairs share a 512-bit accumulator (lanes never mix), so every output is bit for bit the row dot. The weight unpack
 /// and scale shuffles are done once per four tokens, the activation loads once per four rows.

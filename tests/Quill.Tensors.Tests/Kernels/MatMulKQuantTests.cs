@@ -2,6 +2,7 @@
 // against the single-row dot, bit for bit per (row, token) pair; not the float meaning (the formats' own tests).
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 using Quill.Tensors.Tests.Quantization;
 using Quill.Tensors.Threading;
 
@@ -38,8 +39,8 @@ public class MatMulKQuantTests
         foreach (var type in new[] { GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
         {
             var format = QuantFormats.Get(type);
-            Assert.Equal(KQuantSimd.Supported == KQuantSimdLevel.Avx512, format.Tile is not null);
-            Assert.Equal(KQuantSimd.Supported == KQuantSimdLevel.Avx512, format.Rows is not null);
+            Assert.Equal(SimdCapability.Best == SimdWidth.Vector512, format.Tile is not null);
+            Assert.Equal(SimdCapability.Best == SimdWidth.Vector512, format.Rows is not null);
         }
     }
 

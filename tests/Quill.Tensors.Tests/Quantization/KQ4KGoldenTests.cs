@@ -1,5 +1,6 @@
 // A hand-built Q4_K block whose values are worked out by hand: pins the layout, not just agreement between kernels.
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Tests.Quantization;
 
@@ -58,7 +59,7 @@ public class KQ4KGoldenTests
         var reference = new float[256];
         Q4KBlock.DequantizeReference(block, reference);
         Assert.Equal(expected, reference);
-        foreach (KQuantSimdLevel level in KQuantTestData.SupportedLevels())
+        foreach (SimdWidth level in SimdCapability.Supported())
         {
             var actual = new float[256];
             Q4KBlock.Dequantize(block, actual, level);

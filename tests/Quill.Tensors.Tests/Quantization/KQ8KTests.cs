@@ -1,5 +1,6 @@
 // Tests of the Q8_K activation format: fast quantizer against the scalar one, scalar against ggml itself.
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Tests.Quantization;
 
@@ -14,7 +15,7 @@ public class KQ8KTests
         float[] source = KQuantTestData.RandomFloats(count * 256, seed: 10 + count);
         var expected = new byte[count * Q8KBlock.BlockBytes];
         Q8KBlock.QuantizeReference(source, expected);
-        foreach (KQuantSimdLevel level in KQuantTestData.SupportedLevels())
+        foreach (SimdWidth level in SimdCapability.Supported())
         {
             var actual = new byte[expected.Length];
             Q8KBlock.Quantize(source, actual, level);

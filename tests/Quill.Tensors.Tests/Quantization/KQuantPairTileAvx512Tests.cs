@@ -1,6 +1,7 @@
 // The AVX-512 K-quant pair tiles (Q4_K, Q5_K, Q6_K) and their packed decode kernels against the scalar reference and
 // the format's row dot, bit for bit; not the matmul driver (MatMulKQuantTests).
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Tests.Quantization;
 
@@ -43,7 +44,7 @@ public unsafe class KQuantPairTileAvx512Tests
         {
             KQuantPairPacking.Pack(a, rowBytes, pairs, blocks, p);
             kernels.Reference(w, wStride, blockStride, p, pairStride, pairs, blocks, o, 4);
-            if (KQuantSimd.Supported != KQuantSimdLevel.Avx512) return;
+            if (SimdCapability.Best != SimdWidth.Vector512) return;
             kernels.Run(w, wStride, blockStride, p, pairStride, pairs, blocks, r, 4);
         }
         var format = QuantFormats.Get(type);
@@ -66,7 +67,7 @@ public unsafe class KQuantPairTileAvx512Tests
     [InlineData(GgmlType.Q6_K, 8, true)]
     public void PackedRowsEqualTheRowDotBitForBit(GgmlType type, int blocks, bool interleaved)
     {
-        if (KQuantSimd.Supported != KQuantSimdLevel.Avx512) return;
+        if (SimdCapability.Best != SimdWidth.Vector512) return;
         var kernels = Kernels.For(type);
         byte[] weights = Weights(type, blocks, seed: blocks + 3, interleaved, out byte[] rows);
         var token = new byte[blocks * KQuant.Q8KBytes];

@@ -1,6 +1,7 @@
 // Seeded test inputs for the K-quant formats: random valid weight blocks, Q8_K activations, and one table of the formats; not a test.
 using System.Buffers.Binary;
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Tests.Quantization;
 
@@ -11,9 +12,9 @@ internal sealed record KFormat(
     int BlockBytes,
     int[] HalfOffsets,
     Action<ReadOnlySpan<byte>, Span<float>> DequantizeReference,
-    Action<ReadOnlySpan<byte>, Span<float>, KQuantSimdLevel> Dequantize,
+    Action<ReadOnlySpan<byte>, Span<float>, SimdWidth> Dequantize,
     Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, float> DotReference,
-    Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, KQuantSimdLevel, float> Dot)
+    Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, SimdWidth, float> Dot)
 {
     public override string ToString() => Name;
 }
@@ -98,8 +99,4 @@ internal static class KQuantTestData
         }
         return sum;
     }
-
-    /// <summary>The SIMD levels this machine can run, narrowest first.</summary>
-    public static IEnumerable<KQuantSimdLevel> SupportedLevels() =>
-        Enum.GetValues<KQuantSimdLevel>().Where(l => l <= KQuantSimd.Supported);
 }

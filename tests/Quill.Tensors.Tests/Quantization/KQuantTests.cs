@@ -1,5 +1,6 @@
 // Tests of the K-quant weight formats: SIMD against scalar at every level, scalar against ggml itself, dot against float math.
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Tests.Quantization;
 
@@ -34,7 +35,7 @@ public class KQuantTests
         byte[] blocks = KQuantTestData.RandomBlocks(format, count, seed: 100 + count);
         var expected = new float[count * 256];
         format.DequantizeReference(blocks, expected);
-        foreach (KQuantSimdLevel level in KQuantTestData.SupportedLevels())
+        foreach (SimdWidth level in SimdCapability.Supported())
         {
             var actual = new float[count * 256];
             format.Dequantize(blocks, actual, level);
@@ -76,7 +77,7 @@ public class KQuantTests
         byte[] activations = KQuantTestData.RandomActivations(count, seed: 600 + count);
         float expected = format.DotReference(weights, activations);
         double magnitude = Magnitude(format, weights, activations);
-        foreach (KQuantSimdLevel level in KQuantTestData.SupportedLevels())
+        foreach (SimdWidth level in SimdCapability.Supported())
         {
             float actual = 0;
             actual = format.Dot(weights, activations, level);
@@ -108,7 +109,7 @@ public class KQuantTests
     {
         KFormat format = KQuantTestData.ByName(name);
         var blocks = new byte[format.BlockBytes + 1];
-        Assert.Throws<InvalidDataException>(() => format.Dequantize(blocks, new float[512], KQuantSimd.Supported));
+        Assert.Throws<InvalidDataException>(() => format.Dequantize(blocks, new float[512], SimdCapability.Best));
         Assert.Throws<InvalidDataException>(() => format.DequantizeReference(blocks, new float[512]));
     }
 
@@ -118,7 +119,7 @@ public class KQuantTests
     {
         KFormat format = KQuantTestData.ByName(name);
         var blocks = new byte[2 * format.BlockBytes];
-        Assert.Throws<ArgumentException>(() => format.Dequantize(blocks, new float[511], KQuantSimd.Supported));
+        Assert.Throws<ArgumentException>(() => format.Dequantize(blocks, new float[511], SimdCapability.Best));
     }
 
     [Theory]
@@ -128,7 +129,7 @@ public class KQuantTests
         KFormat format = KQuantTestData.ByName(name);
         var weights = new byte[2 * format.BlockBytes];
         var activations = new byte[3 * Q8KBlock.BlockBytes];
-        Assert.Throws<InvalidDataException>(() => format.Dot(weights, activations, KQuantSimd.Supported));
+        Assert.Throws<InvalidDataException>(() => format.Dot(weights, activations, SimdCapability.Best));
         Assert.Throws<InvalidDataException>(() => format.DotReference(weights, activations));
     }
 

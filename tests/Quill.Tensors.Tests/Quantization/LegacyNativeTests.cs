@@ -3,7 +3,6 @@ using Quill.Tensors.Quantization;
 
 namespace Quill.Tensors.Tests.Quantization;
 
-[Collection("KQuantSimd")]
 public class LegacyNativeTests
 {
     private const float DotRelative = 1e-5f;
