@@ -9,7 +9,7 @@ namespace Quill.Tensors.Quantization;
 /// <summary>
 /// One such format as the four-row kernels see it: where d lies, the offset as a shift (2 for −4, 5 for −32), its
 /// sixteen scales as shorts, and one block's unsigned quants as four 64-byte vectors in activation order (weights
-/// 0..63, 64..127, 128..191, 192..255). The instance holds the format's constant vectors, made once per kernel call.
+/// 0..63, 64..127, 128..191, 192..255). The instances hold no state: their constants are written inline so the kernels keep them out of the stack.
 /// </summary>
 internal unsafe interface IOffsetTileQuants<TSelf> where TSelf : struct, IOffsetTileQuants<TSelf>
 {
@@ -88,9 +88,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         int blocks, float* output)
     {
         Vector512<float> acc01 = default, acc23 = default;
-        Constants k = Constants.Create();
-        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        TQuants quants = TQuants.Create();
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
@@ -98,20 +96,22 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
             sbyte* q8 = (sbyte*)(y + quantsAt);
             Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
                 y3 = Vector512.Load(q8 + 3 * quantsStride);
-            Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, k, out Vector256<short> sc0);
-            Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, k, out Vector256<short> sc1);
-            Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc2);
-            Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, k, out Vector256<short> sc3);
+            Vector512<int> r0 = RowLanes(x, y0, y1, y2, y3, quants, out Vector256<short> sc0);
+            Vector512<int> r1 = RowLanes(x + wStride, y0, y1, y2, y3, quants, out Vector256<short> sc1);
             Vector512<short> sums = Avx512DQ.BroadcastVector256ToVector512((int*)(y + sumsAt)).AsInt16();
-            Vector512<int> sumi01 = Vector512.Create(s0, s1) - Offsets(sums, Vector512.Create(sc0, sc1));
-            Vector512<int> sumi23 = Vector512.Create(s2, s3) - Offsets(sums, Vector512.Create(sc2, sc3));
+            Vector512<int> sumi01 = Avx512Lanes.FoldPair(r0, r1) - Offsets(sums, Avx512Lanes.Join(sc0, sc1));
+            Vector512<int> r2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, quants, out Vector256<short> sc2);
+            Vector512<int> r3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, quants, out Vector256<short> sc3);
+            Vector512<int> sumi23 = Avx512Lanes.FoldPair(r2, r3) - Offsets(sums, Avx512Lanes.Join(sc2, sc3));
             // Lane r: d_r·dy, the same single product the row dot forms.
-            Vector128<float> d4 = Vector128.Create(Fp16Bits.Load(x + TQuants.DeltaOffset), Fp16Bits.Load(x + wStride + TQuants.DeltaOffset),
-                Fp16Bits.Load(x + 2 * wStride + TQuants.DeltaOffset), Fp16Bits.Load(x + 3 * wStride + TQuants.DeltaOffset))
-                * Unsafe.ReadUnaligned<float>(y + dyAt);
-            Vector512<float> d = d4.ToVector256Unsafe().ToVector512Unsafe();
-            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(sumi01), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(sumi23), acc23);
+            byte* delta = x + TQuants.DeltaOffset;
+            Vector128<uint> halves = Vector128.Create((uint)Unsafe.ReadUnaligned<ushort>(delta), (uint)Unsafe.ReadUnaligned<ushort>(delta + wStride),
+                (uint)Unsafe.ReadUnaligned<ushort>(delta + 2 * wStride), (uint)Unsafe.ReadUnaligned<ushort>(delta + 3 * wStride));
+            Vector512<float> d = (Fp16Bits.ToSingle(halves) * Unsafe.ReadUnaligned<float>(y + dyAt)).ToVector256Unsafe().ToVector512Unsafe();
+            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)),
+                Avx512F.ConvertToVector512Single(sumi01), acc01);
+            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3)),
+                Avx512F.ConvertToVector512Single(sumi23), acc23);
         }
         Vector128.Create(KQuant.Sum(acc01.GetLower()), KQuant.Sum(acc01.GetUpper()), KQuant.Sum(acc23.GetLower()), KQuant.Sum(acc23.GetUpper())).Store(output);
     }
@@ -157,14 +157,31 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3) - Offsets(t.Sums23, scales)), acc23);
     }
 
-    /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes (offset not yet removed), and the row's scales.</summary>
+    /// <summary>
+    /// One weight row's block against one token's loaded quants: the eight exact lanes (offset not yet removed), unfolded
+    /// (low and high 256 bits still to be added), and the row's scales.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Constants k,
+    private static Vector512<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, TQuants quants,
         out Vector256<short> sc16)
     {
-        Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out sc16);
-        return RowLanesOf(q0, q1, q2, q3, s0, s1, s2, s3, y0, y1, y2, y3);
+        sc16 = TQuants.Scales(x);
+        Vector512<short> table = sc16.ToVector512Unsafe();
+        Vector512<short> s0 = Avx512BW.PermuteVar32x16(table, Vector512.Create(0UL, 0UL, 0x0001_0001_0001_0001UL, 0x0001_0001_0001_0001UL,
+            0x0002_0002_0002_0002UL, 0x0002_0002_0002_0002UL, 0x0003_0003_0003_0003UL, 0x0003_0003_0003_0003UL).AsInt16());
+        Vector512<short> s1 = Avx512BW.PermuteVar32x16(table, Vector512.Create(0x0004_0004_0004_0004UL, 0x0004_0004_0004_0004UL, 0x0005_0005_0005_0005UL,
+            0x0005_0005_0005_0005UL, 0x0006_0006_0006_0006UL, 0x0006_0006_0006_0006UL, 0x0007_0007_0007_0007UL, 0x0007_0007_0007_0007UL).AsInt16());
+        Vector512<short> s2 = Avx512BW.PermuteVar32x16(table, Vector512.Create(0x0008_0008_0008_0008UL, 0x0008_0008_0008_0008UL, 0x0009_0009_0009_0009UL,
+            0x0009_0009_0009_0009UL, 0x000A_000A_000A_000AUL, 0x000A_000A_000A_000AUL, 0x000B_000B_000B_000BUL, 0x000B_000B_000B_000BUL).AsInt16());
+        Vector512<short> s3 = Avx512BW.PermuteVar32x16(table, Vector512.Create(0x000C_000C_000C_000CUL, 0x000C_000C_000C_000CUL, 0x000D_000D_000D_000DUL,
+            0x000D_000D_000D_000DUL, 0x000E_000E_000E_000EUL, 0x000E_000E_000E_000EUL, 0x000F_000F_000F_000FUL, 0x000F_000F_000F_000FUL).AsInt16());
+        quants.Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
+        Vector512<int> sumi = Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
+        return Avx512F.Add(sumi, Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
     }
 
     /// <summary>

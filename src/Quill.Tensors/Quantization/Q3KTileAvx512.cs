@@ -10,27 +10,17 @@ namespace Quill.Tensors.Quantization;
 /// Q3_K's unsigned 3-bit quants and signed 6-bit scales in the lanes of <see cref="Q3KBlock"/>'s AVX2 dot (lane j: bytes
 /// 4j..4j+3 of every 32-weight chunk times its 16-weight group's scale, the −4 offset removed through the bsums), so the
 /// four-row kernels stay bit for bit <see cref="Q3KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="SimdWidth.Vector512"/> (which runs the
-/// AVX2 dot). Holds the shifts placing each 32-weight chunk's two low bits and high bit.
+/// AVX2 dot).
 /// </summary>
 internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
 {
-    private readonly Vector512<ushort> _lowA, _lowB, _highA, _highB;
-
-    private Q3KTileAvx512(bool _)
-    {
-        _lowA = Shifts(0, 2);
-        _lowB = Shifts(4, 6);
-        _highA = Shifts(2, 1);
-        _highB = Shifts(0, 1);
-    }
-
     public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     public static int DeltaOffset => Q3KBlock.DeltaOffset;
 
     public static byte OffsetShift => 2;
 
-    public static Q3KTileAvx512 Create() => new(true);
+    public static Q3KTileAvx512 Create() => default;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<short> Scales(byte* x)
@@ -48,20 +38,23 @@ internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
         Half(x + Q3KBlock.QuantsOffset + 32, Avx512BW.ShiftRightLogical(h, 4), out q2, out q3);
     }
 
-    private static Vector512<ushort> Shifts(int low, int high) => Vector512.Create(Vector256.Create((ushort)low), Vector256.Create((ushort)high));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ushort> Shifts(ulong low, ulong high) =>
+        Vector512.Create(low * 0x0001000100010001UL, low * 0x0001000100010001UL, low * 0x0001000100010001UL, low * 0x0001000100010001UL,
+            high * 0x0001000100010001UL, high * 0x0001000100010001UL, high * 0x0001000100010001UL, high * 0x0001000100010001UL).AsUInt16();
 
     /// <summary>
     /// One 128-weight half from 32 bytes of 2-bit pairs and the hmask bits 0..3 of h: q01 holds weights 0..31 | 32..63 of
     /// the half (bit pairs 0, 1; hmask bits 0, 1), q23 weights 64..95 | 96..127 (bit pairs 2, 3; hmask bits 2, 3).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Half(byte* qs, Vector512<ushort> h, out Vector512<byte> q01, out Vector512<byte> q23)
+    private static void Half(byte* qs, Vector512<ushort> h, out Vector512<byte> q01, out Vector512<byte> q23)
     {
         Vector512<byte> three = Vector512.Create((byte)3), four = Vector512.Create((byte)4);
         Vector512<ushort> v = Avx512DQ.BroadcastVector256ToVector512((int*)qs).AsUInt16();
-        q01 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, _lowA).AsByte(), three),
-            Avx512F.And(Avx512BW.ShiftLeftLogicalVariable(h, _highA).AsByte(), four));
-        q23 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, _lowB).AsByte(), three),
-            Avx512F.And(Avx512BW.ShiftRightLogicalVariable(h, _highB).AsByte(), four));
+        q01 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, Shifts(0, 2)).AsByte(), three),
+            Avx512F.And(Avx512BW.ShiftLeftLogicalVariable(h, Shifts(2, 1)).AsByte(), four));
+        q23 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogicalVariable(v, Shifts(4, 6)).AsByte(), three),
+            Avx512F.And(Avx512BW.ShiftRightLogicalVariable(h, Shifts(0, 1)).AsByte(), four));
     }
 }

@@ -9,7 +9,7 @@ namespace Quill.Tensors.Quantization;
 /// <summary>
 /// Q6_K's unsigned 6-bit quants and int8 scales exactly as <see cref="Q6KBlock"/>'s AVX-512 dot forms them (the −32
 /// offset removed through the bsums), so the four-row kernels stay bit for bit <see cref="Q6KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at
-/// <see cref="SimdWidth.Vector512"/>. Holds the row dot's masks and shifts.
+/// <see cref="SimdWidth.Vector512"/>.
 /// </summary>
 internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>, IKQuantElements
 {
@@ -24,24 +24,13 @@ internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
         return low | (((x[Q6KBlock.HighOffset + 32 * half + l] >> (2 * quarter)) & 3) << 4);
     }
 
-    private readonly Vector512<byte> _maskA, _maskB;
-    private readonly Vector512<ushort> _shiftA, _shiftB;
-
-    private Q6KTileAvx512(bool _)
-    {
-        _maskA = Vector512.Create(Vector256.Create((byte)0x03), Vector256.Create((byte)0x0C));
-        _maskB = Vector512.Create(Vector256.Create((byte)0x30), Vector256.Create((byte)0xC0));
-        _shiftA = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
-        _shiftB = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
-    }
-
     public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
 
     public static int DeltaOffset => Q6KBlock.DeltaOffset;
 
     public static byte OffsetShift => 5;
 
-    public static Q6KTileAvx512 Create() => new(true);
+    public static Q6KTileAvx512 Create() => default;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<short> Scales(byte* x) => Avx2.ConvertToVector256Int16((sbyte*)(x + Q6KBlock.ScalesOffset));
@@ -55,14 +44,22 @@ internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
 
     /// <summary>One 128-weight half: q12 holds weights 0..31 | 32..63 of the half, q34 weights 64..95 | 96..127.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Half(byte* ql, byte* qh, out Vector512<byte> q12, out Vector512<byte> q34)
+    private static void Half(byte* ql, byte* qh, out Vector512<byte> q12, out Vector512<byte> q34)
     {
         Vector512<byte> low4 = Vector512.Create((byte)0x0F);
+        // The row dot's masks and shifts: bits 0..1 (low 256) or 2..3 (high) of qh to bits 4..5, and bits 4..5 or 6..7.
+        Vector512<byte> maskA = Halves(0x0303030303030303UL, 0x0C0C0C0C0C0C0C0CUL).AsByte();
+        Vector512<byte> maskB = Halves(0x3030303030303030UL, 0xC0C0C0C0C0C0C0C0UL).AsByte();
+        Vector512<ushort> shiftA = Halves(0x0004000400040004UL, 0x0002000200020002UL).AsUInt16();
+        Vector512<ushort> shiftB = Halves(0UL, 0x0002000200020002UL).AsUInt16();
         Vector512<byte> l = Avx512F.LoadVector512(ql);
         Vector512<byte> h = Avx512DQ.BroadcastVector256ToVector512((int*)qh).AsByte();
-        q12 = Avx512F.Or(Avx512F.And(l, low4),
-            Avx512BW.ShiftLeftLogicalVariable(Avx512F.And(h, _maskA).AsUInt16(), _shiftA).AsByte());
-        q34 = Avx512F.Or(Avx512F.And(Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte(), low4),
-            Avx512BW.ShiftRightLogicalVariable(Avx512F.And(h, _maskB).AsUInt16(), _shiftB).AsByte());
+        // (a & 0x0F) | b as one vpternlogd (0xEA).
+        q12 = Avx512F.TernaryLogic(l, low4, Avx512BW.ShiftLeftLogicalVariable(Avx512F.And(h, maskA).AsUInt16(), shiftA).AsByte(), 0xEA);
+        q34 = Avx512F.TernaryLogic(Avx512BW.ShiftRightLogical(l.AsUInt16(), 4).AsByte(), low4,
+            Avx512BW.ShiftRightLogicalVariable(Avx512F.And(h, maskB).AsUInt16(), shiftB).AsByte(), 0xEA);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Halves(ulong low, ulong high) => Vector512.Create(low, low, low, low, high, high, high, high);
 }

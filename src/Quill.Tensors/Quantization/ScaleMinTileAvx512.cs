@@ -9,7 +9,7 @@ namespace Quill.Tensors.Quantization;
 /// <summary>
 /// One K-quant format with 6-bit scales and mins as the four-row kernels see it: where its packed scales lie and how
 /// one block's quants unpack into four 64-byte vectors in activation order (sub-blocks 0|1, 2|3, 4|5, 6|7). The
-/// instance holds the format's constant vectors, made once per kernel call.
+/// instances hold no state: their constants are written inline so the kernels keep them out of the stack.
 /// </summary>
 internal unsafe interface IScaleMinTileQuants<TSelf> where TSelf : struct, IScaleMinTileQuants<TSelf>
 {
@@ -89,10 +89,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         int blocks, float* output)
     {
         Vector512<float> acc01 = default, acc23 = default, mins = default;
-        Shuffles picks = Shuffles.Create();
-        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-        Vector512<int> quads = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+        TQuants quants = TQuants.Create();
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
@@ -100,27 +97,58 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             sbyte* q8 = (sbyte*)(y + quantsAt);
             Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
                 y3 = Vector512.Load(q8 + 3 * quantsStride);
-            Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, picks, out Vector128<short> m0);
-            Vector256<int> s1 = RowLanes(x + wStride, y0, y1, y2, y3, picks, out Vector128<short> m1);
-            Vector256<int> s2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m2);
-            Vector256<int> s3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, picks, out Vector128<short> m3);
-            Vector128<float> dy = Vector128.Create(Unsafe.ReadUnaligned<float>(y + dyAt));
-            // Lane r: d_r·dy and dmin_r·dy, the same single products the row dot forms.
-            Vector512<float> d = (Vector128.Create(Fp16Bits.Load(x), Fp16Bits.Load(x + wStride), Fp16Bits.Load(x + 2 * wStride),
-                Fp16Bits.Load(x + 3 * wStride)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            Vector512<float> dmin = (Vector128.Create(Fp16Bits.Load(x + 2), Fp16Bits.Load(x + wStride + 2), Fp16Bits.Load(x + 2 * wStride + 2),
-                Fp16Bits.Load(x + 3 * wStride + 2)) * dy).ToVector256Unsafe().ToVector512Unsafe();
-            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
-            Vector512<short> rowMins = Vector512.Create(Vector256.Create(m0, m1), Vector256.Create(m2, m3));
-            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Vector512.Create(PairSums(y + sumsAt - Q8KBlock.SumsOffset)));
-            mins = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, quads), Avx512F.ConvertToVector512Single(minSums), mins);
+            // Lane r: row r's eight scales, then its eight mins, as shorts.
+            Vector512<byte> sm = ScaleMins(x + TQuants.ScalesOffset, wStride);
+            Vector512<int> scales = Avx512BW.UnpackLow(sm, Vector512<byte>.Zero).AsInt32();
+            Vector512<short> rowMins = Avx512BW.UnpackHigh(sm, Vector512<byte>.Zero).AsInt16();
+            Vector512<int> r0 = RowLanes(x, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0x00).AsByte(), quants);
+            Vector512<int> r1 = RowLanes(x + wStride, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0x55).AsByte(), quants);
+            Vector512<int> sumi01 = Avx512Lanes.FoldPair(r0, r1);
+            Vector512<int> r2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0xAA).AsByte(), quants);
+            Vector512<int> r3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0xFF).AsByte(), quants);
+            Vector512<int> sumi23 = Avx512Lanes.FoldPair(r2, r3);
+            // Lanes 2r, 2r+1: d_r·dy and dmin_r·dy, the same single products the row dot forms.
+            Vector128<uint> halves = Vector128.Create(Unsafe.ReadUnaligned<uint>(x), Unsafe.ReadUnaligned<uint>(x + wStride),
+                Unsafe.ReadUnaligned<uint>(x + 2 * wStride), Unsafe.ReadUnaligned<uint>(x + 3 * wStride));
+            Vector512<float> d = (Fp16Bits.ToSingle(Avx2.ConvertToVector256Int32(halves.AsUInt16()).AsUInt32())
+                * Unsafe.ReadUnaligned<float>(y + dyAt)).ToVector512Unsafe();
+            acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2)),
+                Avx512F.ConvertToVector512Single(sumi01), acc01);
+            acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6)),
+                Avx512F.ConvertToVector512Single(sumi23), acc23);
+            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Avx512Lanes.Broadcast(PairSums(y + sumsAt - Q8KBlock.SumsOffset)));
+            mins = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7)),
+                Avx512F.ConvertToVector512Single(minSums), mins);
         }
         Vector128.Create(
             Result(acc01.GetLower(), mins.GetLower().GetLower()),
             Result(acc01.GetUpper(), mins.GetLower().GetUpper()),
             Result(acc23.GetLower(), mins.GetUpper().GetLower()),
             Result(acc23.GetUpper(), mins.GetUpper().GetUpper())).Store(output);
+    }
+
+    /// <summary>
+    /// The twelve packed 6-bit scales and mins of four rows (at p + r·wStride) unpacked as <see cref="KQuant.UnpackScaleMin"/>
+    /// does, row r in 128-bit lane r: its eight scales, then its eight mins, as bytes. Reads sixteen bytes per row (the
+    /// four after the table are the block's own quants).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> ScaleMins(byte* p, nint wStride)
+    {
+        Vector512<uint> raw = Vector128.Load((uint*)p).ToVector256Unsafe().ToVector512Unsafe();
+        raw = Avx512F.InsertVector128(raw, Vector128.Load((uint*)(p + wStride)), 1);
+        raw = Avx512F.InsertVector128(raw, Vector128.Load((uint*)(p + 2 * wStride)), 2);
+        raw = Avx512F.InsertVector128(raw, Vector128.Load((uint*)(p + 3 * wStride)), 3);
+        // Per lane, from words u0 u1 u2: s0 = u0 & 0x3F.., s1 = (u2 & 0x0F..) | ((u0 >> 2) & 0x30..),
+        // m0 = u1 & 0x3F.., m1 = ((u2 >> 4) & 0x0F..) | ((u1 >> 2) & 0x30..).
+        Vector512<uint> low = Avx512F.ShiftRightLogicalVariable(Avx512F.Shuffle(raw, 0x98),
+            Vector512.Create(0u, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4));
+        Vector512<uint> high = Avx512F.ShiftRightLogical(Avx512F.Shuffle(raw, 0x50), 2);
+        Vector512<uint> lowMask = Vector512.Create(0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu,
+            0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0x0F0F0F0Fu);
+        Vector512<uint> highMask = Vector512.Create(0u, 0x30303030u, 0u, 0x30303030u, 0u, 0x30303030u, 0u, 0x30303030u,
+            0u, 0x30303030u, 0u, 0x30303030u, 0u, 0x30303030u, 0u, 0x30303030u);
+        return Avx512F.Or(Avx512F.And(low, lowMask), Avx512F.And(high, highMask)).AsByte();
     }
 
     /// <summary>What the four tokens of a tile share within one block: their Q8_K blocks, scales and bsum pairs.</summary>
@@ -165,20 +193,30 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         mins = Avx512F.FusedMultiplyAdd(dmin * t.DyQuads, Avx512F.ConvertToVector512Single(minSums), mins);
     }
 
-    /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes, and the row's mins.</summary>
+    /// <summary>
+    /// One weight row's block against one token's loaded quants: the eight exact lanes, unfolded (low and high 256 bits
+    /// still to be added). scales holds the row's eight scales as shorts in every 128-bit lane.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, in Shuffles picks,
-        out Vector128<short> rowMins)
+    private static Vector512<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
+        Vector512<byte> scales, TQuants quants)
     {
-        Unpack(x, picks, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
-            out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out rowMins);
+        quants.Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
+        // The vpshufb masks picking scale 2k (low 256 bits) and 2k+1 (high 256 bits), as in the row dot.
+        Vector512<short> s0 = Avx512BW.Shuffle(scales, Vector512.Create(0x0100010001000100UL, 0x0100010001000100UL, 0x0100010001000100UL,
+            0x0100010001000100UL, 0x0302030203020302UL, 0x0302030203020302UL, 0x0302030203020302UL, 0x0302030203020302UL).AsByte()).AsInt16();
+        Vector512<short> s1 = Avx512BW.Shuffle(scales, Vector512.Create(0x0504050405040504UL, 0x0504050405040504UL, 0x0504050405040504UL,
+            0x0504050405040504UL, 0x0706070607060706UL, 0x0706070607060706UL, 0x0706070607060706UL, 0x0706070607060706UL).AsByte()).AsInt16();
+        Vector512<short> s2 = Avx512BW.Shuffle(scales, Vector512.Create(0x0908090809080908UL, 0x0908090809080908UL, 0x0908090809080908UL,
+            0x0908090809080908UL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL).AsByte()).AsInt16();
+        Vector512<short> s3 = Avx512BW.Shuffle(scales, Vector512.Create(0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL,
+            0x0D0C0D0C0D0C0D0CUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL).AsByte()).AsInt16();
         Vector512<int> sumi = Avx512F.Add(
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
-        sumi = Avx512F.Add(sumi, Avx512F.Add(
+        return Avx512F.Add(sumi, Avx512F.Add(
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
-        return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
     }
 
     /// <summary>

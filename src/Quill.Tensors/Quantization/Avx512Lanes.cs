@@ -1,0 +1,35 @@
+// Small AVX-512 lane moves shared by the K-quant four-row decode kernels, written so the JIT keeps them in registers.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// Lane moves for the four-row decode kernels. Vector512.Create(lower, upper) and Vector512.Create(Vector128) go
+/// through a stack temporary that the JIT keeps alive across loop iterations (each one a 64-byte store and reload per
+/// block); these single instructions do the same without it.
+/// </summary>
+internal static class Avx512Lanes
+{
+    /// <summary>lower in the low 256 bits, upper in the high 256 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> Join(Vector256<short> lower, Vector256<short> upper) =>
+        Avx512F.InsertVector256(lower.AsInt32().ToVector512Unsafe(), upper.AsInt32(), 1).AsInt16();
+
+    /// <summary>v in all four 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<short> Broadcast(Vector128<short> v)
+    {
+        Vector512<int> wide = v.AsInt32().ToVector256Unsafe().ToVector512Unsafe();
+        return Avx512F.Shuffle4x128(wide, wide, 0x00).AsInt16();
+    }
+
+    /// <summary>
+    /// The 256-bit halves of a and b added: a's low + high in the low 256 bits, b's in the high 256 bits (the same
+    /// integer sums as Avx2.Add(a.GetLower(), a.GetUpper()) and likewise for b).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> FoldPair(Vector512<int> a, Vector512<int> b) =>
+        Avx512F.Add(Avx512F.Shuffle4x128(a, b, 0x44), Avx512F.Shuffle4x128(a, b, 0xEE));
+}
