@@ -28,14 +28,7 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
     {
         TQuants.Create().Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
         byte* dst = g + 32 * k;
-        q0.GetLower().Store(dst);
-        q0.GetUpper().Store(dst + 128);
-        q1.GetLower().Store(dst + 256);
-        q1.GetUpper().Store(dst + 384);
-        q2.GetLower().Store(dst + 512);
-        q2.GetUpper().Store(dst + 640);
-        q3.GetLower().Store(dst + 768);
-        q3.GetUpper().Store(dst + 896);
+        PairWeightQuants.Store(dst, q0, q1, q2, q3);
         Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMin(x + TQuants.ScalesOffset));
         for (int m = 0; m < 8; m++)
             Vector256.Create(sm16.GetElement(m)).Store((short*)(dst + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.ScalesAt + 128 * m));
@@ -74,14 +67,7 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
     {
         TQuants.Create().Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
         byte* dst = g + 32 * k;
-        q0.GetLower().Store(dst);
-        q0.GetUpper().Store(dst + 128);
-        q1.GetLower().Store(dst + 256);
-        q1.GetUpper().Store(dst + 384);
-        q2.GetLower().Store(dst + 512);
-        q2.GetUpper().Store(dst + 640);
-        q3.GetLower().Store(dst + 768);
-        q3.GetUpper().Store(dst + 896);
+        PairWeightQuants.Store(dst, q0, q1, q2, q3);
         Vector256<short> sc16 = TQuants.Scales(x);
         for (int m = 0; m < 8; m++)
             Vector256.Create(Vector128.Create(sc16.GetElement(2 * m)), Vector128.Create(sc16.GetElement(2 * m + 1)))
@@ -101,5 +87,23 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
         for (int s = 0; s < 16; s++) mins[s] = sc16.GetElement(s);
         d = Fp16Bits.Load(x + TQuants.DeltaOffset);
         dmin = 0;
+    }
+}
+
+/// <summary>Where a row's unpacked quants go in the pair tile's scratch, shared by both weight kinds.</summary>
+internal static unsafe class PairWeightQuants
+{
+    /// <summary>Chunk c (32 quants) of row k at 128·c + 32·k: the eight 32-byte halves of the four unpacked vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(byte* dst, Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3)
+    {
+        q0.GetLower().Store(dst);
+        q0.GetUpper().Store(dst + 128);
+        q1.GetLower().Store(dst + 256);
+        q1.GetUpper().Store(dst + 384);
+        q2.GetLower().Store(dst + 512);
+        q2.GetUpper().Store(dst + 640);
+        q3.GetLower().Store(dst + 768);
+        q3.GetUpper().Store(dst + 896);
     }
 }
