@@ -9,7 +9,7 @@ namespace Quill.Server.Tests;
 /// </summary>
 public sealed class BusyServerFixture : ServerFixture
 {
-    public const int LongContext = 4096;
+    public const int LongContext = 32768;
 
     protected override SyntheticModelOptions Model => base.Model with { ContextLength = LongContext };
 

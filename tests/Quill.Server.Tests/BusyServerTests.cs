@@ -11,10 +11,11 @@ public sealed class BusyServerTests(BusyServerFixture server) : IClassFixture<Bu
 
     /// <summary>
     /// A greedy completion that cannot end early: the prompt repeats the end token (id 2), and frequency_penalty over
-    /// the whole context pushes its logit far down, so only max_tokens (thousands) ends it.
+    /// the whole context pushes its logit far down, so only max_tokens ends it: tens of thousands, so that even at full decode
+    /// speed a hold outlasts the client disconnects and queue checks the tests make while it runs.
     /// </summary>
     private static string Hold(bool stream) =>
-        $$"""{"prompt":[1,{{string.Join(',', Enumerable.Repeat(2, 32))}},100],"max_tokens":4000,"temperature":0,"frequency_penalty":2""" +
+        $$"""{"prompt":[1,{{string.Join(',', Enumerable.Repeat(2, 32))}},100],"max_tokens":32000,"temperature":0,"frequency_penalty":2""" +
         $$""","stream":{{(stream ? "true" : "false")}}}""";
 
     private static HttpRequestMessage Post(string json) =>
@@ -83,7 +84,7 @@ public sealed class BusyServerTests(BusyServerFixture server) : IClassFixture<Bu
     {
         // The precondition of the tests above, on a shorter run: the end token is never drawn.
         using HttpClient client = server.Client();
-        JsonElement r = await RawApi.PostOkAsync(client, "v1/completions", Hold(stream: false).Replace("\"max_tokens\":4000", "\"max_tokens\":600"));
+        JsonElement r = await RawApi.PostOkAsync(client, "v1/completions", Hold(stream: false).Replace("\"max_tokens\":32000", "\"max_tokens\":600"));
         Assert.Equal("length", r.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal(600, r.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
