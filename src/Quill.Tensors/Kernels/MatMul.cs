@@ -10,8 +10,9 @@ namespace Quill.Tensors.Kernels;
 /// the activations are first quantized to the weight type's activation format (Q8_0, Q8_1 or Q8_K, as llama.cpp does;
 /// F32 for float weights), once per input and format, then every weight row is dotted with every activation row:
 /// in four-row pair tiles over activations packed once per batch where the format has them (<see cref="QuantFormat.Pairs"/>:
-/// Q4_0, Q4_K, Q5_K, Q6_K), in 4×4 block tiles for the other quantized types, in 2×4 float tiles over rows widened once
-/// per block for F16 and BF16 (<see cref="HalfWidthTile{TFloat}"/>), one row at a time below four tokens.
+/// Q8_0, Q4_0, Q4_K, Q5_K, Q6_K), in 4×4 block tiles for the other quantized types, in 2×4 float tiles over rows widened once
+/// per block for F16 and BF16 (<see cref="HalfWidthTile{TFloat}"/>); below four tokens, four rows per call against each token
+/// (<see cref="QuantFormat.Rows"/>, F16 and BF16 included), single rows where a format has no four-row kernel.
 /// Rows are split across the <see cref="ComputePool"/>. One instance per inference state; not thread-safe.
 /// </summary>
 public sealed unsafe class MatMul : IRangeJob, IDisposable
