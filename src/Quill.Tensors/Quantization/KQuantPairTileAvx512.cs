@@ -50,9 +50,6 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
     /// <summary>Bytes of one block of a prepared row group, and where its fields lie.</summary>
     internal const int GroupBlockBytes = 2368, ScalesAt = 1024, DAt = 2048, DminAt = 2112, MinsAt = 2176, Sc16At = 2240;
 
-    /// <summary>The row group prepared once per call, reused by every token pair (per thread, grown on demand).</summary>
-    [ThreadStatic]
-    private static byte[]? t_group;
 
     /// <summary>
     /// out[t·outStride + r] = Dot(weight row r, token t) for r in 0..3 and t in 0..2·<paramref name="pairs"/>−1; block b
@@ -61,23 +58,19 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
     public static void Run(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
         nint outStride)
     {
-        int need = blocks * GroupBlockBytes + 64;
-        byte[] scratch = t_group is { Length: var length } group && length >= need ? group : t_group = GC.AllocateUninitializedArray<byte>(need, pinned: true);
-        fixed (byte* start = scratch)
+        // The row group, prepared once per call and reused by every token pair.
+        byte* g = RowGroupScratch.Aligned(blocks * GroupBlockBytes);
+        for (int b = 0; b < blocks; b++)
+            for (int k = 0; k < 4; k++)
+                TWeights.Prepare(w + b * blockStride + k * wStride, k, g + b * GroupBlockBytes);
+        int p = 0;
+        for (; p + 2 <= pairs; p += 2)
+            TwoPairs(g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, output + 2 * (p + 1) * outStride, outStride, outStride);
+        if (p < pairs)
         {
-            byte* g = (byte*)(((nint)start + 63) & ~(nint)63);
-            for (int b = 0; b < blocks; b++)
-                for (int k = 0; k < 4; k++)
-                    TWeights.Prepare(w + b * blockStride + k * wStride, k, g + b * GroupBlockBytes);
-            int p = 0;
-            for (; p + 2 <= pairs; p += 2)
-                TwoPairs(g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, output + 2 * (p + 1) * outStride, outStride, outStride);
-            if (p < pairs)
-            {
-                // The last pair alone: computed twice over, the copy's outputs dropped.
-                float* dropped = stackalloc float[8];
-                TwoPairs(g, packed + p * pairStride, 0, blocks, output + 2 * p * outStride, dropped, outStride, 4);
-            }
+            // The last pair alone: computed twice over, the copy's outputs dropped.
+            float* dropped = stackalloc float[8];
+            TwoPairs(g, packed + p * pairStride, 0, blocks, output + 2 * p * outStride, dropped, outStride, 4);
         }
     }
 

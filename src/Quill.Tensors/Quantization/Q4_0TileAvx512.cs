@@ -56,21 +56,17 @@ internal static unsafe class Q4_0TileAvx512
     public static void Run(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
         nint outStride)
     {
-        int need = blocks * GroupBlockBytes + 64;
-        byte[] scratch = t_group is { Length: var length } group && length >= need ? group : t_group = GC.AllocateUninitializedArray<byte>(need, pinned: true);
-        fixed (byte* start = scratch)
-        {
-            byte* g = (byte*)(((nint)start + 63) & ~(nint)63);
-            Prepare(w, wStride, blockStride, blocks, g);
-            // The next group of four rows, streamed into cache while this one computes: it follows this one in the
-            // interleaved layout; row-major rows get no prefetch (the scratch stands in, already cached).
-            byte* next = wStride == Q4_0Block.BlockBytes && blockStride == 4 * Q4_0Block.BlockBytes ? w + blocks * blockStride : g;
-            int p = 0;
-            for (; p + 4 <= pairs; p += 4)
-                FourPairs(g, p == 0 ? next : g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, outStride);
-            for (; p < pairs; p++)
-                OnePair(g, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
-        }
+        // The row group, prepared once per call and reused by every token pair.
+        byte* g = RowGroupScratch.Aligned(blocks * GroupBlockBytes);
+        Prepare(w, wStride, blockStride, blocks, g);
+        // The next group of four rows, streamed into cache while this one computes: it follows this one in the
+        // interleaved layout; row-major rows get no prefetch (the scratch stands in, already cached).
+        byte* next = wStride == Q4_0Block.BlockBytes && blockStride == 4 * Q4_0Block.BlockBytes ? w + blocks * blockStride : g;
+        int p = 0;
+        for (; p + 4 <= pairs; p += 4)
+            FourPairs(g, p == 0 ? next : g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, outStride);
+        for (; p < pairs; p++)
+            OnePair(g, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
     }
 
     /// <summary>
@@ -164,9 +160,6 @@ internal static unsafe class Q4_0TileAvx512
     /// <summary>Bytes of one block of a prepared row group: four float scales, padding, then four rows' 32 unpacked quants.</summary>
     private const int GroupBlockBytes = 160, GroupQuantsAt = 32;
 
-    /// <summary>The row group prepared once per call, reused by every token pair (per thread, grown on demand).</summary>
-    [ThreadStatic]
-    private static byte[]? t_group;
 
     /// <summary>
     /// The four rows' blocks made ready for the pair loops: d converted to float, the nibbles split into 32 bytes in

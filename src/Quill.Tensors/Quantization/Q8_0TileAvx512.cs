@@ -65,24 +65,20 @@ internal static unsafe class Q8_0TileAvx512
             Direct(w, wStride, blockStride, packed, pairStride, pairs, blocks, output, outStride);
             return;
         }
-        int need = blocks * GroupBlockBytes + 64;
-        byte[] scratch = t_group is { Length: var length } group && length >= need ? group : t_group = GC.AllocateUninitializedArray<byte>(need, pinned: true);
-        fixed (byte* start = scratch)
-        {
-            byte* g = (byte*)(((nint)start + 63) & ~(nint)63);
-            Prepare(w, wStride, blockStride, blocks, g);
-            // The next group of four rows, streamed into cache while this one computes: it follows this one in the
-            // interleaved layout; row-major rows get no prefetch (the scratch stands in, already cached).
-            bool interleaved = wStride == Q8_0Block.BlockBytes && blockStride == 4 * Q8_0Block.BlockBytes;
-            byte* next = interleaved ? w + blocks * blockStride : g;
-            nint nextStride = interleaved ? blockStride : GroupBlockBytes;
-            int p = 0;
-            for (; p + 4 <= pairs; p += 4)
-                FourPairs(g, p == 0 ? next : g, p == 0 ? nextStride : GroupBlockBytes, packed + p * pairStride, pairStride, blocks,
-                    output + 2 * p * outStride, outStride);
-            for (; p < pairs; p++)
-                OnePair(g, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
-        }
+        // The row group, prepared once per call and reused by every token pair.
+        byte* g = RowGroupScratch.Aligned(blocks * GroupBlockBytes);
+        Prepare(w, wStride, blockStride, blocks, g);
+        // The next group of four rows, streamed into cache while this one computes: it follows this one in the
+        // interleaved layout; row-major rows get no prefetch (the scratch stands in, already cached).
+        bool interleaved = wStride == Q8_0Block.BlockBytes && blockStride == 4 * Q8_0Block.BlockBytes;
+        byte* next = interleaved ? w + blocks * blockStride : g;
+        nint nextStride = interleaved ? blockStride : GroupBlockBytes;
+        int p = 0;
+        for (; p + 4 <= pairs; p += 4)
+            FourPairs(g, p == 0 ? next : g, p == 0 ? nextStride : GroupBlockBytes, packed + p * pairStride, pairStride, blocks,
+                output + 2 * p * outStride, outStride);
+        for (; p < pairs; p++)
+            OnePair(g, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
     }
 
     /// <summary>
@@ -185,9 +181,6 @@ internal static unsafe class Q8_0TileAvx512
     /// </summary>
     private const int GroupBlockBytes = 288, GroupQuantsAt = 32;
 
-    /// <summary>The row group prepared once per call, reused by every token pair (per thread, grown on demand).</summary>
-    [ThreadStatic]
-    private static byte[]? t_group;
 
     /// <summary>
     /// The four rows' blocks made ready for the pair loops: d converted to float, |x| and the sign mask split, so each
