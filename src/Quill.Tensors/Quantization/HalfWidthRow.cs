@@ -18,6 +18,9 @@ internal interface IHalfWidthFloat
     static abstract Vector128<float> ToSingle(Vector128<uint> bits);
     static abstract Vector256<float> ToSingle(Vector256<uint> bits);
     static abstract Vector512<float> ToSingle(Vector512<uint> bits);
+
+    /// <summary>Sixteen values loaded as 16-bit lanes, widened to floats (the 512-bit kernels' load).</summary>
+    static abstract Vector512<float> Widen(Vector256<ushort> bits);
     static abstract Vector128<uint> FromSingle(Vector128<float> value);
     static abstract Vector256<uint> FromSingle(Vector256<float> value);
     static abstract Vector512<uint> FromSingle(Vector512<float> value);
@@ -32,6 +35,7 @@ internal readonly struct Fp16Float : IHalfWidthFloat
     public static Vector128<float> ToSingle(Vector128<uint> bits) => Fp16Bits.ToSingle(bits);
     public static Vector256<float> ToSingle(Vector256<uint> bits) => Fp16Bits.ToSingle(bits);
     public static Vector512<float> ToSingle(Vector512<uint> bits) => Fp16Bits.ToSingle(bits);
+    public static Vector512<float> Widen(Vector256<ushort> bits) => Fp16Bits.Widen(bits);
     public static Vector128<uint> FromSingle(Vector128<float> value) => Fp16Bits.FromSingle(value);
     public static Vector256<uint> FromSingle(Vector256<float> value) => Fp16Bits.FromSingle(value);
     public static Vector512<uint> FromSingle(Vector512<float> value) => Fp16Bits.FromSingle(value);
@@ -46,6 +50,7 @@ internal readonly struct Bf16Float : IHalfWidthFloat
     public static Vector128<float> ToSingle(Vector128<uint> bits) => Bf16Bits.ToSingle(bits);
     public static Vector256<float> ToSingle(Vector256<uint> bits) => Bf16Bits.ToSingle(bits);
     public static Vector512<float> ToSingle(Vector512<uint> bits) => Bf16Bits.ToSingle(bits);
+    public static Vector512<float> Widen(Vector256<ushort> bits) => Bf16Bits.ToSingle(Avx512F.ConvertToVector512UInt32(bits));
     public static Vector128<uint> FromSingle(Vector128<float> value) => Bf16Bits.FromSingle(value);
     public static Vector256<uint> FromSingle(Vector256<float> value) => Bf16Bits.FromSingle(value);
     public static Vector512<uint> FromSingle(Vector512<float> value) => Bf16Bits.FromSingle(value);
@@ -281,7 +286,7 @@ internal static unsafe class HalfWidthRow<TFloat>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load512(ushort* w) => TFloat.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(w)));
+    private static Vector512<float> Load512(ushort* w) => TFloat.Widen(Vector256.Load(w));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Load256(ushort* w) => TFloat.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load(w)).AsUInt32());

@@ -75,5 +75,5 @@ internal static unsafe class HalfWidthRows<TFloat>
 
     /// <summary>Sixteen halves widened to floats, as the row dot widens them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load(ushort* w) => TFloat.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(w)));
+    private static Vector512<float> Load(ushort* w) => TFloat.Widen(Vector256.Load(w));
 }

@@ -25,12 +25,14 @@ public class HalfConversionTests
         {
             Vector512<uint> bits = Vector512.CreateSequence((uint)start, 1u);
             Vector512<float> wide = Fp16Bits.ToSingle(bits);
+            Vector512<float> widened = Fp16Bits.Widen(Vector512.Narrow(bits, bits).GetLower());
             Vector256<float> middle = Fp16Bits.ToSingle(bits.GetLower());
             Vector128<float> narrow = Fp16Bits.ToSingle(bits.GetLower().GetLower());
             for (int i = 0; i < 16; i++)
             {
                 uint expected = BitConverter.SingleToUInt32Bits(Fp16Bits.ToSingle((ushort)(start + i)));
                 Assert.Equal(expected, wide.AsUInt32()[i]);
+                Assert.Equal(expected, widened.AsUInt32()[i]);
                 if (i < 8)
                 {
                     Assert.Equal(expected, middle.AsUInt32()[i]);
