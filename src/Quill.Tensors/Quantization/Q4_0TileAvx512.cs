@@ -88,8 +88,7 @@ internal static unsafe class Q4_0TileAvx512
             {
                 byte* x = w + b * blockStride;
                 byte* y = packed + b * PairBlockBytes;
-                // One scale chunk ahead: the scale pass touches each chunk's lines first, this keeps the next chunk's misses in flight.
-                Sse.Prefetch0(x + ScaleChunk * blockStride);
+                DecodePrefetch.Ahead(x, Q4_0Block.BlockBytes);
                 Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
                 Vector512<int> offsets = Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)(y + OffsetsAt)));
                 // Lane r: d_w(r)·d_a, the single product the row dot forms.

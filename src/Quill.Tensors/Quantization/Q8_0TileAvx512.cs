@@ -96,6 +96,7 @@ internal static unsafe class Q8_0TileAvx512
             for (; b + 4 <= blocks; b += 4)
             {
                 byte* x = w + b * blockStride;
+                DecodePrefetch.Ahead(x, 4 * blockStride);
                 Vector512<float> scales = Fp16Bits.ToSingle(Vector512.Create(Vector256.Create(GroupScaleBits(x), GroupScaleBits(x + blockStride)),
                     Vector256.Create(GroupScaleBits(x + 2 * blockStride), GroupScaleBits(x + 3 * blockStride))));
                 for (int j = 0; j < 4; j++)

@@ -94,6 +94,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         {
             byte* x = w + b * blockStride;
             byte* y = a + b * aBlock;
+            DecodePrefetch.Ahead(x, blockStride);
             sbyte* q8 = (sbyte*)(y + quantsAt);
             Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
                 y3 = Vector512.Load(q8 + 3 * quantsStride);
