@@ -43,30 +43,30 @@ public static class GgmlTypeInfo
     {
         GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.I8 or GgmlType.I16 or GgmlType.I32
             or GgmlType.I64 or GgmlType.F64 => 1,
-        GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0 or GgmlType.Q8_1 => 32,
-        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.Q8_K => 256,
+        GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0 or GgmlType.Q8_1 => Quantization.Q8_0Block.BlockSize,
+        GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.Q8_K => Quantization.Q8KBlock.BlockSize,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown ggml type"),
     };
 
-    /// <summary>Bytes per block.</summary>
+    /// <summary>Bytes per block: the quantized formats' own constants (Quantization/Q*Block), whose layouts BlockLayouts pins.</summary>
     public static int BlockBytes(GgmlType type) => type switch
     {
         GgmlType.F32 or GgmlType.I32 => 4,
         GgmlType.F16 or GgmlType.BF16 or GgmlType.I16 => 2,
         GgmlType.I8 => 1,
         GgmlType.I64 or GgmlType.F64 => 8,
-        GgmlType.Q4_0 => 18,
-        GgmlType.Q4_1 => 20,
-        GgmlType.Q5_0 => 22,
-        GgmlType.Q5_1 => 24,
-        GgmlType.Q8_0 => 34,
-        GgmlType.Q8_1 => 36,
-        GgmlType.Q2_K => 84,
-        GgmlType.Q3_K => 110,
-        GgmlType.Q4_K => 144,
-        GgmlType.Q5_K => 176,
-        GgmlType.Q6_K => 210,
-        GgmlType.Q8_K => 292,
+        GgmlType.Q4_0 => Quantization.Q4_0Block.BlockBytes,
+        GgmlType.Q4_1 => Quantization.Q4_1Block.BlockBytes,
+        GgmlType.Q5_0 => Quantization.Q5_0Block.BlockBytes,
+        GgmlType.Q5_1 => Quantization.Q5_1Block.BlockBytes,
+        GgmlType.Q8_0 => Quantization.Q8_0Block.BlockBytes,
+        GgmlType.Q8_1 => Quantization.Q8_1Block.BlockBytes,
+        GgmlType.Q2_K => Quantization.Q2KBlock.BlockBytes,
+        GgmlType.Q3_K => Quantization.Q3KBlock.BlockBytes,
+        GgmlType.Q4_K => Quantization.Q4KBlock.BlockBytes,
+        GgmlType.Q5_K => Quantization.Q5KBlock.BlockBytes,
+        GgmlType.Q6_K => Quantization.Q6KBlock.BlockBytes,
+        GgmlType.Q8_K => Quantization.Q8KBlock.BlockBytes,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown ggml type"),
     };
 

@@ -10,8 +10,8 @@ namespace Quill.Tensors.Quantization;
 /// <summary>Small helpers every K-quant format uses: argument checks, 6-bit scale unpacking, scaled expansion.</summary>
 internal static class KQuant
 {
-    public const int BlockSize = 256;
-    public const int Q8KBytes = 292;
+    public const int BlockSize = Q8KBlock.BlockSize;
+    public const int Q8KBytes = Q8KBlock.BlockBytes;
 
     /// <summary>Returns the block count of a dequantize call after checking both spans (inlined: the block size folds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

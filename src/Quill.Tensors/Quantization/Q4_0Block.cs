@@ -10,6 +10,8 @@ public static class Q4_0Block
 {
     public const int BlockSize = 32, BlockBytes = 18;
 
+    internal const int QuantsOffset = 2;
+
     /// <summary>Scalar dequantize_row_q4_0.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
         BlockRow<Kernel>.DequantizeReference(blocks, destination);
@@ -53,18 +55,18 @@ public static class Q4_0Block
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<sbyte> QuantsLow(byte* block) =>
-            ((Vector128.Load(block + 2) & Vector128.Create((byte)0x0F)) - Vector128.Create((byte)8)).AsSByte();
+            ((Vector128.Load(block + QuantsOffset) & Vector128.Create((byte)0x0F)) - Vector128.Create((byte)8)).AsSByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<sbyte> QuantsHigh(byte* block) =>
-            ((Vector128.Load(block + 2) >>> 4) - Vector128.Create((byte)8)).AsSByte();
+            ((Vector128.Load(block + QuantsOffset) >>> 4) - Vector128.Create((byte)8)).AsSByte();
 
-        public static int Quant(byte* block, int j) => (j < 16 ? block[2 + j] & 0x0F : block[2 + j - 16] >> 4) - 8;
+        public static int Quant(byte* block, int j) => (j < 16 ? block[QuantsOffset + j] & 0x0F : block[QuantsOffset + j - 16] >> 4) - 8;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block)
         {
-            Vector128<byte> packed = Vector128.Load(block + 2);
+            Vector128<byte> packed = Vector128.Load(block + QuantsOffset);
             Vector256<byte> nibbles = Vector256.Create(packed, packed >>> 4) & Vector256.Create((byte)0x0F);
             return (nibbles - Vector256.Create((byte)8)).AsSByte();
         }
@@ -74,8 +76,8 @@ public static class Q4_0Block
             float d = Fp16Bits.Load(block, 0);
             for (int j = 0; j < 16; j++)
             {
-                destination[j] = ((block[2 + j] & 0x0F) - 8) * d;
-                destination[j + 16] = ((block[2 + j] >> 4) - 8) * d;
+                destination[j] = ((block[QuantsOffset + j] & 0x0F) - 8) * d;
+                destination[j + 16] = ((block[QuantsOffset + j] >> 4) - 8) * d;
             }
         }
 
@@ -99,7 +101,7 @@ public static class Q4_0Block
             {
                 int q0 = Math.Min(15, (int)(x[j] * id + 8.5f));
                 int q1 = Math.Min(15, (int)(x[j + 16] * id + 8.5f));
-                block[2 + j] = (byte)(q0 | (q1 << 4));
+                block[QuantsOffset + j] = (byte)(q0 | (q1 << 4));
             }
         }
 
@@ -109,8 +111,8 @@ public static class Q4_0Block
             int sumi1 = 0;
             for (int j = 0; j < 16; j++)
             {
-                sumi0 += ((x[2 + j] & 0x0F) - 8) * (sbyte)y[2 + j];
-                sumi1 += ((x[2 + j] >> 4) - 8) * (sbyte)y[2 + j + 16];
+                sumi0 += ((x[QuantsOffset + j] & 0x0F) - 8) * (sbyte)y[2 + j];
+                sumi1 += ((x[QuantsOffset + j] >> 4) - 8) * (sbyte)y[2 + j + 16];
             }
 
             return (sumi0 + sumi1) * Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0);

@@ -11,6 +11,8 @@ public static class Q4_1Block
 {
     public const int BlockSize = 32, BlockBytes = 20;
 
+    internal const int QuantsOffset = 4;
+
     /// <summary>Scalar dequantize_row_q4_1 (multiply, then add: never fused).</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
         BlockRow<Kernel>.DequantizeReference(blocks, destination);
@@ -54,17 +56,17 @@ public static class Q4_1Block
         public static float Min(byte* block) => Fp16Bits.Load(block + 2);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<sbyte> QuantsLow(byte* block) => (Vector128.Load(block + 4) & Vector128.Create((byte)0x0F)).AsSByte();
+        public static Vector128<sbyte> QuantsLow(byte* block) => (Vector128.Load(block + QuantsOffset) & Vector128.Create((byte)0x0F)).AsSByte();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<sbyte> QuantsHigh(byte* block) => (Vector128.Load(block + 4) >>> 4).AsSByte();
+        public static Vector128<sbyte> QuantsHigh(byte* block) => (Vector128.Load(block + QuantsOffset) >>> 4).AsSByte();
 
-        public static int Quant(byte* block, int j) => j < 16 ? block[4 + j] & 0x0F : block[4 + j - 16] >> 4;
+        public static int Quant(byte* block, int j) => j < 16 ? block[QuantsOffset + j] & 0x0F : block[QuantsOffset + j - 16] >> 4;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<sbyte> Quants(byte* block)
         {
-            Vector128<byte> packed = Vector128.Load(block + 4);
+            Vector128<byte> packed = Vector128.Load(block + QuantsOffset);
             return (Vector256.Create(packed, packed >>> 4) & Vector256.Create((byte)0x0F)).AsSByte();
         }
 
@@ -74,8 +76,8 @@ public static class Q4_1Block
             float m = Fp16Bits.Load(block, 2);
             for (int j = 0; j < 16; j++)
             {
-                destination[j] = (block[4 + j] & 0x0F) * d + m;
-                destination[j + 16] = (block[4 + j] >> 4) * d + m;
+                destination[j] = (block[QuantsOffset + j] & 0x0F) * d + m;
+                destination[j + 16] = (block[QuantsOffset + j] >> 4) * d + m;
             }
         }
 
@@ -104,7 +106,7 @@ public static class Q4_1Block
             {
                 int q0 = Math.Min(15, (int)((x[j] - min) * id + 0.5f));
                 int q1 = Math.Min(15, (int)((x[j + 16] - min) * id + 0.5f));
-                block[4 + j] = (byte)(q0 | (q1 << 4));
+                block[QuantsOffset + j] = (byte)(q0 | (q1 << 4));
             }
         }
 
@@ -114,8 +116,8 @@ public static class Q4_1Block
             int sumi1 = 0;
             for (int j = 0; j < 16; j++)
             {
-                sumi0 += (x[4 + j] & 0x0F) * (sbyte)y[4 + j];
-                sumi1 += (x[4 + j] >> 4) * (sbyte)y[4 + j + 16];
+                sumi0 += (x[QuantsOffset + j] & 0x0F) * (sbyte)y[4 + j];
+                sumi1 += (x[QuantsOffset + j] >> 4) * (sbyte)y[4 + j + 16];
             }
 
             return Fp16Bits.Load(x, 0) * Fp16Bits.Load(y, 0) * (sumi0 + sumi1) + Fp16Bits.Load(x, 2) * Fp16Bits.Load(y, 2);

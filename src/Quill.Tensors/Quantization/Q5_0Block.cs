@@ -13,7 +13,7 @@ namespace Quill.Tensors.Quantization;
 public static class Q5_0Block
 {
     public const int BlockSize = 32, BlockBytes = 22;
-    private const int QhOffset = 2, QsOffset = 6;
+    internal const int QhOffset = 2, QsOffset = 6;
 
     /// <summary>Scalar dequantize_row_q5_0.</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>

@@ -13,7 +13,7 @@ namespace Quill.Tensors.Quantization;
 public static class Q5_1Block
 {
     public const int BlockSize = 32, BlockBytes = 24;
-    private const int QhOffset = 4, QsOffset = 8;
+    internal const int QhOffset = 4, QsOffset = 8;
 
     /// <summary>Scalar dequantize_row_q5_1 (multiply, then add: never fused).</summary>
     public static void DequantizeReference(ReadOnlySpan<byte> blocks, Span<float> destination) =>
