@@ -122,6 +122,14 @@ public static class ComparisonTable
             columns.Add(("tg mmap", r => Number(M(r).GenTokensPerSecond)));
             columns.Add(("RSS mmap", r => Megabytes(M(r).PeakResidentBytes)));
         }
+        if (engines.Contains(Engine.LlamaCppCopied))
+        {
+            EngineResult N(ComparisonRow r) => r.Best[Engine.LlamaCppCopied];
+            columns.Add(("pp llama-nommap", r => Number(N(r).PromptTokensPerSecond)));
+            columns.Add(("tg llama-nommap", r => Number(N(r).GenTokensPerSecond)));
+            columns.Add(("tg x nommap", r => Ratio(Q(r).GenTokensPerSecond, N(r).GenTokensPerSecond)));
+            columns.Add(("RSS llama-nommap", r => Megabytes(N(r).PeakResidentBytes)));
+        }
         return columns;
     }
 }

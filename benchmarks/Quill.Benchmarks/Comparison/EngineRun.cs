@@ -9,12 +9,16 @@ using Quill.TestSupport.LlamaCpp;
 
 namespace Quill.Benchmarks.Comparison;
 
-/// <summary>The engines `compare` runs: Quill with copied weights (its default), Quill on mapped weights, and llama.cpp.</summary>
+/// <summary>
+/// The engines `compare` runs: Quill with copied weights (its default), Quill on mapped weights, llama.cpp as it ships (weights
+/// memory-mapped), and llama.cpp with its weights read into its own buffers (<c>use_mmap = false</c>).
+/// </summary>
 public enum Engine
 {
     Quill,
     QuillMapped,
     LlamaCpp,
+    LlamaCppCopied,
 }
 
 /// <summary>Tokens per second of prompt processing and generation, and the peak resident memory (VmHWM) of the process.</summary>
@@ -45,6 +49,7 @@ public static class EngineRun
     {
         Engine.Quill => "quill",
         Engine.QuillMapped => "quill-mmap",
+        Engine.LlamaCppCopied => "llama-nommap",
         _ => "llama.cpp",
     };
 
@@ -81,8 +86,9 @@ public static class EngineRun
         int threads = int.Parse(args[2], CultureInfo.InvariantCulture), pp = int.Parse(args[3], CultureInfo.InvariantCulture);
         int tg = int.Parse(args[4], CultureInfo.InvariantCulture);
         KvCacheType kv = KvCacheTypes.Parse(args[5]);
-        (double promptRate, double genRate) = engine == Engine.LlamaCpp
-            ? LlamaCppReference.Bench(path, pp, tg, threads, kv == KvCacheType.F16 ? LlamaCppKvCache.F16 : LlamaCppKvCache.F32)
+        LlamaCppKvCache peerKv = kv == KvCacheType.F16 ? LlamaCppKvCache.F16 : LlamaCppKvCache.F32;
+        (double promptRate, double genRate) = engine is Engine.LlamaCpp or Engine.LlamaCppCopied
+            ? LlamaCppReference.Bench(path, pp, tg, threads, peerKv, memoryMap: engine == Engine.LlamaCpp)
             : QuillBench(path, engine == Engine.QuillMapped ? WeightLoading.Map : WeightLoading.Copy, pp, tg, threads, kv);
         Console.WriteLine(JsonSerializer.Serialize(new EngineResult(promptRate, genRate, ThroughputBenchmark.PeakResidentBytes())));
         return 0;

@@ -152,14 +152,15 @@ public static class LlamaCppReference
     /// <summary>
     /// Speed the way llama-bench measures it: prompt processing of <paramref name="promptTokens"/> seeded random tokens in
     /// batches of up to 512, and generation of <paramref name="genTokens"/> tokens one at a time from an empty context,
-    /// each after one untimed warm-up run. Tokens per second of wall time.
+    /// each after one untimed warm-up run. Tokens per second of wall time. <paramref name="memoryMap"/> false: weights read into
+    /// llama.cpp's own buffers instead of its default memory map (llama-bench's <c>--mmap 0</c>).
     /// </summary>
     public static (double PromptTokensPerSecond, double GenTokensPerSecond) Bench(string modelPath, int promptTokens, int genTokens, int threads,
-        LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
+        LlamaCppKvCache kvCache = LlamaCppKvCache.F32, bool memoryMap = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(promptTokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(genTokens);
-        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
+        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath, memoryMap: memoryMap);
         int vocabulary = model.Vocab.Count;
         int batchSize = Math.Min(promptTokens, 512);
         using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(promptTokens, genTokens), threads, batchSize, kvCache: kvCache);

@@ -25,16 +25,17 @@ internal static unsafe class LlamaCppRuntime
 
     /// <summary>
     /// The loaded model for a file, loading it on first use (CPU only, memory-mapped, no GPU layers);
-    /// <paramref name="vocabOnly"/> loads just metadata and vocabulary (enough for tokenizer calls, and for vocab-only files).
+    /// <paramref name="vocabOnly"/> loads just metadata and vocabulary (enough for tokenizer calls, and for vocab-only files);
+    /// <paramref name="memoryMap"/> false reads the weights into llama.cpp's own buffers (llama-bench's <c>--mmap 0</c>).
     /// </summary>
-    public static SafeLlamaModelHandle Model(string modelPath, bool vocabOnly = false)
+    public static SafeLlamaModelHandle Model(string modelPath, bool vocabOnly = false, bool memoryMap = true)
     {
         _ = State.Value;
         var file = new FileInfo(modelPath);
         if (!file.Exists) throw new FileNotFoundException($"{modelPath}: expected a GGUF model file, found nothing", modelPath);
         // The key includes size and time so a test that rewrites a path gets the new model, not a stale one.
-        var key = new ModelKey(file.FullName, file.Length, file.LastWriteTimeUtc.Ticks, vocabOnly);
-        Lazy<SafeLlamaModelHandle> entry = Models.GetOrAdd(key, k => new Lazy<SafeLlamaModelHandle>(() => Load(k.Path, k.VocabOnly)));
+        var key = new ModelKey(file.FullName, file.Length, file.LastWriteTimeUtc.Ticks, vocabOnly, memoryMap);
+        Lazy<SafeLlamaModelHandle> entry = Models.GetOrAdd(key, k => new Lazy<SafeLlamaModelHandle>(() => Load(k.Path, k.VocabOnly, k.MemoryMap)));
         try
         {
             return entry.Value;
@@ -96,9 +97,10 @@ internal static unsafe class LlamaCppRuntime
         }
     }
 
-    private static SafeLlamaModelHandle Load(string path, bool vocabOnly)
+    private static SafeLlamaModelHandle Load(string path, bool vocabOnly, bool memoryMap)
     {
         LLamaModelParams p = LLamaModelParams.Default();
+        if (!memoryMap) p.load_mode = LLamaLoadMode.None; // default: memory-mapped
         p.n_gpu_layers = 0;
         p.split_mode = GPUSplitMode.None;
         p.vocab_only = vocabOnly;
@@ -156,7 +158,7 @@ internal static unsafe class LlamaCppRuntime
         if (LogToStderr) Console.Error.Write(message);
     }
 
-    private readonly record struct ModelKey(string Path, long Length, long WriteTicks, bool VocabOnly);
+    private readonly record struct ModelKey(string Path, long Length, long WriteTicks, bool VocabOnly, bool MemoryMap);
 
     private sealed class NativeState(
         string libraryPath,
