@@ -95,12 +95,7 @@ internal static class Fp16Bits
         return (value.AsUInt32() | (bits & Vector256.Create(SignBit))).AsSingle();
     }
 
-    /// <summary>
-    /// As the scalar ToSingle, lane by lane, with what each exponent needs looked up rather than compared for: the
-    /// exponent indexes two 32-entry tables (vpermt2d), one with the bits ORed on before the multiply (exponent field 1
-    /// for 0, the widening for 31), one with the 2^-14 subtracted after it (for exponent 0). Ten instructions a vector
-    /// with the widening load, against fourteen for compares and blends; the weight streams of F16 models run through it.
-    /// </summary>
+    /// <summary>As the scalar ToSingle, lane by lane; on AVX-512 through <see cref="Widened"/>'s table lookups.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ToSingle(Vector512<uint> half)
     {

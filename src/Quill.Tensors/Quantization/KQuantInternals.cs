@@ -11,7 +11,6 @@ namespace Quill.Tensors.Quantization;
 internal static class KQuant
 {
     public const int BlockSize = Q8KBlock.BlockSize;
-    public const int Q8KBytes = Q8KBlock.BlockBytes;
 
     /// <summary>Returns the block count of a dequantize call after checking both spans (inlined: the block size folds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -30,7 +29,7 @@ internal static class KQuant
     public static int CheckDot(string format, int blockBytes, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations)
     {
         int count = weights.Length / blockBytes;
-        if (count * blockBytes != weights.Length || activations.Length != count * Q8KBytes)
+        if (count * blockBytes != weights.Length || activations.Length != count * Q8KBlock.BlockBytes)
         {
             ThrowDot(format, blockBytes, weights.Length, activations.Length);
         }
@@ -69,12 +68,12 @@ internal static class KQuant
         {
             ThrowNotWholeBlocks(format, blockBytes, weights, "weightBlocks");
         }
-        if (activations % Q8KBytes != 0)
+        if (activations % Q8KBlock.BlockBytes != 0)
         {
-            ThrowNotWholeBlocks("Q8_K", Q8KBytes, activations, "activationBlocks");
+            ThrowNotWholeBlocks("Q8_K", Q8KBlock.BlockBytes, activations, "activationBlocks");
         }
         throw new InvalidDataException(
-            $"{format}: expected as many Q8_K activation blocks as weight blocks ({weights / blockBytes}), found {activations / Q8KBytes}, in " +
+            $"{format}: expected as many Q8_K activation blocks as weight blocks ({weights / blockBytes}), found {activations / Q8KBlock.BlockBytes}, in " +
                 $"activationBlocks");
     }
 

@@ -276,7 +276,7 @@ internal static unsafe class KQuantPairPacking
                 byte* dst = packed + ((nint)p * blocks + b) * PairBlockBytes;
                 for (int h = 0; h < 2; h++)
                 {
-                    byte* src = rows + (2 * p + h) * rowBytes + b * KQuant.Q8KBytes;
+                    byte* src = rows + (2 * p + h) * rowBytes + b * Q8KBlock.BlockBytes;
                     for (int m = 0; m < 8; m++)
                         Vector256.Load(src + Q8KBlock.QuantsOffset + 32 * m).Store(dst + 64 * m + 32 * h);
                     Vector256<short> bsums = Vector256.Load((short*)(src + Q8KBlock.SumsOffset));

@@ -43,7 +43,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
+            byte* y = a + b * Q8KBlock.BlockBytes;
             var tokens = new Tokens
             {
                 Y = y,
@@ -67,7 +67,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
 
     /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
     public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output) =>
-        RowsOver(w, wStride, blockStride, a, KQuant.Q8KBytes, Q8KBlock.QuantsOffset, 64, Q8KBlock.SumsOffset, 0, blocks, output);
+        RowsOver(w, wStride, blockStride, a, Q8KBlock.BlockBytes, Q8KBlock.QuantsOffset, 64, Q8KBlock.SumsOffset, 0, blocks, output);
 
     /// <summary>
     /// <see cref="Rows"/> over one token packed as a pair with itself by <see cref="KQuantPairPacking.Pack"/>:

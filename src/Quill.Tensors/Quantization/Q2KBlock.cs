@@ -115,7 +115,7 @@ public static class Q2KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             byte* q2 = x + QuantsOffset;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             short* bsums = (short*)(y + Q8KBlock.SumsOffset);
@@ -164,7 +164,7 @@ public static class Q2KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector128<byte> packed = Sse2.LoadVector128(x);
             Vector128<byte> sc = Sse2.And(packed, Vector128.Create((byte)0x0F));
@@ -205,7 +205,7 @@ public static class Q2KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             short* bsums = (short*)(y + Q8KBlock.SumsOffset);
             int minSum = 0;

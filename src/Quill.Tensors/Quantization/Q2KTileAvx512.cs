@@ -30,7 +30,7 @@ internal static unsafe class Q2KTileAvx512
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
+            byte* y = a + b * Q8KBlock.BlockBytes;
             var tokens = new Tokens
             {
                 Y = y,
@@ -63,7 +63,7 @@ internal static unsafe class Q2KTileAvx512
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
+            byte* y = a + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + 64), y2 = Vector512.Load(q8 + 128), y3 = Vector512.Load(q8 + 192);
             Vector256<int> s0 = RowLanes(x, y0, y1, y2, y3, k, out Vector256<short> m0);

@@ -126,7 +126,7 @@ public static class Q3KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             byte* q3 = x + QuantsOffset;
             byte* hm = x;
             sbyte* a = aux8;
@@ -160,7 +160,7 @@ public static class Q3KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector128<byte> sc = Sse2.Subtract(KQuant.UnpackQ3Scales(x + ScalesOffset), Vector128.Create((byte)32));
             Vector256<byte> h = Avx.LoadVector256(x);
@@ -205,7 +205,7 @@ public static class Q3KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector128<byte> packed = KQuant.UnpackQ3Scales(x + ScalesOffset);
             short* bsums = (short*)(y + Q8KBlock.SumsOffset);

@@ -114,7 +114,7 @@ public static class Q4KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             byte* q4 = x + QuantsOffset;
             sbyte* a = aux8;
             for (int c = 0; c < 4; c++)
@@ -152,7 +152,7 @@ public static class Q4KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
@@ -195,7 +195,7 @@ public static class Q4KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
@@ -238,7 +238,7 @@ public static class Q4KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             int minSum = KQuant.MinSum(sm, y);

@@ -125,7 +125,7 @@ public static class Q5KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             byte* q4 = x + QuantsOffset;
             byte* hm = x + HighOffset;
             sbyte* a = aux8;
@@ -166,7 +166,7 @@ public static class Q5KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
@@ -205,7 +205,7 @@ public static class Q5KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             int minSum = KQuant.MinSum(sm, y);

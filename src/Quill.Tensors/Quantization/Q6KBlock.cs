@@ -132,7 +132,7 @@ public static class Q6KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             byte* q4 = x;
             byte* qh = x + HighOffset;
             sbyte* a = aux8;
@@ -169,7 +169,7 @@ public static class Q6KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector128<byte> sc = Sse2.LoadVector128(x + ScalesOffset);
             Vector256<int> sumi = Avx2.Subtract(
@@ -217,7 +217,7 @@ public static class Q6KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             Vector256<short> sc16 = Avx2.ConvertToVector256Int16((sbyte*)(x + ScalesOffset));
             Vector512<short> table = sc16.ToVector512Unsafe();
@@ -255,7 +255,7 @@ public static class Q6KBlock
         for (int b = 0; b < count; b++)
         {
             byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * KQuant.Q8KBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
             sbyte* sc = (sbyte*)(x + ScalesOffset);
             short* bsums = (short*)(y + Q8KBlock.SumsOffset);

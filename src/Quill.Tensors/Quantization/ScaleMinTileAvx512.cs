@@ -41,7 +41,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
-            byte* y = a + b * KQuant.Q8KBytes;
+            byte* y = a + b * Q8KBlock.BlockBytes;
             float dy0 = Unsafe.ReadUnaligned<float>(y), dy1 = Unsafe.ReadUnaligned<float>(y + aStride);
             float dy2 = Unsafe.ReadUnaligned<float>(y + 2 * aStride), dy3 = Unsafe.ReadUnaligned<float>(y + 3 * aStride);
             var tokens = new Tokens
@@ -68,7 +68,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
 
     /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
     public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output) =>
-        RowsOver(w, wStride, blockStride, a, KQuant.Q8KBytes, Q8KBlock.QuantsOffset, 64, Q8KBlock.SumsOffset, 0, blocks, output);
+        RowsOver(w, wStride, blockStride, a, Q8KBlock.BlockBytes, Q8KBlock.QuantsOffset, 64, Q8KBlock.SumsOffset, 0, blocks, output);
 
     /// <summary>
     /// <see cref="Rows"/> over one token packed as a pair with itself by <see cref="KQuantPairPacking.Pack"/>:

@@ -25,7 +25,7 @@ public unsafe class KQuantPairTileAvx512Tests
         var kernels = Kernels.For(type);
         int tokens = 2 * pairs;
         byte[] weights = Weights(type, blocks, seed: blocks * 7 + pairs, interleaved, out byte[] rows);
-        int rowBytes = blocks * KQuant.Q8KBytes;
+        int rowBytes = blocks * Q8KBlock.BlockBytes;
         var activations = new byte[tokens * rowBytes];
         for (int t = 0; t < tokens; t++)
             Q8KBlock.Quantize(KQuantTestData.RandomFloats(blocks * 256, seed: 100 * t + blocks), activations.AsSpan(t * rowBytes, rowBytes));
@@ -70,7 +70,7 @@ public unsafe class KQuantPairTileAvx512Tests
         if (SimdCapability.Best != SimdWidth.Vector512) return;
         var kernels = Kernels.For(type);
         byte[] weights = Weights(type, blocks, seed: blocks + 3, interleaved, out byte[] rows);
-        var token = new byte[blocks * KQuant.Q8KBytes];
+        var token = new byte[blocks * Q8KBlock.BlockBytes];
         Q8KBlock.Quantize(KQuantTestData.RandomFloats(blocks * 256, seed: blocks * 5 + 1), token);
         var packed = new byte[blocks * KQuantPairPacking.PairBlockBytes];
         var run = new float[4];
