@@ -1,4 +1,4 @@
-// Small AVX-512 lane moves shared by the K-quant four-row decode kernels, written so the JIT keeps them in registers.
+// Small AVX-512 lane moves and the scaled integer sum shared by the K-quant four-row decode kernels, written so the JIT keeps them in registers.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -32,4 +32,20 @@ internal static class Avx512Lanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> FoldPair(Vector512<int> a, Vector512<int> b) =>
         Avx512F.Add(Avx512F.Shuffle4x128(a, b, 0x44), Avx512F.Shuffle4x128(a, b, 0xEE));
+
+    /// <summary>
+    /// Σ_k vpmaddwd(vpmaddubsw(q_k, y_k), s_k) over a block's four 64-byte chunks: unsigned quants times int8
+    /// activations, pairs summed to shorts, then times the per-chunk scales and summed to ints (exact).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> ScaledSum(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3, Vector512<sbyte> y0,
+        Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3)
+    {
+        Vector512<int> sumi = Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
+        return Avx512F.Add(sumi, Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
+    }
 }

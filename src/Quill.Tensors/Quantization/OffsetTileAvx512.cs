@@ -177,12 +177,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         Vector512<short> s3 = Avx512BW.PermuteVar32x16(table, Vector512.Create(0x000C_000C_000C_000CUL, 0x000C_000C_000C_000CUL, 0x000D_000D_000D_000DUL,
             0x000D_000D_000D_000DUL, 0x000E_000E_000E_000EUL, 0x000E_000E_000E_000EUL, 0x000F_000F_000F_000FUL, 0x000F_000F_000F_000FUL).AsInt16());
         quants.Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
-        Vector512<int> sumi = Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
-        return Avx512F.Add(sumi, Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
+        return Avx512Lanes.ScaledSum(q0, q1, q2, q3, y0, y1, y2, y3, s0, s1, s2, s3);
     }
 
     /// <summary>

@@ -212,12 +212,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             0x0908090809080908UL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL).AsByte()).AsInt16();
         Vector512<short> s3 = Avx512BW.Shuffle(scales, Vector512.Create(0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL,
             0x0D0C0D0C0D0C0D0CUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL).AsByte()).AsInt16();
-        Vector512<int> sumi = Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
-        return Avx512F.Add(sumi, Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
+        return Avx512Lanes.ScaledSum(q0, q1, q2, q3, y0, y1, y2, y3, s0, s1, s2, s3);
     }
 
     /// <summary>
