@@ -1,4 +1,6 @@
 // The samplers' working buffer: candidate ids, logits and probabilities, allocated once per sampler chain.
+using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Quill.Generation;
@@ -56,7 +58,16 @@ public sealed class TokenCandidates
     public void Reset(ReadOnlySpan<float> source)
     {
         if (source.Length != Capacity) ThrowLengthMismatch(source.Length, Capacity);
-        for (int i = 0; i < source.Length; i++)
+        // A vocabulary per sequence per step, on the decode loop's serial path: a vector at a time, NaN read as −∞.
+        int i = 0;
+        var negativeInfinity = new Vector<float>(float.NegativeInfinity);
+        for (; i + Vector<float>.Count <= source.Length; i += Vector<float>.Count)
+        {
+            var l = new Vector<float>(source[i..]);
+            Vector.ConditionalSelect(Vector.Equals(l, l), l, negativeInfinity).CopyTo(_logits, i);
+            (Vector<int>.Indices + new Vector<int>(i)).CopyTo(_ids, i);
+        }
+        for (; i < source.Length; i++)
         {
             float l = source[i];
             _ids[i] = i;
@@ -115,11 +126,7 @@ public sealed class TokenCandidates
     }
 
     /// <summary>The largest remaining logit.</summary>
-    public float MaxLogit()
-    {
-        int i = ArgMax();
-        return i < 0 ? float.NegativeInfinity : _logits[i];
-    }
+    public float MaxLogit() => Count == 0 ? float.NegativeInfinity : SortedCount > 0 ? _logits[0] : TensorPrimitives.Max(Logits);
 
     /// <summary>
     /// Fills <see cref="Probs"/> with the softmax of the candidate logits: exp(l − max) / Σ, in float as llama.cpp's
