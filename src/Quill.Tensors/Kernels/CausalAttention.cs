@@ -201,7 +201,11 @@ public sealed unsafe class CausalAttention : IRangeJob
 
         // a block of rows (widened from F16, or read in place) stays in L1 while every head of the run reads it
         int blockRows = Math.Max(1, BlockFloats / d);
-        for (int b = 0; b < positions; b += blockRows)
+        // One query head over an F16 cache: each key widened in registers as its dot uses it (no row buffer, no call per
+        // row); the same lanes, FMAs and sums as widening a block first.
+        bool inline = _fast && _half && count == 1;
+        if (inline) ScoresHalf512(q, (ushort*)_keys + firstRow, kvStride, positions, d, scale, scores);
+        for (int b = 0; b < positions && !inline; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
             float* k = Rows(_keys, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
@@ -229,7 +233,8 @@ public sealed unsafe class CausalAttention : IRangeJob
             new Span<float>(_out + ((long)t * _heads + h + i) * d, d).Clear();
         }
 
-        for (int b = 0; b < positions; b += blockRows)
+        if (inline) WeightedHalf512(scores, (ushort*)_values + firstRow, kvStride, positions, d, _out + ((long)t * _heads + h) * d);
+        for (int b = 0; b < positions && !inline; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
             float* v = Rows(_values, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
@@ -278,6 +283,68 @@ public sealed unsafe class CausalAttention : IRangeJob
             Vector512<float> a = Vector512<float>.Zero;
             for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c), Vector512.Load(q + c), a);
             s[j] = Vector512.Sum(a) * scale;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Scores512"/> over F16 keys k_j = k + j·stride halves, each 16-half chunk widened exactly where the dot
+    /// reads it: the same chunks, FMAs and sums, so the same scores as widening the rows first.
+    /// </summary>
+    private static void ScoresHalf512(float* q, ushort* k, int stride, int m, int d, float scale, float* s)
+    {
+        int j = 0;
+        for (; j + 4 <= m; j += 4)
+        {
+            ushort* k0 = k + (long)j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < d; c += 16)
+            {
+                Vector512<float> qc = Vector512.Load(q + c);
+                a0 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k0 + c)), qc, a0);
+                a1 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k1 + c)), qc, a1);
+                a2 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k2 + c)), qc, a2);
+                a3 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k3 + c)), qc, a3);
+            }
+            s[j] = Vector512.Sum(a0) * scale;
+            s[j + 1] = Vector512.Sum(a1) * scale;
+            s[j + 2] = Vector512.Sum(a2) * scale;
+            s[j + 3] = Vector512.Sum(a3) * scale;
+        }
+        for (; j < m; j++)
+        {
+            ushort* kj = k + (long)j * stride;
+            Vector512<float> a = Vector512<float>.Zero;
+            for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(kj + c)), Vector512.Load(q + c), a);
+            s[j] = Vector512.Sum(a) * scale;
+        }
+    }
+
+    /// <summary><see cref="Weighted512"/> over F16 values v_j = v + j·stride halves, widened in registers: the same sums.</summary>
+    private static void WeightedHalf512(float* p, ushort* v, int stride, int m, int d, float* o)
+    {
+        int c = 0;
+        for (; c + 64 <= d; c += 64)
+        {
+            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
+            for (int j = 0; j < m; j++)
+            {
+                ushort* vj = v + (long)j * stride + c;
+                Vector512<float> pj = Vector512.Create(p[j]);
+                a0 = a0 + Fp16Bits.Widen(Vector256.Load(vj)) * pj;
+                a1 = a1 + Fp16Bits.Widen(Vector256.Load(vj + 16)) * pj;
+                a2 = a2 + Fp16Bits.Widen(Vector256.Load(vj + 32)) * pj;
+                a3 = a3 + Fp16Bits.Widen(Vector256.Load(vj + 48)) * pj;
+            }
+            a0.Store(o + c);
+            a1.Store(o + c + 16);
+            a2.Store(o + c + 32);
+            a3.Store(o + c + 48);
+        }
+        for (; c < d; c += 16)
+        {
+            Vector512<float> a = Vector512.Load(o + c);
+            for (int j = 0; j < m; j++) a = a + Fp16Bits.Widen(Vector256.Load(v + (long)j * stride + c)) * Vector512.Create(p[j]);
+            a.Store(o + c);
         }
     }
 

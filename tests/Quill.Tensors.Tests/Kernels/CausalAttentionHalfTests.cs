@@ -51,6 +51,8 @@ public class CausalAttentionHalfTests
         { 9, 4, 2, 8, 40, 3 },
         { 1, 8, 2, 80, 1200, 0 },  // several F16 row blocks (4096 / 80 = 51 rows each)
         { 2, 16, 2, 64, 2100, 0 }, // more positions than fit eight heads' scores on the stack: heads attended in runs
+        { 3, 4, 4, 64, 30, 0 },    // one query head per KV head: keys and values widened in registers (odd position counts)
+        { 2, 3, 3, 48, 4, 3 },     // the same, windowed, with a head size short of the 64-float value run
     };
 
     public static IEnumerable<object[]> ShapesAtEveryWidth()
