@@ -14,8 +14,11 @@ namespace Quill.Benchmarks;
 /// starts QuillServer in this process on a free loopback port (by default on the 110M-parameter Q8_0 model that
 /// `compare` uses, created once), then for each stream count runs that many clients at once, each streaming a
 /// /v1/completions request over HTTP (SSE), and reports the aggregate completion tokens/s (from the usage of every
-/// stream, over the wall time of the round) and p50/p99 time to first token. The ratio column is the aggregate over
-/// the one-stream row of the same run. Every request is seeded and sampled at temperature 1.
+/// stream, over the wall time of the round, prompt processing included), the decode-phase aggregate (each stream's
+/// tokens after its first over the time from its first token to its last, summed over the streams: what batching
+/// multiplies, as llama-batched-bench's S_TG) and p50/p99 time to first token. The ratio columns are each aggregate
+/// over the one-stream row of the same run. Every request is seeded and sampled at temperature 1, and every stream of
+/// every round sends its own prompt (a different first word), so no slot answers from another request's cached prefix.
 /// <para>
 /// `server --prefix-reuse [--prompt-tokens 900] [--tokens 16]`: prompt-prefix reuse instead. One slot; the same prompt
 /// of that many token ids goes to /v1/completions twice (greedy), and the wall time of each answer, its
@@ -57,23 +60,27 @@ public static class ServerLoad
             ModelPath = model, Port = 0, Parallel = slots, Threads = threads, ContextLength = 512, QueueCapacity = 4 * slots,
         });
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
-        string prompt = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + i));
-        Console.WriteLine($"model {Path.GetFileName(model)}, threads {threads}, slots {slots}, {tokens} tokens per stream, best of {rounds} rounds");
-        Console.WriteLine($"{"streams",8} {"tokens",8} {"seconds",8} {"agg tok/s",10} {"per-stream",11} {"ttft p50 ms",12} {"ttft p99 ms",12} {"ratio",7}");
-        await RunRound(http, 1, tokens, prompt, 0); // warm-up: JIT, first-touch of the weights
-        double? single = null;
+        string words = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + i));
+        Console.WriteLine($"model {Path.GetFileName(model)}, threads {threads}, slots {slots}, {tokens} tokens per stream, " +
+            $"{promptWords}-word prompts, best of {rounds} rounds");
+        Console.WriteLine($"{"streams",8} {"tokens",8} {"seconds",8} {"agg tok/s",10} {"ratio",7} {"decode tok/s",13} {"ratio",7} " +
+            $"{"ttft p50 ms",12} {"ttft p99 ms",12}");
+        int round = 0;
+        await RunRound(http, 1, tokens, words, round++); // warm-up: JIT, first-touch of the weights
+        Round? single = null;
         foreach (int n in streams)
         {
             Round best = default;
             for (int r = 0; r < rounds; r++)
             {
-                Round round = await RunRound(http, n, tokens, prompt, r);
-                if (round.TokensPerSecond > best.TokensPerSecond) best = round;
+                Round next = await RunRound(http, n, tokens, words, round++);
+                if (next.TokensPerSecond > best.TokensPerSecond) best = next;
             }
-            single ??= n == 1 ? best.TokensPerSecond : null;
-            string ratio = single is { } s ? $"{best.TokensPerSecond / s:F2}x" : "";
-            Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {best.TokensPerSecond / n,11:F1} " +
-                $"{best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0} {ratio,7}");
+            single ??= n == 1 ? best : null;
+            string ratio = single is { } s ? $"{best.TokensPerSecond / s.TokensPerSecond:F2}x" : "";
+            string decodeRatio = single is { } d ? $"{best.DecodeTokensPerSecond / d.DecodeTokensPerSecond:F2}x" : "";
+            Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {ratio,7} {best.DecodeTokensPerSecond,13:F1} " +
+                $"{decodeRatio,7} {best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0}");
         }
         return 0;
     }
@@ -134,19 +141,24 @@ public static class ServerLoad
             doc.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!);
     }
 
-    private readonly record struct Round(int Tokens, double Seconds, double TokensPerSecond, double TtftP50, double TtftP99);
+    private readonly record struct Round(int Tokens, double Seconds, double TokensPerSecond, double DecodeTokensPerSecond, double TtftP50,
+        double TtftP99);
 
-    private static async Task<Round> RunRound(HttpClient http, int streams, int tokens, string prompt, int round)
+    /// <summary>One round: <paramref name="streams"/> clients at once, stream i of round r prompted "r-i words...".</summary>
+    private static async Task<Round> RunRound(HttpClient http, int streams, int tokens, string words, int round)
     {
         var clock = Stopwatch.StartNew();
-        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i => Stream(http, prompt, tokens, seed: (ulong)(1000 * round + i))));
+        var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i =>
+            Stream(http, $"{round}-{i} {words}", tokens, seed: (ulong)(1000 * round + i))));
         double seconds = clock.Elapsed.TotalSeconds;
         int total = results.Sum(r => r.Tokens);
+        double decode = results.Sum(r => r.Tokens > 1 && r.Last > r.Ttft ? (r.Tokens - 1) / (r.Last - r.Ttft) : 0);
         double[] ttft = [.. results.Select(r => r.Ttft).Order()];
-        return new Round(total, seconds, total / seconds, Percentile(ttft, 0.50), Percentile(ttft, 0.99));
+        return new Round(total, seconds, total / seconds, decode, Percentile(ttft, 0.50), Percentile(ttft, 0.99));
     }
 
-    private static async Task<(int Tokens, double Ttft)> Stream(HttpClient http, string prompt, int tokens, ulong seed)
+    /// <summary>One streamed completion: its completion tokens, and the seconds to its first and to its last text chunk.</summary>
+    private static async Task<(int Tokens, double Ttft, double Last)> Stream(HttpClient http, string prompt, int tokens, ulong seed)
     {
         var clock = Stopwatch.StartNew();
         var body = new { prompt, max_tokens = tokens, temperature = 1.0, seed, stream = true, stream_options = new { include_usage = true } };
@@ -154,7 +166,7 @@ public static class ServerLoad
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
-        double ttft = double.NaN;
+        double ttft = double.NaN, last = 0;
         int completion = 0;
         while (await reader.ReadLineAsync() is { } line)
         {
@@ -162,15 +174,16 @@ public static class ServerLoad
             string data = line[6..];
             if (data == "[DONE]") break;
             using var doc = JsonDocument.Parse(data);
-            if (double.IsNaN(ttft) && doc.RootElement.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
+            if (doc.RootElement.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
                 && choices[0].GetProperty("text").GetString() is { Length: > 0 })
             {
-                ttft = clock.Elapsed.TotalSeconds;
+                last = clock.Elapsed.TotalSeconds;
+                if (double.IsNaN(ttft)) ttft = last;
             }
             if (doc.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
                 completion = usage.GetProperty("completion_tokens").GetInt32();
         }
-        return (completion, double.IsNaN(ttft) ? clock.Elapsed.TotalSeconds : ttft);
+        return (completion, double.IsNaN(ttft) ? clock.Elapsed.TotalSeconds : ttft, last);
     }
 
     private static double Percentile(double[] sorted, double p) =>
