@@ -1,4 +1,4 @@
-// ggml's Q2_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX2/Vector128 kernels); no quantizer yet.
+// ggml's Q2_K weight blocks: quantize (plain and importance-weighted), dequantize, dot with Q8_K activations (scalar and AVX2/Vector128 kernels).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -47,6 +47,170 @@ public static class Q2KBlock
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
     internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level) =>
         KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
+
+    /// <summary>
+    /// ggml's quantize_row_q2_K_ref (what quantize_q2_K does without an importance matrix), byte for byte: each 16-weight
+    /// sub-block gets a scale and min from make_qkx2_quants (weights |x|, absolute error, 16 trial scales), both are
+    /// quantized to 4 bits against the block's largest, then every weight is requantized against the stored fp16 values.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        for (int b = 0; b < count; b++)
+        {
+            QuantizeBlock(source.Slice(b * BlockSize, BlockSize), destination.Slice(b * BlockBytes, BlockBytes));
+        }
+    }
+
+    /// <summary>
+    /// ggml's quantize_q2_K with an importance matrix, for one row (quantize_row_q2_K_impl), byte for byte:
+    /// <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s); weight i of a
+    /// sub-block is importance · sqrt(σ² + x²) with σ² the block's mean square, the sub-block fit is make_qkx3_quants and
+    /// the sixteen scales and mins are quantized by make_qp_quants weighted by each sub-block's summed weights.
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> destination, ReadOnlySpan<float> importance)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        RowLength.Expect(importance.Length, source.Length, Format, nameof(importance));
+        for (int b = 0; b < count; b++)
+        {
+            QuantizeBlockWeighted(source.Slice(b * BlockSize, BlockSize), destination.Slice(b * BlockBytes, BlockBytes),
+                importance.Slice(b * BlockSize, BlockSize));
+        }
+    }
+
+    private static void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        const float q4scale = 15f;
+        Span<byte> levels = stackalloc byte[BlockSize];
+        Span<byte> scratch = stackalloc byte[16];
+        Span<float> weights = stackalloc float[16];
+        Span<float> scales = stackalloc float[16];
+        Span<float> mins = stackalloc float[16];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 16; ++j)
+        {
+            ReadOnlySpan<float> xs = x.Slice(16 * j, 16);
+            for (int l = 0; l < 16; ++l)
+            {
+                weights[l] = MathF.Abs(xs[l]);
+            }
+            scales[j] = ScaleSearch.MakeQkx2(16, 3, xs, weights, levels.Slice(16 * j, 16), out mins[j], scratch, -0.5f, 0.1f, 15, true);
+            if (scales[j] > maxScale)
+            {
+                maxScale = scales[j];
+            }
+            if (mins[j] > maxMin)
+            {
+                maxMin = mins[j];
+            }
+        }
+        Span<byte> packed = y[..16];
+        if (maxScale > 0)
+        {
+            float iscale = q4scale / maxScale;
+            for (int j = 0; j < 16; ++j)
+            {
+                packed[j] = (byte)Q8KBlock.NearestInt(iscale * scales[j]);
+            }
+            Fp16Bits.Store(y, DeltaOffset, maxScale / q4scale);
+        }
+        else
+        {
+            packed.Clear();
+            Fp16Bits.Store(y, DeltaOffset, 0f);
+        }
+        if (maxMin > 0)
+        {
+            float iscale = q4scale / maxMin;
+            for (int j = 0; j < 16; ++j)
+            {
+                packed[j] |= (byte)(Q8KBlock.NearestInt(iscale * mins[j]) << 4);
+            }
+            Fp16Bits.Store(y, MinOffset, maxMin / q4scale);
+        }
+        else
+        {
+            Fp16Bits.Store(y, MinOffset, 0f);
+        }
+        Requantize(x, y, levels);
+        PackTwoBitLevels(levels, y.Slice(QuantsOffset, 64));
+    }
+
+    private static void QuantizeBlockWeighted(ReadOnlySpan<float> x, Span<byte> y, ReadOnlySpan<float> importance)
+    {
+        Span<byte> levels = stackalloc byte[BlockSize];
+        Span<byte> scratch = stackalloc byte[16];
+        Span<byte> scaleLevels = stackalloc byte[16];
+        Span<byte> minLevels = stackalloc byte[16];
+        Span<float> weights = stackalloc float[16];
+        Span<float> scales = stackalloc float[16];
+        Span<float> mins = stackalloc float[16];
+        Span<float> groupWeights = stackalloc float[16];
+        float sumx2 = 0;
+        for (int j = 0; j < BlockSize; ++j)
+        {
+            sumx2 += x[j] * x[j];
+        }
+        float sigma2 = sumx2 / BlockSize;
+        for (int j = 0; j < 16; ++j)
+        {
+            ReadOnlySpan<float> xs = x.Slice(16 * j, 16);
+            ReadOnlySpan<float> qw = importance.Slice(16 * j, 16);
+            float sum = 0;
+            ScaleSearch.ImportanceWeights(xs, qw, sigma2, weights);
+            for (int l = 0; l < 16; ++l)
+            {
+                sum += weights[l];
+            }
+            groupWeights[j] = sum;
+            scales[j] = ScaleSearch.MakeQkx3(16, 3, xs, weights, levels.Slice(16 * j, 16), out mins[j], scratch, -0.9f, 0.05f, 36, false);
+        }
+        float dm = ScaleSearch.MakeQp(16, 15, scales, scaleLevels, groupWeights);
+        float mm = ScaleSearch.MakeQp(16, 15, mins, minLevels, groupWeights);
+        Fp16Bits.Store(y, DeltaOffset, dm);
+        Fp16Bits.Store(y, MinOffset, mm);
+        for (int j = 0; j < 16; ++j)
+        {
+            y[j] = (byte)(scaleLevels[j] | (minLevels[j] << 4));
+        }
+        Requantize(x, y, levels);
+        PackTwoBitLevels(levels, y.Slice(QuantsOffset, 64));
+    }
+
+    /// <summary>Every level again from the stored fp16 d and dmin and 4-bit scales (sub-blocks whose scale is 0 keep theirs).</summary>
+    private static void Requantize(ReadOnlySpan<float> x, ReadOnlySpan<byte> y, Span<byte> levels)
+    {
+        float dAll = Fp16Bits.Load(y, DeltaOffset), mAll = Fp16Bits.Load(y, MinOffset);
+        for (int j = 0; j < 16; ++j)
+        {
+            float d = dAll * (y[j] & 0xF);
+            if (d == 0)
+            {
+                continue;
+            }
+            float m = mAll * (y[j] >> 4);
+            for (int i = 0; i < 16; ++i)
+            {
+                int l = Q8KBlock.NearestInt((x[16 * j + i] + m) / d);
+                levels[16 * j + i] = (byte)Math.Max(0, Math.Min(3, l));
+            }
+        }
+    }
+
+    /// <summary>ggml's 2-bit quant packing (Q2_K's quants, Q3_K's low bits): level 128h + 32s + l goes to bits 2s of qs[32h + l].</summary>
+    internal static void PackTwoBitLevels(ReadOnlySpan<byte> levels, Span<byte> qs)
+    {
+        for (int j = 0; j < BlockSize; j += 128)
+        {
+            for (int l = 0; l < 32; ++l)
+            {
+                qs[j / 4 + l] = (byte)(levels[j + l] | (levels[j + l + 32] << 2) | (levels[j + l + 64] << 4) | (levels[j + l + 96] << 6));
+            }
+        }
+    }
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {

@@ -1,5 +1,6 @@
-// ggml's Q3_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX2/Vector128 kernels); no quantizer yet.
+// ggml's Q3_K weight blocks: quantize (plain and importance-weighted), dequantize, dot with Q8_K activations (scalar and AVX2/Vector128 kernels).
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Simd;
@@ -48,6 +49,168 @@ public static class Q3KBlock
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
     internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level) =>
         KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
+
+    /// <summary>
+    /// ggml's quantize_row_q3_K_ref (what quantize_q3_K does without an importance matrix), byte for byte: each 16-weight
+    /// sub-block gets a signed scale from make_q3_quants (weights x², refined level by level), the scales are quantized to
+    /// 6 bits against the one of largest magnitude, then every weight is requantized against the stored values.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        for (int b = 0; b < count; b++)
+        {
+            QuantizeBlock(source.Slice(b * BlockSize, BlockSize), destination.Slice(b * BlockBytes, BlockBytes));
+        }
+    }
+
+    /// <summary>
+    /// ggml's quantize_q3_K with an importance matrix, for one row (quantize_row_q3_K_impl), byte for byte:
+    /// <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s); weight i of a
+    /// sub-block is importance · sqrt(2σ² + x²) with σ² the block's mean square, each sub-block's scale comes from
+    /// make_qx_quants with those weights and the sixteen scales from make_qx_quants weighted by each sub-block's sum.
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> destination, ReadOnlySpan<float> importance)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        RowLength.Expect(importance.Length, source.Length, Format, nameof(importance));
+        for (int b = 0; b < count; b++)
+        {
+            QuantizeBlockWeighted(source.Slice(b * BlockSize, BlockSize), destination.Slice(b * BlockBytes, BlockBytes),
+                importance.Slice(b * BlockSize, BlockSize));
+        }
+    }
+
+    private static void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        Span<sbyte> levels = stackalloc sbyte[BlockSize];
+        Span<float> scales = stackalloc float[16];
+        float maxScale = 0, amax = 0;
+        for (int j = 0; j < 16; ++j)
+        {
+            scales[j] = ScaleSearch.MakeQ3(16, 4, x.Slice(16 * j, 16), levels.Slice(16 * j, 16));
+            float scale = MathF.Abs(scales[j]);
+            if (scale > amax)
+            {
+                amax = scale;
+                maxScale = scales[j];
+            }
+        }
+        Span<byte> packed = y.Slice(ScalesOffset, 12);
+        packed.Clear();
+        if (maxScale != 0)
+        {
+            float iscale = -32f / maxScale;
+            for (int j = 0; j < 16; ++j)
+            {
+                sbyte l = (sbyte)Q8KBlock.NearestInt(iscale * scales[j]);
+                PackScale(packed, j, Math.Max(-32, Math.Min(31, (int)l)) + 32);
+            }
+            Fp16Bits.Store(y, DeltaOffset, 1 / iscale);
+        }
+        else
+        {
+            Fp16Bits.Store(y, DeltaOffset, 0f);
+        }
+        Requantize(x, y, levels);
+    }
+
+    private static void QuantizeBlockWeighted(ReadOnlySpan<float> x, Span<byte> y, ReadOnlySpan<float> importance)
+    {
+        Span<sbyte> levels = stackalloc sbyte[BlockSize];
+        Span<sbyte> scaleLevels = stackalloc sbyte[16];
+        Span<float> weights = stackalloc float[16];
+        Span<float> scales = stackalloc float[16];
+        Span<float> groupWeights = stackalloc float[16];
+        float sumx2 = 0;
+        for (int j = 0; j < BlockSize; ++j)
+        {
+            sumx2 += x[j] * x[j];
+        }
+        float sigma2 = 2 * sumx2 / BlockSize;
+        for (int j = 0; j < 16; ++j)
+        {
+            ReadOnlySpan<float> xs = x.Slice(16 * j, 16);
+            ReadOnlySpan<float> qw = importance.Slice(16 * j, 16);
+            ScaleSearch.ImportanceWeights(xs, qw, sigma2, weights);
+            float sumw = 0;
+            for (int l = 0; l < 16; ++l)
+            {
+                sumw += weights[l];
+            }
+            groupWeights[j] = sumw;
+            scales[j] = ScaleSearch.MakeQx(16, 4, xs, levels.Slice(16 * j, 16), weights);
+        }
+        Span<byte> packed = y.Slice(ScalesOffset, 12);
+        packed.Clear();
+        float dBlock = ScaleSearch.MakeQx(16, 32, scales, scaleLevels, groupWeights);
+        for (int j = 0; j < 16; ++j)
+        {
+            PackScale(packed, j, scaleLevels[j]);
+        }
+        Fp16Bits.Store(y, DeltaOffset, dBlock);
+        Requantize(x, y, levels);
+    }
+
+    /// <summary>Stores 6-bit scale <paramref name="j"/> (already offset by 32): low nibble in bytes 0..7, top two bits in bytes 8..11.</summary>
+    private static void PackScale(Span<byte> packed, int j, int l)
+    {
+        if (j < 8)
+        {
+            packed[j] = (byte)(l & 0xF);
+        }
+        else
+        {
+            packed[j - 8] |= (byte)((l & 0xF) << 4);
+        }
+        l >>= 4;
+        packed[j % 4 + 8] |= (byte)(l << (2 * (j / 4)));
+    }
+
+    /// <summary>
+    /// Every level again from the stored fp16 d and 6-bit scales (sub-blocks whose scale is 0 keep theirs), then the
+    /// high bits into hmask (bit s of hmask[l] for weight 32s + l) and the low two bits packed as Q2_K's.
+    /// </summary>
+    private static void Requantize(ReadOnlySpan<float> x, Span<byte> y, Span<sbyte> levels)
+    {
+        ReadOnlySpan<byte> packed = y.Slice(ScalesOffset, 12);
+        float dAll = Fp16Bits.Load(y, DeltaOffset);
+        for (int j = 0; j < 16; ++j)
+        {
+            int sc = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
+            sc = (sbyte)((sc | (((packed[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32);
+            float d = dAll * sc;
+            if (d == 0)
+            {
+                continue;
+            }
+            for (int i = 0; i < 16; ++i)
+            {
+                int l = Q8KBlock.NearestInt(x[16 * j + i] / d);
+                levels[16 * j + i] = (sbyte)(Math.Max(-4, Math.Min(3, l)) + 4);
+            }
+        }
+        Span<byte> hmask = y[..32];
+        hmask.Clear();
+        int m = 0;
+        byte hm = 1;
+        for (int j = 0; j < BlockSize; ++j)
+        {
+            if (levels[j] > 3)
+            {
+                hmask[m] |= hm;
+                levels[j] -= 4;
+            }
+            if (++m == 32)
+            {
+                m = 0;
+                hm <<= 1;
+            }
+        }
+        Q2KBlock.PackTwoBitLevels(MemoryMarshal.Cast<sbyte, byte>(levels), y.Slice(QuantsOffset, 64));
+    }
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {

@@ -1,4 +1,4 @@
-// ggml's Q4_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX-512/AVX2/Vector128 kernels); no quantizer yet.
+// ggml's Q4_K weight blocks: quantize (plain and importance-weighted), dequantize, dot with Q8_K activations (scalar and AVX-512/AVX2/Vector128 kernels).
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -49,6 +49,57 @@ public static class Q4KBlock
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
     internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level) =>
         KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
+
+    /// <summary>
+    /// ggml's quantize_row_q4_K_ref (what quantize_q4_K does without an importance matrix), byte for byte: each 32-weight
+    /// sub-block gets a scale and min from make_qkx2_quants (weights sqrt(mean x²) + |x|, trial scales −1 + 0.1·is), both
+    /// are quantized to 6 bits against the block's largest, then every weight is requantized against the stored values.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        Span<byte> levels = stackalloc byte[BlockSize];
+        for (int b = 0; b < count; b++)
+        {
+            Span<byte> y = destination.Slice(b * BlockBytes, BlockBytes);
+            ScaleMinQuantizer.Quantize(source.Slice(b * BlockSize, BlockSize), y, levels, 15, -1f, 0.1f, 20);
+            PackLevels(levels, y[QuantsOffset..]);
+        }
+    }
+
+    /// <summary>
+    /// ggml's quantize_q4_K with an importance matrix, for one row (quantize_row_q4_K_impl), byte for byte:
+    /// <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s); weight i of a
+    /// sub-block is importance · sqrt(2σ² + x²) with σ² the block's mean square, the sub-block fit is make_qkx3_quants and
+    /// the eight scales and mins are quantized by make_qp_quants weighted by each sub-block's summed weights.
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> destination, ReadOnlySpan<float> importance)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        RowLength.Expect(importance.Length, source.Length, Format, nameof(importance));
+        Span<byte> levels = stackalloc byte[BlockSize];
+        for (int b = 0; b < count; b++)
+        {
+            Span<byte> y = destination.Slice(b * BlockBytes, BlockBytes);
+            ScaleMinQuantizer.QuantizeWeighted(source.Slice(b * BlockSize, BlockSize), y, levels, importance.Slice(b * BlockSize, BlockSize), 15,
+                clampLevels: false);
+            PackLevels(levels, y[QuantsOffset..]);
+        }
+    }
+
+    /// <summary>Sub-blocks 2c and 2c + 1 share qs[32c ..]: low nibbles, then high nibbles.</summary>
+    private static void PackLevels(ReadOnlySpan<byte> levels, Span<byte> qs)
+    {
+        for (int j = 0; j < BlockSize; j += 64)
+        {
+            for (int l = 0; l < 32; ++l)
+            {
+                qs[j / 2 + l] = (byte)(levels[j + l] | (levels[j + l + 32] << 4));
+            }
+        }
+    }
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {

@@ -1,4 +1,4 @@
-// ggml's Q5_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX2/Vector128 kernels); no quantizer yet.
+// ggml's Q5_K weight blocks: quantize (plain and importance-weighted), dequantize, dot with Q8_K activations (scalar and AVX2/Vector128 kernels).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -47,6 +47,73 @@ public static class Q5KBlock
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
     internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level) =>
         KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
+
+    /// <summary>
+    /// ggml's quantize_row_q5_K_ref (what quantize_q5_K does without an importance matrix), byte for byte: as Q4_K's
+    /// (see <see cref="Q4KBlock.Quantize"/>) with 5-bit levels and trial scales −0.5 + 0.1·is.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        Span<byte> levels = stackalloc byte[BlockSize];
+        for (int b = 0; b < count; b++)
+        {
+            Span<byte> y = destination.Slice(b * BlockBytes, BlockBytes);
+            ScaleMinQuantizer.Quantize(source.Slice(b * BlockSize, BlockSize), y, levels, 31, -0.5f, 0.1f, 15);
+            PackLevels(levels, y);
+        }
+    }
+
+    /// <summary>
+    /// ggml's quantize_q5_K with an importance matrix, for one row (quantize_row_q5_K_impl), byte for byte: as Q4_K's
+    /// (see <see cref="Q4KBlock.QuantizeWeighted"/>) with 5-bit levels. <paramref name="importance"/> holds one weight per
+    /// column (length = <paramref name="source"/>'s).
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> destination, ReadOnlySpan<float> importance)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        RowLength.Expect(importance.Length, source.Length, Format, nameof(importance));
+        Span<byte> levels = stackalloc byte[BlockSize];
+        for (int b = 0; b < count; b++)
+        {
+            Span<byte> y = destination.Slice(b * BlockBytes, BlockBytes);
+            ScaleMinQuantizer.QuantizeWeighted(source.Slice(b * BlockSize, BlockSize), y, levels, importance.Slice(b * BlockSize, BlockSize), 31,
+                clampLevels: true);
+            PackLevels(levels, y);
+        }
+    }
+
+    /// <summary>Low nibbles as Q4_K's; the fifth bit of sub-block s's weight l is bit s of qh[l].</summary>
+    private static void PackLevels(ReadOnlySpan<byte> levels, Span<byte> block)
+    {
+        Span<byte> qh = block.Slice(HighOffset, 32);
+        Span<byte> ql = block.Slice(QuantsOffset, 128);
+        qh.Clear();
+        byte m1 = 1, m2 = 2;
+        for (int n = 0; n < BlockSize; n += 64)
+        {
+            for (int j = 0; j < 32; ++j)
+            {
+                int l1 = levels[n + j];
+                if (l1 > 15)
+                {
+                    l1 -= 16;
+                    qh[j] |= m1;
+                }
+                int l2 = levels[n + j + 32];
+                if (l2 > 15)
+                {
+                    l2 -= 16;
+                    qh[j] |= m2;
+                }
+                ql[n / 2 + j] = (byte)(l1 | (l2 << 4));
+            }
+            m1 <<= 2;
+            m2 <<= 2;
+        }
+    }
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {

@@ -1,5 +1,6 @@
-// ggml's Q6_K weight blocks: dequantize and dot with Q8_K activations (scalar references and AVX-512/AVX2/Vector128 kernels); no quantizer yet.
+// ggml's Q6_K weight blocks: quantize (plain and importance-weighted), dequantize, dot with Q8_K activations (scalar and AVX-512/AVX2/Vector128 kernels).
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Simd;
@@ -49,6 +50,97 @@ public static class Q6KBlock
     /// <summary><see cref="Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with the kernels of <paramref name="level"/> (for tests).</summary>
     internal static float Dot(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks, SimdWidth level) =>
         KQuantRow<Kernels>.Dot(weightBlocks, activationBlocks, level);
+
+    /// <summary>
+    /// ggml's quantize_row_q6_K_ref (what quantize_q6_K does without an importance matrix), byte for byte: each 16-weight
+    /// sub-block gets a signed scale from make_qx_quants (weights x², 19 trial scales), the scales are quantized to int8
+    /// against the one of largest magnitude, then every weight is requantized against the stored values. A block whose
+    /// scales are all below GROUP_MAX_EPS is all zero bytes.
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        for (int b = 0; b < count; b++)
+        {
+            QuantizeBlock(source.Slice(b * BlockSize, BlockSize), destination.Slice(b * BlockBytes, BlockBytes), []);
+        }
+    }
+
+    /// <summary>
+    /// ggml's quantize_q6_K with an importance matrix, for one row (quantize_row_q6_K_impl), byte for byte: as
+    /// <see cref="Quantize"/> with the sub-block fits weighted by <paramref name="importance"/> itself (one weight per
+    /// column, length = <paramref name="source"/>'s; unlike the other K-quants ggml does not mix in x²).
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> destination, ReadOnlySpan<float> importance)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Format, nameof(source));
+        RowLength.Expect(destination.Length, count * BlockBytes, Format, nameof(destination));
+        RowLength.Expect(importance.Length, source.Length, Format, nameof(importance));
+        for (int b = 0; b < count; b++)
+        {
+            QuantizeBlock(source.Slice(b * BlockSize, BlockSize), destination.Slice(b * BlockBytes, BlockBytes),
+                importance.Slice(b * BlockSize, BlockSize));
+        }
+    }
+
+    /// <summary>One block; an empty <paramref name="importance"/> is ggml's quant_weights == NULL (weights x²).</summary>
+    private static void QuantizeBlock(ReadOnlySpan<float> x, Span<byte> y, ReadOnlySpan<float> importance)
+    {
+        Span<sbyte> levels = stackalloc sbyte[BlockSize];
+        Span<float> scales = stackalloc float[16];
+        float maxScale = 0, maxAbsScale = 0;
+        for (int ib = 0; ib < 16; ++ib)
+        {
+            ReadOnlySpan<float> qw = importance.IsEmpty ? [] : importance.Slice(16 * ib, 16);
+            float scale = ScaleSearch.MakeQx(16, 32, x.Slice(16 * ib, 16), levels.Slice(16 * ib, 16), qw);
+            scales[ib] = scale;
+            float absScale = MathF.Abs(scale);
+            if (absScale > maxAbsScale)
+            {
+                maxAbsScale = absScale;
+                maxScale = scale;
+            }
+        }
+        if (maxAbsScale < ScaleSearch.GroupMaxEps)
+        {
+            y.Clear();
+            return;
+        }
+        float iscale = -128f / maxScale;
+        Fp16Bits.Store(y, DeltaOffset, 1 / iscale);
+        Span<sbyte> blockScales = MemoryMarshal.Cast<byte, sbyte>(y.Slice(ScalesOffset, 16));
+        for (int ib = 0; ib < 16; ++ib)
+        {
+            blockScales[ib] = (sbyte)Math.Min(127, Q8KBlock.NearestInt(iscale * scales[ib]));
+        }
+        float dAll = Fp16Bits.Load(y, DeltaOffset);
+        for (int j = 0; j < 16; ++j)
+        {
+            float d = dAll * blockScales[j];
+            if (d == 0)
+            {
+                continue;
+            }
+            for (int i = 0; i < 16; ++i)
+            {
+                int l = Q8KBlock.NearestInt(x[16 * j + i] / d);
+                levels[16 * j + i] = (sbyte)(Math.Max(-32, Math.Min(31, l)) + 32);
+            }
+        }
+        Span<byte> ql = y[..HighOffset];
+        Span<byte> qh = y.Slice(HighOffset, 64);
+        for (int j = 0; j < BlockSize; j += 128)
+        {
+            for (int l = 0; l < 32; ++l)
+            {
+                int l0 = levels[j + l], l1 = levels[j + l + 32], l2 = levels[j + l + 64], l3 = levels[j + l + 96];
+                ql[j / 2 + l] = (byte)((l0 & 0xF) | ((l2 & 0xF) << 4));
+                ql[j / 2 + l + 32] = (byte)((l1 & 0xF) | ((l3 & 0xF) << 4));
+                qh[j / 4 + l] = (byte)((l0 >> 4) | ((l1 >> 4) << 2) | ((l2 >> 4) << 4) | ((l3 >> 4) << 6));
+            }
+        }
+    }
 
     private static unsafe void DequantizeScalar(byte* xs, float* ys, int count)
     {

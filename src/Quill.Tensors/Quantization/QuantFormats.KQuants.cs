@@ -1,26 +1,26 @@
 // Registers the K-quant weight formats (Q2_K..Q6_K, activations as Q8_K) in the QuantFormats table, with their
-// four-row kernels where this machine has them.
+// quantizers (plain and importance-weighted) and their four-row kernels where this machine has them.
 namespace Quill.Tensors.Quantization;
 
 public static partial class QuantFormats
 {
     static partial void AddKQuantFormats(List<QuantFormat> formats)
     {
-        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference, null,
-            Q8KBlock.Quantize)
-        { Tile = Q2KTile(), Rows = Q2KRows() });
-        formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference, null,
-            Q8KBlock.Quantize)
-        { Tile = Q3KTile(), Rows = Q3KRows() });
-        formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference, null,
-            Q8KBlock.Quantize)
-        { Tile = Q4KTile(), Rows = Q4KRows(), Pairs = ScaleMinPairs<Q4KTileAvx512>(Q4KTileAvx512.IsSupported) });
-        formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference, null,
-            Q8KBlock.Quantize)
-        { Tile = Q5KTile(), Rows = Q5KRows(), Pairs = ScaleMinPairs<Q5KTileAvx512>(Q5KTileAvx512.IsSupported) });
-        formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference, null,
-            Q8KBlock.Quantize)
-        { Tile = Q6KTile(), Rows = Q6KRows(), Pairs = OffsetPairs<Q6KTileAvx512>(Q6KTileAvx512.IsSupported) });
+        formats.Add(new(GgmlType.Q2_K, GgmlType.Q8_K, Q2KBlock.Dot, Q2KBlock.DotReference, Q2KBlock.Dequantize, Q2KBlock.DequantizeReference,
+            Q2KBlock.Quantize, Q8KBlock.Quantize)
+        { QuantizeWeighted = Q2KBlock.QuantizeWeighted, Tile = Q2KTile(), Rows = Q2KRows() });
+        formats.Add(new(GgmlType.Q3_K, GgmlType.Q8_K, Q3KBlock.Dot, Q3KBlock.DotReference, Q3KBlock.Dequantize, Q3KBlock.DequantizeReference,
+            Q3KBlock.Quantize, Q8KBlock.Quantize)
+        { QuantizeWeighted = Q3KBlock.QuantizeWeighted, Tile = Q3KTile(), Rows = Q3KRows() });
+        formats.Add(new(GgmlType.Q4_K, GgmlType.Q8_K, Q4KBlock.Dot, Q4KBlock.DotReference, Q4KBlock.Dequantize, Q4KBlock.DequantizeReference,
+            Q4KBlock.Quantize, Q8KBlock.Quantize)
+        { QuantizeWeighted = Q4KBlock.QuantizeWeighted, Tile = Q4KTile(), Rows = Q4KRows(), Pairs = ScaleMinPairs<Q4KTileAvx512>(Q4KTileAvx512.IsSupported) });
+        formats.Add(new(GgmlType.Q5_K, GgmlType.Q8_K, Q5KBlock.Dot, Q5KBlock.DotReference, Q5KBlock.Dequantize, Q5KBlock.DequantizeReference,
+            Q5KBlock.Quantize, Q8KBlock.Quantize)
+        { QuantizeWeighted = Q5KBlock.QuantizeWeighted, Tile = Q5KTile(), Rows = Q5KRows(), Pairs = ScaleMinPairs<Q5KTileAvx512>(Q5KTileAvx512.IsSupported) });
+        formats.Add(new(GgmlType.Q6_K, GgmlType.Q8_K, Q6KBlock.Dot, Q6KBlock.DotReference, Q6KBlock.Dequantize, Q6KBlock.DequantizeReference,
+            Q6KBlock.Quantize, Q8KBlock.Quantize)
+        { QuantizeWeighted = Q6KBlock.QuantizeWeighted, Tile = Q6KTile(), Rows = Q6KRows(), Pairs = OffsetPairs<Q6KTileAvx512>(Q6KTileAvx512.IsSupported) });
     }
 
     // The four-row kernels reproduce the row dot of the widest level and use AVX-512, so they exist only where that is the level.

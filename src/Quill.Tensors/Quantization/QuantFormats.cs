@@ -13,6 +13,12 @@ public delegate void RowConvert(ReadOnlySpan<byte> source, Span<float> destinati
 public delegate void RowQuantize(ReadOnlySpan<float> source, Span<byte> destination);
 
 /// <summary>
+/// Encodes one row of floats into a format's bytes, weighting each column's error by <paramref name="importance"/>
+/// (ggml's quant_weights, one value per column of the row: an importance matrix entry, length = source.Length).
+/// </summary>
+public delegate void RowQuantizeWeighted(ReadOnlySpan<float> source, Span<byte> destination, ReadOnlySpan<float> importance);
+
+/// <summary>
 /// The kernels of one weight type. To multiply: quantize the activations once with <see cref="QuantizeActivations"/>,
 /// then call <see cref="Dot"/> per weight row.
 /// </summary>
@@ -22,7 +28,7 @@ public delegate void RowQuantize(ReadOnlySpan<float> source, Span<byte> destinat
 /// <param name="DotReference">Scalar dot in ggml's order.</param>
 /// <param name="Dequantize">SIMD row expansion; identical to <paramref name="DequantizeReference"/>.</param>
 /// <param name="DequantizeReference">Scalar row expansion, bit-exact with ggml.</param>
-/// <param name="Quantize">Float row to weight bytes, bit-exact with ggml's reference quantizer; null when not supported.</param>
+/// <param name="Quantize">Float row to weight bytes, bit-exact with ggml's reference quantizer (quantize_row_{type}_ref); null when not supported.</param>
 /// <param name="QuantizeActivations">Float row to <paramref name="ActivationType"/> bytes (for float rows a byte copy).</param>
 public sealed record QuantFormat(
     GgmlType Type,
@@ -48,6 +54,13 @@ public sealed record QuantFormat(
     /// where present), or null where the format has none on this machine. Same arithmetic as <see cref="Dot"/> pair by pair.
     /// </summary>
     public PairTile? Pairs { get; init; }
+
+    /// <summary>
+    /// Float row to weight bytes with an importance matrix, byte-identical with ggml's quantize_{type}(src, dst, 1, n,
+    /// imatrix) for one row (llama-quantize --imatrix); null where the format has none. Without importance ggml runs
+    /// <see cref="Quantize"/>'s reference quantizer instead.
+    /// </summary>
+    public RowQuantizeWeighted? QuantizeWeighted { get; init; }
 
     /// <summary>Elements per block of <see cref="Type"/>.</summary>
     public int BlockSize => GgmlTypeInfo.BlockSize(Type);
@@ -125,20 +138,37 @@ public static partial class QuantFormats
             new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
                 BF16Row.Quantize, F32Row.Quantize) { Rows = HalfWidthRowsFor<Bf16Float>() },
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
-                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(), Rows = RowsFor<Q8_0Block.Kernel,
-                    Q8_0Block.Kernel>(), Pairs = Q8_0Pairs() },
+                Q8_0Block.Quantize, Q8_0Block.QuantizeActivations)
+            {
+                Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(),
+                Rows = RowsFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(),
+                Pairs = Q8_0Pairs(),
+            },
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
-                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(), Rows = Q4_0Rows(),
-                    Pairs = Q4_0Pairs() },
+                Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations)
+            {
+                Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(),
+                Rows = Q4_0Rows(),
+                Pairs = Q4_0Pairs(),
+            },
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
-                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
-                    Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>() },
+                Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations)
+            {
+                Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
+                Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
+            },
             new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
-                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations) { Tile = TileFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(),
-                    Rows = RowsFor<Q5_0Block.Kernel, Q8_0Block.Kernel>() },
+                Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations)
+            {
+                Tile = TileFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(),
+                Rows = RowsFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(),
+            },
             new(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Block.Dot, Q5_1Block.DotReference, Q5_1Block.Dequantize, Q5_1Block.DequantizeReference,
-                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations) { Tile = TileFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(),
-                    Rows = RowsFor<Q5_1Block.Kernel, Q8_1Block.Kernel>() },
+                Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations)
+            {
+                Tile = TileFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(),
+                Rows = RowsFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(),
+            },
         };
         AddKQuantFormats(formats);
 

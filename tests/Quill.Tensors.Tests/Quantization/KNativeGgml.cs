@@ -1,11 +1,12 @@
 // Calls into the real ggml (the scalar, no-AVX build shipped in LLamaSharp.Backend.Cpu) for K-quant differential tests; not a binding for production use.
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace Quill.Tensors.Tests.Quantization;
 
 /// <summary>
 /// ggml's own reference functions, loaded from the no-AVX native build so that no FMA contraction or SIMD path is involved:
-/// dequantize_row_*, quantize_row_*_ref (libggml-base) and ggml_vec_dot_*_q8_K_generic (libggml-cpu).
+/// dequantize_row_*, quantize_row_*_ref and quantize_* (libggml-base) and ggml_vec_dot_*_q8_K_generic (libggml-cpu).
 /// </summary>
 internal static unsafe class KNativeGgml
 {
@@ -31,6 +32,45 @@ internal static unsafe class KNativeGgml
         {
             f(x, y, source.Length);
         }
+    }
+
+    /// <summary>
+    /// ggml's quantize_{type}(source, destination, rows, n_per_row, imatrix), the entry llama-quantize reaches through
+    /// ggml_quantize_chunk: <paramref name="rows"/> rows of source.Length / rows floats; an empty <paramref name="importance"/>
+    /// passes NULL (ggml then runs quantize_row_{type}_ref), else one value per column. Returns the bytes ggml reports.
+    /// </summary>
+    public static long Quantize(string type, ReadOnlySpan<float> source, Span<byte> destination, int rows, ReadOnlySpan<float> importance) =>
+        Quantize(Libraries.Value.Base, type, source, destination, rows, importance);
+
+    /// <summary><see cref="Quantize(string, ReadOnlySpan{float}, Span{byte}, int, ReadOnlySpan{float})"/> from another build's
+    /// libggml-base ("avx2", "avx512"), loaded beside the no-AVX one.</summary>
+    public static long Quantize(string build, string type, ReadOnlySpan<float> source, Span<byte> destination, int rows,
+        ReadOnlySpan<float> importance) =>
+        Quantize(OtherBase(build), type, source, destination, rows, importance);
+
+    /// <summary>The path of <paramref name="build"/>'s libggml-base.so ("noavx", "avx2", "avx512").</summary>
+    public static string BasePath(string build) =>
+        Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", build, "libggml-base.so");
+
+    private static long Quantize(nint library, string type, ReadOnlySpan<float> source, Span<byte> destination, int rows,
+        ReadOnlySpan<float> importance)
+    {
+        var f = (delegate* unmanaged<float*, byte*, long, long, float*, nuint>)Export(library, $"quantize_{type}");
+        fixed (float* x = source)
+        fixed (byte* y = destination)
+        fixed (float* w = importance)
+        {
+            return (long)f(x, y, rows, source.Length / rows, importance.IsEmpty ? null : w);
+        }
+    }
+
+    private static readonly ConcurrentDictionary<string, nint> OtherBases = new();
+
+    // A full path makes the dynamic loader map a second copy rather than reuse the no-AVX libggml-base of the same soname.
+    private static nint OtherBase(string build)
+    {
+        _ = Libraries.Value;
+        return OtherBases.GetOrAdd(build, b => NativeLibrary.Load(BasePath(b)));
     }
 
     /// <summary>ggml_vec_dot_{type}_q8_K_generic over <paramref name="elements"/> elements.</summary>
