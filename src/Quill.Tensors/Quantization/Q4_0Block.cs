@@ -27,6 +27,33 @@ public static class Q4_0Block
     public static void QuantizeReference(ReadOnlySpan<float> source, Span<byte> blocks) =>
         BlockRow<Kernel>.QuantizeReference(source, blocks);
 
+    /// <summary>
+    /// ggml's quantize_q4_0 with an importance matrix, for one row (quantize_row_q4_0_impl), byte for byte: each block's
+    /// scale and levels from make_qx_quants(32, nmax 8) with weights importance · sqrt(σ² + x²), σ² the mean square of the
+    /// whole row. <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s).
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance)
+    {
+        int count = RowLength.Count(source.Length, BlockSize, Kernel.Format, nameof(source));
+        RowLength.Expect(blocks.Length, count * BlockBytes, Kernel.Format, nameof(blocks));
+        RowLength.Expect(importance.Length, source.Length, Kernel.Format, nameof(importance));
+        float sigma2 = ScaleSearch.MeanSquare(source);
+        Span<float> weights = stackalloc float[BlockSize];
+        Span<sbyte> levels = stackalloc sbyte[BlockSize];
+        for (int b = 0; b < count; b++)
+        {
+            ReadOnlySpan<float> x = source.Slice(b * BlockSize, BlockSize);
+            ScaleSearch.ImportanceWeights(x, importance.Slice(b * BlockSize, BlockSize), sigma2, weights);
+            float d = ScaleSearch.MakeQx(BlockSize, 8, x, levels, weights);
+            Span<byte> y = blocks.Slice(b * BlockBytes, BlockBytes);
+            Fp16Bits.Store(y, 0, d);
+            for (int j = 0; j < 16; j++)
+            {
+                y[QuantsOffset + j] = (byte)((byte)levels[j] | ((byte)levels[j + 16] << 4));
+            }
+        }
+    }
+
     /// <summary>Scalar ggml_vec_dot_q4_0_q8_0: sum of sumi * d_w * d_a over blocks; activations are Q8_0.</summary>
     public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
         BlockRow<Kernel>.DotReference<Q8_0Block.Kernel>(weightBlocks, activationBlocks);

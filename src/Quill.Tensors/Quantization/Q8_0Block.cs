@@ -26,6 +26,16 @@ public static class Q8_0Block
         BlockRow<Kernel>.QuantizeReference(source, blocks);
 
     /// <summary>
+    /// ggml's quantize_q8_0 with an importance matrix: ggml ignores it, so these are the bytes of <see cref="QuantizeReference"/>.
+    /// <paramref name="importance"/> must still hold one weight per column (length = <paramref name="source"/>'s).
+    /// </summary>
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance)
+    {
+        RowLength.Expect(importance.Length, source.Length, Kernel.Format, nameof(importance));
+        Quantize(source, blocks);
+    }
+
+    /// <summary>
     /// Activations as llama.cpp quantizes them on x86 (ggml-cpu's quantize_row_q8_0): id = 127 / max|x|, ties to
     /// even. The reference quantizer (1 / d, ties away) can pick the other neighbour of a value within an ulp of a
     /// half-integer, so matching llama.cpp's logits to the bit needs this twin. Scalar meaning.

@@ -140,6 +140,7 @@ public static partial class QuantFormats
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
                 Q8_0Block.Quantize, Q8_0Block.QuantizeActivations)
             {
+                QuantizeWeighted = Q8_0Block.QuantizeWeighted,
                 Tile = TileFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(),
                 Rows = RowsFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(),
                 Pairs = Q8_0Pairs(),
@@ -147,6 +148,7 @@ public static partial class QuantFormats
             new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
                 Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations)
             {
+                QuantizeWeighted = Q4_0Block.QuantizeWeighted,
                 Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(),
                 Rows = Q4_0Rows(),
                 Pairs = Q4_0Pairs(),
@@ -154,18 +156,21 @@ public static partial class QuantFormats
             new(GgmlType.Q4_1, GgmlType.Q8_1, Q4_1Block.Dot, Q4_1Block.DotReference, Q4_1Block.Dequantize, Q4_1Block.DequantizeReference,
                 Q4_1Block.QuantizeReference, Q8_1Block.QuantizeActivations)
             {
+                QuantizeWeighted = Q4_1Block.QuantizeWeighted,
                 Tile = TileFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
                 Rows = RowsFor<Q4_1Block.Kernel, Q8_1Block.Kernel>(),
             },
             new(GgmlType.Q5_0, GgmlType.Q8_0, Q5_0Block.Dot, Q5_0Block.DotReference, Q5_0Block.Dequantize, Q5_0Block.DequantizeReference,
                 Q5_0Block.QuantizeReference, Q8_0Block.QuantizeActivations)
             {
+                QuantizeWeighted = Q5_0Block.QuantizeWeighted,
                 Tile = TileFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(),
                 Rows = RowsFor<Q5_0Block.Kernel, Q8_0Block.Kernel>(),
             },
             new(GgmlType.Q5_1, GgmlType.Q8_1, Q5_1Block.Dot, Q5_1Block.DotReference, Q5_1Block.Dequantize, Q5_1Block.DequantizeReference,
                 Q5_1Block.QuantizeReference, Q8_1Block.QuantizeActivations)
             {
+                QuantizeWeighted = Q5_1Block.QuantizeWeighted,
                 Tile = TileFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(),
                 Rows = RowsFor<Q5_1Block.Kernel, Q8_1Block.Kernel>(),
             },

@@ -1,5 +1,5 @@
-// The K-quant weight quantizers against ggml's own quantize_* (no-AVX build): byte-identical with and without an importance
-// matrix on rows built to reach every branch; the AVX-512 build's bytes; a loose round-trip bound.
+// The weight quantizers (K-quants and the 32-element formats) against ggml's own quantize_* (no-AVX build): byte-identical with and
+// without an importance matrix on rows built to reach every branch; the AVX-512 build's bytes; a loose round-trip bound.
 using Quill.Tensors.Quantization;
 using Xunit.Abstractions;
 
@@ -14,6 +14,11 @@ public class KQuantQuantizeTests(ITestOutputHelper output)
         { GgmlType.Q4_K, "q4_K" },
         { GgmlType.Q5_K, "q5_K" },
         { GgmlType.Q6_K, "q6_K" },
+        { GgmlType.Q4_0, "q4_0" },
+        { GgmlType.Q4_1, "q4_1" },
+        { GgmlType.Q5_0, "q5_0" },
+        { GgmlType.Q5_1, "q5_1" },
+        { GgmlType.Q8_0, "q8_0" },
     };
 
     private static readonly int[] KLengths = [256, 512, 4096];
@@ -91,7 +96,8 @@ public class KQuantQuantizeTests(ITestOutputHelper output)
         Assert.True(mismatches.Count == 0, $"{type}: {mismatches.Count} of {rows} rows differ from ggml:\n{string.Join("\n", mismatches.Take(12))}");
     }
 
-    // ggml quantizes several rows in one call; each must match the row quantized alone, with the importance reused per row.
+    // ggml quantizes several rows in one call; each must match the row quantized alone (the 32-element formats' importance path
+    // takes σ² over the whole row).
     [Theory, MemberData(nameof(Types))]
     public void SeveralRowsMatchGgmlRowByRow(GgmlType type, string name)
     {
@@ -167,6 +173,11 @@ public class KQuantQuantizeTests(ITestOutputHelper output)
         { GgmlType.Q4_K, 0.15 },
         { GgmlType.Q5_K, 0.08 },
         { GgmlType.Q6_K, 0.04 },
+        { GgmlType.Q4_0, 0.20 },
+        { GgmlType.Q4_1, 0.15 },
+        { GgmlType.Q5_0, 0.10 },
+        { GgmlType.Q5_1, 0.08 },
+        { GgmlType.Q8_0, 0.01 },
     };
 
     [Theory, MemberData(nameof(RoundTripBounds))]
@@ -189,8 +200,8 @@ public class KQuantQuantizeTests(ITestOutputHelper output)
         output.WriteLine($"{type}: relative RMS error {plain:F4} plain, {weighted:F4} with importance");
         Assert.InRange(plain, 0, bound);
         Assert.InRange(weighted, 0, bound);
-        // Guards the differential tests against an importance path that silently falls back to the plain one.
-        Assert.False(plainBlocks.AsSpan().SequenceEqual(blocks));
+        // Guards the differential tests against an importance path that silently falls back to the plain one (ggml's Q8_0 does).
+        Assert.Equal(type != GgmlType.Q8_0, !plainBlocks.AsSpan().SequenceEqual(blocks));
     }
 
     [Fact]
@@ -200,6 +211,9 @@ public class KQuantQuantizeTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => q4k.Quantize!(new float[300], new byte[q4k.RowBytes(256)]));
         Assert.Throws<ArgumentException>(() => q4k.Quantize!(new float[256], new byte[q4k.RowBytes(256) - 1]));
         Assert.Throws<ArgumentException>(() => q4k.QuantizeWeighted!(new float[512], new byte[q4k.RowBytes(512)], new float[256]));
+        QuantFormat q4 = QuantFormats.Get(GgmlType.Q4_0);
+        Assert.Throws<ArgumentException>(() => q4.QuantizeWeighted!(new float[64], new byte[q4.RowBytes(64)], new float[32]));
+        Assert.Throws<ArgumentException>(() => q4.QuantizeWeighted!(new float[40], new byte[q4.RowBytes(32)], new float[40]));
     }
 
     private static float[] Fill(int n, Func<int, float> value)
