@@ -20,6 +20,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     ChatTemplateCommand.Create(),
     ChatCommand.Create(),
     ConvertCommand.Create(),
+    QuantizeCommand.Create(),
     EmbedCommand.Embed(),
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),

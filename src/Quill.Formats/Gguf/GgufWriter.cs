@@ -56,6 +56,31 @@ public sealed class GgufWriter
     /// copied.</summary>
     public void AddTensor(string name, GgmlType type, long[] shape, ReadOnlyMemory<byte> data)
     {
+        long expected = CheckTensor(name, type, shape);
+        if (data.Length != expected)
+        {
+            throw new ArgumentException($"tensor '{name}' ({type} [{string.Join(", ", shape)}]) needs {expected} bytes, got {data.Length}", nameof(data));
+        }
+        _tensorNames.Add(name);
+        _tensors.Add(new PendingTensor(name, type, (long[])shape.Clone(), data, expected, null));
+    }
+
+    /// <summary>
+    /// Adds a tensor whose bytes are made only when the file is written: <paramref name="produce"/> is called then, in
+    /// tensor order, and must write exactly the tensor's size to the stream it gets (checked). A writer of a large file
+    /// so holds one tensor at a time, not all of them.
+    /// </summary>
+    public void AddTensor(string name, GgmlType type, long[] shape, Action<Stream> produce)
+    {
+        ArgumentNullException.ThrowIfNull(produce);
+        long expected = CheckTensor(name, type, shape);
+        _tensorNames.Add(name);
+        _tensors.Add(new PendingTensor(name, type, (long[])shape.Clone(), ReadOnlyMemory<byte>.Empty, expected, produce));
+    }
+
+    /// <summary>Validates a tensor to add and returns its byte size.</summary>
+    private long CheckTensor(string name, GgmlType type, long[] shape)
+    {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(shape);
         CheckUtf8(name, nameof(name));
@@ -75,13 +100,8 @@ public sealed class GgufWriter
         {
             throw new ArgumentException($"tensor '{name}' has {shape[0]} elements per row, not a multiple of the {type} block size {blockSize}", nameof(shape));
         }
-        long expected = checked(GgmlTypeInfo.RowBytes(type, shape[0]) * rows);
-        if (data.Length != expected)
-        {
-            throw new ArgumentException($"tensor '{name}' ({type} [{string.Join(", ", shape)}]) needs {expected} bytes, got {data.Length}", nameof(data));
-        }
-        if (!_tensorNames.Add(name)) throw new ArgumentException($"tensor '{name}' was already added", nameof(name));
-        _tensors.Add(new PendingTensor(name, type, (long[])shape.Clone(), data));
+        if (_tensorNames.Contains(name)) throw new ArgumentException($"tensor '{name}' was already added", nameof(name));
+        return checked(GgmlTypeInfo.RowBytes(type, shape[0]) * rows);
     }
 
     /// <summary>Writes the file as GGUF v3 through a temporary file in the same folder and a rename.</summary>
@@ -110,15 +130,28 @@ public sealed class GgufWriter
             foreach (long dim in tensor.Shape) output.Write((ulong)dim);
             output.Write((uint)tensor.Type);
             output.Write((ulong)offset);
-            offset = AlignUp(offset + tensor.Data.Length);
+            offset = AlignUp(offset + tensor.Length);
         }
 
         long position = 4 + 4 + 8 + 8 + HeaderBodyLength();
         WritePadding(output, AlignUp(position) - position);
         foreach (PendingTensor tensor in _tensors)
         {
-            output.Write(tensor.Data.Span);
-            WritePadding(output, AlignUp(tensor.Data.Length) - tensor.Data.Length);
+            if (tensor.Produce is { } produce)
+            {
+                output.Flush();
+                var counted = new CountingStream(stream);
+                produce(counted);
+                if (counted.Written != tensor.Length)
+                {
+                    throw new InvalidOperationException($"tensor '{tensor.Name}' needs {tensor.Length} bytes, its producer wrote {counted.Written}");
+                }
+            }
+            else
+            {
+                output.Write(tensor.Data.Span);
+            }
+            WritePadding(output, AlignUp(tensor.Length) - tensor.Length);
         }
         output.Flush();
     }
@@ -224,5 +257,31 @@ public sealed class GgufWriter
         }
     }
 
-    private sealed record PendingTensor(string Name, GgmlType Type, long[] Shape, ReadOnlyMemory<byte> Data);
+    /// <summary>A tensor to write: its bytes in <paramref name="Data"/>, or made at write time by <paramref name="Produce"/>.</summary>
+    private sealed record PendingTensor(string Name, GgmlType Type, long[] Shape, ReadOnlyMemory<byte> Data, long Length, Action<Stream>? Produce);
+
+    /// <summary>Passes writes through to a stream and counts them (a deferred tensor's producer must write its exact size).</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Written { get; private set; }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Written; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            Written += buffer.Length;
+        }
+
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 }

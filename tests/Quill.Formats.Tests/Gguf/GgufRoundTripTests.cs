@@ -39,6 +39,42 @@ public class GgufRoundTripTests
     }
 
     [Fact]
+    public void Deferred_tensors_are_made_at_write_time_in_order_and_their_size_is_checked()
+    {
+        using var folder = new TempFolder();
+        var order = new List<string>();
+        var writer = new GgufWriter();
+        writer.AddTensor("first", GgmlType.F32, [3], new byte[12]);
+        writer.AddTensor("made", GgmlType.F32, [5], stream =>
+        {
+            order.Add("made");
+            stream.Write(Enumerable.Range(1, 20).Select(i => (byte)i).ToArray());
+        });
+        writer.AddTensor("later", GgmlType.F16, [2], stream =>
+        {
+            order.Add("later");
+            stream.Write(new byte[] { 9, 9, 9, 9 });
+        });
+        Assert.Empty(order);
+        string path = folder.File("deferred.gguf");
+        writer.WriteTo(path);
+        Assert.Equal(["made", "later"], order);
+        using (var file = GgufFile.Open(path))
+        {
+            Assert.Equal(Enumerable.Range(1, 20).Select(i => (byte)i).ToArray(), file.GetTensorData(file.GetTensor("made")).ToArray());
+            Assert.Equal(new byte[] { 9, 9, 9, 9 }, file.GetTensorData(file.GetTensor("later")).ToArray());
+        }
+
+        var wrong = new GgufWriter();
+        wrong.AddTensor("short", GgmlType.F32, [4], stream => stream.Write(new byte[15]));
+        string bad = folder.File("bad.gguf");
+        var e = Assert.Throws<InvalidOperationException>(() => wrong.WriteTo(bad));
+        Assert.Contains("'short' needs 16 bytes", e.Message);
+        Assert.False(File.Exists(bad));
+        Assert.Empty(Directory.GetFiles(folder.Path, ".bad.gguf*"));
+    }
+
+    [Fact]
     public void Tensor_bytes_survive_and_offsets_are_aligned()
     {
         var tensors = new (string Name, GgmlType Type, long[] Shape)[]

@@ -126,14 +126,17 @@ public static class LlamaCppReference
     /// <summary>
     /// llama_model_quantize to <paramref name="type"/> ("Q4_K_M", "Q2_K", "Q3_K_M", "Q4_K_S", "Q5_K_M", "Q6_K", "Q8_0",
     /// "Q4_0", "Q4_1", "Q5_0", "Q5_1", or any other LLAMA_FTYPE_MOSTLY_ name) with llama.cpp's default mixture
-    /// (output.weight stays as llama.cpp chooses, no importance matrix).
+    /// (output.weight stays as llama.cpp chooses, no importance matrix). <paramref name="leaveOutputTensor"/> and
+    /// <paramref name="pure"/> are llama-quantize's --leave-output-tensor and --pure.
     /// </summary>
-    public static void Quantize(string sourcePath, string destinationPath, string type)
+    public static void Quantize(string sourcePath, string destinationPath, string type, bool leaveOutputTensor = false, bool pure = false)
     {
         ArgumentNullException.ThrowIfNull(type);
         if (!File.Exists(sourcePath)) throw new FileNotFoundException($"{sourcePath}: expected a GGUF model file, found nothing", sourcePath);
         if (!Enum.TryParse("MOSTLY_" + type.ToUpperInvariant(), out LLamaFtype ftype)
-            && !Enum.TryParse("LLAMA_FTYPE_MOSTLY_" + type.ToUpperInvariant(), out ftype))
+            && !Enum.TryParse("LLAMA_FTYPE_MOSTLY_" + type.ToUpperInvariant(), out ftype)
+            && !Enum.TryParse("ALL_" + type.ToUpperInvariant(), out ftype)
+            && !Enum.TryParse("LLAMA_FTYPE_ALL_" + type.ToUpperInvariant(), out ftype))
         {
             throw new ArgumentException($"'{type}' is not a llama.cpp quantization type (expected e.g. Q4_K_M, Q8_0)", nameof(type));
         }
@@ -141,6 +144,8 @@ public static class LlamaCppReference
         LLamaModelQuantizeParams p = LLamaModelQuantizeParams.Default();
         p.ftype = ftype;
         p.nthread = Environment.ProcessorCount;
+        p.quantize_output_tensor = !leaveOutputTensor;
+        p.pure = pure;
         uint result = NativeApi.llama_model_quantize(sourcePath, destinationPath, ref p);
         if (result != 0)
         {
