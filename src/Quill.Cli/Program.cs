@@ -21,6 +21,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     ChatCommand.Create(),
     ConvertCommand.Create(),
     QuantizeCommand.Create(),
+    PerplexityCommand.Create(),
     EmbedCommand.Embed(),
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),
