@@ -22,6 +22,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     ConvertCommand.Create(),
     QuantizeCommand.Create(),
     PerplexityCommand.Create(),
+    ImatrixCommand.Create(),
     EmbedCommand.Embed(),
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),

@@ -22,22 +22,27 @@ internal static class QuantizeCommand
         };
         var outputType = new Option<string?>("--output-tensor-type") { Description = "Type of output.weight" };
         var embeddingType = new Option<string?>("--token-embedding-type") { Description = "Type of token_embd.weight" };
+        var imatrix = new Option<string?>("--imatrix") { Description = "An importance matrix (quill imatrix or llama-imatrix GGUF) to weight the rounding" };
         var threads = new Option<int>("--threads", "-t")
         {
             Description = "Threads (default: every core)", DefaultValueFactory = _ => Environment.ProcessorCount,
         };
         var command = new Command("quantize", "Quantize a GGUF model with llama.cpp's mixes (tensors byte-identical to llama-quantize's)\n" +
             "  example: quill quantize model-f16.gguf model-q4_k_m.gguf Q4_K_M\n" +
+            "  example: quill quantize model-f16.gguf model-q3_k_m.gguf Q3_K_M --imatrix imatrix.gguf\n" +
             "  example: quill quantize model-f16.gguf model-q8_0.gguf Q8_0 --tensor-type 'ffn_down=q6_k' --leave-output-tensor")
         {
-            input, output, type, leaveOutput, pure, tensorType, outputType, embeddingType, threads,
+            input, output, type, imatrix, leaveOutput, pure, tensorType, outputType, embeddingType, threads,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
             string from = r.GetValue(input)!, to = r.GetValue(output)!;
             QuantizationMix mix = QuantizationMix.Parse(r.GetValue(type)!);
+            string? imatrixPath = r.GetValue(imatrix);
             var options = new QuantizeOptions
             {
+                ImportanceMatrix = imatrixPath is null ? null : ImportanceMatrix.Load(imatrixPath),
+                ImportanceMatrixPath = imatrixPath,
                 Threads = Math.Max(1, r.GetValue(threads)),
                 Types = new TensorTypeOptions
                 {

@@ -17,6 +17,15 @@ public sealed record QuantizeOptions
 
     /// <summary>Reports after each tensor is written.</summary>
     public IProgress<QuantizeProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// --imatrix: per-column importance for the quantizers' error weighting (ggml's quantize_* with quant_weights), and
+    /// the two mix rules that change with one. Tensors it has no entry for are quantized without.
+    /// </summary>
+    public ImportanceMatrix? ImportanceMatrix { get; init; }
+
+    /// <summary>Where <see cref="ImportanceMatrix"/> came from, recorded as quantize.imatrix.file.</summary>
+    public string? ImportanceMatrixPath { get; init; }
 }
 
 /// <summary>Progress: tensor <paramref name="Index"/> (1-based) of <paramref name="Count"/> is written; input bytes read so far.</summary>
@@ -50,7 +59,10 @@ public static class ModelQuantizer
             throw new ArgumentException($"{outputPath}: the output must not be the input file");
         }
         using GgufFile file = GgufFile.Open(inputPath);
-        IReadOnlyList<PlannedTensor> plan = TensorTypePlanner.Plan(file.Tensors, mix, ModelShape.Of(file), options.Types);
+        ImportanceMatrix? imatrix = options.ImportanceMatrix;
+        TensorTypeOptions types = imatrix is null ? options.Types : options.Types with { HasImportanceMatrix = true };
+        IReadOnlyList<PlannedTensor> plan = TensorTypePlanner.Plan(file.Tensors, mix, ModelShape.Of(file), types);
+        options = options with { Types = types };
         Check(file, plan, mix, options);
 
         var writer = new GgufWriter(file.Alignment);
@@ -61,6 +73,15 @@ public static class ModelQuantizer
         writer.Remove("general.file_type");
         writer.Set("general.file_type", mix.FileType);
         foreach (string split in new[] { "split.no", "split.count", "split.tensors.count" }) writer.Remove(split);
+        if (imatrix is not null)
+        {
+            // The keys llama-quantize adds when it is given an importance matrix.
+            string source = options.ImportanceMatrixPath ?? "";
+            writer.Set("quantize.imatrix.file", source.Length > 127 ? source[..127] : source);
+            if (imatrix.Datasets.Count > 0) writer.Set("quantize.imatrix.dataset", imatrix.Datasets[0]);
+            writer.Set("quantize.imatrix.entries_count", (uint)imatrix.Entries.Count);
+            if (imatrix.ChunkCount > 0) writer.Set("quantize.imatrix.chunks_count", (uint)imatrix.ChunkCount);
+        }
 
         long inputBytes = plan.Sum(p => p.Tensor.ByteLength), done = 0, outputBytes = 0;
         var buffers = new Buffers();
@@ -72,7 +93,7 @@ public static class ModelQuantizer
             outputBytes += outputLength;
             writer.AddTensor(planned.Name, planned.Target, planned.Tensor.Shape, stream =>
             {
-                if (planned.Converts) Convert(file, planned, buffers, options.Threads, stream);
+                if (planned.Converts) Convert(file, planned, buffers, options.Threads, Importance(imatrix, planned), stream);
                 else stream.Write(file.GetTensorData(planned.Tensor));
                 done += planned.Tensor.ByteLength;
                 options.Progress?.Report(new QuantizeProgress(index, plan.Count, planned, done, inputBytes));
@@ -94,6 +115,12 @@ public static class ModelQuantizer
         }
         foreach (PlannedTensor p in plan.Where(p => p.Converts))
         {
+            if (options.ImportanceMatrix?.Entries.TryGetValue(p.Name, out ImportanceMatrix.Entry? entry) == true
+                && entry.SumOfSquares.Length != p.Tensor.Shape[0] && p.Name != "token_embd.weight")
+            {
+                throw new ArgumentException($"{file.Path}: the importance matrix has {entry.SumOfSquares.Length} columns for '{p.Name}', " +
+                    $"which has {p.Tensor.Shape[0]}: it was computed for another model");
+            }
             if (!QuantFormats.TryGet(p.Tensor.Type, out _) && p.Tensor.Type != GgmlType.F32)
             {
                 throw new NotSupportedException($"{file.Path}: tensor '{p.Name}' is {p.Tensor.Type}, which Quill cannot read back to floats");
@@ -116,8 +143,15 @@ public static class ModelQuantizer
         public byte[] Bytes = [];
     }
 
-    /// <summary>One tensor: to floats (a copy for F32, ggml's dequantization otherwise), then row by row to the target type.</summary>
-    private static void Convert(GgufFile file, PlannedTensor planned, Buffers buffers, int threads, Stream output)
+    /// <summary>The importance values for a tensor (llama.cpp's: none when the matrix has no entry or, for token_embd, another width).</summary>
+    private static float[]? Importance(ImportanceMatrix? imatrix, PlannedTensor planned) =>
+        imatrix?.ValuesFor(planned.Name) is { } values && values.Length == planned.Tensor.Shape[0] ? values : null;
+
+    /// <summary>
+    /// One tensor: to floats (a copy for F32, ggml's dequantization otherwise), then row by row to the target type,
+    /// weighted by <paramref name="importance"/> where given and the type has a weighted quantizer.
+    /// </summary>
+    private static void Convert(GgufFile file, PlannedTensor planned, Buffers buffers, int threads, float[]? importance, Stream output)
     {
         GgufTensorInfo tensor = planned.Tensor;
         int columns = checked((int)tensor.Shape[0]);
@@ -151,7 +185,9 @@ public static class ModelQuantizer
         }
         if (buffers.Bytes.Length < outLength) buffers.Bytes = new byte[outLength];
         byte[] bytes = buffers.Bytes;
-        RowQuantize quantize = to.Quantize!;
+        RowQuantize quantize = importance is not null && to.QuantizeWeighted is { } weighted
+            ? (source, destination) => weighted(source, destination, importance)
+            : to.Quantize!;
         const int RowsPerChunk = 16;
         long chunks = (rows + RowsPerChunk - 1) / RowsPerChunk;
         Parallel.For(0L, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, chunk =>

@@ -9,8 +9,11 @@ namespace Quill.TestSupport.LlamaCpp;
 /// </summary>
 public static class ScalarLlamaForward
 {
-    /// <summary>Raw logits (T, V) for <paramref name="ids"/> starting at position 0.</summary>
-    public static float[][] Logits(TinyLlamaOptions options, int[] ids)
+    /// <summary>
+    /// Raw logits (T, V) for <paramref name="ids"/> starting at position 0. <paramref name="observe"/> (weight name, input
+    /// vector) sees what each matrix multiplies, token by token, layer by layer (q, k and v each see the same input).
+    /// </summary>
+    public static float[][] Logits(TinyLlamaOptions options, int[] ids, Action<string, float[]>? observe = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ids);
@@ -30,6 +33,7 @@ public static class ScalarLlamaForward
             for (int t = 0; t < T; t++)
             {
                 float[] normed = RmsNorm(x[t], w[p + "attn_norm.weight"], options.RmsEpsilon);
+                foreach (string m in new[] { "attn_q", "attn_k", "attn_v" }) observe?.Invoke(p + m + ".weight", normed);
                 queries[t] = Rope(MatVec(w[p + "attn_q.weight"], normed, h * d), t, d, options.RopeFrequencyBase);
                 keys[t] = Rope(MatVec(w[p + "attn_k.weight"], normed, kvWidth), t, d, options.RopeFrequencyBase);
                 values[t] = MatVec(w[p + "attn_v.weight"], normed, kvWidth);
@@ -56,14 +60,18 @@ public static class ScalarLlamaForward
                         attended[head * d + i] = (float)acc;
                     }
                 }
+                observe?.Invoke(p + "attn_output.weight", attended);
                 Add(x[t], MatVec(w[p + "attn_output.weight"], attended, c));
             }
             for (int t = 0; t < T; t++)
             {
                 float[] normed = RmsNorm(x[t], w[p + "ffn_norm.weight"], options.RmsEpsilon);
+                observe?.Invoke(p + "ffn_gate.weight", normed);
+                observe?.Invoke(p + "ffn_up.weight", normed);
                 float[] gate = MatVec(w[p + "ffn_gate.weight"], normed, f);
                 float[] up = MatVec(w[p + "ffn_up.weight"], normed, f);
                 for (int i = 0; i < f; i++) gate[i] = (float)(gate[i] / (1 + Math.Exp(-gate[i])) * up[i]);
+                observe?.Invoke(p + "ffn_down.weight", gate);
                 Add(x[t], MatVec(w[p + "ffn_down.weight"], gate, c));
             }
         }

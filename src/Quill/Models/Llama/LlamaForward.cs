@@ -80,6 +80,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             for (int i = 0; i < t; i++)
                 RmsNorm.Forward(_x.Slice((long)i * dim, dim), w.AttentionNorm, _c.RmsEpsilon, _xb.Slice((long)i * dim, dim));
             _matmul.SetInput(_xb.Pointer, t, dim);
+            Observe(_xb, t, dim, w.Query, w.Key, w.Value);
             _matmul.Multiply(w.Query, _q.Pointer);
             _matmul.Multiply(w.Key, _k.Pointer);
             _matmul.Multiply(w.Value, _v.Pointer);
@@ -101,6 +102,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             }
             _cache.Attend(_attention, l, _q.Pointer, _att.Pointer, _c.SlidingWindow);
             _matmul.SetInput(_att.Pointer, t, qDim);
+            Observe(_att, t, qDim, w.Output);
             _matmul.Multiply(w.Output, _xb.Pointer);
             AddLora(l, LoraProjection.Output, _att, qDim, _xb, dim, t);
             TensorPrimitives.Add(_x.Slice(0, t * dim), _xb.Slice(0, t * dim), _x.Slice(0, t * dim));
@@ -109,6 +111,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             for (int i = 0; i < t; i++)
                 RmsNorm.Forward(_x.Slice((long)i * dim, dim), w.FeedForwardNorm, _c.RmsEpsilon, _xb.Slice((long)i * dim, dim));
             _matmul.SetInput(_xb.Pointer, t, dim);
+            Observe(_xb, t, dim, w.Gate, w.Up);
             _matmul.Multiply(w.Gate, _hb.Pointer);
             _matmul.Multiply(w.Up, _hb2.Pointer);
             AddLora(l, LoraProjection.Gate, _xb, dim, _hb, ffn, t);
@@ -117,6 +120,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             for (int i = 0; i < t; i++)
                 SwiGlu.Forward(_hb.Slice((long)i * ffn, ffn), _hb2.Slice((long)i * ffn, ffn));
             _matmul.SetInput(_hb.Pointer, t, ffn);
+            Observe(_hb, t, ffn, w.Down);
             _matmul.Multiply(w.Down, _xb.Pointer);
             AddLora(l, LoraProjection.Down, _hb, ffn, _xb, dim, t);
             TensorPrimitives.Add(_x.Slice(0, t * dim), _xb.Slice(0, t * dim), _x.Slice(0, t * dim));
@@ -149,7 +153,16 @@ internal sealed unsafe class LlamaForward : IDisposable
     private void Head(int rows, float* logits)
     {
         _matmul.SetInput(_xb.Pointer, rows, _c.Dim);
+        Observe(_xb, rows, _c.Dim, _model.Weights.Output);
         _matmul.Multiply(_model.Weights.Output, logits);
+    }
+
+    /// <summary>Shows the observer (when the model has one) the input x (rows, columns) of each of these weights.</summary>
+    private void Observe(NativeBuffer<float> x, int rows, int columns, params ReadOnlySpan<WeightMatrix> weights)
+    {
+        if (_model.InputObserver is not { } observer) return;
+        ReadOnlySpan<float> input = x.Slice(0, rows * columns);
+        foreach (WeightMatrix w in weights) observer.Observe(w.Name, input, rows, columns);
     }
 
     private ArgumentOutOfRangeException TokenOutsideVocabulary(int id) =>

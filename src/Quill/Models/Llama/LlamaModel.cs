@@ -5,7 +5,7 @@ using Quill.Tensors.Threading;
 namespace Quill.Models.Llama;
 
 /// <summary>Llama 2/3, TinyLlama, Mistral and Qwen2 decoders from GGUF.</summary>
-public sealed class LlamaModel : ICausalModel, IDisposable
+public sealed class LlamaModel : ICausalModel, IObservableModel, IDisposable
 {
     private readonly WeightStore _store;
 
@@ -32,6 +32,9 @@ public sealed class LlamaModel : ICausalModel, IDisposable
     /// (F16 unless set; states already made keep theirs).
     /// </summary>
     public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
+
+    /// <summary>Sees every matrix input of the forward passes run from now on (calibration); null by default.</summary>
+    public IMatMulInputObserver? InputObserver { get; set; }
 
     /// <summary>
     /// Reads the config and weights of an open GGUF file, which must stay open while the model is used.
