@@ -23,6 +23,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     QuantizeCommand.Create(),
     PerplexityCommand.Create(),
     ImatrixCommand.Create(),
+    PruneCommand.Create(),
     EmbedCommand.Embed(),
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),
