@@ -24,6 +24,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     PerplexityCommand.Create(),
     ImatrixCommand.Create(),
     PruneCommand.Create(),
+    CompressCommand.Create(),
     EmbedCommand.Embed(),
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),
