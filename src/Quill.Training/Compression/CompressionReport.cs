@@ -87,11 +87,20 @@ public static class CompressionReport
             }
             PruneMethod method = activations is null ? PruneMethod.Magnitude : PruneMethod.Wanda;
             string how = method.ToString().ToLowerInvariant();
+            // Pruning works on float weights: a quantized base is pruned from its F16 copy (dequantized exactly).
+            string pruneSource = baseModel;
+            if (reference.File.Tensors.Any(t => ModelPruner.IsBlockLinear(t) && t.Type is not (Tensors.GgmlType.F32 or Tensors.GgmlType.F16
+                or Tensors.GgmlType.BF16)))
+            {
+                pruneSource = Path.Combine(variants, $"{name}-f16-for-pruning.gguf");
+                options.Log?.Report("the base is quantized: pruning an F16 copy of it");
+                ModelQuantizer.Quantize(baseModel, pruneSource, QuantizationMix.F16, new QuantizeOptions { Threads = Math.Max(1, options.Threads) });
+            }
             foreach ((string label, SparsityPattern? pattern) in new (string, SparsityPattern?)[] { ("50%", null), ("2:4", new SparsityPattern(2, 4)) })
             {
                 string path = Path.Combine(variants, $"{name}-{how}-{(pattern is null ? "50" : "2of4")}.gguf");
                 options.Log?.Report($"pruning {label} by {how}");
-                IReadOnlyList<PrunedTensor> pruned = ModelPruner.Prune(baseModel, path, new PruneOptions
+                IReadOnlyList<PrunedTensor> pruned = ModelPruner.Prune(pruneSource, path, new PruneOptions
                 {
                     Sparsity = 0.5, Pattern = pattern, Method = method, Activations = activations, Threads = Math.Max(1, options.Threads),
                 });
