@@ -26,12 +26,18 @@ public sealed class ModelQuantizerTests
         Dim = 160, Layers = 3, Heads = 5, KvHeads = 5, FeedForwardDim = 320, VocabSize = 512, Type = GgmlType.F16, Seed = 12, TiedEmbeddings = true,
     };
 
+    /// <summary>GPT-2: fused attn_qkv, biases, learned position embeddings (which llama.cpp never quantizes).</summary>
+    private static readonly SyntheticModelOptions Gpt2 = new()
+    {
+        Architecture = "gpt2", Dim = 256, Layers = 8, Heads = 4, KvHeads = 4, FeedForwardDim = 1024, VocabSize = 512, Type = GgmlType.F16, Seed = 13,
+    };
+
     public static TheoryData<string> Mixes => new(QuantizationMix.All.Where(m => m != QuantizationMix.Q2_K_S).Select(m => m.Name));
 
     [Theory, MemberData(nameof(Mixes))]
     public void PlanPicksLlamaCppsTypesInItsOrder(string mix)
     {
-        foreach (SyntheticModelOptions options in new[] { Deep, Narrow })
+        foreach (SyntheticModelOptions options in new[] { Deep, Narrow, Gpt2 })
         {
             string source = SyntheticModels.Get(options);
             string theirs = LlamaCppQuantized(source, mix);
@@ -48,6 +54,10 @@ public sealed class ModelQuantizerTests
     [Theory]
     [InlineData("Q8_0"), InlineData("Q4_K_M"), InlineData("Q3_K_S"), InlineData("Q6_K"), InlineData("Q2_K")]
     public void NarrowRowsFallBackAsLlamaCppDoes(string mix) => AssertSameFile(Narrow, mix);
+
+    [Theory]
+    [InlineData("Q4_K_M"), InlineData("Q5_K_S"), InlineData("Q3_K_L")]
+    public void Gpt2IsByteIdenticalToLlamaCpp(string mix) => AssertSameFile(Gpt2, mix);
 
     [Fact]
     public void FileTypeNumbersAreLlamaCpps()
