@@ -6,6 +6,7 @@ using Quill.Tokenizers.Conversion;
 using Quill.Tokenizers.HuggingFace;
 using Quill.Tokenizers.Training;
 using Quill.Training.Data;
+using Quill.Training.Distillation;
 using Quill.Training.Model;
 
 namespace Quill.Training.Runs;
@@ -47,7 +48,8 @@ public sealed class TrainingJob
             "train" => PreparePretraining(spec, options, log),
             "finetune" => PrepareFinetuning(spec, options, log),
             "dpo" => PreparePreference(spec, options, log),
-            _ => throw new ArgumentException($"unknown training kind '{spec.Kind}' (expected train, finetune or dpo)"),
+            "distill" => PrepareDistillation(spec, options, log),
+            _ => throw new ArgumentException($"unknown training kind '{spec.Kind}' (expected train, finetune, dpo or distill)"),
         };
     }
 
@@ -55,10 +57,7 @@ public sealed class TrainingJob
     {
         var shape = spec.Shape ?? throw new ArgumentException("pre-training needs a model shape (--preset or --config)");
         var (tokenizer, tokenizerGguf) = PretrainingTokenizer(spec, log);
-        var all = PackedTextDataset.FromFiles(spec.Data, tokenizer, spec.SequenceLength);
-        var (train, validation) = spec.ValidationFraction > 0 && all.Count >= 2 ? all.SplitTail(spec.ValidationFraction) : (all, null);
-        log($"data: {all.Tokens.Length:N0} tokens in {all.Count:N0} blocks of {spec.SequenceLength} ({train.Count:N0} training, {validation?.Count
-            ?? 0:N0} validation)");
+        var (train, validation) = PackedText(spec, tokenizer, log);
         var model = new LlamaTrainingModel(shape.ToConfig(tokenizer.VocabSize, Math.Max(shape.ContextLength, spec.SequenceLength)), options);
         model.InitializeRandom(spec.Seed);
         log($"model: llama {shape.Dim}×{shape.Layers}, {shape.Heads} heads, ffn {shape.FeedForwardDim}, vocab {tokenizer.VocabSize:N0}: " +
@@ -88,6 +87,67 @@ public sealed class TrainingJob
         var reference = LlamaTrainingGguf.Load(basePath, options);
         var objective = new Preference.DpoObjective(policy, reference, train, validation, spec.DpoBeta, tokenizer.EosId);
         return Finish(spec, policy, objective, basePath);
+    }
+
+    /// <summary>
+    /// The teacher's tokenizer packs the text as pre-training does (same blocks, same held-out tail); the student is a new
+    /// model of a shape, a GGUF with the teacher's vocabulary, or the teacher's kept blocks.
+    /// </summary>
+    private static TrainingJob PrepareDistillation(TrainingJobSpec spec, TrainingModelOptions options, Action<string> log)
+    {
+        string teacherPath = spec.Teacher ?? throw new ArgumentException("distill needs a teacher (--teacher TEACHER.gguf)");
+        if (!File.Exists(teacherPath)) throw new FileNotFoundException($"{teacherPath}: expected the teacher GGUF, found no such file", teacherPath);
+        int starts = (spec.Shape is null ? 0 : 1) + (spec.BaseModel is null ? 0 : 1) + (spec.InitFromTeacher ? 1 : 0);
+        if (starts != 1)
+            throw new ArgumentException($"distill needs one student (--preset, --config, --student S.gguf or --init-from-teacher), found {starts}");
+        if (spec.BaseModel is { } given)
+        {
+            if (!File.Exists(given)) throw new FileNotFoundException($"{given}: expected the student GGUF, found no such file", given);
+            DistillationStudent.RequireTeacherVocabulary(given, teacherPath);
+        }
+        ITokenizer tokenizer;
+        using (var file = GgufFile.Open(teacherPath)) tokenizer = GgufTokenizerLoader.Load(file);
+        var (train, validation) = PackedText(spec, tokenizer, log);
+        var teacher = LlamaTrainingGguf.Load(teacherPath, options);
+        if (spec.SequenceLength > teacher.Config.ContextLength)
+            throw new ArgumentException($"--seq-len {spec.SequenceLength} is longer than the teacher {Path.GetFileName(teacherPath)}'s context of " +
+                $"{teacher.Config.ContextLength}");
+        log($"teacher: {Path.GetFileName(teacherPath)}, llama {teacher.Config.Dim}×{teacher.Config.Layers}, {teacher.BaseParameterCount:N0} parameters");
+        LlamaTrainingModel student;
+        string origin;
+        if (spec.InitFromTeacher)
+        {
+            int[] keep = spec.KeepLayers ?? DistillationStudent.EveryOtherLayer(teacher.Config.Layers);
+            student = DistillationStudent.FromTeacher(teacher, keep, options);
+            origin = $"the teacher's blocks {string.Join(",", keep)}";
+        }
+        else if (spec.BaseModel is { } path)
+        {
+            student = PolicyModel(spec with { LoraRank = 0 }, path, options, _ => { });
+            origin = Path.GetFileName(path);
+        }
+        else
+        {
+            var shape = spec.Shape!;
+            student = new LlamaTrainingModel(shape.ToConfig(teacher.Config.VocabSize, Math.Max(shape.ContextLength, spec.SequenceLength)), options);
+            student.InitializeRandom(spec.Seed);
+            origin = "random weights";
+        }
+        log($"student: llama {student.Config.Dim}×{student.Config.Layers}, {student.Config.Heads} heads, ffn {student.Config.FeedForwardDim}, " +
+            $"{student.BaseParameterCount:N0} parameters, from {origin}; T {spec.DistillTemperature}, alpha {spec.DistillAlpha}");
+        var objective = new DistillationObjective(student, teacher, train, validation, spec.DistillTemperature, spec.DistillAlpha,
+            tokenizer.EosId);
+        return Finish(spec, student, objective, teacherPath);
+    }
+
+    /// <summary>The data files packed into blocks of --seq-len, the last --val-fraction of them held out.</summary>
+    private static (PackedTextDataset Train, PackedTextDataset? Validation) PackedText(TrainingJobSpec spec, ITokenizer tokenizer, Action<string> log)
+    {
+        var all = PackedTextDataset.FromFiles(spec.Data, tokenizer, spec.SequenceLength);
+        var (train, validation) = spec.ValidationFraction > 0 && all.Count >= 2 ? all.SplitTail(spec.ValidationFraction) : (all, null);
+        log($"data: {all.Tokens.Length:N0} tokens in {all.Count:N0} blocks of {spec.SequenceLength} ({train.Count:N0} training, {validation?.Count
+            ?? 0:N0} validation)");
+        return (train, validation);
     }
 
     /// <summary>k for holding out every k-th example: 1 / the validation fraction, 0 for none.</summary>

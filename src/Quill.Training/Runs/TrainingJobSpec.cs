@@ -5,12 +5,12 @@ using Quill.Training.Model;
 
 namespace Quill.Training.Runs;
 
-/// <summary>What <c>quill train</c>, <c>finetune</c> and <c>dpo</c> were asked to do; paths are stored absolute.</summary>
+/// <summary>What <c>quill train</c>, <c>finetune</c>, <c>dpo</c> and <c>distill</c> were asked to do; paths are stored absolute.</summary>
 public sealed record TrainingJobSpec
 {
     public const string FileName = "run.json";
 
-    /// <summary>"train" (pre-training), "finetune" or "dpo".</summary>
+    /// <summary>"train" (pre-training), "finetune", "dpo" or "distill".</summary>
     public required string Kind { get; init; }
     public required string OutputDir { get; init; }
     public required string[] Data { get; init; }
@@ -21,7 +21,7 @@ public sealed record TrainingJobSpec
     /// </summary>
     public string? Name { get; init; }
 
-    /// <summary>The starting GGUF for finetune and dpo.</summary>
+    /// <summary>The starting GGUF for finetune and dpo, and a distillation student's (--student).</summary>
     public string? BaseModel { get; init; }
 
     /// <summary>A tokenizer for pre-training (GGUF, tokenizer.json or folder); null learns a byte-level BPE first.</summary>
@@ -30,7 +30,7 @@ public sealed record TrainingJobSpec
     /// <summary>Vocabulary size of the BPE learned when <see cref="Tokenizer"/> is null.</summary>
     public int Vocab { get; init; } = 4096;
 
-    /// <summary>The architecture for pre-training (from a preset or a JSON config).</summary>
+    /// <summary>The architecture for pre-training and a new distillation student (from a preset or a JSON config).</summary>
     public LlamaShape? Shape { get; init; }
 
     public int SequenceLength { get; init; } = 256;
@@ -57,6 +57,21 @@ public sealed record TrainingJobSpec
 
     /// <summary>DPO's β.</summary>
     public float DpoBeta { get; init; } = 0.1f;
+
+    /// <summary>The teacher GGUF of a distillation (its tokenizer is the student's).</summary>
+    public string? Teacher { get; init; }
+
+    /// <summary>True when the distillation student starts as the teacher's <see cref="KeepLayers"/> (--init-from-teacher).</summary>
+    public bool InitFromTeacher { get; init; }
+
+    /// <summary>The teacher blocks such a student keeps, renumbered 0, 1, ...; null keeps every other one (0, 2, 4, ...).</summary>
+    public int[]? KeepLayers { get; init; }
+
+    /// <summary>Distillation's temperature T, softening both distributions of the KD term.</summary>
+    public float DistillTemperature { get; init; } = 2f;
+
+    /// <summary>Distillation's weight of the KD term (1 − alpha weighs the cross-entropy on the data).</summary>
+    public float DistillAlpha { get; init; } = 0.5f;
 
     /// <summary>Fraction of packed blocks (pre-training) held out; instruction data holds out every 1/fraction-th example.</summary>
     public double ValidationFraction { get; init; } = 0.05;

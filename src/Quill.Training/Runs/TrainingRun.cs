@@ -17,6 +17,9 @@ public sealed class TrainingRun(TrainingJob job)
 {
     public const string ModelFile = "model.gguf", AdapterFile = "adapter.gguf", MetricsFile = "metrics.jsonl", LossCurveFile = "loss.png";
 
+    /// <summary>metrics.jsonl's names of a distillation's two loss terms (<c>loss</c> = alpha·kd_loss + (1 − alpha)·ce_loss).</summary>
+    public const string KdLossName = "kd_loss", CeLossName = "ce_loss";
+
     public TrainingJob Job { get; } = job;
     private string Out => Job.Spec.OutputDir;
 
@@ -96,12 +99,13 @@ public sealed class TrainingRun(TrainingJob job)
                     {
                         double tokensPerSecond = throughput.TokensPerSecond;
                         float loss = (float)(windowLoss / windowSteps);
-                        metrics.Append(new MetricsRecord(s, loss, result.LearningRate, tokensPerSecond, validation, Extra(result)));
+                        var extra = Extra(result);
+                        metrics.Append(new MetricsRecord(s, loss, result.LearningRate, tokensPerSecond, validation, extra));
                         trainCurve.Add((s, loss));
                         if (validation is float vv) validationCurve.Add((s, vv));
                         double perStep = clock.Elapsed.TotalSeconds / Math.Max(1, s - startStep);
                         progress?.Report(new TrainingProgress(s, spec.Steps!.Value, loss, validation, result.LearningRate, tokensPerSecond,
-                            clock.Elapsed, TimeSpan.FromSeconds(perStep * (spec.Steps.Value - s))));
+                            clock.Elapsed, TimeSpan.FromSeconds(perStep * (spec.Steps.Value - s)), extra));
                         windowSteps = 0;
                         windowLoss = 0;
                     }
@@ -130,7 +134,10 @@ public sealed class TrainingRun(TrainingJob job)
         return new TrainingRunResult(true, false, loop.Position.Step, null, lastCheckpoint, modelPath, adapterPath, lastValidation, plotPath, metricsPath);
     }
 
-    /// <summary>The gradient norm, and DPO's reward accuracy and margin, beside the standard fields.</summary>
+    /// <summary>
+    /// The gradient norm beside the standard fields, with DPO's reward accuracy and margin, or distillation's KD and
+    /// cross-entropy terms (means over the same steps as the line's loss).
+    /// </summary>
     private Dictionary<string, double> Extra(StepResult result)
     {
         var extra = new Dictionary<string, double> { ["grad_norm"] = result.GradientNorm };
@@ -138,6 +145,11 @@ public sealed class TrainingRun(TrainingJob job)
         {
             extra["reward_accuracy"] = dpo.LastRewardAccuracy;
             extra["reward_margin"] = dpo.LastRewardMargin;
+        }
+        if (Job.Objective is Distillation.DistillationObjective distillation && distillation.TakeTermMeans() is var (kd, ce))
+        {
+            extra[KdLossName] = kd;
+            extra[CeLossName] = ce;
         }
         return extra;
     }
