@@ -109,7 +109,7 @@ internal static class TrainCommand
     }
 
     /// <summary>The saved spec of the run named by --resume, or null for a fresh run.</summary>
-    private static TrainingJobSpec? Resumed(ParseResult r, TrainingFlags flags, string kind)
+    internal static TrainingJobSpec? Resumed(ParseResult r, TrainingFlags flags, string kind)
     {
         if (r.GetValue(flags.Resume) is not { } folder) return null;
         var spec = TrainingJobSpec.Load(Path.GetFullPath(folder));
@@ -117,7 +117,7 @@ internal static class TrainCommand
         return spec with { OutputDir = Path.GetFullPath(folder) };
     }
 
-    private static int Execute(TrainingJobSpec spec, bool resume, long? stopAfter, CancellationToken cancellation)
+    internal static int Execute(TrainingJobSpec spec, bool resume, long? stopAfter, CancellationToken cancellation)
     {
         var job = TrainingJob.Prepare(spec, line => Console.Error.WriteLine(line));
         TrainingRunResult result;
@@ -134,7 +134,7 @@ internal static class TrainCommand
             Console.Error.WriteLine($"quill: {result.Failure}; {kept}; continue with: quill {spec.Kind} --resume {spec.OutputDir}");
             return 1;
         }
-        if (result.ValidationLoss is float v) Console.Error.WriteLine($"validation loss {v:F4}");
+        if (result.ValidationLoss is float v) Console.Error.WriteLine($"validation loss {v:F4} (perplexity {Math.Exp(v):F2})");
         Console.Out.WriteLine(result.ModelPath);
         if (result.AdapterPath is not null) Console.Out.WriteLine(result.AdapterPath);
         Console.Out.WriteLine(result.MetricsPath);

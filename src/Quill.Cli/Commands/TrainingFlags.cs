@@ -1,4 +1,4 @@
-// The flags `quill train`, `finetune` and `dpo` share, and how they become a TrainingJobSpec; not the run itself.
+// The flags `quill train`, `finetune`, `dpo` and `distill` share, and how they become a TrainingJobSpec; not the run itself.
 using System.CommandLine;
 using System.Globalization;
 using Quill.Training.Model;
@@ -10,7 +10,7 @@ internal sealed class TrainingFlags
 {
     public Option<string[]> Data { get; } = new("--data")
     {
-        Description = "Training data: text files (train) or one JSONL file (finetune, dpo)",
+        Description = "Training data: text files (train, distill) or one JSONL file (finetune, dpo)",
         AllowMultipleArgumentsPerToken = true
     };
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "The folder for model.gguf, metrics.jsonl, loss.png and checkpoints/" };

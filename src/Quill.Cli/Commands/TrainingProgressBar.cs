@@ -1,4 +1,4 @@
-// The one-line progress display of a training run on stderr: step, loss, tokens/s and ETA.
+// The one-line progress display of a training run on stderr: step, loss (and distillation's terms), tokens/s and ETA.
 using System.Globalization;
 using Quill.Training.Reporting;
 using Quill.Training.Runs;
@@ -16,9 +16,11 @@ internal sealed class TrainingProgressBar : IProgress<TrainingProgress>, IDispos
     {
         var c = CultureInfo.InvariantCulture;
         string validation = p.ValidationLoss is float v ? string.Create(c, $" val {v:F3}") : "";
+        string terms = p.Extra is { } extra && extra.TryGetValue(TrainingRun.KdLossName, out double kd) && extra.TryGetValue(TrainingRun.CeLossName,
+            out double ce) ? string.Create(c, $" (kd {kd:F3} ce {ce:F3})") : "";
         string eta = p.Remaining is TimeSpan r ? $" ETA {ThroughputMeter.Format(r)}" : "";
         string text = string.Create(c,
-            $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3}{validation} lr {p.LearningRate:0.##e0} {p.TokensPerSecond:N0} tok/s{eta}");
+            $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F3}{terms}{validation} lr {p.LearningRate:0.##e0} {p.TokensPerSecond:N0} tok/s{eta}");
         if (_terminal)
         {
             int filled = (int)(Width * p.Step / Math.Max(1, p.TotalSteps));
