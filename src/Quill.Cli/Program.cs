@@ -33,6 +33,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     TrainCommand.Train(),
     TrainCommand.Finetune(),
     TrainCommand.Dpo(),
+    DistillCommand.Create(),
     LoraCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
