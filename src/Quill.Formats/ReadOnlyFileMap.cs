@@ -1,5 +1,6 @@
 // A read-only memory map of a whole file with its base pointer acquired once; knows nothing of any file format.
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace Quill.Formats;
 
@@ -36,6 +37,25 @@ internal sealed unsafe class ReadOnlyFileMap : IDisposable
             return _base;
         }
     }
+
+    /// <summary>
+    /// Tells the OS the bytes [offset, offset + length) will not be read again soon: on Linux the whole pages inside the
+    /// range leave this process's memory (madvise MADV_DONTNEED; the file is unchanged and a later read maps them back
+    /// in from it); elsewhere nothing happens. A pass over a large file so holds only what it is working on.
+    /// </summary>
+    public void Release(long offset, long length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!OperatingSystem.IsLinux() || _base == null || length <= 0 || offset < 0 || offset + length > Length) return;
+        long page = Environment.SystemPageSize;
+        long start = ((long)_base + offset + page - 1) / page * page, end = ((long)_base + offset + length) / page * page;
+        if (end > start) _ = Madvise((nint)start, (nuint)(end - start), DontNeed);
+    }
+
+    private const int DontNeed = 4; // MADV_DONTNEED
+
+    [DllImport("libc", EntryPoint = "madvise", SetLastError = false)]
+    private static extern int Madvise(nint address, nuint length, int advice);
 
     public static ReadOnlyFileMap Open(string path)
     {

@@ -83,6 +83,17 @@ public sealed unsafe class GgufFile : IDisposable
         return start + DataOffset + (long)tensor.Offset;
     }
 
+    /// <summary>
+    /// Hints that <paramref name="tensor"/>'s bytes will not be read again soon, so a pass over every tensor (quantizing,
+    /// pruning) does not keep the whole file resident: on Linux its whole pages leave this process's memory (a later
+    /// read brings them back from the file); elsewhere nothing happens.
+    /// </summary>
+    public void ReleaseTensorData(GgufTensorInfo tensor)
+    {
+        _ = GetTensorPointer(tensor); // the same bounds checks
+        _map.Release(DataOffset + (long)tensor.Offset, tensor.ByteLength);
+    }
+
     public string? GetString(string key) => Get(key, GgufValueType.String)?.Value as string;
 
     public bool? GetBool(string key) => Get(key, GgufValueType.Bool)?.Value as bool?;

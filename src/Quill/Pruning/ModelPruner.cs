@@ -94,6 +94,7 @@ public static class ModelPruner
             {
                 if (prune) results.Add(PruneTensor(file, tensor, options, stream));
                 else stream.Write(file.GetTensorData(tensor));
+                file.ReleaseTensorData(tensor);
                 done += tensor.ByteLength;
                 options.Progress?.Report((double)done / Math.Max(1, total));
             });

@@ -95,6 +95,7 @@ public static class ModelQuantizer
             {
                 if (planned.Converts) Convert(file, planned, buffers, options.Threads, Importance(imatrix, planned), stream);
                 else stream.Write(file.GetTensorData(planned.Tensor));
+                file.ReleaseTensorData(planned.Tensor); // memory stays near one tensor, not the whole mapped input
                 done += planned.Tensor.ByteLength;
                 options.Progress?.Report(new QuantizeProgress(index, plan.Count, planned, done, inputBytes));
             });

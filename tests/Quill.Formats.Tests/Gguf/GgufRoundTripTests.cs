@@ -75,6 +75,23 @@ public class GgufRoundTripTests
     }
 
     [Fact]
+    public void Released_tensor_pages_read_back_the_same_bytes()
+    {
+        using var folder = new TempFolder();
+        var writer = new GgufWriter();
+        byte[] big = [.. Enumerable.Range(0, 3 * 4096 + 100).Select(i => (byte)(i * 7))];
+        writer.AddTensor("big", GgmlType.I8, [big.Length], big);
+        writer.AddTensor("small", GgmlType.I8, [5], new byte[] { 1, 2, 3, 4, 5 });
+        string path = folder.File("release.gguf");
+        writer.WriteTo(path);
+        using var file = GgufFile.Open(path);
+        foreach (GgufTensorInfo t in file.Tensors) file.ReleaseTensorData(t);
+        Assert.Equal(big, file.GetTensorData(file.GetTensor("big")).ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, file.GetTensorData(file.GetTensor("small")).ToArray());
+        Assert.Throws<ArgumentException>(() => file.ReleaseTensorData(file.GetTensor("small") with { Offset = 1UL << 40 }));
+    }
+
+    [Fact]
     public void Tensor_bytes_survive_and_offsets_are_aligned()
     {
         var tensors = new (string Name, GgmlType Type, long[] Shape)[]
