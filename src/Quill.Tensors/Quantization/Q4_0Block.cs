@@ -1,5 +1,6 @@
 // ggml's Q4_0 weight block (fp16 d, 16 bytes of nibbles; x = (q - 8) * d), dotted with Q8_0 activations; bit-exact with ggml-quants.c.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Quill.Tensors.Simd;
 
@@ -32,27 +33,13 @@ public static class Q4_0Block
     /// scale and levels from make_qx_quants(32, nmax 8) with weights importance · sqrt(σ² + x²), σ² the mean square of the
     /// whole row. <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s).
     /// </summary>
-    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Kernel.Format, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Kernel.Format, nameof(blocks));
-        RowLength.Expect(importance.Length, source.Length, Kernel.Format, nameof(importance));
-        float sigma2 = ScaleSearch.MeanSquare(source);
-        Span<float> weights = stackalloc float[BlockSize];
-        Span<sbyte> levels = stackalloc sbyte[BlockSize];
-        for (int b = 0; b < count; b++)
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance) =>
+        WeightedLegacyRow.Quantize(source, blocks, importance, BlockBytes, Kernel.Format, static (x, weights, y) =>
         {
-            ReadOnlySpan<float> x = source.Slice(b * BlockSize, BlockSize);
-            ScaleSearch.ImportanceWeights(x, importance.Slice(b * BlockSize, BlockSize), sigma2, weights);
-            float d = ScaleSearch.MakeQx(BlockSize, 8, x, levels, weights);
-            Span<byte> y = blocks.Slice(b * BlockBytes, BlockBytes);
-            Fp16Bits.Store(y, 0, d);
-            for (int j = 0; j < 16; j++)
-            {
-                y[QuantsOffset + j] = (byte)((byte)levels[j] | ((byte)levels[j + 16] << 4));
-            }
-        }
-    }
+            Span<sbyte> levels = stackalloc sbyte[BlockSize];
+            Fp16Bits.Store(y, 0, ScaleSearch.MakeQx(BlockSize, 8, x, levels, weights));
+            WeightedLegacyRow.PackNibbles(MemoryMarshal.AsBytes(levels), y[QuantsOffset..]);
+        });
 
     /// <summary>Scalar ggml_vec_dot_q4_0_q8_0: sum of sumi * d_w * d_a over blocks; activations are Q8_0.</summary>
     public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>

@@ -33,29 +33,16 @@ public static class Q4_1Block
     /// scale, min and levels from make_qkx3_quants(32, nmax 15) with weights importance · sqrt(σ² + x²), σ² the mean square
     /// of the whole row. <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s).
     /// </summary>
-    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Kernel.Format, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Kernel.Format, nameof(blocks));
-        RowLength.Expect(importance.Length, source.Length, Kernel.Format, nameof(importance));
-        float sigma2 = ScaleSearch.MeanSquare(source);
-        Span<float> weights = stackalloc float[BlockSize];
-        Span<byte> levels = stackalloc byte[BlockSize];
-        Span<byte> scratch = stackalloc byte[BlockSize];
-        for (int b = 0; b < count; b++)
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance) =>
+        WeightedLegacyRow.Quantize(source, blocks, importance, BlockBytes, Kernel.Format, static (x, weights, y) =>
         {
-            ReadOnlySpan<float> x = source.Slice(b * BlockSize, BlockSize);
-            ScaleSearch.ImportanceWeights(x, importance.Slice(b * BlockSize, BlockSize), sigma2, weights);
+            Span<byte> levels = stackalloc byte[BlockSize];
+            Span<byte> scratch = stackalloc byte[BlockSize];
             float d = ScaleSearch.MakeQkx3(BlockSize, 15, x, weights, levels, out float min, scratch, -0.9f, 0.05f, 36, false);
-            Span<byte> y = blocks.Slice(b * BlockBytes, BlockBytes);
             Fp16Bits.Store(y, 0, d);
             Fp16Bits.Store(y, 2, -min);
-            for (int j = 0; j < 16; j++)
-            {
-                y[QuantsOffset + j] = (byte)(levels[j] | (levels[j + 16] << 4));
-            }
-        }
-    }
+            WeightedLegacyRow.PackNibbles(levels, y[QuantsOffset..]);
+        });
 
     /// <summary>Scalar ggml_vec_dot_q4_1_q8_1: sum of (d_w * d_a) * sumi + m_w * s_a over blocks; activations are Q8_1.</summary>
     public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>

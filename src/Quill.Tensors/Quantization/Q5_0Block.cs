@@ -35,32 +35,13 @@ public static class Q5_0Block
     /// scale and levels from make_qx_quants(32, nmax 16) with weights importance · sqrt(σ² + x²), σ² the mean square of the whole row.
     /// <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s).
     /// </summary>
-    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Kernel.Format, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Kernel.Format, nameof(blocks));
-        RowLength.Expect(importance.Length, source.Length, Kernel.Format, nameof(importance));
-        float sigma2 = ScaleSearch.MeanSquare(source);
-        Span<float> weights = stackalloc float[BlockSize];
-        Span<sbyte> levels = stackalloc sbyte[BlockSize];
-        for (int b = 0; b < count; b++)
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance) =>
+        WeightedLegacyRow.Quantize(source, blocks, importance, BlockBytes, Kernel.Format, static (x, weights, y) =>
         {
-            ReadOnlySpan<float> x = source.Slice(b * BlockSize, BlockSize);
-            ScaleSearch.ImportanceWeights(x, importance.Slice(b * BlockSize, BlockSize), sigma2, weights);
-            float d = ScaleSearch.MakeQx(BlockSize, 16, x, levels, weights);
-            Span<byte> y = blocks.Slice(b * BlockBytes, BlockBytes);
-            Fp16Bits.Store(y, 0, d);
-            uint qh = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                int q0 = (byte)levels[j], q1 = (byte)levels[j + 16];
-                y[QsOffset + j] = (byte)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
-                qh |= (uint)((q0 & 0x10) >> 4) << j;
-                qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
-            }
-            MemoryMarshal.Write(y[QhOffset..], in qh);
-        }
-    }
+            Span<sbyte> levels = stackalloc sbyte[BlockSize];
+            Fp16Bits.Store(y, 0, ScaleSearch.MakeQx(BlockSize, 16, x, levels, weights));
+            WeightedLegacyRow.PackFiveBits(MemoryMarshal.AsBytes(levels), y[QsOffset..], y.Slice(QhOffset, 4));
+        });
 
     /// <summary>Scalar ggml_vec_dot_q5_0_q8_0: sum of (d_w * d_a) * sumi over blocks; activations are Q8_0.</summary>
     public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>

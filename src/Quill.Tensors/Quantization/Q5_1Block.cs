@@ -35,34 +35,16 @@ public static class Q5_1Block
     /// scale, min and levels from make_qkx3_quants(32, nmax 31) with weights importance · sqrt(σ² + x²), σ² the mean square of the whole row.
     /// <paramref name="importance"/> holds one weight per column (length = <paramref name="source"/>'s).
     /// </summary>
-    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance)
-    {
-        int count = RowLength.Count(source.Length, BlockSize, Kernel.Format, nameof(source));
-        RowLength.Expect(blocks.Length, count * BlockBytes, Kernel.Format, nameof(blocks));
-        RowLength.Expect(importance.Length, source.Length, Kernel.Format, nameof(importance));
-        float sigma2 = ScaleSearch.MeanSquare(source);
-        Span<float> weights = stackalloc float[BlockSize];
-        Span<byte> levels = stackalloc byte[BlockSize];
-        Span<byte> scratch = stackalloc byte[BlockSize];
-        for (int b = 0; b < count; b++)
+    public static void QuantizeWeighted(ReadOnlySpan<float> source, Span<byte> blocks, ReadOnlySpan<float> importance) =>
+        WeightedLegacyRow.Quantize(source, blocks, importance, BlockBytes, Kernel.Format, static (x, weights, y) =>
         {
-            ReadOnlySpan<float> x = source.Slice(b * BlockSize, BlockSize);
-            ScaleSearch.ImportanceWeights(x, importance.Slice(b * BlockSize, BlockSize), sigma2, weights);
+            Span<byte> levels = stackalloc byte[BlockSize];
+            Span<byte> scratch = stackalloc byte[BlockSize];
             float d = ScaleSearch.MakeQkx3(BlockSize, 31, x, weights, levels, out float min, scratch, -0.9f, 0.05f, 36, false);
-            Span<byte> y = blocks.Slice(b * BlockBytes, BlockBytes);
             Fp16Bits.Store(y, 0, d);
             Fp16Bits.Store(y, 2, -min);
-            uint qh = 0;
-            for (int j = 0; j < 16; j++)
-            {
-                int q0 = levels[j], q1 = levels[j + 16];
-                y[QsOffset + j] = (byte)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
-                qh |= (uint)((q0 & 0x10) >> 4) << j;
-                qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
-            }
-            MemoryMarshal.Write(y[QhOffset..], in qh);
-        }
-    }
+            WeightedLegacyRow.PackFiveBits(levels, y[QsOffset..], y.Slice(QhOffset, 4));
+        });
 
     /// <summary>Scalar ggml_vec_dot_q5_1_q8_1: sum of (d_w * d_a) * sumi + m_w * s_a over blocks; activations are Q8_1.</summary>
     public static float DotReference(ReadOnlySpan<byte> weightBlocks, ReadOnlySpan<byte> activationBlocks) =>
