@@ -53,6 +53,7 @@ internal static class CompressCommand
             Console.Out.WriteLine($"{Path.Combine(folder, "report.md")}, report.json, size-vs-perplexity.png");
             return 0;
         }));
-        return new Command("compress", "Compare ways of making a model smaller") { report };
+        return new Command("compress", "Compare ways of making a model smaller (quantized, pruned, distilled) in one report\n" +
+            "  example: quill compress report -m model-f16.gguf -f held-out.txt -o report/") { report };
     }
 }
