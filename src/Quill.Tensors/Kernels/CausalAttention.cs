@@ -204,7 +204,7 @@ public sealed unsafe class CausalAttention : IRangeJob
         // One query head over an F16 cache: each key widened in registers as its dot uses it (no row buffer, no call per
         // row); the same lanes, FMAs and sums as widening a block first.
         bool inline = _fast && _half && count == 1;
-        if (inline) ScoresHalf512(q, (ushort*)_keys + firstRow, kvStride, positions, d, scale, scores);
+        if (inline) Scores512<HalfElements>(q, _keys + 2 * firstRow, kvStride, positions, d, scale, scores);
         for (int b = 0; b < positions && !inline; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
@@ -214,7 +214,7 @@ public sealed unsafe class CausalAttention : IRangeJob
                 float* si = scores + (long)i * positions + b;
                 if (_fast)
                 {
-                    Scores512(q + i * d, k, stride, m, d, scale, si);
+                    Scores512<SingleElements>(q + i * d, (byte*)k, stride, m, d, scale, si);
                     continue;
                 }
                 var qi = new ReadOnlySpan<float>(q + i * d, d);
@@ -233,7 +233,7 @@ public sealed unsafe class CausalAttention : IRangeJob
             new Span<float>(_out + ((long)t * _heads + h + i) * d, d).Clear();
         }
 
-        if (inline) WeightedHalf512(scores, (ushort*)_values + firstRow, kvStride, positions, d, _out + ((long)t * _heads + h) * d);
+        if (inline) Weighted512<HalfElements>(scores, _values + 2 * firstRow, kvStride, positions, d, _out + ((long)t * _heads + h) * d);
         for (int b = 0; b < positions && !inline; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
@@ -244,7 +244,7 @@ public sealed unsafe class CausalAttention : IRangeJob
                 float* pi = scores + (long)i * positions + b;
                 if (_fast)
                 {
-                    Weighted512(pi, v, stride, m, d, oi);
+                    Weighted512<SingleElements>(pi, (byte*)v, stride, m, d, oi);
                     continue;
                 }
                 var o = new Span<float>(oi, d);
@@ -254,23 +254,25 @@ public sealed unsafe class CausalAttention : IRangeJob
     }
 
     /// <summary>
-    /// s[j] = (q · k_j) · scale for m rows k_j = k + j·stride of D floats (D a multiple of 16): each dot one accumulator over
-    /// the 16-float chunks in order, then summed across lanes; four rows at a time for the FMA pipes, the same sums.
+    /// s[j] = (q · k_j) · scale for m rows k_j starting j·stride elements after k, D elements each (D a multiple of 16),
+    /// read as floats by <typeparamref name="TRows"/> (F32 in place, or F16 widened exactly in registers): each dot one
+    /// accumulator over the 16-element chunks in order, then summed across lanes; four rows at a time for the FMA pipes,
+    /// the same sums.
     /// </summary>
-    private static void Scores512(float* q, float* k, int stride, int m, int d, float scale, float* s)
+    private static void Scores512<TRows>(float* q, byte* k, int stride, int m, int d, float scale, float* s) where TRows : struct, IRowElements
     {
         int j = 0;
         for (; j + 4 <= m; j += 4)
         {
-            float* k0 = k + (long)j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+            byte* k0 = TRows.At(k, (long)j * stride), k1 = TRows.At(k0, stride), k2 = TRows.At(k1, stride), k3 = TRows.At(k2, stride);
             Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
             for (int c = 0; c < d; c += 16)
             {
                 Vector512<float> qc = Vector512.Load(q + c);
-                a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(k0 + c), qc, a0);
-                a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(k1 + c), qc, a1);
-                a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(k2 + c), qc, a2);
-                a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(k3 + c), qc, a3);
+                a0 = Avx512F.FusedMultiplyAdd(TRows.Load(k0, c), qc, a0);
+                a1 = Avx512F.FusedMultiplyAdd(TRows.Load(k1, c), qc, a1);
+                a2 = Avx512F.FusedMultiplyAdd(TRows.Load(k2, c), qc, a2);
+                a3 = Avx512F.FusedMultiplyAdd(TRows.Load(k3, c), qc, a3);
             }
             s[j] = Vector512.Sum(a0) * scale;
             s[j + 1] = Vector512.Sum(a1) * scale;
@@ -279,48 +281,20 @@ public sealed unsafe class CausalAttention : IRangeJob
         }
         for (; j < m; j++)
         {
-            float* kj = k + (long)j * stride;
+            byte* kj = TRows.At(k, (long)j * stride);
             Vector512<float> a = Vector512<float>.Zero;
-            for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c), Vector512.Load(q + c), a);
+            for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(TRows.Load(kj, c), Vector512.Load(q + c), a);
             s[j] = Vector512.Sum(a) * scale;
         }
     }
 
     /// <summary>
-    /// <see cref="Scores512"/> over F16 keys k_j = k + j·stride halves, each 16-half chunk widened exactly where the dot
-    /// reads it: the same chunks, FMAs and sums, so the same scores as widening the rows first.
+    /// o += Σ_j p[j] · v_j over m rows v_j starting j·stride elements after v, D elements each (D a multiple of 16), read
+    /// as floats by <typeparamref name="TRows"/>: each output element a multiply and an add per row in row order (unfused,
+    /// as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer to llama.cpp than FMA did), up to 64
+    /// elements held in registers across the rows.
     /// </summary>
-    private static void ScoresHalf512(float* q, ushort* k, int stride, int m, int d, float scale, float* s)
-    {
-        int j = 0;
-        for (; j + 4 <= m; j += 4)
-        {
-            ushort* k0 = k + (long)j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            for (int c = 0; c < d; c += 16)
-            {
-                Vector512<float> qc = Vector512.Load(q + c);
-                a0 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k0 + c)), qc, a0);
-                a1 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k1 + c)), qc, a1);
-                a2 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k2 + c)), qc, a2);
-                a3 = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(k3 + c)), qc, a3);
-            }
-            s[j] = Vector512.Sum(a0) * scale;
-            s[j + 1] = Vector512.Sum(a1) * scale;
-            s[j + 2] = Vector512.Sum(a2) * scale;
-            s[j + 3] = Vector512.Sum(a3) * scale;
-        }
-        for (; j < m; j++)
-        {
-            ushort* kj = k + (long)j * stride;
-            Vector512<float> a = Vector512<float>.Zero;
-            for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(Fp16Bits.Widen(Vector256.Load(kj + c)), Vector512.Load(q + c), a);
-            s[j] = Vector512.Sum(a) * scale;
-        }
-    }
-
-    /// <summary><see cref="Weighted512"/> over F16 values v_j = v + j·stride halves, widened in registers: the same sums.</summary>
-    private static void WeightedHalf512(float* p, ushort* v, int stride, int m, int d, float* o)
+    private static void Weighted512<TRows>(float* p, byte* v, int stride, int m, int d, float* o) where TRows : struct, IRowElements
     {
         int c = 0;
         for (; c + 64 <= d; c += 64)
@@ -328,12 +302,12 @@ public sealed unsafe class CausalAttention : IRangeJob
             Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
             for (int j = 0; j < m; j++)
             {
-                ushort* vj = v + (long)j * stride + c;
+                byte* vj = TRows.At(v, (long)j * stride + c);
                 Vector512<float> pj = Vector512.Create(p[j]);
-                a0 = a0 + Fp16Bits.Widen(Vector256.Load(vj)) * pj;
-                a1 = a1 + Fp16Bits.Widen(Vector256.Load(vj + 16)) * pj;
-                a2 = a2 + Fp16Bits.Widen(Vector256.Load(vj + 32)) * pj;
-                a3 = a3 + Fp16Bits.Widen(Vector256.Load(vj + 48)) * pj;
+                a0 = a0 + TRows.Load(vj, 0) * pj;
+                a1 = a1 + TRows.Load(vj, 16) * pj;
+                a2 = a2 + TRows.Load(vj, 32) * pj;
+                a3 = a3 + TRows.Load(vj, 48) * pj;
             }
             a0.Store(o + c);
             a1.Store(o + c + 16);
@@ -343,42 +317,39 @@ public sealed unsafe class CausalAttention : IRangeJob
         for (; c < d; c += 16)
         {
             Vector512<float> a = Vector512.Load(o + c);
-            for (int j = 0; j < m; j++) a = a + Fp16Bits.Widen(Vector256.Load(v + (long)j * stride + c)) * Vector512.Create(p[j]);
+            for (int j = 0; j < m; j++) a = a + TRows.Load(TRows.At(v, (long)j * stride + c), 0) * Vector512.Create(p[j]);
             a.Store(o + c);
         }
     }
 
-    /// <summary>
-    /// o += Σ_j p[j] · v_j over m rows v_j = v + j·stride of D floats (D a multiple of 16): each output element a multiply
-    /// and an add per row in row order (unfused, as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer
-    /// to llama.cpp than FMA did), up to 64 elements held in registers across the rows.
-    /// </summary>
-    private static void Weighted512(float* p, float* v, int stride, int m, int d, float* o)
+    /// <summary>How the AVX-512 loops walk key or value rows and read 16 of their elements as floats.</summary>
+    private interface IRowElements
     {
-        int c = 0;
-        for (; c + 64 <= d; c += 64)
-        {
-            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
-            for (int j = 0; j < m; j++)
-            {
-                float* vj = v + (long)j * stride + c;
-                Vector512<float> pj = Vector512.Create(p[j]);
-                a0 = a0 + Vector512.Load(vj) * pj;
-                a1 = a1 + Vector512.Load(vj + 16) * pj;
-                a2 = a2 + Vector512.Load(vj + 32) * pj;
-                a3 = a3 + Vector512.Load(vj + 48) * pj;
-            }
-            a0.Store(o + c);
-            a1.Store(o + c + 16);
-            a2.Store(o + c + 32);
-            a3.Store(o + c + 48);
-        }
-        for (; c < d; c += 16)
-        {
-            Vector512<float> a = Vector512.Load(o + c);
-            for (int j = 0; j < m; j++) a = a + Vector512.Load(v + (long)j * stride + c) * Vector512.Create(p[j]);
-            a.Store(o + c);
-        }
+        /// <summary>The address <paramref name="elements"/> elements after <paramref name="at"/>.</summary>
+        static abstract byte* At(byte* at, long elements);
+
+        /// <summary>Elements [c, c + 16) after <paramref name="row"/>, as floats.</summary>
+        static abstract Vector512<float> Load(byte* row, int c);
+    }
+
+    /// <summary>F32 rows, read in place.</summary>
+    private readonly struct SingleElements : IRowElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static byte* At(byte* at, long elements) => (byte*)((float*)at + elements);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(byte* row, int c) => Vector512.Load((float*)row + c);
+    }
+
+    /// <summary>F16 rows, each chunk widened exactly where it is read (no row buffer).</summary>
+    private readonly struct HalfElements : IRowElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static byte* At(byte* at, long elements) => (byte*)((ushort*)at + elements);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(byte* row, int c) => Fp16Bits.Widen(Vector256.Load((ushort*)row + c));
     }
 
     /// <summary>
