@@ -179,90 +179,8 @@ internal static class ScaleSearch
     /// when <paramref name="useMad"/>, else squared). Returns the scale; <paramref name="theMin"/> is −min.
     /// </summary>
     public static float MakeQkx2(int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels, out float theMin,
-        Span<byte> scratch, float rmin, float rdelta, int nstep, bool useMad)
-    {
-        float min = x[0];
-        float max = x[0];
-        float sumW = weights[0];
-        float sumX = sumW * x[0];
-        for (int i = 1; i < n; ++i)
-        {
-            if (x[i] < min)
-            {
-                min = x[i];
-            }
-            if (x[i] > max)
-            {
-                max = x[i];
-            }
-            float w = weights[i];
-            sumW += w;
-            sumX += w * x[i];
-        }
-        if (min > 0)
-        {
-            min = 0;
-        }
-        if (max == min)
-        {
-            levels[..n].Clear();
-            theMin = -min;
-            return 0f;
-        }
-        float iscale = nmax / (max - min);
-        float scale = 1 / iscale;
-        float bestError = 0;
-        for (int i = 0; i < n; ++i)
-        {
-            int l = Q8KBlock.NearestInt(iscale * (x[i] - min));
-            levels[i] = (byte)Math.Max(0, Math.Min(nmax, l));
-            float diff = scale * levels[i] + min - x[i];
-            diff = useMad ? MathF.Abs(diff) : diff * diff;
-            bestError += weights[i] * diff;
-        }
-        for (int step = 0; step <= nstep; ++step)
-        {
-            iscale = (rmin + rdelta * step + nmax) / (max - min);
-            float sumL = 0, sumL2 = 0, sumXl = 0;
-            for (int i = 0; i < n; ++i)
-            {
-                int l = Q8KBlock.NearestInt(iscale * (x[i] - min));
-                l = Math.Max(0, Math.Min(nmax, l));
-                scratch[i] = (byte)l;
-                float w = weights[i];
-                sumL += w * l;
-                sumL2 += w * l * l;
-                sumXl += w * l * x[i];
-            }
-            float determinant = sumW * sumL2 - sumL * sumL;
-            if (determinant > 0)
-            {
-                float thisScale = (sumW * sumXl - sumX * sumL) / determinant;
-                float thisMin = (sumL2 * sumX - sumL * sumXl) / determinant;
-                if (thisMin > 0)
-                {
-                    thisMin = 0;
-                    thisScale = sumXl / sumL2;
-                }
-                float error = 0;
-                for (int i = 0; i < n; ++i)
-                {
-                    float diff = thisScale * scratch[i] + thisMin - x[i];
-                    diff = useMad ? MathF.Abs(diff) : diff * diff;
-                    error += weights[i] * diff;
-                }
-                if (error < bestError)
-                {
-                    scratch[..n].CopyTo(levels);
-                    bestError = error;
-                    scale = thisScale;
-                    min = thisMin;
-                }
-            }
-        }
-        theMin = -min;
-        return scale;
-    }
+        Span<byte> scratch, float rmin, float rdelta, int nstep, bool useMad) =>
+        MakeQkx(qkx3: false, n, nmax, x, weights, levels, out theMin, scratch, rmin, rdelta, nstep, useMad);
 
     /// <summary>
     /// make_qkx3_quants with weights (the importance-matrix searches): <see cref="MakeQkx2"/> except that a group with
@@ -270,7 +188,15 @@ internal static class ScaleSearch
     /// where min is the best fit so far.
     /// </summary>
     public static float MakeQkx3(int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels, out float theMin,
-        Span<byte> scratch, float rmin, float rdelta, int nstep, bool useMad)
+        Span<byte> scratch, float rmin, float rdelta, int nstep, bool useMad) =>
+        MakeQkx(qkx3: true, n, nmax, x, weights, levels, out theMin, scratch, rmin, rdelta, nstep, useMad);
+
+    /// <summary>
+    /// The body ggml's make_qkx2_quants and make_qkx3_quants share; <paramref name="qkx3"/> picks the two places they
+    /// differ (the all-equal test, and how a trial level is rounded and clamped).
+    /// </summary>
+    private static float MakeQkx(bool qkx3, int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> levels,
+        out float theMin, Span<byte> scratch, float rmin, float rdelta, int nstep, bool useMad)
     {
         float min = x[0];
         float max = x[0];
@@ -294,7 +220,7 @@ internal static class ScaleSearch
         {
             min = 0;
         }
-        if (max <= min)
+        if (qkx3 ? max <= min : max == min)
         {
             levels[..n].Clear();
             theMin = -min;
@@ -317,8 +243,16 @@ internal static class ScaleSearch
             float sumL = 0, sumL2 = 0, sumXl = 0;
             for (int i = 0; i < n; ++i)
             {
-                float v = iscale * (x[i] - min);
-                int l = v > 0 ? Q8KBlock.NearestInt(v < nmax ? v : nmax) : 0;
+                int l;
+                if (qkx3)
+                {
+                    float v = iscale * (x[i] - min);
+                    l = v > 0 ? Q8KBlock.NearestInt(v < nmax ? v : nmax) : 0;
+                }
+                else
+                {
+                    l = Math.Max(0, Math.Min(nmax, Q8KBlock.NearestInt(iscale * (x[i] - min))));
+                }
                 scratch[i] = (byte)l;
                 float w = weights[i];
                 sumL += w * l;
