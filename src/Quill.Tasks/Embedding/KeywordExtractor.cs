@@ -6,8 +6,8 @@ namespace Quill.Tasks.Embedding;
 
 /// <summary>
 /// Keywords without a generative model, as KeyBERT finds them: the candidates are the text's n-grams of 1 to
-/// <see cref="MaxWords"/> words (consecutive words with only spaces between them, not starting or ending with an English
-/// stop word), each taken from the text as written (so each keyword is a substring of it; repeats, compared without
+/// <see cref="MaxWords"/> words (consecutive words with only spaces between them, none an English stop word, as KeyBERT's
+/// vectorizer with stop_words="english" forms them), each taken from the text as written (so each keyword is a substring of it; repeats, compared without
 /// case, are kept once at their first place). The text and every candidate are embedded; maximal marginal relevance
 /// then picks them one by one: the first is the closest to the text, each next maximizes
 /// (1 − <see cref="Diversity"/>)·cos(candidate, text) − <see cref="Diversity"/>·max cos(candidate, picked). The score
@@ -81,7 +81,7 @@ public sealed class KeywordExtractor
             for (int last = first; last < starts.Length && last - first < MaxWords; last++)
             {
                 if (last > first && !OnlySpaces(bytes, ends[last - 1], starts[last])) break;
-                if (IsStopWord(offsets, last)) continue;
+                if (IsStopWord(offsets, last)) break;
                 string candidate = offsets.Slice(starts[first], ends[last]);
                 if (seen.Add(candidate)) result.Add((starts[first], ends[last]));
             }
