@@ -36,7 +36,7 @@ public sealed class KeywordExtractor
     public IReadOnlyList<Keyword> Extract(string text, int k = 5, CancellationToken ct = default)
     {
         TaskInput.RequireText(text, "keywords");
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"keywords: k must be 1 or more, found {k}");
+        TaskInput.RequireCount(k, "keywords");
         var offsets = new TextOffsets(text);
         List<(int Start, int End)> candidates = Candidates(offsets);
         if (candidates.Count == 0) return [];

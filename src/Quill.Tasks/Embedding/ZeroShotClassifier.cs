@@ -21,7 +21,7 @@ public sealed class ZeroShotClassifier
         ArgumentNullException.ThrowIfNull(hypothesis);
         if (!hypothesis.Contains("{label}", StringComparison.Ordinal))
         {
-            throw new ArgumentException($"zero-shot classification: the hypothesis must contain {{label}}, found \"{hypothesis}\"", nameof(hypothesis));
+            throw new ArgumentException($"zero-shot classification: the hypothesis must contain {{label}}, found \"{hypothesis}\"");
         }
         _embedder = embedder;
         Hypothesis = hypothesis;

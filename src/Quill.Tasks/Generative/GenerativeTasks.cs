@@ -139,7 +139,16 @@ public sealed class GenerativeTasks
     public JsonElement Extract(string text, JsonElement schema, string? prompt = null, int maxTokens = 512, CancellationToken ct = default)
     {
         TaskInput.RequireText(text, "extract");
-        ITokenConstraint constraint = JsonConstraint.ForSchema(_model.Tokenizer, schema);
+        ITokenConstraint constraint;
+        try
+        {
+            constraint = JsonConstraint.ForSchema(_model.Tokenizer, schema);
+        }
+        catch (ArgumentException e)
+        {
+            string reason = e.Message.Replace("response_format.json_schema: ", "", StringComparison.Ordinal);
+            throw new ArgumentException("extract: the schema cannot constrain decoding: " + reason, e);
+        }
         int[] tokens = _model.ChatPrompt(TaskPrompts.Fill(prompt ?? TaskPrompts.Extract, new Dictionary<string, string>
         {
             ["text"] = text,
@@ -158,7 +167,7 @@ public sealed class GenerativeTasks
     public IReadOnlyList<Keyword> Keywords(string text, int k = 5, string? prompt = null, CancellationToken ct = default)
     {
         TaskInput.RequireText(text, "keywords");
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"keywords: k must be 1 or more, found {k}");
+        TaskInput.RequireCount(k, "keywords");
         var offsets = new TextOffsets(text);
         var automaton = new SpanLinesAutomaton(offsets, labels: null, maxLines: k, allowEmpty: false);
         int[] tokens = _model.ChatPrompt(TaskPrompts.Fill(prompt ?? TaskPrompts.Keywords, new Dictionary<string, string>
@@ -192,7 +201,7 @@ public sealed class GenerativeTasks
         TaskInput.RequireText(text, name);
         if (task == TextTask.Translate && string.IsNullOrWhiteSpace(language))
         {
-            throw new ArgumentException("translate: the target language is missing (--to LANGUAGE)", nameof(language));
+            throw new ArgumentException("translate: the target language is missing (--to LANGUAGE)");
         }
         request ??= new GenerationRequest { Sampling = SamplingOptions.Greedy, MaxTokens = 256 };
         request = task == TextTask.Complete

@@ -50,7 +50,7 @@ public static partial class TaskPrompts
 
     /// <summary>
     /// <paramref name="prompt"/> with each placeholder replaced by its value in <paramref name="values"/> (missing ones
-    /// become empty). Throws <see cref="FormatException"/> naming an unknown placeholder or an unmatched brace.
+    /// become empty). Throws <see cref="ArgumentException"/> naming an unknown placeholder or an unmatched brace.
     /// </summary>
     public static string Fill(string prompt, IReadOnlyDictionary<string, string> values)
     {
@@ -67,7 +67,7 @@ public static partial class TaskPrompts
                 i += 2;
                 continue;
             }
-            if (c == '}') throw new FormatException($"prompt: a '}}' at character {i} closes no placeholder (write '}}}}' for a brace)");
+            if (c == '}') throw new ArgumentException($"prompt: a '}}' at character {i} closes no placeholder (write '}}}}' for a brace)");
             if (c != '{')
             {
                 text.Append(c);
@@ -77,13 +77,13 @@ public static partial class TaskPrompts
             Match match = PlaceholderPattern().Match(prompt, i);
             if (!match.Success || match.Index != i)
             {
-                throw new FormatException($"prompt: a '{{' at character {i} starts no placeholder (write '{{{{' for a brace)");
+                throw new ArgumentException($"prompt: a '{{' at character {i} starts no placeholder (write '{{{{' for a brace)");
             }
             string name = match.Groups[1].Value;
             if (!Placeholders.Contains(name))
             {
                 string known = string.Join(", ", Placeholders.Select(p => "{" + p + "}"));
-                throw new FormatException($"prompt: unknown placeholder {{{name}}}, expected one of {known}");
+                throw new ArgumentException($"prompt: unknown placeholder {{{name}}}, expected one of {known}");
             }
             text.Append(values.TryGetValue(name, out string? value) ? value : "");
             i += match.Length;

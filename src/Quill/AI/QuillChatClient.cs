@@ -149,7 +149,8 @@ public sealed class QuillChatClient : IChatClient
 
     /// <summary>
     /// <see cref="ChatClientMetadata"/> (provider "quill", <see cref="ModelId"/>), this client, its
-    /// <see cref="ITextGenerator"/> or its <see cref="ChatTemplate"/>; null for anything else or any key.
+    /// <see cref="ITextGenerator"/>, its <see cref="ChatTemplate"/>, or the <see cref="Models.ICausalModel"/> a
+    /// <see cref="Generator"/> runs (what Quill.Tasks' constrained tasks need); null for anything else or any key.
     /// </summary>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
@@ -158,6 +159,7 @@ public sealed class QuillChatClient : IChatClient
         if (serviceType == typeof(ChatClientMetadata)) return _metadata;
         if (serviceType.IsInstanceOfType(this)) return this;
         if (serviceType.IsInstanceOfType(_generator)) return _generator;
+        if (serviceType == typeof(Models.ICausalModel) && _generator is Generator generator) return generator.Model;
         if (serviceType == typeof(ChatTemplate)) return Template;
         return null;
     }

@@ -29,6 +29,9 @@ public sealed class Generator : ITextGenerator
 
     public ITokenizer Tokenizer => _tokenizer;
 
+    /// <summary>The model this generator runs.</summary>
+    public ICausalModel Model => _model;
+
     public int ContextLength => _model.ContextLength;
 
     /// <summary>Runs <see cref="Generate(GenerationRequest, CancellationToken)"/> on a thread of its own (a forward pass is long and synchronous).</summary>
