@@ -1,5 +1,6 @@
 // `quill train`, `quill finetune` and `quill dpo`: flags into a TrainingJobSpec, then the run with a progress bar.
 using System.CommandLine;
+using Quill.Tokenizers.ChatTemplates;
 using Quill.Training.Model;
 using Quill.Training.Runs;
 
@@ -54,13 +55,18 @@ internal static class TrainCommand
         var lora = new LoraFlags();
         var model = CommonOptions.Model(required: false);
         var strict = new Option<bool>("--strict") { Description = "Refuse the data at the first malformed line instead of skipping it" };
+        var chatTemplate = new Option<string?>("--chat-template")
+        {
+            Description = $"A Jinja chat template file, or a built-in ({string.Join(", ", ChatTemplate.BuiltInNames)}), to render the data with; " +
+                "written into model.gguf (default: the base model's)",
+        };
         var command = new Command("finetune", "Fine-tune a model on JSONL chat or prompt/completion data, with LoRA (default) or every weight (--full)\n" +
             "  data lines: {\"messages\":[{\"role\":\"user\",\"content\":\"...\"},{\"role\":\"assistant\",\"content\":\"...\"}]} or " +
                 "{\"prompt\":\"...\",\"completion\":\"...\"}\n" +
             "  writes OUT_DIR/model.gguf (adapters merged), adapter.gguf (LoRA), metrics.jsonl, loss.png, checkpoints/\n" +
             "  example: quill finetune -m base.gguf --data chat.jsonl -o runs/ft --lora-rank 8 --epochs 3")
         {
-            model, strict,
+            model, strict, chatTemplate,
         };
         foreach (var o in flags.All().Concat(lora.All())) command.Options.Add(o);
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
@@ -70,6 +76,7 @@ internal static class TrainCommand
             {
                 BaseModel = Path.GetFullPath(r.GetValue(model) ?? throw new ArgumentException("finetune needs a base model (-m BASE.gguf)")),
                 Strict = r.GetValue(strict),
+                ChatTemplate = r.GetValue(chatTemplate) is { } t ? TemplateSource(t) : null,
             };
             return Execute(spec, false, r.GetValue(flags.StopAfter), ct);
         })));
@@ -140,5 +147,17 @@ internal static class TrainCommand
         Console.Out.WriteLine(result.MetricsPath);
         Console.Out.WriteLine(result.LossCurvePath);
         return 0;
+    }
+
+    /// <summary>A built-in template's source, or a file's text; a bad template fails here with its line.</summary>
+    private static string TemplateSource(string nameOrFile)
+    {
+        string source = ChatTemplate.BuiltInNames.Contains(nameOrFile.ToLowerInvariant())
+            ? ChatTemplate.BuiltIn(nameOrFile).Source
+            : File.Exists(nameOrFile) ? File.ReadAllText(nameOrFile)
+            : throw new FileNotFoundException($"{nameOrFile}: no such chat template file (--chat-template), nor a built-in " +
+                $"({string.Join(", ", ChatTemplate.BuiltInNames)})", nameOrFile);
+        ChatTemplate.Parse(source, nameOrFile);
+        return source;
     }
 }

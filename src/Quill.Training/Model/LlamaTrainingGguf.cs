@@ -34,9 +34,11 @@ public static class LlamaTrainingGguf
     /// <summary>
     /// Writes the base weights (adapters are not merged) as a llama GGUF of
     /// <paramref name="type"/> (F32, F16, BF16 or Q8_0 for matrices; norms stay F32), with the tokenizer.* keys (and the chat
-    /// template) copied from <paramref name="tokenizerSource"/>. Written atomically.
+    /// template) copied from <paramref name="tokenizerSource"/>; <paramref name="chatTemplate"/>, when given, replaces the
+    /// template. Written atomically.
     /// </summary>
-    public static void Save(LlamaTrainingModel model, string path, GgufFile tokenizerSource, GgmlType type = GgmlType.F32, string? modelName = null)
+    public static void Save(LlamaTrainingModel model, string path, GgufFile tokenizerSource, GgmlType type = GgmlType.F32, string? modelName = null,
+        string? chatTemplate = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizerSource);
@@ -53,6 +55,7 @@ public static class LlamaTrainingGguf
         writer.Set("general.file_type", GgufFileType.Of(type)!.Value);
         foreach (var (key, value) in tokenizerSource.Metadata)
             if (key.StartsWith("tokenizer.", StringComparison.Ordinal)) writer.Set(key, value.Value);
+        if (chatTemplate is not null) writer.Set("tokenizer.chat_template", chatTemplate);
 
         foreach (var (tensor, values, isMatrix, columns, rows) in Tensors(model))
         {

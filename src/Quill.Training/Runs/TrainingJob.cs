@@ -160,7 +160,18 @@ public sealed class TrainingJob
         if (spec.Data.Length != 1) throw new ArgumentException($"{spec.Kind} takes one JSONL file (--data), found {spec.Data.Length}");
         using var file = GgufFile.Open(basePath);
         var tokenizer = GgufTokenizerLoader.Load(file);
-        return (basePath, tokenizer, ChatTemplate.FromGguf(file) ?? ChatTemplate.Fallback(tokenizer));
+        ChatTemplate? given = spec.ChatTemplate is { } source ? OwnTemplate(source, file, tokenizer) : null;
+        return (basePath, tokenizer, given ?? ChatTemplate.FromGguf(file) ?? ChatTemplate.Fallback(tokenizer));
+    }
+
+    /// <summary>The --chat-template source with the base model's BOS/EOS texts (templates write eos_token to end a turn).</summary>
+    private static ChatTemplate OwnTemplate(string source, GgufFile file, ITokenizer tokenizer)
+    {
+        ChatTemplate template = ChatTemplate.Parse(source, "--chat-template");
+        ChatTemplate? fromFile = ChatTemplate.FromGguf(file);
+        return template.WithSpecialTokens(
+            fromFile?.BosToken ?? (tokenizer.BosId >= 0 ? tokenizer.TokenText(tokenizer.BosId) : null),
+            fromFile?.EosToken ?? (tokenizer.EosId >= 0 ? tokenizer.TokenText(tokenizer.EosId) : null));
     }
 
     private static LlamaTrainingModel PolicyModel(TrainingJobSpec spec, string basePath, TrainingModelOptions options, Action<string> log)

@@ -27,6 +27,12 @@ public sealed record TrainingJobSpec
     /// <summary>A tokenizer for pre-training (GGUF, tokenizer.json or folder); null learns a byte-level BPE first.</summary>
     public string? Tokenizer { get; init; }
 
+    /// <summary>
+    /// Fine-tuning: the Jinja chat template that renders the data and is written into the trained model as
+    /// tokenizer.chat_template (null keeps the base model's, or ChatML when it has none).
+    /// </summary>
+    public string? ChatTemplate { get; init; }
+
     /// <summary>Vocabulary size of the BPE learned when <see cref="Tokenizer"/> is null.</summary>
     public int Vocab { get; init; } = 4096;
 

@@ -174,7 +174,8 @@ public sealed class TrainingRun(TrainingJob job)
                     p.Lora = null;
                 }
         }
-        LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, Job.Spec.ModelType, modelName: Job.Spec.Name ?? TrainingJobSpec.FolderName(Out));
+        LlamaTrainingGguf.Save(model, modelPath, tokenizerSource, Job.Spec.ModelType, modelName: Job.Spec.Name ?? TrainingJobSpec.FolderName(Out),
+            chatTemplate: Job.Spec.ChatTemplate);
         return (modelPath, adapterPath);
     }
 }
