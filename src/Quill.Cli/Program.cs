@@ -29,6 +29,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     EmbedCommand.Similarity(),
     EmbedCommand.Analogy(),
     IndexCommand.Create(),
+    AskCommand.Create(),
     TaskCommand.Create(),
     ServeCommand.Create(),
     TrainCommand.Train(),

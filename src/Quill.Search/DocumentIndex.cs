@@ -26,19 +26,27 @@ public sealed class DocumentIndex : IDisposable
         _options = options;
     }
 
+    /// <summary>The SQLite store of files, chunks, vectors and their full-text index.</summary>
     public VectorStore Store { get; }
+
+    /// <summary>The model that embeds chunks and queries (the one the store was built with).</summary>
+    public ITextEmbedder Embedder => _embedder;
 
     /// <summary>Opens the store (creating it when absent) for <paramref name="embedder"/>'s model; refuses another model's store.</summary>
     public static DocumentIndex OpenOrCreate(string storePath, ITextEmbedder embedder, DocumentIndexOptions? options = null) =>
         new(VectorStore.OpenOrCreate(storePath, embedder.ModelName, embedder.Dimensions), embedder, Validated(options));
 
     /// <summary>Opens an existing store for searching; refuses another model's store.</summary>
-    public static DocumentIndex Open(string storePath, ITextEmbedder embedder, DocumentIndexOptions? options = null)
+    /// <param name="storePath">The store's SQLite file.</param>
+    /// <param name="embedder">The embedder the store must have been built with.</param>
+    /// <param name="options">Chunking, batch and HNSW settings (defaults when null).</param>
+    /// <param name="modelFlag">The command-line flag that picks the embedder, named in a wrong-model error.</param>
+    public static DocumentIndex Open(string storePath, ITextEmbedder embedder, DocumentIndexOptions? options = null, string modelFlag = "-m")
     {
         VectorStore store = VectorStore.Open(storePath);
         try
         {
-            store.RequireModel(embedder.ModelName, embedder.Dimensions);
+            store.RequireModel(embedder.ModelName, embedder.Dimensions, modelFlag);
             return new DocumentIndex(store, embedder, Validated(options));
         }
         catch
@@ -105,30 +113,103 @@ public sealed class DocumentIndex : IDisposable
         return new IndexAddReport(indexed, unchanged, chunks, truncated);
     }
 
-    /// <summary>The <paramref name="k"/> chunks most similar to <paramref name="query"/>, best first.</summary>
+    /// <summary>The <paramref name="k"/> chunks most similar to <paramref name="query"/> by cosine, best first.</summary>
     public IReadOnlyList<SearchHit> Search(string query, int k = 5, Action<string>? warn = null)
     {
         if (k < 1) throw new ArgumentException($"-k: a positive number of results expected, found {k}");
+        return ReadHits(VectorSearch(query, k, warn));
+    }
+
+    /// <summary>
+    /// The chunk ids of the <paramref name="n"/> chunks most similar to <paramref name="query"/> with their cosine, best
+    /// first: exact below <see cref="DocumentIndexOptions.HnswThreshold"/> chunks, through the HNSW graph from there.
+    /// </summary>
+    public ScoredItem[] VectorSearch(string query, int n, Action<string>? warn = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         float[] q = _embedder.Embed([query]).Vectors[0];
         VectorNorm.Normalize(q);
         ScoredItem[] top;
         if (Store.ChunkCount >= _options.HnswThreshold)
         {
             HnswIndex graph = StoreGraph.Ensure(Store, _options.Hnsw, warn);
-            top = graph.Search(q, k, _options.Hnsw.EfSearch);
+            top = graph.Search(q, n, _options.Hnsw.EfSearch);
         }
         else
         {
             (long[] ids, float[] vectors) = Store.ReadVectors();
-            top = ids.Length == 0 ? [] : ExactSearch.Search(q, vectors, k);
+            top = ids.Length == 0 ? [] : ExactSearch.Search(q, vectors, n);
             for (int i = 0; i < top.Length; i++) top[i] = top[i] with { Id = ids[top[i].Id] };
         }
+        return top;
+    }
+
+    /// <summary>The stored chunks of <paramref name="top"/> with their scores, in its order.</summary>
+    public IReadOnlyList<SearchHit> ReadHits(IReadOnlyList<ScoredItem> top)
+    {
         IReadOnlyList<StoredChunk> chunks = Store.ReadChunks(top.Select(t => t.Id).ToList());
         var scores = top.ToDictionary(t => t.Id, t => t.Score);
         return chunks.Select(c => new SearchHit(scores[c.Id], c.File, c.StartLine, c.EndLine, c.Text)).ToList();
     }
 
+    /// <summary>
+    /// Removes the stored files named, or every stored file under a folder named, with their chunks, vectors and
+    /// full-text rows, in one transaction; the HNSW graph (when the store is searched through one) is patched to match.
+    /// Paths need not exist on disk any more; one that matches nothing stored is an error and nothing is removed.
+    /// </summary>
+    public IndexRemoveReport Remove(IEnumerable<string> paths, Action<string>? warn = null) => Remove(Store, paths, _options, warn);
+
+    /// <summary>As <see cref="Remove(IEnumerable{string}, Action{string}?)"/> on the store at <paramref name="storePath"/>, loading no model.</summary>
+    public static IndexRemoveReport RemoveFromStore(string storePath, IEnumerable<string> paths, DocumentIndexOptions? options = null,
+        Action<string>? warn = null)
+    {
+        options = Validated(options);
+        using VectorStore store = VectorStore.Open(storePath);
+        return Remove(store, paths, options, warn);
+    }
+
+    /// <summary>Removes the stored files at or under <paramref name="paths"/> that no longer exist on disk (`index add --prune`).</summary>
+    public IndexRemoveReport Prune(IEnumerable<string> paths, Action<string>? warn = null)
+    {
+        var gone = new Dictionary<long, StoredFile>();
+        foreach (string given in paths)
+        {
+            foreach (StoredFile file in Store.FindFilesUnder(Path.TrimEndingDirectorySeparator(Path.GetFullPath(given))))
+                if (!File.Exists(file.Path)) gone[file.Id] = file;
+        }
+        return RemoveFiles(Store, gone.Values, _options, warn);
+    }
+
     public void Dispose() => Store.Dispose();
+
+    private static IndexRemoveReport Remove(VectorStore store, IEnumerable<string> paths, DocumentIndexOptions options, Action<string>? warn)
+    {
+        var files = new Dictionary<long, StoredFile>();
+        foreach (string given in paths)
+        {
+            IReadOnlyList<StoredFile> found = store.FindFilesUnder(Path.TrimEndingDirectorySeparator(Path.GetFullPath(given)));
+            if (found.Count == 0) throw new FileNotFoundException($"{given}: no stored file at or under this path (in {store.Path})", given);
+            foreach (StoredFile file in found) files[file.Id] = file;
+        }
+        return RemoveFiles(store, files.Values, options, warn);
+    }
+
+    private static IndexRemoveReport RemoveFiles(VectorStore store, IEnumerable<StoredFile> files, DocumentIndexOptions options, Action<string>? warn)
+    {
+        int count = 0, chunks = 0;
+        using (VectorStoreBatch transaction = store.BeginBatch())
+        {
+            foreach (StoredFile file in files)
+            {
+                chunks += transaction.RemoveFile(file.Id);
+                count++;
+            }
+            if (count == 0) return new IndexRemoveReport(0, 0);
+            transaction.Commit();
+        }
+        if (store.ChunkCount >= options.HnswThreshold) StoreGraph.Ensure(store, options.Hnsw, warn);
+        return new IndexRemoveReport(count, chunks);
+    }
 
     private sealed class PendingFile(SourceFile source)
     {

@@ -1,5 +1,5 @@
-// The CLI's `quill index` commands over the deterministic HashingEmbedder instead of a model: Quill.Search.Tests' child, not a tool.
-// Usage: IndexCliChild [--delay-ms N] index add|search|stats ...   (-m hash or hash-N picks N dimensions; default 64)
+// The CLI's `quill index` and `quill ask` commands over the deterministic HashingEmbedder instead of a model: Quill.Search.Tests' child, not a tool.
+// Usage: IndexCliChild [--delay-ms N] index add|search|remove|stats ... | ask ...   (-m / --embedder hash or hash-N: N dimensions; default 64)
 using System.CommandLine;
 using System.Globalization;
 using Quill.Cli.Commands;
@@ -13,7 +13,7 @@ if (args is ["--delay-ms", var delay, ..])
     delayMs = int.Parse(delay, CultureInfo.InvariantCulture);
     args = args[2..];
 }
-var root = new Command("quill") { IndexCommand.Create(model => Hashing(model, delayMs)) };
+var root = new Command("quill") { IndexCommand.Create(model => Hashing(model, delayMs)), AskCommand.Create(model => Hashing(model, delayMs)) };
 return root.Parse(args).Invoke();
 
 // -m as the store records it: hash (64 dimensions) or hash-N, with or without HashingEmbedder's "test-" prefix.

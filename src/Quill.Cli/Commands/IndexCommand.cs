@@ -1,10 +1,11 @@
-// `quill index add|search|stats`: semantic search over a user's documents; wiring and printing only, the work is Quill.Search.
+// `quill index add|search|remove|stats`: hybrid search over a user's documents; wiring and printing only, the work is Quill.Search.
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Quill.Embeddings;
 using Quill.Search;
+using Quill.Search.Retrieval;
 
 namespace Quill.Cli.Commands;
 
@@ -21,11 +22,12 @@ internal static class IndexCommand
     /// </summary>
     internal static Command Create(Func<string?, ITextEmbedder> embedders)
     {
-        var command = new Command("index", "Semantic search over your documents: chunk, embed and store them, then search\n" +
+        var command = new Command("index", "Search over your documents: chunk, embed and store them, then search by meaning and keywords\n" +
             "  example: quill index add --store notes.db ~/notes\n" +
-            "  example: quill index search --store notes.db \"how do I reset the router\"")
+            "  example: quill index search --store notes.db \"how do I reset the router\"\n" +
+            "  example: quill index remove --store notes.db ~/notes/old")
         {
-            CreateAdd(embedders), CreateSearch(embedders), CreateStats(),
+            CreateAdd(embedders), CreateSearch(embedders), CreateRemove(), CreateStats(),
         };
         return command;
     }
@@ -33,6 +35,14 @@ internal static class IndexCommand
     private static Option<string> StoreOption() => new("--store") { Description = "The SQLite database holding chunks and vectors", Required = true };
 
     private static Option<string?> ModelOption() => new("--model", "-m") { Description = "Embedding model (default: the built-in all-MiniLM-L6-v2)" };
+
+    /// <summary>--mode hybrid|vector|keyword, shared with `quill ask`; read it with <see cref="HybridRetriever.ParseMode"/>.</summary>
+    internal static Option<string> ModeOption() => new("--mode")
+    {
+        Description = "How chunks are ranked: hybrid (vector and BM25 keyword search fused by reciprocal rank), vector or keyword",
+        DefaultValueFactory = _ => "hybrid",
+        HelpName = "hybrid|vector|keyword",
+    };
 
     private static Option<long> ThresholdOption() => new("--hnsw-threshold")
     {
@@ -47,11 +57,13 @@ internal static class IndexCommand
         var threshold = ThresholdOption();
         var chunkTokens = new Option<int>("--chunk-tokens") { Description = "Tokens per chunk", DefaultValueFactory = _ => 256 };
         var overlap = new Option<int>("--overlap") { Description = "Tokens shared by consecutive chunks", DefaultValueFactory = _ => 32 };
+        var prune = new Option<bool>("--prune") { Description = "Also remove stored files under the paths given that no longer exist" };
         var paths = new Argument<string[]>("FILE|DIR") { Description = "Files, or folders searched for .txt and .md files", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("add", "Chunk, embed and store documents (re-adding a file replaces its chunks)\n" +
-            "  example: quill index add --store docs.db --chunk-tokens 128 --overlap 16 README.md docs/")
+        var command = new Command("add", "Chunk, embed and store documents (re-adding a changed file replaces its chunks; unchanged files are skipped)\n" +
+            "  example: quill index add --store docs.db --chunk-tokens 128 --overlap 16 README.md docs/\n" +
+            "  example: quill index add --store docs.db --prune docs/   (keeps the store in step with the folder)")
         {
-            store, model, chunkTokens, overlap, threshold, paths,
+            store, model, chunkTokens, overlap, threshold, prune, paths,
         };
         command.SetAction(r => Run(() =>
         {
@@ -61,9 +73,14 @@ internal static class IndexCommand
             };
             using ITextEmbedder embedder = embedders(r.GetValue(model));
             using DocumentIndex index = DocumentIndex.OpenOrCreate(r.GetValue(store)!, embedder, options);
+            if (r.GetValue(prune))
+            {
+                IndexRemoveReport pruned = index.Prune(r.GetValue(paths)!, Warn);
+                Console.Out.WriteLine($"{pruned.Files} files pruned ({pruned.Chunks} chunks): gone from disk");
+            }
             IndexAddReport report;
             using (var progress = new ConsoleProgress("embedding"))
-                report = index.Add(r.GetValue(paths)!, progress, message => Console.Error.WriteLine($"quill: warning: {message}"));
+                report = index.Add(r.GetValue(paths)!, progress, Warn);
             Console.Out.WriteLine($"{report.FilesIndexed} files indexed ({report.Chunks} chunks), {report.FilesUnchanged} unchanged; " +
                 $"store: {index.Store.FileCount} files, {index.Store.ChunkCount} chunks");
             return 0;
@@ -78,19 +95,42 @@ internal static class IndexCommand
         var threshold = ThresholdOption();
         var k = new Option<int>("-k") { Description = "How many chunks to return", DefaultValueFactory = _ => 5 };
         var json = CommonOptions.Json();
-        var query = new Argument<string>("QUERY") { Description = "What to look for, in your own words" };
-        var command = new Command("search", "Find the stored chunks closest in meaning to a query\n" +
-            "  example: quill index search --store docs.db -k 3 --json \"installation on Windows\"")
+        var mode = ModeOption();
+        var query = new Argument<string>("QUERY") { Description = "What to look for, in your own words or exact terms" };
+        var command = new Command("search", "Find the stored chunks that best match a query, by meaning and by keywords (the first line says which)\n" +
+            "  example: quill index search --store docs.db -k 3 --json \"installation on Windows\"\n" +
+            "  example: quill index search --store docs.db --mode keyword \"E-4012\"")
         {
-            store, model, k, json, threshold, query,
+            store, model, k, mode, json, threshold, query,
         };
         command.SetAction(r => Run(() =>
         {
+            RetrievalMode how = HybridRetriever.ParseMode(r.GetValue(mode)!);
             using ITextEmbedder embedder = embedders(r.GetValue(model));
             using DocumentIndex index = DocumentIndex.Open(r.GetValue(store)!, embedder, new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) });
-            IReadOnlyList<SearchHit> hits = index.Search(r.GetValue(query)!, r.GetValue(k), message => Console.Error.WriteLine($"quill: warning: {message}"));
+            IReadOnlyList<SearchHit> hits = new HybridRetriever(index).Retrieve(r.GetValue(query)!, r.GetValue(k), how, Warn);
             if (r.GetValue(json)) PrintJson(hits);
-            else PrintText(hits);
+            else PrintText(hits, how);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateRemove()
+    {
+        var store = StoreOption();
+        var threshold = ThresholdOption();
+        var paths = new Argument<string[]>("FILE|DIR") { Description = "Stored files, or folders whose stored files all go", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("remove", "Remove files (or every file under a folder) from a store, with their chunks; they need not exist on disk\n" +
+            "  example: quill index remove --store docs.db docs/old.md docs/archive/")
+        {
+            store, threshold, paths,
+        };
+        command.SetAction(r => Run(() =>
+        {
+            var options = new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) };
+            IndexRemoveReport report = DocumentIndex.RemoveFromStore(r.GetValue(store)!, r.GetValue(paths)!, options, Warn);
+            Console.Out.WriteLine($"{report.Files} files removed ({report.Chunks} chunks)");
             return 0;
         }));
         return command;
@@ -116,10 +156,11 @@ internal static class IndexCommand
         return command;
     }
 
-    private static void PrintText(IReadOnlyList<SearchHit> hits)
+    private static void PrintText(IReadOnlyList<SearchHit> hits, RetrievalMode mode)
     {
         TextWriter o = Console.Out;
-        if (hits.Count == 0) o.WriteLine("no chunks stored yet");
+        o.WriteLine($"# {HybridRetriever.Describe(mode)}");
+        if (hits.Count == 0) o.WriteLine("no chunk matches");
         foreach (SearchHit hit in hits)
         {
             o.WriteLine($"{hit.Score:F4}  {DisplayPath(hit.File)}:{hit.StartLine}-{hit.EndLine}");
@@ -149,14 +190,17 @@ internal static class IndexCommand
         stream.Write("\n"u8);
     }
 
-    private static string DisplayPath(string path)
+    internal static void Warn(string message) => Console.Error.WriteLine($"quill: warning: {message}");
+
+    /// <summary>A path relative to the current folder when it lies under it, else as stored.</summary>
+    internal static string DisplayPath(string path)
     {
         string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
     }
 
     /// <summary>As <see cref="CliErrors.Run"/>, with SQLite's own errors (disk full, locked) reported as I/O errors.</summary>
-    private static int Run(Func<int> body) => CliErrors.Run(() =>
+    internal static int Run(Func<int> body) => CliErrors.Run(() =>
     {
         try
         {

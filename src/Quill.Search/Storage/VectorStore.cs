@@ -1,6 +1,8 @@
 // Chunks, their vectors and source positions in one SQLite file (WAL); not a search algorithm (ExactSearch, HnswIndex).
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
+using Quill.Search.Retrieval;
+using Quill.Search.Vectors;
 
 namespace Quill.Search.Storage;
 
@@ -10,10 +12,29 @@ namespace Quill.Search.Storage;
 /// Writes go through <see cref="VectorStoreBatch"/>, one transaction each, so a process killed mid-way leaves every
 /// committed batch and nothing of the one in flight. Chunk ids are never reused (AUTOINCREMENT): an index built beside
 /// the store can tell new chunks from old by id. <see cref="Generation"/> grows with every committed batch.
+/// Schema 2 adds chunks_fts, an FTS5 index over the chunk text (external content, kept in step by triggers, so it is
+/// written in the same transaction as the chunks); a schema 1 store gets it, backfilled, when it is opened.
 /// </summary>
 public sealed class VectorStore : IDisposable
 {
-    public const int SchemaVersion = 1;
+    /// <summary>The schema this code writes: 1 had no full-text index, 2 adds chunks_fts.</summary>
+    public const int SchemaVersion = 2;
+
+    // Porter stemming over unicode61 words, so "resetting" meets "reset"; codes like XR-7741 become the words xr 7741.
+    private const string FullTextSchema = """
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF text ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        """;
 
     private readonly SqliteConnection _connection;
 
@@ -81,13 +102,16 @@ public sealed class VectorStore : IDisposable
     }
 
     /// <summary>Throws <see cref="InvalidDataException"/> unless the store's vectors come from this model and size.</summary>
-    public void RequireModel(string modelName, int dimensions)
+    /// <param name="modelName">The embedder's model name.</param>
+    /// <param name="dimensions">The embedder's vector size.</param>
+    /// <param name="modelFlag">The command-line flag that picks the embedder, named in the hint.</param>
+    public void RequireModel(string modelName, int dimensions, string modelFlag = "-m")
     {
         if (modelName != ModelName || dimensions != Dimensions)
         {
             throw new InvalidDataException(
                 $"{Path}: expected vectors of model '{modelName}' ({dimensions} dims), found a store built with '{ModelName}' " +
-                $"({Dimensions} dims); use -m {ModelName} or another --store");
+                $"({Dimensions} dims); use {modelFlag} {ModelName} or another --store");
         }
     }
 
@@ -99,6 +123,62 @@ public sealed class VectorStore : IDisposable
         if (!reader.Read()) return null;
         return new StoredFile(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4), reader.GetInt64(5) != 0);
+    }
+
+    /// <summary>The stored files whose path is <paramref name="fullPath"/> or lies under it as a folder, in path order.</summary>
+    public IReadOnlyList<StoredFile> FindFilesUnder(string fullPath)
+    {
+        char separator = System.IO.Path.DirectorySeparatorChar;
+        string folder = fullPath.EndsWith(separator) ? fullPath : fullPath + separator;
+        using SqliteCommand command = Command("""
+            SELECT id, path, size, mtime_ms, sha256, complete FROM files
+            WHERE path = $path OR substr(path, 1, length($folder)) = $folder ORDER BY path
+            """);
+        command.Parameters.AddWithValue("$path", fullPath);
+        command.Parameters.AddWithValue("$folder", folder);
+        using SqliteDataReader reader = command.ExecuteReader();
+        var files = new List<StoredFile>();
+        while (reader.Read())
+        {
+            files.Add(new StoredFile(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4), reader.GetInt64(5) != 0));
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// The <paramref name="n"/> chunks that best match the words of <paramref name="query"/> by BM25 (FTS5's bm25(),
+    /// negated so that higher is better), best first. Any text is safe: it goes through <see cref="Fts5Query.FromText"/>
+    /// (words quoted, joined by OR), so FTS5 operators and punctuation in it are never parsed as syntax.
+    /// </summary>
+    public ScoredItem[] KeywordSearch(string query, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        string? match = Fts5Query.FromText(query);
+        if (match is null) return [];
+        using SqliteCommand command = Command(
+            "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH $match ORDER BY rank, rowid LIMIT $n");
+        command.Parameters.AddWithValue("$match", match);
+        command.Parameters.AddWithValue("$n", n);
+        using SqliteDataReader reader = command.ExecuteReader();
+        var hits = new List<ScoredItem>();
+        while (reader.Read()) hits.Add(new ScoredItem(reader.GetInt64(0), (float)-reader.GetDouble(1)));
+        return hits.ToArray();
+    }
+
+    /// <summary>"ok", or what FTS5's integrity check finds wrong between chunks_fts and the chunks it indexes.</summary>
+    public string CheckFullTextIntegrity()
+    {
+        try
+        {
+            using SqliteCommand command = Command("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)");
+            command.ExecuteNonQuery();
+            return "ok";
+        }
+        catch (SqliteException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>Starts a transaction; nothing it writes is visible or durable until <see cref="VectorStoreBatch.Commit"/>.</summary>
@@ -214,6 +294,7 @@ public sealed class VectorStore : IDisposable
                 start_byte INTEGER NOT NULL, end_byte INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL);
             CREATE INDEX chunks_by_file ON chunks(file_id);
             """, transaction);
+        Execute(connection, FullTextSchema, transaction);
         using (SqliteCommand insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
@@ -240,12 +321,23 @@ public sealed class VectorStore : IDisposable
         {
             NotAStore(path, "a SQLite database without Quill's meta table");
         }
-        if (!meta.TryGetValue("schema_version", out string? version) || version != SchemaVersion.ToString())
-            NotAStore(path, $"schema version {version ?? "(none)"} where {SchemaVersion} is expected");
+        if (!meta.TryGetValue("schema_version", out string? version) || (version != "1" && version != SchemaVersion.ToString()))
+            NotAStore(path, $"schema version {version ?? "(none)"} where 1 or {SchemaVersion} is expected");
         if (!meta.TryGetValue("model", out string? model) || !meta.TryGetValue("dimensions", out string? dims)
             || !int.TryParse(dims, out int dimensions) || dimensions < 1 || !meta.ContainsKey("generation"))
             NotAStore(path, "a meta table without model, dimensions and generation");
+        if (version == "1") AddFullTextIndex(connection);
         return new VectorStore(path, connection, model!, int.Parse(meta["dimensions"]));
+    }
+
+    /// <summary>Schema 1 to 2: creates chunks_fts and its triggers and indexes every stored chunk, in one transaction.</summary>
+    private static void AddFullTextIndex(SqliteConnection connection)
+    {
+        using SqliteTransaction transaction = connection.BeginTransaction();
+        Execute(connection, FullTextSchema, transaction);
+        Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')", transaction);
+        Execute(connection, $"UPDATE meta SET value = '{SchemaVersion}' WHERE key = 'schema_version'", transaction);
+        transaction.Commit();
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

@@ -1,4 +1,4 @@
-// One transaction of a VectorStore: replace files, add chunks with vectors, mark files complete.
+// One transaction of a VectorStore: replace or remove files, add chunks with vectors, mark files complete.
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Quill.Search.Chunking;
@@ -71,6 +71,18 @@ public sealed class VectorStoreBatch : IDisposable
         using SqliteCommand command = _store.Command("UPDATE files SET complete = 1 WHERE id = $id", _transaction);
         command.Parameters.AddWithValue("$id", fileId);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Deletes a file's row and its chunks (their vectors and full-text rows with them); returns how many chunks went.</summary>
+    public int RemoveFile(long fileId)
+    {
+        using SqliteCommand chunks = _store.Command("DELETE FROM chunks WHERE file_id = $id", _transaction);
+        chunks.Parameters.AddWithValue("$id", fileId);
+        int removed = chunks.ExecuteNonQuery();
+        using SqliteCommand file = _store.Command("DELETE FROM files WHERE id = $id", _transaction);
+        file.Parameters.AddWithValue("$id", fileId);
+        file.ExecuteNonQuery();
+        return removed;
     }
 
     /// <summary>Bumps the store's generation and commits.</summary>

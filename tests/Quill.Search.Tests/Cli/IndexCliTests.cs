@@ -35,7 +35,7 @@ public class IndexCliTests
 
         CliResult search = IndexCli.Run("index", "search", "--store", db, "-k", "2", "wifi password sticker");
         Assert.Equal(0, search.ExitCode);
-        Assert.Matches(@"^\d\.\d{4}  .*router\.md:4-5\n", search.Stdout);
+        Assert.Matches(@"^# hybrid: .*\n\d\.\d{4}  .*router\.md:4-5\n", search.Stdout);
 
         CliResult json = IndexCli.Run("index", "search", "--store", db, "-k", "3", "--json", "bananas");
         using JsonDocument doc = JsonDocument.Parse(json.Stdout);

@@ -16,7 +16,7 @@ public class CliTests
         var r = QuillCli.Run("--help");
         Assert.Equal(0, r.ExitCode);
         foreach (var name in new[] { "demo", "generate", "info", "logits", "create", "bench", "tokenize", "chat-template", "chat", "serve", "convert", "embed",
-            "index", "train", "finetune", "dpo", "lora", "quantize", "perplexity", "imatrix", "prune", "compress", "distill" })
+            "index", "ask", "train", "finetune", "dpo", "lora", "quantize", "perplexity", "imatrix", "prune", "compress", "distill" })
             Assert.Contains(name, r.Stdout);
     }
 
