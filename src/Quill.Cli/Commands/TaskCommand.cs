@@ -5,6 +5,7 @@ using System.Text.Json;
 using Quill.Embeddings;
 using Quill.Tasks;
 using Quill.Tasks.Embedding;
+using Quill.Tasks.Evaluation;
 using Quill.Tasks.Generative;
 
 namespace Quill.Cli.Commands;
@@ -28,6 +29,8 @@ internal static class TaskCommand
         command.Subcommands.Add(Extract());
         command.Subcommands.Add(Keywords());
         foreach (TextTask task in Enum.GetValues<TextTask>()) command.Subcommands.Add(Rewrite(task));
+        command.Subcommands.Add(TrainData());
+        command.Subcommands.Add(Eval());
         return command;
     }
 
@@ -259,6 +262,62 @@ internal static class TaskCommand
             else stdout.WriteLine();
             return 0;
         })));
+        return command;
+    }
+
+    private static Command TrainData()
+    {
+        var data = new Argument<string>("LABELLED") { Description = "Labelled examples, JSONL: classify, ner or qa lines (see quill task eval)" };
+        var output = new Option<string>("--output", "-o") { Description = "The JSONL of conversations to write", Required = true };
+        var command = new Command("train-data", "Turn labelled task examples into conversations for quill finetune: each task's default prompt " +
+            "and the reply in the format decoding is constrained to\n  example: quill task train-data labelled.jsonl -o train.jsonl") { data, output };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            List<TaskExample> examples = TaskExample.ReadFile(r.GetValue(data)!);
+            TaskTrainingData.Write(examples, r.GetValue(output)!);
+            Console.Out.WriteLine($"wrote {examples.Count} conversations to {r.GetValue(output)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Eval()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "A generative GGUF model to score (without it: the baselines only)" };
+        var data = new Option<string>("--data") { Description = "Labelled examples, JSONL (one object per line)", Required = true };
+        var json = CommonOptions.Json();
+        var threads = CommonOptions.Threads();
+        var command = new Command("eval", "Score a model on labelled task examples beside simple baselines (exact match, entity F1)\n" +
+            "  lines: {\"task\":\"classify\",\"text\",\"labels\",\"label\"} {\"task\":\"ner\",\"text\",\"types\",\"entities\":[{\"entity\",\"word\"}]} " +
+            "{\"task\":\"qa\",\"context\",\"question\",\"answer\"}\n" +
+            "  example: quill task eval -m runs/ft/model.gguf --data held-out.jsonl") { model, data, json, threads };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            List<TaskExample> examples = TaskExample.ReadFile(r.GetValue(data)!);
+            using LanguageModel? lm = r.GetValue(model) is { } path ? GenerateCommand.Load(path, r.GetValue(threads), mmap: false) : null;
+            using ITextEmbedder embedder = EmbedderCatalog.Load(null, null, r.GetValue(threads));
+            List<TaskScore> scores;
+            using (var progress = new ConsoleProgress("evaluating"))
+            {
+                scores = TaskEvaluator.Evaluate(examples, lm is null ? null : new GenerativeTasks(TaskModel.FromModel(lm)), embedder,
+                    done => progress.Report((double)done / examples.Count));
+            }
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(scores.Select(s => new
+                {
+                    task = s.Task, system = s.System, examples = s.Examples,
+                    exact_match = s.ExactMatch, f1 = s.F1
+                })));
+                return 0;
+            }
+            Console.Out.WriteLine("task      system                examples  exact match  entity F1");
+            foreach (TaskScore s in scores)
+            {
+                Console.Out.WriteLine($"{s.Task,-9} {s.System,-21} {s.Examples,8}  {F(s.ExactMatch),11}  {(s.F1 is double f ? F(f) : "-"),9}");
+            }
+            return 0;
+        }));
         return command;
     }
 
