@@ -2,9 +2,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Quill.Generation.Constraints;
-using JsonNode = System.Text.Json.Nodes.JsonNode;
 using Quill.Tokenizers;
 using Quill.Tokenizers.ChatTemplates;
+using JsonNode = System.Text.Json.Nodes.JsonNode;
 
 namespace Quill.Tools;
 
