@@ -25,14 +25,19 @@ internal sealed class ChatCompletionRequest : IGenerationParameters
     public StreamOptions? StreamOptions { get; set; }
     public ResponseFormat? ResponseFormat { get; set; }
     public bool? CachePrompt { get; set; }
+    public JsonElement? Tools { get; set; }
+    public JsonElement? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
 }
 
-/// <summary>One message; content is a string or a list of {type: "text", text} parts.</summary>
+/// <summary>One message; content is a string or a list of {type: "text", text} parts (null for an assistant message with tool_calls).</summary>
 internal sealed class ChatMessageIn
 {
     public string? Role { get; set; }
     public JsonElement? Content { get; set; }
     public string? Name { get; set; }
+    public JsonElement? ToolCalls { get; set; }
+    public string? ToolCallId { get; set; }
 }
 
 internal sealed class StreamOptions

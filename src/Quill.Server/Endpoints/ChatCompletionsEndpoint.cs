@@ -7,12 +7,16 @@ using Quill.Generation;
 using Quill.OpenAI;
 using Quill.Server.Contracts;
 using Quill.Tokenizers.ChatTemplates;
+using Quill.Tools;
 
 namespace Quill.Server.Endpoints;
 
 /// <summary>
 /// Messages are {role, content} with content a string or a list of text parts; roles pass to the template as given
 /// ("developer" becomes "system"). max_completion_tokens (or max_tokens) defaults to the rest of the context.
+/// With tools (<see cref="ChatToolFields"/>) the prompt carries them through the template, each choice generates under
+/// its own lazy call constraint, and its text is split into content and tool_calls by a <see cref="ToolCallParser"/>
+/// (streamed: delta.tool_calls by index); a reply that made calls finishes with "tool_calls".
 /// </summary>
 internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics metrics, CancellationToken stopping)
 {
@@ -22,6 +26,10 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         models.RequireGenerative(request.Model);
         List<ChatMessage> messages = ReadMessages(request.Messages);
         var parameters = GenerationParameters.Read(request, models.Tokenizer);
+        ToolCalling tools = ChatToolFields.Read(request.Tools, request.ToolChoice, request.ParallelToolCalls, models.Template);
+        if (tools.CallsExpected && request.ResponseFormat?.Type is "json_object" or "json_schema")
+            throw ApiError.BadRequest("Invalid 'response_format': it cannot be combined with tool calls; use tool_choice 'none' or drop it.",
+                "response_format");
         int? maxTokens = request.MaxCompletionTokens ?? request.MaxTokens;
         if (maxTokens < 1)
         {
@@ -38,7 +46,7 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         int[] prompt;
         try
         {
-            prompt = models.ChatPromptTokens(messages);
+            prompt = tools.Encode(models.Template, models.Tokenizer, messages);
         }
         catch (ChatTemplateException e)
         {
@@ -49,7 +57,11 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
                 "context_length_exceeded");
 
         var requests = new List<GenerationRequest>(parameters.N);
-        for (int i = 0; i < parameters.N; i++) requests.Add(parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength, logprobs));
+        for (int i = 0; i < parameters.N; i++)
+        {
+            GenerationRequest choice = parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength, logprobs);
+            requests.Add(tools.CallsExpected ? choice with { Constraint = tools.NewConstraint(models.Tokenizer) } : choice);
+        }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token).ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
@@ -57,13 +69,13 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var usage = new UsageTally(prompt.Length, requests.Count, requests.Count);
         if (parameters.Stream)
-            await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested), parameters.IncludeUsage, usage)
-                .ConfigureAwait(false);
-        else await WholeAsync(context, run, id, created, usage).ConfigureAwait(false);
+            await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested, tools, run.Count),
+                parameters.IncludeUsage, usage).ConfigureAwait(false);
+        else await WholeAsync(context, run, id, created, usage, tools).ConfigureAwait(false);
         metrics.Tokens(prompt.Length, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
     }
 
-    private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage)
+    private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage, ToolCalling tools)
     {
         CollectedChoices collected = await ChoiceCollector.CollectAsync(run, usage, context.RequestAborted).ConfigureAwait(false);
         var choices = new List<ChatChoice>(collected.Choices.Count);
@@ -71,15 +83,29 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         {
             CollectedChoice choice = collected.Choices[i];
             ChatLogprobs? logprobs = run.LogprobsRequested ? ChatLogprobs.Of(choice.Logprobs, models.Tokenizer) : null;
-            choices.Add(new ChatChoice(i, new AssistantMessage(choice.Text), logprobs, choice.FinishReason));
+            AssistantMessage message = new(choice.Text);
+            string finish = choice.FinishReason;
+            if (tools.NewParser() is { } parser)
+            {
+                (string? content, IReadOnlyList<ChatToolCall> calls) = ToolCallParser.Parse(tools.Format, choice.Text);
+                message = new AssistantMessage(content)
+                {
+                    ToolCalls = calls.Count == 0 ? null : [.. calls.Select(c => new FunctionToolCall(c.Id, new FunctionCall(c.Name, c.Arguments)))],
+                };
+                if (calls.Count > 0 && finish == "stop") finish = "tool_calls";
+            }
+            choices.Add(new ChatChoice(i, message, logprobs, finish));
         }
         var response = new ChatCompletion(id, created, models.GenerativeModelId, choices, collected.Usage);
         await JsonResponse.WriteAsync(context, response, OpenAIJsonContext.Default.ChatCompletion).ConfigureAwait(false);
     }
 
     /// <summary>Stream events are chunks with one choice each; a choice's first carries the role and content "" at least.</summary>
-    private sealed class ChatStream(string id, long created, ServedModels models, bool logprobsRequested) : IChoiceStreamShape<ChatCompletionChunk>
+    private sealed class ChatStream(string id, long created, ServedModels models, bool logprobsRequested, ToolCalling tools, int choices)
+        : IChoiceStreamShape<ChatCompletionChunk>
     {
+        private readonly ToolCallParser?[] _parsers = [.. Enumerable.Range(0, choices).Select(_ => tools.NewParser())];
+
         public JsonTypeInfo<ChatCompletionChunk> Json => OpenAIJsonContext.Default.ChatCompletionChunk;
 
         public bool SendsFirstChunk => true;
@@ -88,10 +114,30 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
 
         public ChatCompletionChunk Piece(int index, GenerationChunk chunk, string? finishReason, bool first)
         {
-            var delta = new ChatDelta { Role = first ? "assistant" : null, Content = chunk.Text.Length > 0 || first ? chunk.Text : null };
+            ChatDelta delta;
+            if (_parsers[index] is { } parser)
+            {
+                ToolCallUpdate update = parser.Push(chunk.Text);
+                if (finishReason is not null)
+                {
+                    ToolCallUpdate rest = parser.Finish();
+                    update = new ToolCallUpdate(update.Content + rest.Content, [.. update.Calls, .. rest.Calls]);
+                    if (parser.CallCount > 0 && finishReason == "stop") finishReason = "tool_calls";
+                }
+                delta = new ChatDelta
+                {
+                    Role = first ? "assistant" : null,
+                    Content = update.Content.Length > 0 || first ? update.Content : null,
+                    ToolCalls = update.Calls.Count == 0 ? null : [.. update.Calls.Select(Piece)],
+                };
+            }
+            else delta = new ChatDelta { Role = first ? "assistant" : null, Content = chunk.Text.Length > 0 || first ? chunk.Text : null };
             ChatLogprobs? logprobs = logprobsRequested && chunk.Logprobs is { } lp ? ChatLogprobs.Of(lp, models.Tokenizer) : null;
             return new ChatCompletionChunk(id, created, models.GenerativeModelId, [new ChatChunkChoice(index, delta, logprobs, finishReason)]);
         }
+
+        private static FunctionToolCallChunk Piece(ToolCallDelta d) =>
+            new(d.Index, d.Id, d.Id is null ? null : "function", new FunctionCallChunk(d.Name, d.Arguments));
 
         public ChatCompletionChunk UsageOnly(CompletionUsage usage) => new(id, created, models.GenerativeModelId, []) { Usage = usage };
     }
@@ -114,7 +160,12 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
                 _ => throw ApiError.BadRequest($"Invalid value for 'messages[{i}].role': expected 'system', 'developer', 'user', 'assistant' or 'tool', " +
                     $"found '{m.Role}'.", $"messages[{i}].role", "invalid_value"),
             };
-            list.Add(new ChatMessage(role, ContentOf(m.Content, i)));
+            list.Add(new ChatMessage(role, ContentOf(m.Content, i))
+            {
+                ToolCalls = ChatToolFields.ReadToolCalls(m.ToolCalls, i),
+                ToolCallId = m.ToolCallId,
+                Name = m.Name,
+            });
         }
         return list;
     }

@@ -1,8 +1,10 @@
-// Quill's chat models as a Microsoft.Extensions.AI IChatClient, in process; no tool calling.
+// Quill's chat models as a Microsoft.Extensions.AI IChatClient, in process, with tool calling (FunctionCallContent out, results back in).
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Quill.Generation;
 using Quill.Tokenizers.ChatTemplates;
+using Quill.Tools;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 
 namespace Quill.AI;
@@ -12,8 +14,17 @@ namespace Quill.AI;
 /// model's <see cref="ChatTemplate"/>, so .NET AI code (Semantic Kernel, ChatClientBuilder pipelines) runs Quill models
 /// with no server. Each call renders the whole conversation (stateless, like OpenAI's chat completions).
 /// <para>
-/// Messages: roles system, user and assistant; their <see cref="TextContent"/>s are concatenated. Tool messages, tools,
-/// custom roles and non-text contents throw <see cref="NotSupportedException"/> naming what was given.
+/// Messages: roles system, user, assistant and tool; their <see cref="TextContent"/>s are concatenated, an assistant's
+/// <see cref="FunctionCallContent"/>s become its tool_calls and a tool message's <see cref="FunctionResultContent"/>s
+/// "tool" messages, as the template expects them. Custom roles and other contents throw <see cref="NotSupportedException"/>.
+/// </para>
+/// <para>
+/// Tools: <see cref="ChatOptions.Tools"/> (<see cref="AIFunctionDeclaration"/>s) go into the prompt in the template's
+/// format (<see cref="ToolCallFormat.Detect"/>); <see cref="ChatOptions.ToolMode"/> auto leaves text free until a call
+/// starts, RequireAny / RequireSpecific force a call from the first token, None never calls; each call's arguments are
+/// constrained to the function's JSON schema. A reply that calls returns <see cref="FunctionCallContent"/>s (arguments
+/// as JsonElements) with finish reason ToolCalls, so <c>FunctionInvokingChatClient</c> can run the tool loop;
+/// streaming yields each FunctionCallContent when its call is complete.
 /// <see cref="ChatOptions.Instructions"/> become the system message (joined ahead of one the conversation starts with).
 /// </para>
 /// <para>
@@ -97,17 +108,24 @@ public sealed class QuillChatClient : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        GenerationRequest request = CreateRequest(messages, options);
+        (GenerationRequest request, ToolCalling tools) = CreateRequest(messages, options);
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
         GenerationResult result = await _generator.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.FinishReason == FinishReason.Cancelled) throw new OperationCanceledException(cancellationToken);
         var message = new AiChatMessage(ChatRole.Assistant, result.Text) { MessageId = NewId(), CreatedAt = createdAt };
+        ChatFinishReason finish = ToChatFinishReason(result.FinishReason);
+        if (tools.CallsExpected)
+        {
+            (string? content, IReadOnlyList<ChatToolCall> calls) = ToolCallParser.Parse(tools.Format, result.Text);
+            message.Contents = [.. string.IsNullOrEmpty(content) ? [] : new AIContent[] { new TextContent(content) }, .. calls.Select(ToContent)];
+            if (calls.Count > 0 && result.FinishReason == FinishReason.Stop) finish = ChatFinishReason.ToolCalls;
+        }
         return new ChatResponse(message)
         {
             ResponseId = NewId(),
             ModelId = ModelId,
             CreatedAt = createdAt,
-            FinishReason = ToChatFinishReason(result.FinishReason),
+            FinishReason = finish,
             Usage = ToUsage(result.PromptTokens, result.CompletionTokens),
             RawRepresentation = result,
         };
@@ -117,24 +135,50 @@ public sealed class QuillChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        GenerationRequest request = CreateRequest(messages, options);
+        (GenerationRequest request, ToolCalling tools) = CreateRequest(messages, options);
         string responseId = NewId(), messageId = NewId();
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
+        ToolCallParser? parser = tools.NewParser();
+        var calls = new ToolCallAccumulator();
+        int callsReleased = 0;
         await foreach (GenerationChunk chunk in _generator.StreamAsync(request, cancellationToken).ConfigureAwait(false))
         {
+            List<AIContent> contents = Contents(chunk.Text, chunk.FinishReason is not null);
             if (chunk.FinishReason is not FinishReason reason)
             {
-                if (chunk.Text.Length == 0) continue;
-                yield return Update([new TextContent(chunk.Text)], chunk);
+                if (contents.Count == 0) continue;
+                yield return Update(contents, chunk);
                 continue;
             }
             if (reason == FinishReason.Cancelled) throw new OperationCanceledException(cancellationToken);
-            var contents = new List<AIContent>(2);
-            if (chunk.Text.Length > 0) contents.Add(new TextContent(chunk.Text));
             if (chunk.Usage is GenerationUsage usage) contents.Add(new UsageContent(ToUsage(usage.PromptTokens, usage.CompletionTokens)));
             ChatResponseUpdate last = Update(contents, chunk);
-            last.FinishReason = ToChatFinishReason(reason);
+            last.FinishReason = callsReleased > 0 && reason == FinishReason.Stop ? ChatFinishReason.ToolCalls : ToChatFinishReason(reason);
             yield return last;
+        }
+
+        // Text, and each call once the parser has closed it (all of them at the end).
+        List<AIContent> Contents(string text, bool end)
+        {
+            var contents = new List<AIContent>(2);
+            if (parser is null)
+            {
+                if (text.Length > 0) contents.Add(new TextContent(text));
+                return contents;
+            }
+            ToolCallUpdate update = parser.Push(text);
+            calls.Add(update);
+            string content = update.Content;
+            if (end)
+            {
+                ToolCallUpdate rest = parser.Finish();
+                calls.Add(rest);
+                content += rest.Content;
+            }
+            if (content.Length > 0) contents.Add(new TextContent(content));
+            IReadOnlyList<ChatToolCall> known = calls.Calls;
+            for (; callsReleased < parser.CallCount; callsReleased++) contents.Add(ToContent(known[callsReleased]));
+            return contents;
         }
 
         ChatResponseUpdate Update(IList<AIContent> contents, GenerationChunk chunk) => new(ChatRole.Assistant, contents)
@@ -167,7 +211,7 @@ public sealed class QuillChatClient : IChatClient
     /// <summary>Releases the model when the client loaded it (<see cref="Load"/>); otherwise does nothing.</summary>
     public void Dispose() => _owned?.Dispose();
 
-    private GenerationRequest CreateRequest(IEnumerable<AiChatMessage> messages, ChatOptions? options)
+    private (GenerationRequest Request, ToolCalling Tools) CreateRequest(IEnumerable<AiChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (options?.ModelId is { } asked && !string.Equals(asked, ModelId, StringComparison.Ordinal))
@@ -177,8 +221,9 @@ public sealed class QuillChatClient : IChatClient
         }
         GenerationRequest baseRequest = options?.RawRepresentationFactory?.Invoke(this) as GenerationRequest ?? Defaults;
         var templateMessages = ChatRequestMapping.ToTemplateMessages(messages, options?.Instructions);
-        int[] prompt = ChatRequestMapping.PromptTokens(Template, _generator.Tokenizer, templateMessages);
-        return ChatRequestMapping.ToRequest(baseRequest, prompt, options, _generator.Tokenizer);
+        ToolCalling tools = ChatRequestMapping.ToolCallingFor(Template, options);
+        int[] prompt = ChatRequestMapping.PromptTokens(Template, _generator.Tokenizer, templateMessages, tools);
+        return (ChatRequestMapping.ToRequest(baseRequest, prompt, options, _generator.Tokenizer, tools), tools);
     }
 
     private static ChatTemplate TemplateOf(LanguageModel model) => ChatTemplate.FromGguf(model.File) ?? ChatTemplate.Fallback(model.Tokenizer);
@@ -198,4 +243,22 @@ public sealed class QuillChatClient : IChatClient
     };
 
     private static string NewId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>A parsed call as M.E.AI's content: arguments as a dictionary of JsonElements (the raw JSON text when it is not an object).</summary>
+    private static FunctionCallContent ToContent(ChatToolCall call)
+    {
+        Dictionary<string, object?>? arguments;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(call.Arguments);
+            arguments = document.RootElement.ValueKind == JsonValueKind.Object
+                ? document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone())
+                : null;
+        }
+        catch (JsonException)
+        {
+            arguments = null;
+        }
+        return new FunctionCallContent(call.Id, call.Name, arguments) { RawRepresentation = call };
+    }
 }

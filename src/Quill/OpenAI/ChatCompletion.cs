@@ -17,11 +17,32 @@ public sealed record ChatCompletion(string Id, long Created, string Model, List<
 
 public sealed record ChatChoice(int Index, AssistantMessage Message, ChatLogprobs? Logprobs, string FinishReason);
 
-public sealed record AssistantMessage(string Content)
+/// <summary>The reply: <paramref name="Content"/> is null when the reply is only tool calls.</summary>
+public sealed record AssistantMessage(string? Content)
 {
     public string Role => "assistant";
     public string? Refusal => null;
+
+    /// <summary>The calls the model made (absent when none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<FunctionToolCall>? ToolCalls { get; init; }
 }
+
+/// <summary>One call in a reply: {id, type: "function", function: {name, arguments}}; arguments is JSON text.</summary>
+public sealed record FunctionToolCall(string Id, FunctionCall Function)
+{
+    public string Type => "function";
+}
+
+/// <summary>The function called and its arguments as a JSON string.</summary>
+public sealed record FunctionCall(string Name, string Arguments);
+
+/// <summary>A streamed piece of call <paramref name="Index"/>: id, type and name on its first piece, arguments text on every piece.</summary>
+public sealed record FunctionToolCallChunk(int Index, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Type, FunctionCallChunk Function);
+
+/// <summary>The function name (first piece only) and a piece of the arguments text.</summary>
+public sealed record FunctionCallChunk([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name, string Arguments);
 
 public sealed record ChatCompletionChunk(string Id, long Created, string Model, List<ChatChunkChoice> Choices)
 {
@@ -36,7 +57,7 @@ public sealed record ChatCompletionChunk(string Id, long Created, string Model, 
 /// <summary>Choice <paramref name="Index"/>'s piece; <paramref name="FinishReason"/> is null before its last chunk.</summary>
 public sealed record ChatChunkChoice(int Index, ChatDelta Delta, ChatLogprobs? Logprobs, string? FinishReason);
 
-/// <summary>The role on a choice's first chunk, then content pieces.</summary>
+/// <summary>The role on a choice's first chunk, then content pieces and tool-call pieces.</summary>
 public sealed record ChatDelta
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -44,6 +65,10 @@ public sealed record ChatDelta
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Content { get; init; }
+
+    /// <summary>Pieces of tool calls, by index.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<FunctionToolCallChunk>? ToolCalls { get; init; }
 }
 
 public sealed record ChatLogprobs(List<ChatTokenLogprob> Content)

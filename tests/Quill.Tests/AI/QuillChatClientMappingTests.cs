@@ -96,11 +96,10 @@ public sealed class QuillChatClientMappingTests
     }
 
     [Theory]
-    [InlineData("tool role", "ChatRole.Tool")]
+    [InlineData("text in a tool message", "TextContent in a tool message")]
     [InlineData("custom role", "'critic'")]
     [InlineData("image content", "DataContent")]
-    [InlineData("function call content", "FunctionCallContent")]
-    [InlineData("tools option", "ChatOptions.Tools")]
+    [InlineData("function call content in a user message", "FunctionCallContent in a user message")]
     [InlineData("conversation id", "ChatOptions.ConversationId")]
     public async Task UnsupportedInputThrowsNamingIt(string what, string named)
     {
@@ -108,11 +107,10 @@ public sealed class QuillChatClientMappingTests
         var options = new ChatOptions();
         switch (what)
         {
-            case "tool role": messages.Add(new(ChatRole.Tool, "42")); break;
+            case "text in a tool message": messages.Add(new(ChatRole.Tool, "42")); break;
             case "custom role": messages.Add(new(new ChatRole("critic"), "meh")); break;
             case "image content": messages.Add(new(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])); break;
-            case "function call content": messages.Add(new(ChatRole.Assistant, [new FunctionCallContent("c1", "f")])); break;
-            case "tools option": options.Tools = [AIFunctionFactory.Create(() => 1, "one")]; break;
+            case "function call content in a user message": messages.Add(new(ChatRole.User, [new FunctionCallContent("c1", "f")])); break;
             case "conversation id": options.ConversationId = "c"; break;
         }
         var generator = new RecordingTextGenerator();

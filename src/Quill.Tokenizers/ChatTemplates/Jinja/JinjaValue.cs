@@ -106,7 +106,7 @@ internal static class JinjaValue
         float f => (double)f,
         double d => d,
         decimal m => (double)m,
-        ChatMessage m => new JinjaDict { ["role"] = m.Role, ["content"] = m.Content },
+        ChatMessage m => FromMessage(m),
         JsonNode node => FromJson(node),
         JsonElement element => FromJson(JsonSerializer.SerializeToNode(element)),
         IDictionary<string, object?> d => FromPairs(d),
@@ -115,6 +115,30 @@ internal static class JinjaValue
         IEnumerable e => e.Cast<object?>().Select(FromClr).ToList(),
         _ => throw new ArgumentException($"chat template: a variable of type {value.GetType().Name} cannot be passed to a template"),
     };
+
+    private static JinjaDict FromMessage(ChatMessage m)
+    {
+        var dict = new JinjaDict { ["role"] = m.Role, ["content"] = m.Content };
+        if (m.ToolCalls is { Count: > 0 } calls) dict["tool_calls"] = calls.Select(FromToolCall).ToList();
+        if (m.ToolCallId is not null) dict["tool_call_id"] = m.ToolCallId;
+        if (m.Name is not null) dict["name"] = m.Name;
+        return dict;
+    }
+
+    private static object? FromToolCall(ChatToolCall call)
+    {
+        object? arguments = call.Arguments;
+        try
+        {
+            if (JsonNode.Parse(call.Arguments) is JsonObject parsed) arguments = FromJson(parsed);
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the template sees the text as given.
+        }
+        var function = new JinjaDict { ["name"] = call.Name, ["arguments"] = arguments };
+        return new JinjaDict { ["id"] = call.Id, ["type"] = "function", ["function"] = function };
+    }
 
     private static JinjaDict FromPairs(IEnumerable<KeyValuePair<string, object?>> pairs)
     {

@@ -61,6 +61,13 @@ internal sealed class JsonRecognizer
         return 1;
     }
 
+    /// <summary>The state before any byte, as <see cref="Start"/>'s, keeping the arena (frames other states use stay valid).</summary>
+    public int Restart(Span<JsonThread> output)
+    {
+        output[0] = new JsonThread { Top = new JsonFrame { Node = Root, Phase = RootBefore }, Below = -1 };
+        return 1;
+    }
+
     /// <summary>Feeds <paramref name="b"/> to every thread of <paramref name="input"/>; writes the survivors (deduplicated, at most output.Length) and returns
     /// their count.</summary>
     public int Step(ReadOnlySpan<JsonThread> input, byte b, Span<JsonThread> output)

@@ -216,7 +216,13 @@ internal sealed class JsonSchemaCompiler
         foreach (string raw in pointer.Length > 1 ? pointer[2..].Split('/') : [])
         {
             string token = Uri.UnescapeDataString(raw).Replace("~1", "/").Replace("~0", "~");
-            bool found = target.ValueKind == JsonValueKind.Object && target.TryGetProperty(token, out target);
+            bool found = target.ValueKind switch
+            {
+                JsonValueKind.Object => target.TryGetProperty(token, out target),
+                JsonValueKind.Array => int.TryParse(token, out int index) && index >= 0 && index < target.GetArrayLength()
+                    && (target = target[index]).ValueKind != JsonValueKind.Undefined,
+                _ => false,
+            };
             if (!found) ThrowExpected($"'$ref' to name a schema in the document", $"'{pointer}' leads nowhere", path);
         }
         // Register before compiling so that a recursive reference finds this id.
