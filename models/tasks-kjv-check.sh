@@ -4,7 +4,10 @@
 # classify / ner / qa examples that models/tasks/make-task-data.py builds from public-domain text (KJV verses labelled by
 # the division of the Bible; Bible names placed in KJV-style sentences), rendered by `quill task train-data` with the
 # tasks' own prompts, then `quill task eval` scores the held-out examples (unseen verses, names and templates) beside the
-# baselines. Usage: models/tasks-kjv-check.sh [WORK_DIR]   (about 4 minutes on 2 cores)
+# baselines. Usage: models/tasks-kjv-check.sh [WORK_DIR]   (about 5 minutes on 2 cores)
+# Measured (2 cores, seed 42): classify exact match 0.607 (majority label 0.167, zero-shot embedder 0.287); ner entity F1
+# 0.644, exact 0.263 (capitalized words 0.603, 0.000); qa exact match 0.600 (first new name 0.450). Held-out names are
+# all unseen; half the ner and qa held-out sentences use templates training never showed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$root/artifacts/tasks-kjv}"

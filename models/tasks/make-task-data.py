@@ -70,6 +70,18 @@ rng.shuffle(places)
 HELD_PEOPLE, TRAIN_PEOPLE = people[:15], people[15:]
 HELD_PLACES, TRAIN_PLACES = places[:8], places[8:]
 
+# Made-up names in the same style widen the training names, so the model learns to copy a name rather than to
+# remember a few: a fine-tuned model that saw only 57 people fails on the held-out ones.
+SYLLABLES = ["a", "ab", "el", "i", "jo", "na", "ben", "ze", "ra", "mi", "ha", "sha", "ki", "dan", "u", "ri", "ah", "on", "ith", "ar"]
+def made_up(count, endings):
+    names = set()
+    while len(names) < count:
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))) + rng.choice(endings)
+        names.add(name.capitalize())
+    return sorted(names - set(PEOPLE) - set(PLACES))
+TRAIN_PEOPLE += made_up(300, ["", "el", "ah", "am"])
+TRAIN_PLACES += made_up(150, ["on", "ath", "ah", "im"])
+
 # {p} person, {q} second person, {l} place, {m} second place.
 TEMPLATES = [
     "And {p} went up from {l} unto {m}.",
@@ -125,7 +137,7 @@ def qa(questions, names, places, count):
         result.append({"task": "qa", "context": text, "question": question.format(**v), "answer": v[slot]})
     return result
 
-train = classify_train + ner(TEMPLATES, TRAIN_PEOPLE, TRAIN_PLACES, 600) + qa(QUESTIONS, TRAIN_PEOPLE, TRAIN_PLACES, 600)
+train = classify_train + ner(TEMPLATES, TRAIN_PEOPLE, TRAIN_PLACES, 1200) + qa(QUESTIONS, TRAIN_PEOPLE, TRAIN_PLACES, 1200)
 heldout = (classify_heldout + ner(TEMPLATES, HELD_PEOPLE, HELD_PLACES, 40) + ner(HELD_TEMPLATES, HELD_PEOPLE, HELD_PLACES, 40)
            + qa(QUESTIONS, HELD_PEOPLE, HELD_PLACES, 40) + qa(HELD_QUESTIONS, HELD_PEOPLE, HELD_PLACES, 40))
 rng.shuffle(train)

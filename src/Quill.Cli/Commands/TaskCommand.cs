@@ -7,6 +7,7 @@ using Quill.Tasks;
 using Quill.Tasks.Embedding;
 using Quill.Tasks.Evaluation;
 using Quill.Tasks.Generative;
+using Quill.Tasks.Prompting;
 
 namespace Quill.Cli.Commands;
 
@@ -29,6 +30,7 @@ internal static class TaskCommand
         command.Subcommands.Add(Extract());
         command.Subcommands.Add(Keywords());
         foreach (TextTask task in Enum.GetValues<TextTask>()) command.Subcommands.Add(Rewrite(task));
+        command.Subcommands.Add(Prompts());
         command.Subcommands.Add(TrainData());
         command.Subcommands.Add(Eval());
         return command;
@@ -262,6 +264,30 @@ internal static class TaskCommand
             else stdout.WriteLine();
             return 0;
         })));
+        return command;
+    }
+
+    private static Command Prompts()
+    {
+        var name = new Argument<string?>("TASK") { Description = "One task (default: every task)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("prompts", "Print each task's default prompt, the text --prompt-file replaces\n  example: quill task prompts ner") { name };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            (string Task, string Prompt)[] all =
+            [
+                ("classify", TaskPrompts.Classify), ("ner", TaskPrompts.Ner), ("pos", TaskPrompts.Pos), ("qa", TaskPrompts.Qa),
+                ("extract", TaskPrompts.Extract), ("keywords", TaskPrompts.Keywords),
+                .. Enum.GetValues<TextTask>().Select(t => (t.ToString().ToLowerInvariant(), GenerativeTasks.DefaultPrompt(t))),
+            ];
+            string? wanted = r.GetValue(name);
+            var chosen = all.Where(p => wanted is null || p.Task == wanted).ToList();
+            if (chosen.Count == 0)
+            {
+                throw new ArgumentException($"task prompts: unknown task '{wanted}', expected one of {string.Join(", ", all.Select(p => p.Task))}");
+            }
+            foreach (var (task, prompt) in chosen) Console.Out.WriteLine(wanted is null ? $"== {task}\n{prompt}\n" : prompt);
+            return 0;
+        }));
         return command;
     }
 

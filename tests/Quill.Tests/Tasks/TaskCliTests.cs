@@ -58,6 +58,16 @@ public sealed class TaskCliTests
     }
 
     [Fact]
+    public void PromptsPrintsTheDefaults()
+    {
+        var r = QuillCli.Run("task", "prompts", "ner");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(Quill.Tasks.Prompting.TaskPrompts.Ner, r.Stdout.TrimEnd('\n'));
+        Assert.Contains("== summarize", QuillCli.Run("task", "prompts").Stdout);
+        AssertOneLineError(QuillCli.Run("task", "prompts", "sing"), "task prompts: unknown task 'sing'");
+    }
+
+    [Fact]
     public void BadInputsGiveOneLineAndExitCodeOne()
     {
         string folder = Directory.CreateTempSubdirectory("quill-task-cli-").FullName;

@@ -11,11 +11,11 @@ namespace Quill.Tests.Tasks;
 
 public sealed class TaskEvaluationTests : IDisposable
 {
-    private const string Good = """
-        {"task":"classify","text":"The striker scored.","labels":["sports","cooking"],"label":"sports"}
-        {"task":"ner","text":"And Moses went unto Egypt.","types":["person","place"],"entities":[{"entity":"person","word":"Moses"},{"entity":"place","word":"Egypt"}]}
-        {"task":"qa","context":"And Moses went unto Egypt.","question":"Whither went Moses?","answer":"Egypt"}
-        """;
+    private const string Good =
+        "{\"task\":\"classify\",\"text\":\"The striker scored.\",\"labels\":[\"sports\",\"cooking\"],\"label\":\"sports\"}\n" +
+        "{\"task\":\"ner\",\"text\":\"And Moses went unto Egypt.\",\"types\":[\"person\",\"place\"]," +
+        "\"entities\":[{\"entity\":\"person\",\"word\":\"Moses\"},{\"entity\":\"place\",\"word\":\"Egypt\"}]}\n" +
+        "{\"task\":\"qa\",\"context\":\"And Moses went unto Egypt.\",\"question\":\"Whither went Moses?\",\"answer\":\"Egypt\"}\n";
 
     private readonly string _folder = Directory.CreateTempSubdirectory("quill-task-eval-").FullName;
 

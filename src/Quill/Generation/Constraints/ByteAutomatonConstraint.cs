@@ -92,19 +92,7 @@ public sealed class ByteAutomatonConstraint : ITokenConstraint
     public void Mask(Span<float> logits)
     {
         int limit = FillTokenCosts(out int fitting, out int cheapest);
-        bool endAllowed = IsComplete;
-        if (fitting == 0 && !endAllowed)
-        {
-            if (cheapest < int.MaxValue) _fallbackLimit = limit = cheapest;
-            else _stuck = endAllowed = true;
-        }
-        int vocab = Math.Min(logits.Length, _trie.VocabSize);
-        for (int id = 0; id < vocab; id++)
-        {
-            bool allowed = _trie.IsEndOfGeneration[id] ? endAllowed : _tokenCost[id] <= limit;
-            if (!allowed) logits[id] = float.NegativeInfinity;
-        }
-        logits[vocab..].Fill(float.NegativeInfinity);
+        CostMask.Apply(_trie, _tokenCost, logits, limit, fitting, cheapest, int.MaxValue, IsComplete, ref _fallbackLimit, ref _stuck);
     }
 
     private int FillTokenCosts(out int fitting, out int cheapest)

@@ -103,19 +103,7 @@ internal sealed class JsonTokenConstraint : ITokenConstraint
     public void Mask(Span<float> logits)
     {
         int limit = FillTokenCosts(out int fitting, out int cheapest);
-        bool endAllowed = IsComplete;
-        if (fitting == 0 && !endAllowed)
-        {
-            if (cheapest < JsonGrammar.Unreachable) _fallbackLimit = limit = cheapest;
-            else _stuck = endAllowed = true;
-        }
-        int vocab = Math.Min(logits.Length, _trie.VocabSize);
-        for (int id = 0; id < vocab; id++)
-        {
-            bool allowed = _trie.IsEndOfGeneration[id] ? endAllowed : _tokenCost[id] <= limit;
-            if (!allowed) logits[id] = float.NegativeInfinity;
-        }
-        logits[vocab..].Fill(float.NegativeInfinity);
+        CostMask.Apply(_trie, _tokenCost, logits, limit, fitting, cheapest, JsonGrammar.Unreachable, IsComplete, ref _fallbackLimit, ref _stuck);
     }
 
     /// <summary>Walks the trie from the current state, writing every text token's completion cost; returns the budget limit.</summary>
