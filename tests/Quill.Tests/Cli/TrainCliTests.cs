@@ -234,6 +234,33 @@ public sealed class TrainCliTests : IDisposable
     });
 
     [Fact]
+    public Task FinetuneChatTemplateRendersTheDataAndTravelsWithTheModel() => Task.Run(() =>
+    {
+        string baseModel = BaseModel(), template = Path.Combine(_folder, "template.jinja");
+        File.WriteAllText(template, "{% for m in messages %}{{ m.role }}: {{ m.content }}{% if m.role == 'assistant' %}{{ eos_token }}{% endif %}\n" +
+            "{% endfor %}{% if add_generation_prompt %}assistant:\n{% endif %}");
+        string output = Path.Combine(_folder, "templated");
+        Ok(QuillCli.Run("finetune", "-m", baseModel, "--data", ChatData(), "-o", output, "--full", "--steps", "2", "--batch-size", "4",
+            "--seq-len", "48", "-t", "2", "--chat-template", template));
+        using (var file = Quill.Formats.Gguf.GgufFile.Open(Path.Combine(output, "model.gguf")))
+        {
+            Assert.Equal(File.ReadAllText(template), file.GetString("tokenizer.chat_template"));
+        }
+        var builtIn = QuillCli.Run("finetune", "-m", baseModel, "--data", ChatData(), "-o", Path.Combine(_folder, "zephyr"), "--full", "--steps", "1",
+            "--batch-size", "4", "--seq-len", "48", "--chat-template", "zephyr");
+        Ok(builtIn);
+        var missing = QuillCli.Run("finetune", "-m", baseModel, "--data", ChatData(), "-o", Path.Combine(_folder, "none"), "--chat-template",
+            Path.Combine(_folder, "no-such.jinja"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no-such.jinja: no such chat template file", missing.Stderr);
+        File.WriteAllText(template, "{% for m in messages %}");
+        var broken = QuillCli.Run("finetune", "-m", baseModel, "--data", ChatData(), "-o", Path.Combine(_folder, "broken"), "--chat-template", template);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("template.jinja", broken.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "broken")));
+    });
+
+    [Fact]
     public Task DpoTrainsAgainstAFrozenReferenceAndLogsRewardAccuracy() => Task.Run(() =>
     {
         string baseModel = BaseModel(), data = Path.Combine(_folder, "pairs.jsonl");
