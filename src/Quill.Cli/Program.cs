@@ -37,5 +37,6 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     TrainCommand.Dpo(),
     DistillCommand.Create(),
     LoraCommand.Create(),
+    PublishCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -30,7 +30,7 @@ internal static class ToolCallGrammar
                 : JsonNode.Parse("""{"type":"object","properties":{},"additionalProperties":false}""")!;
             CheckCompiles(parameters, callable[b], tool.Name);
             RewriteReferences(parameters, $"{prefix}{b}/properties/{format.ArgumentsKey}");
-            branches.Add(new JsonObject
+            branches.Add((JsonNode)new JsonObject
             {
                 ["type"] = "object",
                 ["properties"] = new JsonObject { ["name"] = new JsonObject { ["const"] = tool.Name }, [format.ArgumentsKey] = parameters },

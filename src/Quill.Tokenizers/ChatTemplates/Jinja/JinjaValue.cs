@@ -108,7 +108,7 @@ internal static class JinjaValue
         decimal m => (double)m,
         ChatMessage m => FromMessage(m),
         JsonNode node => FromJson(node),
-        JsonElement element => FromJson(JsonSerializer.SerializeToNode(element)),
+        JsonElement element => FromJson(JsonNode.Parse(element.GetRawText())),
         IDictionary<string, object?> d => FromPairs(d),
         IReadOnlyDictionary<string, object?> d => FromPairs(d),
         IDictionary d => FromPairs(d.Keys.Cast<object>().Select(k => new KeyValuePair<string, object?>(k.ToString()!, d[k]))),

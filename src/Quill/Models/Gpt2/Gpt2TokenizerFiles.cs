@@ -42,11 +42,11 @@ internal static class Gpt2TokenizerFiles
         foreach (string line in File.ReadLines(mergesPath))
         {
             if (line.StartsWith("#version", StringComparison.Ordinal) || line.Length == 0) continue;
-            mergeList.Add(line);
+            mergeList.Add((JsonNode)JsonValue.Create(line));
         }
         var added = new JsonArray();
         if (vocabulary[EndOfText] is JsonNode id)
-            added.Add(new JsonObject
+            added.Add((JsonNode)new JsonObject
             {
                 ["id"] = id.GetValue<int>(), ["content"] = EndOfText, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
                 ["normalized"] = true, ["special"] = true
