@@ -52,7 +52,9 @@ public sealed class QuillServer : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // start failures are thrown to the caller, once
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            // Draining: Kestrel stops accepting at once and waits this long for requests in flight (plus a moment for
+            // the cancelled ones to end), while the generation token below fires only when the drain time is up.
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
@@ -82,7 +84,12 @@ public sealed class QuillServer : IAsyncDisposable
     private static void Configure(WebApplication app, ServedModels models, ServerOptions options)
     {
         var metrics = new ServerMetrics(models.Status);
-        CancellationToken stopping = app.Lifetime.ApplicationStopping;
+        // Requests in flight keep running while the server drains; they are cancelled when the drain time is up.
+        var drained = new CancellationTokenSource();
+        app.Lifetime.ApplicationStopping.Register(() => drained.CancelAfter(options.DrainTimeout));
+        app.Lifetime.ApplicationStopped.Register(drained.Dispose);
+        CancellationToken stopping = drained.Token;
+        bool Draining() => app.Lifetime.ApplicationStopping.IsCancellationRequested;
         app.UseMiddleware<ErrorResponses>(metrics, options.MaxRequestBodyBytes);
         app.UseRouting();
         if (options.ApiKey is { } key) app.UseMiddleware<ApiKeyCheck>(key);
@@ -103,9 +110,14 @@ public sealed class QuillServer : IAsyncDisposable
         app.MapPost("/v1/embeddings", embeddings.HandleAsync);
         app.MapPost("/tokenize", tokenize.TokenizeAsync);
         app.MapPost("/detokenize", tokenize.DetokenizeAsync);
-        app.MapGet("/health", context => JsonResponse.WriteAsync(context,
-            new HealthResponse("ok", models.Status.Slots, models.Status.ActiveSequences, models.Status.QueuedRequests),
-                ServerJsonContext.Default.HealthResponse));
+        app.MapGet("/health", context =>
+        {
+            // A load balancer's health check takes a draining replica out of rotation (503) before it stops.
+            if (Draining()) context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return JsonResponse.WriteAsync(context,
+                new HealthResponse(Draining() ? "draining" : "ok", models.Status.Slots, models.Status.ActiveSequences, models.Status.QueuedRequests),
+                ServerJsonContext.Default.HealthResponse);
+        });
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";

@@ -51,6 +51,12 @@ public sealed record ServerOptions
     /// <summary>GGUF LoRA adapters applied to the generative model at run time (not merged).</summary>
     public IReadOnlyList<string> LoraAdapters { get; init; } = [];
 
+    /// <summary>
+    /// How long a stopping server (SIGTERM, Ctrl+C, DisposeAsync) lets requests in flight finish: it stops accepting
+    /// connections at once, /health answers 503 "draining", and requests still running after this are cancelled.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(25);
+
     /// <summary>Where the built-in embedding model is converted to and cached; null uses DefaultEmbedder.CacheFolder.</summary>
     public string? EmbeddingCacheFolder { get; init; }
 
@@ -66,6 +72,8 @@ public sealed record ServerOptions
         if (Threads < 0) Throw($"--threads must be 0 (every core) or more, found {Threads}");
         if (ApiKey is { Length: 0 }) Throw("--api-key must not be empty");
         if (KvCacheType is not (KvCacheType.F16 or KvCacheType.F32)) Throw($"--kv-type must be f16 or f32, found {KvCacheType}");
+        if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromHours(1))
+            Throw($"--drain-seconds must be in 0..3600, found {DrainTimeout.TotalSeconds}");
     }
 
     private static void Throw(string message) => throw new ArgumentException($"server options: {message}");

@@ -34,6 +34,11 @@ internal static class ServeCommand
         {
             Description = "Compute every prompt whole instead of reusing the longest prefix a slot's KV cache holds from its last request",
         };
+        var drain = new Option<int>("--drain-seconds")
+        {
+            Description = "On SIGTERM or Ctrl+C: stop accepting, let requests in flight finish this long (/health says draining), then stop",
+            DefaultValueFactory = _ => 25,
+        };
         var threads = CommonOptions.Threads();
         var lora = GenerateCommand.LoraOption();
         var kvType = CommonOptions.KvType();
@@ -41,7 +46,7 @@ internal static class ServeCommand
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
             "  example: quill serve -m model.gguf --port 8080 --parallel 4")
         {
-            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, threads, lora, kvType,
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, lora, kvType,
         };
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
@@ -59,6 +64,7 @@ internal static class ServeCommand
                 CachePrompt = !r.GetValue(noCachePrompt),
                 Threads = r.GetValue(threads),
                 KvCacheType = CommonOptions.KvType(r, kvType),
+                DrainTimeout = TimeSpan.FromSeconds(r.GetValue(drain)),
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
             Console.Error.WriteLine($"loading {options.ModelPath} ...");
@@ -68,7 +74,7 @@ internal static class ServeCommand
                 Console.Out.WriteLine($"serving {server.ModelIds[0]} (embeddings: {server.ModelIds[1]}) at {server.BaseAddress}");
                 Console.Out.WriteLine($"  playground {server.BaseAddress}   OpenAI base URL {server.BaseAddress}v1" +
                     (options.ApiKey is null ? "   no API key" : "   API key required"));
-                Console.Out.WriteLine("  Ctrl+C stops");
+                Console.Out.WriteLine($"  Ctrl+C or SIGTERM stops (requests in flight get {options.DrainTimeout.TotalSeconds:0} s to finish)");
                 Console.Out.Flush();
                 await server.WaitForShutdownAsync(ct);
             }

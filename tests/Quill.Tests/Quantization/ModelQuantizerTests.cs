@@ -173,7 +173,20 @@ public sealed class ModelQuantizerTests
         Assert.Equal(b.Metadata.Keys.Order(StringComparer.Ordinal), a.Metadata.Keys.Order(StringComparer.Ordinal));
     }
 
-    private static readonly string Folder = Directory.CreateTempSubdirectory("quill-quantize-").FullName;
+    // Half a gigabyte of quantized files per run: deleted when the test process ends.
+    private static readonly string Folder = CreateFolder();
+
+    private static string CreateFolder()
+    {
+        string folder = Directory.CreateTempSubdirectory("quill-quantize-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        };
+        return folder;
+    }
 
     private static string Temp(string name) => Path.Combine(Folder, name);
 
