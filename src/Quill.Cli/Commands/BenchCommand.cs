@@ -2,8 +2,8 @@
 // against one), as text or JSON.
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using Quill.Benchmarking;
+using Quill.Formats;
 using Quill.Models;
 
 namespace Quill.Cli.Commands;
@@ -59,7 +59,7 @@ internal static class BenchCommand
             var result = ThroughputBenchmark.Run(lm.Model, r.GetValue(prompt), r.GetValue(generate), Math.Max(1, r.GetValue(reps)), r.GetValue(depth));
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                Console.Out.WriteLine(PlainJson.Serialize(new Dictionary<string, object>
                 {
                     ["model"] = lm.Name,
                     ["pp_tokens"] = result.PromptTokens,
@@ -94,7 +94,7 @@ internal static class BenchCommand
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            Console.Out.WriteLine(PlainJson.Serialize(new Dictionary<string, object>
             {
                 ["model"] = lm.Name,
                 ["parallel"] = result.Sequences,

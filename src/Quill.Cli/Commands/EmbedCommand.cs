@@ -1,8 +1,8 @@
 // `quill embed`, `quill similarity`, `quill analogy`: text vectors, cosine similarity and word analogies; the models live in Quill.Embeddings.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Quill.Embeddings;
+using Quill.Formats;
 
 namespace Quill.Cli.Commands;
 
@@ -29,7 +29,11 @@ internal static class EmbedCommand
             float[][] vectors = EmbeddingOptions.Embed(embedder, inputs);
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(new { model = embedder.ModelName, dim = embedder.Dimensions, data = vectors }));
+                Console.Out.WriteLine(PlainJson.Serialize(new Dictionary<string, object>
+                {
+                    ["model"] = embedder.ModelName,
+                    ["dim"] = embedder.Dimensions, ["data"] = vectors
+                }));
                 return 0;
             }
             foreach (float[] vector in vectors)
@@ -85,7 +89,7 @@ internal static class EmbedCommand
                 .OrderByDescending(x => x.Cosine).ToList();
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(ranked.Select(x => new { word = x.Word, cosine = x.Cosine })));
+                Console.Out.WriteLine(PlainJson.Serialize(ranked.Select(x => new Dictionary<string, object> { ["word"] = x.Word, ["cosine"] = x.Cosine })));
                 return 0;
             }
             Console.Out.WriteLine($"{r.GetValue(a)} − {r.GetValue(b)} + {r.GetValue(c)} ≈");

@@ -1,8 +1,8 @@
 // `quill perplexity`: perplexity on a text by llama-perplexity's method, optionally KL divergence from a base model; the work is Quill.Evaluation's.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Quill.Evaluation;
+using Quill.Formats;
 
 namespace Quill.Cli.Commands;
 
@@ -46,7 +46,7 @@ internal static class PerplexityCommand
                     Progress = new Progress<PerplexityProgress>(p => bar.Report((double)p.Chunk / p.Chunks)),
                 });
             }
-            if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(result, r.GetValue(ctx))));
+            if (asJson) Console.Out.WriteLine(PlainJson.Serialize(ToJson(result, r.GetValue(ctx))));
             else PrintText(result);
             return 0;
         }));

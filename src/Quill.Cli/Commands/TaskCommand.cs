@@ -2,7 +2,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Quill.Embeddings;
+using Quill.Formats;
 using Quill.Tasks;
 using Quill.Tasks.Embedding;
 using Quill.Tasks.Evaluation;
@@ -13,8 +15,6 @@ namespace Quill.Cli.Commands;
 
 internal static class TaskCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = false };
-
     public static Command Create()
     {
         var command = new Command("task", "Do one job by prompting a model: classify, ner, pos, qa, extract, keywords, summarize, paraphrase, simplify,\n" +
@@ -99,7 +99,7 @@ internal static class TaskCommand
                 using LanguageModel model = flags.LoadModel(r, "classify");
                 scores = new GenerativeTasks(TaskModel.FromModel(model)).Classify(text, names, flags.Prompt(r));
             }
-            Print(r.GetValue(flags.Json), scores, s => $"{s.Label}\t{F(s.Score)}");
+            Print(r.GetValue(flags.Json), scores, TaskJsonContext.Default.IReadOnlyListLabelScore, s => $"{s.Label}\t{F(s.Score)}");
             return 0;
         }));
         return command;
@@ -117,7 +117,8 @@ internal static class TaskCommand
             string text = flags.InputText(r);
             using LanguageModel model = flags.LoadModel(r, "ner");
             var entities = new GenerativeTasks(TaskModel.FromModel(model)).Ner(text, SplitList(r.GetValue(types)!), flags.Prompt(r));
-            Print(r.GetValue(flags.Json), entities, e => $"{e.Entity}\t{e.Word}\t{e.Start}-{e.End}\t{F(e.Score)}");
+            Print(r.GetValue(flags.Json), entities, TaskJsonContext.Default.IReadOnlyListEntitySpan, e =>
+                $"{e.Entity}\t{e.Word}\t{e.Start}-{e.End}\t{F(e.Score)}");
             return 0;
         }));
         return command;
@@ -133,7 +134,7 @@ internal static class TaskCommand
             string text = flags.InputText(r);
             using LanguageModel model = flags.LoadModel(r, "pos");
             var tags = new GenerativeTasks(TaskModel.FromModel(model)).Pos(text, flags.Prompt(r));
-            Print(r.GetValue(flags.Json), tags, e => $"{e.Word}\t{e.Entity}\t{e.Start}-{e.End}\t{F(e.Score)}");
+            Print(r.GetValue(flags.Json), tags, TaskJsonContext.Default.IReadOnlyListEntitySpan, e => $"{e.Word}\t{e.Entity}\t{e.Start}-{e.End}\t{F(e.Score)}");
             return 0;
         }));
         return command;
@@ -161,7 +162,7 @@ internal static class TaskCommand
             };
             using LanguageModel model = flags.LoadModel(r, "qa");
             ExtractedAnswer answer = new GenerativeTasks(TaskModel.FromModel(model)).Qa(contextText, r.GetValue(question)!, flags.Prompt(r));
-            if (r.GetValue(flags.Json)) Console.Out.WriteLine(JsonSerializer.Serialize(answer, Indented));
+            if (r.GetValue(flags.Json)) Console.Out.WriteLine(JsonSerializer.Serialize(answer, TaskJsonContext.Default.ExtractedAnswer));
             else Console.Out.WriteLine($"{answer.Answer}\t{answer.Start}-{answer.End}\t{F(answer.Score)}");
             return 0;
         }));
@@ -221,7 +222,7 @@ internal static class TaskCommand
                 using LanguageModel model = flags.LoadModel(r, "keywords");
                 keywords = new GenerativeTasks(TaskModel.FromModel(model)).Keywords(text, r.GetValue(k), flags.Prompt(r));
             }
-            Print(r.GetValue(flags.Json), keywords, w => $"{w.Text}\t{w.Start}-{w.End}\t{F(w.Score)}");
+            Print(r.GetValue(flags.Json), keywords, TaskJsonContext.Default.IReadOnlyListKeyword, w => $"{w.Text}\t{w.Start}-{w.End}\t{F(w.Score)}");
             return 0;
         }));
         return command;
@@ -260,7 +261,7 @@ internal static class TaskCommand
                     stdout.Write(chunk);
                     stdout.Flush();
                 }, ct);
-            if (json) stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { [result.Key] = result.Text }));
+            if (json) stdout.WriteLine(PlainJson.Serialize(new Dictionary<string, string> { [result.Key] = result.Text }));
             else stdout.WriteLine();
             return 0;
         })));
@@ -330,10 +331,9 @@ internal static class TaskCommand
             }
             if (r.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(scores.Select(s => new
+                Console.Out.WriteLine(PlainJson.Serialize(scores.Select(s => new Dictionary<string, object?>
                 {
-                    task = s.Task, system = s.System, examples = s.Examples,
-                    exact_match = s.ExactMatch, f1 = s.F1
+                    ["task"] = s.Task, ["system"] = s.System, ["examples"] = s.Examples, ["exact_match"] = s.ExactMatch, ["f1"] = s.F1,
                 })));
                 return 0;
             }
@@ -347,11 +347,11 @@ internal static class TaskCommand
         return command;
     }
 
-    private static void Print<T>(bool json, IReadOnlyList<T> items, Func<T, string> line)
+    private static void Print<T>(bool json, IReadOnlyList<T> items, JsonTypeInfo<IReadOnlyList<T>> type, Func<T, string> line)
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(items, Indented));
+            Console.Out.WriteLine(JsonSerializer.Serialize(items, type));
             return;
         }
         foreach (T item in items) Console.Out.WriteLine(line(item));

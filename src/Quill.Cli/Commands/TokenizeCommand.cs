@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Quill.Formats;
 using Quill.Tokenizers;
 
 namespace Quill.Cli.Commands;
@@ -47,8 +48,8 @@ internal static class TokenizeCommand
             ITokenizer loaded = TokenizerCatalog.Load(name);
             EncodedToken[] encoded = loaded.EncodeWithOffsets(input, addSpecial, parse);
             TextWriter o = Console.Out;
-            if (r.GetValue(ids)) o.WriteLine(JsonSerializer.Serialize(encoded.Select(t => t.Id), JsonText));
-            else if (r.GetValue(tokens)) o.WriteLine(JsonSerializer.Serialize(encoded.Select(t => loaded.TokenText(t.Id)), JsonText));
+            if (r.GetValue(ids)) o.WriteLine(PlainJson.Serialize(encoded.Select(t => t.Id), JsonText));
+            else if (r.GetValue(tokens)) o.WriteLine(PlainJson.Serialize(encoded.Select(t => loaded.TokenText(t.Id)), JsonText));
             else
             {
                 o.Write(TokenView.RenderText(input, encoded, loaded, color));

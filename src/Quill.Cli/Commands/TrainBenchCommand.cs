@@ -1,7 +1,7 @@
 // `quill bench train`: training steps/s, tokens/s, GFLOP/s and MFU of synthetic Llama shapes, fp32 and bf16.
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
+using Quill.Formats;
 using Quill.Models.Llama;
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Threading;
@@ -74,7 +74,11 @@ internal static class TrainBenchCommand
                             $"step {row["step_ms"]} ms  loss {row["loss"]}  heap {row["heap_mb"]} MB");
                 }
             }
-            if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(new { peak_gflops = Math.Round(peak / 1e9, 2), threads = threadCount, results = rows }));
+            if (asJson) Console.Out.WriteLine(PlainJson.Serialize(new Dictionary<string, object>
+            {
+                ["peak_gflops"] = Math.Round(peak / 1e9, 2),
+                ["threads"] = threadCount, ["results"] = rows
+            }));
             return 0;
         }));
         return command;

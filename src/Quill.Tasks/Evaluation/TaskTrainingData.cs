@@ -1,5 +1,5 @@
 // Labelled task examples as fine-tuning conversations: the task's default prompt as the user turn, the gold reply as the assistant's.
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Quill.Tasks.Generative;
 using Quill.Tasks.Prompting;
 
@@ -41,10 +41,12 @@ public static class TaskTrainingData
     public static void Write(IEnumerable<TaskExample> examples, string path)
     {
         ArgumentNullException.ThrowIfNull(examples);
-        var lines = examples.Select(e => JsonSerializer.Serialize(new
+        var lines = examples.Select(e => new JsonObject
         {
-            messages = new[] { new { role = "user", content = Prompt(e) }, new { role = "assistant", content = e.Reply } },
-        }));
+            ["messages"] = new JsonArray(
+                new JsonObject { ["role"] = "user", ["content"] = Prompt(e) },
+                new JsonObject { ["role"] = "assistant", ["content"] = e.Reply }),
+        }.ToJsonString());
         Quill.Formats.AtomicFileWriter.Write(path, stream =>
         {
             using var writer = new StreamWriter(stream, leaveOpen: true);

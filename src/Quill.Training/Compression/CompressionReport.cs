@@ -153,19 +153,20 @@ public static class CompressionReport
                 $"{r.PerplexityError:F4} | {r.PerplexityRatio:F4} | {r.MeanKlDivergence:F6} | {r.KlDivergence99:F6} | {r.SameTopP:P2} |");
         }
         AtomicFileWriter.Write(Path.Combine(folder, "report.md"), s => s.Write(Encoding.UTF8.GetBytes(md.ToString())));
-        var json = new
+        var json = new Dictionary<string, object?>
         {
-            model = Path.GetFileName(baseModel),
-            chunks = basePpl.Chunks,
-            tokens = basePpl.Tokens,
-            rows = rows.Select(r => new
+            ["model"] = Path.GetFileName(baseModel),
+            ["chunks"] = basePpl.Chunks,
+            ["tokens"] = basePpl.Tokens,
+            ["rows"] = rows.Select(r => new Dictionary<string, object?>
             {
-                name = r.Name, method = r.Method, file_bytes = r.FileBytes, bits_per_weight = r.BitsPerWeight, sparsity = r.Sparsity,
-                ppl = r.Perplexity, ppl_stderr = r.PerplexityError, ppl_ratio = r.PerplexityRatio, kld_mean = r.MeanKlDivergence,
-                kld_p99 = r.KlDivergence99, same_top_p = r.SameTopP,
+                ["name"] = r.Name, ["method"] = r.Method, ["file_bytes"] = r.FileBytes, ["bits_per_weight"] = r.BitsPerWeight, ["sparsity"] = r.Sparsity,
+                ["ppl"] = r.Perplexity, ["ppl_stderr"] = r.PerplexityError, ["ppl_ratio"] = r.PerplexityRatio, ["kld_mean"] = r.MeanKlDivergence,
+                ["kld_p99"] = r.KlDivergence99, ["same_top_p"] = r.SameTopP,
             }),
         };
-        AtomicFileWriter.Write(Path.Combine(folder, "report.json"), s => JsonSerializer.Serialize(s, json, new JsonSerializerOptions { WriteIndented = true }));
+        string text = PlainJson.Serialize(json, new JsonSerializerOptions { WriteIndented = true });
+        AtomicFileWriter.Write(Path.Combine(folder, "report.json"), s => s.Write(Encoding.UTF8.GetBytes(text)));
         ScatterPlot.Write(Path.Combine(folder, "size-vs-perplexity.png"), [.. rows.Select(r => (r.FileBytes / 1048576.0, r.Perplexity, r.Name))],
             $"{Path.GetFileNameWithoutExtension(baseModel)}: size against perplexity", "size (MiB)", "perplexity");
     }

@@ -91,17 +91,10 @@ public sealed record TrainingJobSpec
     /// <summary>The type of model.gguf's matrices: F32, F16, BF16 or Q8_0 (norms stay F32).</summary>
     public Quill.Tensors.GgmlType ModelType { get; init; } = Quill.Tensors.GgmlType.F32;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     /// <summary>The last segment of <paramref name="folder"/>, a trailing separator ignored: runs/tiny/ is "tiny".</summary>
     public static string FolderName(string folder) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, TrainingJobSpecJson.Default.TrainingJobSpec);
 
     public void Save(string folder) =>
         Quill.Formats.AtomicFileWriter.Write(Path.Combine(folder, FileName), s => s.Write(System.Text.Encoding.UTF8.GetBytes(ToJson())));
@@ -113,7 +106,7 @@ public sealed record TrainingJobSpec
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: expected the run description of a training run to resume, found no such file", path);
         try
         {
-            return JsonSerializer.Deserialize<TrainingJobSpec>(File.ReadAllBytes(path), Json)
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), TrainingJobSpecJson.Default.TrainingJobSpec)
                 ?? throw new InvalidDataException($"{path}: expected a run description, found null");
         }
         catch (JsonException e)
@@ -122,3 +115,12 @@ public sealed record TrainingJobSpec
         }
     }
 }
+
+/// <summary>run.json's shape: snake_case names and enum values, indented; source-generated, so no reflection (NativeAOT).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    Converters = [typeof(SnakeCaseEnumConverter<TrainingPrecision>), typeof(SnakeCaseEnumConverter<Quill.Tensors.GgmlType>)])]
+[JsonSerializable(typeof(TrainingJobSpec))]
+internal sealed partial class TrainingJobSpecJson : JsonSerializerContext;
+
+/// <summary>An enum written as its snake_case name, as run.json has always spelled them.</summary>
+internal sealed class SnakeCaseEnumConverter<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.SnakeCaseLower) where T : struct, Enum;
