@@ -81,9 +81,15 @@ public static class TextFolding
         return s.ToString().TrimEnd();
     }
 
-    /// <summary>A digit or symbol counts as a letter only between letters or digits (so "8 gb" stays, "1gn0re" folds).</summary>
-    private static bool InWord(StringBuilder s, int i) =>
-        (i > 0 && char.IsLetterOrDigit(s[i - 1])) || (i + 1 < s.Length && char.IsLetter(s[i + 1]));
+    /// <summary>
+    /// A digit counts as a letter next to a letter or digit ("1gn0re" folds, "8 gb" stays); a symbol only inside a word
+    /// ("p@ss" folds, "rules!" stays).
+    /// </summary>
+    private static bool InWord(StringBuilder s, int i)
+    {
+        bool before = i > 0 && char.IsLetterOrDigit(s[i - 1]), after = i + 1 < s.Length && char.IsLetter(s[i + 1]);
+        return char.IsAsciiDigit(s[i]) ? before || after : before && after;
+    }
 
     /// <summary>"i g n o r e all" → "ignore all": runs of four or more one-letter words are joined.</summary>
     private static string JoinSpacedLetters(string words)
