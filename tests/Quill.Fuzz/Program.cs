@@ -45,6 +45,7 @@ static int Fuzz(FuzzTarget target, TimeSpan duration, int seed, string folder)
         if (o.IsCrash) Console.Error.WriteLine($"fuzz {target.Name}: a seed fails: {o.Signature}");
     }
     var pool = new List<byte[]>(seeds); // seeds plus recent inputs that ran cleanly, to stack mutations
+    int maxInput = Math.Max(64 << 10, 4 * seeds.Max(s => s.Length)); // stacked duplications must not grow inputs without bound
     var seen = new HashSet<string>();
     var clock = Stopwatch.StartNew();
     long runs = 0;
@@ -52,6 +53,7 @@ static int Fuzz(FuzzTarget target, TimeSpan duration, int seed, string folder)
     while (clock.Elapsed < duration)
     {
         byte[] input = target.Mutate(pool[random.Next(pool.Count)], pool[random.Next(pool.Count)], random);
+        if (input.Length > maxInput) continue;
         FuzzOutcome outcome = FuzzRunner.RunOne(target, input);
         runs++;
         if (outcome.IsCrash)
