@@ -31,6 +31,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     IndexCommand.Create(),
     AskCommand.Create(),
     TaskCommand.Create(),
+    GuardCommand.Create(),
     ServeCommand.Create(),
     TrainCommand.Train(),
     TrainCommand.Finetune(),

@@ -12,6 +12,9 @@ public sealed class ApiError(int status, string message, string type, string? pa
     public string? Param { get; } = param;
     public string? Code { get; } = code;
 
+    /// <summary>Azure OpenAI's error.innererror: the prompt-injection guard's detection result on a blocked request.</summary>
+    internal Guard.GuardInnerError? InnerError { get; init; }
+
     public const string InvalidRequest = "invalid_request_error";
 
     /// <summary>400: a parameter is missing, of the wrong type or out of range.</summary>

@@ -2,6 +2,7 @@
 using System.Text;
 using Quill.Generation;
 using Quill.OpenAI;
+using Quill.Server.Guard;
 
 namespace Quill.Server;
 
@@ -16,9 +17,11 @@ internal static class ChoiceCollector
 {
     /// <summary>
     /// Reads <paramref name="run"/> to its end, counting usage in <paramref name="usage"/>; a choice that never
-    /// reported a finish reads as "stop".
+    /// reported a finish reads as "stop". With a <see cref="CanaryFilter"/>, a choice that leaks the canary keeps the text
+    /// before it and finishes with "content_filter".
     /// </summary>
-    public static async Task<CollectedChoices> CollectAsync(ChoiceRun run, UsageTally usage, CancellationToken ct)
+    public static async Task<CollectedChoices> CollectAsync(ChoiceRun run, UsageTally usage, CancellationToken ct, CanaryFilter? canary = null,
+        ServerMetrics? metrics = null)
     {
         int n = run.Count;
         var texts = new StringBuilder[n];
@@ -29,8 +32,18 @@ internal static class ChoiceCollector
             texts[i] = new StringBuilder();
             logprobs[i] = [];
         }
+        int finished = 0;
         await foreach (var (index, chunk) in run.ReadAllAsync(ct).ConfigureAwait(false))
         {
+            if (canary?.Leaked(index) == true) continue;
+            if (canary?.Push(index, chunk.Text) is (string shown, true))
+            {
+                texts[index].Append(shown);
+                finish[index] = CanaryFilter.FinishReason;
+                metrics?.CanaryLeaked();
+                if (++finished == n) break;
+                continue;
+            }
             texts[index].Append(chunk.Text);
             if (chunk.Logprobs is { } lp)
             {
@@ -40,6 +53,7 @@ internal static class ChoiceCollector
             {
                 finish[index] = OpenAIFinishReason.Of(reason);
                 usage.Add(index, chunk.Usage);
+                finished++;
             }
         }
         var choices = new CollectedChoice[n];

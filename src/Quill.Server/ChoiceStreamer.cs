@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Quill.Generation;
 using Quill.OpenAI;
+using Quill.Server.Guard;
 
 namespace Quill.Server;
 
@@ -26,12 +27,14 @@ internal interface IChoiceStreamShape<TChunk>
 
 /// <summary>
 /// Sends the headers, the shape's opening events, then one event per chunk as the choices produce them (a chunk with
-/// no text, logprobs or finish is skipped), the usage event when asked for, and [DONE].
+/// no text, logprobs or finish is skipped), the usage event when asked for, and [DONE]. With a <see cref="CanaryFilter"/>,
+/// a choice that leaks the canary gets the text before it and finish_reason "content_filter", and nothing more.
 /// </summary>
 internal static class ChoiceStreamer
 {
     /// <summary>Streams <paramref name="run"/> to its end, counting usage in <paramref name="usage"/>.</summary>
-    public static async Task StreamAsync<TChunk>(HttpContext context, ChoiceRun run, IChoiceStreamShape<TChunk> shape, bool includeUsage, UsageTally usage)
+    public static async Task StreamAsync<TChunk>(HttpContext context, ChoiceRun run, IChoiceStreamShape<TChunk> shape, bool includeUsage, UsageTally usage,
+        CanaryFilter? canary = null, ServerMetrics? metrics = null)
     {
         await ServerSentEvents.BeginAsync(context).ConfigureAwait(false);
         foreach (TChunk opening in shape.Opening())
@@ -39,14 +42,24 @@ internal static class ChoiceStreamer
             await ServerSentEvents.WriteAsync(context, opening, shape.Json).ConfigureAwait(false);
         }
         var started = new bool[run.Count];
-        await foreach (var (index, chunk) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
+        int finished = 0;
+        await foreach (var (index, generated) in run.ReadAllAsync(context.RequestAborted).ConfigureAwait(false))
         {
+            if (canary?.Leaked(index) == true) continue;
+            GenerationChunk chunk = generated;
             bool first = !started[index];
             started[index] = true;
             string? finish = chunk.FinishReason is { } reason ? OpenAIFinishReason.Of(reason) : null;
+            if (canary?.Push(index, chunk.Text) is (string shown, true))
+            {
+                chunk = chunk with { Text = shown };
+                finish = CanaryFilter.FinishReason;
+                metrics?.CanaryLeaked();
+            }
             if (finish is not null)
             {
                 usage.Add(index, chunk.Usage);
+                finished++;
             }
             bool empty = chunk.Text.Length == 0 && finish is null && chunk.Logprobs is null;
             if (empty && !(first && shape.SendsFirstChunk))
@@ -54,6 +67,7 @@ internal static class ChoiceStreamer
                 continue;
             }
             await ServerSentEvents.WriteAsync(context, shape.Piece(index, chunk, finish, first), shape.Json).ConfigureAwait(false);
+            if (finished == run.Count) break; // every choice has finished (a leaked one before its generation did)
         }
         if (includeUsage)
         {

@@ -49,8 +49,9 @@ internal sealed class ErrorResponses(RequestDelegate next, ServerMetrics metrics
         }
     }
 
-    public static string Serialize(ApiError error) =>
-        JsonSerializer.Serialize(new ErrorBody(new ErrorDetail(error.Message, error.Type, error.Param, error.Code)), ServerJsonContext.Default.ErrorBody);
+    public static string Serialize(ApiError error) => JsonSerializer.Serialize(
+        new ErrorBody(new ErrorDetail(error.Message, error.Type, error.Param, error.Code) { Innererror = error.InnerError }),
+        ServerJsonContext.Default.ErrorBody);
 
     private static async Task TryWriteAsync(HttpContext context, ApiError error)
     {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quill.Server.Contracts;
 using Quill.Server.Endpoints;
+using Quill.Server.Guard;
 
 namespace Quill.Server;
 
@@ -94,8 +95,10 @@ public sealed class QuillServer : IAsyncDisposable
         app.UseRouting();
         if (options.ApiKey is { } key) app.UseMiddleware<ApiKeyCheck>(key);
 
-        var chat = new ChatCompletionsEndpoint(models, metrics, stopping);
-        var completions = new CompletionsEndpoint(models, metrics, stopping);
+        var guard = new RequestGuard(options, metrics);
+        app.Lifetime.ApplicationStopped.Register(guard.Dispose);
+        var chat = new ChatCompletionsEndpoint(models, metrics, guard, stopping);
+        var completions = new CompletionsEndpoint(models, metrics, guard, stopping);
         var embeddings = new EmbeddingsEndpoint(models, metrics);
         var tokenize = new TokenizeEndpoints(models);
         app.MapGet("/v1/models", context => JsonResponse.WriteAsync(context, ModelListOf(models), ServerJsonContext.Default.ModelList));

@@ -8,7 +8,8 @@ namespace Quill.Server;
 
 /// <summary>
 /// Invalid JSON is a 400 without a param; a value of the wrong type is a 400 whose param is the JSON path of the field
-/// (e.g. <c>messages[0].content</c>); a body over the limit is Kestrel's 413, answered in OpenAI's shape.
+/// (e.g. <c>messages[0].content</c>); a string that is not Unicode text (a lone surrogate escape) is a 400 naming the field
+/// (<see cref="JsonTextCheck"/>); a body over the limit is Kestrel's 413, answered in OpenAI's shape.
 /// </summary>
 internal static partial class RequestBody
 {
@@ -17,7 +18,15 @@ internal static partial class RequestBody
         T? value;
         try
         {
-            value = await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted).ConfigureAwait(false);
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
+            ReadOnlyMemory<byte> json = body.GetBuffer().AsMemory(0, (int)body.Length);
+            JsonTextCheck.RequireUnicode(json.Span);
+            value = JsonSerializer.Deserialize(json.Span, type);
+        }
+        catch (InvalidOperationException e) when (e is not ObjectDisposedException)
+        {
+            throw ApiError.InvalidJson(e.Message); // the reader's last word on text it cannot read; JsonTextCheck should have named it
         }
         catch (JsonException e) when (e.InnerException is JsonException || e.Path is null or "$")
         {

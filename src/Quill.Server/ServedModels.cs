@@ -35,7 +35,7 @@ internal sealed class ServedModels : IDisposable
                 QueueCapacity = options.QueueCapacity,
                 CachePrompt = options.CachePrompt,
             });
-            (Generator, Status, _engine) = (batcher, batcher, batcher);
+            (Generator, Status, _engine) = (options.WrapGenerator?.Invoke(batcher) ?? batcher, batcher, batcher);
             ContextLength = batcher.ContextLength;
             Template = ChatTemplate.FromGguf(_model.File) ?? ChatTemplate.Fallback(_model.Tokenizer);
             GenerativeModelId = _model.Name;

@@ -25,6 +25,13 @@ internal sealed class ServerMetrics(IBatchStatus status)
     private readonly Lock _rateLock = new();
     private long _promptTokens, _completionTokens, _ttftCount, _ttftMicroseconds, _inFlight, _cancelled;
     private long _cachedPromptTokens;
+    private long _guardFlagged, _guardBlocked, _canaryLeaks;
+
+    /// <summary>A request the injection guard scored at or above its threshold; <paramref name="blocked"/> in block mode.</summary>
+    public void GuardDetected(bool blocked) => Interlocked.Increment(ref blocked ? ref _guardBlocked : ref _guardFlagged);
+
+    /// <summary>A choice cut because its output leaked the request's canary.</summary>
+    public void CanaryLeaked() => Interlocked.Increment(ref _canaryLeaks);
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
@@ -96,6 +103,12 @@ internal sealed class ServerMetrics(IBatchStatus status)
         Metric(s, "quill_active_slots", "gauge", "Sequences holding a slot (prefilling or decoding)", status.ActiveSequences);
         Metric(s, "quill_slots", "gauge", "Sequences decoded together at most", status.Slots);
         Metric(s, "quill_batch_steps_total", "counter", "Forward-pass steps of the batching engine", status.Steps);
+        Metric(s, "quill_guard_flagged_total", "counter", "Requests the prompt-injection guard flagged and served (--guard flag)",
+            Interlocked.Read(ref _guardFlagged));
+        Metric(s, "quill_guard_blocked_total", "counter", "Requests the prompt-injection guard answered with 400 content_filter (--guard block)",
+            Interlocked.Read(ref _guardBlocked));
+        Metric(s, "quill_guard_canary_leaks_total", "counter", "Choices cut because they repeated the system prompt's canary (--guard-canary)",
+            Interlocked.Read(ref _canaryLeaks));
         Header(s, "quill_time_to_first_token_seconds", "histogram", "Seconds from a generation request to its first streamed text");
         long cumulative = 0;
         for (int i = 0; i <= TtftBuckets.Length; i++)

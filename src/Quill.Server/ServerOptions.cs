@@ -1,5 +1,6 @@
 // How `quill serve` is configured: models, address, key, batching sizes, limits.
 using Quill.Models;
+using Quill.Server.Guard;
 
 namespace Quill.Server;
 
@@ -60,6 +61,24 @@ public sealed record ServerOptions
     /// <summary>Where the built-in embedding model is converted to and cached; null uses DefaultEmbedder.CacheFolder.</summary>
     public string? EmbeddingCacheFolder { get; init; }
 
+    /// <summary>The prompt-injection guard over user messages and tool results: off (the default), flag or block; --guard.</summary>
+    public GuardMode Guard { get; init; } = GuardMode.Off;
+
+    /// <summary>Scores at or above are injections; null uses the guard model's threshold; --guard-threshold.</summary>
+    public double? GuardThreshold { get; init; }
+
+    /// <summary>
+    /// Add a random canary to each chat request's system prompt and end a choice that leaks it (finish_reason
+    /// content_filter); --guard-canary.
+    /// </summary>
+    public bool GuardCanary { get; init; }
+
+    /// <summary>A guard.json from `quill guard train`; null uses the shipped model; --guard-model.</summary>
+    public string? GuardModelPath { get; init; }
+
+    /// <summary>Tests only: wraps the engine's generator (a model that repeats its prompt, to check the canary end to end).</summary>
+    internal Func<Quill.Generation.ITextGenerator, Quill.Generation.ITextGenerator>? WrapGenerator { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for a setting no server can run with.</summary>
     public void Validate()
     {
@@ -71,6 +90,8 @@ public sealed record ServerOptions
         if (MaxRequestBodyBytes < 1) Throw($"the request body limit must be positive, found {MaxRequestBodyBytes}");
         if (Threads < 0) Throw($"--threads must be 0 (every core) or more, found {Threads}");
         if (ApiKey is { Length: 0 }) Throw("--api-key must not be empty");
+        if (GuardThreshold is { } t && !(t >= 0 && t <= 1)) Throw($"--guard-threshold must be in 0..1, found {t}");
+        if (!Enum.IsDefined(Guard)) Throw($"--guard must be off, flag or block, found {Guard}");
         if (KvCacheType is not (KvCacheType.F16 or KvCacheType.F32)) Throw($"--kv-type must be f16 or f32, found {KvCacheType}");
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromHours(1))
             Throw($"--drain-seconds must be in 0..3600, found {DrainTimeout.TotalSeconds}");

@@ -37,7 +37,7 @@ public sealed class PackagesFixture : IDisposable
 public sealed class PackagesTests(PackagesFixture packages) : IClassFixture<PackagesFixture>
 {
     private static readonly string[] Libraries = ["Quill.Tensors", "Quill.Formats", "Quill.Tokenizers", "Quill", "Quill.Search", "Quill.Server",
-        "Quill.Training", "Quill.Tasks"];
+        "Quill.Training", "Quill.Tasks", "Quill.Safety"];
 
     [Fact]
     public void EveryLibraryIsPackedWithMetadataSymbolsAndPackageDependencies()

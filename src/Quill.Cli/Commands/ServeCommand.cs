@@ -1,6 +1,7 @@
 // `quill serve`: starts the OpenAI-compatible server and the playground, prints where, runs until Ctrl+C; the server is Quill.Server's.
 using System.CommandLine;
 using Quill.Server;
+using Quill.Server.Guard;
 
 namespace Quill.Cli.Commands;
 
@@ -42,11 +43,26 @@ internal static class ServeCommand
         var threads = CommonOptions.Threads();
         var lora = GenerateCommand.LoraOption();
         var kvType = CommonOptions.KvType();
+        var guard = new Option<string>("--guard")
+        {
+            Description = "Prompt-injection guard over user messages and tool results: off, flag (serve, record the score, count in /metrics) " +
+                "or block (400 content_filter)",
+            DefaultValueFactory = _ => "off",
+            HelpName = "off|flag|block",
+        };
+        var guardThreshold = new Option<double?>("--guard-threshold") { Description = "Guard scores at or above are injections (default: the model's)" };
+        var guardCanary = new Option<bool>("--guard-canary")
+        {
+            Description = "Add a random canary to each chat's system prompt; a reply that repeats it ends with finish_reason content_filter",
+        };
+        var guardModel = new Option<string?>("--guard-model") { Description = "A guard.json from `quill guard train` (default: the shipped model)" };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
-            "  example: quill serve -m model.gguf --port 8080 --parallel 4")
+            "  example: quill serve -m model.gguf --port 8080 --parallel 4\n" +
+            "  example: quill serve -m model.gguf --guard block --guard-canary   (refuse prompt injections, stop system-prompt leaks)")
         {
-            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, lora, kvType,
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, lora, kvType, guard, guardThreshold,
+            guardCanary, guardModel,
         };
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
@@ -65,6 +81,11 @@ internal static class ServeCommand
                 Threads = r.GetValue(threads),
                 KvCacheType = CommonOptions.KvType(r, kvType),
                 DrainTimeout = TimeSpan.FromSeconds(r.GetValue(drain)),
+                Guard = Enum.TryParse(r.GetValue(guard), ignoreCase: true, out GuardMode mode) && !int.TryParse(r.GetValue(guard), out _) ? mode
+                    : throw new ArgumentException($"--guard must be off, flag or block, found '{r.GetValue(guard)}'"),
+                GuardThreshold = r.GetValue(guardThreshold),
+                GuardCanary = r.GetValue(guardCanary),
+                GuardModelPath = r.GetValue(guardModel),
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
             Console.Error.WriteLine($"loading {options.ModelPath} ...");

@@ -17,6 +17,9 @@ internal sealed unsafe class GgufHeaderReader
     public const int MaxDimensions = 4;
     public const int MaxArrayNesting = 16;
 
+    /// <summary>The GGUF spec's limit on a tensor name, in UTF-8 bytes (llama.cpp's GGML_MAX_NAME).</summary>
+    public const int MaxTensorNameBytes = 64;
+
     // Smallest possible encodings, used to bound counts: a key-value is an empty key (u64 length), a type (u32)
     // and a one-byte value; a tensor info is an empty name, n_dims, one dimension, a type and an offset.
     private const long MinKeyValueBytes = 8 + 4 + 1;
@@ -123,6 +126,12 @@ internal sealed unsafe class GgufHeaderReader
     {
         long nameAt = _position;
         string name = ReadString($"name of tensor {ordinal}", strict: true);
+        long nameBytes = _position - nameAt - sizeof(ulong);
+        if (nameBytes > MaxTensorNameBytes)
+        {
+            throw Fail($"the name of tensor {ordinal} at byte {nameAt} is {nameBytes} bytes long ('{name[..Math.Min(name.Length, 40)]}...'), " +
+                $"more than the {MaxTensorNameBytes} bytes GGUF allows");
+        }
         long dimsAt = _position;
         uint dimensionCount = ReadUInt32($"dimension count of tensor '{name}'");
         if (dimensionCount is 0 or > MaxDimensions)

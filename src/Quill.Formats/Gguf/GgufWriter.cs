@@ -84,6 +84,12 @@ public sealed class GgufWriter
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(shape);
         CheckUtf8(name, nameof(name));
+        int nameBytes = Encoding.UTF8.GetByteCount(name);
+        if (nameBytes > GgufHeaderReader.MaxTensorNameBytes)
+        {
+            throw new ArgumentException($"tensor '{name}' has a {nameBytes}-byte name, GGUF allows at most {GgufHeaderReader.MaxTensorNameBytes}",
+                nameof(name));
+        }
         if (!GgmlTypeInfo.IsKnown((uint)type)) throw new ArgumentException($"unknown ggml type {(uint)type}", nameof(type));
         if (shape.Length is 0 or > GgufHeaderReader.MaxDimensions)
         {

@@ -3,7 +3,12 @@ namespace Quill.Server.Contracts;
 
 internal sealed record ErrorBody(ErrorDetail Error);
 
-internal sealed record ErrorDetail(string Message, string Type, string? Param, string? Code);
+internal sealed record ErrorDetail(string Message, string Type, string? Param, string? Code)
+{
+    /// <summary>Present only on a request the guard blocked (Azure OpenAI's content-filter detail).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Guard.GuardInnerError? Innererror { get; init; }
+}
 
 internal sealed record ModelList(List<ModelCard> Data)
 {

@@ -5,7 +5,9 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Quill.Generation;
 using Quill.OpenAI;
+using Quill.Safety;
 using Quill.Server.Contracts;
+using Quill.Server.Guard;
 using Quill.Tokenizers.ChatTemplates;
 using Quill.Tools;
 
@@ -16,15 +18,20 @@ namespace Quill.Server.Endpoints;
 /// ("developer" becomes "system"). max_completion_tokens (or max_tokens) defaults to the rest of the context.
 /// With tools (<see cref="ChatToolFields"/>) the prompt carries them through the template, each choice generates under
 /// its own lazy call constraint, and its text is split into content and tool_calls by a <see cref="ToolCallParser"/>
-/// (streamed: delta.tool_calls by index); a reply that made calls finishes with "tool_calls".
+/// (streamed: delta.tool_calls by index); a reply that made calls finishes with "tool_calls". The guard scans user and
+/// tool messages before anything runs; with --guard-canary the system prompt gets a canary and a choice that repeats it
+/// ends there with "content_filter".
 /// </summary>
-internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics metrics, CancellationToken stopping)
+internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics metrics, RequestGuard guard, CancellationToken stopping)
 {
     public async Task HandleAsync(HttpContext context)
     {
         ChatCompletionRequest request = await RequestBody.ReadAsync(context, ServerJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
         models.RequireGenerative(request.Model);
         List<ChatMessage> messages = ReadMessages(request.Messages);
+        guard.Check(context, GuardedTexts(messages));
+        CanaryToken? canary = guard.Canary ? CanaryToken.New() : null;
+        if (canary is not null) messages = WithCanary(messages, canary);
         var parameters = GenerationParameters.Read(request, models.Tokenizer);
         ToolCalling tools = ChatToolFields.Read(request.Tools, request.ToolChoice, request.ParallelToolCalls, models.Template);
         if (tools.CallsExpected && request.ResponseFormat?.Type is "json_object" or "json_schema")
@@ -68,16 +75,17 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         string id = ChatCompletion.NewId();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var usage = new UsageTally(prompt.Length, requests.Count, requests.Count);
+        CanaryFilter? filter = canary is null ? null : new CanaryFilter(canary, requests.Count);
         if (parameters.Stream)
             await ChoiceStreamer.StreamAsync(context, run, new ChatStream(id, created, models, run.LogprobsRequested, tools, run.Count),
-                parameters.IncludeUsage, usage).ConfigureAwait(false);
-        else await WholeAsync(context, run, id, created, usage, tools).ConfigureAwait(false);
+                parameters.IncludeUsage, usage, filter, metrics).ConfigureAwait(false);
+        else await WholeAsync(context, run, id, created, usage, tools, filter).ConfigureAwait(false);
         metrics.Tokens(prompt.Length, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
     }
 
-    private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage, ToolCalling tools)
+    private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage, ToolCalling tools, CanaryFilter? filter)
     {
-        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, usage, context.RequestAborted).ConfigureAwait(false);
+        CollectedChoices collected = await ChoiceCollector.CollectAsync(run, usage, context.RequestAborted, filter, metrics).ConfigureAwait(false);
         var choices = new List<ChatChoice>(collected.Choices.Count);
         for (int i = 0; i < collected.Choices.Count; i++)
         {
@@ -140,6 +148,25 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
             new(d.Index, d.Id, d.Id is null ? null : "function", new FunctionCallChunk(d.Name, d.Arguments));
 
         public ChatCompletionChunk UsageOnly(CompletionUsage usage) => new(id, created, models.GenerativeModelId, []) { Usage = usage };
+    }
+
+    /// <summary>What the guard reads: each user message and each tool result, by field.</summary>
+    private static List<GuardedText> GuardedTexts(List<ChatMessage> messages)
+    {
+        var texts = new List<GuardedText>();
+        for (int i = 0; i < messages.Count; i++)
+        {
+            if (messages[i].Role is "user" or "tool" && messages[i].Content.Length > 0)
+                texts.Add(new GuardedText($"messages[{i}].content", messages[i].Content, ToolResult: messages[i].Role == "tool"));
+        }
+        return texts;
+    }
+
+    /// <summary>The canary's note appended to the first system message, or a system message of its own first.</summary>
+    private static List<ChatMessage> WithCanary(List<ChatMessage> messages, CanaryToken canary)
+    {
+        if (messages[0].Role == "system") return [messages[0] with { Content = messages[0].Content + "\n" + canary.SystemNote }, .. messages.Skip(1)];
+        return [new ChatMessage("system", canary.SystemNote), .. messages];
     }
 
     private static List<ChatMessage> ReadMessages(List<ChatMessageIn>? messages)

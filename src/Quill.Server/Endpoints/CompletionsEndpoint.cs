@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Quill.Generation;
 using Quill.OpenAI;
 using Quill.Server.Contracts;
+using Quill.Server.Guard;
 
 namespace Quill.Server.Endpoints;
 
@@ -13,7 +14,7 @@ namespace Quill.Server.Endpoints;
 /// special-token parsing (so a prompt may spell the template's tokens). Choice index = prompt index × n + i.
 /// max_tokens defaults to 16 as OpenAI's. echo prepends the prompt; suffix and best_of &gt; 1 are refused.
 /// </summary>
-internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics metrics, CancellationToken stopping)
+internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics metrics, RequestGuard guard, CancellationToken stopping)
 {
     public const int DefaultMaxTokens = 16;
 
@@ -24,6 +25,7 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
         CompletionRequest request = await RequestBody.ReadAsync(context, ServerJsonContext.Default.CompletionRequest).ConfigureAwait(false);
         models.RequireGenerative(request.Model);
         List<Prompt> prompts = ReadPrompts(request.Prompt);
+        guard.Check(context, [.. prompts.Select((p, i) => new GuardedText(prompts.Count == 1 ? "prompt" : $"prompt[{i}]", p.Text, ToolResult: false))]);
         var parameters = GenerationParameters.Read(request, models.Tokenizer);
         int maxTokens = request.MaxTokens ?? DefaultMaxTokens;
         if (maxTokens < 0) throw ApiError.BadRequest($"Invalid 'max_tokens': expected 0 or more, found {maxTokens}.", "max_tokens", "invalid_value");

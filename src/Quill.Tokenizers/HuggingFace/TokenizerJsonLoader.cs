@@ -52,8 +52,11 @@ public static class TokenizerJsonLoader
     private static PipelineTokenizer Build(JsonElement tokenizerRoot, JsonElement? configRoot, string file, string configFile)
     {
         var root = new JsonSection(tokenizerRoot, "", file);
+        if (JsonUnicode.FindInvalid(tokenizerRoot) is { } notText) throw new InvalidDataException($"{file}: the string at {notText} is not valid Unicode text");
         if (tokenizerRoot.ValueKind != JsonValueKind.Object) throw root.Error($"expected a JSON object, found {root.Describe()}");
         JsonSection? config = configRoot is { } c ? new JsonSection(c, "", configFile) : null;
+        if (configRoot is { } cr && JsonUnicode.FindInvalid(cr) is { } badConfig)
+            throw new InvalidDataException($"{configFile}: the string at {badConfig} is not valid Unicode text");
         if (config is { } cfg && cfg.Element.ValueKind != JsonValueKind.Object) throw cfg.Error($"expected a JSON object, found {cfg.Describe()}");
 
         List<AddedToken> addedTokens = ReadAddedTokens(root);

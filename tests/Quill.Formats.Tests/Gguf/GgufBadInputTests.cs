@@ -52,6 +52,8 @@ public class GgufBadInputTests
         ["row not a multiple of the block size"] = (() => OneTensor(GgmlType.Q4_0, [33]).Zeros(64).ToArray(), "block size 32"),
         ["duplicate tensor names"] = (() => V3(2, 0).Tensor("t", GgmlType.F32, [1], 0).Tensor("t", GgmlType.F32, [1], 32).Pad().Zeros(64).ToArray(),
             "duplicate tensor name 't'"),
+        ["tensor name of 65 bytes"] = (() => V3(1, 0).Tensor(new string('n', 65), GgmlType.F32, [1], 0).Pad().Zeros(32).ToArray(),
+            "name of tensor 0 at byte 24 is 65 bytes long"),
         ["duplicate keys"] = (() => V3(0, 2).KeyU32("k", 1).KeyU32("k", 2).ToArray(), "duplicate metadata key 'k'"),
         ["misaligned offset"] = (() => OneTensor(GgmlType.F32, [1], offset: 8).Zeros(64).ToArray(), "not a multiple of the alignment 32"),
         ["offset past the end"] = (() => OneTensor(GgmlType.F32, [1], offset: 1ul << 40).Zeros(32).ToArray(), "past the end"),

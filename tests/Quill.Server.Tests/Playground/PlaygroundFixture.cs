@@ -43,7 +43,8 @@ public sealed class PlaygroundFixture : IAsyncLifetime
         {
             Dim = 32, Layers = 1, Heads = 2, KvHeads = 1, VocabSize = 1024, ChatTemplate = ChatTemplate,
         });
-        _server = await QuillServer.StartAsync(new ServerOptions { ModelPath = model, Port = 0, Parallel = 2 });
+        // The guard blocks, so that the page's display of a blocked request is checked too; ordinary prompts pass it.
+        _server = await QuillServer.StartAsync(new ServerOptions { ModelPath = model, Port = 0, Parallel = 2, Guard = Quill.Server.Guard.GuardMode.Block });
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
         Directory.CreateDirectory(ScreenshotFolder);

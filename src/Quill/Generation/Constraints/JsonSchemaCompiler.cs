@@ -49,6 +49,8 @@ internal sealed class JsonSchemaCompiler
     /// <summary>The grammar of the documents <paramref name="schema"/> allows; throws <see cref="ArgumentException"/> for what it cannot express.</summary>
     public static JsonGrammar Compile(JsonElement schema)
     {
+        if (Quill.Tokenizers.JsonUnicode.FindInvalid(schema) is { } notText)
+            throw new ArgumentException($"schema: the string at {notText} is not valid Unicode text (a lone surrogate escape or invalid UTF-8)");
         var compiler = new JsonSchemaCompiler(schema);
         int root = compiler.CompileSchema(schema, "#");
         compiler._grammar.Seal(root);
