@@ -32,6 +32,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     AskCommand.Create(),
     TaskCommand.Create(),
     ServeCommand.Create(),
+    MonitorCommand.Create(),
     TrainCommand.Train(),
     TrainCommand.Finetune(),
     TrainCommand.Dpo(),
