@@ -38,6 +38,22 @@ internal sealed class ChoiceRun : IAsyncDisposable
     /// <summary>True when the choices report logprobs.</summary>
     public bool LogprobsRequested { get; private init; }
 
+    /// <summary>OpenAI's finish_reason of choice 0 once it finished (for the request log), else null.</summary>
+    public string? FirstFinishReason { get; private set; }
+
+    /// <summary>The mean logprob of every sampled token of every choice when logprobs were computed (for the request log), else null.</summary>
+    public double? MeanLogprob
+    {
+        get
+        {
+            lock (_logprobLock) return _logprobCount == 0 ? null : _logprobSum / _logprobCount;
+        }
+    }
+
+    private readonly Lock _logprobLock = new();
+    private double _logprobSum;
+    private long _logprobCount;
+
     /// <summary>Time from the start to the first chunk of choice 0.</summary>
     public TimeSpan TimeToFirstChunk { get; private set; }
 
@@ -122,6 +138,15 @@ internal sealed class ChoiceRun : IAsyncDisposable
     private void Forward(int index, GenerationChunk chunk)
     {
         if (chunk.FinishReason == FinishReason.Cancelled) _metrics.GenerationsCancelled(1);
+        if (index == 0 && chunk.FinishReason is { } reason) FirstFinishReason = Quill.OpenAI.OpenAIFinishReason.Of(reason);
+        if (chunk.Logprobs is { Count: > 0 } logprobs)
+        {
+            lock (_logprobLock)
+            {
+                foreach (TokenLogprob token in logprobs) _logprobSum += token.Logprob;
+                _logprobCount += logprobs.Count;
+            }
+        }
         _chunks.Writer.TryWrite(new ChoiceChunk(index, chunk));
     }
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quill.Server.Contracts;
 using Quill.Server.Endpoints;
+using Quill.Server.Logging;
 
 namespace Quill.Server;
 
@@ -83,6 +84,8 @@ public sealed class QuillServer : IAsyncDisposable
     {
         var metrics = new ServerMetrics(models.Status);
         CancellationToken stopping = app.Lifetime.ApplicationStopping;
+        (RequestLogWriter? requestLog, DriftMonitor? drift) = RequestLogging.Start(app, models, options);
+        if (requestLog is not null) app.UseMiddleware<RequestLogMiddleware>(requestLog);
         app.UseMiddleware<ErrorResponses>(metrics, options.MaxRequestBodyBytes);
         app.UseRouting();
         if (options.ApiKey is { } key) app.UseMiddleware<ApiKeyCheck>(key);
@@ -109,7 +112,7 @@ public sealed class QuillServer : IAsyncDisposable
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            return context.Response.WriteAsync(metrics.Render(), context.RequestAborted);
+            return context.Response.WriteAsync(metrics.Render() + requestLog?.RenderMetrics() + drift?.RenderMetrics(), context.RequestAborted);
         });
         app.MapFallback("{**path}", PlaygroundFiles.ServeAsync); // not the default {*path:nonfile}: files are what it serves
     }

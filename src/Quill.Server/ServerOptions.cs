@@ -54,6 +54,9 @@ public sealed record ServerOptions
     /// <summary>Where the built-in embedding model is converted to and cached; null uses DefaultEmbedder.CacheFolder.</summary>
     public string? EmbeddingCacheFolder { get; init; }
 
+    /// <summary>The request log (--log) and its drift watch; null: nothing is recorded.</summary>
+    public Logging.RequestLogOptions? RequestLog { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for a setting no server can run with.</summary>
     public void Validate()
     {
@@ -66,6 +69,7 @@ public sealed record ServerOptions
         if (Threads < 0) Throw($"--threads must be 0 (every core) or more, found {Threads}");
         if (ApiKey is { Length: 0 }) Throw("--api-key must not be empty");
         if (KvCacheType is not (KvCacheType.F16 or KvCacheType.F32)) Throw($"--kv-type must be f16 or f32, found {KvCacheType}");
+        RequestLog?.Validate();
     }
 
     private static void Throw(string message) => throw new ArgumentException($"server options: {message}");

@@ -39,10 +39,13 @@ internal static class ServeCommand
         var kvType = CommonOptions.KvType();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
-            "  example: quill serve -m model.gguf --port 8080 --parallel 4")
+            "  example: quill serve -m model.gguf --port 8080 --parallel 4\n" +
+            "  example: quill serve -m model.gguf --log requests.db --drift-reference reference.jsonl")
         {
             model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, threads, lora, kvType,
         };
+        var requestLog = new RequestLogFlags();
+        requestLog.AddTo(command);
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             var options = new ServerOptions
@@ -59,6 +62,7 @@ internal static class ServeCommand
                 CachePrompt = !r.GetValue(noCachePrompt),
                 Threads = r.GetValue(threads),
                 KvCacheType = CommonOptions.KvType(r, kvType),
+                RequestLog = requestLog.Read(r),
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
             Console.Error.WriteLine($"loading {options.ModelPath} ...");

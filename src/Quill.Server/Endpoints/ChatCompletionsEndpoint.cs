@@ -73,6 +73,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
                 parameters.IncludeUsage, usage).ConfigureAwait(false);
         else await WholeAsync(context, run, id, created, usage, tools).ConfigureAwait(false);
         metrics.Tokens(prompt.Length, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
+        Logging.RequestLogRecord.Of(context)?.Generated(models.GenerativeModelId, prompt.Length, usage.CompletionTokens, run,
+            messages.LastOrDefault(m => m.Role == "user")?.Content);
     }
 
     private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage, ToolCalling tools)

@@ -61,6 +61,8 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
                 .ConfigureAwait(false);
         else await WholeAsync(context, run, response, echoes, usage).ConfigureAwait(false);
         metrics.Tokens(promptTokens, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
+        Logging.RequestLogRecord.Of(context)?.Generated(models.GenerativeModelId, promptTokens, usage.CompletionTokens, run,
+            string.Join("\n", prompts.Select(p => p.Text)));
     }
 
     private static async Task WholeAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, UsageTally usage)
