@@ -27,6 +27,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogWrite
         }
         finally
         {
+            // Built here, not on the writer's task: the context is recycled once the request ends.
             writer.Enqueue(() => record.Complete(context, started, Stopwatch.GetElapsedTime(start), writer.LogText));
         }
     }

@@ -9,7 +9,7 @@ using Quill.Monitoring.Data;
 namespace Quill.Server.Logging;
 
 /// <summary>
-/// Requests only enqueue (<see cref="Enqueue"/>: never blocks, never throws); the task writes batches in one
+/// Requests only enqueue (<see cref="Enqueue(RequestLogEntry)"/>: never blocks, never throws); the task writes batches in one
 /// transaction each. A full queue drops the row (counted as dropped); a failed write (a locked or damaged file, a full
 /// disk) drops its batch (counted as errors) and the writer carries on. After each batch, when the pages in use pass
 /// <see cref="RequestLogOptions.MaxBytes"/>, the oldest rows are deleted down to 90% of it; SQLite reuses their pages, so
@@ -17,11 +17,14 @@ namespace Quill.Server.Logging;
 /// </summary>
 internal sealed class RequestLogWriter : IDisposable
 {
-    private readonly Channel<Func<RequestLogEntry>> _queue;
+    private readonly Channel<RequestLogEntry> _queue;
     private readonly RequestLogOptions _options;
     private readonly Func<ITextEmbedder>? _embedder;
     private readonly SqliteConnection _connection;
     private readonly Task _drain;
+
+    /// <summary>Rows written per transaction at most; the file may pass its bound by about one batch before the oldest rows go.</summary>
+    private const int BatchRows = 64;
     private long _written, _dropped, _errors, _deleted;
 
     public RequestLogWriter(RequestLogOptions options, Func<ITextEmbedder>? embedder)
@@ -42,7 +45,7 @@ internal sealed class RequestLogWriter : IDisposable
             _connection.Dispose();
             throw new IOException($"--log {options.Path}: cannot open the request log ({e.Message.TrimEnd('.')})", e);
         }
-        _queue = Channel.CreateBounded<Func<RequestLogEntry>>(new BoundedChannelOptions(options.QueueCapacity)
+        _queue = Channel.CreateBounded<RequestLogEntry>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true, FullMode = BoundedChannelFullMode.Wait, // Wait makes TryWrite return false when full: the row is dropped
         });
@@ -52,10 +55,26 @@ internal sealed class RequestLogWriter : IDisposable
     /// <summary>Whether prompt text is stored.</summary>
     public bool LogText => _options.LogText;
 
-    /// <summary>Queues a row (built on the writer's task, so building it costs the request nothing); drops it when the queue is full.</summary>
-    public void Enqueue(Func<RequestLogEntry> row)
+    /// <summary>Queues a row; drops it (and counts it) when the queue is full.</summary>
+    public void Enqueue(RequestLogEntry row)
     {
         if (!_queue.Writer.TryWrite(row)) Interlocked.Increment(ref _dropped);
+    }
+
+    /// <summary>Builds a row now and queues it; a row that fails to build is counted as an error, never thrown.</summary>
+    public void Enqueue(Func<RequestLogEntry> build)
+    {
+        RequestLogEntry row;
+        try
+        {
+            row = build();
+        }
+        catch (Exception)
+        {
+            Interlocked.Increment(ref _errors);
+            return;
+        }
+        Enqueue(row);
     }
 
     /// <summary>The log's counters in Prometheus text.</summary>
@@ -75,11 +94,11 @@ internal sealed class RequestLogWriter : IDisposable
 
     private async Task DrainAsync()
     {
-        var batch = new List<Func<RequestLogEntry>>();
+        var batch = new List<RequestLogEntry>();
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < 256 && _queue.Reader.TryRead(out Func<RequestLogEntry>? row)) batch.Add(row);
+            while (batch.Count < BatchRows && _queue.Reader.TryRead(out RequestLogEntry? row)) batch.Add(row);
             try
             {
                 Write(batch);
@@ -94,9 +113,8 @@ internal sealed class RequestLogWriter : IDisposable
         }
     }
 
-    private void Write(List<Func<RequestLogEntry>> batch)
+    private void Write(List<RequestLogEntry> rows)
     {
-        var rows = batch.Select(build => build()).ToList();
         float[]?[] vectors = new float[rows.Count][];
         if (_embedder is not null)
         {
