@@ -61,10 +61,14 @@ internal sealed class ChoiceRun : IAsyncDisposable
     /// Starts <paramref name="requests"/> (choice i is requests[i]); throws <see cref="ApiError"/> for what the engine
     /// refuses. <paramref name="promptParam"/> names the field a too-long prompt came from.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="logprobsRequested"/> says whether the client asked for logprobs when the engine computes them anyway
+    /// (the request log's mean logprob); null reads it from the requests.
+    /// </remarks>
     public static async Task<ChoiceRun> StartAsync(ITextGenerator generator, IReadOnlyList<GenerationRequest> requests, string promptParam,
-        ServerMetrics metrics, CancellationToken ct)
+        ServerMetrics metrics, CancellationToken ct, bool? logprobsRequested = null)
     {
-        var run = new ChoiceRun(metrics, ct) { LogprobsRequested = requests.Count > 0 && requests[0].Logprobs is not null };
+        var run = new ChoiceRun(metrics, ct) { LogprobsRequested = logprobsRequested ?? (requests.Count > 0 && requests[0].Logprobs is not null) };
         var clock = Stopwatch.StartNew();
         try
         {

@@ -59,11 +59,13 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         var requests = new List<GenerationRequest>(parameters.N);
         for (int i = 0; i < parameters.N; i++)
         {
-            GenerationRequest choice = parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength, logprobs);
+            GenerationRequest choice = parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength,
+                logprobs ?? Logging.RequestLogRecord.LogprobsFor(context));
             requests.Add(tools.CallsExpected ? choice with { Constraint = tools.NewConstraint(models.Tokenizer) } : choice);
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token).ConfigureAwait(false);
+        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token, logprobs is not null)
+            .ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         string id = ChatCompletion.NewId();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

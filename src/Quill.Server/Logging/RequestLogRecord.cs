@@ -24,6 +24,12 @@ internal sealed class RequestLogRecord
     /// <summary>The record of a logged request, or null when the log is off (or the route is not logged).</summary>
     public static RequestLogRecord? Of(HttpContext context) => context.Items.TryGetValue(Key, out object? r) ? r as RequestLogRecord : null;
 
+    /// <summary>
+    /// The logprobs a generation asks the engine for when its client asked for none: 0 (the sampled token's only) when the
+    /// request is logged, so its row gets a mean logprob; null otherwise. The response still carries no logprobs.
+    /// </summary>
+    public static int? LogprobsFor(HttpContext context) => Of(context) is null ? null : 0;
+
     /// <summary>What a generation endpoint knows once its choices have finished.</summary>
     public void Generated(string model, int promptTokens, int completionTokens, ChoiceRun run, string? prompt)
     {

@@ -16,7 +16,9 @@ public sealed class RequestLogTests(LoggedServerFixture server)
         string marker = Guid.NewGuid().ToString("N");
         await RawApi.PostOkAsync(client, "v1/chat/completions",
             $$"""{"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"whole {{marker}}"}],"max_tokens":4,"logprobs":true}""");
-        await RawApi.StreamAsync(client, "v1/completions", $$"""{"prompt":"streamed {{marker}}","max_tokens":3,"stream":true}""");
+        var events = await RawApi.StreamAsync(client, "v1/completions", $$"""{"prompt":"streamed {{marker}}","max_tokens":3,"stream":true}""");
+        foreach (JsonElement choice in events.SelectMany(e => e.GetProperty("choices").EnumerateArray()))
+            Assert.True(!choice.TryGetProperty("logprobs", out JsonElement lp) || lp.ValueKind == JsonValueKind.Null, "logprobs the client did not ask for");
         var rows = await server.RowsAsync(2, $"prompt LIKE '%{marker}'");
         Assert.Equal(2, rows.Count);
         var (chat, completion) = (rows[0], rows[1]);
@@ -36,8 +38,8 @@ public sealed class RequestLogTests(LoggedServerFixture server)
             Assert.Null(row["guard_score"]);
             Assert.True(DateTimeOffset.TryParse((string)row["time"]!, out _) && ((string)row["time"]!).EndsWith('Z'));
         }
-        Assert.True((double)chat["mean_logprob"]! <= 0); // asked for logprobs: their mean is kept
-        Assert.Null(completion["mean_logprob"]);
+        Assert.True((double)chat["mean_logprob"]! <= 0); // computed whether or not the client asked for logprobs
+        Assert.True((double)completion["mean_logprob"]! <= 0);
     }
 
     [Fact]
@@ -115,6 +117,29 @@ public sealed class RequestLogOptionTests : IDisposable
         var row = Assert.Single(LoggedServerFixture.ReadRows(path));
         Assert.Null(row["prompt"]);
         Assert.True((long)row["prompt_tokens"]! > 0);
+    }
+
+    [Fact]
+    public async Task LogEmbeddingsStoresThePromptsVectorAndDriftReadsIt()
+    {
+        string path = Path.Combine(_folder, "embeddings.db");
+        var fixture = new Fixture(new RequestLogOptions { Path = path, LogEmbeddings = true });
+        await fixture.InitializeAsync();
+        try
+        {
+            using HttpClient client = fixture.Client();
+            foreach (string q in (string[])["where is my parcel", "reset my password"])
+                await RawApi.PostOkAsync(client, "v1/chat/completions", $$"""{"messages":[{"role":"user","content":"{{q}}"}],"max_tokens":1}""");
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+        var rows = LoggedServerFixture.ReadRows(path);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(384 * sizeof(float), ((byte[])r["embedding"]!).Length)); // all-MiniLM-L6-v2's vectors
+        Quill.Monitoring.Data.Sample sample = Quill.Monitoring.Data.SampleReader.Read(path);
+        Assert.All(sample.Embeddings["prompt"], v => Assert.Equal(384, v!.Length));
     }
 
     [Fact]
