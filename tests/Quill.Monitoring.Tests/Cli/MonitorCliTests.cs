@@ -69,6 +69,27 @@ public sealed class MonitorCliTests : IDisposable
         Assert.Contains("example: quill monitor watch", monitor.Stdout);
     }
 
+    [Fact]
+    public void ServeListsTheLogFlagsAndRefusesADriftReferenceWithoutALog()
+    {
+        CliResult help = MonitorCli.Run("serve", "--help");
+        foreach (string flag in (string[])["--log", "--no-log-text", "--log-embeddings", "--log-max-mb", "--drift-reference", "--drift-window"])
+            Assert.Contains(flag, help.Stdout);
+        string reference = Write("ref.jsonl", "{\"x\": 1}\n");
+        CliResult r = MonitorCli.Run("serve", "-m", PathOf("model.gguf"), "--drift-reference", reference);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("quill: --drift-reference watches the request log: give --log FILE too", r.Stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public void WatchRefusesAFileThatIsNotALog()
+    {
+        string reference = Write("ref.jsonl", "{\"x\": 1}\n");
+        CliResult r = MonitorCli.Run("monitor", "watch", "--log", reference, "--reference", reference, "--once");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"quill: {reference}: not a SQLite request log (quill serve --log)", r.Stderr.TrimEnd('\n'));
+    }
+
     public static TheoryData<string, string> BadInputs => new()
     {
         { "missing", "missing.jsonl: no such file" },
