@@ -6,8 +6,14 @@ namespace Quill.Monitoring.Drift;
 /// <summary>All columns compared, and the share that drifted.</summary>
 public sealed record DriftReport(string Reference, string Current, IReadOnlyList<ColumnDrift> Columns)
 {
+    /// <summary>The share of drifted columns from which the whole dataset counts as drifted (Evidently's default).</summary>
+    public const double DatasetDriftShare = 0.5;
+
     /// <summary>Drifted columns over all columns (0 when there are none).</summary>
     public double DriftShare => Columns.Count == 0 ? 0 : (double)Columns.Count(c => c.Drift) / Columns.Count;
+
+    /// <summary>True when at least half the columns drifted.</summary>
+    public bool DatasetDrift => Columns.Count > 0 && DriftShare >= DatasetDriftShare;
 }
 
 /// <summary>

@@ -10,7 +10,8 @@ namespace Quill.Monitoring.Reports;
 /// <c>{"reference", "current", "columns": [{"name", "kind", "drift", "rule", "score", "threshold", "reference_count",
 /// "current_count", "tests": {"ks": {"statistic", "p_value", "exact"}, "wasserstein": {"value", "normed"}, "psi": {"value",
 /// "level"}, "chi2": {"statistic", "p_value", "dof"}, "jensen_shannon": {"value"}, "kl": {"value"}, "domain_classifier":
-/// {"auc", "threshold"}, "mmd": {"value", "p_value", "bandwidth"}}}], "drift_share", "drifted_columns"}</c>; a test that
+/// {"auc", "threshold"}, "mmd": {"value", "p_value", "bandwidth"}}}], "drift_share", "drifted_columns", "dataset_drift"}</c>
+/// (dataset_drift: at least half the columns drifted, Evidently's default); a test that
 /// does not apply to the column's kind is left out.
 /// </summary>
 public static class DriftJson
@@ -29,6 +30,7 @@ public static class DriftJson
             w.WriteEndArray();
             w.WriteNumber("drift_share", report.DriftShare);
             w.WriteNumber("drifted_columns", report.Columns.Count(c => c.Drift));
+            w.WriteBoolean("dataset_drift", report.DatasetDrift);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());

@@ -50,11 +50,9 @@ public sealed class LogisticRegression
             Array.Clear(gradient);
             for (int i = 0; i < n; i++)
             {
-                double t = lookB;
-                for (int j = 0; j < d; j++) t += look[j] * z[i][j];
-                double error = Sigmoid(t) - y[i];
+                double error = Sigmoid(lookB + VectorKernels.Dot(look, z[i])) - y[i];
                 gb += error;
-                for (int j = 0; j < d; j++) gradient[j] += error * z[i][j];
+                VectorKernels.MultiplyAdd(error, z[i], gradient);
             }
             for (int j = 0; j < d; j++)
             {

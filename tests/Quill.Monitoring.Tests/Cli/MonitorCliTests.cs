@@ -33,6 +33,7 @@ public sealed class MonitorCliTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         JsonElement root = JsonDocument.Parse(r.Stdout).RootElement;
         Assert.Equal(1.0, root.GetProperty("drift_share").GetDouble());
+        Assert.True(root.GetProperty("dataset_drift").GetBoolean());
         JsonElement latency = root.GetProperty("columns")[0];
         Assert.Equal("latency", latency.GetProperty("name").GetString());
         Assert.Equal("number", latency.GetProperty("kind").GetString());

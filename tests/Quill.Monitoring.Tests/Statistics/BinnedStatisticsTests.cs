@@ -66,6 +66,25 @@ public sealed class BinnedStatisticsTests
         Assert.True(Math.Abs(run - reference) <= 1e-5 * Math.Max(reference, 1e-30), $"length {length}: SIMD {run}, scalar {reference}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(384)]
+    [InlineData(4097)]
+    public void VectorKernelsMatchTheirScalarReferences(int length)
+    {
+        var random = new Random(length + 1);
+        double[] x = [.. Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5)];
+        double[] y = [.. Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5)];
+        double scale = x.Zip(y, (a, b) => Math.Abs(a * b)).Sum();
+        Assert.True(Math.Abs(VectorKernels.Dot(x, y) - VectorKernels.DotReference(x, y)) <= 1e-14 * Math.Max(scale, 1e-300), $"dot, length {length}");
+        double[] fast = (double[])y.Clone(), slow = (double[])y.Clone();
+        VectorKernels.MultiplyAdd(0.37, x, fast);
+        VectorKernels.MultiplyAddReference(0.37, x, slow);
+        for (int i = 0; i < length; i++) Assert.True(Math.Abs(fast[i] - slow[i]) <= 1e-15, $"a·x + y [{i}] of {length}: {fast[i]} vs {slow[i]}");
+    }
+
     [Fact]
     public void MmdAndTheDomainClassifierSeparateShiftedClouds()
     {
