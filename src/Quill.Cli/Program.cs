@@ -33,6 +33,7 @@ var root = new Command("quill", "Quill: large language models in C#, with no nat
     TaskCommand.Create(),
     GuardCommand.Create(),
     ServeCommand.Create(),
+    MonitorCommand.Create(),
     TrainCommand.Train(),
     TrainCommand.Finetune(),
     TrainCommand.Dpo(),

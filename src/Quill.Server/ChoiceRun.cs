@@ -38,6 +38,22 @@ internal sealed class ChoiceRun : IAsyncDisposable
     /// <summary>True when the choices report logprobs.</summary>
     public bool LogprobsRequested { get; private init; }
 
+    /// <summary>OpenAI's finish_reason of choice 0 once it finished (for the request log), else null.</summary>
+    public string? FirstFinishReason { get; private set; }
+
+    /// <summary>The mean logprob of every sampled token of every choice when logprobs were computed (for the request log), else null.</summary>
+    public double? MeanLogprob
+    {
+        get
+        {
+            lock (_logprobLock) return _logprobCount == 0 ? null : _logprobSum / _logprobCount;
+        }
+    }
+
+    private readonly Lock _logprobLock = new();
+    private double _logprobSum;
+    private long _logprobCount;
+
     /// <summary>Time from the start to the first chunk of choice 0.</summary>
     public TimeSpan TimeToFirstChunk { get; private set; }
 
@@ -45,10 +61,14 @@ internal sealed class ChoiceRun : IAsyncDisposable
     /// Starts <paramref name="requests"/> (choice i is requests[i]); throws <see cref="ApiError"/> for what the engine
     /// refuses. <paramref name="promptParam"/> names the field a too-long prompt came from.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="logprobsRequested"/> says whether the client asked for logprobs when the engine computes them anyway
+    /// (the request log's mean logprob); null reads it from the requests.
+    /// </remarks>
     public static async Task<ChoiceRun> StartAsync(ITextGenerator generator, IReadOnlyList<GenerationRequest> requests, string promptParam,
-        ServerMetrics metrics, CancellationToken ct)
+        ServerMetrics metrics, CancellationToken ct, bool? logprobsRequested = null)
     {
-        var run = new ChoiceRun(metrics, ct) { LogprobsRequested = requests.Count > 0 && requests[0].Logprobs is not null };
+        var run = new ChoiceRun(metrics, ct) { LogprobsRequested = logprobsRequested ?? (requests.Count > 0 && requests[0].Logprobs is not null) };
         var clock = Stopwatch.StartNew();
         try
         {
@@ -122,6 +142,15 @@ internal sealed class ChoiceRun : IAsyncDisposable
     private void Forward(int index, GenerationChunk chunk)
     {
         if (chunk.FinishReason == FinishReason.Cancelled) _metrics.GenerationsCancelled(1);
+        if (index == 0 && chunk.FinishReason is { } reason) FirstFinishReason = Quill.OpenAI.OpenAIFinishReason.Of(reason);
+        if (chunk.Logprobs is { Count: > 0 } logprobs)
+        {
+            lock (_logprobLock)
+            {
+                foreach (TokenLogprob token in logprobs) _logprobSum += token.Logprob;
+                _logprobCount += logprobs.Count;
+            }
+        }
         _chunks.Writer.TryWrite(new ChoiceChunk(index, chunk));
     }
 

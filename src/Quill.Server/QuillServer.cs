@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Quill.Server.Contracts;
 using Quill.Server.Endpoints;
 using Quill.Server.Guard;
+using Quill.Server.Logging;
 
 namespace Quill.Server;
 
@@ -91,6 +92,8 @@ public sealed class QuillServer : IAsyncDisposable
         app.Lifetime.ApplicationStopped.Register(drained.Dispose);
         CancellationToken stopping = drained.Token;
         bool Draining() => app.Lifetime.ApplicationStopping.IsCancellationRequested;
+        (RequestLogWriter? requestLog, DriftMonitor? drift) = RequestLogging.Start(app, models, options);
+        if (requestLog is not null) app.UseMiddleware<RequestLogMiddleware>(requestLog);
         app.UseMiddleware<ErrorResponses>(metrics, options.MaxRequestBodyBytes);
         app.UseRouting();
         if (options.ApiKey is { } key) app.UseMiddleware<ApiKeyCheck>(key);
@@ -124,7 +127,7 @@ public sealed class QuillServer : IAsyncDisposable
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            return context.Response.WriteAsync(metrics.Render(), context.RequestAborted);
+            return context.Response.WriteAsync(metrics.Render() + requestLog?.RenderMetrics() + drift?.RenderMetrics(), context.RequestAborted);
         });
         app.MapFallback("{**path}", PlaygroundFiles.ServeAsync); // not the default {*path:nonfile}: files are what it serves
     }

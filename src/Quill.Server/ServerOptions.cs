@@ -78,6 +78,8 @@ public sealed record ServerOptions
 
     /// <summary>Tests only: wraps the engine's generator (a model that repeats its prompt, to check the canary end to end).</summary>
     internal Func<Quill.Generation.ITextGenerator, Quill.Generation.ITextGenerator>? WrapGenerator { get; init; }
+    /// <summary>The request log (--log) and its drift watch; null: nothing is recorded.</summary>
+    public Logging.RequestLogOptions? RequestLog { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> for a setting no server can run with.</summary>
     public void Validate()
@@ -95,6 +97,7 @@ public sealed record ServerOptions
         if (KvCacheType is not (KvCacheType.F16 or KvCacheType.F32)) Throw($"--kv-type must be f16 or f32, found {KvCacheType}");
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromHours(1))
             Throw($"--drain-seconds must be in 0..3600, found {DrainTimeout.TotalSeconds}");
+        RequestLog?.Validate();
     }
 
     private static void Throw(string message) => throw new ArgumentException($"server options: {message}");

@@ -37,7 +37,8 @@ public sealed class PackagesFixture : IDisposable
 public sealed class PackagesTests(PackagesFixture packages) : IClassFixture<PackagesFixture>
 {
     private static readonly string[] Libraries = ["Quill.Tensors", "Quill.Formats", "Quill.Tokenizers", "Quill", "Quill.Search", "Quill.Server",
-        "Quill.Training", "Quill.Tasks", "Quill.Safety"];
+        "Quill.Training", "Quill.Tasks", "Quill.Safety",
+        "Quill.Monitoring"];
 
     [Fact]
     public void EveryLibraryIsPackedWithMetadataSymbolsAndPackageDependencies()

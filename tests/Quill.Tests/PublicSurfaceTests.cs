@@ -2,6 +2,7 @@
 using System.Reflection;
 using Quill.Formats.Gguf;
 using Quill.Generation;
+using Quill.Monitoring.Drift;
 using Quill.Search;
 using Quill.Server;
 using Quill.Tensors;
@@ -16,7 +17,7 @@ public sealed class PublicSurfaceTests
     private static readonly Assembly[] Shipped =
     [
         typeof(GgmlType).Assembly, typeof(GgufFile).Assembly, typeof(ITokenizer).Assembly, typeof(Generator).Assembly,
-        typeof(DocumentIndex).Assembly, typeof(TrainingRun).Assembly, typeof(QuillServer).Assembly,
+        typeof(DocumentIndex).Assembly, typeof(TrainingRun).Assembly, typeof(QuillServer).Assembly, typeof(DriftReport).Assembly,
     ];
 
     [Fact]
@@ -24,7 +25,7 @@ public sealed class PublicSurfaceTests
     {
         string[] names = [.. Shipped.Select(a => a.GetName().Name!)];
         Assert.Equal(
-            ["Quill.Tensors", "Quill.Formats", "Quill.Tokenizers", "Quill", "Quill.Search", "Quill.Training", "Quill.Server"], names);
+            ["Quill.Tensors", "Quill.Formats", "Quill.Tokenizers", "Quill", "Quill.Search", "Quill.Training", "Quill.Server", "Quill.Monitoring"], names);
     }
 
     [Fact]

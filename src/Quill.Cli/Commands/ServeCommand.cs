@@ -59,11 +59,14 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
             "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
             "  example: quill serve -m model.gguf --port 8080 --parallel 4\n" +
-            "  example: quill serve -m model.gguf --guard block --guard-canary   (refuse prompt injections, stop system-prompt leaks)")
+            "  example: quill serve -m model.gguf --guard block --guard-canary   (refuse prompt injections, stop system-prompt leaks)\n" +
+            "  example: quill serve -m model.gguf --log requests.db --drift-reference reference.jsonl")
         {
             model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, lora, kvType, guard, guardThreshold,
             guardCanary, guardModel,
         };
+        var requestLog = new RequestLogFlags();
+        requestLog.AddTo(command);
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             var options = new ServerOptions
@@ -86,6 +89,7 @@ internal static class ServeCommand
                 GuardThreshold = r.GetValue(guardThreshold),
                 GuardCanary = r.GetValue(guardCanary),
                 GuardModelPath = r.GetValue(guardModel),
+                RequestLog = requestLog.Read(r),
             };
             if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: no such model file", options.ModelPath);
             Console.Error.WriteLine($"loading {options.ModelPath} ...");

@@ -66,11 +66,13 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
         var requests = new List<GenerationRequest>(parameters.N);
         for (int i = 0; i < parameters.N; i++)
         {
-            GenerationRequest choice = parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength, logprobs);
+            GenerationRequest choice = parameters.RequestFor(i, prompt, maxTokens ?? models.ContextLength,
+                logprobs ?? Logging.RequestLogRecord.LogprobsFor(context));
             requests.Add(tools.CallsExpected ? choice with { Constraint = tools.NewConstraint(models.Tokenizer) } : choice);
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token).ConfigureAwait(false);
+        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "messages", metrics, cancel.Token, logprobs is not null)
+            .ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         string id = ChatCompletion.NewId();
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -81,6 +83,8 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, ServerMetrics
                 parameters.IncludeUsage, usage, filter, metrics).ConfigureAwait(false);
         else await WholeAsync(context, run, id, created, usage, tools, filter).ConfigureAwait(false);
         metrics.Tokens(prompt.Length, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
+        Logging.RequestLogRecord.Of(context)?.Generated(models.GenerativeModelId, prompt.Length, usage.CompletionTokens, run,
+            messages.LastOrDefault(m => m.Role == "user")?.Content);
     }
 
     private async Task WholeAsync(HttpContext context, ChoiceRun run, string id, long created, UsageTally usage, ToolCalling tools, CanaryFilter? filter)

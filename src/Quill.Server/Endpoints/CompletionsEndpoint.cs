@@ -49,10 +49,12 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
                 throw ApiError.BadRequest($"This model's context holds {models.ContextLength} tokens, but the prompt takes {prompt.Tokens.Length} tokens.",
                     prompts.Count == 1 ? "prompt" : $"prompt[{p}]", "context_length_exceeded");
             promptTokens += prompt.Tokens.Length;
-            for (int i = 0; i < parameters.N; i++) requests.Add(parameters.RequestFor(i, prompt.Tokens, maxTokens, request.Logprobs));
+            int? logprobs = request.Logprobs ?? Logging.RequestLogRecord.LogprobsFor(context);
+            for (int i = 0; i < parameters.N; i++) requests.Add(parameters.RequestFor(i, prompt.Tokens, maxTokens, logprobs));
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "prompt", metrics, cancel.Token).ConfigureAwait(false);
+        await using ChoiceRun run = await ChoiceRun.StartAsync(models.Generator, requests, "prompt", metrics, cancel.Token, request.Logprobs is not null)
+            .ConfigureAwait(false);
         metrics.TimeToFirstToken(run.TimeToFirstChunk);
         var echoes = new string[requests.Count];
         for (int i = 0; i < echoes.Length; i++) echoes[i] = echo ? prompts[i / parameters.N].Text : "";
@@ -63,6 +65,8 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
                 .ConfigureAwait(false);
         else await WholeAsync(context, run, response, echoes, usage).ConfigureAwait(false);
         metrics.Tokens(promptTokens, usage.CompletionTokens, usage.Usage().PromptTokensDetails.CachedTokens);
+        Logging.RequestLogRecord.Of(context)?.Generated(models.GenerativeModelId, promptTokens, usage.CompletionTokens, run,
+            string.Join("\n", prompts.Select(p => p.Text)));
     }
 
     private static async Task WholeAsync(HttpContext context, ChoiceRun run, TextCompletion response, string[] echoes, UsageTally usage)
@@ -105,7 +109,7 @@ internal sealed class CompletionsEndpoint(ServedModels models, ServerMetrics met
 
         public TextCompletion Piece(int index, GenerationChunk chunk, string? finishReason, bool first)
         {
-            TextLogprobs? logprobs = chunk.Logprobs is { } lp ? TextLogprobs.Of(lp, ref _offsets[index])
+            TextLogprobs? logprobs = logprobsRequested && chunk.Logprobs is { } lp ? TextLogprobs.Of(lp, ref _offsets[index])
                 : logprobsRequested ? TextLogprobs.Empty() : null;
             return response with { Choices = [new TextChoice(chunk.Text, index, logprobs, finishReason)] };
         }
