@@ -44,7 +44,7 @@ public sealed class KeywordExtractor
         texts.AddRange(candidates.Select(c => offsets.Slice(c.Start, c.End)));
         float[][] vectors = _embedder.Embed(texts, ct).Vectors;
         var toText = new double[candidates.Count];
-        for (int i = 0; i < toText.Length; i++) toText[i] = Cosine.Of(vectors[i + 1], vectors[0]);
+        for (int i = 0; i < toText.Length; i++) toText[i] = TextPooling.Cosine(vectors[i + 1], vectors[0]);
         var picked = new List<int>();
         var closestPicked = new double[candidates.Count];
         Array.Fill(closestPicked, double.NegativeInfinity);
@@ -63,7 +63,7 @@ public sealed class KeywordExtractor
                 }
             }
             picked.Add(best);
-            for (int i = 0; i < candidates.Count; i++) closestPicked[i] = Math.Max(closestPicked[i], Cosine.Of(vectors[i + 1], vectors[best + 1]));
+            for (int i = 0; i < candidates.Count; i++) closestPicked[i] = Math.Max(closestPicked[i], TextPooling.Cosine(vectors[i + 1], vectors[best + 1]));
         }
         return [.. picked.Select(i => new Keyword(texts[i + 1], toText[i], offsets.CodePointOffset(candidates[i].Start),
             offsets.CodePointOffset(candidates[i].End)))];

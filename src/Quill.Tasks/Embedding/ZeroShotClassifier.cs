@@ -41,7 +41,7 @@ public sealed class ZeroShotClassifier
         float[] vector = _embedder.Embed([text], ct).Vectors[0];
         float[][] hypotheses = HypothesisVectors(labels, ct);
         var cosines = new double[labels.Count];
-        for (int i = 0; i < cosines.Length; i++) cosines[i] = Cosine.Of(vector, hypotheses[i]);
+        for (int i = 0; i < cosines.Length; i++) cosines[i] = TextPooling.Cosine(vector, hypotheses[i]);
         return LabelScores.FromLogprobs(labels, cosines, Temperature);
     }
 

@@ -132,7 +132,7 @@ public sealed class TaskModel
         using IInferenceState state = _model.CreateState(context);
         var first = new float[vocab];
         state.Append(prompt, first);
-        LogSoftmaxInPlace(first);
+        float firstLogSumExp = LogSoftmax.LogSumExp(first);
         var scores = new double[replies.Count];
         var rows = new float[Math.Max(0, longest - 1) * vocab];
         for (int i = 0; i < sequences.Length; i++)
@@ -144,7 +144,7 @@ public sealed class TaskModel
                 scores[i] = double.NegativeInfinity;
                 continue;
             }
-            double total = first[sequence[0]];
+            double total = LogSoftmax.Of(first, sequence[0], firstLogSumExp);
             if (sequence.Length > 1)
             {
                 state.Truncate(prompt.Length);
@@ -153,8 +153,7 @@ public sealed class TaskModel
                 for (int t = 1; t < sequence.Length; t++)
                 {
                     Span<float> row = all.Slice((t - 1) * vocab, vocab);
-                    LogSoftmaxInPlace(row);
-                    total += row[sequence[t]];
+                    total += LogSoftmax.Of(row, sequence[t], LogSoftmax.LogSumExp(row));
                 }
             }
             scores[i] = total;
@@ -172,7 +171,7 @@ public sealed class TaskModel
         return (int)Math.Min(limit, (long)promptTokens + extra + 1);
     }
 
-    private static (int Token, float Logprob) Best(Span<float> logits)
+    private static (int Token, float Logprob) Best(ReadOnlySpan<float> logits)
     {
         int best = -1;
         float max = float.NegativeInfinity;
@@ -184,20 +183,7 @@ public sealed class TaskModel
                 best = i;
             }
         }
-        if (best < 0) return (-1, 0);
-        double sum = 0;
-        foreach (float x in logits) sum += x == float.NegativeInfinity ? 0 : Math.Exp(x - max);
-        return (best, (float)-Math.Log(sum));
-    }
-
-    private static void LogSoftmaxInPlace(Span<float> row)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float x in row) max = Math.Max(max, x);
-        double sum = 0;
-        foreach (float x in row) sum += Math.Exp(x - max);
-        float log = max + (float)Math.Log(sum);
-        for (int i = 0; i < row.Length; i++) row[i] -= log;
+        return best < 0 ? (-1, 0) : (best, LogSoftmax.Of(logits, best, LogSoftmax.LogSumExp(logits)));
     }
 
     // The end-of-turn token is the last end-of-generation token a rendered assistant turn holds; -1 when none.

@@ -45,8 +45,6 @@ internal sealed class TextOffsets
         WordEnds = [.. ends];
         IsWordEnd = new bool[Bytes.Length + 1];
         foreach (int end in WordEnds) IsWordEnd[end] = true;
-        IsWordStart = new bool[Bytes.Length + 1];
-        foreach (int start in WordStarts) IsWordStart[start] = true;
     }
 
     public string Text { get; }
@@ -63,8 +61,6 @@ internal sealed class TextOffsets
     /// <summary>(B+1) whether a word ends at each byte offset.</summary>
     public bool[] IsWordEnd { get; }
 
-    /// <summary>(B+1) whether a word starts at each byte offset.</summary>
-    public bool[] IsWordStart { get; }
 
     /// <summary>The code point offset of byte offset <paramref name="byteOffset"/> (a character start or the end).</summary>
     public int CodePointOffset(int byteOffset) => _codePointAt[byteOffset];
