@@ -12,12 +12,18 @@ namespace Quill.Search;
 /// A <see cref="VectorStore"/> driven by one <see cref="ITextEmbedder"/>. <see cref="Add"/> chunks documents, embeds
 /// <see cref="DocumentIndexOptions.BatchSize"/> chunks at a time and commits each batch in its own transaction (a file's
 /// old chunks go in the same transaction as its first new ones; unchanged files, by SHA-256, are skipped; a file only
-/// partly stored when a run was killed is redone). <see cref="Search"/> embeds the query and ranks chunks by cosine.
+/// partly stored when a run was killed is redone). <see cref="Search"/> embeds the query and ranks chunks by cosine over
+/// vectors this process holds in memory (a <see cref="VectorMirror"/>, or an HNSW graph past the threshold), caught up
+/// with the store by its generation before each search: replicas sharing one PostgreSQL store each search their own copy
+/// and see the others' writes at their next search. Searches and writes through one index are serialised.
 /// </summary>
 public sealed class DocumentIndex : IDisposable
 {
     private readonly ITextEmbedder _embedder;
     private readonly DocumentIndexOptions _options;
+    private readonly Lock _gate = new();
+    private VectorMirror? _mirror;
+    private HnswIndex? _graph;
 
     private DocumentIndex(VectorStore store, ITextEmbedder embedder, DocumentIndexOptions options)
     {
@@ -26,7 +32,7 @@ public sealed class DocumentIndex : IDisposable
         _options = options;
     }
 
-    /// <summary>The SQLite store of files, chunks, vectors and their full-text index.</summary>
+    /// <summary>The store of files, chunks, vectors and their keyword index (a SQLite file or a PostgreSQL database).</summary>
     public VectorStore Store { get; }
 
     /// <summary>The model that embeds chunks and queries (the one the store was built with).</summary>
@@ -37,7 +43,7 @@ public sealed class DocumentIndex : IDisposable
         new(VectorStore.OpenOrCreate(storePath, embedder.ModelName, embedder.Dimensions), embedder, Validated(options));
 
     /// <summary>Opens an existing store for searching; refuses another model's store.</summary>
-    /// <param name="storePath">The store's SQLite file.</param>
+    /// <param name="storePath">The store's SQLite file or postgres:// URL.</param>
     /// <param name="embedder">The embedder the store must have been built with.</param>
     /// <param name="options">Chunking, batch and HNSW settings (defaults when null).</param>
     /// <param name="modelFlag">The command-line flag that picks the embedder, named in a wrong-model error.</param>
@@ -82,7 +88,9 @@ public sealed class DocumentIndex : IDisposable
             byte[] bytes = File.ReadAllBytes(path);
             var info = new FileInfo(path);
             var source = new SourceFile(path, bytes.Length, info.LastWriteTimeUtc, Convert.ToHexStringLower(SHA256.HashData(bytes)));
-            if (Store.FindFile(path) is { Complete: true } stored && stored.Sha256 == source.Sha256)
+            StoredFile? stored;
+            lock (_gate) stored = Store.FindFile(path);
+            if (stored is { Complete: true } && stored.Sha256 == source.Sha256)
             {
                 unchanged++;
                 before += bytes.Length;
@@ -109,7 +117,7 @@ public sealed class DocumentIndex : IDisposable
         if (pending.Count > 0) truncated += Commit(pending, progress, total, ct);
         progress?.Report(1);
         if (truncated > 0) warn?.Invoke($"{truncated} chunks were longer than {_embedder.ModelName} reads ({_embedder.MaxTokens} tokens) and were cut short");
-        if (Store.ChunkCount >= _options.HnswThreshold) StoreGraph.Ensure(Store, _options.Hnsw, warn);
+        KeepGraphInStep(warn);
         return new IndexAddReport(indexed, unchanged, chunks, truncated);
     }
 
@@ -129,25 +137,33 @@ public sealed class DocumentIndex : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         float[] q = _embedder.Embed([query]).Vectors[0];
         VectorNorm.Normalize(q);
-        ScoredItem[] top;
-        if (Store.ChunkCount >= _options.HnswThreshold)
+        lock (_gate)
         {
-            HnswIndex graph = StoreGraph.Ensure(Store, _options.Hnsw, warn);
-            top = graph.Search(q, n, _options.Hnsw.EfSearch);
+            if (Store.ChunkCount >= _options.HnswThreshold)
+            {
+                _mirror = null;
+                _graph = StoreGraph.Ensure(Store, _options.Hnsw, warn, _graph);
+                return _graph.Search(q, n, _options.Hnsw.EfSearch);
+            }
+            _graph = null;
+            _mirror = VectorMirror.CatchUp(Store, _mirror);
+            ScoredItem[] top = _mirror.Ids.Length == 0 ? [] : ExactSearch.Search(q, _mirror.Vectors, n);
+            for (int i = 0; i < top.Length; i++) top[i] = top[i] with { Id = _mirror.Ids[top[i].Id] };
+            return top;
         }
-        else
-        {
-            (long[] ids, float[] vectors) = Store.ReadVectors();
-            top = ids.Length == 0 ? [] : ExactSearch.Search(q, vectors, n);
-            for (int i = 0; i < top.Length; i++) top[i] = top[i] with { Id = ids[top[i].Id] };
-        }
-        return top;
+    }
+
+    /// <summary>The <paramref name="n"/> chunks whose words best match <paramref name="query"/> (the store's keyword index), best first.</summary>
+    public ScoredItem[] KeywordSearch(string query, int n)
+    {
+        lock (_gate) return Store.KeywordSearch(query, n);
     }
 
     /// <summary>The stored chunks of <paramref name="top"/> with their scores, in its order.</summary>
     public IReadOnlyList<SearchHit> ReadHits(IReadOnlyList<ScoredItem> top)
     {
-        IReadOnlyList<StoredChunk> chunks = Store.ReadChunks(top.Select(t => t.Id).ToList());
+        IReadOnlyList<StoredChunk> chunks;
+        lock (_gate) chunks = Store.ReadChunks(top.Select(t => t.Id).ToList());
         var scores = top.ToDictionary(t => t.Id, t => t.Score);
         return chunks.Select(c => new SearchHit(scores[c.Id], c.File, c.StartLine, c.EndLine, c.Text)).ToList();
     }
@@ -157,7 +173,13 @@ public sealed class DocumentIndex : IDisposable
     /// full-text rows, in one transaction; the HNSW graph (when the store is searched through one) is patched to match.
     /// Paths need not exist on disk any more; one that matches nothing stored is an error and nothing is removed.
     /// </summary>
-    public IndexRemoveReport Remove(IEnumerable<string> paths, Action<string>? warn = null) => Remove(Store, paths, _options, warn);
+    public IndexRemoveReport Remove(IEnumerable<string> paths, Action<string>? warn = null)
+    {
+        IndexRemoveReport report;
+        lock (_gate) report = Remove(Store, paths, _options, warn, graph: false);
+        KeepGraphInStep(warn);
+        return report;
+    }
 
     /// <summary>As <see cref="Remove(IEnumerable{string}, Action{string}?)"/> on the store at <paramref name="storePath"/>, loading no model.</summary>
     public static IndexRemoveReport RemoveFromStore(string storePath, IEnumerable<string> paths, DocumentIndexOptions? options = null,
@@ -165,24 +187,39 @@ public sealed class DocumentIndex : IDisposable
     {
         options = Validated(options);
         using VectorStore store = VectorStore.Open(storePath);
-        return Remove(store, paths, options, warn);
+        return Remove(store, paths, options, warn, graph: true);
     }
 
     /// <summary>Removes the stored files at or under <paramref name="paths"/> that no longer exist on disk (`index add --prune`).</summary>
     public IndexRemoveReport Prune(IEnumerable<string> paths, Action<string>? warn = null)
     {
         var gone = new Dictionary<long, StoredFile>();
-        foreach (string given in paths)
+        IndexRemoveReport report;
+        lock (_gate)
         {
-            foreach (StoredFile file in Store.FindFilesUnder(Path.TrimEndingDirectorySeparator(Path.GetFullPath(given))))
-                if (!File.Exists(file.Path)) gone[file.Id] = file;
+            foreach (string given in paths)
+            {
+                foreach (StoredFile file in Store.FindFilesUnder(Path.TrimEndingDirectorySeparator(Path.GetFullPath(given))))
+                    if (!File.Exists(file.Path)) gone[file.Id] = file;
+            }
+            report = RemoveFiles(Store, gone.Values, _options, warn, graph: false);
         }
-        return RemoveFiles(Store, gone.Values, _options, warn);
+        KeepGraphInStep(warn);
+        return report;
     }
 
     public void Dispose() => Store.Dispose();
 
-    private static IndexRemoveReport Remove(VectorStore store, IEnumerable<string> paths, DocumentIndexOptions options, Action<string>? warn)
+    /// <summary>Past the threshold, brings this index's graph (and, for a SQLite store, its file) up to the store's generation.</summary>
+    private void KeepGraphInStep(Action<string>? warn)
+    {
+        lock (_gate)
+        {
+            if (Store.ChunkCount >= _options.HnswThreshold) _graph = StoreGraph.Ensure(Store, _options.Hnsw, warn, _graph);
+        }
+    }
+
+    private static IndexRemoveReport Remove(VectorStore store, IEnumerable<string> paths, DocumentIndexOptions options, Action<string>? warn, bool graph)
     {
         var files = new Dictionary<long, StoredFile>();
         foreach (string given in paths)
@@ -191,10 +228,11 @@ public sealed class DocumentIndex : IDisposable
             if (found.Count == 0) throw new FileNotFoundException($"{given}: no stored file at or under this path (in {store.Path})", given);
             foreach (StoredFile file in found) files[file.Id] = file;
         }
-        return RemoveFiles(store, files.Values, options, warn);
+        return RemoveFiles(store, files.Values, options, warn, graph);
     }
 
-    private static IndexRemoveReport RemoveFiles(VectorStore store, IEnumerable<StoredFile> files, DocumentIndexOptions options, Action<string>? warn)
+    private static IndexRemoveReport RemoveFiles(VectorStore store, IEnumerable<StoredFile> files, DocumentIndexOptions options, Action<string>? warn,
+        bool graph)
     {
         int count = 0, chunks = 0;
         using (VectorStoreBatch transaction = store.BeginBatch())
@@ -207,7 +245,7 @@ public sealed class DocumentIndex : IDisposable
             if (count == 0) return new IndexRemoveReport(0, 0);
             transaction.Commit();
         }
-        if (store.ChunkCount >= options.HnswThreshold) StoreGraph.Ensure(store, options.Hnsw, warn);
+        if (graph && store.ChunkCount >= options.HnswThreshold) StoreGraph.Ensure(store, options.Hnsw, warn);
         return new IndexRemoveReport(count, chunks);
     }
 
@@ -227,20 +265,23 @@ public sealed class DocumentIndex : IDisposable
         EmbeddingResult embedded = texts.Count > 0 ? _embedder.Embed(texts, ct) : new EmbeddingResult([], [], []);
         if (embedded.Vectors.Length != texts.Count)
             throw new InvalidOperationException($"{_embedder.ModelName}: expected {texts.Count} vectors, found {embedded.Vectors.Length}");
-        using VectorStoreBatch transaction = Store.BeginBatch();
-        int v = 0;
-        foreach (PendingChunk p in batch)
+        lock (_gate)
         {
-            if (p.First) p.File.Id = transaction.StartFile(p.File.Source);
-            if (p.Chunk is not null)
+            using VectorStoreBatch transaction = Store.BeginBatch();
+            int v = 0;
+            foreach (PendingChunk p in batch)
             {
-                float[] vector = embedded.Vectors[v++];
-                VectorNorm.Normalize(vector);
-                transaction.AddChunk(p.File.Id, p.Ordinal, p.Chunk, vector);
+                if (p.First) p.File.Id = transaction.StartFile(p.File.Source);
+                if (p.Chunk is not null)
+                {
+                    float[] vector = embedded.Vectors[v++];
+                    VectorNorm.Normalize(vector);
+                    transaction.AddChunk(p.File.Id, p.Ordinal, p.Chunk, vector);
+                }
+                if (p.Last) transaction.CompleteFile(p.File.Id);
             }
-            if (p.Last) transaction.CompleteFile(p.File.Id);
+            transaction.Commit();
         }
-        transaction.Commit();
         progress?.Report((double)batch[^1].Through / total);
         return embedded.Truncated.Count(t => t);
     }

@@ -1,7 +1,7 @@
 // A scratch folder per test, deleted afterwards; not shared between tests.
 namespace Quill.Search.Tests;
 
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
     public TempFolder() => Directory.CreateDirectory(Path);
 

@@ -25,7 +25,7 @@ internal static class AskCommand
     /// <summary>`quill ask` making its embedder with <paramref name="embedders"/> from the --embedder value (tests: a hashing embedder).</summary>
     internal static Command Create(Func<string?, ITextEmbedder> embedders)
     {
-        var store = new Option<string>("--store") { Description = "The store `quill index add` built", Required = true };
+        var store = new Option<string>("--store") { Description = "The store `quill index add` built (a SQLite file or a postgres:// URL)", Required = true };
         var model = CommonOptions.Model(required: false);
         model.Description = "A GGUF chat model that writes the answer (default: none; the answer quotes the best sentences of the sources)";
         var embedder = new Option<string?>("--embedder")
@@ -66,7 +66,7 @@ internal static class AskCommand
                 : null;
             using ITextEmbedder embed = embedders(r.GetValue(embedder));
             using DocumentIndex index = DocumentIndex.Open(storePath, embed, modelFlag: "--embedder");
-            IReadOnlyList<SearchHit> sources = Searched(() => new HybridRetriever(index).Retrieve(text, count, how, IndexCommand.Warn));
+            IReadOnlyList<SearchHit> sources = new HybridRetriever(index).Retrieve(text, count, how, IndexCommand.Warn);
             bool asJson = r.GetValue(json);
             string answer;
             if (lm is null)
@@ -135,18 +135,5 @@ internal static class AskCommand
             writer.WriteEndObject();
         }
         stream.Write("\n"u8);
-    }
-
-    /// <summary>SQLite's own errors (disk, locks) reported as I/O errors, one line, as `quill index` does.</summary>
-    private static T Searched<T>(Func<T> search)
-    {
-        try
-        {
-            return search();
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
-        {
-            throw new IOException($"SQLite: {e.Message}", e);
-        }
     }
 }

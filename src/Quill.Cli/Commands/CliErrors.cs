@@ -1,4 +1,5 @@
 // Turns the errors a user can cause (bad files, bad flags) into one line on stderr and exit code 1.
+using System.Data.Common;
 using Quill.Formats;
 
 namespace Quill.Cli.Commands;
@@ -33,7 +34,7 @@ internal static class CliErrors
 
     private static bool IsExpected(Exception e) =>
         e is ModelFormatException or InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException
-            or NotSupportedException or InvalidOperationException or OperationCanceledException;
+            or NotSupportedException or InvalidOperationException or OperationCanceledException or DbException;
 
     /// <summary>Cancellation (Ctrl+C) exits with 130, anything else a user caused with 1.</summary>
     private static int Report(Exception e)
@@ -44,7 +45,13 @@ internal static class CliErrors
             return 130;
         }
         Console.Out.Flush();
-        Console.Error.WriteLine($"quill: {OneLine(e.Message)}");
+        string source = e switch
+        {
+            Microsoft.Data.Sqlite.SqliteException => "SQLite: ",
+            Npgsql.NpgsqlException => "PostgreSQL: ",
+            _ => "",
+        };
+        Console.Error.WriteLine($"quill: {source}{OneLine(e.Message)}");
         return 1;
     }
 

@@ -2,10 +2,10 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Quill.Embeddings;
 using Quill.Search;
 using Quill.Search.Retrieval;
+using Quill.Search.Storage;
 
 namespace Quill.Cli.Commands;
 
@@ -32,7 +32,11 @@ internal static class IndexCommand
         return command;
     }
 
-    private static Option<string> StoreOption() => new("--store") { Description = "The SQLite database holding chunks and vectors", Required = true };
+    private static Option<string> StoreOption() => new("--store")
+    {
+        Description = "Where chunks and vectors are kept: a SQLite file, or postgres://user@host:port/database[?schema=NAME] shared by many machines",
+        Required = true,
+    };
 
     private static Option<string?> ModelOption() => new("--model", "-m") { Description = "Embedding model (default: the built-in all-MiniLM-L6-v2)" };
 
@@ -110,7 +114,7 @@ internal static class IndexCommand
             using DocumentIndex index = DocumentIndex.Open(r.GetValue(store)!, embedder, new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) });
             IReadOnlyList<SearchHit> hits = new HybridRetriever(index).Retrieve(r.GetValue(query)!, r.GetValue(k), how, Warn);
             if (r.GetValue(json)) PrintJson(hits);
-            else PrintText(hits, how);
+            else PrintText(hits, how, index.Store);
             return 0;
         }));
         return command;
@@ -156,10 +160,10 @@ internal static class IndexCommand
         return command;
     }
 
-    private static void PrintText(IReadOnlyList<SearchHit> hits, RetrievalMode mode)
+    private static void PrintText(IReadOnlyList<SearchHit> hits, RetrievalMode mode, VectorStore store)
     {
         TextWriter o = Console.Out;
-        o.WriteLine($"# {HybridRetriever.Describe(mode)}");
+        o.WriteLine($"# {HybridRetriever.Describe(mode, store)}");
         if (hits.Count == 0) o.WriteLine("no chunk matches");
         foreach (SearchHit hit in hits)
         {
@@ -199,18 +203,8 @@ internal static class IndexCommand
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
     }
 
-    /// <summary>As <see cref="CliErrors.Run"/>, with SQLite's own errors (disk full, locked) reported as I/O errors.</summary>
-    internal static int Run(Func<int> body) => CliErrors.Run(() =>
-    {
-        try
-        {
-            return body();
-        }
-        catch (SqliteException e)
-        {
-            throw new IOException($"SQLite: {e.Message}", e);
-        }
-    });
+    /// <summary>As <see cref="CliErrors.Run"/> (which reports the databases' own errors, disk full or connection lost, in one line).</summary>
+    internal static int Run(Func<int> body) => CliErrors.Run(body);
 
     private static ITextEmbedder LoadEmbedder(string? model)
     {

@@ -1,51 +1,52 @@
-// Keeps the HNSW file beside a VectorStore in step with it (load, patch, rebuild, save).
+// Keeps an HNSW graph in step with a VectorStore (load, patch, rebuild; saved beside a SQLite store, in memory for a server's).
 using Quill.Search.Storage;
 
 namespace Quill.Search.Hnsw;
 
 /// <summary>
-/// The graph of a store lives in "STORE.hnsw" and records the store generation it reflects. <see cref="Ensure"/> loads
-/// it and, when the store has moved on, tombstones the chunks that are gone and inserts the new ones (chunk ids only
-/// grow, so new means above the largest id the graph has seen); past 25% tombstones, or when the file is missing,
-/// unreadable or corrupt, it rebuilds from the store. The updated graph is saved atomically.
+/// A graph records the store generation it reflects. <see cref="Ensure"/> takes the graph a process already holds (or,
+/// for a SQLite store, loads "STORE.hnsw") and, when the store has moved on, tombstones the chunks that are gone and
+/// inserts those it lacks, found by id set difference (with several writers on one PostgreSQL store, ids need not
+/// commit in order); past 25% tombstones, or when the file is missing, unreadable or corrupt, it rebuilds from the
+/// store. A SQLite store's graph is then saved atomically beside it; a PostgreSQL store's stays in each replica's memory.
 /// </summary>
 public static class StoreGraph
 {
     /// <summary>Rebuild instead of patching once this share of nodes are tombstones.</summary>
     public const double MaxDeletedShare = 0.25;
 
-    public static string PathFor(VectorStore store) => store.Path + ".hnsw";
+    /// <summary>The graph file beside a SQLite store; null for a store on a database server.</summary>
+    public static string? PathFor(VectorStore store) => store.LocalFile is { } file ? file + ".hnsw" : null;
 
-    /// <summary>The graph for the store as it is now, saved beside it.</summary>
-    public static HnswIndex Ensure(VectorStore store, HnswOptions options, Action<string>? warn = null)
+    /// <summary>The graph for the store as it is now: <paramref name="held"/> caught up, or one loaded or built.</summary>
+    public static HnswIndex Ensure(VectorStore store, HnswOptions options, Action<string>? warn = null, HnswIndex? held = null)
     {
-        string path = PathFor(store);
-        long generation = store.Generation;
-        HnswIndex? index = TryLoad(store, path, warn);
+        string? path = PathFor(store);
+        long generation = store.Generation;  // read first: a batch committed while we catch up is caught next time
+        HnswIndex? index = held is not null && held.Dimensions == store.Dimensions ? held : path is null ? null : TryLoad(store, path, warn);
         if (index is not null && index.StoreGeneration == generation) return index;
+        var live = new HashSet<long>(store.ReadChunkIds());
         if (index is not null)
         {
-            var live = new HashSet<long>(store.ReadChunkIds());
             foreach (long gone in index.Keys.Where(k => !live.Contains(k)).ToList()) index.Remove(gone);
             if (index.DeletedCount > MaxDeletedShare * index.NodeCount) index = null;
         }
-        long after = long.MinValue;
         if (index is null) index = new HnswIndex(store.Dimensions, options);
-        else if (index.NodeCount > 0) after = MaxKey(index);
-        (long[] ids, float[] vectors) = store.ReadVectors(after);
+        else live.ExceptWith(index.Keys);
+        (long[] ids, float[] vectors) = index.NodeCount == 0 ? store.ReadVectors() : store.ReadVectors(live);
         int d = store.Dimensions;
         for (int i = 0; i < ids.Length; i++) index.Add(ids[i], vectors.AsSpan(i * d, d));
         index.StoreGeneration = generation;
-        HnswFile.Save(index, path);
+        if (path is not null) HnswFile.Save(index, path);
         return index;
     }
 
     /// <summary>One line on the graph file's state for `quill index stats`.</summary>
     public static string Describe(VectorStore store, long threshold)
     {
-        string path = PathFor(store);
         long chunks = store.ChunkCount;
         string use = chunks >= threshold ? "hnsw" : $"exact (hnsw from {threshold} chunks)";
+        if (PathFor(store) is not { } path) return $"{use}; vectors held in memory by each process that searches, kept in step by the store's generation";
         if (!File.Exists(path)) return chunks >= threshold ? "hnsw (not built yet: built on next add or search)" : use;
         try
         {
@@ -73,12 +74,5 @@ public static class StoreGraph
             warn?.Invoke($"{e.Message.Replace(" (delete the file to rebuild it)", "")}; rebuilding the graph");
         }
         return null;
-    }
-
-    private static long MaxKey(HnswIndex index)
-    {
-        long max = long.MinValue;
-        foreach (long key in index.RawKeys) max = Math.Max(max, key);
-        return max;
     }
 }

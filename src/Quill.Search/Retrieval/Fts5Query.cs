@@ -18,25 +18,38 @@ public static partial class Fts5Query
     /// <summary>The match expression for <paramref name="text"/>, or null when it holds no letters or digits.</summary>
     public static string? FromText(string text)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var phrases = new List<string>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (string piece in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string words = string.Join(' ', Word().Matches(piece).Select(m => m.Value));
-            if (words.Length == 0 || !seen.Add(words)) continue;
-            phrases.Add(words);
-            if (phrases.Count == MaxPhrases) break;
-        }
+        IReadOnlyList<string[]> phrases = Phrases(text);
         if (phrases.Count == 0) return null;
         var match = new StringBuilder();
-        foreach (string phrase in phrases)
+        foreach (string[] words in phrases)
         {
             if (match.Length > 0) match.Append(" OR ");
-            match.Append('"').Append(phrase).Append('"');
+            match.Append('"').AppendJoin(' ', words).Append('"');
         }
         return match.ToString();
     }
+
+    /// <summary>
+    /// The letter and digit runs of each whitespace-separated piece of <paramref name="text"/>, pieces without any left
+    /// out, repeats (ignoring case) dropped, <see cref="MaxPhrases"/> at most; <see cref="TsQuery"/> shares them.
+    /// </summary>
+    public static IReadOnlyList<string[]> Phrases(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var phrases = new List<string[]>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string piece in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] words = Word().Matches(piece).Select(m => m.Value).ToArray();
+            if (words.Length == 0 || !seen.Add(string.Join(' ', words))) continue;
+            phrases.Add(words);
+            if (phrases.Count == MaxPhrases) break;
+        }
+        return phrases;
+    }
+
+    /// <summary>The letter and digit runs of <paramref name="text"/> joined by spaces: the words unicode61 would index.</summary>
+    public static string Words(string text) => string.Join(' ', Word().Matches(text).Select(m => m.Value));
 
     // Letters (with their combining marks) and digits: what unicode61 keeps as token characters.
     [GeneratedRegex(@"[\p{L}\p{M}\p{N}]+")]

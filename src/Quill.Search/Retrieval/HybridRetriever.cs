@@ -1,4 +1,5 @@
 // Finds the chunks that answer a query: vector search, BM25 keyword search, or both fused by reciprocal rank.
+using Quill.Search.Storage;
 using Quill.Search.Vectors;
 
 namespace Quill.Search.Retrieval;
@@ -12,7 +13,7 @@ public enum RetrievalMode
     /// <summary>Cosine similarity of the embedded query and chunks only; scores are cosines.</summary>
     Vector,
 
-    /// <summary>FTS5 BM25 over the chunk text only; scores are negated bm25() values (higher is better).</summary>
+    /// <summary>The store's keyword index only (FTS5 BM25 in SQLite, ts_rank in PostgreSQL); higher scores are better.</summary>
     Keyword,
 }
 
@@ -39,13 +40,18 @@ public sealed class HybridRetriever(DocumentIndex index)
         _ => throw new ArgumentException($"{flag}: expected hybrid, vector or keyword, found '{text}'"),
     };
 
-    /// <summary>One line saying how <paramref name="mode"/> ranks, for a search's header.</summary>
-    public static string Describe(RetrievalMode mode) => mode switch
+    /// <summary>One line saying how <paramref name="mode"/> ranks over <paramref name="store"/>, for a search's header.</summary>
+    public static string Describe(RetrievalMode mode, VectorStore? store = null)
     {
-        RetrievalMode.Hybrid => $"hybrid: vector + keyword (BM25), fused by reciprocal rank (k={ReciprocalRankFusion.K})",
-        RetrievalMode.Vector => "vector: cosine similarity of embeddings",
-        _ => "keyword: BM25 over the chunk text (FTS5)",
-    };
+        bool database = store?.LocalFile is null && store is not null;
+        string keyword = database ? "ts_rank" : "BM25";
+        return mode switch
+        {
+            RetrievalMode.Hybrid => $"hybrid: vector + keyword ({keyword}), fused by reciprocal rank (k={ReciprocalRankFusion.K})",
+            RetrievalMode.Vector => "vector: cosine similarity of embeddings",
+            _ => database ? "keyword: ts_rank over the chunk text (PostgreSQL full-text search)" : "keyword: BM25 over the chunk text (FTS5)",
+        };
+    }
 
     /// <summary>The <paramref name="k"/> chunks that best answer <paramref name="query"/>, best first.</summary>
     public IReadOnlyList<SearchHit> Retrieve(string query, int k = 5, RetrievalMode mode = RetrievalMode.Hybrid, Action<string>? warn = null)
@@ -56,9 +62,9 @@ public sealed class HybridRetriever(DocumentIndex index)
         ScoredItem[] top = mode switch
         {
             RetrievalMode.Vector => Index.VectorSearch(query, k, warn),
-            RetrievalMode.Keyword => Index.Store.KeywordSearch(query, k),
+            RetrievalMode.Keyword => Index.KeywordSearch(query, k),
             _ => ReciprocalRankFusion.Fuse(
-                [Index.VectorSearch(query, CandidatesFor(k), warn), Index.Store.KeywordSearch(query, CandidatesFor(k))], k),
+                [Index.VectorSearch(query, CandidatesFor(k), warn), Index.KeywordSearch(query, CandidatesFor(k))], k),
         };
         return Index.ReadHits(top);
     }

@@ -1,105 +1,61 @@
-// Chunks, their vectors and source positions in one SQLite file (WAL); not a search algorithm (ExactSearch, HnswIndex).
-using System.Runtime.InteropServices;
-using Microsoft.Data.Sqlite;
-using Quill.Search.Retrieval;
+// What a document index keeps: files, chunks, their vectors and a keyword index, in SQLite or PostgreSQL; not a search algorithm.
+using Quill.Search.Storage.Postgres;
+using Quill.Search.Storage.Sqlite;
 using Quill.Search.Vectors;
 
 namespace Quill.Search.Storage;
 
 /// <summary>
-/// A SQLite database in WAL mode with tables meta (schema version, model name, dimensions, generation), files (path,
-/// size, mtime, SHA-256, complete) and chunks (file, lines, bytes, text, vector as a float32 little-endian BLOB).
-/// Writes go through <see cref="VectorStoreBatch"/>, one transaction each, so a process killed mid-way leaves every
-/// committed batch and nothing of the one in flight. Chunk ids are never reused (AUTOINCREMENT): an index built beside
-/// the store can tell new chunks from old by id. <see cref="Generation"/> grows with every committed batch.
-/// Schema 2 adds chunks_fts, an FTS5 index over the chunk text (external content, kept in step by triggers, so it is
-/// written in the same transaction as the chunks); a schema 1 store gets it, backfilled, when it is opened.
+/// Files (path, size, mtime, SHA-256, complete), chunks (file, lines, bytes, text, vector as float32) and a keyword
+/// index over the chunk text, for one embedding model. Writes go through <see cref="VectorStoreBatch"/>, one transaction
+/// each, so a process killed mid-way leaves every committed batch and nothing of the one in flight. Chunk ids are never
+/// reused, and <see cref="Generation"/> grows with every committed batch: an index held beside the store (a graph file,
+/// a replica's in-memory vectors) compares generations to know when to catch up.
+/// A location is a SQLite file path (<see cref="SqliteVectorStore"/>) or a <c>postgres://</c> URL
+/// (<see cref="PostgresVectorStore"/>, one store that many replicas share).
 /// </summary>
-public sealed class VectorStore : IDisposable
+public abstract class VectorStore : IDisposable
 {
-    /// <summary>The schema this code writes: 1 had no full-text index, 2 adds chunks_fts.</summary>
-    public const int SchemaVersion = 2;
-
-    // Porter stemming over unicode61 words, so "resetting" meets "reset"; codes like XR-7741 become the words xr 7741.
-    private const string FullTextSchema = """
-        CREATE VIRTUAL TABLE chunks_fts USING fts5(
-            text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
-        CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER chunks_fts_update AFTER UPDATE OF text ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        """;
-
-    private readonly SqliteConnection _connection;
-
-    private VectorStore(string path, SqliteConnection connection, string modelName, int dimensions)
+    protected VectorStore(string location, string modelName, int dimensions)
     {
-        Path = path;
-        _connection = connection;
+        Path = location;
         ModelName = modelName;
         Dimensions = dimensions;
     }
 
+    /// <summary>Where the store is, as shown to people: the SQLite file's path, or the URL with any password hidden.</summary>
     public string Path { get; }
+
+    /// <summary>The SQLite file for a store kept in one (files such as the HNSW graph go beside it); null for a database server.</summary>
+    public abstract string? LocalFile { get; }
 
     /// <summary>The embedding model every vector in the store came from.</summary>
     public string ModelName { get; }
 
     public int Dimensions { get; }
 
-    /// <summary>Counts committed batches; an index file records the generation it reflects.</summary>
-    public long Generation => Convert.ToInt64(Scalar("SELECT value FROM meta WHERE key = 'generation'"));
+    /// <summary>Counts committed batches; an index built from the store records the generation it reflects.</summary>
+    public abstract long Generation { get; }
 
-    public long FileCount => Convert.ToInt64(Scalar("SELECT count(*) FROM files"));
+    public abstract long FileCount { get; }
 
-    public long ChunkCount => Convert.ToInt64(Scalar("SELECT count(*) FROM chunks"));
+    public abstract long ChunkCount { get; }
 
-    /// <summary>Opens the store at <paramref name="path"/>, creating it for this model if there is none; refuses another model's store.</summary>
-    public static VectorStore OpenOrCreate(string path, string modelName, int dimensions)
+    /// <summary>True when <paramref name="location"/> names a PostgreSQL database (postgres:// or postgresql://) rather than a file.</summary>
+    public static bool IsDatabaseUrl(string location) => PostgresLocation.IsUrl(location);
+
+    /// <summary>Opens the store at <paramref name="location"/>, creating it for this model if there is none; refuses another model's store.</summary>
+    public static VectorStore OpenOrCreate(string location, string modelName, int dimensions)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
-        bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
-        if (!exists)
-        {
-            string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-            if (folder is not null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{path}: the folder {folder} does not exist");
-        }
-        SqliteConnection connection = Connect(path, SqliteOpenMode.ReadWriteCreate);
-        try
-        {
-            if (!exists) CreateSchema(connection, modelName, dimensions);
-            VectorStore store = Load(path, connection);
-            store.RequireModel(modelName, dimensions);
-            return store;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        return IsDatabaseUrl(location)
+            ? PostgresVectorStore.OpenOrCreate(location, modelName, dimensions)
+            : SqliteVectorStore.OpenOrCreate(location, modelName, dimensions);
     }
 
     /// <summary>Opens an existing store whatever its model (for stats, or to learn which model to load).</summary>
-    public static VectorStore Open(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such vector store (quill index add creates one)", path);
-        SqliteConnection connection = Connect(path, SqliteOpenMode.ReadWrite);
-        try
-        {
-            return Load(path, connection);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    public static VectorStore Open(string location) =>
+        IsDatabaseUrl(location) ? PostgresVectorStore.Open(location) : SqliteVectorStore.Open(location);
 
     /// <summary>Throws <see cref="InvalidDataException"/> unless the store's vectors come from this model and size.</summary>
     /// <param name="modelName">The embedder's model name.</param>
@@ -115,246 +71,54 @@ public sealed class VectorStore : IDisposable
         }
     }
 
-    public StoredFile? FindFile(string path)
-    {
-        using SqliteCommand command = Command("SELECT id, path, size, mtime_ms, sha256, complete FROM files WHERE path = $path");
-        command.Parameters.AddWithValue("$path", path);
-        using SqliteDataReader reader = command.ExecuteReader();
-        if (!reader.Read()) return null;
-        return new StoredFile(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4), reader.GetInt64(5) != 0);
-    }
+    public abstract StoredFile? FindFile(string path);
 
     /// <summary>The stored files whose path is <paramref name="fullPath"/> or lies under it as a folder, in path order.</summary>
-    public IReadOnlyList<StoredFile> FindFilesUnder(string fullPath)
-    {
-        char separator = System.IO.Path.DirectorySeparatorChar;
-        string folder = fullPath.EndsWith(separator) ? fullPath : fullPath + separator;
-        using SqliteCommand command = Command("""
-            SELECT id, path, size, mtime_ms, sha256, complete FROM files
-            WHERE path = $path OR substr(path, 1, length($folder)) = $folder ORDER BY path
-            """);
-        command.Parameters.AddWithValue("$path", fullPath);
-        command.Parameters.AddWithValue("$folder", folder);
-        using SqliteDataReader reader = command.ExecuteReader();
-        var files = new List<StoredFile>();
-        while (reader.Read())
-        {
-            files.Add(new StoredFile(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4), reader.GetInt64(5) != 0));
-        }
-        return files;
-    }
+    public abstract IReadOnlyList<StoredFile> FindFilesUnder(string fullPath);
 
     /// <summary>
-    /// The <paramref name="n"/> chunks that best match the words of <paramref name="query"/> by BM25 (FTS5's bm25(),
-    /// negated so that higher is better), best first. Any text is safe: it goes through <see cref="Fts5Query.FromText"/>
-    /// (words quoted, joined by OR), so FTS5 operators and punctuation in it are never parsed as syntax.
+    /// The <paramref name="n"/> chunks that best match the words of <paramref name="query"/> (higher is better), best
+    /// first. Any text is safe: operators and punctuation in it are never parsed as query syntax.
     /// </summary>
-    public ScoredItem[] KeywordSearch(string query, int n)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        string? match = Fts5Query.FromText(query);
-        if (match is null) return [];
-        using SqliteCommand command = Command(
-            "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH $match ORDER BY rank, rowid LIMIT $n");
-        command.Parameters.AddWithValue("$match", match);
-        command.Parameters.AddWithValue("$n", n);
-        using SqliteDataReader reader = command.ExecuteReader();
-        var hits = new List<ScoredItem>();
-        while (reader.Read()) hits.Add(new ScoredItem(reader.GetInt64(0), (float)-reader.GetDouble(1)));
-        return hits.ToArray();
-    }
+    public abstract ScoredItem[] KeywordSearch(string query, int n);
 
-    /// <summary>"ok", or what FTS5's integrity check finds wrong between chunks_fts and the chunks it indexes.</summary>
-    public string CheckFullTextIntegrity()
-    {
-        try
-        {
-            using SqliteCommand command = Command("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)");
-            command.ExecuteNonQuery();
-            return "ok";
-        }
-        catch (SqliteException e)
-        {
-            return e.Message;
-        }
-    }
+    /// <summary>"ok", or what is wrong between the keyword index and the chunks it indexes.</summary>
+    public abstract string CheckFullTextIntegrity();
+
+    /// <summary>"ok", or the problems the database's own checks list.</summary>
+    public abstract string CheckIntegrity();
 
     /// <summary>Starts a transaction; nothing it writes is visible or durable until <see cref="VectorStoreBatch.Commit"/>.</summary>
-    public VectorStoreBatch BeginBatch() => new(this, _connection, _connection.BeginTransaction());
+    public abstract VectorStoreBatch BeginBatch();
 
     /// <summary>Every chunk id, ascending.</summary>
-    public long[] ReadChunkIds()
-    {
-        var ids = new List<long>();
-        using SqliteCommand command = Command("SELECT id FROM chunks ORDER BY id");
-        using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read()) ids.Add(reader.GetInt64(0));
-        return ids.ToArray();
-    }
+    public abstract long[] ReadChunkIds();
 
-    /// <summary>
-    /// Chunk ids above <paramref name="afterId"/> in ascending order and their vectors as one row-major matrix (N, D).
-    /// </summary>
-    public (long[] Ids, float[] Vectors) ReadVectors(long afterId = long.MinValue)
-    {
-        var ids = new List<long>();
-        var vectors = new List<float>();
-        using SqliteCommand command = Command("SELECT id, vector FROM chunks WHERE id > $after ORDER BY id");
-        command.Parameters.AddWithValue("$after", afterId);
-        using SqliteDataReader reader = command.ExecuteReader();
-        var row = new float[Dimensions];
-        while (reader.Read())
-        {
-            long id = reader.GetInt64(0);
-            var blob = (byte[])reader.GetValue(1);
-            if (blob.Length != Dimensions * sizeof(float))
-                throw new InvalidDataException($"{Path}: expected a vector of {Dimensions * sizeof(float)} bytes, found {blob.Length}, at chunk {id}");
-            MemoryMarshal.Cast<byte, float>(blob).CopyTo(row);
-            ids.Add(id);
-            vectors.AddRange(row);
-        }
-        return (ids.ToArray(), vectors.ToArray());
-    }
+    /// <summary>Every chunk id in ascending order and the vectors as one row-major matrix (N, D).</summary>
+    public (long[] Ids, float[] Vectors) ReadVectors() => ReadVectors(long.MinValue);
+
+    /// <summary>Chunk ids above <paramref name="afterId"/> in ascending order and their vectors as one row-major matrix (N, D).</summary>
+    public abstract (long[] Ids, float[] Vectors) ReadVectors(long afterId);
+
+    /// <summary>The chunks of these ids that exist, in ascending id order, with their vectors as one row-major matrix (N, D).</summary>
+    public abstract (long[] Ids, float[] Vectors) ReadVectors(IReadOnlyCollection<long> ids);
 
     /// <summary>The chunks with these ids (with their file paths), in the order asked; ids not found are left out.</summary>
-    public IReadOnlyList<StoredChunk> ReadChunks(IReadOnlyList<long> ids)
+    public abstract IReadOnlyList<StoredChunk> ReadChunks(IReadOnlyList<long> ids);
+
+    public void Dispose()
     {
-        var found = new Dictionary<long, StoredChunk>();
-        using SqliteCommand command = Command(
-            "SELECT c.id, f.path, c.start_line, c.end_line, c.start_byte, c.end_byte, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = $id");
-        SqliteParameter id = command.Parameters.Add("$id", SqliteType.Integer);
-        foreach (long wanted in ids)
-        {
-            id.Value = wanted;
-            using SqliteDataReader reader = command.ExecuteReader();
-            if (reader.Read())
-            {
-                found[wanted] = new StoredChunk(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3),
-                    reader.GetInt64(4), reader.GetInt64(5), reader.GetString(6));
-            }
-        }
-        return ids.Where(found.ContainsKey).Select(i => found[i]).ToList();
+        Dispose(true);
+        GC.SuppressFinalize(this);
     }
 
-    /// <summary>"ok" or the problems SQLite's integrity check lists.</summary>
-    public string CheckIntegrity() => Convert.ToString(Scalar("PRAGMA integrity_check")) ?? "";
+    protected abstract void Dispose(bool disposing);
 
-    public void Dispose() => _connection.Dispose();
-
-    internal SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    /// <summary>Checks a stored vector's byte length and appends its floats to <paramref name="vectors"/>.</summary>
+    protected void AppendVector(long id, byte[] blob, List<float> vectors)
     {
-        SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command;
+        if (blob.Length != Dimensions * sizeof(float))
+            throw new InvalidDataException($"{Path}: expected a vector of {Dimensions * sizeof(float)} bytes, found {blob.Length}, at chunk {id}");
+        vectors.AddRange(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(blob));
     }
-
-    private object? Scalar(string sql)
-    {
-        using SqliteCommand command = Command(sql);
-        return command.ExecuteScalar();
-    }
-
-    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
-    {
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false };
-        var connection = new SqliteConnection(builder.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA busy_timeout = 5000");
-            // WAL: readers never block the writer, and a commit is one append; NORMAL sync survives a killed process.
-            string journal = Convert.ToString(ExecuteScalar(connection, "PRAGMA journal_mode = WAL")) ?? "";
-            if (!journal.Equals("wal", StringComparison.OrdinalIgnoreCase)) NotAStore(path, $"journal mode '{journal}' (WAL could not be set)");
-            Execute(connection, "PRAGMA synchronous = NORMAL");
-            Execute(connection, "PRAGMA foreign_keys = ON");
-            return connection;
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            NotAStore(path, $"'{e.Message.TrimEnd('.')}' from SQLite");
-            throw;
-        }
-    }
-
-    private static void CreateSchema(SqliteConnection connection, string modelName, int dimensions)
-    {
-        using SqliteTransaction transaction = connection.BeginTransaction();
-        Execute(connection, """
-            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE files (
-                id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ms INTEGER NOT NULL,
-                sha256 TEXT NOT NULL, complete INTEGER NOT NULL);
-            CREATE TABLE chunks (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-                ordinal INTEGER NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
-                start_byte INTEGER NOT NULL, end_byte INTEGER NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL);
-            CREATE INDEX chunks_by_file ON chunks(file_id);
-            """, transaction);
-        Execute(connection, FullTextSchema, transaction);
-        using (SqliteCommand insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO meta(key, value) VALUES ('schema_version', $v), ('model', $m), ('dimensions', $d), ('generation', '0')";
-            insert.Parameters.AddWithValue("$v", SchemaVersion.ToString());
-            insert.Parameters.AddWithValue("$m", modelName);
-            insert.Parameters.AddWithValue("$d", dimensions.ToString());
-            insert.ExecuteNonQuery();
-        }
-        transaction.Commit();
-    }
-
-    private static VectorStore Load(string path, SqliteConnection connection)
-    {
-        var meta = new Dictionary<string, string>();
-        try
-        {
-            using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT key, value FROM meta";
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read()) meta[reader.GetString(0)] = reader.GetString(1);
-        }
-        catch (SqliteException)
-        {
-            NotAStore(path, "a SQLite database without Quill's meta table");
-        }
-        if (!meta.TryGetValue("schema_version", out string? version) || (version != "1" && version != SchemaVersion.ToString()))
-            NotAStore(path, $"schema version {version ?? "(none)"} where 1 or {SchemaVersion} is expected");
-        if (!meta.TryGetValue("model", out string? model) || !meta.TryGetValue("dimensions", out string? dims)
-            || !int.TryParse(dims, out int dimensions) || dimensions < 1 || !meta.ContainsKey("generation"))
-            NotAStore(path, "a meta table without model, dimensions and generation");
-        if (version == "1") AddFullTextIndex(connection);
-        return new VectorStore(path, connection, model!, int.Parse(meta["dimensions"]));
-    }
-
-    /// <summary>Schema 1 to 2: creates chunks_fts and its triggers and indexes every stored chunk, in one transaction.</summary>
-    private static void AddFullTextIndex(SqliteConnection connection)
-    {
-        using SqliteTransaction transaction = connection.BeginTransaction();
-        Execute(connection, FullTextSchema, transaction);
-        Execute(connection, "INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')", transaction);
-        Execute(connection, $"UPDATE meta SET value = '{SchemaVersion}' WHERE key = 'schema_version'", transaction);
-        transaction.Commit();
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
-    }
-
-    private static object? ExecuteScalar(SqliteConnection connection, string sql)
-    {
-        using SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
-
-    private static void NotAStore(string path, string found) =>
-        throw new InvalidDataException($"{path}: expected a Quill vector store (SQLite), found {found}");
 }

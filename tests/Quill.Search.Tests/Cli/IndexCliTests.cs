@@ -1,15 +1,10 @@
-// `quill index add|search|stats` end to end, including an add killed mid-way; not a test of chunking or HNSW details.
-using System.Diagnostics;
+// `quill index add|search|stats` end to end (the add killed mid-way is in the store suite, StoreContractTests); not chunking or HNSW details.
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Quill.Search.Storage;
 
 namespace Quill.Search.Tests.Cli;
 
 public class IndexCliTests
 {
-    private const int BatchSize = 32;  // DocumentIndexOptions' default, which the CLI uses
-
     private static TempFolder Corpus(int files = 3, int paragraphs = 2)
     {
         var temp = new TempFolder();
@@ -78,56 +73,5 @@ public class IndexCliTests
         Assert.Equal(1, defaultModel.ExitCode);
         Assert.Contains("found a store built with 'test-hash-64'", defaultModel.Stderr);
         Assert.Single(defaultModel.Stderr.TrimEnd('\n').Split('\n'));
-    }
-
-    [Fact]
-    public void A_killed_add_leaves_every_committed_batch_and_a_rerun_completes_it()
-    {
-        using var temp = Corpus(files: 60, paragraphs: 4);
-        string db = temp.File("killed.db");
-        string[] add = ["index", "add", "--store", db, "--chunk-tokens", "32", "--overlap", "0", temp.File("docs")];
-        using (var process = Process.Start(IndexCli.StartInfo(delayMs: 250, add))!)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (CommittedChunks(db) < 2 * BatchSize)
-            {
-                Assert.False(process.HasExited, "the slow add finished before it could be killed");
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "no batch committed in 60 s");
-                Thread.Sleep(20);
-            }
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-        long afterKill;
-        using (VectorStore store = VectorStore.Open(db))
-        {
-            Assert.Equal("ok", store.CheckIntegrity());
-            afterKill = store.ChunkCount;
-            Assert.Equal(0, afterKill % BatchSize);
-            Assert.True(afterKill < 60 * 4, $"{afterKill} chunks: the add was not killed mid-way");
-        }
-        Assert.Equal(0, IndexCli.Run(add).ExitCode);
-        string clean = temp.File("clean.db");
-        Assert.Equal(0, IndexCli.Run(["index", "add", "--store", clean, .. add[4..]]).ExitCode);
-        using VectorStore resumed = VectorStore.Open(db), reference = VectorStore.Open(clean);
-        Assert.Equal(reference.ChunkCount, resumed.ChunkCount);
-        Assert.Equal(reference.FileCount, resumed.FileCount);
-    }
-
-    private static long CommittedChunks(string db)
-    {
-        if (!File.Exists(db)) return 0;
-        try
-        {
-            using var connection = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM chunks";
-            return Convert.ToInt64(command.ExecuteScalar());
-        }
-        catch (SqliteException)
-        {
-            return 0;  // not created yet, or the schema is still being written
-        }
     }
 }
