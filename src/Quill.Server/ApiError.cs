@@ -50,6 +50,12 @@ public sealed class ApiError(int status, string message, string type, string? pa
     /// <summary>429: the waiting queue is full.</summary>
     public static ApiError QueueFull(string message) => new(429, message, "rate_limit_error", null, "queue_full");
 
+    /// <summary>404: the vector store named is not the one this server searches (or it searches none).</summary>
+    public static ApiError VectorStoreNotFound(string message) => new(404, message, InvalidRequest, "vector_store_id", "vector_store_not_found");
+
+    /// <summary>503: something the server depends on (the document store's database) cannot answer now; retrying later may work.</summary>
+    public static ApiError Unavailable(string message) => new(503, message, "server_error", null, "service_unavailable");
+
     /// <summary>500: a fault of the server, never of the input.</summary>
     public static ApiError Internal(string message) => new(500, message, "server_error", null, null);
 }

@@ -12,12 +12,13 @@ using Quill.Server.Contracts;
 using Quill.Server.Endpoints;
 using Quill.Server.Guard;
 using Quill.Server.Logging;
+using Quill.Server.Retrieval;
 
 namespace Quill.Server;
 
 /// <summary>
 /// Serves one generative model and one embedding model over OpenAI's API (/v1/models, /v1/completions,
-/// /v1/chat/completions, /v1/embeddings) plus /tokenize, /detokenize, /health, /metrics and the playground page at /.
+/// /v1/chat/completions, /v1/embeddings, /v1/vector_stores with --store) plus /tokenize, /detokenize, /health, /metrics and the playground page at /.
 /// Middleware order: errors in OpenAI's shape (outermost, also counting requests) → routing → API key → endpoints;
 /// unmatched paths fall back to the playground files, then to a 404.
 /// </summary>
@@ -25,12 +26,14 @@ public sealed class QuillServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ServedModels _models;
+    private readonly ServedStore? _store;
     private int _disposed;
 
-    private QuillServer(WebApplication app, ServedModels models, Uri baseAddress)
+    private QuillServer(WebApplication app, ServedModels models, ServedStore? store, Uri baseAddress)
     {
         _app = app;
         _models = models;
+        _store = store;
         BaseAddress = baseAddress;
     }
 
@@ -48,8 +51,10 @@ public sealed class QuillServer : IAsyncDisposable
         IPAddress? address = AddressOf(options.Host);
         ServedModels models = await Task.Run(() => new ServedModels(options), ct).ConfigureAwait(false);
         WebApplication? app = null;
+        ServedStore? store = null;
         try
         {
+            store = await Task.Run(() => ServedStore.Open(options.Store, models), ct).ConfigureAwait(false);
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
@@ -65,25 +70,25 @@ public sealed class QuillServer : IAsyncDisposable
                 else kestrel.Listen(address, options.Port);
             });
             app = builder.Build();
-            Configure(app, models, options);
+            Configure(app, models, store, options);
             await app.StartAsync(ct).ConfigureAwait(false);
             string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? throw new InvalidOperationException("the server started without an address");
-            return new QuillServer(app, models, new Uri(bound.Replace("://[::]", "://localhost").TrimEnd('/') + "/"));
+            return new QuillServer(app, models, store, new Uri(bound.Replace("://[::]", "://localhost").TrimEnd('/') + "/"));
         }
-        catch (IOException e)
+        catch (IOException e) when (app is not null)
         {
-            await DisposeAsync(app, models).ConfigureAwait(false);
+            await DisposeAsync(app, models, store).ConfigureAwait(false);
             throw new IOException($"{options.Host}:{options.Port}: cannot listen there ({e.Message.TrimEnd('.')}); is another server using the port?", e);
         }
         catch
         {
-            await DisposeAsync(app, models).ConfigureAwait(false);
+            await DisposeAsync(app, models, store).ConfigureAwait(false);
             throw;
         }
     }
 
-    private static void Configure(WebApplication app, ServedModels models, ServerOptions options)
+    private static void Configure(WebApplication app, ServedModels models, ServedStore? store, ServerOptions options)
     {
         var metrics = new ServerMetrics(models.Status);
         // Requests in flight keep running while the server drains; they are cancelled when the drain time is up.
@@ -104,6 +109,7 @@ public sealed class QuillServer : IAsyncDisposable
         var completions = new CompletionsEndpoint(models, metrics, guard, stopping);
         var embeddings = new EmbeddingsEndpoint(models, metrics);
         var tokenize = new TokenizeEndpoints(models);
+        var vectorStores = new VectorStoreEndpoints(store);
         app.MapGet("/v1/models", context => JsonResponse.WriteAsync(context, ModelListOf(models), ServerJsonContext.Default.ModelList));
         app.MapGet("/v1/models/{**id}", context =>
         {
@@ -114,6 +120,9 @@ public sealed class QuillServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", chat.HandleAsync);
         app.MapPost("/v1/completions", completions.HandleAsync);
         app.MapPost("/v1/embeddings", embeddings.HandleAsync);
+        app.MapGet("/v1/vector_stores", vectorStores.ListAsync);
+        app.MapGet("/v1/vector_stores/{id}", vectorStores.GetAsync);
+        app.MapPost("/v1/vector_stores/{id}/search", vectorStores.SearchAsync);
         app.MapPost("/tokenize", tokenize.TokenizeAsync);
         app.MapPost("/detokenize", tokenize.DetokenizeAsync);
         app.MapGet("/health", context =>
@@ -151,9 +160,9 @@ public sealed class QuillServer : IAsyncDisposable
 
     /// <summary>Stops listening, cancels the generations in flight (their streams end), and frees the models.</summary>
     public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref _disposed, 1) == 0 ? new(DisposeAsync(_app, _models)) : ValueTask.CompletedTask;
+        Interlocked.Exchange(ref _disposed, 1) == 0 ? new(DisposeAsync(_app, _models, _store)) : ValueTask.CompletedTask;
 
-    private static async Task DisposeAsync(WebApplication? app, ServedModels models)
+    private static async Task DisposeAsync(WebApplication? app, ServedModels models, ServedStore? store)
     {
         try
         {
@@ -166,6 +175,7 @@ public sealed class QuillServer : IAsyncDisposable
         }
         finally
         {
+            store?.Dispose();
             models.Dispose();
         }
     }

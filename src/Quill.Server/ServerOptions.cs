@@ -16,6 +16,12 @@ public sealed record ServerOptions
     /// </summary>
     public string? EmbeddingModel { get; init; }
 
+    /// <summary>
+    /// The document store (a SQLite file or a postgres:// URL that `quill index add` built with the served embedding
+    /// model) searched by POST /v1/vector_stores/vs_quill/search; null serves none; --store.
+    /// </summary>
+    public string? Store { get; init; }
+
     /// <summary>An IP address or "localhost"; loopback by default so nothing is exposed by accident.</summary>
     public string Host { get; init; } = "127.0.0.1";
 

@@ -8,6 +8,7 @@ namespace Quill.Server.Tests;
 /// The model is tiny (dim 64, 2 layers, the synthetic 512-token vocabulary) so every test runs in milliseconds of
 /// compute; the server has an API key, a 256-token context and a small body limit so that the error cases are cheap.
 /// The built-in all-MiniLM-L6-v2 is the embedding model, converted into a temporary cache on the first request.
+/// The main fixture also serves a small document store (SQLite, built with that embedder) at /v1/vector_stores.
 /// </summary>
 public class ServerFixture : IAsyncLifetime
 {
@@ -29,8 +30,26 @@ public class ServerFixture : IAsyncLifetime
     protected virtual SyntheticModelOptions Model
         => new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForwardDim = 128, ContextLength = 512, ChatTemplate = Template };
 
+    /// <summary>The documents in the store the main fixture serves: file name and text.</summary>
+    public static readonly (string Name, string Text)[] Documents =
+    [
+        ("router.md", "# Router\nHold the reset button for ten seconds to reset the router.\n\n## Wifi\nThe wifi password is printed on the sticker.\n"),
+        ("fruit.txt", "Bananas are yellow.\n\nApples are red or green and crunchy.\n"),
+        ("space.txt", "The telescope photographed a distant galaxy. Error XR-7741 means the mirror is misaligned.\n"),
+    ];
+
+    /// <summary>Only the main fixture builds and serves a document store; the others test other things and skip the cost.</summary>
+    protected virtual bool ServesDocuments => GetType() == typeof(ServerFixture);
+
+    /// <summary>The document store's SQLite file (served when <see cref="ServesDocuments"/>).</summary>
+    public string StorePath => Path.Combine(_folder, "docs.db");
+
+    /// <summary>The folder of <see cref="Documents"/>.</summary>
+    public string DocumentFolder => Path.Combine(_folder, "docs");
+
     protected virtual ServerOptions Options(string modelPath) => new()
     {
+        Store = ServesDocuments ? StorePath : null,
         ModelPath = modelPath,
         Port = 0,
         ApiKey = ApiKey,
@@ -45,6 +64,14 @@ public class ServerFixture : IAsyncLifetime
     {
         string path = Path.Combine(_folder, "model.gguf");
         SyntheticModelWriter.Write(path, Model);
+        if (ServesDocuments)
+        {
+            Directory.CreateDirectory(DocumentFolder);
+            foreach ((string name, string text) in Documents) File.WriteAllText(Path.Combine(DocumentFolder, name), text);
+            using var embedder = Quill.Embeddings.DefaultEmbedder.Load(Path.Combine(_folder, "cache"), threads: 1);
+            using var index = Quill.Search.DocumentIndex.OpenOrCreate(StorePath, embedder);
+            index.Add([DocumentFolder]);
+        }
         _server = await QuillServer.StartAsync(Options(path));
     }
 

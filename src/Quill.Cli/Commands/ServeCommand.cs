@@ -55,15 +55,20 @@ internal static class ServeCommand
         {
             Description = "Add a random canary to each chat's system prompt; a reply that repeats it ends with finish_reason content_filter",
         };
+        var store = new Option<string?>("--store")
+        {
+            Description = "Documents to search at /v1/vector_stores/vs_quill/search: a store `quill index add` built (SQLite file or postgres:// URL)",
+        };
         var guardModel = new Option<string?>("--guard-model") { Description = "A guard.json from `quill guard train` (default: the shipped model)" };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API, with a playground page at /\n" +
-            "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /tokenize, /detokenize, /health, /metrics\n" +
+            "  routes: /v1/models, /v1/completions, /v1/chat/completions, /v1/embeddings, /v1/vector_stores, /tokenize, /detokenize, /health, /metrics\n" +
             "  example: quill serve -m model.gguf --port 8080 --parallel 4\n" +
             "  example: quill serve -m model.gguf --guard block --guard-canary   (refuse prompt injections, stop system-prompt leaks)\n" +
-            "  example: quill serve -m model.gguf --log requests.db --drift-reference reference.jsonl")
+            "  example: quill serve -m model.gguf --log requests.db --drift-reference reference.jsonl\n" +
+            "  example: quill serve -m model.gguf --store postgres://quill@db:5432/docs   (replicas share one document index)")
         {
             model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, lora, kvType, guard, guardThreshold,
-            guardCanary, guardModel,
+            guardCanary, guardModel, store,
         };
         var requestLog = new RequestLogFlags();
         requestLog.AddTo(command);
@@ -74,6 +79,7 @@ internal static class ServeCommand
                 ModelPath = r.GetValue(model)!,
                 LoraAdapters = r.GetValue(lora) ?? [],
                 EmbeddingModel = r.GetValue(embeddingModel),
+                Store = r.GetValue(store),
                 Host = r.GetValue(host)!,
                 Port = r.GetValue(port),
                 ApiKey = r.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key : null),
@@ -99,6 +105,7 @@ internal static class ServeCommand
                 Console.Out.WriteLine($"serving {server.ModelIds[0]} (embeddings: {server.ModelIds[1]}) at {server.BaseAddress}");
                 Console.Out.WriteLine($"  playground {server.BaseAddress}   OpenAI base URL {server.BaseAddress}v1" +
                     (options.ApiKey is null ? "   no API key" : "   API key required"));
+                if (options.Store is not null) Console.Out.WriteLine($"  documents: POST {server.BaseAddress}v1/vector_stores/vs_quill/search");
                 Console.Out.WriteLine($"  Ctrl+C or SIGTERM stops (requests in flight get {options.DrainTimeout.TotalSeconds:0} s to finish)");
                 Console.Out.Flush();
                 await server.WaitForShutdownAsync(ct);

@@ -53,6 +53,28 @@ public sealed class HybridRetriever(DocumentIndex index)
         };
     }
 
+    /// <summary>
+    /// The <paramref name="k"/> chunks that best answer all of <paramref name="queries"/> together, best first: one query
+    /// is <see cref="Retrieve(string, int, RetrievalMode, Action{string}?)"/>; several have each ranking of each query
+    /// (<see cref="CandidatesFor"/> deep) fused by reciprocal rank, so scores are fused RRF scores whatever the mode.
+    /// </summary>
+    public IReadOnlyList<SearchHit> Retrieve(IReadOnlyList<string> queries, int k, RetrievalMode mode = RetrievalMode.Hybrid,
+        Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        if (queries.Count == 0) throw new ArgumentException("at least one query expected, found none", nameof(queries));
+        if (queries.Count == 1) return Retrieve(queries[0], k, mode, warn);
+        if (k < 1) throw new ArgumentException($"-k: a positive number of results expected, found {k}");
+        if (Index.Store.ChunkCount == 0) return [];
+        var lists = new List<IReadOnlyList<ScoredItem>>();
+        foreach (string query in queries)
+        {
+            if (mode != RetrievalMode.Keyword) lists.Add(Index.VectorSearch(query, CandidatesFor(k), warn));
+            if (mode != RetrievalMode.Vector) lists.Add(Index.KeywordSearch(query, CandidatesFor(k)));
+        }
+        return Index.ReadHits(ReciprocalRankFusion.Fuse(lists, k));
+    }
+
     /// <summary>The <paramref name="k"/> chunks that best answer <paramref name="query"/>, best first.</summary>
     public IReadOnlyList<SearchHit> Retrieve(string query, int k = 5, RetrievalMode mode = RetrievalMode.Hybrid, Action<string>? warn = null)
     {

@@ -11,6 +11,7 @@ namespace Quill.Server.Contracts;
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(CompletionRequest))]
 [JsonSerializable(typeof(EmbeddingRequest))]
+[JsonSerializable(typeof(VectorStoreSearchRequest))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelCard))]

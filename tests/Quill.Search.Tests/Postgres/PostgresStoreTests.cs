@@ -4,6 +4,7 @@ using Quill.Search.Storage;
 using Quill.Search.Storage.Postgres;
 using Quill.Search.Tests.Cli;
 using Quill.Search.Tests.Storage;
+using Quill.TestSupport.Postgres;
 
 namespace Quill.Search.Tests.Postgres;
 

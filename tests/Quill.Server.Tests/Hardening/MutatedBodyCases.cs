@@ -20,7 +20,7 @@ public sealed record MutatedBody(string Path, string Label, string Body, string 
 internal static class MutatedBodyCases
 {
     public const string Chat = "v1/chat/completions", Completions = "v1/completions", Embeddings = "v1/embeddings";
-    public const string Tokenize = "tokenize", Detokenize = "detokenize";
+    public const string Tokenize = "tokenize", Detokenize = "detokenize", Search = "v1/vector_stores/vs_quill/search";
     private const string Json = "application/json";
 
     public static readonly string Deep = new string('[', 10_000) + new string(']', 10_000);
@@ -51,6 +51,7 @@ internal static class MutatedBodyCases
         (Embeddings, """{"input":"hi"}""", ["model", "input", "encoding_format", "dimensions", "user"]),
         (Tokenize, """{"content":"hi"}""", ["content", "add_special", "parse_special", "with_pieces"]),
         (Detokenize, """{"tokens":[1,2]}""", ["tokens"]),
+        (Search, """{"query":"reset","max_num_results":2}""", ["query", "max_num_results", "filters", "ranking_options", "rewrite_query", "mode"]),
     ];
 
     /// <summary>Chat messages whose strings sit where the template, the tool parser or the stop matcher reads them.</summary>

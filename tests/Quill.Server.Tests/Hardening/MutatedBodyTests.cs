@@ -33,6 +33,7 @@ public sealed class MutatedBodyTests(ServerFixture server)
     [InlineData(MutatedBodyCases.Embeddings, """{"input":"\udbff"}""", "input")]
     [InlineData(MutatedBodyCases.Tokenize, """{"content":"\ud800"}""", "content")]
     [InlineData(MutatedBodyCases.Detokenize, """{"tokens":[1],"x":{"y":["\ud800"]}}""", "x.y[0]")]
+    [InlineData(MutatedBodyCases.Search, """{"query":["ok","\udfff"]}""", "query[1]")]
     public async Task Lone_surrogate_is_a_400_naming_the_field(string path, string body, string param)
     {
         using HttpClient client = server.Client();

@@ -4,10 +4,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Quill.Search.Tests.Postgres;
+namespace Quill.TestSupport.Postgres;
 
 /// <summary>
-/// Starts one server for the tests that share <see cref="PostgresCollection"/> and stops it (immediate shutdown, folder
+/// Starts one server for the tests that share it (an xUnit collection fixture in each test project) and stops it (immediate shutdown, folder
 /// deleted) afterwards. initdb refuses to run as root, so under root the server runs as Debian's postgres user. Each
 /// test gets its own store through <see cref="NewStoreUrl"/> (a fresh schema in the one database). ./test installs
 /// the postgresql package when it is missing; without it these tests fail and say so.
@@ -98,11 +98,4 @@ public sealed class PostgresServer : IDisposable
                 $"{Path.GetFileName(program)} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result} {stdout.Result} {tail}");
         }
     }
-}
-
-/// <summary>The tests that share one <see cref="PostgresServer"/> (run one after another).</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "postgres";
 }
