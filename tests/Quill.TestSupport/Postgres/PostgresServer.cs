@@ -64,7 +64,8 @@ public sealed class PostgresServer : IDisposable
             "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): ./test installs Debian's postgresql package");
     }
 
-    private static int FreePort()
+    /// <summary>A loopback TCP port nothing listens on at the moment of asking.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
