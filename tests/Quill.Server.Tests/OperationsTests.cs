@@ -50,8 +50,9 @@ public sealed class OperationsTests(ServerFixture server)
         Assert.Matches("""quill_requests_total\{route="/v1/completions",status="200"\} [1-9]""", text);
         Assert.Matches("""quill_time_to_first_token_seconds_bucket\{le="\+Inf"\} [1-9]""", text);
         Assert.True(await RawApi.MetricAsync(client, "quill_completion_tokens_total") >= 3);
+        // Label values are quoted and may hold braces (route="/v1/vector_stores/{id}/search").
         foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            Assert.Matches("""^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+0-9.eE]+|\w+(\{[^}]*\})? \+Inf)$""", line);
+            Assert.Matches("""^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(\\.|[^"\\])*",?)*\})? ([-+0-9.eE]+|\+Inf))$""", line);
     }
 
     [Fact]
