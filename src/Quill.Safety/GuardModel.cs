@@ -1,21 +1,31 @@
-// The guard's model file (guard.json): the classifier's weights, the embedder it was trained over, the threshold and the matcher's weight.
+// The guard's model file (guard.json): the classifier's weights over embedding and phrase features, the embedder it read, the threshold.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Quill.Safety;
 
 /// <summary>
-/// What <c>quill guard train</c> writes and the guard reads. <see cref="MatcherWeight"/> is the probability a phrase hit
-/// alone gives: the score is the noisy-OR 1 − (1 − p_classifier)(1 − MatcherWeight·hit), so a hit lifts any text to at
-/// least MatcherWeight and the classifier decides the rest. <see cref="Threshold"/>: scores at or above it are injections.
+/// What <c>quill guard train</c> writes and the guard reads. One logistic regression reads a piece of text as its embedding
+/// followed by one 0/1 flag per phrase family (<see cref="InjectionKind"/>, in enum order) that the matcher found in it, so
+/// the weight of a phrase hit is learned next to the embedding instead of overruling it. <see cref="Threshold"/>: scores at
+/// or above it are injections.
 /// </summary>
 public sealed record GuardModel
 {
     /// <summary>The embedding model whose vectors the weights read (all-MiniLM-L6-v2).</summary>
     public required string Embedder { get; init; }
 
-    /// <summary>Classifier weights, one per embedding dimension.</summary>
+    /// <summary>Classifier weights: one per embedding dimension, then one per phrase family (<see cref="PhraseFeatures"/>).</summary>
     public required float[] Weights { get; init; }
+
+    /// <summary>
+    /// Classifier weights of the hashed words and word pairs of a piece (<see cref="InjectionGuard.Words"/>), one per bucket;
+    /// they carry the cue words of French, German and Spanish that the English embedder reads poorly.
+    /// </summary>
+    public float[] WordWeights { get; init; } = [];
+
+    /// <summary>Hashed word buckets of a newly trained model.</summary>
+    public const int WordBuckets = 1 << 14;
 
     /// <summary>Classifier intercept.</summary>
     public required float Bias { get; init; }
@@ -23,11 +33,12 @@ public sealed record GuardModel
     /// <summary>Scores at or above are "injection".</summary>
     public double Threshold { get; init; } = 0.5;
 
-    /// <summary>Probability of injection a phrase-matcher hit contributes.</summary>
-    public double MatcherWeight { get; init; } = DefaultMatcherWeight;
+    /// <summary>Features after the embedding: one flag per <see cref="InjectionKind"/>.</summary>
+    public static int PhraseFeatures { get; } = Enum.GetValues<InjectionKind>().Length;
 
-    /// <summary>The matcher weight of a newly trained model.</summary>
-    public const double DefaultMatcherWeight = 0.9;
+    /// <summary>The embedding dimensions the weights read.</summary>
+    [JsonIgnore]
+    public int EmbeddingDimensions => Weights.Length - PhraseFeatures;
 
     /// <summary>Where the model came from: the data file, its row counts, the held-out figures.</summary>
     public string? Provenance { get; init; }
@@ -40,7 +51,7 @@ public sealed record GuardModel
     };
 
     /// <summary>The classifier part.</summary>
-    public LogisticRegression Classifier() => new(Weights, Bias);
+    public LogisticRegression Classifier() => new(Weights, Bias, WordWeights);
 
     /// <summary>Reads a guard.json file.</summary>
     public static GuardModel Load(string path)
@@ -70,7 +81,11 @@ public sealed record GuardModel
         try
         {
             GuardModel model = JsonSerializer.Deserialize<GuardModel>(stream, Json) ?? throw new InvalidDataException($"{source}: expected a JSON object");
-            if (model.Weights.Length == 0) throw new InvalidDataException($"{source}: 'weights' is empty");
+            if (model.Weights.Length <= PhraseFeatures)
+            {
+                throw new InvalidDataException($"{source}: expected embedding weights followed by {PhraseFeatures} phrase-family weights, " +
+                    $"found {model.Weights.Length} weights; retrain with `quill guard train`");
+            }
             return model;
         }
         catch (JsonException e)

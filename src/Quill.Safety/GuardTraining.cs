@@ -1,4 +1,4 @@
-// `quill guard train`'s work: embed the data set, fit the classifier on the train split, measure TPR/FPR per language on the held-out split.
+// `quill guard train`'s work: embed the data set's pieces, fit the classifier on the train split, measure TPR/FPR on the held-out split.
 using System.Globalization;
 using Quill.Embeddings;
 
@@ -16,68 +16,129 @@ public sealed record GuardRates(string Group, int Injections, int Benign, double
 /// <summary>A trained model and its held-out rates: overall first, then per language and per kind.</summary>
 public sealed record GuardReport(GuardModel Model, IReadOnlyList<GuardRates> HeldOut);
 
-/// <summary>Fits the guard's classifier and evaluates the whole guard (matcher and classifier) on the held-out split.</summary>
+/// <summary>
+/// Fits the guard's classifier and evaluates the whole guard on the held-out split. The classifier learns from pieces
+/// (<see cref="GuardPieces"/>): every window with its text's label and every sentence of a benign text as benign; then,
+/// since which sentence of an injected document carries the injection is not labelled, a second fit adds each injection's
+/// sentence that the first fit scores highest as an injection (one round of multiple-instance learning).
+/// </summary>
 public static class GuardTraining
 {
     /// <summary>Trains on the "train" rows of <paramref name="examples"/> and reports on the "test" rows.</summary>
     /// <param name="examples">The data set; rows with split "test" are held out.</param>
     /// <param name="embedder">The built-in embedder.</param>
     /// <param name="threshold">The decision threshold; null chooses it by cross-validation on the train split (<see cref="ChooseThreshold"/>).</param>
-    /// <param name="source">The data file's name, for the provenance.</param>
+    /// <param name="source">The data files' names, for the provenance.</param>
     /// <param name="ct">Cancels the embedding.</param>
     public static GuardReport Train(IReadOnlyList<GuardExample> examples, ITextEmbedder embedder, double? threshold = null, string? source = null,
         CancellationToken ct = default)
     {
         GuardExample[] train = [.. examples.Where(e => e.Split != "test")], test = [.. examples.Where(e => e.Split == "test")];
-        float[][] vectors = embedder.Embed([.. train.Select(e => e.Text)], ct).Vectors;
-        LogisticRegression classifier = LogisticRegression.Train(vectors, [.. train.Select(e => e.Injection)]);
-        threshold ??= ChooseThreshold(train, vectors, GuardModel.DefaultMatcherWeight);
-        var model = new GuardModel { Embedder = embedder.ModelName, Weights = classifier.Weights, Bias = classifier.Bias, Threshold = threshold.Value };
+        GuardPieceSet pieces = GuardPieceSet.Build([.. train.Select(e => e.Text)], embedder, PhraseMatcher.Default, ct);
+        bool[] labels = [.. train.Select(e => e.Injection)];
+        double[] weights = SourceWeights(train);
+        LogisticRegression classifier = Fit(pieces, labels, weights, _ => true);
+        threshold ??= ChooseThreshold(train, pieces);
+        var model = new GuardModel
+        {
+            Embedder = embedder.ModelName, Weights = classifier.Weights, WordWeights = classifier.WordWeights, Bias = classifier.Bias,
+            Threshold = threshold.Value,
+        };
         IReadOnlyList<GuardRates> rates = test.Length == 0 ? [] : Evaluate(new InjectionGuardView(embedder, model), test, ct);
         string provenance = $"{source ?? "data"}: {train.Length} train rows, {test.Length} held-out rows" +
             (rates.Count > 0 ? $"; held-out {rates[0]}" : "");
         return new GuardReport(model with { Provenance = provenance }, rates);
     }
 
-    /// <summary>The false-positive rate the cross-validated threshold aims at, below the 0.05 target to leave a margin.</summary>
-    public const double TargetFalsePositiveRate = 0.02;
+    /// <summary>
+    /// Per row, 1 / (rows of its source file with its label): each data file weighs the same in the fit, so several hundred
+    /// hand-written rows are not drowned by a larger file of template rows.
+    /// </summary>
+    public static double[] SourceWeights(IReadOnlyList<GuardExample> rows)
+    {
+        var counts = rows.CountBy(e => (e.Source, e.Injection)).ToDictionary();
+        return [.. rows.Select(e => 1.0 / counts[(e.Source, e.Injection)])];
+    }
 
     /// <summary>
-    /// Five-fold cross-validation over the train split, folds by template group: every row gets an out-of-fold combined
-    /// score, and the threshold is the lowest of 0.30, 0.31, …, 0.95 whose out-of-fold false-positive rate is at most
-    /// <see cref="TargetFalsePositiveRate"/>. The held-out split plays no part.
+    /// Fits on the pieces of the texts <paramref name="use"/> selects, each piece weighing its text's
+    /// <paramref name="rowWeights"/>: windows labelled as their text, sentences of benign texts benign; then again with each
+    /// selected injection's highest-scoring sentence added as an injection.
     /// </summary>
-    public static double ChooseThreshold(IReadOnlyList<GuardExample> train, float[][] vectors, double matcherWeight)
+    public static LogisticRegression Fit(GuardPieceSet pieces, IReadOnlyList<bool> labels, IReadOnlyList<double> rowWeights, Func<int, bool> use,
+        int steps = 3000)
+    {
+        var chosen = new List<int>();
+        for (int p = 0; p < pieces.Count; p++)
+        {
+            int t = pieces.Owner[p];
+            if (use(t) && !(pieces.IsSentence[p] && labels[t])) chosen.Add(p);
+        }
+        LogisticRegression Train(List<int> rows, Func<int, bool> label) => LogisticRegression.Train([.. rows.Select(p => pieces.Features[p])],
+            [.. rows.Select(label)], [.. rows.Select(p => pieces.Words[p])], GuardModel.WordBuckets, [.. rows.Select(p => rowWeights[pieces.Owner[p]])],
+            steps: steps);
+        LogisticRegression first = Train(chosen, p => labels[pieces.Owner[p]]);
+        var best = new Dictionary<int, (int Piece, double Score)>();
+        for (int p = 0; p < pieces.Count; p++)
+        {
+            int t = pieces.Owner[p];
+            if (!use(t) || !pieces.IsSentence[p] || !labels[t]) continue;
+            double score = first.Probability(pieces.Features[p], pieces.Words[p]);
+            if (!best.TryGetValue(t, out var b) || score > b.Score) best[t] = (p, score);
+        }
+        if (best.Count == 0) return first;
+        return Train([.. chosen, .. best.Values.Select(b => b.Piece).Order()], p => labels[pieces.Owner[p]]);
+    }
+
+    /// <summary>The false-positive rate the cross-validated threshold allows in each data file.</summary>
+    public const double TargetFalsePositiveRate = 0.05;
+
+    /// <summary>
+    /// Five-fold cross-validation over the train split, folds by template group (a template, or a hand-written scenario in
+    /// all its languages): every row gets an out-of-fold score (its highest piece's), and the threshold is the lowest of
+    /// 0.30, 0.31, …, 0.99 whose out-of-fold false-positive rate is at most <see cref="TargetFalsePositiveRate"/> in every
+    /// source file, so the easy template rows cannot hide the hand-written ones' false alarms. The held-out split plays no part.
+    /// </summary>
+    public static double ChooseThreshold(IReadOnlyList<GuardExample> train, GuardPieceSet pieces)
     {
         const int Folds = 5;
         string[] groups = [.. train.Select(e => e.Group).Distinct().Order(StringComparer.Ordinal)];
         var foldOf = groups.Select((g, i) => (g, i % Folds)).ToDictionary(p => p.g, p => p.Item2, StringComparer.Ordinal);
-        bool[] hits = [.. train.Select(e => PhraseMatcher.Default.Match(e.Text).Count > 0)];
+        bool[] labels = [.. train.Select(e => e.Injection)];
+        double[] weights = SourceWeights(train);
         var scores = new double[train.Count];
         for (int fold = 0; fold < Folds; fold++)
         {
-            int[] inFold = [.. Enumerable.Range(0, train.Count).Where(i => foldOf[train[i].Group] == fold)];
-            int[] rest = [.. Enumerable.Range(0, train.Count).Where(i => foldOf[train[i].Group] != fold)];
-            if (inFold.Length == 0 || rest.Select(i => train[i].Injection).Distinct().Count() < 2) continue;
-            LogisticRegression model = LogisticRegression.Train([.. rest.Select(i => vectors[i])], [.. rest.Select(i => train[i].Injection)], steps: 1500);
-            foreach (int i in inFold) scores[i] = InjectionGuard.Combine(model.Probability(vectors[i]), hits[i], matcherWeight);
+            int f = fold;
+            bool InFold(int t) => foldOf[train[t].Group] == f;
+            if (!Enumerable.Range(0, train.Count).Any(InFold)) continue;
+            LogisticRegression model = Fit(pieces, labels, weights, t => !InFold(t));
+            for (int p = 0; p < pieces.Count; p++)
+            {
+                int t = pieces.Owner[p];
+                if (InFold(t)) scores[t] = Math.Max(scores[t], model.Probability(pieces.Features[p], pieces.Words[p]));
+            }
         }
-        int benign = train.Count(e => !e.Injection);
-        for (int step = 30; step <= 95; step++)
+        var sources = train.Select((e, i) => (e.Source, i)).Where(p => !train[p.i].Injection).GroupBy(p => p.Source).ToArray();
+        for (int step = 30; step <= 99; step++)
         {
             double t = step / 100.0;
-            int falsePositives = Enumerable.Range(0, train.Count).Count(i => !train[i].Injection && scores[i] >= t);
-            if (falsePositives <= TargetFalsePositiveRate * benign) return t;
+            if (sources.All(s => s.Count(p => scores[p.i] >= t) <= TargetFalsePositiveRate * s.Count())) return t;
         }
-        return 0.95;
+        return 0.99;
     }
 
-    /// <summary>Rates of <paramref name="guard"/> on <paramref name="test"/>: all rows, then each language, then each kind.</summary>
+    /// <summary>
+    /// Rates of <paramref name="guard"/> on <paramref name="test"/>: all rows, then each source file (when more than one),
+    /// each language, each kind.
+    /// </summary>
     public static IReadOnlyList<GuardRates> Evaluate(InjectionGuardView guard, IReadOnlyList<GuardExample> test, CancellationToken ct = default)
     {
         IReadOnlyList<GuardResult> results = guard.Check([.. test.Select(e => e.Text)], ct);
         var rows = test.Zip(results).ToArray();
         var rates = new List<GuardRates> { Rates("all", rows) };
+        var sources = rows.GroupBy(r => r.First.Source).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        if (sources.Length > 1) foreach (var group in sources) rates.Add(Rates("source " + group.Key, [.. group]));
         foreach (var group in rows.GroupBy(r => r.First.Language).OrderBy(g => g.Key, StringComparer.Ordinal)) rates.Add(Rates(group.Key, [.. group]));
         foreach (var group in rows.GroupBy(r => r.First.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)) rates.Add(Rates("kind " + group.Key, [.. group]));
         return rates;

@@ -1,9 +1,12 @@
-// Scores texts for prompt injection: the phrase matcher and the classifier over embedder vectors, in windows that fit the embedder.
+// Scores texts for prompt injection: one classifier over each piece's embedding and phrase-matcher flags; a text scores as its worst piece.
 using Quill.Embeddings;
 
 namespace Quill.Safety;
 
-/// <summary>What the guard decided about one text: the combined score, the classifier's part, and the phrases that matched.</summary>
+/// <summary>
+/// What the guard decided about one text: the score (the highest piece's probability of injection), the classifier's
+/// score of that text without the phrase flags, and the phrases that matched anywhere in it.
+/// </summary>
 public sealed record GuardResult(bool Injection, double Score, double ClassifierScore, IReadOnlyList<PhraseHit> Hits)
 {
     /// <summary>"injection" or "benign".</summary>
@@ -11,15 +14,12 @@ public sealed record GuardResult(bool Injection, double Score, double Classifier
 }
 
 /// <summary>
-/// A text longer than the embedder's window is cut into overlapping windows of <see cref="WindowWords"/> words (which
-/// stay under the embedder's 256 tokens for the four languages) and its classifier score is the highest window's; the
-/// matcher reads the whole text. Thread-safe when the embedder is.
+/// A text is cut into <see cref="GuardPieces"/> (word windows that fit the embedder, and sentences); each piece is read as
+/// <see cref="Features"/> (its embedding and the phrase families the matcher finds in it) by the model's logistic
+/// regression, and the text's score is the highest piece's. Thread-safe when the embedder is.
 /// </summary>
 public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher = null) : IDisposable
 {
-    /// <summary>Words per window; consecutive windows overlap by a quarter.</summary>
-    public const int WindowWords = 96;
-
     private readonly LogisticRegression _classifier = CheckDimensions(embedder, model).Classifier();
     private readonly PhraseMatcher _matcher = matcher ?? PhraseMatcher.Default;
 
@@ -33,57 +33,76 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
     /// <summary>Scores each text, with <paramref name="threshold"/> overriding the model's.</summary>
     public IReadOnlyList<GuardResult> Check(IReadOnlyList<string> texts, double? threshold = null, CancellationToken ct = default)
     {
-        var windows = new List<string>();
-        var owner = new List<int>();
-        for (int t = 0; t < texts.Count; t++)
+        GuardPieceSet pieces = GuardPieceSet.Build(texts, embedder, _matcher, ct);
+        var score = new double[texts.Count];
+        var plain = new double[texts.Count];
+        for (int p = 0; p < pieces.Count; p++)
         {
-            foreach (string window in Windows(texts[t]))
-            {
-                windows.Add(window);
-                owner.Add(t);
-            }
-        }
-        var classifier = new double[texts.Count];
-        if (windows.Count > 0)
-        {
-            float[][] vectors = embedder.Embed(windows, ct).Vectors;
-            for (int i = 0; i < vectors.Length; i++) classifier[owner[i]] = Math.Max(classifier[owner[i]], _classifier.Probability(vectors[i]));
+            int t = pieces.Owner[p];
+            score[t] = Math.Max(score[t], _classifier.Probability(pieces.Features[p], pieces.Words[p]));
+            plain[t] = Math.Max(plain[t], EmbeddingOnly(pieces.Features[p]));
         }
         var results = new GuardResult[texts.Count];
         for (int t = 0; t < texts.Count; t++)
-        {
-            IReadOnlyList<PhraseHit> hits = _matcher.Match(texts[t]);
-            double score = Combine(classifier[t], hits.Count > 0, Model.MatcherWeight);
-            results[t] = new GuardResult(score >= (threshold ?? Model.Threshold), score, classifier[t], hits);
-        }
+            results[t] = new GuardResult(score[t] >= (threshold ?? Model.Threshold), score[t], plain[t], _matcher.Match(texts[t]));
         return results;
     }
 
     /// <summary>Scores one text.</summary>
     public GuardResult Check(string text, double? threshold = null) => Check([text], threshold)[0];
 
-    /// <summary>The noisy-OR of the classifier's probability and the matcher's.</summary>
-    public static double Combine(double classifier, bool hit, double matcherWeight) => 1 - (1 - classifier) * (1 - (hit ? matcherWeight : 0));
+    /// <summary>
+    /// The value of a phrase family's feature when it matched. Below 1 so that L2 holds the phrase weights back: at 1 the
+    /// template rows, where a hit almost always means injection, gave each hit a weight that overruled the embedding on
+    /// look-alikes ("my doctor said to disregard the previous dosage instructions").
+    /// </summary>
+    public const float PhraseFlag = 0.3f;
 
-    /// <summary>The windows of <paramref name="text"/> the classifier reads (none for blank text).</summary>
-    public static IEnumerable<string> Windows(string text)
+    /// <summary>A piece's classifier input: its embedding, then <see cref="PhraseFlag"/> or 0 for each <see cref="InjectionKind"/>.</summary>
+    public static float[] Features(ReadOnlySpan<float> embedding, IReadOnlyList<PhraseHit> hits)
     {
-        string[] words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0) yield break;
-        int stride = WindowWords * 3 / 4;
-        for (int start = 0; ; start += stride)
+        var features = new float[embedding.Length + GuardModel.PhraseFeatures];
+        embedding.CopyTo(features);
+        foreach (PhraseHit hit in hits) features[embedding.Length + (int)hit.Kind] = PhraseFlag;
+        return features;
+    }
+
+    /// <summary>
+    /// The distinct hashed buckets (FNV-1a, below <see cref="GuardModel.WordBuckets"/>) of the words and adjacent word pairs
+    /// of <see cref="TextFolding.Words"/>(<paramref name="piece"/>), in ascending order.
+    /// </summary>
+    public static int[] Words(string piece, int buckets = GuardModel.WordBuckets)
+    {
+        string[] words = TextFolding.Words(piece).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var ids = new SortedSet<int>();
+        for (int i = 0; i < words.Length; i++)
         {
-            int end = Math.Min(words.Length, start + WindowWords);
-            yield return string.Join(' ', words, start, end - start);
-            if (end == words.Length) yield break;
+            ids.Add(Bucket(words[i], buckets));
+            if (i + 1 < words.Length) ids.Add(Bucket(words[i] + " " + words[i + 1], buckets));
         }
+        return [.. ids];
+    }
+
+    private static int Bucket(string term, int buckets)
+    {
+        uint hash = 2166136261;
+        foreach (char c in term) hash = (hash ^ c) * 16777619;
+        return (int)(hash % (uint)buckets);
+    }
+
+    // The classifier with the phrase flags and words left out: what the embedding alone says.
+    private double EmbeddingOnly(float[] features)
+    {
+        var embedding = (float[])features.Clone();
+        Array.Clear(embedding, embedding.Length - GuardModel.PhraseFeatures, GuardModel.PhraseFeatures);
+        return _classifier.Probability(embedding);
     }
 
     private static GuardModel CheckDimensions(ITextEmbedder embedder, GuardModel model)
     {
-        if (model.Weights.Length != embedder.Dimensions)
+        if (model.EmbeddingDimensions != embedder.Dimensions)
         {
-            throw new InvalidDataException($"the guard model reads {model.Weights.Length}-dimensional vectors of '{model.Embedder}', " +
+            throw new InvalidDataException($"the guard model reads {model.EmbeddingDimensions}-dimensional vectors of '{model.Embedder}', " +
                 $"but the embedder '{embedder.ModelName}' gives {embedder.Dimensions}");
         }
         return model;
@@ -91,4 +110,48 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
 
     /// <summary>Disposes the embedder.</summary>
     public void Dispose() => embedder.Dispose();
+}
+
+/// <summary>The pieces of a batch of texts, each with the index of its text and its classifier features.</summary>
+public sealed class GuardPieceSet
+{
+    private GuardPieceSet(int[] owner, bool[] isSentence, float[][] features, int[][] words) =>
+        (Owner, IsSentence, Features, Words) = (owner, isSentence, features, words);
+
+    /// <summary>Which text each piece came from.</summary>
+    public int[] Owner { get; }
+
+    /// <summary>Whether the piece is one of <see cref="GuardPieces.Sentences"/> rather than a window.</summary>
+    public bool[] IsSentence { get; }
+
+    /// <summary>Each piece's <see cref="InjectionGuard.Features"/>.</summary>
+    public float[][] Features { get; }
+
+    /// <summary>Each piece's <see cref="InjectionGuard.Words"/>.</summary>
+    public int[][] Words { get; }
+
+    /// <summary>Pieces in all.</summary>
+    public int Count => Owner.Length;
+
+    /// <summary>Cuts every text into pieces, embeds them in one batch and matches phrases in each.</summary>
+    public static GuardPieceSet Build(IReadOnlyList<string> texts, ITextEmbedder embedder, PhraseMatcher matcher, CancellationToken ct = default)
+    {
+        var pieces = new List<string>();
+        var owner = new List<int>();
+        var isSentence = new List<bool>();
+        for (int t = 0; t < texts.Count; t++)
+        {
+            int windows = GuardPieces.Windows(texts[t]).Count();
+            IReadOnlyList<string> of = GuardPieces.Of(texts[t]);
+            for (int i = 0; i < of.Count; i++)
+            {
+                pieces.Add(of[i]);
+                owner.Add(t);
+                isSentence.Add(i >= windows);
+            }
+        }
+        float[][] vectors = pieces.Count == 0 ? [] : embedder.Embed(pieces, ct).Vectors;
+        float[][] features = [.. pieces.Select((piece, i) => InjectionGuard.Features(vectors[i], matcher.Match(piece)))];
+        return new GuardPieceSet([.. owner], [.. isSentence], features, [.. pieces.Select(piece => InjectionGuard.Words(piece))]);
+    }
 }

@@ -1,7 +1,7 @@
-// The phrase table of the matcher: instruction-override, prompt-leak, role-play and delimiter-spoofing patterns in English, French, German, Spanish.
+// The phrase table of the matcher: override, prompt-leak, role-play, delimiter and indirect (addressed to the model) patterns in en, fr, de, es.
 namespace Quill.Safety;
 
-/// <summary>The four families of injection the matcher knows.</summary>
+/// <summary>The five families of injection the matcher knows.</summary>
 public enum InjectionKind
 {
     /// <summary>"Ignore the previous instructions and …".</summary>
@@ -15,6 +15,9 @@ public enum InjectionKind
 
     /// <summary>A fake chat-template turn: <c>&lt;|im_start|&gt;system</c>, <c>### System:</c>, <c>[INST]</c>.</summary>
     Delimiter,
+
+    /// <summary>Text inside a document that addresses the model reading it: "AI reading this:", "note to the assistant".</summary>
+    Indirect,
 }
 
 /// <summary>One pattern: its family, its language ("any" for delimiters) and the regular expression over folded text.</summary>
