@@ -43,12 +43,6 @@ public sealed record GuardModel
     /// <summary>Where the model came from: the data file, its row counts, the held-out figures.</summary>
     public string? Provenance { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = false,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     /// <summary>The classifier part.</summary>
     public LogisticRegression Classifier() => new(Weights, Bias, WordWeights);
@@ -72,7 +66,7 @@ public sealed record GuardModel
     public void Save(string path)
     {
         string temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, GuardJsonContext.Default.GuardModel));
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -80,7 +74,8 @@ public sealed record GuardModel
     {
         try
         {
-            GuardModel model = JsonSerializer.Deserialize<GuardModel>(stream, Json) ?? throw new InvalidDataException($"{source}: expected a JSON object");
+            GuardModel model = JsonSerializer.Deserialize(stream, GuardJsonContext.Default.GuardModel)
+                ?? throw new InvalidDataException($"{source}: expected a JSON object");
             if (model.Weights.Length <= PhraseFeatures)
             {
                 throw new InvalidDataException($"{source}: expected embedding weights followed by {PhraseFeatures} phrase-family weights, " +
@@ -94,3 +89,11 @@ public sealed record GuardModel
         }
     }
 }
+
+/// <summary>The source-generated JSON of guard.json (snake_case), so trimmed and NativeAOT builds read and write it without reflection.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = false,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(GuardModel))]
+internal sealed partial class GuardJsonContext : JsonSerializerContext;

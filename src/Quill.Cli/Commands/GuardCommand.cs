@@ -1,8 +1,8 @@
 // `quill guard check` and `quill guard train`: prompt-injection detection from the command line; the work is Quill.Safety's.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Quill.Embeddings;
+using Quill.Formats;
 using Quill.Safety;
 
 namespace Quill.Cli.Commands;
@@ -39,12 +39,15 @@ internal static class GuardCommand
             {
                 if (r.GetValue(json))
                 {
-                    Console.Out.WriteLine(JsonSerializer.Serialize(new
+                    Console.Out.WriteLine(PlainJson.Serialize(new Dictionary<string, object?>
                     {
-                        label = result.Label,
-                        score = Math.Round(result.Score, 6),
-                        classifier = Math.Round(result.ClassifierScore, 6),
-                        matches = result.Hits.Select(h => new { kind = h.Kind.ToString().ToLowerInvariant(), lang = h.Language, text = h.Text }),
+                        ["label"] = result.Label,
+                        ["score"] = Math.Round(result.Score, 6),
+                        ["classifier"] = Math.Round(result.ClassifierScore, 6),
+                        ["matches"] = result.Hits.Select(h => new Dictionary<string, object?>
+                        {
+                            ["kind"] = h.Kind.ToString().ToLowerInvariant(), ["lang"] = h.Language, ["text"] = h.Text,
+                        }).ToList(),
                     }));
                 }
                 else
