@@ -35,6 +35,11 @@ public sealed class DriftDetector(Func<ITextEmbedder>? embedderFactory = null) :
     /// <summary>Most distinct values an inferred category column has.</summary>
     public const int MaxCategories = 20;
 
+    /// <summary>Texts whose vectors are remembered between comparisons (the watch loop sees the same reference each time).</summary>
+    public const int CachedTexts = 20_000;
+
+    private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
+    private readonly Lock _vectorsLock = new();
     private ITextEmbedder? _embedder;
 
     /// <summary>Frees the embedder, when one was loaded.</summary>
@@ -239,6 +244,25 @@ public sealed class DriftDetector(Func<ITextEmbedder>? embedderFactory = null) :
         if (rows.All(row => row.Stored is { } v && v.Length == embedder.Dimensions)) return [.. rows.Select(row => row.Stored!)];
         if (rows.Any(row => row.Text.Length == 0 && row.Stored is null))
             throw new InvalidDataException($"{sample.Source}: column '{name}' has rows with no text to embed");
-        return [.. embedder.Embed([.. rows.Select(row => row.Text)]).Vectors];
+        return Embedded(embedder, [.. rows.Select(row => row.Text)]);
+    }
+
+    /// <summary>
+    /// The vectors of <paramref name="texts"/>, embedding only those not seen before: `quill monitor watch` and the
+    /// server's drift check compare the same reference (and mostly the same window) every few seconds.
+    /// </summary>
+    private List<float[]> Embedded(ITextEmbedder embedder, List<string> texts)
+    {
+        lock (_vectorsLock)
+        {
+            List<string> missing = [.. texts.Where(t => !_vectors.ContainsKey(t)).Distinct(StringComparer.Ordinal)];
+            if (missing.Count > 0)
+            {
+                float[][] vectors = embedder.Embed(missing).Vectors;
+                if (_vectors.Count + missing.Count > CachedTexts) _vectors.Clear();
+                for (int i = 0; i < missing.Count; i++) _vectors[missing[i]] = vectors[i];
+            }
+            return [.. texts.Select(t => _vectors[t])];
+        }
     }
 }

@@ -73,4 +73,42 @@ public sealed class DriftVerdictTests
         Assert.Equal(ColumnKind.Number, DriftDetector.InferKind(["1", "2.5", null, "-3e2"]));
         Assert.Equal(ColumnKind.Text, DriftDetector.InferKind(["a b", "c d", "e f"]));
     }
+
+    [Fact]
+    public void A_repeated_comparison_embeds_only_the_texts_it_has_not_seen()
+    {
+        var counting = new CountingEmbedder(new Quill.Search.HashingEmbedder());
+        using var detector = new DriftDetector(() => counting);
+        ColumnSpec[] text = [new("question", ColumnKind.Text)];
+        Sample reference = SampleData.Table("ref", 120, 1), current = SampleData.Table("cur", 120, 2);
+        DriftReport first = detector.Compare(reference, current, text);
+        int embedded = counting.Texts;
+        Assert.InRange(embedded, 2, 240);
+        DriftReport again = detector.Compare(reference, current, text);
+        Assert.Equal(embedded, counting.Texts);  // the watch loop's next check costs no embedding
+        Assert.Equal(first.Columns[0].Score, again.Columns[0].Score);
+        detector.Compare(reference, SampleData.Table("cur", 120, 3, topic: SampleData.ScienceQuestions), text);
+        Assert.True(counting.Texts > embedded);
+    }
+
+    private sealed class CountingEmbedder(Quill.Embeddings.ITextEmbedder inner) : Quill.Embeddings.ITextEmbedder
+    {
+        public int Texts { get; private set; }
+
+        public string ModelName => inner.ModelName;
+
+        public int Dimensions => inner.Dimensions;
+
+        public int MaxTokens => inner.MaxTokens;
+
+        public Quill.Tokenizers.ITokenizer Tokenizer => inner.Tokenizer;
+
+        public Quill.Embeddings.EmbeddingResult Embed(IReadOnlyList<string> texts, CancellationToken ct = default)
+        {
+            Texts += texts.Count;
+            return inner.Embed(texts, ct);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
 }
