@@ -10,7 +10,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LANGS = ["en", "fr", "de", "es"]
 # About a quarter of the scenarios of each kind; written before any model was trained on this file.
 HELD_OUT = {"web-page", "meeting-notes", "code-comment", "tool-json-2", "paraphrase-2", "leak-2", "fiction-2",
-            "meta-2", "doctor-dosage", "lookalike-2", "web-benign", "document-2", "everyday-2"}
+            "meta-2", "doctor-dosage", "lookalike-2", "web-benign", "document-2", "everyday-2",
+            # guard3 additions, chosen before any model was trained on them (about a quarter of the new scenarios).
+            "leak-developer", "roleplay-grandma", "override-4", "delimiter-end", "tool-json-4", "indirect-readme",
+            "indirect-cv-2", "hidden-doc-3", "bot-prompt-own-2", "roleplay-practice-2", "forget-innocent-2",
+            "docs-human-2", "lookalike-4"}
 
 def read(lang):
     rows, header = [], None
