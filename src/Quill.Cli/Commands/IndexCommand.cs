@@ -25,7 +25,8 @@ internal static class IndexCommand
         var command = new Command("index", "Search over your documents: chunk, embed and store them, then search by meaning and keywords\n" +
             "  example: quill index add --store notes.db ~/notes\n" +
             "  example: quill index search --store notes.db \"how do I reset the router\"\n" +
-            "  example: quill index remove --store notes.db ~/notes/old")
+            "  example: quill index remove --store notes.db ~/notes/old\n" +
+            "  example: quill index add --store postgres://quill@db.internal:5432/docs ~/notes   (one index shared by many machines)")
         {
             CreateAdd(embedders), CreateSearch(embedders), CreateRemove(), CreateStats(),
         };
