@@ -17,7 +17,8 @@ namespace Quill.Tools;
 /// started, a token is allowed only when what must still follow it (rest of the JSON, closing text) fits, one token per
 /// byte, with one token left for end-of-generation; free text is never limited, but a token completing the trigger is.
 /// Special tokens are free text in the Free phase and otherwise allowed only when their text is the trigger (Mistral's
-/// <c>[TOOL_CALLS]</c> token). <see cref="Mask"/> checks every token's bytes (V × bytes per token recognizer steps).
+/// <c>[TOOL_CALLS]</c> token). <see cref="Mask"/> checks every token's bytes (V × bytes per token recognizer steps), except
+/// in free text, where only the tokens holding the trigger's last byte can start a call and the rest are allowed unread.
 /// </para>
 /// </summary>
 internal sealed class ToolCallConstraint : ITokenConstraint
@@ -38,6 +39,7 @@ internal sealed class ToolCallConstraint : ITokenConstraint
     private readonly JsonRecognizer _recognizer;
     private readonly byte[][] _tokenBytes;     // (V) text tokens' bytes; special tokens' text; EOG empty
     private readonly bool[] _isSpecial, _isTrigger;
+    private readonly bool[] _mayEndTrigger;    // (V) may leave free text: special, empty, or holds the trigger's last byte
     private readonly byte[] _trigger, _close, _separator;
     private readonly int[] _failure;           // KMP failure function of the trigger
     private readonly bool _triggerIsJson, _parallel;
@@ -67,6 +69,7 @@ internal sealed class ToolCallConstraint : ITokenConstraint
         _tokenBytes = new byte[vocab][];
         _isSpecial = new bool[vocab];
         _isTrigger = new bool[vocab];
+        _mayEndTrigger = new bool[vocab];
         _tokenCost = new int[vocab];
         for (int id = 0; id < vocab; id++)
         {
@@ -76,6 +79,9 @@ internal sealed class ToolCallConstraint : ITokenConstraint
             _tokenBytes[id] = tokenizer.TokenBytes(id);
             _isTrigger[id] = _tokenBytes[id].AsSpan().SequenceEqual(_trigger);
         }
+        // A match completes on the trigger's last byte, so in free text a token without it stays free text (cost 0).
+        for (int id = 0; id < vocab; id++)
+            _mayEndTrigger[id] = _isSpecial[id] || _tokenBytes[id].Length == 0 || _tokenBytes[id].AsSpan().Contains(_trigger[^1]);
         _jsonMin = _recognizer.Cost(_state.AsSpan(0, _recognizer.Start(_state)));
         _recognizer.Start(_state);
         // Forced calls spell the trigger too, so the parser finds it (Llama 3's "{\"name\"" is then replayed into the JSON).
@@ -126,10 +132,18 @@ internal sealed class ToolCallConstraint : ITokenConstraint
         int[] costs = _tokenCost;
         int fitting = 0, cheapest = JsonGrammar.Unreachable;
         int mark = _recognizer.ArenaLength;
+        bool free = _position.Phase == Phase.Free;
         for (int id = 0; id < vocab; id++)
         {
             costs[id] = JsonGrammar.Unreachable;
             if (_trie.IsEndOfGeneration[id]) continue;
+            if (free && !_mayEndTrigger[id])
+            {
+                costs[id] = -1;
+                fitting++;
+                cheapest = 0;
+                continue;
+            }
             int cost = Walk(id, out Position end, out _, out _);
             _recognizer.ArenaLength = mark;
             if (cost >= JsonGrammar.Unreachable) continue;

@@ -116,6 +116,48 @@ public class ToolCallConstraintTests
         Assert.True(float.IsFinite(logits[gpt2.EosId]));
     }
 
+    [Theory]
+    [InlineData("Hermes")]
+    [InlineData("Llama3Json")]
+    [InlineData("Mistral")]
+    public void MaskAllowsExactlyTheTokensAllowsAccepts(string style)
+    {
+        // Free text (with a partial trigger), the trigger, the JSON, the closing text, and after: at every step the mask's
+        // fast path for free text must agree with walking each token.
+        ITokenizer gpt2 = Quill.Tests.Generation.Constraints.JsonTestVocabularies.Gpt2;
+        (ToolCallFormat format, string text) = style switch
+        {
+            "Hermes" => (ToolCallFormat.Hermes, "ok <tool and <tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>"),
+            "Llama3Json" => (ToolCallFormat.Llama3Json, "{\"name\": \"get_time\", \"parameters\": {}}"),
+            _ => (ToolCallFormat.Mistral, "ok [TOOL_CALLS and [TOOL_CALLS][{\"name\":\"get_time\",\"arguments\":{}}]"),
+        };
+        ITokenConstraint constraint = new ToolCalling(Weather, ToolChoice.Auto, true, format).NewConstraint(gpt2)!;
+        var logits = new float[gpt2.VocabSize];
+        int steps = 0, refused = 0;
+        foreach (int token in gpt2.Encode(text, false, false))
+        {
+            steps++;
+            // Budget 4 in free text: a call cannot start any more, free text still can go on. (Inside a call a budget nothing
+            // fits makes Mask fall back to the cheapest tokens, which Allows does not, so it is only checked outside.)
+            foreach (int budget in constraint.IsComplete ? [int.MaxValue, 4] : new[] { int.MaxValue })
+            {
+                constraint.RemainingTokens = budget;
+                logits.AsSpan().Clear();
+                constraint.Mask(logits);
+                for (int id = 0; id < gpt2.VocabSize; id++)
+                {
+                    bool allowed = constraint.Allows(id);
+                    refused += allowed ? 0 : 1;
+                    Assert.True(float.IsFinite(logits[id]) == allowed, $"{style}, step {steps}, budget {budget}, token {id} '{gpt2.Decode([id])}'");
+                }
+            }
+            constraint.RemainingTokens = int.MaxValue;
+            Assert.True(constraint.Allows(token), $"{style}: token {token} '{gpt2.Decode([token])}'");
+            constraint.Accept(token);
+        }
+        Assert.True(refused > 0);
+    }
+
     [Fact]
     public void UnsupportedSchemaNamesTheToolAndKeyword()
     {
