@@ -26,11 +26,10 @@ public sealed class FuzzRegressionTests
     [MemberData(nameof(SavedInputs))]
     public void Saved_crash_input_is_now_handled(string target, string file)
     {
-        FuzzTarget fuzz = FuzzRunner.Targets[target]();
+        using FuzzTarget fuzz = FuzzRunner.Targets[target]();
         byte[] input = File.ReadAllBytes(Path.Combine(Root(), "tests", "fuzz-regressions", target, file));
         FuzzOutcome outcome = FuzzRunner.RunOne(fuzz, input);
         Assert.False(outcome.IsCrash, $"{target}/{file}: {outcome.Signature}\n{outcome.Error}");
-        (fuzz as IDisposable)?.Dispose();
     }
 
     [Theory]
@@ -44,7 +43,7 @@ public sealed class FuzzRegressionTests
     [InlineData("json-schema")]
     public void Seeds_and_a_short_fixed_seed_fuzz_do_not_crash(string target)
     {
-        FuzzTarget fuzz = FuzzRunner.Targets[target]();
+        using FuzzTarget fuzz = FuzzRunner.Targets[target]();
         IReadOnlyList<byte[]> seeds = fuzz.Seeds();
         foreach (byte[] seed in seeds) Assert.Equal("ok", FuzzRunner.RunOne(fuzz, seed).Kind);
         var random = new Random(16);

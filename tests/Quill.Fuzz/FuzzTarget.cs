@@ -6,7 +6,7 @@ namespace Quill.Fuzz;
 /// documented answer to bad input (ModelFormatException, ChatTemplateException, …); any other exception, a run past the
 /// time limit or an allocation past the cap is a crash, saved under tests/fuzz-regressions/NAME/.
 /// </summary>
-internal abstract class FuzzTarget
+internal abstract class FuzzTarget : IDisposable
 {
     public abstract string Name { get; }
 
@@ -31,5 +31,19 @@ internal abstract class FuzzTarget
         string path = Path.Combine(Scratch, name);
         File.WriteAllBytes(path, input);
         return path;
+    }
+
+    /// <summary>Deletes the scratch folder (and whatever a target holds: <see cref="Dispose(bool)"/>).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        try { Directory.Delete(Scratch, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -7,7 +7,7 @@ using Quill.Server;
 namespace Quill.Fuzz;
 
 /// <summary>An input is one byte naming the route, then the body. A 5xx or a dropped connection is a crash; every 4xx is fine.</summary>
-internal sealed class HttpTarget : FuzzTarget, IDisposable
+internal sealed class HttpTarget : FuzzTarget
 {
     private static readonly string[] Routes = ["v1/chat/completions", "v1/completions", "v1/embeddings", "tokenize", "detokenize"];
     private static readonly string[] Bodies =
@@ -73,10 +73,13 @@ internal sealed class HttpTarget : FuzzTarget, IDisposable
         return (server, new HttpClient(handler) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        if (!_server.IsValueCreated) return;
-        _server.Value.Client.Dispose();
-        _server.Value.Server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (disposing && _server.IsValueCreated)
+        {
+            _server.Value.Client.Dispose();
+            _server.Value.Server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        base.Dispose(disposing);
     }
 }

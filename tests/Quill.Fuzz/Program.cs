@@ -31,7 +31,8 @@ foreach (string name in names)
         Console.Error.WriteLine($"fuzz: unknown target '{name}'; targets: {string.Join(", ", FuzzRunner.Targets.Keys)}");
         return 2;
     }
-    crashes += Fuzz(make(), TimeSpan.FromMinutes(minutes / names.Length), seed, Path.Combine(output, name));
+    using FuzzTarget target = make();
+    crashes += Fuzz(target, TimeSpan.FromMinutes(minutes / names.Length), seed, Path.Combine(output, name));
 }
 return crashes == 0 ? 0 : 1;
 
@@ -74,7 +75,6 @@ static int Fuzz(FuzzTarget target, TimeSpan duration, int seed, string folder)
     }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"fuzz {target.Name}: {runs} runs in {clock.Elapsed.TotalMinutes:F1} min ({runs / clock.Elapsed.TotalSeconds:F0}/s), {saved} new crash signatures"));
-    (target as IDisposable)?.Dispose();
     return saved;
 }
 

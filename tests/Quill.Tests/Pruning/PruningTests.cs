@@ -11,7 +11,7 @@ using Quill.Tests.Models;
 
 namespace Quill.Tests.Pruning;
 
-public sealed class PruningTests
+public sealed class PruningTests : IDisposable
 {
     private static readonly SyntheticModelOptions Model = new()
     {
@@ -21,7 +21,17 @@ public sealed class PruningTests
     private static readonly string Text = string.Join(' ', Enumerable.Range(0, 200).Select(i => new[] { "and", "the", "lord", "spake", "unto",
         "moses", "saying", "speak", "children", "israel" }[(i * 3 + i / 5) % 10]));
 
-    private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("quill-prune-").FullName, name);
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-prune-").FullName;
+
+    /// <summary>Deletes this test's scratch folder (xUnit makes one instance per test and disposes it).</summary>
+    public void Dispose()
+    {
+        try { Directory.Delete(_folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private string Temp(string name) => Path.Combine(_folder, name);
 
     /// <summary>The rule written plainly: scores |w|·norm, the k lowest (by score, then by column) zeroed.</summary>
     private static float[] Reference(float[] row, float[]? norms, int k)

@@ -12,7 +12,7 @@ using Quill.TestSupport.LlamaCpp;
 
 namespace Quill.Tests.Quantization;
 
-public sealed class ImportanceMatrixTests
+public sealed class ImportanceMatrixTests : IDisposable
 {
     private static readonly SyntheticModelOptions Model = new()
     {
@@ -22,7 +22,17 @@ public sealed class ImportanceMatrixTests
     private static readonly string Text = string.Join(' ', Enumerable.Range(0, 300).Select(i => new[] { "in", "the", "beginning", "god", "created",
         "heaven", "and", "earth", "was", "without", "form" }[(i * 5 + i / 4) % 11]));
 
-    private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("quill-imatrix-").FullName, name);
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-imatrix-").FullName;
+
+    /// <summary>Deletes this test's scratch folder (xUnit makes one instance per test and disposes it).</summary>
+    public void Dispose()
+    {
+        try { Directory.Delete(_folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private string Temp(string name) => Path.Combine(_folder, name);
 
     [Fact]
     public void SumsOfSquaredInputsMatchAScalarForward()

@@ -12,7 +12,7 @@ using Quill.TestSupport.LlamaCpp;
 
 namespace Quill.Tests.Quantization;
 
-public sealed class ModelQuantizerTests
+public sealed class ModelQuantizerTests(QuantizedFiles files) : IClassFixture<QuantizedFiles>
 {
     /// <summary>16 layers (so use_more_bits picks some), grouped-query 4, rows a whole super-block: every mix rule has work.</summary>
     private static readonly SyntheticModelOptions Deep = new()
@@ -156,7 +156,7 @@ public sealed class ModelQuantizerTests
     }
 
     /// <summary>Quill's file against llama.cpp's: every tensor's name, type, shape and bytes, in the same order, and the two keys it sets.</summary>
-    private static void AssertSameFile(SyntheticModelOptions options, string mix)
+    private void AssertSameFile(SyntheticModelOptions options, string mix)
     {
         string source = SyntheticModels.Get(options);
         string theirs = LlamaCppQuantized(source, mix);
@@ -173,31 +173,37 @@ public sealed class ModelQuantizerTests
         Assert.Equal(b.Metadata.Keys.Order(StringComparer.Ordinal), a.Metadata.Keys.Order(StringComparer.Ordinal));
     }
 
-    // Half a gigabyte of quantized files per run: deleted when the test process ends.
-    private static readonly string Folder = CreateFolder();
+    private string Temp(string name) => files.Temp(name);
 
-    private static string CreateFolder()
-    {
-        string folder = Directory.CreateTempSubdirectory("quill-quantize-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { Directory.Delete(folder, recursive: true); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        };
-        return folder;
-    }
+    private string LlamaCppQuantized(string source, string mix) => files.LlamaCppQuantized(source, mix);
+}
 
-    private static string Temp(string name) => Path.Combine(Folder, name);
+/// <summary>
+/// The folder of quantized files the tests write (half a gigabyte a run) and llama.cpp's quantizations, made once per
+/// run and shared; xUnit disposes the fixture when the class is done, which deletes the folder (a ProcessExit handler
+/// did not: the test host is stopped without one).
+/// </summary>
+public sealed class QuantizedFiles : IDisposable
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> _llamaCpp = new();
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> LlamaCppFiles = new();
+    public string Folder { get; } = Directory.CreateTempSubdirectory("quill-quantize-").FullName;
+
+    public string Temp(string name) => Path.Combine(Folder, name);
 
     /// <summary>llama.cpp's quantization of <paramref name="source"/> to <paramref name="mix"/>, made once per run.</summary>
-    private static string LlamaCppQuantized(string source, string mix) =>
-        LlamaCppFiles.GetOrAdd(source + "|" + mix, _ => new Lazy<string>(() =>
+    public string LlamaCppQuantized(string source, string mix) =>
+        _llamaCpp.GetOrAdd(source + "|" + mix, _ => new Lazy<string>(() =>
         {
             string path = Temp($"llama-{mix}-{Guid.NewGuid():N}.gguf");
             LlamaCppReference.Quantize(source, path, mix);
             return path;
         })).Value;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
 }

@@ -18,15 +18,22 @@ public sealed class QuantizeCliTests
     public void QuantizesAndSummarizes()
     {
         string folder = Directory.CreateTempSubdirectory("quill-quantize-cli-").FullName;
-        string output = Path.Combine(folder, "small-q8_0.gguf");
-        CliResult r = QuillCli.Run("quantize", SyntheticModels.Get(Small), output, "q8_0", "--tensor-type", "ffn_down=q4_0");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("Q8_0", r.Stdout);
-        Assert.Contains("bits per weight", r.Stdout);
-        using GgufFile file = GgufFile.Open(output);
-        Assert.Equal(7u, file.GetUInt32("general.file_type"));
-        Assert.Equal(GgmlType.Q4_0, file.GetTensor("blk.1.ffn_down.weight").Type);
-        Assert.Equal(GgmlType.Q8_0, file.GetTensor("blk.1.ffn_up.weight").Type);
+        try
+        {
+            string output = Path.Combine(folder, "small-q8_0.gguf");
+            CliResult r = QuillCli.Run("quantize", SyntheticModels.Get(Small), output, "q8_0", "--tensor-type", "ffn_down=q4_0");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("Q8_0", r.Stdout);
+            Assert.Contains("bits per weight", r.Stdout);
+            using GgufFile file = GgufFile.Open(output);
+            Assert.Equal(7u, file.GetUInt32("general.file_type"));
+            Assert.Equal(GgmlType.Q4_0, file.GetTensor("blk.1.ffn_down.weight").Type);
+            Assert.Equal(GgmlType.Q8_0, file.GetTensor("blk.1.ffn_up.weight").Type);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]
