@@ -153,6 +153,15 @@ public sealed class DocumentIndex : IDisposable
         }
     }
 
+    /// <summary>How many chunks the store holds, read under the index's lock (a SQLite store's one connection is not thread-safe).</summary>
+    public long ChunkCount
+    {
+        get
+        {
+            lock (_gate) return Store.ChunkCount;
+        }
+    }
+
     /// <summary>The <paramref name="n"/> chunks whose words best match <paramref name="query"/> (the store's keyword index), best first.</summary>
     public ScoredItem[] KeywordSearch(string query, int n)
     {

@@ -65,7 +65,7 @@ public sealed class HybridRetriever(DocumentIndex index)
         if (queries.Count == 0) throw new ArgumentException("at least one query expected, found none", nameof(queries));
         if (queries.Count == 1) return Retrieve(queries[0], k, mode, warn);
         if (k < 1) throw new ArgumentException($"-k: a positive number of results expected, found {k}");
-        if (Index.Store.ChunkCount == 0) return [];
+        if (Index.ChunkCount == 0) return [];
         var lists = new List<IReadOnlyList<ScoredItem>>();
         foreach (string query in queries)
         {
@@ -80,7 +80,7 @@ public sealed class HybridRetriever(DocumentIndex index)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (k < 1) throw new ArgumentException($"-k: a positive number of results expected, found {k}");
-        if (Index.Store.ChunkCount == 0) return [];
+        if (Index.ChunkCount == 0) return [];
         ScoredItem[] top = mode switch
         {
             RetrievalMode.Vector => Index.VectorSearch(query, k, warn),

@@ -156,7 +156,7 @@ internal sealed class VectorStoreEndpoints(ServedStore? store)
 
     private static void WriteStore(Utf8JsonWriter json, ServedStore served)
     {
-        long files = served.Index.Store.FileCount;
+        (string model, long files, long chunks) = served.Describe();
         json.WriteStartObject();
         json.WriteString("id", ServedStore.Id);
         json.WriteString("object", "vector_store");
@@ -175,8 +175,8 @@ internal sealed class VectorStoreEndpoints(ServedStore? store)
         json.WriteNull("expires_at");
         json.WriteNull("last_active_at");
         json.WriteStartObject("metadata");
-        json.WriteString("embedding_model", served.Index.Store.ModelName);
-        json.WriteString("chunks", served.Index.Store.ChunkCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteString("embedding_model", model);
+        json.WriteString("chunks", chunks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         json.WriteEndObject();
         json.WriteEndObject();
     }

@@ -13,15 +13,15 @@ namespace Quill.Server.Retrieval;
 /// </summary>
 internal sealed class ServedStore : IDisposable
 {
-    private readonly ServedModels _models;
+    private readonly string _location;
     private readonly Lazy<DocumentIndex> _index;
 
     private ServedStore(string location, string displayName, ServedModels models, DateTimeOffset created)
     {
-        _models = models;
+        _location = location;
         Name = displayName;
         CreatedAt = created;
-        _index = new Lazy<DocumentIndex>(() => DocumentIndex.Open(location, _models.Embedder, modelFlag: "--embedding-model"),
+        _index = new Lazy<DocumentIndex>(() => DocumentIndex.Open(location, models.Embedder, modelFlag: "--embedding-model"),
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -47,6 +47,16 @@ internal sealed class ServedStore : IDisposable
                 $"'{store.ModelName}'; use --embedding-model {store.ModelName} or another --store");
         }
         return new ServedStore(location, store.Path, models, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// The store's model and counts, read through a connection of their own: describing the store needs no embedder
+    /// (which the index would load) and never shares the searches' connection.
+    /// </summary>
+    public (string ModelName, long Files, long Chunks) Describe()
+    {
+        using VectorStore store = VectorStore.Open(_location);
+        return (store.ModelName, store.FileCount, store.ChunkCount);
     }
 
     /// <summary>True for the ids a request may name.</summary>
