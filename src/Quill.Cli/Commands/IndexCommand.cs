@@ -70,7 +70,7 @@ internal static class IndexCommand
         {
             store, model, chunkTokens, overlap, threshold, prune, paths,
         };
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CliErrors.Run(() =>
         {
             var options = new DocumentIndexOptions
             {
@@ -108,7 +108,7 @@ internal static class IndexCommand
         {
             store, model, k, mode, json, threshold, query,
         };
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CliErrors.Run(() =>
         {
             RetrievalMode how = HybridRetriever.ParseMode(r.GetValue(mode)!);
             using ITextEmbedder embedder = embedders(r.GetValue(model));
@@ -131,7 +131,7 @@ internal static class IndexCommand
         {
             store, threshold, paths,
         };
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CliErrors.Run(() =>
         {
             var options = new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) };
             IndexRemoveReport report = DocumentIndex.RemoveFromStore(r.GetValue(store)!, r.GetValue(paths)!, options, Warn);
@@ -146,7 +146,7 @@ internal static class IndexCommand
         var store = StoreOption();
         var threshold = ThresholdOption();
         var command = new Command("stats", "Show a store's model, vector size, files, chunks and index kind") { store, threshold };
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CliErrors.Run(() =>
         {
             IndexStats stats = DocumentIndex.ReadStats(r.GetValue(store)!, new DocumentIndexOptions { HnswThreshold = r.GetValue(threshold) });
             TextWriter o = Console.Out;
@@ -204,8 +204,6 @@ internal static class IndexCommand
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
     }
 
-    /// <summary>As <see cref="CliErrors.Run"/> (which reports the databases' own errors, disk full or connection lost, in one line).</summary>
-    internal static int Run(Func<int> body) => CliErrors.Run(body);
 
     private static ITextEmbedder LoadEmbedder(string? model)
     {

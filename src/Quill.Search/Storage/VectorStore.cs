@@ -95,10 +95,7 @@ public abstract class VectorStore : IDisposable
     public abstract long[] ReadChunkIds();
 
     /// <summary>Every chunk id in ascending order and the vectors as one row-major matrix (N, D).</summary>
-    public (long[] Ids, float[] Vectors) ReadVectors() => ReadVectors(long.MinValue);
-
-    /// <summary>Chunk ids above <paramref name="afterId"/> in ascending order and their vectors as one row-major matrix (N, D).</summary>
-    public abstract (long[] Ids, float[] Vectors) ReadVectors(long afterId);
+    public abstract (long[] Ids, float[] Vectors) ReadVectors();
 
     /// <summary>The chunks of these ids that exist, in ascending id order, with their vectors as one row-major matrix (N, D).</summary>
     public abstract (long[] Ids, float[] Vectors) ReadVectors(IReadOnlyCollection<long> ids);

@@ -4,6 +4,7 @@ using Quill.Search.Storage;
 using Quill.Search.Storage.Postgres;
 using Quill.Search.Tests.Cli;
 using Quill.Search.Tests.Storage;
+using Quill.TestSupport;
 using Quill.TestSupport.Postgres;
 
 namespace Quill.Search.Tests.Postgres;
@@ -124,7 +125,7 @@ public class PostgresStoreTests(PostgresServer server) : StoreContractTests
     [Fact]
     public void An_unreachable_server_or_missing_database_is_one_line_without_the_password()
     {
-        var noServer = Assert.Throws<IOException>(() => VectorStore.Open($"postgres://quill:hunter2@127.0.0.1:{PostgresServer.FreePort()}/postgres"));
+        var noServer = Assert.Throws<IOException>(() => VectorStore.Open($"postgres://quill:hunter2@127.0.0.1:{LoopbackPort.Free()}/postgres"));
         Assert.StartsWith($"postgres://quill:***@127.0.0.1:", noServer.Message);
         Assert.Contains("cannot connect to PostgreSQL", noServer.Message);
         Assert.DoesNotContain("hunter2", noServer.Message);
@@ -165,7 +166,7 @@ public class PostgresStoreTests(PostgresServer server) : StoreContractTests
         CliResult ask = IndexCli.Run("ask", "--store", url, "what is printed on the sticker");
         Assert.True(ask.ExitCode == 0, ask.Stderr);
         Assert.Contains("router.md", ask.Stdout);
-        CliResult bad = IndexCli.Run("index", "stats", "--store", $"postgres://quill:pw@127.0.0.1:{PostgresServer.FreePort()}/x");
+        CliResult bad = IndexCli.Run("index", "stats", "--store", $"postgres://quill:pw@127.0.0.1:{LoopbackPort.Free()}/x");
         Assert.Equal(1, bad.ExitCode);
         Assert.Single(bad.Stderr.TrimEnd('\n').Split('\n'));
         Assert.DoesNotContain(":pw@", bad.Stderr);

@@ -1,8 +1,6 @@
 // A real PostgreSQL server for the tests: Debian's binaries, initdb in a temporary folder, a free loopback port; nothing mocked.
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Quill.TestSupport.Postgres;
 
@@ -26,7 +24,7 @@ public sealed class PostgresServer : IDisposable
         _folder = Path.Combine(Path.GetTempPath(), "quill-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(_folder);
         if (_asPostgresUser) Run("chown", ["postgres", _folder], asPostgres: false);
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         string data = Path.Combine(_folder, "data");
         Run(Path.Combine(_bin, "initdb"), ["-D", data, "-U", "quill", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
         string options = $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200";
@@ -62,14 +60,6 @@ public sealed class PostgresServer : IDisposable
             : null;
         return bin ?? throw new InvalidOperationException(
             "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): ./test installs Debian's postgresql package");
-    }
-
-    /// <summary>A loopback TCP port nothing listens on at the moment of asking.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Run(string program, string[] args, bool asPostgres = true)

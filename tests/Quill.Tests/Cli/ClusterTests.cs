@@ -29,13 +29,6 @@ public sealed class ClusterTests
         kill.WaitForExit();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public Task ServeFinishesRequestsInFlightOnSigtermAndRefusesNewOnes() => Task.Run(async () =>
     {
@@ -76,7 +69,7 @@ public sealed class ClusterTests
     public Task AKilledReplicaLosesOnlyWhatItHeldAndRejoins() => Task.Run(async () =>
     {
         string runDir = Directory.CreateTempSubdirectory("quill-cluster-").FullName;
-        int port = FreePort();
+        int port = Quill.TestSupport.LoopbackPort.Free();
         var info = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in new[] { Path.Combine(Root, "deploy", "local-cluster.sh"), "--model", Model, "--port", port.ToString(CultureInfo.InvariantCulture),
             "--replicas", "3", "--run-dir", runDir, "--", "-t", "1", "--parallel", "2" })

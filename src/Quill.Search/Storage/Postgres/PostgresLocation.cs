@@ -9,7 +9,7 @@ namespace Quill.Search.Storage.Postgres;
 /// libpq reads it. The store's tables live in the PostgreSQL schema NAME (default <c>quill</c>), so one database can hold
 /// several stores. Without a password in the URL, Npgsql looks in PGPASSWORD and ~/.pgpass, as psql does.
 /// </summary>
-public sealed partial record PostgresLocation(string Url, string Display, string ConnectionString, string Schema)
+public sealed partial record PostgresLocation(string Display, string ConnectionString, string Schema)
 {
     /// <summary>The schema the tables go in when the URL names none.</summary>
     public const string DefaultSchema = "quill";
@@ -58,7 +58,7 @@ public sealed partial record PostgresLocation(string Url, string Display, string
                     throw new ArgumentException($"--store: unknown URL parameter '{key}' (schema and sslmode are known)");
             }
         }
-        return new PostgresLocation(url, Redact(url), builder.ConnectionString, schema);
+        return new PostgresLocation(Redact(url), builder.ConnectionString, schema);
     }
 
     /// <summary>The URL with the password (if any) replaced by ***, for messages.</summary>

@@ -164,10 +164,9 @@ public sealed class PostgresVectorStore : VectorStore
         return ids.ToArray();
     }
 
-    public override (long[] Ids, float[] Vectors) ReadVectors(long afterId)
+    public override (long[] Ids, float[] Vectors) ReadVectors()
     {
-        using NpgsqlCommand command = _source.CreateCommand($"SELECT id, vector FROM {Tables}.chunks WHERE id > $1 ORDER BY id");
-        command.Parameters.Add(new NpgsqlParameter { Value = afterId });
+        using NpgsqlCommand command = _source.CreateCommand($"SELECT id, vector FROM {Tables}.chunks ORDER BY id");
         return ReadIdsAndVectors(command);
     }
 
@@ -201,8 +200,6 @@ public sealed class PostgresVectorStore : VectorStore
     {
         if (disposing) _source.Dispose();
     }
-
-    internal NpgsqlDataSource Source => _source;
 
     private object? Scalar(string sql)
     {

@@ -163,10 +163,9 @@ public sealed class SqliteVectorStore : VectorStore
         return ids.ToArray();
     }
 
-    public override (long[] Ids, float[] Vectors) ReadVectors(long afterId)
+    public override (long[] Ids, float[] Vectors) ReadVectors()
     {
-        using SqliteCommand command = Command("SELECT id, vector FROM chunks WHERE id > $after ORDER BY id");
-        command.Parameters.AddWithValue("$after", afterId);
+        using SqliteCommand command = Command("SELECT id, vector FROM chunks ORDER BY id");
         return ReadIdsAndVectors(command);
     }
 
