@@ -86,6 +86,46 @@ public class CausalAttentionHalfTests
             }
     }
 
+    public static IEnumerable<object[]> UnusualHalvesAtEveryWidth()
+    {
+        foreach (var width in SimdCapability.Supported())
+        {
+            yield return [width, 64, 37];  // one query head per KV head: keys and values widened in registers, row by row
+            yield return [width, 128, 9];
+            yield return [width, 48, 21];  // a head size with a 16-element tail
+        }
+    }
+
+    [Theory, MemberData(nameof(UnusualHalvesAtEveryWidth))]
+    internal unsafe void RowsWithZerosAndSubnormalsMatchReference(SimdWidth width, int headSize, int positions)
+    {
+        // Most rows hold only normal halves and take the short widening; every third key row and every fifth value row
+        // gets a zero, a negative zero or a subnormal somewhere, which must go the exact way and give the same result.
+        const int heads = 2, kvHeads = 2;
+        int kvStride = kvHeads * headSize;
+        var q = Random(heads * headSize, 11, 2f);
+        Half[] keys = ToHalf(Random(positions * kvStride, 12, 2f));
+        Half[] values = ToHalf(Random(positions * kvStride, 13));
+        Half[] unusual = [(Half)0f, -(Half)0f, BitConverter.UInt16BitsToHalf(0x0001), BitConverter.UInt16BitsToHalf(0x83FF)];
+        for (int j = 0; j < positions; j++)
+        {
+            if (j % 3 == 0) keys[j * kvStride + (j * 7) % kvStride] = unusual[j % unusual.Length];
+            if (j % 5 == 0) values[j * kvStride + (j * 11) % kvStride] = unusual[(j / 5) % unusual.Length];
+        }
+        var actual = new float[heads * headSize];
+        using var pool = new ComputePool(2);
+        var attention = new CausalAttention(pool, heads, kvHeads, headSize, width);
+        fixed (float* pq = q, po = actual)
+        fixed (Half* pk = keys, pv = values)
+            attention.Forward(pq, pk, pv, po, 1, positions - 1, 0);
+        var expected = new float[headSize];
+        for (int h = 0; h < heads; h++)
+        {
+            CausalAttention.Reference(q.AsSpan(h * headSize, headSize), keys, values, expected, positions - 1, 0, kvStride, h * headSize, headSize);
+            AssertClose(expected, actual.AsSpan(h * headSize, headSize), $"h {h}");
+        }
+    }
+
     [Fact]
     public void HalfReferenceRoundsQueryAndProbabilities()
     {

@@ -46,6 +46,61 @@ public class HalfConversionTests
         }
     }
 
+    [Fact]
+    public void WidenNormal_EveryNormalHalfAndZero_MatchesToSingle()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) return;
+        for (int start = 0; start <= ushort.MaxValue; start += 16)
+        {
+            Vector256<ushort> halves = Vector256.CreateSequence((ushort)start, (ushort)1);
+            Vector512<float> widened = Fp16Bits.WidenNormal(halves);
+            for (int i = 0; i < 16; i++)
+            {
+                ushort h = (ushort)(start + i);
+                int exponent = (h >> 10) & 0x1F;
+                if (exponent == 31 || (exponent == 0 && (h & 0x3FF) != 0)) continue; // what AreNormal keeps away
+                Assert.Equal(BitConverter.SingleToUInt32Bits(Fp16Bits.ToSingle(h)), widened.AsUInt32()[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public unsafe void AreNormal_EachHalfAlone_MatchesReference()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) return;
+        // Every half value at every place of a 48-half row of normal ones (a 32-half chunk and a 16-half tail).
+        var row = new ushort[48];
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            Array.Fill(row, (ushort)0x3C00);
+            row[bits % 48] = (ushort)bits;
+            fixed (ushort* p = row)
+                Assert.Equal(Fp16Bits.AreNormalReference(row), Fp16Bits.AreNormal(p, row.Length));
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(48)]
+    [InlineData(80)]
+    [InlineData(4096)]
+    [InlineData(4112)]
+    public unsafe void AreNormal_RandomRows_MatchReference(int count)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) return;
+        var random = new Random(count);
+        var row = new ushort[count];
+        ushort[] specials = [0x0000, 0x8000, 0x0001, 0x83FF, 0x7C00, 0xFC00, 0x7E00, 0x0400, 0x7BFF, 0xFBFF];
+        for (int trial = 0; trial < 200; trial++)
+        {
+            for (int i = 0; i < count; i++) row[i] = (ushort)(random.Next(0x0400, 0x7C00) | (random.Next(2) << 15));
+            if (trial % 2 == 1) row[random.Next(count)] = specials[random.Next(specials.Length)];
+            fixed (ushort* p = row)
+                Assert.Equal(Fp16Bits.AreNormalReference(row), Fp16Bits.AreNormal(p, count));
+        }
+    }
+
     [Theory]
     [InlineData(1.0f, 0x3C00)]
     [InlineData(65504f, 0x7BFF)]                 // largest half
