@@ -436,6 +436,24 @@ public sealed unsafe class CausalAttention : IRangeJob
             for (int j = 0; j < m; j++)
                 for (int e = 0; e < d; e++) buffer[j * d + e] = Fp16Bits.ToSingle(first[(long)j * kvStride + e]);
         }
+        else if (_fast)
+        {
+            // Row by row: all-normal rows (nearly all) through the four-instruction widening, the others exactly.
+            for (int j = 0; j < m; j++)
+            {
+                ushort* row = first + (long)j * kvStride;
+                float* to = buffer + j * d;
+                PrefetchRow((byte*)(row + (long)RowsAhead * kvStride), 2 * d);
+                if (Fp16Bits.AreNormal(row, d))
+                {
+                    for (int c = 0; c < d; c += 16) Fp16Bits.WidenNormal(Vector256.Load(row + c)).Store(to + c);
+                }
+                else
+                {
+                    HalfWidthRow<Fp16Float>.DequantizeSimd(row, to, d, _width);
+                }
+            }
+        }
         else if (kvStride == d)
         {
             HalfWidthRow<Fp16Float>.DequantizeSimd(first, buffer, m * d, _width); // one KV head: the rows are contiguous
