@@ -19,8 +19,19 @@ namespace Quill.Tensors.Quantization;
 internal static unsafe class HalfWidthTile<TFloat>
     where TFloat : struct, IHalfWidthFloat
 {
-    /// <summary>Weight rows widened at a time: 64 rows of K ≤ 8192 floats stay within a core's L2.</summary>
+    /// <summary>Weight rows widened at a time at most; fewer when K is long, so the widened block stays within L2 (<see cref="BlockFloats"/>).</summary>
     public const int RowBlock = 64;
+
+    /// <summary>Widened floats a row block holds at most (1 MiB): 64 rows up to K = 4096, 18 rows of K = 14336.</summary>
+    public const int BlockFloats = 1 << 18;
+
+    /// <summary>
+    /// K floats a tile runs over in one pass. Over a longer K the four tokens' slices (16 KiB) stay in L1 while every row
+    /// pair of the block passes over them, each pair's accumulators parked in <see cref="TileState"/> between passes;
+    /// a tile over a whole long row streamed its 12 vectors a step from L2 (7B F16 prefill ran at about a third of the
+    /// FMA peak, TinyLlama's K = 2048 at 85 %).
+    /// </summary>
+    public const int Segment = 1024;
 
     /// <summary>Fewer activation rows than this go through the row dot (nothing to amortise the widening over).</summary>
     public const int MinTokens = 4;
@@ -41,29 +52,43 @@ internal static unsafe class HalfWidthTile<TFloat>
     /// </summary>
     public static void Multiply(byte* weights, int rowBytes, int rowStart, int rowEnd, int k, float* x, int tokens, float* y, int n)
     {
-        float* widened = Scratch((long)RowBlock * k);
-        for (int block = rowStart; block < rowEnd; block += RowBlock)
+        int rowBlock = Math.Clamp(BlockFloats / k / 2 * 2, 2, RowBlock);
+        // The widened rows, then a parked state of 16 accumulators per row pair.
+        long statesAt = ((long)rowBlock * k + 15) & ~15L; // 64-byte aligned
+        float* widened = Scratch(statesAt + rowBlock / 2 * TileState.Floats);
+        var states = (TileState*)(widened + statesAt);
+        int whole = k / 32 * 32; // the part the tile's two-chunk steps cover
+        for (int block = rowStart; block < rowEnd; block += rowBlock)
         {
-            int rows = Math.Min(RowBlock, rowEnd - block);
+            int rows = Math.Min(rowBlock, rowEnd - block);
             for (int r = 0; r < rows; r++)
             {
                 HalfWidthRow<TFloat>.Widen((ushort*)(weights + (long)(block + r) * rowBytes), widened + (long)r * k, k);
             }
 
+            int pairs = rows / 2;
             int t = 0;
             for (; t + 4 <= tokens; t += 4)
             {
-                int r = 0;
-                for (; r + 2 <= rows; r += 2)
+                float* xt = x + (long)t * k, yt = y + (long)t * n + block;
+                // Segments in order; every row pair over one segment before the next, the last one finishing the outputs.
+                for (int from = 0; ; from += Segment)
                 {
-                    Tile(widened + (long)r * k, k, x + (long)t * k, y + (long)t * n + block + r, n);
+                    int to = Math.Min(whole, from + Segment);
+                    bool last = to == whole;
+                    for (int p = 0; p < pairs; p++)
+                    {
+                        Tile(widened + (long)2 * p * k, k, xt, yt + 2 * p, n, states + p, from, to, last);
+                    }
+
+                    if (last) break;
                 }
 
-                for (; r < rows; r++)
+                for (int r = 2 * pairs; r < rows; r++)
                 {
                     for (int j = 0; j < 4; j++)
                     {
-                        y[(long)(t + j) * n + block + r] = Dot(widened + (long)r * k, x + (long)(t + j) * k, k);
+                        yt[(long)j * n + r] = Dot(widened + (long)r * k, xt + (long)j * k, k);
                     }
                 }
             }
@@ -76,6 +101,14 @@ internal static unsafe class HalfWidthTile<TFloat>
                 }
             }
         }
+    }
+
+    /// <summary>The 16 accumulators of a row pair's tile between two segments.</summary>
+    private struct TileState
+    {
+        public const int Floats = 16 * 16;
+
+        public Vector512<float> A00, B00, A01, B01, A02, B02, A03, B03, A10, B10, A11, B11, A12, B12, A13, B13;
     }
 
     /// <summary>One output in the row dot's order, over an already widened row.</summary>
@@ -98,15 +131,25 @@ internal static unsafe class HalfWidthTile<TFloat>
         return Tail(Vector512.Sum(acc0 + acc1), w, x, i, k);
     }
 
-    /// <summary>Rows w0 = w, w1 = w + k against tokens x + j·k (j &lt; 4) into y[j·n + r].</summary>
+    /// <summary>
+    /// Rows w0 = w, w1 = w + k against tokens x + j·k (j &lt; 4) over K floats [from, to) (whole 32-float steps), starting
+    /// from zero or from the accumulators parked in <paramref name="state"/>; then either parks them again or, when
+    /// <paramref name="finish"/>, adds the last 16-float chunk and the scalar tail and writes y[j·n + r].
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* w, int k, float* x, float* y, int n)
+    private static void Tile(float* w, int k, float* x, float* y, int n, TileState* state, int from, int to, bool finish)
     {
         float* w1 = w + k, x1 = x + k, x2 = x + 2 * k, x3 = x + 3 * k;
         Vector512<float> a00 = default, b00 = default, a01 = default, b01 = default, a02 = default, b02 = default, a03 = default, b03 = default;
         Vector512<float> a10 = default, b10 = default, a11 = default, b11 = default, a12 = default, b12 = default, a13 = default, b13 = default;
-        int i = 0;
-        for (; i + 32 <= k; i += 32)
+        if (from > 0)
+        {
+            (a00, b00, a01, b01, a02, b02, a03, b03) = (state->A00, state->B00, state->A01, state->B01, state->A02, state->B02, state->A03, state->B03);
+            (a10, b10, a11, b11, a12, b12, a13, b13) = (state->A10, state->B10, state->A11, state->B11, state->A12, state->B12, state->A13, state->B13);
+        }
+
+        int i = from;
+        for (; i < to; i += 32)
         {
             Vector512<float> u0 = Vector512.Load(w + i), v0 = Vector512.Load(w + i + 16);
             Vector512<float> u1 = Vector512.Load(w1 + i), v1 = Vector512.Load(w1 + i + 16);
@@ -133,6 +176,13 @@ internal static unsafe class HalfWidthTile<TFloat>
             b03 = Avx512F.FusedMultiplyAdd(v0, q, b03);
             a13 = Avx512F.FusedMultiplyAdd(u1, p, a13);
             b13 = Avx512F.FusedMultiplyAdd(v1, q, b13);
+        }
+
+        if (!finish)
+        {
+            (state->A00, state->B00, state->A01, state->B01, state->A02, state->B02, state->A03, state->B03) = (a00, b00, a01, b01, a02, b02, a03, b03);
+            (state->A10, state->B10, state->A11, state->B11, state->A12, state->B12, state->A13, state->B13) = (a10, b10, a11, b11, a12, b12, a13, b13);
+            return;
         }
 
         if (i + 16 <= k)

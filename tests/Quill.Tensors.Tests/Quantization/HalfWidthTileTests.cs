@@ -12,12 +12,13 @@ public sealed unsafe class HalfWidthTileTests
         var data = new TheoryData<GgmlType, int, int, int>();
         foreach (var type in new[] { GgmlType.F16, GgmlType.BF16 })
         {
-            foreach (int k in new[] { 1, 16, 31, 32, 33, 48, 256, 4097 })
+            foreach (int k in new[] { 1, 16, 31, 32, 33, 48, 256, 1024, 1056, 2064, 4097 }) // one segment, two, two and a 16-float chunk
             {
                 data.Add(type, k, 3, 9);   // an odd row beside a pair, two full token tiles and one left over
                 data.Add(type, k, 67, 4);  // a second row block (64 + 3)
             }
             data.Add(type, 100, 2, 1);     // fewer tokens than a tile
+            data.Add(type, 20000, 15, 5);  // K so long that a row block holds 12 rows: two blocks, parked accumulators
         }
 
         return data;
