@@ -7,8 +7,9 @@ namespace Quill.Safety;
 /// <summary>
 /// What <c>quill guard train</c> writes and the guard reads. One logistic regression reads a piece of text as its embedding
 /// followed by one 0/1 flag per phrase family (<see cref="InjectionKind"/>, in enum order) that the matcher found in it, so
-/// the weight of a phrase hit is learned next to the embedding instead of overruling it. <see cref="Threshold"/>: scores at
-/// or above it are injections.
+/// the weight of a phrase hit is learned next to the embedding instead of overruling it, plus its hashed words
+/// (<see cref="WordWeights"/>) and character n-grams (<see cref="GramWeights"/>). <see cref="Threshold"/>: scores at or above
+/// it are injections.
 /// </summary>
 public sealed record GuardModel
 {

@@ -1,4 +1,4 @@
-// Scores texts for prompt injection: one classifier over each piece's embedding and phrase-matcher flags; a text scores as its worst piece.
+// Scores texts for prompt injection: one classifier over each piece's embedding, phrase flags, hashed words and n-grams; a text scores as its worst piece.
 using Quill.Embeddings;
 
 namespace Quill.Safety;
@@ -15,8 +15,8 @@ public sealed record GuardResult(bool Injection, double Score, double Classifier
 
 /// <summary>
 /// A text is cut into <see cref="GuardPieces"/> (word windows that fit the embedder, and sentences); each piece is read as
-/// <see cref="Features"/> (its embedding and the phrase families the matcher finds in it) by the model's logistic
-/// regression, and the text's score is the highest piece's. Thread-safe when the embedder is.
+/// <see cref="Features"/> (its embedding and the phrase families the matcher finds in it), <see cref="Words"/> and
+/// <see cref="Grams"/> by the model's logistic regression, and the text's score is the highest piece's. Thread-safe when the embedder is.
 /// </summary>
 public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher = null) : IDisposable
 {
