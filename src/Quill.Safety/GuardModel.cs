@@ -7,8 +7,9 @@ namespace Quill.Safety;
 /// <summary>
 /// What <c>quill guard train</c> writes and the guard reads. One logistic regression reads a piece of text as its embedding
 /// followed by one 0/1 flag per phrase family (<see cref="InjectionKind"/>, in enum order) that the matcher found in it, so
-/// the weight of a phrase hit is learned next to the embedding instead of overruling it. <see cref="Threshold"/>: scores at
-/// or above it are injections.
+/// the weight of a phrase hit is learned next to the embedding instead of overruling it, plus its hashed words
+/// (<see cref="WordWeights"/>) and character n-grams (<see cref="GramWeights"/>). <see cref="Threshold"/>: scores at or above
+/// it are injections.
 /// </summary>
 public sealed record GuardModel
 {
@@ -26,6 +27,18 @@ public sealed record GuardModel
 
     /// <summary>Hashed word buckets of a newly trained model.</summary>
     public const int WordBuckets = 1 << 14;
+
+    /// <summary>
+    /// Classifier weights of the hashed character n-grams of a piece (<see cref="InjectionGuard.Grams"/>), one per bucket;
+    /// empty in a model trained before they were read (its scores then leave them out).
+    /// </summary>
+    public float[] GramWeights { get; init; } = [];
+
+    /// <summary>Hashed character n-gram buckets of a newly trained model.</summary>
+    public const int GramBuckets = 1 << 14;
+
+    /// <summary>The norm of a piece's n-gram features the weights were trained with (<see cref="InjectionGuard.GramValue"/>).</summary>
+    public float GramValue { get; init; } = 1f;
 
     /// <summary>Classifier intercept.</summary>
     public required float Bias { get; init; }
@@ -45,7 +58,7 @@ public sealed record GuardModel
 
 
     /// <summary>The classifier part.</summary>
-    public LogisticRegression Classifier() => new(Weights, Bias, WordWeights);
+    public LogisticRegression Classifier() => new(Weights, Bias, WordWeights, GramWeights, GramValue);
 
     /// <summary>Reads a guard.json file.</summary>
     public static GuardModel Load(string path)
@@ -81,11 +94,30 @@ public sealed record GuardModel
                 throw new InvalidDataException($"{source}: expected embedding weights followed by {PhraseFeatures} phrase-family weights, " +
                     $"found {model.Weights.Length} weights; retrain with `quill guard train`");
             }
+            // The source-generated reader sets a missing init-only array to null, not to its initializer's [].
+            model = model with { WordWeights = model.WordWeights ?? [], GramWeights = model.GramWeights ?? [] };
+            CheckBuckets(source, "word_weights", model.WordWeights.Length, WordBuckets);
+            CheckBuckets(source, "gram_weights", model.GramWeights.Length, GramBuckets);
+            if (model.GramWeights.Length > 0 && !(float.IsFinite(model.GramValue) && model.GramValue > 0))
+            {
+                throw new InvalidDataException($"{source}: expected a positive gram_value next to gram_weights, found {model.GramValue}; " +
+                    "retrain with `quill guard train`");
+            }
             return model;
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: not a guard model ({e.Message})", e);
+        }
+    }
+
+    // Hashed ids are taken modulo the bucket count this build uses, so a file with another count would index out of range.
+    private static void CheckBuckets(string source, string name, int found, int buckets)
+    {
+        if (found != 0 && found != buckets)
+        {
+            throw new InvalidDataException($"{source}: expected {buckets} {name} (one per hashed bucket) or none, found {found}; " +
+                "retrain with `quill guard train`");
         }
     }
 }

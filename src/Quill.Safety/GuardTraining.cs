@@ -41,8 +41,8 @@ public static class GuardTraining
         threshold ??= ChooseThreshold(train, pieces);
         var model = new GuardModel
         {
-            Embedder = embedder.ModelName, Weights = classifier.Weights, WordWeights = classifier.WordWeights, Bias = classifier.Bias,
-            Threshold = threshold.Value,
+            Embedder = embedder.ModelName, Weights = classifier.Weights, WordWeights = classifier.WordWeights, GramWeights = classifier.GramWeights,
+            GramValue = classifier.GramValue, Bias = classifier.Bias, Threshold = threshold.Value,
         };
         IReadOnlyList<GuardRates> rates = test.Length == 0 ? [] : Evaluate(new InjectionGuardView(embedder, model), test, ct);
         string provenance = $"{source ?? "data"}: {train.Length} train rows, {test.Length} held-out rows" +
@@ -76,14 +76,14 @@ public static class GuardTraining
         }
         LogisticRegression Train(List<int> rows, Func<int, bool> label) => LogisticRegression.Train([.. rows.Select(p => pieces.Features[p])],
             [.. rows.Select(label)], [.. rows.Select(p => pieces.Words[p])], GuardModel.WordBuckets, [.. rows.Select(p => rowWeights[pieces.Owner[p]])],
-            steps: steps);
+            steps: steps, grams: [.. rows.Select(p => pieces.Grams[p])], gramBuckets: GuardModel.GramBuckets, gramValue: InjectionGuard.GramValue);
         LogisticRegression first = Train(chosen, p => labels[pieces.Owner[p]]);
         var best = new Dictionary<int, (int Piece, double Score)>();
         for (int p = 0; p < pieces.Count; p++)
         {
             int t = pieces.Owner[p];
             if (!use(t) || !pieces.IsSentence[p] || !labels[t]) continue;
-            double score = first.Probability(pieces.Features[p], pieces.Words[p]);
+            double score = first.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]);
             if (!best.TryGetValue(t, out var b) || score > b.Score) best[t] = (p, score);
         }
         if (best.Count == 0) return first;
@@ -116,7 +116,7 @@ public static class GuardTraining
             for (int p = 0; p < pieces.Count; p++)
             {
                 int t = pieces.Owner[p];
-                if (InFold(t)) scores[t] = Math.Max(scores[t], model.Probability(pieces.Features[p], pieces.Words[p]));
+                if (InFold(t)) scores[t] = Math.Max(scores[t], model.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
             }
         }
         var sources = train.Select((e, i) => (e.Source, i)).Where(p => !train[p.i].Injection).GroupBy(p => p.Source).ToArray();

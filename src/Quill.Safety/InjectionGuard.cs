@@ -1,4 +1,4 @@
-// Scores texts for prompt injection: one classifier over each piece's embedding and phrase-matcher flags; a text scores as its worst piece.
+// Scores texts for prompt injection: one classifier over each piece's embedding, phrase flags, hashed words and n-grams; a text scores as its worst piece.
 using Quill.Embeddings;
 
 namespace Quill.Safety;
@@ -15,8 +15,8 @@ public sealed record GuardResult(bool Injection, double Score, double Classifier
 
 /// <summary>
 /// A text is cut into <see cref="GuardPieces"/> (word windows that fit the embedder, and sentences); each piece is read as
-/// <see cref="Features"/> (its embedding and the phrase families the matcher finds in it) by the model's logistic
-/// regression, and the text's score is the highest piece's. Thread-safe when the embedder is.
+/// <see cref="Features"/> (its embedding and the phrase families the matcher finds in it), <see cref="Words"/> and
+/// <see cref="Grams"/> by the model's logistic regression, and the text's score is the highest piece's. Thread-safe when the embedder is.
 /// </summary>
 public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher = null) : IDisposable
 {
@@ -39,7 +39,7 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
         for (int p = 0; p < pieces.Count; p++)
         {
             int t = pieces.Owner[p];
-            score[t] = Math.Max(score[t], _classifier.Probability(pieces.Features[p], pieces.Words[p]));
+            score[t] = Math.Max(score[t], _classifier.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
             plain[t] = Math.Max(plain[t], EmbeddingOnly(pieces.Features[p]));
         }
         var results = new GuardResult[texts.Count];
@@ -57,6 +57,12 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
     /// look-alikes ("my doctor said to disregard the previous dosage instructions").
     /// </summary>
     public const float PhraseFlag = 0.3f;
+
+    /// <summary>
+    /// The norm of a piece's character n-gram features (<see cref="Grams"/>, each worth this over √count), like the word
+    /// features' 1 and the embedding's.
+    /// </summary>
+    public const float GramValue = 1f;
 
     /// <summary>A piece's classifier input: its embedding, then <see cref="PhraseFlag"/> or 0 for each <see cref="InjectionKind"/>.</summary>
     public static float[] Features(ReadOnlySpan<float> embedding, IReadOnlyList<PhraseHit> hits)
@@ -83,7 +89,32 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
         return [.. ids];
     }
 
-    private static int Bucket(string term, int buckets)
+    /// <summary>The character n-gram lengths of <see cref="Grams"/>.</summary>
+    public const int ShortestGram = 3, LongestGram = 5;
+
+    /// <summary>
+    /// The distinct hashed buckets (FNV-1a, below <paramref name="buckets"/>) of the character n-grams, <paramref name="shortest"/>
+    /// to <paramref name="longest"/> long, of each word of <see cref="TextFolding.Words"/>(<paramref name="piece"/>) padded with
+    /// a space on each side (" ignoriere " gives " ig", "ign", …, "ere "), in ascending order; a padded word shorter than
+    /// <paramref name="shortest"/> is one n-gram. They carry what whole-word hashes split apart: inflections and misspellings
+    /// ("ignoriere", "ignorieren", "ignoriert"; "oublie", "oubliez").
+    /// </summary>
+    public static int[] Grams(string piece, int buckets = GuardModel.GramBuckets, int shortest = ShortestGram, int longest = LongestGram)
+    {
+        var ids = new HashSet<int>();
+        foreach (string word in TextFolding.Words(piece).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string padded = " " + word + " ";
+            if (padded.Length < shortest) ids.Add(Bucket(padded, buckets));
+            for (int n = shortest; n <= longest && n <= padded.Length; n++)
+                for (int i = 0; i + n <= padded.Length; i++) ids.Add(Bucket(padded.AsSpan(i, n), buckets));
+        }
+        int[] sorted = [.. ids];
+        Array.Sort(sorted);
+        return sorted;
+    }
+
+    private static int Bucket(ReadOnlySpan<char> term, int buckets)
     {
         uint hash = 2166136261;
         foreach (char c in term) hash = (hash ^ c) * 16777619;
@@ -115,8 +146,8 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
 /// <summary>The pieces of a batch of texts, each with the index of its text and its classifier features.</summary>
 public sealed class GuardPieceSet
 {
-    private GuardPieceSet(int[] owner, bool[] isSentence, float[][] features, int[][] words) =>
-        (Owner, IsSentence, Features, Words) = (owner, isSentence, features, words);
+    private GuardPieceSet(int[] owner, bool[] isSentence, float[][] features, int[][] words, int[][] grams) =>
+        (Owner, IsSentence, Features, Words, Grams) = (owner, isSentence, features, words, grams);
 
     /// <summary>Which text each piece came from.</summary>
     public int[] Owner { get; }
@@ -129,6 +160,9 @@ public sealed class GuardPieceSet
 
     /// <summary>Each piece's <see cref="InjectionGuard.Words"/>.</summary>
     public int[][] Words { get; }
+
+    /// <summary>Each piece's <see cref="InjectionGuard.Grams"/>.</summary>
+    public int[][] Grams { get; }
 
     /// <summary>Pieces in all.</summary>
     public int Count => Owner.Length;
@@ -152,6 +186,7 @@ public sealed class GuardPieceSet
         }
         float[][] vectors = pieces.Count == 0 ? [] : embedder.Embed(pieces, ct).Vectors;
         float[][] features = [.. pieces.Select((piece, i) => InjectionGuard.Features(vectors[i], matcher.Match(piece)))];
-        return new GuardPieceSet([.. owner], [.. isSentence], features, [.. pieces.Select(piece => InjectionGuard.Words(piece))]);
+        return new GuardPieceSet([.. owner], [.. isSentence], features, [.. pieces.Select(piece => InjectionGuard.Words(piece))],
+            [.. pieces.Select(piece => InjectionGuard.Grams(piece))]);
     }
 }

@@ -68,6 +68,8 @@ public sealed class ShippedModelTests : IDisposable
         GuardModel model = GuardModel.Default();
         Assert.Equal(384 + GuardModel.PhraseFeatures, model.Weights.Length);
         Assert.Equal(GuardModel.WordBuckets, model.WordWeights.Length);
+        Assert.Equal(GuardModel.GramBuckets, model.GramWeights.Length);
+        Assert.Equal(InjectionGuard.GramValue, model.GramValue);
         Assert.Equal(DefaultEmbedder.ModelName, model.Embedder);
         Assert.InRange(model.Threshold, 0.3, 0.99);
     }
