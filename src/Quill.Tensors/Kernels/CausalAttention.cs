@@ -262,10 +262,24 @@ public sealed unsafe class CausalAttention : IRangeJob
     private static void Scores512<TRows>(float* q, byte* k, int stride, int m, int d, float scale, float* s) where TRows : struct, IRowElements
     {
         int j = 0;
+        for (; j + 16 <= m; j += 16)
+        {
+            byte* first = TRows.At(k, (long)j * stride);
+            if (!TRows.Half)
+            {
+                Score16<TRows>(q, first, stride, d, scale, s + j);
+                continue;
+            }
+            for (int r = 16; r < 32; r++) PrefetchRow(TRows.At(first, (long)r * stride), 2 * d); // F32 rows come widened, in L1
+            bool normal = true;
+            for (int r = 0; r < 16 && normal; r++) normal = Fp16Bits.AreNormal((ushort*)TRows.At(first, (long)r * stride), d);
+            if (normal) Score16<NormalHalfElements>(q, first, stride, d, scale, s + j);
+            else break; // rows with unusual halves: four at a time below, each four widened the way its halves need
+        }
         for (; j + 4 <= m; j += 4)
         {
             byte* k0 = TRows.At(k, (long)j * stride), k1 = TRows.At(k0, stride), k2 = TRows.At(k1, stride), k3 = TRows.At(k2, stride);
-            for (int r = RowsAhead; r < RowsAhead + 4; r++) PrefetchRow(TRows.At(k0, (long)r * stride), TRows.At(k0, d) - k0);
+            for (int r = RowsAhead; r < RowsAhead + 4 && TRows.Half; r++) PrefetchRow(TRows.At(k0, (long)r * stride), TRows.At(k0, d) - k0);
             if (TRows.Half && Fp16Bits.AreNormal((ushort*)k0, d) && Fp16Bits.AreNormal((ushort*)k1, d) && Fp16Bits.AreNormal((ushort*)k2, d)
                 && Fp16Bits.AreNormal((ushort*)k3, d))
                 Score4<NormalHalfElements>(q, k0, k1, k2, k3, d, scale, s + j);
@@ -278,6 +292,40 @@ public sealed unsafe class CausalAttention : IRangeJob
             if (TRows.Half && Fp16Bits.AreNormal((ushort*)kj, d)) s[j] = Score1<NormalHalfElements>(q, kj, d, scale);
             else s[j] = Score1<TRows>(q, kj, d, scale);
         }
+    }
+
+    /// <summary>
+    /// s[0..15] = (q · k_r) · scale for sixteen rows <paramref name="stride"/> elements apart, one accumulator each, summed
+    /// across lanes together (<see cref="HorizontalSums.Sixteen"/>, the same bits as each row's Vector512.Sum).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Score16<TRows>(float* q, byte* k, int stride, int d, float scale, float* s) where TRows : struct, IRowElements
+    {
+        long step = TRows.At(k, stride) - k;
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        Vector512<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+        byte* k4 = k + 4 * step, k8 = k + 8 * step, k12 = k + 12 * step;
+        for (int c = 0; c < d; c += 16)
+        {
+            Vector512<float> qc = Vector512.Load(q + c);
+            a0 = Avx512F.FusedMultiplyAdd(TRows.Load(k, c), qc, a0);
+            a1 = Avx512F.FusedMultiplyAdd(TRows.Load(k + step, c), qc, a1);
+            a2 = Avx512F.FusedMultiplyAdd(TRows.Load(k + 2 * step, c), qc, a2);
+            a3 = Avx512F.FusedMultiplyAdd(TRows.Load(k + 3 * step, c), qc, a3);
+            a4 = Avx512F.FusedMultiplyAdd(TRows.Load(k4, c), qc, a4);
+            a5 = Avx512F.FusedMultiplyAdd(TRows.Load(k4 + step, c), qc, a5);
+            a6 = Avx512F.FusedMultiplyAdd(TRows.Load(k4 + 2 * step, c), qc, a6);
+            a7 = Avx512F.FusedMultiplyAdd(TRows.Load(k4 + 3 * step, c), qc, a7);
+            a8 = Avx512F.FusedMultiplyAdd(TRows.Load(k8, c), qc, a8);
+            a9 = Avx512F.FusedMultiplyAdd(TRows.Load(k8 + step, c), qc, a9);
+            a10 = Avx512F.FusedMultiplyAdd(TRows.Load(k8 + 2 * step, c), qc, a10);
+            a11 = Avx512F.FusedMultiplyAdd(TRows.Load(k8 + 3 * step, c), qc, a11);
+            a12 = Avx512F.FusedMultiplyAdd(TRows.Load(k12, c), qc, a12);
+            a13 = Avx512F.FusedMultiplyAdd(TRows.Load(k12 + step, c), qc, a13);
+            a14 = Avx512F.FusedMultiplyAdd(TRows.Load(k12 + 2 * step, c), qc, a14);
+            a15 = Avx512F.FusedMultiplyAdd(TRows.Load(k12 + 3 * step, c), qc, a15);
+        }
+        (HorizontalSums.Sixteen(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * Vector512.Create(scale)).Store(s);
     }
 
     /// <summary>s[0..3] = (q · k_r) · scale for four rows, one accumulator each.</summary>
@@ -324,12 +372,23 @@ public sealed unsafe class CausalAttention : IRangeJob
             for (int j = 0; j < m; j++)
             {
                 byte* vj = TRows.At(v, (long)j * stride + c);
-                PrefetchRow(TRows.At(vj, (long)RowsAhead * stride), TRows.At(vj, 64) - vj);
                 Vector512<float> pj = Vector512.Create(p[j]);
-                if (TRows.Half && Fp16Bits.AreNormal((ushort*)vj, 64))
-                    Weigh64<NormalHalfElements>(vj, pj, ref a0, ref a1, ref a2, ref a3);
-                else
-                    Weigh64<TRows>(vj, pj, ref a0, ref a1, ref a2, ref a3);
+                if (TRows.Half)
+                {
+                    PrefetchRow(TRows.At(vj, (long)RowsAhead * stride), 128);
+                    if (Fp16Bits.AreNormal((ushort*)vj, 64))
+                    {
+                        a0 = a0 + NormalHalfElements.Load(vj, 0) * pj;
+                        a1 = a1 + NormalHalfElements.Load(vj, 16) * pj;
+                        a2 = a2 + NormalHalfElements.Load(vj, 32) * pj;
+                        a3 = a3 + NormalHalfElements.Load(vj, 48) * pj;
+                        continue;
+                    }
+                }
+                a0 = a0 + TRows.Load(vj, 0) * pj;
+                a1 = a1 + TRows.Load(vj, 16) * pj;
+                a2 = a2 + TRows.Load(vj, 32) * pj;
+                a3 = a3 + TRows.Load(vj, 48) * pj;
             }
             a0.Store(o + c);
             a1.Store(o + c + 16);
@@ -356,17 +415,6 @@ public sealed unsafe class CausalAttention : IRangeJob
     private static void PrefetchRow(byte* row, long bytes)
     {
         for (long l = 0; l < bytes; l += 64) Sse.Prefetch0(row + l);
-    }
-
-    /// <summary>a0..a3 += the 64 elements at <paramref name="row"/> times pj, a multiply then an add each.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Weigh64<TRows>(byte* row, Vector512<float> pj, ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2,
-        ref Vector512<float> a3) where TRows : struct, IRowElements
-    {
-        a0 = a0 + TRows.Load(row, 0) * pj;
-        a1 = a1 + TRows.Load(row, 16) * pj;
-        a2 = a2 + TRows.Load(row, 32) * pj;
-        a3 = a3 + TRows.Load(row, 48) * pj;
     }
 
     /// <summary>How the AVX-512 loops walk key or value rows and read 16 of their elements as floats.</summary>
