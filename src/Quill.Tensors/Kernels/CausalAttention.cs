@@ -256,8 +256,10 @@ public sealed unsafe class CausalAttention : IRangeJob
     /// <summary>
     /// s[j] = (q · k_j) · scale for m rows k_j starting j·stride elements after k, D elements each (D a multiple of 16),
     /// read as floats by <typeparamref name="TRows"/> (F32 in place, or F16 widened exactly in registers): each dot one
-    /// accumulator over the 16-element chunks in order, then summed across lanes; four rows at a time for the FMA pipes,
-    /// the same sums. F16 rows whose halves are all normal (nearly all of them) take the four-instruction widening.
+    /// accumulator over the 16-element chunks in order, then summed across lanes (<see cref="Vector512.Sum{T}(Vector512{T})"/>'s
+    /// tree): sixteen rows at a time with their sums taken together, then four at a time (the rest, or every row from the
+    /// first sixteen that hold an unusual half on), the same sums either way. F16 rows whose halves are all normal (nearly
+    /// all of them) take the four-instruction widening; F16 rows are prefetched ahead, F32 ones come widened in L1.
     /// </summary>
     private static void Scores512<TRows>(float* q, byte* k, int stride, int m, int d, float scale, float* s) where TRows : struct, IRowElements
     {
@@ -270,7 +272,7 @@ public sealed unsafe class CausalAttention : IRangeJob
                 Score16<TRows>(q, first, stride, d, scale, s + j);
                 continue;
             }
-            for (int r = 16; r < 32; r++) PrefetchRow(TRows.At(first, (long)r * stride), 2 * d); // F32 rows come widened, in L1
+            for (int r = 16; r < 32; r++) PrefetchRow(TRows.At(first, (long)r * stride), 2 * d); // the next sixteen F16 rows
             bool normal = true;
             for (int r = 0; r < 16 && normal; r++) normal = Fp16Bits.AreNormal((ushort*)TRows.At(first, (long)r * stride), d);
             if (normal) Score16<NormalHalfElements>(q, first, stride, d, scale, s + j);
