@@ -257,9 +257,9 @@ public sealed unsafe class CausalAttention : IRangeJob
     /// s[j] = (q · k_j) · scale for m rows k_j starting j·stride elements after k, D elements each (D a multiple of 16),
     /// read as floats by <typeparamref name="TRows"/> (F32 in place, or F16 widened exactly in registers): each dot one
     /// accumulator over the 16-element chunks in order, then summed across lanes (<see cref="Vector512.Sum{T}(Vector512{T})"/>'s
-    /// tree): sixteen rows at a time with their sums taken together, then four at a time (the rest, or every row from the
-    /// first sixteen that hold an unusual half on), the same sums either way. F16 rows whose halves are all normal (nearly
-    /// all of them) take the four-instruction widening; F16 rows are prefetched ahead, F32 ones come widened in L1.
+    /// tree): sixteen rows at a time with their sums taken together, four at a time for a group of sixteen that holds an
+    /// unusual half and for the rest, the same sums either way. F16 rows whose halves are all normal (nearly all of them)
+    /// take the four-instruction widening; F16 rows are prefetched ahead, F32 ones come widened in L1.
     /// </summary>
     private static void Scores512<TRows>(float* q, byte* k, int stride, int m, int d, float scale, float* s) where TRows : struct, IRowElements
     {
@@ -275,18 +275,19 @@ public sealed unsafe class CausalAttention : IRangeJob
             for (int r = 16; r < 32; r++) PrefetchRow(TRows.At(first, (long)r * stride), 2 * d); // the next sixteen F16 rows
             bool normal = true;
             for (int r = 0; r < 16 && normal; r++) normal = Fp16Bits.AreNormal((ushort*)TRows.At(first, (long)r * stride), d);
-            if (normal) Score16<NormalHalfElements>(q, first, stride, d, scale, s + j);
-            else break; // rows with unusual halves: four at a time below, each four widened the way its halves need
+            if (normal)
+            {
+                Score16<NormalHalfElements>(q, first, stride, d, scale, s + j);
+                continue;
+            }
+            for (int r = 0; r < 16; r += 4) Four<TRows>(q, TRows.At(first, (long)r * stride), stride, d, scale, s + j + r);
         }
         for (; j + 4 <= m; j += 4)
         {
-            byte* k0 = TRows.At(k, (long)j * stride), k1 = TRows.At(k0, stride), k2 = TRows.At(k1, stride), k3 = TRows.At(k2, stride);
-            for (int r = RowsAhead; r < RowsAhead + 4 && TRows.Half; r++) PrefetchRow(TRows.At(k0, (long)r * stride), TRows.At(k0, d) - k0);
-            if (TRows.Half && Fp16Bits.AreNormal((ushort*)k0, d) && Fp16Bits.AreNormal((ushort*)k1, d) && Fp16Bits.AreNormal((ushort*)k2, d)
-                && Fp16Bits.AreNormal((ushort*)k3, d))
-                Score4<NormalHalfElements>(q, k0, k1, k2, k3, d, scale, s + j);
-            else
-                Score4<TRows>(q, k0, k1, k2, k3, d, scale, s + j);
+            byte* k0 = TRows.At(k, (long)j * stride);
+            if (TRows.Half)
+                for (int r = RowsAhead; r < RowsAhead + 4; r++) PrefetchRow(TRows.At(k0, (long)r * stride), 2 * d);
+            Four<TRows>(q, k0, stride, d, scale, s + j);
         }
         for (; j < m; j++)
         {
@@ -294,6 +295,18 @@ public sealed unsafe class CausalAttention : IRangeJob
             if (TRows.Half && Fp16Bits.AreNormal((ushort*)kj, d)) s[j] = Score1<NormalHalfElements>(q, kj, d, scale);
             else s[j] = Score1<TRows>(q, kj, d, scale);
         }
+    }
+
+    /// <summary>Four rows from <paramref name="k0"/> through <see cref="Score4"/>, F16 ones widened short when all four allow it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Four<TRows>(float* q, byte* k0, int stride, int d, float scale, float* s) where TRows : struct, IRowElements
+    {
+        byte* k1 = TRows.At(k0, stride), k2 = TRows.At(k1, stride), k3 = TRows.At(k2, stride);
+        if (TRows.Half && Fp16Bits.AreNormal((ushort*)k0, d) && Fp16Bits.AreNormal((ushort*)k1, d) && Fp16Bits.AreNormal((ushort*)k2, d)
+            && Fp16Bits.AreNormal((ushort*)k3, d))
+            Score4<NormalHalfElements>(q, k0, k1, k2, k3, d, scale, s);
+        else
+            Score4<TRows>(q, k0, k1, k2, k3, d, scale, s);
     }
 
     /// <summary>
