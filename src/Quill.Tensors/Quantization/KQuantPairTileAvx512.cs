@@ -47,8 +47,12 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
     /// <summary>Where the packed fields lie in a pair block.</summary>
     internal const int SumsAt = KQuantPairPacking.SumsAt, DyAt = KQuantPairPacking.DyAt, PairSumsAt = KQuantPairPacking.PairSumsAt;
 
-    /// <summary>Bytes of one block of a prepared row group, and where its fields lie.</summary>
-    internal const int GroupBlockBytes = 2368, ScalesAt = 1024, DAt = 2048, DminAt = 2112, MinsAt = 2176, Sc16At = 2240;
+    /// <summary>
+    /// Bytes of one block of a prepared row group, and where its fields lie: row k's eight 32-quant chunks at
+    /// RowBytes·k, their scale vectors (16 shorts each) at ScalesAt + RowBytes·k, so each row's part is written with
+    /// 512-bit stores.
+    /// </summary>
+    internal const int GroupBlockBytes = 2368, RowBytes = 256, ScalesAt = 1024, DAt = 2048, DminAt = 2112, MinsAt = 2176, Sc16At = 2240;
 
 
     /// <summary>
@@ -59,10 +63,15 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
         nint outStride)
     {
         // The row group, prepared once per call and reused by every token pair.
+        // The weights are read only here, so the next row groups are prefetched here too: between two calls the token
+        // pairs run for thousands of cycles, long enough for the lines to arrive, too long for the hardware prefetcher.
         byte* g = RowGroupScratch.Aligned(blocks * GroupBlockBytes);
         for (int b = 0; b < blocks; b++)
+        {
+            DecodePrefetch.Ahead(w + b * blockStride, blockStride);
             for (int k = 0; k < 4; k++)
                 TWeights.Prepare(w + b * blockStride + k * wStride, k, g + b * GroupBlockBytes);
+        }
         int p = 0;
         for (; p + 2 <= pairs; p += 2)
             TwoPairs(g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, output + 2 * (p + 1) * outStride, outStride, outStride);
@@ -93,11 +102,11 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
             for (int m = 0; m < 8; m++)
             {
                 Vector512<sbyte> qa = Vector512.Load((sbyte*)(ya + 64 * m)), qb = Vector512.Load((sbyte*)(yb + 64 * m));
-                byte* xq = x + 128 * m;
+                byte* xq = x + 32 * m;
                 Chunk(xq, qa, qb, ref i0a, ref i0b);
-                Chunk(xq + 32, qa, qb, ref i1a, ref i1b);
-                Chunk(xq + 64, qa, qb, ref i2a, ref i2b);
-                Chunk(xq + 96, qa, qb, ref i3a, ref i3b);
+                Chunk(xq + RowBytes, qa, qb, ref i1a, ref i1b);
+                Chunk(xq + 2 * RowBytes, qa, qb, ref i2a, ref i2b);
+                Chunk(xq + 3 * RowBytes, qa, qb, ref i3a, ref i3b);
             }
             if (TWeights.OffsetShift != 0)
             {

@@ -27,11 +27,11 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
     public static void Prepare(byte* x, int k, byte* g)
     {
         TQuants.Create().Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
-        byte* dst = g + 32 * k;
+        byte* dst = g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.RowBytes * k;
         PairWeightQuants.Store(dst, q0, q1, q2, q3);
         Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMin(x + TQuants.ScalesOffset));
-        for (int m = 0; m < 8; m++)
-            Vector256.Create(sm16.GetElement(m)).Store((short*)(dst + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.ScalesAt + 128 * m));
+        // Chunk m's vector is scale m sixteen times: word m of the table, spread by a permute, two chunks per store.
+        PairWeightQuants.StoreScales(dst + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.ScalesAt, sm16, PairWeightQuants.Sixteens, 2);
         ((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DAt))[k] = Fp16Bits.Load(x);
         Vector128.Create(Fp16Bits.Load(x + 2)).Store((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DminAt) + 4 * k);
         sm16.GetUpper().Store((short*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.MinsAt) + 8 * k);
@@ -66,12 +66,11 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
     public static void Prepare(byte* x, int k, byte* g)
     {
         TQuants.Create().Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
-        byte* dst = g + 32 * k;
+        byte* dst = g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.RowBytes * k;
         PairWeightQuants.Store(dst, q0, q1, q2, q3);
         Vector256<short> sc16 = TQuants.Scales(x);
-        for (int m = 0; m < 8; m++)
-            Vector256.Create(Vector128.Create(sc16.GetElement(2 * m)), Vector128.Create(sc16.GetElement(2 * m + 1)))
-                .Store((short*)(dst + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.ScalesAt + 128 * m));
+        // Chunk m's vector is scales 2m and 2m+1 eight times each: spread by a permute, two chunks per store.
+        PairWeightQuants.StoreScales(dst + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.ScalesAt, sc16, PairWeightQuants.Eights, 4);
         ((float*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.DAt))[k] = Fp16Bits.Load(x + TQuants.DeltaOffset);
         sc16.Store((short*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.Sc16At) + 16 * k);
     }
@@ -90,20 +89,40 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
     }
 }
 
-/// <summary>Where a row's unpacked quants go in the pair tile's scratch, shared by both weight kinds.</summary>
+/// <summary>Where a row's unpacked quants and scale vectors go in the pair tile's scratch, shared by both weight kinds.</summary>
 internal static unsafe class PairWeightQuants
 {
-    /// <summary>Chunk c (32 quants) of row k at 128·c + 32·k: the eight 32-byte halves of the four unpacked vectors.</summary>
+    /// <summary>Word indices for <see cref="StoreScales"/>: chunk m repeats word m sixteen times (one scale per 32 weights).</summary>
+    public static Vector512<short> Sixteens => Vector512.Create(Vector256.Create((short)0), Vector256.Create((short)1));
+
+    /// <summary>Word indices for <see cref="StoreScales"/>: chunk m repeats words 2m, 2m+1 eight times each (one scale per 16).</summary>
+    public static Vector512<short> Eights => Vector512.Create(Vector256.Create(Vector128.Create((short)0), Vector128.Create((short)1)),
+        Vector256.Create(Vector128.Create((short)2), Vector128.Create((short)3)));
+
+    /// <summary>Chunk c (32 quants) of the row at 32·c: the four unpacked vectors in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(byte* dst, Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3)
     {
-        q0.GetLower().Store(dst);
-        q0.GetUpper().Store(dst + 128);
-        q1.GetLower().Store(dst + 256);
-        q1.GetUpper().Store(dst + 384);
-        q2.GetLower().Store(dst + 512);
-        q2.GetUpper().Store(dst + 640);
-        q3.GetLower().Store(dst + 768);
-        q3.GetUpper().Store(dst + 896);
+        q0.Store(dst);
+        q1.Store(dst + 64);
+        q2.Store(dst + 128);
+        q3.Store(dst + 192);
+    }
+
+    /// <summary>
+    /// The row's eight chunk scale vectors (16 shorts each) at 32·c: chunks 2j, 2j+1 are <paramref name="table"/>'s
+    /// words picked by <paramref name="first"/> plus j times <paramref name="wordsPerStore"/> (the words two chunks use).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreScales(byte* dst, Vector256<short> table, Vector512<short> first, short wordsPerStore)
+    {
+        Vector512<short> words = table.ToVector512Unsafe();
+        Vector512<short> step = Vector512.Create(wordsPerStore);
+        Vector512<short> index = first;
+        for (int j = 0; j < 4; j++)
+        {
+            Avx512BW.PermuteVar32x16(words, index).Store((short*)(dst + 64 * j));
+            index += step;
+        }
     }
 }
