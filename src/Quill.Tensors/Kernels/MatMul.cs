@@ -30,6 +30,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
     private long _packedCapacity;
     private bool _packedValid;
     private PairTile? _packedFor;
+    private readonly ActivationJob _prepare;
 
     // The job in flight.
     private WeightMatrix? _weights;
@@ -49,7 +50,11 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         BF16,
     }
 
-    public MatMul(ComputePool pool) => _pool = pool;
+    public MatMul(ComputePool pool)
+    {
+        _pool = pool;
+        _prepare = new ActivationJob(this);
+    }
 
     /// <summary>Scalar meaning: y[t, n] = Σ_k dequantize(W)[n, k] · x[t, k], in float.</summary>
     public static void Reference(WeightMatrix weights, ReadOnlySpan<float> x, Span<float> y, int tokens)
@@ -129,7 +134,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             _packedCapacity = need;
         }
         if (_tokens >= PairTileTokens)
-            tile.Pack(_quantized, _quantizedRowBytes, pairs, blocks, _packed);
+            _prepare.Pack(tile, pairs, blocks);
         else
             for (int t = 0; t < _tokens; t++)
                 tile.Pack(_quantized + (long)t * _quantizedRowBytes, 0, 1, blocks, _packed + (long)t * blocks * tile.PairBlockBytes);
@@ -149,10 +154,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             _quantized = (byte*)NativeMemory.AlignedAlloc((nuint)need, 64);
             _quantizedCapacity = need;
         }
-        for (int t = 0; t < _tokens; t++)
-            format.QuantizeActivations(new ReadOnlySpan<float>(_input + (long)t * _columns, _columns),
-                new Span<byte>(_quantized + (long)t * rowBytes, rowBytes));
         _quantizedRowBytes = rowBytes;
+        _prepare.Quantize(format);
         _quantizedType = format.ActivationType;
         _quantizedValid = true;
     }
@@ -241,6 +244,54 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             var row = w.Row(r);
             for (int t = 0; t < tokens; t++)
                 _output[(long)t * n + r] = dot(row, new ReadOnlySpan<byte>(_quantized + (long)t * qBytes, qBytes));
+        }
+    }
+
+    /// <summary>
+    /// The per-token preparation of a batch, split across the pool from <see cref="PairTileTokens"/> tokens: quantizing
+    /// the activations a row at a time, then packing them a token pair at a time. Each row or pair is written by one
+    /// thread, so the bytes are those of the serial loop.
+    /// </summary>
+    private sealed class ActivationJob(MatMul owner) : IRangeJob
+    {
+        private QuantFormat? _format;
+        private PairTile? _tile;
+        private int _blocks;
+
+        public void Quantize(QuantFormat format)
+        {
+            _format = format;
+            Split(owner._tokens);
+            _format = null;
+        }
+
+        public void Pack(PairTile tile, int pairs, int blocks)
+        {
+            _tile = tile;
+            _blocks = blocks;
+            Split(pairs);
+            _tile = null;
+        }
+
+        private void Split(int count)
+        {
+            if (owner._tokens >= PairTileTokens) owner._pool.Run(this, count);
+            else Execute(0, count);
+        }
+
+        public void Execute(int start, int end)
+        {
+            int rowBytes = owner._quantizedRowBytes;
+            if (_format is { } format)
+            {
+                for (int t = start; t < end; t++)
+                    format.QuantizeActivations(new ReadOnlySpan<float>(owner._input + (long)t * owner._columns, owner._columns),
+                        new Span<byte>(owner._quantized + (long)t * rowBytes, rowBytes));
+                return;
+            }
+            var tile = _tile!;
+            tile.Pack(owner._quantized + 2L * start * rowBytes, rowBytes, end - start, _blocks,
+                owner._packed + (long)start * _blocks * tile.PairBlockBytes);
         }
     }
 

@@ -52,6 +52,29 @@ public class KQ8KTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [InlineData(0, 255)]
+    [InlineData(15, 16)]
+    [InlineData(200, 250)]
+    [InlineData(255, 0)]
+    public void QuantizeEveryLevelKeepsTheFirstLargestMagnitude(int first, int second)
+    {
+        // Largest magnitude twice with opposite signs, in any group; groups of extreme quants (sums near ±2032) around.
+        float[] source = KQuantTestData.RandomFloats(256, seed: first * 256 + second);
+        source[first] = -9f;
+        source[second] = 9f;
+        for (int i = 32; i < 48; i++) source[i] = -8.99f;
+        for (int i = 64; i < 80; i++) source[i] = 8.99f;
+        var expected = new byte[Q8KBlock.BlockBytes];
+        Q8KBlock.QuantizeReference(source, expected);
+        foreach (SimdWidth level in SimdCapability.Supported())
+        {
+            var actual = new byte[expected.Length];
+            Q8KBlock.Quantize(source, actual, level);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void QuantizeOfZerosIsAllZeroBytes()
     {
