@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Threading;
 
 namespace Quill.Models.Llama;
 
@@ -26,6 +27,7 @@ internal sealed unsafe class LlamaForward : IDisposable
     private readonly StepKvCache _cache;
     private readonly LlamaLora? _lora;
     private readonly float[] _loraHidden; // (rank) scratch of the LoRA path
+    private readonly RowSteps _rows;
 
     public LlamaForward(LlamaModel model, int slots, int contextLength, int maxStepTokens, KvCacheType kvCacheType)
     {
@@ -48,6 +50,7 @@ internal sealed unsafe class LlamaForward : IDisposable
         _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens, kvCacheType);
         _lora = model.Lora;
         _loraHidden = new float[_lora?.MaxRank ?? 0];
+        _rows = new RowSteps(this);
     }
 
     /// <summary>Throws when a token id is outside the vocabulary (before anything is written).</summary>
@@ -77,8 +80,7 @@ internal sealed unsafe class LlamaForward : IDisposable
         {
             var w = weights.Layers[l];
             // attention: (T,C) -> q (T,H·D), k/v (T,Hkv·D)
-            for (int i = 0; i < t; i++)
-                RmsNorm.Forward(_x.Slice((long)i * dim, dim), w.AttentionNorm, _c.RmsEpsilon, _xb.Slice((long)i * dim, dim));
+            _rows.Run(RowSteps.Step.AttentionNorm, l, w, t);
             _matmul.SetInput(_xb.Pointer, t, dim);
             Observe(_xb, t, dim, w.Query, w.Key, w.Value);
             _matmul.Multiply(w.Query, _q.Pointer);
@@ -87,19 +89,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             AddLora(l, LoraProjection.Query, _xb, dim, _q, qDim, t);
             AddLora(l, LoraProjection.Key, _xb, dim, _k, kvDim, t);
             AddLora(l, LoraProjection.Value, _xb, dim, _v, kvDim, t);
-            for (int i = 0; i < t; i++)
-            {
-                var q = _q.Slice((long)i * qDim, qDim);
-                var k = _k.Slice((long)i * kvDim, kvDim);
-                var v = _v.Slice((long)i * kvDim, kvDim);
-                if (w.QueryBias is not null) TensorPrimitives.Add(q, w.QueryBias, q);
-                if (w.KeyBias is not null) TensorPrimitives.Add(k, w.KeyBias, k);
-                if (w.ValueBias is not null) TensorPrimitives.Add(v, w.ValueBias, v);
-                var angles = _cosSin.Slice((long)i * ropeDims, ropeDims);
-                _rope.Apply(q, angles);
-                _rope.Apply(k, angles);
-                _cache.Store(l, i, k, v);
-            }
+            _rows.Run(RowSteps.Step.RotateAndStore, l, w, t);
             _cache.Attend(_attention, l, _q.Pointer, _att.Pointer, _c.SlidingWindow);
             _matmul.SetInput(_att.Pointer, t, qDim);
             Observe(_att, t, qDim, w.Output);
@@ -108,8 +98,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             TensorPrimitives.Add(_x.Slice(0, t * dim), _xb.Slice(0, t * dim), _x.Slice(0, t * dim));
 
             // feed-forward: (T,C) -> (T,F) -> (T,C)
-            for (int i = 0; i < t; i++)
-                RmsNorm.Forward(_x.Slice((long)i * dim, dim), w.FeedForwardNorm, _c.RmsEpsilon, _xb.Slice((long)i * dim, dim));
+            _rows.Run(RowSteps.Step.FeedForwardNorm, l, w, t);
             _matmul.SetInput(_xb.Pointer, t, dim);
             Observe(_xb, t, dim, w.Gate, w.Up);
             _matmul.Multiply(w.Gate, _hb.Pointer);
@@ -117,8 +106,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             AddLora(l, LoraProjection.Gate, _xb, dim, _hb, ffn, t);
             AddLora(l, LoraProjection.Up, _xb, dim, _hb2, ffn, t);
             // per row, so the gate's chunking (and TensorPrimitives' short-span path) never depends on T
-            for (int i = 0; i < t; i++)
-                SwiGlu.Forward(_hb.Slice((long)i * ffn, ffn), _hb2.Slice((long)i * ffn, ffn));
+            _rows.Run(RowSteps.Step.SwiGlu, l, w, t);
             _matmul.SetInput(_hb.Pointer, t, ffn);
             Observe(_hb, t, ffn, w.Down);
             _matmul.Multiply(w.Down, _xb.Pointer);
@@ -167,6 +155,79 @@ internal sealed unsafe class LlamaForward : IDisposable
 
     private ArgumentOutOfRangeException TokenOutsideVocabulary(int id) =>
         new("tokens", $"token id {id} is outside the vocabulary of {_c.VocabSize}");
+
+    /// <summary>
+    /// The per-row steps between the matmuls (norms, biases, RoPE and the cache store, SwiGLU), split across the pool
+    /// from <see cref="ParallelRows"/> rows. Each row is one thread's work with the serial loop's operations, so every
+    /// result is the same bit for bit, whatever the split.
+    /// </summary>
+    private sealed class RowSteps(LlamaForward owner) : IRangeJob
+    {
+        public enum Step
+        {
+            AttentionNorm,
+            RotateAndStore,
+            FeedForwardNorm,
+            SwiGlu,
+        }
+
+        /// <summary>Rows from which a step is split across the pool; fewer run on the calling thread.</summary>
+        private const int ParallelRows = 4;
+
+        private Step _step;
+        private int _layer;
+        private LlamaLayerWeights? _weights;
+
+        public void Run(Step step, int layer, LlamaLayerWeights weights, int rows)
+        {
+            _step = step;
+            _layer = layer;
+            _weights = weights;
+            if (rows >= ParallelRows) owner._model.Pool.Run(this, rows);
+            else Execute(0, rows);
+            _weights = null;
+        }
+
+        public void Execute(int start, int end)
+        {
+            var w = _weights!;
+            var c = owner._c;
+            for (int i = start; i < end; i++)
+            {
+                switch (_step)
+                {
+                    case Step.AttentionNorm:
+                        RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), w.AttentionNorm, c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
+                        break;
+                    case Step.FeedForwardNorm:
+                        RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), w.FeedForwardNorm, c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
+                        break;
+                    case Step.SwiGlu:
+                        SwiGlu.Forward(owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim),
+                            owner._hb2.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim));
+                        break;
+                    default:
+                        RotateAndStore(w, i);
+                        break;
+                }
+            }
+        }
+
+        private void RotateAndStore(LlamaLayerWeights w, int i)
+        {
+            var c = owner._c;
+            var q = owner._q.Slice((long)i * c.QueryDim, c.QueryDim);
+            var k = owner._k.Slice((long)i * c.KvDim, c.KvDim);
+            var v = owner._v.Slice((long)i * c.KvDim, c.KvDim);
+            if (w.QueryBias is not null) TensorPrimitives.Add(q, w.QueryBias, q);
+            if (w.KeyBias is not null) TensorPrimitives.Add(k, w.KeyBias, k);
+            if (w.ValueBias is not null) TensorPrimitives.Add(v, w.ValueBias, v);
+            var angles = owner._cosSin.Slice((long)i * c.RopeDims, c.RopeDims);
+            owner._rope.Apply(q, angles);
+            owner._rope.Apply(k, angles);
+            owner._cache.Store(_layer, i, k, v);
+        }
+    }
 
     /// <summary>Bytes of the KV cache (keys and values of every layer and slot).</summary>
     public long KvCacheBytes => _cache.Bytes;
