@@ -37,4 +37,17 @@ internal readonly unsafe struct Q4KTileAvx512 : IScaleMinTileQuants<Q4KTileAvx51
         q2 = Q4KBlock.Pair(lo, hi, 0x44);
         q3 = Q4KBlock.Pair(lo, hi, 0xEE);
     }
+
+    /// <summary>Sub-blocks 0|2, 1|3, 4|6, 5|7: each 64-byte load's low nibbles, then its high nibbles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void UnpackSplit(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
+    {
+        Vector512<byte> low4 = Vector512.Create((byte)0x0F);
+        Vector512<byte> v = Avx512F.LoadVector512(x + Q4KBlock.QuantsOffset);
+        q0 = Avx512F.And(v, low4);
+        q1 = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+        v = Avx512F.LoadVector512(x + Q4KBlock.QuantsOffset + 64);
+        q2 = Avx512F.And(v, low4);
+        q3 = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+    }
 }

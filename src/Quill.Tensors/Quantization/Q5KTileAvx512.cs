@@ -41,6 +41,27 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
         q3 = Quants(v, Avx512BW.ShiftRightLogical(h, 2), 0xEE);
     }
 
+    /// <summary>Sub-blocks 0|2, 1|3, 4|6, 5|7 with their fifth bits: each 64-byte load's low nibbles, then its high nibbles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void UnpackSplit(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
+    {
+        // With the high 256 bits shifted right by two, bit s of each byte holds the fifth bit of sub-block s (low 256
+        // bits) or s+2 (high): sub-blocks 0|2 at bit 0, 1|3 at bit 1, 4|6 at bit 4, 5|7 at bit 5, each moved to bit 4
+        // and masked (16-bit shifts: bits crossing from the neighbouring byte never land on bit 4).
+        Vector512<ushort> h = Avx512BW.ShiftRightLogicalVariable(Avx512DQ.BroadcastVector256ToVector512((int*)(x + Q5KBlock.HighOffset)).AsUInt16(),
+            Vector512.Create(0UL, 0UL, 0UL, 0UL, 0x0002000200020002UL, 0x0002000200020002UL, 0x0002000200020002UL, 0x0002000200020002UL).AsUInt16());
+        Vector512<byte> low4 = Vector512.Create((byte)0x0F), bit4 = Vector512.Create((byte)0x10);
+        Vector512<byte> v = Avx512F.LoadVector512(x + Q5KBlock.QuantsOffset);
+        // (bits & 0x10) | nibbles
+        q0 = Avx512F.TernaryLogic(Avx512BW.ShiftLeftLogical(h, 4).AsByte(), bit4, Avx512F.And(v, low4), 0xEA);
+        q1 = Avx512F.TernaryLogic(Avx512BW.ShiftLeftLogical(h, 3).AsByte(), bit4,
+            Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4), 0xEA);
+        v = Avx512F.LoadVector512(x + Q5KBlock.QuantsOffset + 64);
+        q2 = Avx512F.TernaryLogic(h.AsByte(), bit4, Avx512F.And(v, low4), 0xEA);
+        q3 = Avx512F.TernaryLogic(Avx512BW.ShiftRightLogical(h, 1).AsByte(), bit4,
+            Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4), 0xEA);
+    }
+
     /// <summary>Sub-blocks 2c (low nibbles of one 32-byte chunk of v) and 2c+1 (its high nibbles), with the fifth bits at bit 4 of bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<byte> Quants(Vector512<byte> v, Vector512<ushort> bits, [ConstantExpected] byte control)

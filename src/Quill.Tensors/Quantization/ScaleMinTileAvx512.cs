@@ -19,6 +19,12 @@ internal unsafe interface IScaleMinTileQuants<TSelf> where TSelf : struct, IScal
     static abstract TSelf Create();
 
     void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
+
+    /// <summary>
+    /// The quants in the order they lie in the block, no lane shuffles: sub-blocks 0|2, 1|3, 4|6, 5|7 (the low and
+    /// high nibbles of each 32-byte chunk), for the decode kernel, which shuffles the activations to match instead.
+    /// </summary>
+    void UnpackSplit(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
 }
 
 /// <summary>
@@ -96,8 +102,13 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             byte* y = a + b * aBlock;
             DecodePrefetch.Ahead(x, blockStride);
             sbyte* q8 = (sbyte*)(y + quantsAt);
-            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
-                y3 = Vector512.Load(q8 + 3 * quantsStride);
+            Vector512<sbyte> y01 = Vector512.Load(q8), y23 = Vector512.Load(q8 + quantsStride), y45 = Vector512.Load(q8 + 2 * quantsStride),
+                y67 = Vector512.Load(q8 + 3 * quantsStride);
+            // The activations' sub-blocks in the weights' split order (0|2, 1|3, 4|6, 5|7): four shuffles shared by the four rows.
+            Vector512<sbyte> y0 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0x44).AsSByte();
+            Vector512<sbyte> y1 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0xEE).AsSByte();
+            Vector512<sbyte> y2 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0x44).AsSByte();
+            Vector512<sbyte> y3 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0xEE).AsSByte();
             // Lane r: row r's eight scales, then its eight mins, as shorts.
             Vector512<byte> sm = ScaleMins(x + TQuants.ScalesOffset, wStride);
             Vector512<int> scales = Avx512BW.UnpackLow(sm, Vector512<byte>.Zero).AsInt32();
@@ -195,23 +206,25 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
     }
 
     /// <summary>
-    /// One weight row's block against one token's loaded quants: the eight exact lanes, unfolded (low and high 256 bits
-    /// still to be added). scales holds the row's eight scales as shorts in every 128-bit lane.
+    /// One weight row's block against one token's loaded quants, both in split order (sub-blocks 0|2, 1|3, 4|6, 5|7):
+    /// the eight exact lanes, unfolded (low and high 256 bits still to be added). Lane j of either half holds weights
+    /// 4j..4j+3 of a sub-block times its scale, so once folded the lanes are the integers of the row dot. scales holds
+    /// the row's eight scales as shorts in every 128-bit lane.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3,
         Vector512<byte> scales, TQuants quants)
     {
-        quants.Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
-        // The vpshufb masks picking scale 2k (low 256 bits) and 2k+1 (high 256 bits), as in the row dot.
+        quants.UnpackSplit(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
+        // The vpshufb masks picking the scales of the two sub-blocks of each vector: 0|2, 1|3, 4|6, 5|7.
         Vector512<short> s0 = Avx512BW.Shuffle(scales, Vector512.Create(0x0100010001000100UL, 0x0100010001000100UL, 0x0100010001000100UL,
-            0x0100010001000100UL, 0x0302030203020302UL, 0x0302030203020302UL, 0x0302030203020302UL, 0x0302030203020302UL).AsByte()).AsInt16();
-        Vector512<short> s1 = Avx512BW.Shuffle(scales, Vector512.Create(0x0504050405040504UL, 0x0504050405040504UL, 0x0504050405040504UL,
-            0x0504050405040504UL, 0x0706070607060706UL, 0x0706070607060706UL, 0x0706070607060706UL, 0x0706070607060706UL).AsByte()).AsInt16();
+            0x0100010001000100UL, 0x0504050405040504UL, 0x0504050405040504UL, 0x0504050405040504UL, 0x0504050405040504UL).AsByte()).AsInt16();
+        Vector512<short> s1 = Avx512BW.Shuffle(scales, Vector512.Create(0x0302030203020302UL, 0x0302030203020302UL, 0x0302030203020302UL,
+            0x0302030203020302UL, 0x0706070607060706UL, 0x0706070607060706UL, 0x0706070607060706UL, 0x0706070607060706UL).AsByte()).AsInt16();
         Vector512<short> s2 = Avx512BW.Shuffle(scales, Vector512.Create(0x0908090809080908UL, 0x0908090809080908UL, 0x0908090809080908UL,
-            0x0908090809080908UL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL).AsByte()).AsInt16();
-        Vector512<short> s3 = Avx512BW.Shuffle(scales, Vector512.Create(0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL,
-            0x0D0C0D0C0D0C0D0CUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL).AsByte()).AsInt16();
+            0x0908090809080908UL, 0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL, 0x0D0C0D0C0D0C0D0CUL).AsByte()).AsInt16();
+        Vector512<short> s3 = Avx512BW.Shuffle(scales, Vector512.Create(0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL, 0x0B0A0B0A0B0A0B0AUL,
+            0x0B0A0B0A0B0A0B0AUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL, 0x0F0E0F0E0F0E0F0EUL).AsByte()).AsInt16();
         return Avx512Lanes.ScaledSum(q0, q1, q2, q3, y0, y1, y2, y3, s0, s1, s2, s3);
     }
 
