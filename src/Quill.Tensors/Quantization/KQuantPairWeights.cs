@@ -26,12 +26,13 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prepare(byte* x, int k, byte* g)
     {
-        TQuants.Create().Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
+        ScaleMinTileAvx512<TQuants>.InActivationOrder(TQuants.Create(), x,
+            out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
         byte* dst = g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.RowBytes * k;
         PairWeightQuants.Store(dst, q0, q1, q2, q3);
         Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMin(x + TQuants.ScalesOffset));
         // Chunk m's vector is scale m sixteen times: word m of the table, spread by a permute, two chunks per store.
-        PairWeightQuants.StoreScales(dst + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.ScalesAt, sm16, PairWeightQuants.Sixteens, 2);
+        PairWeightQuants.StoreScalesPer32(dst + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.ScalesAt, sm16);
         ((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DAt))[k] = Fp16Bits.Load(x);
         Vector128.Create(Fp16Bits.Load(x + 2)).Store((float*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.DminAt) + 4 * k);
         sm16.GetUpper().Store((short*)(g + KQuantPairTileAvx512<ScaleMinPairWeights<TQuants>>.MinsAt) + 8 * k);
@@ -70,7 +71,7 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
         PairWeightQuants.Store(dst, q0, q1, q2, q3);
         Vector256<short> sc16 = TQuants.Scales(x);
         // Chunk m's vector is scales 2m and 2m+1 eight times each: spread by a permute, two chunks per store.
-        PairWeightQuants.StoreScales(dst + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.ScalesAt, sc16, PairWeightQuants.Eights, 4);
+        PairWeightQuants.StoreScalesPer16(dst + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.ScalesAt, sc16);
         ((float*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.DAt))[k] = Fp16Bits.Load(x + TQuants.DeltaOffset);
         sc16.Store((short*)(g + KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.Sc16At) + 16 * k);
     }
@@ -92,13 +93,6 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
 /// <summary>Where a row's unpacked quants and scale vectors go in the pair tile's scratch, shared by both weight kinds.</summary>
 internal static unsafe class PairWeightQuants
 {
-    /// <summary>Word indices for <see cref="StoreScales"/>: chunk m repeats word m sixteen times (one scale per 32 weights).</summary>
-    public static Vector512<short> Sixteens => Vector512.Create(Vector256.Create((short)0), Vector256.Create((short)1));
-
-    /// <summary>Word indices for <see cref="StoreScales"/>: chunk m repeats words 2m, 2m+1 eight times each (one scale per 16).</summary>
-    public static Vector512<short> Eights => Vector512.Create(Vector256.Create(Vector128.Create((short)0), Vector128.Create((short)1)),
-        Vector256.Create(Vector128.Create((short)2), Vector128.Create((short)3)));
-
     /// <summary>Chunk c (32 quants) of the row at 32·c: the four unpacked vectors in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(byte* dst, Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3)
@@ -109,12 +103,23 @@ internal static unsafe class PairWeightQuants
         q3.Store(dst + 192);
     }
 
+    /// <summary>The row's eight chunk scale vectors at 32·c, one scale per 32 weights: chunk m is word m of the table sixteen times.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreScalesPer32(byte* dst, Vector256<short> table) =>
+        StoreScales(dst, table, Vector512.Create(Vector256.Create((short)0), Vector256.Create((short)1)), 2);
+
+    /// <summary>The row's eight chunk scale vectors at 32·c, one scale per 16 weights: chunk m is words 2m, 2m+1 eight times each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreScalesPer16(byte* dst, Vector256<short> table) =>
+        StoreScales(dst, table, Vector512.Create(Vector256.Create(Vector128.Create((short)0), Vector128.Create((short)1)),
+            Vector256.Create(Vector128.Create((short)2), Vector128.Create((short)3))), 4);
+
     /// <summary>
-    /// The row's eight chunk scale vectors (16 shorts each) at 32·c: chunks 2j, 2j+1 are <paramref name="table"/>'s
-    /// words picked by <paramref name="first"/> plus j times <paramref name="wordsPerStore"/> (the words two chunks use).
+    /// Chunks 2j, 2j+1 (16 shorts each) at 64·j: <paramref name="table"/>'s words picked by <paramref name="first"/>
+    /// plus j times <paramref name="wordsPerStore"/>, the words two chunks use.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreScales(byte* dst, Vector256<short> table, Vector512<short> first, short wordsPerStore)
+    private static void StoreScales(byte* dst, Vector256<short> table, Vector512<short> first, short wordsPerStore)
     {
         Vector512<short> words = table.ToVector512Unsafe();
         Vector512<short> step = Vector512.Create(wordsPerStore);

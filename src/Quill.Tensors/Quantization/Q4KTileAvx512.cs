@@ -21,23 +21,6 @@ internal readonly unsafe struct Q4KTileAvx512 : IScaleMinTileQuants<Q4KTileAvx51
 
     public static Q4KTileAvx512 Create() => default;
 
-    /// <summary>Sub-blocks 0|1, 2|3, 4|5, 6|7: the low and high nibbles of each 32-byte chunk.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
-    {
-        Vector512<byte> low4 = Vector512.Create((byte)0x0F);
-        Vector512<byte> v = Avx512F.LoadVector512(x + Q4KBlock.QuantsOffset);
-        Vector512<byte> lo = Avx512F.And(v, low4);
-        Vector512<byte> hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-        q0 = Q4KBlock.Pair(lo, hi, 0x44);
-        q1 = Q4KBlock.Pair(lo, hi, 0xEE);
-        v = Avx512F.LoadVector512(x + Q4KBlock.QuantsOffset + 64);
-        lo = Avx512F.And(v, low4);
-        hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-        q2 = Q4KBlock.Pair(lo, hi, 0x44);
-        q3 = Q4KBlock.Pair(lo, hi, 0xEE);
-    }
-
     /// <summary>Sub-blocks 0|2, 1|3, 4|6, 5|7: each 64-byte load's low nibbles, then its high nibbles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void UnpackSplit(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)

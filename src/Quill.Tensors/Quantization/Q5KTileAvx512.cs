@@ -1,5 +1,4 @@
 // How Q5_K blocks unpack for the shared AVX-512 four-row kernels (ScaleMinTileAvx512); the one-row dot is Q5KBlock.Dot.
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -24,23 +23,6 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
 
     public static Q5KTileAvx512 Create() => default;
 
-    /// <summary>Sub-blocks 0|1, 2|3, 4|5, 6|7 with their fifth bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
-    {
-        // qh bit s of byte l is bit 4 of weight 32s + l. With the high 256 bits shifted right by one, bit 2c of each byte
-        // holds the fifth bit of sub-block 2c (low 256 bits) or 2c+1 (high); each pair's bit is shifted to bit 4 and masked
-        // (16-bit shifts: bits crossing from the neighbouring byte never land on bit 4).
-        Vector512<ushort> h = Avx512BW.ShiftRightLogicalVariable(Avx512DQ.BroadcastVector256ToVector512((int*)(x + Q5KBlock.HighOffset)).AsUInt16(),
-            Vector512.Create(0UL, 0UL, 0UL, 0UL, 0x0001000100010001UL, 0x0001000100010001UL, 0x0001000100010001UL, 0x0001000100010001UL).AsUInt16());
-        Vector512<byte> v = Avx512F.LoadVector512(x + Q5KBlock.QuantsOffset);
-        q0 = Quants(v, Avx512BW.ShiftLeftLogical(h, 4), 0x44);
-        q1 = Quants(v, Avx512BW.ShiftLeftLogical(h, 2), 0xEE);
-        v = Avx512F.LoadVector512(x + Q5KBlock.QuantsOffset + 64);
-        q2 = Quants(v, h, 0x44);
-        q3 = Quants(v, Avx512BW.ShiftRightLogical(h, 2), 0xEE);
-    }
-
     /// <summary>Sub-blocks 0|2, 1|3, 4|6, 5|7 with their fifth bits: each 64-byte load's low nibbles, then its high nibbles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void UnpackSplit(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
@@ -60,16 +42,5 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
         q2 = Avx512F.TernaryLogic(h.AsByte(), bit4, Avx512F.And(v, low4), 0xEA);
         q3 = Avx512F.TernaryLogic(Avx512BW.ShiftRightLogical(h, 1).AsByte(), bit4,
             Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4), 0xEA);
-    }
-
-    /// <summary>Sub-blocks 2c (low nibbles of one 32-byte chunk of v) and 2c+1 (its high nibbles), with the fifth bits at bit 4 of bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Quants(Vector512<byte> v, Vector512<ushort> bits, [ConstantExpected] byte control)
-    {
-        Vector512<byte> low4 = Vector512.Create((byte)0x0F);
-        Vector512<byte> lo = Avx512F.And(v, low4);
-        Vector512<byte> hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-        // (bits & 0x10) | pair
-        return Avx512F.TernaryLogic(bits.AsByte(), Vector512.Create((byte)0x10), Q4KBlock.Pair(lo, hi, control), 0xEA);
     }
 }

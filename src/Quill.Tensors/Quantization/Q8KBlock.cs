@@ -140,8 +140,8 @@ public static class Q8KBlock
     {
         Vector512<float> amaxv = Vector512<float>.Zero;
         for (int g = 0; g < 16; g++) amaxv = Vector512.Max(amaxv, Vector512.Abs(Vector512.Load(x + 16 * g)));
-        Vector128<float> m4 = Vector128.Max(Vector256.Max(amaxv.GetLower(), amaxv.GetUpper()).GetLower(),
-            Vector256.Max(amaxv.GetLower(), amaxv.GetUpper()).GetUpper());
+        Vector256<float> m8 = Vector256.Max(amaxv.GetLower(), amaxv.GetUpper());
+        Vector128<float> m4 = Vector128.Max(m8.GetLower(), m8.GetUpper());
         float amax = Math.Max(Math.Max(m4[0], m4[1]), Math.Max(m4[2], m4[3]));
         if (amax == 0)
         {

@@ -8,7 +8,7 @@ namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// One K-quant format with 6-bit scales and mins as the four-row kernels see it: where its packed scales lie and how
-/// one block's quants unpack into four 64-byte vectors in activation order (sub-blocks 0|1, 2|3, 4|5, 6|7). The
+/// one block's quants unpack into four 64-byte vectors (sub-blocks 0|2, 1|3, 4|6, 5|7). The
 /// instances hold no state: their constants are written inline so the kernels keep them out of the stack.
 /// </summary>
 internal unsafe interface IScaleMinTileQuants<TSelf> where TSelf : struct, IScaleMinTileQuants<TSelf>
@@ -18,11 +18,10 @@ internal unsafe interface IScaleMinTileQuants<TSelf> where TSelf : struct, IScal
 
     static abstract TSelf Create();
 
-    void Unpack(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
-
     /// <summary>
     /// The quants in the order they lie in the block, no lane shuffles: sub-blocks 0|2, 1|3, 4|6, 5|7 (the low and
-    /// high nibbles of each 32-byte chunk), for the decode kernel, which shuffles the activations to match instead.
+    /// high nibbles of each 32-byte chunk). The decode kernel shuffles the activations to match; the tiles pair them
+    /// into activation order (<see cref="ScaleMinTileAvx512{TQuants}.InActivationOrder"/>).
     /// </summary>
     void UnpackSplit(byte* x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
 }
@@ -245,7 +244,19 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         s2 = Avx512BW.Shuffle(scales, picks.P45).AsInt16();
         s3 = Avx512BW.Shuffle(scales, picks.P67).AsInt16();
         rowMins = sm16.GetUpper();
-        picks.Quants.Unpack(x, out q0, out q1, out q2, out q3);
+        InActivationOrder(picks.Quants, x, out q0, out q1, out q2, out q3);
+    }
+
+    /// <summary>One block's quants in activation order (sub-blocks 0|1, 2|3, 4|5, 6|7): the split order, paired up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void InActivationOrder(TQuants quants, byte* x,
+        out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3)
+    {
+        quants.UnpackSplit(x, out Vector512<byte> q02, out Vector512<byte> q13, out Vector512<byte> q46, out Vector512<byte> q57);
+        q0 = Q4KBlock.Pair(q02, q13, 0x44);
+        q1 = Q4KBlock.Pair(q02, q13, 0xEE);
+        q2 = Q4KBlock.Pair(q46, q57, 0x44);
+        q3 = Q4KBlock.Pair(q46, q57, 0xEE);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
