@@ -196,11 +196,9 @@ internal sealed unsafe class LlamaForward : IDisposable
             {
                 switch (_step)
                 {
-                    case Step.AttentionNorm:
-                        RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), w.AttentionNorm, c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
-                        break;
-                    case Step.FeedForwardNorm:
-                        RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), w.FeedForwardNorm, c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
+                    case Step.AttentionNorm or Step.FeedForwardNorm:
+                        RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), _step == Step.AttentionNorm ? w.AttentionNorm : w.FeedForwardNorm,
+                            c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
                         break;
                     case Step.SwiGlu:
                         SwiGlu.Forward(owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim),
