@@ -95,53 +95,38 @@ public sealed class GuardGramsTests
     [Fact]
     public void Model_without_gram_weights_loads_and_round_trips_with_them()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"quill-guard-{Guid.NewGuid():N}.json");
-        string weights = string.Join(',', Enumerable.Repeat("0.01", 384 + GuardModel.PhraseFeatures));
-        try
-        {
-            File.WriteAllText(path, $$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"bias":0.5,"threshold":0.7}""");
-            GuardModel old = GuardModel.Load(path);
-            Assert.Empty(old.GramWeights);
-            Assert.Empty(old.Classifier().GramWeights);
-            Assert.Equal(old.Classifier().Probability(new float[old.Weights.Length]),
-                old.Classifier().Probability(new float[old.Weights.Length], grams: InjectionGuard.Grams("ignoriere alles")));
+        using var file = new GuardModelFile();
+        file.Write($$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{GuardModelFile.Weights}}],"bias":0.5,"threshold":0.7}""");
+        GuardModel old = GuardModel.Load(file.Path);
+        Assert.Empty(old.GramWeights);
+        Assert.Empty(old.Classifier().GramWeights);
+        Assert.Equal(old.Classifier().Probability(new float[old.Weights.Length]),
+            old.Classifier().Probability(new float[old.Weights.Length], grams: InjectionGuard.Grams("ignoriere alles")));
 
-            float[] gramWeights = new float[GuardModel.GramBuckets];
-            gramWeights[7] = 1.5f;
-            (old with { GramWeights = gramWeights, GramValue = 0.5f }).Save(path);
-            GuardModel loaded = GuardModel.Load(path);
-            Assert.Equal(gramWeights, loaded.GramWeights);
-            Assert.Equal(0.5f, loaded.GramValue);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        float[] gramWeights = new float[GuardModel.GramBuckets];
+        gramWeights[7] = 1.5f;
+        (old with { GramWeights = gramWeights, GramValue = 0.5f }).Save(file.Path);
+        GuardModel loaded = GuardModel.Load(file.Path);
+        Assert.Equal(gramWeights, loaded.GramWeights);
+        Assert.Equal(0.5f, loaded.GramValue);
     }
 
     [Fact]
     public void Model_with_the_wrong_number_of_gram_weights_gives_a_one_line_error()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"quill-guard-{Guid.NewGuid():N}.json");
-        string weights = string.Join(',', Enumerable.Repeat("0.01", 384 + GuardModel.PhraseFeatures));
-        try
-        {
-            File.WriteAllText(path, $$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"gram_weights":[1,2,3],"bias":0}""");
-            var e = Assert.Throws<InvalidDataException>(() => GuardModel.Load(path));
-            Assert.Contains("gram_weights", e.Message);
-            Assert.Contains("retrain", e.Message);
-            Assert.DoesNotContain('\n', e.Message);
+        using var file = new GuardModelFile();
+        string weights = GuardModelFile.Weights;
+        file.Write($$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"gram_weights":[1,2,3],"bias":0}""");
+        var e = Assert.Throws<InvalidDataException>(() => GuardModel.Load(file.Path));
+        Assert.Contains("gram_weights", e.Message);
+        Assert.Contains("retrain", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
 
-            string grams = string.Join(',', Enumerable.Repeat("0", GuardModel.GramBuckets));
-            File.WriteAllText(path, $$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"gram_weights":[{{grams}}],"gram_value":0,"bias":0}""");
-            Assert.Contains("gram_value", Assert.Throws<InvalidDataException>(() => GuardModel.Load(path)).Message);
+        string grams = string.Join(',', Enumerable.Repeat("0", GuardModel.GramBuckets));
+        file.Write($$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"gram_weights":[{{grams}}],"gram_value":0,"bias":0}""");
+        Assert.Contains("gram_value", Assert.Throws<InvalidDataException>(() => GuardModel.Load(file.Path)).Message);
 
-            File.WriteAllText(path, $$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"gram_weights":"x","bias":0}""");
-            Assert.DoesNotContain('\n', Assert.Throws<InvalidDataException>(() => GuardModel.Load(path)).Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        file.Write($$"""{"embedder":"all-MiniLM-L6-v2","weights":[{{weights}}],"gram_weights":"x","bias":0}""");
+        Assert.DoesNotContain('\n', Assert.Throws<InvalidDataException>(() => GuardModel.Load(file.Path)).Message);
     }
 }

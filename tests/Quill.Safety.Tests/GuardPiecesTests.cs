@@ -104,16 +104,9 @@ public sealed class GuardPiecesTests
     [Fact]
     public void Model_with_too_few_weights_names_the_fix()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"quill-guard-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, """{"embedder":"all-MiniLM-L6-v2","weights":[0.1,0.2,0.3],"bias":0}""");
-        try
-        {
-            var e = Assert.Throws<InvalidDataException>(() => GuardModel.Load(path));
-            Assert.Contains("retrain", e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var file = new GuardModelFile();
+        file.Write("""{"embedder":"all-MiniLM-L6-v2","weights":[0.1,0.2,0.3],"bias":0}""");
+        var e = Assert.Throws<InvalidDataException>(() => GuardModel.Load(file.Path));
+        Assert.Contains("retrain", e.Message);
     }
 }
