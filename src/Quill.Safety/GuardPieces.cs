@@ -15,9 +15,13 @@ public static class GuardPieces
     public const int MinSentenceWords = 6;
 
     /// <summary>The windows, then the sentences when there are two or more; none for blank text.</summary>
-    public static IReadOnlyList<string> Of(string text)
+    public static IReadOnlyList<string> Of(string text) => Of(text, out _);
+
+    /// <summary><see cref="Of(string)"/>, and how many of its pieces (the first ones) are windows.</summary>
+    public static IReadOnlyList<string> Of(string text, out int windows)
     {
         List<string> pieces = [.. Windows(text)];
+        windows = pieces.Count;
         List<string> sentences = [.. Sentences(text)];
         if (sentences.Count >= 2) pieces.AddRange(sentences);
         return pieces;

@@ -80,13 +80,13 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
     public static int[] Words(string piece, int buckets = GuardModel.WordBuckets)
     {
         string[] words = TextFolding.Words(piece).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var ids = new SortedSet<int>();
+        var ids = new HashSet<int>();
         for (int i = 0; i < words.Length; i++)
         {
             ids.Add(Bucket(words[i], buckets));
             if (i + 1 < words.Length) ids.Add(Bucket(words[i] + " " + words[i + 1], buckets));
         }
-        return [.. ids];
+        return Ascending(ids);
     }
 
     /// <summary>The character n-gram lengths of <see cref="Grams"/>.</summary>
@@ -109,6 +109,11 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
             for (int n = shortest; n <= longest && n <= padded.Length; n++)
                 for (int i = 0; i + n <= padded.Length; i++) ids.Add(Bucket(padded.AsSpan(i, n), buckets));
         }
+        return Ascending(ids);
+    }
+
+    private static int[] Ascending(HashSet<int> ids)
+    {
         int[] sorted = [.. ids];
         Array.Sort(sorted);
         return sorted;
@@ -175,8 +180,7 @@ public sealed class GuardPieceSet
         var isSentence = new List<bool>();
         for (int t = 0; t < texts.Count; t++)
         {
-            int windows = GuardPieces.Windows(texts[t]).Count();
-            IReadOnlyList<string> of = GuardPieces.Of(texts[t]);
+            IReadOnlyList<string> of = GuardPieces.Of(texts[t], out int windows);
             for (int i = 0; i < of.Count; i++)
             {
                 pieces.Add(of[i]);
