@@ -4,7 +4,6 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Quantization;
 using Quill.Tensors.Simd;
 using Quill.Tensors.Threading;
@@ -25,7 +24,7 @@ namespace Quill.Tensors.Kernels;
 /// own, with the same operations in the same order whichever heads, queries or sequences share its call, so a query's
 /// output does not depend on what else is in the batch.
 /// </summary>
-public sealed unsafe class CausalAttention : IRangeJob
+public sealed unsafe partial class CausalAttention : IRangeJob
 {
     private const int StackScores = 16384; // scores of the heads attended together (heads × positions) kept on the stack
     private const int BlockFloats = 4096;  // keys or values attended at a time (rows × D), F16 ones widened into a stack buffer
@@ -157,22 +156,22 @@ public sealed unsafe class CausalAttention : IRangeJob
     void IRangeJob.Execute(int begin, int end)
     {
         int maxPositions = Math.Max(1, _maxPositions);
-        // Query heads of one KV head attended together: as many as fit the stack's scores, at least one.
-        int together = Math.Clamp(StackScores / maxPositions, 1, _group);
+        // Query heads of one row attended together: as many as fit the stack's scores, at least one.
+        int together = Math.Clamp(StackScores / maxPositions, 1, _heads);
         float[]? rented = null;
         Span<float> scores = together * maxPositions <= StackScores
             ? stackalloc float[together * maxPositions]
             : (rented = ArrayPool<float>.Shared.Rent(maxPositions));
         float* rows = stackalloc float[_half ? Math.Max(BlockFloats, _headSize) : 0];
-        float* query = stackalloc float[_half ? together * _headSize : 0];
+        float* query = stackalloc float[_half ? 2 * together * _headSize : 0]; // F16-rounded queries, then the same times 2^112
         int sequence = 0;
         for (int item = begin; item < end;)
         {
             int t = item / _heads, h = item % _heads;
             while (sequence < _sequenceCount && t >= _sequences[sequence].Row + _sequences[sequence].Count) sequence++;
             if (sequence == _sequenceCount || t < _sequences[sequence].Row) { item++; continue; } // a row no sequence owns
-            // heads h.. of this row that read the same KV head, within this range
-            int count = Math.Min(Math.Min(end - item, together), _group - h % _group);
+            // heads h.. of this row within this range
+            int count = Math.Min(Math.Min(end - item, together), _heads - h);
             fixed (float* s = scores) Attend(t, h, count, _sequences[sequence], s, rows, query);
             item += count;
         }
@@ -180,45 +179,59 @@ public sealed unsafe class CausalAttention : IRangeJob
     }
 
     /// <summary>
-    /// Query heads [h, h + count) of row t (all reading KV head h / group) over the owner's cache: scores (count × positions),
-    /// softmax, weighted values. rows holds widened F16 keys or values, query the F16-rounded queries (both F16 only).
+    /// Query heads [h0, h0 + count) of row t over the owner's cache: scores (count × positions), softmax, weighted values.
+    /// The cache is walked a block of positions at a time, every head of the run reading its part of the block before
+    /// the next block: a position's keys (or values) for all KV heads are one contiguous run of memory, so the block
+    /// streams in order and stays in L1 while the heads read it, where a head at a time strided through the cache.
+    /// rows holds widened F16 keys or values, query the F16-rounded queries (both F16 only).
     /// </summary>
-    private void Attend(int t, int h, int count, AttentionSequence owner, float* scores, float* rows, float* query)
+    private void Attend(int t, int h0, int count, AttentionSequence owner, float* scores, float* rows, float* query)
     {
         int d = _headSize;
         int kvStride = _kvHeads * d;
         int position = owner.Start + t - owner.Row;
         int first = _window > 0 ? Math.Max(0, position - _window + 1) : 0;
         int positions = position + 1 - first;
-        long firstRow = owner.CacheOffset + (long)first * kvStride + (h / _group) * d; // elements into the cache
+        long firstRow = owner.CacheOffset + (long)first * kvStride; // elements into the cache
         float scale = 1.0f / MathF.Sqrt(d);
-        float* q = _q + ((long)t * _heads + h) * d;
+        float* q = _q + ((long)t * _heads + h0) * d;
         if (_half)
         {
             RoundToHalf(q, query, count * d);
             q = query;
+            if (_fast) TensorPrimitives.Multiply(new ReadOnlySpan<float>(q, count * d), Fp16Bits.NormalScale, new Span<float>(q + count * d, count * d));
         }
+        int blockRows = BlockRows(kvStride * (_half ? 2 : 4), d);
 
-        // a block of rows (widened from F16, or read in place) stays in L1 while every head of the run reads it
-        int blockRows = Math.Max(1, BlockFloats / d);
-        // One query head over an F16 cache: each key widened in registers as its dot uses it (no row buffer, no call per
-        // row); the same lanes, FMAs and sums as widening a block first.
-        bool inline = _fast && _half && count == 1;
-        if (inline) Scores512<HalfElements>(q, _keys + 2 * firstRow, kvStride, positions, d, scale, scores);
-        for (int b = 0; b < positions && !inline; b += blockRows)
+        for (int b = 0; b < positions; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
-            float* k = Rows(_keys, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
-            for (int i = 0; i < count; i++)
+            long blockRow = firstRow + (long)b * kvStride;
+            for (int i = 0; i < count;)
             {
-                float* si = scores + (long)i * positions + b;
-                if (_fast)
+                int h = h0 + i, n = Math.Min(count - i, _group - h % _group); // heads i.. of the run that read KV head h / group
+                long at = blockRow + (h / _group) * d;
+                // One query head over an F16 cache: each key widened in registers as its dot uses it (no row buffer, no call
+                // per row); the same lanes, FMAs and sums as widening a block first.
+                if (_fast && _half && n == 1)
                 {
-                    Scores512<SingleElements>(q + i * d, (byte*)k, stride, m, d, scale, si);
+                    Scores512<HalfElements>(q + i * d, q + (count + i) * d, _keys + 2 * at, kvStride, m, d, scale, scores + (long)i * positions + b);
+                    i++;
                     continue;
                 }
-                var qi = new ReadOnlySpan<float>(q + i * d, d);
-                for (int j = 0; j < m; j++) si[j] = TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(k + (long)j * stride, d)) * scale;
+                float* k = Rows(_keys, at, m, kvStride, rows, out int stride);
+                for (int e = i; e < i + n; e++)
+                {
+                    float* se = scores + (long)e * positions + b;
+                    if (_fast)
+                    {
+                        Scores512<SingleElements>(q + e * d, q + e * d, (byte*)k, stride, m, d, scale, se);
+                        continue;
+                    }
+                    var qe = new ReadOnlySpan<float>(q + e * d, d);
+                    for (int j = 0; j < m; j++) se[j] = TensorPrimitives.Dot(qe, new ReadOnlySpan<float>(k + (long)j * stride, d)) * scale;
+                }
+                i += n;
             }
         }
 
@@ -230,256 +243,50 @@ public sealed unsafe class CausalAttention : IRangeJob
             TensorPrimitives.Exp(s, s);
             TensorPrimitives.Multiply(s, 1.0f / TensorPrimitives.Sum(s), s);
             if (_half) RoundToHalf(scores + (long)i * positions, scores + (long)i * positions, positions);
-            new Span<float>(_out + ((long)t * _heads + h + i) * d, d).Clear();
+            new Span<float>(_out + ((long)t * _heads + h0 + i) * d, d).Clear();
         }
 
-        if (inline) Weighted512<HalfElements>(scores, _values + 2 * firstRow, kvStride, positions, d, _out + ((long)t * _heads + h) * d);
-        for (int b = 0; b < positions && !inline; b += blockRows)
+        for (int b = 0; b < positions; b += blockRows)
         {
             int m = Math.Min(blockRows, positions - b);
-            float* v = Rows(_values, firstRow + (long)b * kvStride, m, kvStride, rows, out int stride);
-            for (int i = 0; i < count; i++)
+            long blockRow = firstRow + (long)b * kvStride;
+            for (int i = 0; i < count;)
             {
-                float* oi = _out + ((long)t * _heads + h + i) * d;
-                float* pi = scores + (long)i * positions + b;
-                if (_fast)
+                int h = h0 + i, n = Math.Min(count - i, _group - h % _group);
+                long at = blockRow + (h / _group) * d;
+                if (_fast && _half && n == 1)
                 {
-                    Weighted512<SingleElements>(pi, (byte*)v, stride, m, d, oi);
+                    Weighted512<HalfElements>(scores + (long)i * positions + b, _values + 2 * at, kvStride, m, d, _out + ((long)t * _heads + h) * d);
+                    i++;
                     continue;
                 }
-                var o = new Span<float>(oi, d);
-                for (int j = 0; j < m; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), pi[j], o, o);
-            }
-        }
-    }
-
-    /// <summary>
-    /// s[j] = (q · k_j) · scale for m rows k_j starting j·stride elements after k, D elements each (D a multiple of 16),
-    /// read as floats by <typeparamref name="TRows"/> (F32 in place, or F16 widened exactly in registers): each dot one
-    /// accumulator over the 16-element chunks in order, then summed across lanes (<see cref="Vector512.Sum{T}(Vector512{T})"/>'s
-    /// tree): sixteen rows at a time with their sums taken together, four at a time for a group of sixteen that holds an
-    /// unusual half and for the rest, the same sums either way. F16 rows whose halves are all normal (nearly all of them)
-    /// take the four-instruction widening; F16 rows are prefetched ahead, F32 ones come widened in L1.
-    /// </summary>
-    private static void Scores512<TRows>(float* q, byte* k, int stride, int m, int d, float scale, float* s) where TRows : struct, IRowElements
-    {
-        int j = 0;
-        for (; j + 16 <= m; j += 16)
-        {
-            byte* first = TRows.At(k, (long)j * stride);
-            if (!TRows.Half)
-            {
-                Score16<TRows>(q, first, stride, d, scale, s + j);
-                continue;
-            }
-            for (int r = 16; r < 32; r++) PrefetchRow(TRows.At(first, (long)r * stride), 2 * d); // the next sixteen F16 rows
-            bool normal = true;
-            for (int r = 0; r < 16 && normal; r++) normal = Fp16Bits.AreNormal((ushort*)TRows.At(first, (long)r * stride), d);
-            if (normal)
-            {
-                Score16<NormalHalfElements>(q, first, stride, d, scale, s + j);
-                continue;
-            }
-            for (int r = 0; r < 16; r += 4) Four<TRows>(q, TRows.At(first, (long)r * stride), stride, d, scale, s + j + r);
-        }
-        for (; j + 4 <= m; j += 4)
-        {
-            byte* k0 = TRows.At(k, (long)j * stride);
-            if (TRows.Half)
-                for (int r = RowsAhead; r < RowsAhead + 4; r++) PrefetchRow(TRows.At(k0, (long)r * stride), 2 * d);
-            Four<TRows>(q, k0, stride, d, scale, s + j);
-        }
-        for (; j < m; j++)
-        {
-            byte* kj = TRows.At(k, (long)j * stride);
-            if (TRows.Half && Fp16Bits.AreNormal((ushort*)kj, d)) s[j] = Score1<NormalHalfElements>(q, kj, d, scale);
-            else s[j] = Score1<TRows>(q, kj, d, scale);
-        }
-    }
-
-    /// <summary>Four rows from <paramref name="k0"/> through <see cref="Score4"/>, F16 ones widened short when all four allow it.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Four<TRows>(float* q, byte* k0, int stride, int d, float scale, float* s) where TRows : struct, IRowElements
-    {
-        byte* k1 = TRows.At(k0, stride), k2 = TRows.At(k1, stride), k3 = TRows.At(k2, stride);
-        if (TRows.Half && Fp16Bits.AreNormal((ushort*)k0, d) && Fp16Bits.AreNormal((ushort*)k1, d) && Fp16Bits.AreNormal((ushort*)k2, d)
-            && Fp16Bits.AreNormal((ushort*)k3, d))
-            Score4<NormalHalfElements>(q, k0, k1, k2, k3, d, scale, s);
-        else
-            Score4<TRows>(q, k0, k1, k2, k3, d, scale, s);
-    }
-
-    /// <summary>
-    /// s[0..15] = (q · k_r) · scale for sixteen rows <paramref name="stride"/> elements apart, one accumulator each, summed
-    /// across lanes together (<see cref="HorizontalSums.Sixteen"/>, the same bits as each row's Vector512.Sum).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Score16<TRows>(float* q, byte* k, int stride, int d, float scale, float* s) where TRows : struct, IRowElements
-    {
-        long step = TRows.At(k, stride) - k;
-        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        Vector512<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-        byte* k4 = k + 4 * step, k8 = k + 8 * step, k12 = k + 12 * step;
-        for (int c = 0; c < d; c += 16)
-        {
-            Vector512<float> qc = Vector512.Load(q + c);
-            a0 = Avx512F.FusedMultiplyAdd(TRows.Load(k, c), qc, a0);
-            a1 = Avx512F.FusedMultiplyAdd(TRows.Load(k + step, c), qc, a1);
-            a2 = Avx512F.FusedMultiplyAdd(TRows.Load(k + 2 * step, c), qc, a2);
-            a3 = Avx512F.FusedMultiplyAdd(TRows.Load(k + 3 * step, c), qc, a3);
-            a4 = Avx512F.FusedMultiplyAdd(TRows.Load(k4, c), qc, a4);
-            a5 = Avx512F.FusedMultiplyAdd(TRows.Load(k4 + step, c), qc, a5);
-            a6 = Avx512F.FusedMultiplyAdd(TRows.Load(k4 + 2 * step, c), qc, a6);
-            a7 = Avx512F.FusedMultiplyAdd(TRows.Load(k4 + 3 * step, c), qc, a7);
-            a8 = Avx512F.FusedMultiplyAdd(TRows.Load(k8, c), qc, a8);
-            a9 = Avx512F.FusedMultiplyAdd(TRows.Load(k8 + step, c), qc, a9);
-            a10 = Avx512F.FusedMultiplyAdd(TRows.Load(k8 + 2 * step, c), qc, a10);
-            a11 = Avx512F.FusedMultiplyAdd(TRows.Load(k8 + 3 * step, c), qc, a11);
-            a12 = Avx512F.FusedMultiplyAdd(TRows.Load(k12, c), qc, a12);
-            a13 = Avx512F.FusedMultiplyAdd(TRows.Load(k12 + step, c), qc, a13);
-            a14 = Avx512F.FusedMultiplyAdd(TRows.Load(k12 + 2 * step, c), qc, a14);
-            a15 = Avx512F.FusedMultiplyAdd(TRows.Load(k12 + 3 * step, c), qc, a15);
-        }
-        (HorizontalSums.Sixteen(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * Vector512.Create(scale)).Store(s);
-    }
-
-    /// <summary>s[0..3] = (q · k_r) · scale for four rows, one accumulator each.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Score4<TRows>(float* q, byte* k0, byte* k1, byte* k2, byte* k3, int d, float scale, float* s) where TRows : struct, IRowElements
-    {
-        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < d; c += 16)
-        {
-            Vector512<float> qc = Vector512.Load(q + c);
-            a0 = Avx512F.FusedMultiplyAdd(TRows.Load(k0, c), qc, a0);
-            a1 = Avx512F.FusedMultiplyAdd(TRows.Load(k1, c), qc, a1);
-            a2 = Avx512F.FusedMultiplyAdd(TRows.Load(k2, c), qc, a2);
-            a3 = Avx512F.FusedMultiplyAdd(TRows.Load(k3, c), qc, a3);
-        }
-        s[0] = Vector512.Sum(a0) * scale;
-        s[1] = Vector512.Sum(a1) * scale;
-        s[2] = Vector512.Sum(a2) * scale;
-        s[3] = Vector512.Sum(a3) * scale;
-    }
-
-    /// <summary>(q · k) · scale for one row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Score1<TRows>(float* q, byte* k, int d, float scale) where TRows : struct, IRowElements
-    {
-        Vector512<float> a = Vector512<float>.Zero;
-        for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(TRows.Load(k, c), Vector512.Load(q + c), a);
-        return Vector512.Sum(a) * scale;
-    }
-
-    /// <summary>
-    /// o += Σ_j p[j] · v_j over m rows v_j starting j·stride elements after v, D elements each (D a multiple of 16), read
-    /// as floats by <typeparamref name="TRows"/>: each output element a multiply and an add per row in row order (unfused,
-    /// as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer to llama.cpp than FMA did), up to 64
-    /// elements held in registers across the rows. An F16 row's 64 elements take the four-instruction widening when
-    /// they are all normal.
-    /// </summary>
-    private static void Weighted512<TRows>(float* p, byte* v, int stride, int m, int d, float* o) where TRows : struct, IRowElements
-    {
-        int c = 0;
-        for (; c + 64 <= d; c += 64)
-        {
-            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
-            for (int j = 0; j < m; j++)
-            {
-                byte* vj = TRows.At(v, (long)j * stride + c);
-                Vector512<float> pj = Vector512.Create(p[j]);
-                if (TRows.Half)
+                float* v = Rows(_values, at, m, kvStride, rows, out int stride);
+                for (int e = i; e < i + n; e++)
                 {
-                    PrefetchRow(TRows.At(vj, (long)RowsAhead * stride), 128);
-                    if (Fp16Bits.AreNormal((ushort*)vj, 64))
+                    float* oe = _out + ((long)t * _heads + h0 + e) * d;
+                    float* pe = scores + (long)e * positions + b;
+                    if (_fast)
                     {
-                        a0 = a0 + NormalHalfElements.Load(vj, 0) * pj;
-                        a1 = a1 + NormalHalfElements.Load(vj, 16) * pj;
-                        a2 = a2 + NormalHalfElements.Load(vj, 32) * pj;
-                        a3 = a3 + NormalHalfElements.Load(vj, 48) * pj;
+                        Weighted512<SingleElements>(pe, (byte*)v, stride, m, d, oe);
                         continue;
                     }
+                    var o = new Span<float>(oe, d);
+                    for (int j = 0; j < m; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), pe[j], o, o);
                 }
-                a0 = a0 + TRows.Load(vj, 0) * pj;
-                a1 = a1 + TRows.Load(vj, 16) * pj;
-                a2 = a2 + TRows.Load(vj, 32) * pj;
-                a3 = a3 + TRows.Load(vj, 48) * pj;
+                i += n;
             }
-            a0.Store(o + c);
-            a1.Store(o + c + 16);
-            a2.Store(o + c + 32);
-            a3.Store(o + c + 48);
-        }
-        for (; c < d; c += 16)
-        {
-            Vector512<float> a = Vector512.Load(o + c);
-            for (int j = 0; j < m; j++) a = a + TRows.Load(TRows.At(v, (long)j * stride + c), 0) * Vector512.Create(p[j]);
-            a.Store(o + c);
         }
     }
+
+    /// <summary>Cache bytes (all KV heads) one block of positions spans at most: the block stays in L1 while its heads read it.</summary>
+    private const int PositionBlockBytes = 128 * 1024;
 
     /// <summary>
-    /// Rows ahead of the one being read that the loops prefetch. A head's rows are Hkv·D elements apart in the cache, a
-    /// stride the hardware prefetcher follows poorly, and with sixteen sequences the cache is past L2: without it the
-    /// weighted sum waited about 70 cycles a row.
+    /// Positions per block: a multiple of sixteen (the score loops' widest step) spanning about
+    /// <see cref="PositionBlockBytes"/>, at least sixteen, and no more than the widened-row buffer holds.
     /// </summary>
-    private const int RowsAhead = 8;
-
-    /// <summary>Prefetches the lines of [row, row + bytes) into L1 (prefetches never fault, so rows past the end are harmless).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchRow(byte* row, long bytes)
-    {
-        for (long l = 0; l < bytes; l += 64) Sse.Prefetch0(row + l);
-    }
-
-    /// <summary>How the AVX-512 loops walk key or value rows and read 16 of their elements as floats.</summary>
-    private interface IRowElements
-    {
-        /// <summary>F16 rows, which may take <see cref="NormalHalfElements"/>' widening where every half is normal.</summary>
-        static abstract bool Half { get; }
-
-        /// <summary>The address <paramref name="elements"/> elements after <paramref name="at"/>.</summary>
-        static abstract byte* At(byte* at, long elements);
-
-        /// <summary>Elements [c, c + 16) after <paramref name="row"/>, as floats.</summary>
-        static abstract Vector512<float> Load(byte* row, int c);
-    }
-
-    /// <summary>F32 rows, read in place.</summary>
-    private readonly struct SingleElements : IRowElements
-    {
-        public static bool Half => false;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static byte* At(byte* at, long elements) => (byte*)((float*)at + elements);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(byte* row, int c) => Vector512.Load((float*)row + c);
-    }
-
-    /// <summary>F16 rows, each chunk widened exactly where it is read (no row buffer), whatever its halves.</summary>
-    private readonly struct HalfElements : IRowElements
-    {
-        public static bool Half => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static byte* At(byte* at, long elements) => (byte*)((ushort*)at + elements);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(byte* row, int c) => Fp16Bits.Widen(Vector256.Load((ushort*)row + c));
-    }
-
-    /// <summary>F16 rows whose halves are all normal (<see cref="Fp16Bits.AreNormal"/>): the same floats in four instructions, not ten.</summary>
-    private readonly struct NormalHalfElements : IRowElements
-    {
-        public static bool Half => false;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static byte* At(byte* at, long elements) => (byte*)((ushort*)at + elements);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(byte* row, int c) => Fp16Bits.WidenNormal(Vector256.Load((ushort*)row + c));
-    }
+    private static int BlockRows(int positionBytes, int d) =>
+        Math.Min(Math.Max(16, PositionBlockBytes / positionBytes & ~15), Math.Max(1, BlockFloats / d));
 
     /// <summary>
     /// F32 rows [at, at + m·kvStride) of the cache, D elements each: the cache itself (stride kvStride) when it holds F32,

@@ -1,6 +1,7 @@
 // Checks the fp16 and bf16 bit conversions against System.Half / ggml's formulas, scalar and vector, including
 // ties, overflow, subnormals and NaN; not the row kernels.
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Quantization;
 
 namespace Quill.Tensors.Tests.Quantization;
@@ -60,6 +61,41 @@ public class HalfConversionTests
                 int exponent = (h >> 10) & 0x1F;
                 if (exponent == 31 || (exponent == 0 && (h & 0x3FF) != 0)) continue; // what AreNormal keeps away
                 Assert.Equal(BitConverter.SingleToUInt32Bits(Fp16Bits.ToSingle(h)), widened.AsUInt32()[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void WidenNormalScaledDown_TimesScaledFactor_GivesTheExactProductBits()
+    {
+        // Attention multiplies keys by queries (fused) and values by probabilities (unfused) with the factor scaled up by
+        // 2^112 instead of the half scaled back: every normal half against factors from tiny to the largest an F16-rounded
+        // query can be, with accumulators of both signs, must give the same bits as the exact widening.
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) return;
+        float[] factors = [1f, -0.3337f, 5.96e-8f, 6.1e-5f, 0.999f, 65504f, -65504f, 1234.5f, 3.1e-3f];
+        float[] accumulators = [0f, 1.5f, -7.25e-3f, 3.3e6f];
+        for (int start = 0; start <= ushort.MaxValue; start += 16)
+        {
+            Vector256<ushort> halves = Vector256.CreateSequence((ushort)start, (ushort)1);
+            Vector512<float> exact = Fp16Bits.Widen(halves), scaledDown = Fp16Bits.WidenNormalScaledDown(halves);
+            foreach (float factor in factors)
+            {
+                Vector512<float> f = Vector512.Create(factor), scaledUp = Vector512.Create(factor * Fp16Bits.NormalScale);
+                Vector512<uint> product = (exact * f).AsUInt32(), scaledProduct = (scaledDown * scaledUp).AsUInt32();
+                foreach (float acc in accumulators)
+                {
+                    Vector512<float> a = Vector512.Create(acc);
+                    Vector512<uint> fused = Avx512F.FusedMultiplyAdd(exact, f, a).AsUInt32();
+                    Vector512<uint> scaledFused = Avx512F.FusedMultiplyAdd(scaledDown, scaledUp, a).AsUInt32();
+                    for (int i = 0; i < 16; i++)
+                    {
+                        ushort h = (ushort)(start + i);
+                        int exponent = (h >> 10) & 0x1F;
+                        if (exponent is 0 or 31) continue; // what AreNormal keeps away
+                        Assert.Equal(product[i], scaledProduct[i]);
+                        Assert.Equal(fused[i], scaledFused[i]);
+                    }
+                }
             }
         }
     }
