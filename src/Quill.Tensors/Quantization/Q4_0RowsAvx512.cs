@@ -1,62 +1,72 @@
 // Decode-time Q4_0 × Q8_0 dots of four weight rows against one activation row with 512-bit integer work; the generic tile is BlockTileDot.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
-/// Two rows share each 512-bit register (row r in the low half, row r+1 in the high half), and the nibbles stay
-/// unsigned: lane l of a block is Σ q·y − 8·Σ y over elements 4l..4l+3, the same exact integer ggml's signed
-/// mul_sum_i8_pairs gives. Each half then accumulates with the same FMA and reduction order as
-/// <see cref="GgmlX86BlockDot"/>, so every output is bit for bit the single-row dot (and llama.cpp's x86 result).
+/// The four rows' 16-byte nibble runs share one 512-bit register (row r in 128-bit lane r) and stay unsigned: the low
+/// nibbles (elements 0..15) meet the activation's first 16 bytes broadcast to every lane, the high nibbles (16..31) its
+/// last 16, and 8·y is taken off each product pair before the pairs are summed, so lane l of row r is Σ (q − 8)·y over
+/// elements 4l..4l+3 (low) or 16+4l..16+4l+3 (high), the same exact integers ggml's signed mul_sum_i8_pairs gives. Those
+/// are ggml's accumulator lanes 0..3 and 4..7 of the row, so two accumulators (low and high lanes) take the same FMA per
+/// block, and the final sums take <see cref="GgmlX86BlockDot.HorizontalSum"/>'s order: every output is bit for bit the
+/// single-row dot (and llama.cpp's x86 result). The block scales are widened through a 65,536-entry table (the exact
+/// <see cref="Fp16Bits.ToSingle(ushort)"/> of every half): two loads each, where the vector widening of four scattered
+/// halves took more instructions than all the integer work of the block.
 /// </summary>
 internal static unsafe class Q4_0RowsAvx512
 {
     public static bool IsSupported => Avx512BW.IsSupported && Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
+    /// <summary>Every half's float (index: the half's bits), allocated on first use and kept for the process.</summary>
+    private static readonly float* HalfTable = BuildHalfTable();
+
+    private static float* BuildHalfTable()
+    {
+        var table = (float*)NativeMemory.AlignedAlloc(65536 * sizeof(float), 64);
+        for (int h = 0; h < 65536; h++) table[h] = Fp16Bits.ToSingle((ushort)h);
+        return table;
+    }
+
     /// <summary>Block b of row k at w + b·blockStride + k·wStride: row-major, or interleaved groups of four (18, 72).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
     {
-        Vector512<float> acc01 = Vector512<float>.Zero, acc23 = Vector512<float>.Zero;
-        Vector512<long> halves = Vector512.Create(0L, 1, 4, 5, 2, 3, 6, 7);
-        Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-        Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        float* table = HalfTable;
+        Vector512<float> accLow = Vector512<float>.Zero, accHigh = Vector512<float>.Zero;
+        Vector512<byte> nibble = Vector512.Create((byte)0x0F), eights = Vector512.Create((byte)8);
         Vector512<short> ones16 = Vector512<short>.One;
+        Vector512<int> spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
         for (int b = 0; b < blocks; b++)
         {
-            byte* w0 = w + b * blockStride;
+            byte* w0 = w + b * blockStride, w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
             byte* a0 = a + b * Q8_0Block.BlockBytes;
-            Vector128<float> d = Fp16Bits.ToSingle(Vector128.Create((uint)*(ushort*)w0, *(ushort*)(w0 + wStride), *(ushort*)(w0 + 2 * wStride),
-                *(ushort*)(w0 + 3 * wStride)))
-                * Fp16Bits.Load(a0);
-            Vector512<float> d16 = d.ToVector256Unsafe().ToVector512Unsafe();
+            DecodePrefetch.Ahead(w0, Q4_0Block.BlockBytes);
+            Vector128<float> d = Vector128.Create(table[*(ushort*)w0], table[*(ushort*)w1], table[*(ushort*)w2], table[*(ushort*)w3])
+                * table[*(ushort*)a0];
+            Vector512<float> dLanes = Avx512F.PermuteVar16x32(d.ToVector256Unsafe().ToVector512Unsafe(), spread);
 
-            Vector256<sbyte> y = Vector256.Load((sbyte*)(a0 + 2));
-            // 8·Σy per group of four, both halves: the offset that turns unsigned nibble sums into signed (q − 8) sums.
-            Vector256<int> ySums = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), y), Vector256<short>.One);
-            Vector512<int> offset = Vector512.Create(ySums, ySums) << 3;
-            Vector512<sbyte> yy = Vector512.Create(y, y);
-
-            acc01 = Avx512F.FusedMultiplyAdd(Lanes(w0, w0 + wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh01), acc01);
-            acc23 = Avx512F.FusedMultiplyAdd(Lanes(w0 + 2 * wStride, w0 + 3 * wStride, yy, offset, halves, ones16), Avx512F.PermuteVar16x32(d16, lowHigh23),
-                acc23);
+            Vector512<byte> q = Vector512.Create(Vector256.Create(Vector128.Load(w0 + 2), Vector128.Load(w1 + 2)),
+                Vector256.Create(Vector128.Load(w2 + 2), Vector128.Load(w3 + 2)));
+            Vector512<byte> low = q & nibble;
+            Vector512<byte> high = (q.AsUInt16() >>> 4).AsByte() & nibble;
+            Vector512<sbyte> yLow = Avx512F.BroadcastVector128ToVector512((int*)(a0 + 2)).AsSByte();
+            Vector512<sbyte> yHigh = Avx512F.BroadcastVector128ToVector512((int*)(a0 + 18)).AsSByte();
+            // (q_a − 8)·y_a + (q_b − 8)·y_b per pair, within ±2,048, then pairs of pairs: groups of four.
+            Vector512<int> sumsLow = Avx512BW.MultiplyAddAdjacent(
+                Avx512BW.MultiplyAddAdjacent(low, yLow) - Avx512BW.MultiplyAddAdjacent(eights, yLow), ones16);
+            Vector512<int> sumsHigh = Avx512BW.MultiplyAddAdjacent(
+                Avx512BW.MultiplyAddAdjacent(high, yHigh) - Avx512BW.MultiplyAddAdjacent(eights, yHigh), ones16);
+            accLow = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumsLow), dLanes, accLow);
+            accHigh = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumsHigh), dLanes, accHigh);
         }
-        Vector128.Create(GgmlX86BlockDot.HorizontalSum(acc01.GetLower()), GgmlX86BlockDot.HorizontalSum(acc01.GetUpper()),
-            GgmlX86BlockDot.HorizontalSum(acc23.GetLower()), GgmlX86BlockDot.HorizontalSum(acc23.GetUpper())).Store(output);
-    }
-
-    /// <summary>16 float lanes: the 8 exact group sums of row block <paramref name="r0"/>, then those of <paramref name="r1"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Lanes(byte* r0, byte* r1, Vector512<sbyte> y, Vector512<int> offset, Vector512<long> halves, Vector512<short> ones16)
-    {
-        Vector256<byte> packed = Vector256.Create(Vector128.Load(r0 + 2), Vector128.Load(r1 + 2));
-        Vector256<byte> low = packed & Vector256.Create((byte)0x0F);
-        Vector256<byte> high = (packed.AsUInt16() >>> 4).AsByte() & Vector256.Create((byte)0x0F);
-        // [r0 low, r1 low | r0 high, r1 high] → [r0 low, r0 high | r1 low, r1 high]
-        Vector512<byte> q = Avx512F.PermuteVar8x64(Vector512.Create(low, high).AsInt64(), halves).AsByte();
-        Vector512<int> sums = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q, y), ones16) - offset;
-        return Avx512F.ConvertToVector512Single(sums);
+        // Per row (128-bit lane r): hsum_float_8's ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)).
+        Vector512<float> half = accHigh + accLow;
+        Vector512<float> quarter = half + Avx512F.Shuffle(half, half, 0b_11_10_11_10);
+        Vector512<float> sums = quarter + Avx512F.Shuffle(quarter, quarter, 0b_01_01_01_01);
+        Avx512F.PermuteVar16x32(sums, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower().Store(output);
     }
 }
