@@ -85,24 +85,37 @@ public static class ServerLoad
         return 0;
     }
 
-    /// <summary>`--batcher`: the same load on ContinuousBatcher in process, no HTTP, to tell engine time from server time.</summary>
+    /// <summary>
+    /// `--batcher`: the same load on ContinuousBatcher in process, no HTTP, to tell engine time from server time. As over
+    /// HTTP, every stream of every round has its own prompt (a different first word), so no slot reuses a cached prefix;
+    /// ratios are over the first one-stream row after a warm-up round.
+    /// </summary>
     private static async Task<int> BatcherOnly(string path, int[] streams, int tokens, int promptWords, int threads)
     {
         using var lm = LanguageModel.Load(path, new LoadOptions { Threads = threads });
         using var batcher = new ContinuousBatcher(lm.Model, lm.Tokenizer, new BatcherOptions { Slots = streams.Max(), ContextLength = 512 });
-        string prompt = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + i));
+        string words = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + i));
+        int round = 0;
         Console.WriteLine($"ContinuousBatcher in process, {Path.GetFileName(path)}, threads {threads}, {tokens} tokens per stream");
         double? single = null;
         foreach (int n in streams.Prepend(1))
         {
+            int thisRound = round++;
             var clock = Stopwatch.StartNew();
             var results = await Task.WhenAll(Enumerable.Range(0, n).Select(i => batcher.GenerateAsync(new GenerationRequest
             {
-                Prompt = prompt, MaxTokens = tokens, Sampling = new SamplingOptions { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, Seed = (ulong)i },
+                Prompt = $"{thisRound}-{i} {words}",
+                MaxTokens = tokens,
+                Sampling = new SamplingOptions { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, Seed = (ulong)i },
             })));
             double rate = results.Sum(r => r.CompletionTokens) / clock.Elapsed.TotalSeconds;
-            single ??= rate;
-            Console.WriteLine($"{n,8} streams {rate,10:F1} tok/s {rate / single,7:F2}x");
+            if (thisRound == 0)
+            {
+                Console.WriteLine($"{n,8} stream  {rate,10:F1} tok/s (warm-up: JIT, first touch of the weights)");
+                continue;
+            }
+            single ??= n == 1 ? rate : null;
+            Console.WriteLine($"{n,8} streams {rate,10:F1} tok/s " + (single is { } s ? $"{rate / s,7:F2}x" : ""));
         }
         return 0;
     }
