@@ -97,9 +97,8 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _weights = weights;
         _output = y;
         _dot = format.Dot;
-        // Q4_0 decodes through its four-row kernel over the plain Q8_0 activations (scales widened by table), not the pair
-        // tile's: TinyLlama Q4_0 tg32 17-18 -> 18 tok/s on one thread, 29-32 -> 32-34 on two (the same bits).
-        _pairTile = _tokens < BlockTileRows && weights.Type == GgmlType.Q4_0 ? null : format.Pairs;
+        // A pair tile without a decode kernel (Q4_0) leaves decoding to the format's four-row kernel over plain activations.
+        _pairTile = _tokens < PairTileTokens && format.Pairs is { Rows: null } ? null : format.Pairs;
         _tile = _tokens >= BlockTileRows && _pairTile is null ? format.Tile : null;
         if (_pairTile is not null)
             EnsurePacked(_pairTile, weights);
@@ -191,13 +190,13 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             else HalfWidthTile<Bf16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
             return;
         }
-        if (_pairTile is { } decodeTile && tokens < PairTileTokens)
+        if (_pairTile is { Rows: { } decodeRows } decodeTile && tokens < PairTileTokens)
         {
             int blocks = w.Columns / GgmlTypeInfo.BlockSize(w.Type);
             nint tokenStride = (nint)blocks * decodeTile.PairBlockBytes;
             for (; r0 + 4 <= end; r0 += 4)
                 for (int t = 0; t < tokens; t++)
-                    decodeTile.Rows(w.GroupStart(r0), w.RowStride, w.BlockStride, _packed + t * tokenStride, blocks, _output + (long)t * n + r0);
+                    decodeRows(w.GroupStart(r0), w.RowStride, w.BlockStride, _packed + t * tokenStride, blocks, _output + (long)t * n + r0);
         }
         if (_pairTile is { } pairTile && tokens >= PairTileTokens)
         {

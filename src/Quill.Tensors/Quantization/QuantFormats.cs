@@ -93,8 +93,9 @@ public unsafe delegate void RowsDot(byte* weights, nint rowStride, nint blockStr
 /// <param name="Pack">Packs the first 2·pairs activation rows.</param>
 /// <param name="Run">out[t·outputStride + r] = dot(weight row r, token t) for r in 0..3 and t below 2·pairs.</param>
 /// <param name="Rows">output[r] = dot(weight row r, one token) for r in 0..3 (decoding), the token packed as a pair with itself
-/// (<paramref name="Pack"/> with rowBytes 0).</param>
-public sealed record PairTile(int PairBlockBytes, ActivationPack Pack, PairTileDot Run, RowsDot Rows);
+/// (<paramref name="Pack"/> with rowBytes 0); null where the format's own <see cref="QuantFormat.Rows"/> over plain
+/// activations decodes faster (Q4_0), and decoding then takes that instead of the tile.</param>
+public sealed record PairTile(int PairBlockBytes, ActivationPack Pack, PairTileDot Run, RowsDot? Rows);
 
 /// <summary>Packs activation rows 0..2·pairs−1 (rowBytes apart) into pair-major blocks: pair p, block b at packed + (p·blocks + b)·PairBlockBytes.</summary>
 public unsafe delegate void ActivationPack(byte* rows, nint rowBytes, int pairs, int blocks, byte* packed);
@@ -199,8 +200,7 @@ public static partial class QuantFormats
         Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
 
     private static unsafe PairTile? Q4_0Pairs() =>
-        Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run,
-            Q4_0TileAvx512.Rows) : null;
+        Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run, Rows: null) : null;
 
     private static unsafe PairTile? Q8_0Pairs() =>
         Q8_0TileAvx512.IsSupported ? new PairTile(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Run,
