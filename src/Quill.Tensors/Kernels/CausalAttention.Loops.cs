@@ -133,8 +133,8 @@ public sealed unsafe partial class CausalAttention
     /// o += Σ_j p[j] · v_j over m rows v_j starting j·stride elements after v, D elements each (D a multiple of 16), read
     /// as floats by <typeparamref name="TRows"/>: each output element a multiply and an add per row in row order (unfused,
     /// as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer to llama.cpp than FMA did), up to 64
-    /// elements held in registers across the rows. An F16 row's 64 elements take the four-instruction widening when
-    /// they are all normal.
+    /// elements held in registers across the rows. An F16 row's 64 elements take the three-instruction widening against
+    /// the probability times 2^112 (the same products) when they are all normal.
     /// </summary>
     private static void Weighted512<TRows>(float* p, byte* v, int stride, int m, int d, float* o) where TRows : struct, IRowElements
     {
@@ -145,7 +145,6 @@ public sealed unsafe partial class CausalAttention
             for (int j = 0; j < m; j++)
             {
                 byte* vj = TRows.At(v, (long)j * stride + c);
-                Vector512<float> pj = Vector512.Create(p[j]);
                 if (TRows.Half)
                 {
                     PrefetchRow(TRows.At(vj, (long)RowsAhead * stride), 128);
@@ -159,6 +158,7 @@ public sealed unsafe partial class CausalAttention
                         continue;
                     }
                 }
+                Vector512<float> pj = Vector512.Create(p[j]);
                 a0 = a0 + TRows.Load(vj, 0) * pj;
                 a1 = a1 + TRows.Load(vj, 16) * pj;
                 a2 = a2 + TRows.Load(vj, 32) * pj;
