@@ -3,7 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace Quill.Tensors;
 
-/// <summary>Owns <see cref="Length"/> zeroed elements of unmanaged memory, aligned for the widest SIMD loads.</summary>
+/// <summary>
+/// Owns <see cref="Length"/> zeroed elements of unmanaged memory, aligned for the widest SIMD loads (a KV cache or other
+/// large block on huge pages where the OS grants them: <see cref="AlignedMemory"/>).
+/// </summary>
 public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
 {
     private T* _pointer;
@@ -13,7 +16,7 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length * sizeof(T));
-        _pointer = (T*)NativeMemory.AlignedAlloc(bytes, 64);
+        _pointer = (T*)AlignedMemory.Allocate((long)bytes);
         NativeMemory.Clear(_pointer, bytes);
     }
 
@@ -34,7 +37,7 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
 
     public void Dispose()
     {
-        if (_pointer != null) NativeMemory.AlignedFree(_pointer);
+        AlignedMemory.Free(_pointer);
         _pointer = null;
     }
 }

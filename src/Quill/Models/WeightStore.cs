@@ -1,5 +1,4 @@
 // Owns the bytes of a model's tensors (an aligned copy, or the open mapped GGUF file) and hands out typed views.
-using System.Runtime.InteropServices;
 using Quill.Formats;
 using Quill.Formats.Gguf;
 using Quill.Tensors;
@@ -8,8 +7,9 @@ namespace Quill.Models;
 
 /// <summary>
 /// Resolves tensor names to memory. In <see cref="WeightLoading.Copy"/> mode every tensor is read with positional
-/// file reads into one aligned block (so the file's pages are not also mapped into the process); in
-/// <see cref="WeightLoading.Map"/> mode views point into the GGUF map, which stays open.
+/// file reads into one aligned block, on huge pages where the OS grants them (<see cref="AlignedMemory"/>), so the
+/// file's pages are not also mapped into the process; in <see cref="WeightLoading.Map"/> mode views point into the GGUF
+/// map, which stays open.
 /// </summary>
 public sealed unsafe class WeightStore : IDisposable
 {
@@ -41,7 +41,7 @@ public sealed unsafe class WeightStore : IDisposable
     {
         long total = 0;
         foreach (var t in _file.Tensors) total += AlignUp(t.ByteLength);
-        _block = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(total, Alignment), Alignment);
+        _block = (byte*)AlignedMemory.Allocate(total);
         CopiedBytes = total;
         using var handle = File.OpenHandle(_file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         long offset = 0, done = 0;
@@ -116,7 +116,7 @@ public sealed unsafe class WeightStore : IDisposable
 
     public void Dispose()
     {
-        if (_block != null) NativeMemory.AlignedFree(_block);
+        AlignedMemory.Free(_block);
         _block = null;
     }
 }
