@@ -1,6 +1,7 @@
 // What one server serves: the generative model (engine, tokenizer, chat template) and the embedding model.
 using Quill.Embeddings;
 using Quill.Generation;
+using Quill.Models;
 using Quill.Serving;
 using Quill.Tokenizers;
 using Quill.Tokenizers.ChatTemplates;
@@ -23,6 +24,7 @@ internal sealed class ServedModels : IDisposable
         _model = LanguageModel.Load(options.ModelPath, new LoadOptions
         {
             Threads = options.Threads,
+            Loading = options.HugePages ? WeightLoading.CopyHugePages : WeightLoading.Copy,
             KvCacheType = options.KvCacheType,
             LoraAdapters = [.. options.LoraAdapters.Select(a => new LoraAdapterOption(a))],
         });

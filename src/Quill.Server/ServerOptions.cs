@@ -52,6 +52,9 @@ public sealed record ServerOptions
     /// <summary>Threads for the forward passes; 0 uses every core.</summary>
     public int Threads { get; init; }
 
+    /// <summary>Copy the weights onto 2 MiB pages where Linux grants them (--huge-pages): decode a few % faster, load slower.</summary>
+    public bool HugePages { get; init; }
+
     /// <summary>How the slots' KV cache stores keys and values: F16 (the default, as llama.cpp's) or F32; --kv-type.</summary>
     public KvCacheType KvCacheType { get; init; } = KvCacheType.F16;
 

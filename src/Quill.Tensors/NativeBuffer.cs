@@ -3,10 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Quill.Tensors;
 
-/// <summary>
-/// Owns <see cref="Length"/> zeroed elements of unmanaged memory, aligned for the widest SIMD loads (a KV cache or other
-/// large block on huge pages where the OS grants them: <see cref="AlignedMemory"/>).
-/// </summary>
+/// <summary>Owns <see cref="Length"/> zeroed elements of unmanaged memory, aligned for the widest SIMD loads.</summary>
 public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
 {
     private T* _pointer;
@@ -16,7 +13,7 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length * sizeof(T));
-        _pointer = (T*)AlignedMemory.Allocate((long)bytes);
+        _pointer = (T*)NativeMemory.AlignedAlloc(bytes, 64);
         NativeMemory.Clear(_pointer, bytes);
     }
 
@@ -37,7 +34,7 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
 
     public void Dispose()
     {
-        AlignedMemory.Free(_pointer);
+        if (_pointer != null) NativeMemory.AlignedFree(_pointer);
         _pointer = null;
     }
 }

@@ -1,7 +1,7 @@
 // The machine's streaming read bandwidth, measured in C# over a buffer far larger than the caches: the bound on decode speed.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Quill.Tensors;
 
 namespace Quill.Benchmarks.Comparison;
 
@@ -21,7 +21,7 @@ public static unsafe class ReadBandwidth
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
         long slice = bytes / threads / 256 * 256;
-        byte* buffer = (byte*)AlignedMemory.Allocate(slice * threads); // the pages the weights get (huge where granted)
+        byte* buffer = (byte*)NativeMemory.AlignedAlloc((nuint)(slice * threads), 64);
         try
         {
             long total = slice * threads;
@@ -39,7 +39,7 @@ public static unsafe class ReadBandwidth
         }
         finally
         {
-            AlignedMemory.Free(buffer);
+            NativeMemory.AlignedFree(buffer);
         }
     }
 

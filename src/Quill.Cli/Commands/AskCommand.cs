@@ -62,7 +62,7 @@ internal static class AskCommand
             string storePath = r.GetValue(store)!;
             VectorStore.Open(storePath).Dispose();  // a missing or foreign store fails before any model loads
             using LanguageModel? lm = r.GetValue(model) is { } path
-                ? GenerateCommand.Load(path, r.GetValue(threads), mmap: false, kvCacheType: CommonOptions.KvType(r, kvType))
+                ? GenerateCommand.Load(path, r.GetValue(threads), kvCacheType: CommonOptions.KvType(r, kvType))
                 : null;
             using ITextEmbedder embed = embedders(r.GetValue(embedder));
             using DocumentIndex index = DocumentIndex.Open(storePath, embed, modelFlag: "--embedder");

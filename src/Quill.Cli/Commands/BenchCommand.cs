@@ -18,6 +18,7 @@ internal static class BenchCommand
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var mmap = CommonOptions.Mmap();
+        var hugePages = CommonOptions.HugePages();
         var reps = new Option<int>("--repetitions", "-r") { Description = "Runs; the best is reported", DefaultValueFactory = _ => 3 };
         var depth = new Option<int>("--depth", "-d")
         {
@@ -34,7 +35,7 @@ internal static class BenchCommand
             "Measure prompt processing (pp) and generation (tg) speed\n  example: quill bench -m model.gguf -p 512 -n 128 --json\n  example: quill bench -m " +
             "model.gguf -p 128 -n 64 --parallel 16\n  example: quill bench -m model.gguf -p 0 -n 64 --depth 4096 --kv-type f32")
         {
-            model, prompt, generate, threads, json, mmap, reps, parallel, depth, kvType,
+            model, prompt, generate, threads, json, mmap, hugePages, reps, parallel, depth, kvType,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -44,7 +45,7 @@ internal static class BenchCommand
             using var lm = LanguageModel.Load(r.GetValue(model)!, new LoadOptions
             {
                 Threads = r.GetValue(threads),
-                Loading = r.GetValue(mmap) ? WeightLoading.Map : WeightLoading.Copy,
+                Loading = CommonOptions.Loading(r, mmap, hugePages),
                 KvCacheType = kv,
             });
             double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;

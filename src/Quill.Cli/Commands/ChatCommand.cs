@@ -20,6 +20,7 @@ internal static class ChatCommand
         };
         var threads = CommonOptions.Threads();
         var mmap = CommonOptions.Mmap();
+        var hugePages = CommonOptions.HugePages();
         var kvType = CommonOptions.KvType();
         var sampling = new SamplingFlags();
         var command = new Command("chat", "Chat with a model in the terminal: /reset forgets the conversation, /exit quits.\n" +
@@ -27,14 +28,14 @@ internal static class ChatCommand
             "  (the reply to its last user message is printed).\n" +
             "  example: quill chat -m model.gguf --system \"You are terse.\" --temperature 0.7")
         {
-            model, system, builtIn, threads, mmap, kvType,
+            model, system, builtIn, threads, mmap, hugePages, kvType,
         };
         sampling.AddTo(command);
         command.SetAction((r, ct) => CliErrors.RunAsync(async () =>
         {
             string path = r.GetValue(model) ?? DemoCommand.DefaultModel();
             KvCacheType kv = CommonOptions.KvType(r, kvType);
-            using var lm = GenerateCommand.Load(path, r.GetValue(threads), r.GetValue(mmap), kvCacheType: kv);
+            using var lm = GenerateCommand.Load(path, r.GetValue(threads), CommonOptions.Loading(r, mmap, hugePages), kvCacheType: kv);
             string? systemPrompt = r.GetValue(system) is { } s ? EscapedText.Unescape(s) : null;
             using ChatSession session = r.GetValue(builtIn) is { } name
                 ? new ChatSession(lm.Model, lm.Tokenizer, ChatTemplate.BuiltIn(name), systemPrompt)

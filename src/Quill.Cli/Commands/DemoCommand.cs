@@ -29,7 +29,7 @@ internal static class DemoCommand
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
             string path = DefaultModel();
-            using var lm = GenerateCommand.Load(path, threads: 0, mmap: false);
+            using var lm = GenerateCommand.Load(path, threads: 0);
             Console.Out.WriteLine($"model: {path} ({lm.File.GetString("general.name")}, trained by quill train on the King James Bible)");
             const string prompt = "And God said";
             var ids = lm.Tokenizer.Encode(prompt);

@@ -18,19 +18,21 @@ internal static class GenerateCommand
         var threads = CommonOptions.Threads();
         var json = CommonOptions.Json();
         var mmap = CommonOptions.Mmap();
+        var hugePages = CommonOptions.HugePages();
         var lora = LoraOption();
         var kvType = CommonOptions.KvType();
         var command = new Command("generate", "Generate a completion of a prompt, streamed to stdout\n" +
             "  example: quill generate -m model.gguf -p \"Once upon a time\" -n 64 --temperature 0.7 --seed 1 --stop \"\\n\"\n" +
             "  example: quill generate -p \"And God said\" -n 40   (no -m: the shipped demo model)")
         {
-            model, prompt, threads, json, mmap, lora, kvType,
+            model, prompt, threads, json, mmap, hugePages, lora, kvType,
         };
         sampling.AddTo(command);
         command.SetAction((r, ct) => Task.FromResult(CliErrors.Run(() =>
         {
             KvCacheType kv = CommonOptions.KvType(r, kvType);
-            using var lm = Load(r.GetValue(model) ?? DemoCommand.DefaultModel(), r.GetValue(threads), r.GetValue(mmap), r.GetValue(lora), kv);
+            WeightLoading loading = CommonOptions.Loading(r, mmap, hugePages);
+            using var lm = Load(r.GetValue(model) ?? DemoCommand.DefaultModel(), r.GetValue(threads), loading, r.GetValue(lora), kv);
             var request = sampling.Request(r) with { Prompt = EscapedText.Unescape(r.GetValue(prompt)!) };
             var generator = new Generator(lm.Model, lm.Tokenizer);
             if (r.GetValue(json))
@@ -54,13 +56,14 @@ internal static class GenerateCommand
         Description = "A LoRA adapter GGUF (llama.cpp's format) to apply at run time; repeat for several",
     };
 
-    internal static LanguageModel Load(string path, int threads, bool mmap, string[]? loraAdapters = null, KvCacheType kvCacheType = KvCacheType.F16)
+    internal static LanguageModel Load(string path, int threads, WeightLoading loading = WeightLoading.Copy, string[]? loraAdapters = null,
+        KvCacheType kvCacheType = KvCacheType.F16)
     {
         using var progress = new ConsoleProgress("loading");
         return LanguageModel.Load(path, new LoadOptions
         {
             Threads = threads,
-            Loading = mmap ? WeightLoading.Map : WeightLoading.Copy,
+            Loading = loading,
             Progress = progress,
             KvCacheType = kvCacheType,
             LoraAdapters = [.. (loraAdapters ?? []).Select(a => new LoraAdapterOption(a))],

@@ -41,6 +41,7 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 25,
         };
         var threads = CommonOptions.Threads();
+        var hugePages = CommonOptions.HugePages();
         var lora = GenerateCommand.LoraOption();
         var kvType = CommonOptions.KvType();
         var guard = new Option<string>("--guard")
@@ -67,7 +68,7 @@ internal static class ServeCommand
             "  example: quill serve -m model.gguf --log requests.db --drift-reference reference.jsonl\n" +
             "  example: quill serve -m model.gguf --store postgres://quill@db:5432/docs   (replicas share one document index)")
         {
-            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, lora, kvType, guard, guardThreshold,
+            model, embeddingModel, host, port, apiKey, parallel, context, queue, noCachePrompt, drain, threads, hugePages, lora, kvType, guard, guardThreshold,
             guardCanary, guardModel, store,
         };
         var requestLog = new RequestLogFlags();
@@ -88,6 +89,7 @@ internal static class ServeCommand
                 QueueCapacity = r.GetValue(queue),
                 CachePrompt = !r.GetValue(noCachePrompt),
                 Threads = r.GetValue(threads),
+                HugePages = r.GetValue(hugePages),
                 KvCacheType = CommonOptions.KvType(r, kvType),
                 DrainTimeout = TimeSpan.FromSeconds(r.GetValue(drain)),
                 Guard = Enum.TryParse(r.GetValue(guard), ignoreCase: true, out GuardMode mode) && !int.TryParse(r.GetValue(guard), out _) ? mode

@@ -61,7 +61,7 @@ internal static class TaskCommand
 
         public LanguageModel LoadModel(ParseResult r, string task) =>
             GenerateCommand.Load(r.GetValue(Model) ?? throw new ArgumentException($"task {task}: needs a generative model, -m MODEL.gguf"),
-                r.GetValue(Threads), mmap: false);
+                r.GetValue(Threads));
 
         public ITextEmbedder LoadEmbedder(ParseResult r)
         {
@@ -321,7 +321,7 @@ internal static class TaskCommand
         command.SetAction(r => CliErrors.Run(() =>
         {
             List<TaskExample> examples = TaskExample.ReadFile(r.GetValue(data)!);
-            using LanguageModel? lm = r.GetValue(model) is { } path ? GenerateCommand.Load(path, r.GetValue(threads), mmap: false) : null;
+            using LanguageModel? lm = r.GetValue(model) is { } path ? GenerateCommand.Load(path, r.GetValue(threads)) : null;
             using ITextEmbedder embedder = EmbedderCatalog.Load(null, null, r.GetValue(threads));
             List<TaskScore> scores;
             using (var progress = new ConsoleProgress("evaluating"))

@@ -7,9 +7,9 @@ namespace Quill.Models;
 
 /// <summary>
 /// Resolves tensor names to memory. In <see cref="WeightLoading.Copy"/> mode every tensor is read with positional
-/// file reads into one aligned block, on huge pages where the OS grants them (<see cref="AlignedMemory"/>), so the
-/// file's pages are not also mapped into the process; in <see cref="WeightLoading.Map"/> mode views point into the GGUF
-/// map, which stays open.
+/// file reads into one aligned block (on huge pages in <see cref="WeightLoading.CopyHugePages"/> mode), so the file's
+/// pages are not also mapped into the process; in <see cref="WeightLoading.Map"/> mode views point into the GGUF map,
+/// which stays open.
 /// </summary>
 public sealed unsafe class WeightStore : IDisposable
 {
@@ -33,7 +33,7 @@ public sealed unsafe class WeightStore : IDisposable
     public static WeightStore Load(GgufFile file, WeightLoading loading, IProgress<double>? progress = null)
     {
         var store = new WeightStore(file, loading);
-        if (loading == WeightLoading.Copy) store.CopyAll(progress);
+        if (loading != WeightLoading.Map) store.CopyAll(progress);
         return store;
     }
 
@@ -41,7 +41,7 @@ public sealed unsafe class WeightStore : IDisposable
     {
         long total = 0;
         foreach (var t in _file.Tensors) total += AlignUp(t.ByteLength);
-        _block = (byte*)AlignedMemory.Allocate(total);
+        _block = (byte*)AlignedMemory.Allocate(total, hugePages: Loading == WeightLoading.CopyHugePages);
         CopiedBytes = total;
         using var handle = File.OpenHandle(_file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         long offset = 0, done = 0;
@@ -73,7 +73,7 @@ public sealed unsafe class WeightStore : IDisposable
     public bool Contains(string name) => _file.FindTensor(name) is not null;
 
     private byte* Address(GgufTensorInfo info) =>
-        Loading == WeightLoading.Copy ? (byte*)_addresses[info.Name] : _file.GetTensorPointer(info);
+        Loading != WeightLoading.Map ? (byte*)_addresses[info.Name] : _file.GetTensorPointer(info);
 
     /// <summary>
     /// A linear layer's weight for the matmul kernels: in Copy mode, where the type has four-row kernels, its rows
@@ -83,7 +83,7 @@ public sealed unsafe class WeightStore : IDisposable
     public WeightMatrix LinearWeight(string name, int columns, int rows)
     {
         var matrix = Matrix(name, columns, rows);
-        bool repack = Loading == WeightLoading.Copy && rows % 4 == 0
+        bool repack = Loading != WeightLoading.Map && rows % 4 == 0
             && Tensors.Quantization.QuantFormats.TryGet(matrix.Type, out var format) && format.Tile is not null && format.Rows is not null;
         return repack && _repacked.Add(name) ? matrix.InterleaveRowGroups() : matrix;
     }

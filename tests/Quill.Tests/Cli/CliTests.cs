@@ -88,6 +88,28 @@ public class CliTests
         Assert.Equal("quill: --kv-type: expected f16 or f32, found 'q8'", r.Stderr.Trim());
     }
 
+    [Theory]
+    [InlineData("generate", "-p", "hi", "-n", "1")]
+    [InlineData("bench", "-p", "4", "-n", "2", "-r", "1")]
+    [InlineData("chat")]
+    public void MmapWithHugePagesIsOneLineAndNonZero(params string[] rest)
+    {
+        var r = QuillCli.Run([rest[0], "-m", Tiny, "-t", "1", "--mmap", "--huge-pages", .. rest[1..]]);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Equal("quill: --mmap computes from the file's own pages; leave out --huge-pages or --mmap", r.Stderr.Trim());
+    }
+
+    [Fact]
+    public void HugePagesGenerateTheSameTextAndServeTakesTheFlag()
+    {
+        string[] args = ["generate", "-m", Tiny, "-t", "1", "-p", "hi", "-n", "6", "--temperature", "0"];
+        var plain = QuillCli.Run(args);
+        var huge = QuillCli.Run([.. args, "--huge-pages"]);
+        Assert.True(plain.ExitCode == 0 && huge.ExitCode == 0, plain.Stderr + huge.Stderr);
+        Assert.Equal(plain.Stdout, huge.Stdout);
+        Assert.Contains("--huge-pages", QuillCli.Run("serve", "--help").Stdout);
+    }
+
     [Fact]
     public void KvTypeIsListedAndFollowedByTheBenchsKvFigure()
     {

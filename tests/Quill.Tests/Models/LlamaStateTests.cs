@@ -1,6 +1,7 @@
 // Properties of the Llama forward pass that need no peer: batching, causality, truncation, threads, loading modes.
 using Quill.Models;
 using Quill.Models.Synthetic;
+using Quill.Tensors;
 
 namespace Quill.Tests.Models;
 
@@ -97,6 +98,23 @@ public class LlamaStateTests
         using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 1 })) reference = All(lm, Tokens);
         using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 3, Loading = WeightLoading.Map }))
             Assert.Equal(reference, All(lm, Tokens));
+    }
+
+    [Fact]
+    public void HugePageWeightsGiveTheSameLogits()
+    {
+        // Over 2 MiB of Q8_0 weights, so the copy really is asked for huge pages (and its groups repacked there).
+        var options = new SyntheticModelOptions
+        {
+            Dim = 256, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 512, VocabSize = 4096, Type = GgmlType.Q8_0,
+        };
+        string path = SyntheticModels.Get(options);
+        Assert.True(new FileInfo(path).Length > AlignedMemory.HugePageBytes);
+        int[] tokens = [.. Tokens.Select(t => t * 13 % 4096)];
+        float[] reference;
+        using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 1 })) reference = All(lm, tokens);
+        using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 2, Loading = WeightLoading.CopyHugePages }))
+            Assert.Equal(reference, All(lm, tokens));
     }
 
     [Fact]
