@@ -16,7 +16,9 @@ namespace Quill.Benchmarks;
 /// /v1/completions request over HTTP (SSE), and reports the aggregate completion tokens/s (from the usage of every
 /// stream, over the wall time of the round, prompt processing included), the decode-phase aggregate (each stream's
 /// tokens after its first over the time from its first token to its last, summed over the streams: what batching
-/// multiplies, as llama-batched-bench's S_TG) and p50/p99 time to first token. The ratio columns are each aggregate
+/// multiplies), the steady decode rate (text chunks of every stream inside the window where all of them are decoding,
+/// from the last stream's first token to the first stream's last, over that window: no prompt is being processed then,
+/// as in llama-batched-bench's S_TG) and p50/p99 time to first token. The ratio columns are each aggregate
 /// over the one-stream row of the same run. Every request is seeded and sampled at temperature 1, and every stream of
 /// every round sends its own prompt (a different first word), so no slot answers from another request's cached prefix.
 /// <para>
@@ -64,7 +66,7 @@ public static class ServerLoad
         Console.WriteLine($"model {Path.GetFileName(model)}, threads {threads}, slots {slots}, {tokens} tokens per stream, " +
             $"{promptWords}-word prompts, best of {rounds} rounds");
         Console.WriteLine($"{"streams",8} {"tokens",8} {"seconds",8} {"agg tok/s",10} {"ratio",7} {"decode tok/s",13} {"ratio",7} " +
-            $"{"ttft p50 ms",12} {"ttft p99 ms",12}");
+            $"{"steady tok/s",13} {"ratio",7} {"ttft p50 ms",12} {"ttft p99 ms",12}");
         int round = 0;
         await RunRound(http, 1, tokens, words, round++); // warm-up: JIT, first-touch of the weights
         Round? single = null;
@@ -79,8 +81,9 @@ public static class ServerLoad
             single ??= n == 1 ? best : null;
             string ratio = single is { } s ? $"{best.TokensPerSecond / s.TokensPerSecond:F2}x" : "";
             string decodeRatio = single is { } d ? $"{best.DecodeTokensPerSecond / d.DecodeTokensPerSecond:F2}x" : "";
+            string steadyRatio = single is { } t ? $"{best.SteadyTokensPerSecond / t.SteadyTokensPerSecond:F2}x" : "";
             Console.WriteLine($"{n,8} {best.Tokens,8} {best.Seconds,8:F2} {best.TokensPerSecond,10:F1} {ratio,7} {best.DecodeTokensPerSecond,13:F1} " +
-                $"{decodeRatio,7} {best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0}");
+                $"{decodeRatio,7} {best.SteadyTokensPerSecond,13:F1} {steadyRatio,7} {best.TtftP50 * 1000,12:F0} {best.TtftP99 * 1000,12:F0}");
         }
         return 0;
     }
@@ -154,24 +157,38 @@ public static class ServerLoad
             doc.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!);
     }
 
-    private readonly record struct Round(int Tokens, double Seconds, double TokensPerSecond, double DecodeTokensPerSecond, double TtftP50,
-        double TtftP99);
+    private readonly record struct Round(int Tokens, double Seconds, double TokensPerSecond, double DecodeTokensPerSecond,
+        double SteadyTokensPerSecond, double TtftP50, double TtftP99);
 
     /// <summary>One round: <paramref name="streams"/> clients at once, stream i of round r prompted "r-i words...".</summary>
     private static async Task<Round> RunRound(HttpClient http, int streams, int tokens, string words, int round)
     {
         var clock = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, streams).Select(i =>
-            Stream(http, $"{round}-{i} {words}", tokens, seed: (ulong)(1000 * round + i))));
+            Stream(http, $"{round}-{i} {words}", tokens, seed: (ulong)(1000 * round + i), clock)));
         double seconds = clock.Elapsed.TotalSeconds;
         int total = results.Sum(r => r.Tokens);
         double decode = results.Sum(r => r.Tokens > 1 && r.Last > r.Ttft ? (r.Tokens - 1) / (r.Last - r.Ttft) : 0);
         double[] ttft = [.. results.Select(r => r.Ttft).Order()];
-        return new Round(total, seconds, total / seconds, decode, Percentile(ttft, 0.50), Percentile(ttft, 0.99));
+        return new Round(total, seconds, total / seconds, decode, Steady(results.Select(r => r.Chunks).ToArray()), Percentile(ttft, 0.50),
+            Percentile(ttft, 0.99));
+    }
+
+    /// <summary>
+    /// Chunks per second while every stream decodes: from the last stream's first chunk to the first stream's last, the
+    /// chunks after the window's start up to its end over its length; 0 when the streams never all decoded at once.
+    /// </summary>
+    private static double Steady(List<double>[] chunks)
+    {
+        if (chunks.Any(c => c.Count < 2)) return 0;
+        double start = chunks.Max(c => c[0]), end = chunks.Min(c => c[^1]);
+        if (end <= start) return 0;
+        return chunks.Sum(c => c.Count(t => t > start && t <= end)) / (end - start);
     }
 
     /// <summary>One streamed completion: its completion tokens, and the seconds to its first and to its last text chunk.</summary>
-    private static async Task<(int Tokens, double Ttft, double Last)> Stream(HttpClient http, string prompt, int tokens, ulong seed)
+    private static async Task<(int Tokens, double Ttft, double Last, List<double> Chunks)> Stream(HttpClient http, string prompt, int tokens,
+        ulong seed, Stopwatch round)
     {
         var clock = Stopwatch.StartNew();
         var body = new { prompt, max_tokens = tokens, temperature = 1.0, seed, stream = true, stream_options = new { include_usage = true } };
@@ -181,6 +198,7 @@ public static class ServerLoad
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
         double ttft = double.NaN, last = 0;
         int completion = 0;
+        var chunks = new List<double>(tokens);
         while (await reader.ReadLineAsync() is { } line)
         {
             if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
@@ -191,12 +209,13 @@ public static class ServerLoad
                 && choices[0].GetProperty("text").GetString() is { Length: > 0 })
             {
                 last = clock.Elapsed.TotalSeconds;
+                chunks.Add(round.Elapsed.TotalSeconds); // on the round's clock, shared by its streams
                 if (double.IsNaN(ttft)) ttft = last;
             }
             if (doc.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
                 completion = usage.GetProperty("completion_tokens").GetInt32();
         }
-        return (completion, double.IsNaN(ttft) ? clock.Elapsed.TotalSeconds : ttft, last);
+        return (completion, double.IsNaN(ttft) ? clock.Elapsed.TotalSeconds : ttft, last, chunks);
     }
 
     private static double Percentile(double[] sorted, double p) =>
