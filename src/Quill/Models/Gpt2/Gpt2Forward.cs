@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Quantization;
+using Quill.Tensors.Threading;
 
 namespace Quill.Models.Gpt2;
 
@@ -23,6 +24,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
     private readonly NativeBuffer<float> _x, _xb, _qkv, _q, _att, _hb, _position; // (T, ·) scratch
     private readonly StepKvCache _cache;
     private readonly QuantFormat _tokenFormat, _positionFormat;
+    private readonly RowSteps _rows;
 
     public Gpt2Forward(Gpt2Model model, int slots, int contextLength, int maxStepTokens, KvCacheType kvCacheType)
     {
@@ -41,6 +43,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
         _cache = new StepKvCache(_c.Layers, slots, contextLength, _c.KvDim, maxStepTokens, kvCacheType);
         _tokenFormat = QuantFormats.Get(model.Weights.TokenEmbedding.Type);
         _positionFormat = QuantFormats.Get(model.Weights.PositionEmbedding.Type);
+        _rows = new RowSteps(this);
     }
 
     /// <summary>Throws when a token id is outside the vocabulary (before anything is written).</summary>
@@ -57,8 +60,7 @@ internal sealed unsafe class Gpt2Forward : IDisposable
     /// </summary>
     public void Run(ReadOnlySpan<BatchSequence> sequences, ReadOnlySpan<int> tokens, ReadOnlySpan<int> starts)
     {
-        int dim = _c.Dim, kvDim = _c.KvDim, qkvDim = _c.QkvDim, ffn = _c.FeedForwardDim;
-        float eps = _c.LayerNormEpsilon;
+        int dim = _c.Dim, ffn = _c.FeedForwardDim;
         var weights = _model.Weights;
         var position = _position.Span;
         int t = _cache.Plan(sequences, starts);
@@ -70,46 +72,27 @@ internal sealed unsafe class Gpt2Forward : IDisposable
             TensorPrimitives.Add(x, position, x);
         }
 
-        var residual = _x.Slice(0, t * dim);
-        var delta = _xb.Slice(0, t * dim);
         for (int l = 0; l < _c.Layers; l++)
         {
             var w = weights.Layers[l];
             // attention: (T,C) -> qkv (T, C + 2·Hkv·D) -> (T,C)
-            for (int i = 0; i < t; i++)
-                LayerNorm.Forward(_x.Slice((long)i * dim, dim), w.AttentionNorm, w.AttentionNormBias, eps, _xb.Slice((long)i * dim, dim));
+            _rows.Run(RowSteps.Step.AttentionNorm, l, w, t);
             _matmul.SetInput(_xb.Pointer, t, dim);
             _matmul.Multiply(w.QueryKeyValue, _qkv.Pointer);
-            for (int i = 0; i < t; i++)
-            {
-                var qkv = _qkv.Slice((long)i * qkvDim, qkvDim);
-                TensorPrimitives.Add(qkv, w.QueryKeyValueBias, qkv);
-                qkv[..dim].CopyTo(_q.Slice((long)i * dim, dim));
-                _cache.Store(l, i, qkv.Slice(dim, kvDim), qkv.Slice(dim + kvDim, kvDim));
-            }
+            _rows.Run(RowSteps.Step.BiasAndStore, l, w, t);
             _cache.Attend(_attention, l, _q.Pointer, _att.Pointer, 0);
             _matmul.SetInput(_att.Pointer, t, dim);
             _matmul.Multiply(w.AttentionOutput, _xb.Pointer);
-            for (int i = 0; i < t; i++)
-                TensorPrimitives.Add(_xb.Slice((long)i * dim, dim), w.AttentionOutputBias, _xb.Slice((long)i * dim, dim));
-            TensorPrimitives.Add(residual, delta, residual);
+            _rows.Run(RowSteps.Step.AttentionResidual, l, w, t);
 
             // feed-forward: (T,C) -> (T,F) -> (T,C)
-            for (int i = 0; i < t; i++)
-                LayerNorm.Forward(_x.Slice((long)i * dim, dim), w.FeedForwardNorm, w.FeedForwardNormBias, eps, _xb.Slice((long)i * dim, dim));
+            _rows.Run(RowSteps.Step.FeedForwardNorm, l, w, t);
             _matmul.SetInput(_xb.Pointer, t, dim);
             _matmul.Multiply(w.Up, _hb.Pointer);
-            for (int i = 0; i < t; i++)
-            {
-                var h = _hb.Slice((long)i * ffn, ffn);
-                TensorPrimitives.Add(h, w.UpBias, h);
-                GeluTanh.ForwardRounded(h);
-            }
+            _rows.Run(RowSteps.Step.Gelu, l, w, t);
             _matmul.SetInput(_hb.Pointer, t, ffn);
             _matmul.Multiply(w.Down, _xb.Pointer);
-            for (int i = 0; i < t; i++)
-                TensorPrimitives.Add(_xb.Slice((long)i * dim, dim), w.DownBias, _xb.Slice((long)i * dim, dim));
-            TensorPrimitives.Add(residual, delta, residual);
+            _rows.Run(RowSteps.Step.FeedForwardResidual, l, w, t);
         }
     }
 
@@ -142,6 +125,77 @@ internal sealed unsafe class Gpt2Forward : IDisposable
 
     private ArgumentOutOfRangeException TokenOutsideVocabulary(int id) =>
         new("tokens", $"token id {id} is outside the vocabulary of {_c.VocabSize}");
+
+    /// <summary>
+    /// The per-row steps between the matmuls (LayerNorms, biases and the cache store, GELU, residual adds), split across
+    /// the pool from <see cref="ParallelRows"/> rows. Each row is one thread's work with the serial loop's operations (all
+    /// elementwise or within the row), so every result is the same bit for bit, whatever the split.
+    /// </summary>
+    private sealed class RowSteps(Gpt2Forward owner) : IRangeJob
+    {
+        public enum Step
+        {
+            AttentionNorm,
+            BiasAndStore,
+            AttentionResidual,
+            FeedForwardNorm,
+            Gelu,
+            FeedForwardResidual,
+        }
+
+        /// <summary>Rows from which a step is split across the pool; fewer run on the calling thread.</summary>
+        private const int ParallelRows = 4;
+
+        private Step _step;
+        private int _layer;
+        private Gpt2LayerWeights? _weights;
+
+        public void Run(Step step, int layer, Gpt2LayerWeights weights, int rows)
+        {
+            _step = step;
+            _layer = layer;
+            _weights = weights;
+            if (rows >= ParallelRows) owner._model.Pool.Run(this, rows);
+            else Execute(0, rows);
+            _weights = null;
+        }
+
+        public void Execute(int start, int end)
+        {
+            var w = _weights!;
+            var c = owner._c;
+            int dim = c.Dim;
+            for (int i = start; i < end; i++)
+            {
+                var x = owner._x.Slice((long)i * dim, dim);
+                var xb = owner._xb.Slice((long)i * dim, dim);
+                switch (_step)
+                {
+                    case Step.AttentionNorm:
+                        LayerNorm.Forward(x, w.AttentionNorm, w.AttentionNormBias, c.LayerNormEpsilon, xb);
+                        break;
+                    case Step.FeedForwardNorm:
+                        LayerNorm.Forward(x, w.FeedForwardNorm, w.FeedForwardNormBias, c.LayerNormEpsilon, xb);
+                        break;
+                    case Step.BiasAndStore:
+                        var qkv = owner._qkv.Slice((long)i * c.QkvDim, c.QkvDim);
+                        TensorPrimitives.Add(qkv, w.QueryKeyValueBias, qkv);
+                        qkv[..dim].CopyTo(owner._q.Slice((long)i * dim, dim));
+                        owner._cache.Store(_layer, i, qkv.Slice(dim, c.KvDim), qkv.Slice(dim + c.KvDim, c.KvDim));
+                        break;
+                    case Step.Gelu:
+                        var h = owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim);
+                        TensorPrimitives.Add(h, w.UpBias, h);
+                        GeluTanh.ForwardRounded(h);
+                        break;
+                    default: // the residual adds: x += xb + bias
+                        TensorPrimitives.Add(xb, _step == Step.AttentionResidual ? w.AttentionOutputBias : w.DownBias, xb);
+                        TensorPrimitives.Add(x, xb, x);
+                        break;
+                }
+            }
+        }
+    }
 
     /// <summary>Bytes of the KV cache (keys and values of every layer and slot).</summary>
     public long KvCacheBytes => _cache.Bytes;
