@@ -8,8 +8,8 @@ using Quill.Models;
 namespace Quill.Benchmarks;
 
 /// <summary>
-/// <c>compare [--models LIST] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--kv-type f16|f32] [--folder DIR] [--mmap] [--llama-no-mmap]
-/// [--markdown | --json]</c>:
+/// <c>compare [--models LIST] [--threads 1,2] [--pp 512] [--tg 64] [--depth 0] [--runs 2] [--kv-type f16|f32] [--folder DIR] [--mmap]
+/// [--llama-no-mmap] [--markdown | --json]</c>:
 /// makes the benchmark files once (<see cref="BenchModel"/>: Quill writes F16, llama.cpp quantizes), measures the machine's read
 /// bandwidth, then for each model runs Quill and llama.cpp alternately, each run in a child process of its own, and prints the
 /// best run of each beside the other with their ratios, decode as a share of the bandwidth bound, and each engine's peak RSS.
@@ -20,18 +20,20 @@ public static class ModelComparison
     public const string DefaultModels = "110m,tinyllama-q8_0,tinyllama-q4_0,tinyllama-q4_k_m";
 
     private const string Usage =
-        "usage: compare [--models 110m-q8_0,tinyllama-q4_k_m,7b-q5_k_m,...] [--threads 1,2] [--pp 512] [--tg 64] [--runs 2] [--kv-type f16|f32] " +
+        "usage: compare [--models 110m-q8_0,tinyllama-q4_k_m,7b-q5_k_m,...] [--threads 1,2] [--pp 512] [--tg 64] [--depth 0] [--runs 2] " +
+        "[--kv-type f16|f32] " +
         "[--folder DIR] [--mmap] [--llama-no-mmap] [--markdown | --json]\n" +
         "  models are SHAPE-TYPE (a bare SHAPE means all six types): SHAPE 110m, tinyllama, 7b; TYPE f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k\n" +
         "  default models: " + DefaultModels + "; files are cached in --folder (default ~/.cache/quill/bench)\n" +
         "  --kv-type: both engines' KV cache element type (default f16, each engine's default)\n" +
+        "  --depth D: tg is timed after D untimed tokens in the cache (llama-bench's -d): decode speed at a long context\n" +
         "  --mmap also measures Quill on memory-mapped weights (one more run per row); --llama-no-mmap also measures llama.cpp with its " +
         "weights read into its own buffers (use_mmap = false, llama-bench's --mmap 0); --bandwidth only measures the read bandwidth " +
         "(put --threads first)";
 
     public static int Run(string[] args)
     {
-        int pp = 512, tg = 64, runs = 2;
+        int pp = 512, tg = 64, runs = 2, depth = 0;
         KvCacheType kv = KvCacheType.F16;
         int[] threads = [1, 2];
         string folder = BenchModel.DefaultFolder, format = "text", models = DefaultModels;
@@ -46,6 +48,7 @@ public static class ModelComparison
                     case "--threads": threads = [.. Value().Split(',').Select(Positive).Distinct()]; break;
                     case "--pp": pp = Positive(Value()); break;
                     case "--tg": tg = Positive(Value()); break;
+                    case "--depth": depth = NonNegative(Value()); break;
                     case "--runs": runs = Positive(Value()); break;
                     case "--folder": folder = Value(); break;
                     case "--kv-type": kv = KvCacheTypes.Parse(Value(), "--kv-type"); break;
@@ -59,7 +62,7 @@ public static class ModelComparison
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
             }
-            return Compare(BenchModel.ParseList(models), threads, pp, tg, runs, kv, folder, engines, format);
+            return Compare(BenchModel.ParseList(models), threads, pp, tg, depth, runs, kv, folder, engines, format);
         }
         catch (ArgumentException e)
         {
@@ -71,8 +74,8 @@ public static class ModelComparison
     /// <summary>Makes benchmark model <paramref name="name"/> (SHAPE-TYPE) in <paramref name="folder"/> unless it is there; returns its path.</summary>
     internal static string Make(string folder, string name) => BenchModel.ParseList(name).Single().Make(folder);
 
-    private static int Compare(List<BenchModel> models, int[] threads, int pp, int tg, int runs, KvCacheType kv, string folder, List<Engine> engines,
-        string format)
+    private static int Compare(List<BenchModel> models, int[] threads, int pp, int tg, int depth, int runs, KvCacheType kv, string folder,
+        List<Engine> engines, string format)
     {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(folder);
@@ -92,7 +95,7 @@ public static class ModelComparison
                 {
                     foreach (Engine engine in engines)
                     {
-                        EngineResult result = Measure(engine, path, t, pp, tg, kv);
+                        EngineResult result = Measure(engine, path, t, pp, tg, kv, depth);
                         if (!result.IsFailed) Console.Error.WriteLine($"{model.Name,-18} run {run}/{runs} {t} thr {EngineRun.Label(engine),-10} " +
                             $"pp {result.PromptTokensPerSecond,8:F1} tg {result.GenTokensPerSecond,7:F1} t/s  RSS {result.PeakResidentBytes / 1e6,6:F0} MB");
                         var best = results[(model, t)];
@@ -110,7 +113,7 @@ public static class ModelComparison
             rows.AddRange(threads.Select(t => new ComparisonRow(model.Name, t, fileBytes, weightBytes, bandwidth[t], results[(model, t)])));
         }
 
-        var setup = new ComparisonSetup(CpuName(), bandwidth, pp, tg, runs, engines, clock.Elapsed) { KvCacheType = kv };
+        var setup = new ComparisonSetup(CpuName(), bandwidth, pp, tg, runs, engines, clock.Elapsed) { KvCacheType = kv, Depth = depth };
         switch (format)
         {
             case "markdown": ComparisonTable.WriteMarkdown(Console.Out, setup, rows); break;
@@ -145,11 +148,11 @@ public static class ModelComparison
     }
 
     // A failed run (a file the engine refuses, a child killed for memory) is reported and shown as "-"; the others go on.
-    private static EngineResult Measure(Engine engine, string path, int threads, int pp, int tg, KvCacheType kv)
+    private static EngineResult Measure(Engine engine, string path, int threads, int pp, int tg, KvCacheType kv, int depth)
     {
         try
         {
-            return EngineRun.InChild(engine, path, threads, pp, tg, kv);
+            return EngineRun.InChild(engine, path, threads, pp, tg, kv, depth);
         }
         catch (InvalidOperationException e)
         {
@@ -182,6 +185,11 @@ public static class ModelComparison
         }
         return $"{cpu}, {Environment.ProcessorCount} logical cores";
     }
+
+    private static int NonNegative(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new ArgumentException($"expected 0 or a positive whole number, found '{text}'");
 
     private static int Positive(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0

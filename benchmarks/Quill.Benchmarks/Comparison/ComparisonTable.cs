@@ -23,6 +23,9 @@ public sealed record ComparisonSetup(string Cpu, IReadOnlyDictionary<int, double
 {
     /// <summary>Both engines' KV cache element type.</summary>
     public KvCacheType KvCacheType { get; init; } = KvCacheType.F16;
+
+    /// <summary>Tokens in the cache before tg is timed (llama-bench's -d); 0: from an empty context.</summary>
+    public int Depth { get; init; }
 }
 
 public static class ComparisonTable
@@ -41,6 +44,7 @@ public static class ComparisonTable
             read_bandwidth_gbps = setup.Bandwidth.ToDictionary(b => b.Key.ToString(CultureInfo.InvariantCulture), b => Math.Round(b.Value, 2)),
             pp = setup.PromptTokens,
             tg = setup.GenTokens,
+            depth = setup.Depth,
             kv_type = setup.KvCacheType.Name(),
             runs = setup.Runs,
             seconds = Math.Round(setup.Elapsed.TotalSeconds),
@@ -69,7 +73,8 @@ public static class ComparisonTable
         string[] notes =
         [
             $"CPU: {setup.Cpu}; measured read bandwidth {bandwidth}",
-            $"pp {setup.PromptTokens}, tg {setup.GenTokens}, {setup.KvCacheType.Name()} KV cache; best of {setup.Runs} run{(setup.Runs == 1 ? "" : "s")}, " +
+            $"pp {setup.PromptTokens}, tg {setup.GenTokens}{(setup.Depth > 0 ? $" after {setup.Depth} tokens in the cache" : "")}, " +
+                $"{setup.KvCacheType.Name()} KV cache; best of {setup.Runs} run{(setup.Runs == 1 ? "" : "s")}, " +
                 $"engines interleaved, each run a child process of its own (llama.cpp: LLamaSharp 0.30.0's CPU backend); {setup.Elapsed.TotalMinutes:F1} min",
             "x = Quill / llama.cpp; bound = read bandwidth / weight bytes per decode token; RSS = the child's VmHWM in MB, .NET runtime included " +
                 "for both engines",

@@ -54,12 +54,13 @@ public static class EngineRun
     };
 
     /// <summary>Runs one measurement in a child process; throws with the child's error output when it fails.</summary>
-    public static EngineResult InChild(Engine engine, string modelPath, int threads, int pp, int tg, KvCacheType kv)
+    public static EngineResult InChild(Engine engine, string modelPath, int threads, int pp, int tg, KvCacheType kv, int depth = 0)
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("compare: cannot find this process's executable");
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(EngineRun).Assembly.Location);
-        foreach (string arg in new[] { Command, engine.ToString(), modelPath, Text(threads), Text(pp), Text(tg), kv.Name() }) start.ArgumentList.Add(arg);
+        foreach (string arg in new[] { Command, engine.ToString(), modelPath, Text(threads), Text(pp), Text(tg), kv.Name(), Text(depth) })
+            start.ArgumentList.Add(arg);
         using var child = Process.Start(start) ?? throw new InvalidOperationException($"compare: could not start {host}");
         Task<string> errors = child.StandardError.ReadToEndAsync();
         string output = child.StandardOutput.ReadToEnd();
@@ -74,36 +75,38 @@ public static class EngineRun
         return JsonSerializer.Deserialize<EngineResult>(last)!;
     }
 
-    /// <summary>The child's side: <c>ENGINE FILE THREADS PP TG KV</c>.</summary>
+    /// <summary>The child's side: <c>ENGINE FILE THREADS PP TG KV DEPTH</c>.</summary>
     public static int RunChild(string[] args)
     {
-        if (args.Length != 6 || !Enum.TryParse(args[0], out Engine engine))
+        if (args.Length != 7 || !Enum.TryParse(args[0], out Engine engine))
         {
-            Console.Error.WriteLine($"{Command}: expected ENGINE FILE THREADS PP TG KV with ENGINE one of {string.Join(", ", Enum.GetNames<Engine>())}");
+            Console.Error.WriteLine($"{Command}: expected ENGINE FILE THREADS PP TG KV DEPTH with ENGINE one of {string.Join(", ", Enum.GetNames<Engine>())}");
             return 2;
         }
         string path = args[1];
         int threads = int.Parse(args[2], CultureInfo.InvariantCulture), pp = int.Parse(args[3], CultureInfo.InvariantCulture);
         int tg = int.Parse(args[4], CultureInfo.InvariantCulture);
         KvCacheType kv = KvCacheTypes.Parse(args[5]);
+        int depth = int.Parse(args[6], CultureInfo.InvariantCulture);
         LlamaCppKvCache peerKv = kv == KvCacheType.F16 ? LlamaCppKvCache.F16 : LlamaCppKvCache.F32;
         (double promptRate, double genRate) = engine is Engine.LlamaCpp or Engine.LlamaCppCopied
-            ? LlamaCppReference.Bench(path, pp, tg, threads, peerKv, memoryMap: engine == Engine.LlamaCpp)
-            : QuillBench(path, engine == Engine.QuillMapped ? WeightLoading.Map : WeightLoading.Copy, pp, tg, threads, kv);
+            ? LlamaCppReference.Bench(path, pp, tg, threads, peerKv, memoryMap: engine == Engine.LlamaCpp, depth: depth)
+            : QuillBench(path, engine == Engine.QuillMapped ? WeightLoading.Map : WeightLoading.Copy, pp, tg, threads, kv, depth);
         Console.WriteLine(JsonSerializer.Serialize(new EngineResult(promptRate, genRate, ThroughputBenchmark.PeakResidentBytes())));
         return 0;
     }
 
     // The same protocol as LlamaCppReference.Bench, step for step (one batch here: Quill takes a whole prompt in one call).
     private static (double PromptTokensPerSecond, double GenTokensPerSecond) QuillBench(string path, WeightLoading loading, int pp, int tg, int threads,
-        KvCacheType kv)
+        KvCacheType kv, int depth)
     {
         using LanguageModel lm = LanguageModel.Load(path, new LoadOptions { Threads = threads, Loading = loading, KvCacheType = kv });
         ICausalModel model = lm.Model;
         var random = new Random(42);
         int[] prompt = Enumerable.Range(0, pp).Select(_ => random.Next(model.VocabSize)).ToArray();
+        int[] context = Enumerable.Range(0, depth).Select(_ => random.Next(model.VocabSize)).ToArray();
         var logits = new float[model.VocabSize];
-        using IInferenceState state = model.CreateState(Math.Max(pp, tg));
+        using IInferenceState state = model.CreateState(Math.Max(pp, depth + tg));
 
         TimeSpan RunPrompt()
         {
@@ -116,6 +119,7 @@ public static class EngineRun
         TimeSpan RunGeneration()
         {
             state.Truncate(0);
+            if (depth > 0) state.Append(context, logits); // untimed: the cache decode starts from (llama-bench's -d)
             long start = Stopwatch.GetTimestamp();
             int token = prompt[0];
             for (int t = 0; t < tg; t++)

@@ -156,34 +156,43 @@ public static class LlamaCppReference
 
     /// <summary>
     /// Speed the way llama-bench measures it: prompt processing of <paramref name="promptTokens"/> seeded random tokens in
-    /// batches of up to 512, and generation of <paramref name="genTokens"/> tokens one at a time from an empty context,
-    /// each after one untimed warm-up run. Tokens per second of wall time. <paramref name="memoryMap"/> false: weights read into
+    /// batches of up to 512, and generation of <paramref name="genTokens"/> tokens one at a time after
+    /// <paramref name="depth"/> untimed tokens in the cache (llama-bench's <c>-d</c>; 0: from an empty context), each after
+    /// one untimed warm-up run. Tokens per second of wall time. <paramref name="memoryMap"/> false: weights read into
     /// llama.cpp's own buffers instead of its default memory map (llama-bench's <c>--mmap 0</c>).
     /// </summary>
     public static (double PromptTokensPerSecond, double GenTokensPerSecond) Bench(string modelPath, int promptTokens, int genTokens, int threads,
-        LlamaCppKvCache kvCache = LlamaCppKvCache.F32, bool memoryMap = true)
+        LlamaCppKvCache kvCache = LlamaCppKvCache.F32, bool memoryMap = true, int depth = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(promptTokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(genTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(depth);
         SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath, memoryMap: memoryMap);
         int vocabulary = model.Vocab.Count;
-        int batchSize = Math.Min(promptTokens, 512);
-        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(promptTokens, genTokens), threads, batchSize, kvCache: kvCache);
+        int batchSize = Math.Min(Math.Max(promptTokens, depth), 512);
+        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(promptTokens, depth + genTokens), threads, batchSize,
+            kvCache: kvCache);
         var random = new Random(42);
         int[] prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(vocabulary)).ToArray();
+        int[] context0 = Enumerable.Range(0, depth).Select(_ => random.Next(vocabulary)).ToArray();
         var batch = new LLamaBatch();
+
+        void Fill(int[] tokens)
+        {
+            for (int first = 0; first < tokens.Length; first += batchSize)
+            {
+                batch.Clear();
+                int end = Math.Min(first + batchSize, tokens.Length);
+                for (int t = first; t < end; t++) batch.Add(tokens[t], t, LLamaSeqId.Zero, logits: t == tokens.Length - 1);
+                Decode(modelPath, context, batch);
+            }
+        }
 
         TimeSpan RunPrompt()
         {
             context.MemoryClear(data: true);
             long start = Stopwatch.GetTimestamp();
-            for (int first = 0; first < prompt.Length; first += batchSize)
-            {
-                batch.Clear();
-                int end = Math.Min(first + batchSize, prompt.Length);
-                for (int t = first; t < end; t++) batch.Add(prompt[t], t, LLamaSeqId.Zero, logits: t == prompt.Length - 1);
-                Decode(modelPath, context, batch);
-            }
+            Fill(prompt);
             context.Synchronize();
             return Stopwatch.GetElapsedTime(start);
         }
@@ -191,12 +200,14 @@ public static class LlamaCppReference
         TimeSpan RunGeneration()
         {
             context.MemoryClear(data: true);
+            Fill(context0);
+            context.Synchronize();
             long start = Stopwatch.GetTimestamp();
             int token = prompt[0];
             for (int t = 0; t < genTokens; t++)
             {
                 batch.Clear();
-                batch.Add(token, t, LLamaSeqId.Zero, logits: true);
+                batch.Add(token, depth + t, LLamaSeqId.Zero, logits: true);
                 Decode(modelPath, context, batch);
                 token = ArgMax(context.GetLogitsIth(0)[..vocabulary]);
             }

@@ -173,4 +173,12 @@ public class LlamaCppReferenceTests
         Assert.True(prompt > 0 && double.IsFinite(prompt));
         Assert.True(gen > 0 && double.IsFinite(gen));
     }
+
+    [Fact]
+    public void BenchDecodesAfterADepthOfCachedTokens()
+    {
+        (_, double gen) = LlamaCppReference.Bench(Model, promptTokens: 8, genTokens: 4, threads: 1, depth: 20);
+        Assert.True(gen > 0 && double.IsFinite(gen));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LlamaCppReference.Bench(Model, promptTokens: 8, genTokens: 4, threads: 1, depth: -1));
+    }
 }
