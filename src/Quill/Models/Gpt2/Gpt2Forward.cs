@@ -3,7 +3,6 @@ using System.Numerics.Tensors;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Quantization;
-using Quill.Tensors.Threading;
 
 namespace Quill.Models.Gpt2;
 
@@ -128,10 +127,10 @@ internal sealed unsafe class Gpt2Forward : IDisposable
 
     /// <summary>
     /// The per-row steps between the matmuls (LayerNorms, biases and the cache store, GELU, residual adds), split across
-    /// the pool from <see cref="ParallelRows"/> rows. Each row is one thread's work with the serial loop's operations (all
-    /// elementwise or within the row), so every result is the same bit for bit, whatever the split.
+    /// the pool by <see cref="RowStepJob{TStep, TWeights}"/>: each row is one thread's work with the serial loop's
+    /// operations (all elementwise or within the row), so every result is the same bit for bit, whatever the split.
     /// </summary>
-    private sealed class RowSteps(Gpt2Forward owner) : IRangeJob
+    private sealed class RowSteps(Gpt2Forward owner) : RowStepJob<RowSteps.Step, Gpt2LayerWeights>(owner._model.Pool)
     {
         public enum Step
         {
@@ -143,56 +142,36 @@ internal sealed unsafe class Gpt2Forward : IDisposable
             FeedForwardResidual,
         }
 
-        /// <summary>Rows from which a step is split across the pool; fewer run on the calling thread.</summary>
-        private const int ParallelRows = 4;
-
-        private Step _step;
-        private int _layer;
-        private Gpt2LayerWeights? _weights;
-
-        public void Run(Step step, int layer, Gpt2LayerWeights weights, int rows)
+        protected override void Row(int i)
         {
-            _step = step;
-            _layer = layer;
-            _weights = weights;
-            if (rows >= ParallelRows) owner._model.Pool.Run(this, rows);
-            else Execute(0, rows);
-            _weights = null;
-        }
-
-        public void Execute(int start, int end)
-        {
-            var w = _weights!;
+            var w = Weights;
             var c = owner._c;
             int dim = c.Dim;
-            for (int i = start; i < end; i++)
+            var x = owner._x.Slice((long)i * dim, dim);
+            var xb = owner._xb.Slice((long)i * dim, dim);
+            switch (CurrentStep)
             {
-                var x = owner._x.Slice((long)i * dim, dim);
-                var xb = owner._xb.Slice((long)i * dim, dim);
-                switch (_step)
-                {
-                    case Step.AttentionNorm:
-                        LayerNorm.Forward(x, w.AttentionNorm, w.AttentionNormBias, c.LayerNormEpsilon, xb);
-                        break;
-                    case Step.FeedForwardNorm:
-                        LayerNorm.Forward(x, w.FeedForwardNorm, w.FeedForwardNormBias, c.LayerNormEpsilon, xb);
-                        break;
-                    case Step.BiasAndStore:
-                        var qkv = owner._qkv.Slice((long)i * c.QkvDim, c.QkvDim);
-                        TensorPrimitives.Add(qkv, w.QueryKeyValueBias, qkv);
-                        qkv[..dim].CopyTo(owner._q.Slice((long)i * dim, dim));
-                        owner._cache.Store(_layer, i, qkv.Slice(dim, c.KvDim), qkv.Slice(dim + c.KvDim, c.KvDim));
-                        break;
-                    case Step.Gelu:
-                        var h = owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim);
-                        TensorPrimitives.Add(h, w.UpBias, h);
-                        GeluTanh.ForwardRounded(h);
-                        break;
-                    default: // the residual adds: x += xb + bias
-                        TensorPrimitives.Add(xb, _step == Step.AttentionResidual ? w.AttentionOutputBias : w.DownBias, xb);
-                        TensorPrimitives.Add(x, xb, x);
-                        break;
-                }
+                case Step.AttentionNorm:
+                    LayerNorm.Forward(x, w.AttentionNorm, w.AttentionNormBias, c.LayerNormEpsilon, xb);
+                    break;
+                case Step.FeedForwardNorm:
+                    LayerNorm.Forward(x, w.FeedForwardNorm, w.FeedForwardNormBias, c.LayerNormEpsilon, xb);
+                    break;
+                case Step.BiasAndStore:
+                    var qkv = owner._qkv.Slice((long)i * c.QkvDim, c.QkvDim);
+                    TensorPrimitives.Add(qkv, w.QueryKeyValueBias, qkv);
+                    qkv[..dim].CopyTo(owner._q.Slice((long)i * dim, dim));
+                    owner._cache.Store(Layer, i, qkv.Slice(dim, c.KvDim), qkv.Slice(dim + c.KvDim, c.KvDim));
+                    break;
+                case Step.Gelu:
+                    var h = owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim);
+                    TensorPrimitives.Add(h, w.UpBias, h);
+                    GeluTanh.ForwardRounded(h);
+                    break;
+                default: // the residual adds: x += xb + bias
+                    TensorPrimitives.Add(xb, CurrentStep == Step.AttentionResidual ? w.AttentionOutputBias : w.DownBias, xb);
+                    TensorPrimitives.Add(x, xb, x);
+                    break;
             }
         }
     }

@@ -4,7 +4,6 @@ using System.Numerics.Tensors;
 using Quill.Tensors;
 using Quill.Tensors.Kernels;
 using Quill.Tensors.Quantization;
-using Quill.Tensors.Threading;
 
 namespace Quill.Models.Llama;
 
@@ -157,11 +156,11 @@ internal sealed unsafe class LlamaForward : IDisposable
         new("tokens", $"token id {id} is outside the vocabulary of {_c.VocabSize}");
 
     /// <summary>
-    /// The per-row steps between the matmuls (norms, biases, RoPE and the cache store, SwiGLU), split across the pool
-    /// from <see cref="ParallelRows"/> rows. Each row is one thread's work with the serial loop's operations, so every
+    /// The per-row steps between the matmuls (norms, biases, RoPE and the cache store, SwiGLU), split across the pool by
+    /// <see cref="RowStepJob{TStep, TWeights}"/>: each row is one thread's work with the serial loop's operations, so every
     /// result is the same bit for bit, whatever the split.
     /// </summary>
-    private sealed class RowSteps(LlamaForward owner) : IRangeJob
+    private sealed class RowSteps(LlamaForward owner) : RowStepJob<RowSteps.Step, LlamaLayerWeights>(owner._model.Pool)
     {
         public enum Step
         {
@@ -171,43 +170,23 @@ internal sealed unsafe class LlamaForward : IDisposable
             SwiGlu,
         }
 
-        /// <summary>Rows from which a step is split across the pool; fewer run on the calling thread.</summary>
-        private const int ParallelRows = 4;
-
-        private Step _step;
-        private int _layer;
-        private LlamaLayerWeights? _weights;
-
-        public void Run(Step step, int layer, LlamaLayerWeights weights, int rows)
+        protected override void Row(int i)
         {
-            _step = step;
-            _layer = layer;
-            _weights = weights;
-            if (rows >= ParallelRows) owner._model.Pool.Run(this, rows);
-            else Execute(0, rows);
-            _weights = null;
-        }
-
-        public void Execute(int start, int end)
-        {
-            var w = _weights!;
+            var w = Weights;
             var c = owner._c;
-            for (int i = start; i < end; i++)
+            switch (CurrentStep)
             {
-                switch (_step)
-                {
-                    case Step.AttentionNorm or Step.FeedForwardNorm:
-                        RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), _step == Step.AttentionNorm ? w.AttentionNorm : w.FeedForwardNorm,
-                            c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
-                        break;
-                    case Step.SwiGlu:
-                        SwiGlu.Forward(owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim),
-                            owner._hb2.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim));
-                        break;
-                    default:
-                        RotateAndStore(w, i);
-                        break;
-                }
+                case Step.AttentionNorm or Step.FeedForwardNorm:
+                    RmsNorm.Forward(owner._x.Slice((long)i * c.Dim, c.Dim), CurrentStep == Step.AttentionNorm ? w.AttentionNorm : w.FeedForwardNorm,
+                        c.RmsEpsilon, owner._xb.Slice((long)i * c.Dim, c.Dim));
+                    break;
+                case Step.SwiGlu:
+                    SwiGlu.Forward(owner._hb.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim),
+                        owner._hb2.Slice((long)i * c.FeedForwardDim, c.FeedForwardDim));
+                    break;
+                default:
+                    RotateAndStore(w, i);
+                    break;
             }
         }
 
@@ -223,7 +202,7 @@ internal sealed unsafe class LlamaForward : IDisposable
             var angles = owner._cosSin.Slice((long)i * c.RopeDims, c.RopeDims);
             owner._rope.Apply(q, angles);
             owner._rope.Apply(k, angles);
-            owner._cache.Store(_layer, i, k, v);
+            owner._cache.Store(Layer, i, k, v);
         }
     }
 
