@@ -9,7 +9,7 @@ namespace Quill.Benchmarks;
 
 /// <summary>
 /// <c>compare [--models LIST] [--threads 1,2] [--pp 512] [--tg 64] [--depth 0] [--runs 2] [--kv-type f16|f32] [--folder DIR] [--mmap]
-/// [--llama-no-mmap] [--markdown | --json]</c>:
+/// [--huge-pages] [--llama-no-mmap] [--markdown | --json]</c>:
 /// makes the benchmark files once (<see cref="BenchModel"/>: Quill writes F16, llama.cpp quantizes), measures the machine's read
 /// bandwidth, then for each model runs Quill and llama.cpp alternately, each run in a child process of its own, and prints the
 /// best run of each beside the other with their ratios, decode as a share of the bandwidth bound, and each engine's peak RSS.
@@ -22,12 +22,13 @@ public static class ModelComparison
     private const string Usage =
         "usage: compare [--models 110m-q8_0,tinyllama-q4_k_m,7b-q5_k_m,...] [--threads 1,2] [--pp 512] [--tg 64] [--depth 0] [--runs 2] " +
         "[--kv-type f16|f32] " +
-        "[--folder DIR] [--mmap] [--llama-no-mmap] [--markdown | --json]\n" +
+        "[--folder DIR] [--mmap] [--huge-pages] [--llama-no-mmap] [--markdown | --json]\n" +
         "  models are SHAPE-TYPE (a bare SHAPE means all six types): SHAPE 110m, tinyllama, 7b; TYPE f16, q8_0, q4_0, q4_k_m, q5_k_m, q6_k\n" +
         "  default models: " + DefaultModels + "; files are cached in --folder (default ~/.cache/quill/bench)\n" +
         "  --kv-type: both engines' KV cache element type (default f16, each engine's default)\n" +
         "  --depth D: tg is timed after D untimed tokens in the cache (llama-bench's -d): decode speed at a long context\n" +
-        "  --mmap also measures Quill on memory-mapped weights (one more run per row); --llama-no-mmap also measures llama.cpp with its " +
+        "  --mmap also measures Quill on memory-mapped weights (one more run per row); --huge-pages also measures Quill with its weights " +
+        "copied onto 2 MiB pages; --llama-no-mmap also measures llama.cpp with its " +
         "weights read into its own buffers (use_mmap = false, llama-bench's --mmap 0); --bandwidth only measures the read bandwidth " +
         "(put --threads first)";
 
@@ -54,6 +55,7 @@ public static class ModelComparison
                     case "--kv-type": kv = KvCacheTypes.Parse(Value(), "--kv-type"); break;
                     case "--models": models = Value(); break;
                     case "--mmap": engines.Insert(1, Engine.QuillMapped); break;
+                    case "--huge-pages": engines.Insert(1, Engine.QuillHugePages); break;
                     case "--llama-no-mmap": engines.Add(Engine.LlamaCppCopied); break;
                     case "--markdown": format = "markdown"; break;
                     case "--json": format = "json"; break;

@@ -127,6 +127,14 @@ public static class ComparisonTable
             columns.Add(("tg mmap", r => Number(M(r).GenTokensPerSecond)));
             columns.Add(("RSS mmap", r => Megabytes(M(r).PeakResidentBytes)));
         }
+        if (engines.Contains(Engine.QuillHugePages))
+        {
+            EngineResult H(ComparisonRow r) => r.Best[Engine.QuillHugePages];
+            columns.Add(("pp huge", r => Number(H(r).PromptTokensPerSecond)));
+            columns.Add(("tg huge", r => Number(H(r).GenTokensPerSecond)));
+            columns.Add(("tg x huge", r => Ratio(H(r).GenTokensPerSecond, L(r).GenTokensPerSecond)));
+            columns.Add(("huge % bound", r => Percent(H(r).GenTokensPerSecond, r.BoundTokensPerSecond)));
+        }
         if (engines.Contains(Engine.LlamaCppCopied))
         {
             EngineResult N(ComparisonRow r) => r.Best[Engine.LlamaCppCopied];

@@ -10,8 +10,9 @@ using Quill.TestSupport.LlamaCpp;
 namespace Quill.Benchmarks.Comparison;
 
 /// <summary>
-/// The engines `compare` runs: Quill with copied weights (its default), Quill on mapped weights, llama.cpp as it ships (weights
-/// memory-mapped), and llama.cpp with its weights read into its own buffers (<c>use_mmap = false</c>).
+/// The engines `compare` runs: Quill with copied weights (its default), Quill on mapped weights, Quill with its copy on huge
+/// pages (<c>--huge-pages</c>), llama.cpp as it ships (weights memory-mapped), and llama.cpp with its weights read into its own
+/// buffers (<c>use_mmap = false</c>).
 /// </summary>
 public enum Engine
 {
@@ -19,6 +20,7 @@ public enum Engine
     QuillMapped,
     LlamaCpp,
     LlamaCppCopied,
+    QuillHugePages,
 }
 
 /// <summary>Tokens per second of prompt processing and generation, and the peak resident memory (VmHWM) of the process.</summary>
@@ -49,6 +51,7 @@ public static class EngineRun
     {
         Engine.Quill => "quill",
         Engine.QuillMapped => "quill-mmap",
+        Engine.QuillHugePages => "quill-huge",
         Engine.LlamaCppCopied => "llama-nommap",
         _ => "llama.cpp",
     };
@@ -91,7 +94,7 @@ public static class EngineRun
         LlamaCppKvCache peerKv = kv == KvCacheType.F16 ? LlamaCppKvCache.F16 : LlamaCppKvCache.F32;
         (double promptRate, double genRate) = engine is Engine.LlamaCpp or Engine.LlamaCppCopied
             ? LlamaCppReference.Bench(path, pp, tg, threads, peerKv, memoryMap: engine == Engine.LlamaCpp, depth: depth)
-            : QuillBench(path, engine == Engine.QuillMapped ? WeightLoading.Map : WeightLoading.Copy, pp, tg, threads, kv, depth);
+            : QuillBench(path, Loading(engine), pp, tg, threads, kv, depth);
         Console.WriteLine(JsonSerializer.Serialize(new EngineResult(promptRate, genRate, ThroughputBenchmark.PeakResidentBytes())));
         return 0;
     }
@@ -136,6 +139,13 @@ public static class EngineRun
         double genSeconds = RunGeneration().TotalSeconds;
         return (pp / promptSeconds, tg / genSeconds);
     }
+
+    private static WeightLoading Loading(Engine engine) => engine switch
+    {
+        Engine.QuillMapped => WeightLoading.Map,
+        Engine.QuillHugePages => WeightLoading.CopyHugePages,
+        _ => WeightLoading.Copy,
+    };
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
