@@ -1,13 +1,15 @@
-// `quill serve --lora`: the served model applies a GGUF LoRA adapter at run time; not adapter format tests.
+// How `quill serve` loads its model: --lora applies a GGUF LoRA adapter at run time, --huge-pages copies the weights onto
+// huge pages; not adapter format tests.
 using System.Text.Json;
 using Quill.Models.Llama;
 using Quill.Models.Synthetic;
+using Quill.Tensors;
 
 namespace Quill.Server.Tests;
 
-public sealed class LoraServingTests : IAsyncLifetime
+public sealed class ServedModelLoadingTests : IAsyncLifetime
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("quill-server-lora-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("quill-server-loading-").FullName;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -17,9 +19,12 @@ public sealed class LoraServingTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task<string> GreedyCompletion(string model, params string[] adapters)
+    private static Task<string> GreedyCompletion(string model, params string[] adapters) =>
+        GreedyCompletion(new ServerOptions { ModelPath = model, Port = 0, Threads = 1, LoraAdapters = adapters });
+
+    private static async Task<string> GreedyCompletion(ServerOptions options)
     {
-        await using var server = await QuillServer.StartAsync(new ServerOptions { ModelPath = model, Port = 0, Threads = 1, LoraAdapters = adapters });
+        await using var server = await QuillServer.StartAsync(options);
         using var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = server.BaseAddress };
         JsonElement r = await RawApi.PostOkAsync(client, "v1/completions", """{"prompt":"Once upon a time","temperature":0,"max_tokens":12}""");
         return r.GetProperty("choices")[0].GetProperty("text").GetString()!;
@@ -47,5 +52,19 @@ public sealed class LoraServingTests : IAsyncLifetime
         string plain = await GreedyCompletion(model);
         string adapted = await GreedyCompletion(model, adapter);
         Assert.NotEqual(plain, adapted);
+    }
+
+    [Fact]
+    public async Task HugePageWeightsServeTheSameCompletion()
+    {
+        // Over 2 MiB of Q8_0 weights, so the copy really is asked for huge pages.
+        string model = Path.Combine(_folder, "large.gguf");
+        SyntheticModelWriter.Write(model, new SyntheticModelOptions
+        {
+            Dim = 256, Layers = 2, Heads = 4, KvHeads = 2, FeedForwardDim = 512, VocabSize = 4096, ContextLength = 256, Type = GgmlType.Q8_0,
+        });
+        Assert.True(new FileInfo(model).Length > AlignedMemory.HugePageBytes);
+        var options = new ServerOptions { ModelPath = model, Port = 0, Threads = 2 };
+        Assert.Equal(await GreedyCompletion(options), await GreedyCompletion(options with { HugePages = true }));
     }
 }
