@@ -188,13 +188,12 @@ public static class ModelComparison
         return $"{cpu}, {Environment.ProcessorCount} logical cores";
     }
 
-    private static int NonNegative(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
-            ? value
-            : throw new ArgumentException($"expected 0 or a positive whole number, found '{text}'");
+    private static int NonNegative(string text) => WholeNumber(text, least: 0);
 
-    private static int Positive(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
+    private static int Positive(string text) => WholeNumber(text, least: 1);
+
+    private static int WholeNumber(string text, int least) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= least
             ? value
-            : throw new ArgumentException($"expected a positive whole number, found '{text}'");
+            : throw new ArgumentException($"expected {(least == 0 ? "0 or " : "")}a positive whole number, found '{text}'");
 }

@@ -186,17 +186,19 @@ public static class ServerLoad
         return chunks.Sum(c => c.Count(t => t > start && t <= end)) / (end - start);
     }
 
-    /// <summary>One streamed completion: its completion tokens, and the seconds to its first and to its last text chunk.</summary>
+    /// <summary>
+    /// One streamed completion: its completion tokens, the seconds from its start to its first and to its last text chunk,
+    /// and the time of every text chunk on the round's clock (shared by the round's streams).
+    /// </summary>
     private static async Task<(int Tokens, double Ttft, double Last, List<double> Chunks)> Stream(HttpClient http, string prompt, int tokens,
         ulong seed, Stopwatch round)
     {
-        var clock = Stopwatch.StartNew();
+        double begun = round.Elapsed.TotalSeconds;
         var body = new { prompt, max_tokens = tokens, temperature = 1.0, seed, stream = true, stream_options = new { include_usage = true } };
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(body) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
-        double ttft = double.NaN, last = 0;
         int completion = 0;
         var chunks = new List<double>(tokens);
         while (await reader.ReadLineAsync() is { } line)
@@ -207,15 +209,13 @@ public static class ServerLoad
             using var doc = JsonDocument.Parse(data);
             if (doc.RootElement.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
                 && choices[0].GetProperty("text").GetString() is { Length: > 0 })
-            {
-                last = clock.Elapsed.TotalSeconds;
-                chunks.Add(round.Elapsed.TotalSeconds); // on the round's clock, shared by its streams
-                if (double.IsNaN(ttft)) ttft = last;
-            }
+                chunks.Add(round.Elapsed.TotalSeconds);
             if (doc.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
                 completion = usage.GetProperty("completion_tokens").GetInt32();
         }
-        return (completion, double.IsNaN(ttft) ? clock.Elapsed.TotalSeconds : ttft, last, chunks);
+        return chunks.Count == 0
+            ? (completion, round.Elapsed.TotalSeconds - begun, 0, chunks)
+            : (completion, chunks[0] - begun, chunks[^1] - begun, chunks);
     }
 
     private static double Percentile(double[] sorted, double p) =>

@@ -27,13 +27,16 @@ public sealed unsafe class WeightStore : IDisposable
 
     public WeightLoading Loading { get; }
     public long CopiedBytes { get; private set; }
+
+    /// <summary>Whether the tensors were copied into this store's block (every mode but Map).</summary>
+    private bool Copied => Loading != WeightLoading.Map;
     private string FileName => System.IO.Path.GetFileName(_file.Path);
 
     /// <summary>Makes every tensor of the file available, copying it first in Copy mode.</summary>
     public static WeightStore Load(GgufFile file, WeightLoading loading, IProgress<double>? progress = null)
     {
         var store = new WeightStore(file, loading);
-        if (loading != WeightLoading.Map) store.CopyAll(progress);
+        if (store.Copied) store.CopyAll(progress);
         return store;
     }
 
@@ -73,7 +76,7 @@ public sealed unsafe class WeightStore : IDisposable
     public bool Contains(string name) => _file.FindTensor(name) is not null;
 
     private byte* Address(GgufTensorInfo info) =>
-        Loading != WeightLoading.Map ? (byte*)_addresses[info.Name] : _file.GetTensorPointer(info);
+        Copied ? (byte*)_addresses[info.Name] : _file.GetTensorPointer(info);
 
     /// <summary>
     /// A linear layer's weight for the matmul kernels: in Copy mode, where the type has four-row kernels, its rows
@@ -83,7 +86,7 @@ public sealed unsafe class WeightStore : IDisposable
     public WeightMatrix LinearWeight(string name, int columns, int rows)
     {
         var matrix = Matrix(name, columns, rows);
-        bool repack = Loading != WeightLoading.Map && rows % 4 == 0
+        bool repack = Copied && rows % 4 == 0
             && Tensors.Quantization.QuantFormats.TryGet(matrix.Type, out var format) && format.Tile is not null && format.Rows is not null;
         return repack && _repacked.Add(name) ? matrix.InterleaveRowGroups() : matrix;
     }

@@ -174,7 +174,7 @@ public static class LlamaCppReference
             kvCache: kvCache);
         var random = new Random(42);
         int[] prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(vocabulary)).ToArray();
-        int[] context0 = Enumerable.Range(0, depth).Select(_ => random.Next(vocabulary)).ToArray();
+        int[] depthTokens = Enumerable.Range(0, depth).Select(_ => random.Next(vocabulary)).ToArray();
         var batch = new LLamaBatch();
 
         void Fill(int[] tokens)
@@ -200,7 +200,7 @@ public static class LlamaCppReference
         TimeSpan RunGeneration()
         {
             context.MemoryClear(data: true);
-            Fill(context0);
+            Fill(depthTokens);
             context.Synchronize();
             long start = Stopwatch.GetTimestamp();
             int token = prompt[0];
