@@ -21,7 +21,7 @@ public class TinyLlamaGradientTests
     private readonly Linear _gate = new(Dim, Hidden), _up = new(Dim, Hidden), _down = new(Hidden, Dim), _head = new(Dim, Vocab);
     private readonly RopeLayer _ropeQ = new(RopeLayout.Normal, HeadSize, HeadSize, 10000f, 1f, Tokens);
     private readonly RopeLayer _ropeK = new(RopeLayout.Normal, HeadSize, HeadSize, 10000f, 1f, Tokens);
-    private readonly CausalSelfAttention _attention = new(Heads, KvHeads, HeadSize);
+    private readonly SelfAttention _attention = new(Heads, KvHeads, HeadSize);
     private readonly SwiGluLayer _swiGlu = new();
     private readonly CrossEntropy _loss = new(Vocab);
 

@@ -74,6 +74,25 @@ public static class GeluErf
         return x * 0.5f * (1f + (z < 0 ? -erf : erf));
     }
 
+    /// <summary>
+    /// GELU's slope for training's backward pass: d/dx [x·Φ(x)] = Φ(x) + x·φ(x), Φ from the same erf as <see cref="Scalar"/>,
+    /// φ(x) = e^(−x²/2)/√(2π).
+    /// </summary>
+    public static float Derivative(float x)
+    {
+        float z = x * InverseSqrt2, a = MathF.Abs(z);
+        float t = 1f / (1f + P * a);
+        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
+        float gauss = PolynomialExp.Scalar(-a * a);   // e^(−x²/2)
+        float erf = 1f - poly * gauss;
+        return 0.5f * (1f + (z < 0 ? -erf : erf)) + x * InverseSqrt2PI * gauss;
+    }
+
+    /// <summary>The scalar meaning of <see cref="Derivative"/> in double, the reference for tests.</summary>
+    public static double DerivativeReference(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2))) + x * Math.Exp(-x * x / 2) / Math.Sqrt(2 * Math.PI);
+
+    private const float InverseSqrt2PI = 0.39894228040143268f;
+
     /// <summary>Scalar meaning with a double-precision erf (series and continued fraction), the reference for tests.</summary>
     public static float Reference(float x) => (float)(x * 0.5 * (1 + Erf(x / Math.Sqrt(2))));
 

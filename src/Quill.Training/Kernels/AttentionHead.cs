@@ -1,19 +1,23 @@
-// Causal attention of one (sequence, head) on the blocked Sgemm: scores, softmax, output, and their backward; no threads.
+// Attention of one (sequence, head) on the blocked Sgemm, causal or bidirectional: scores, softmax, output, and their backward; no threads.
 using System.Numerics.Tensors;
 
 namespace Quill.Training.Kernels;
 
 /// <summary>
-/// q (B, T, H, D), k and v (B, T, Hkv, D), probs (B, H, T, T) as CausalSelfAttention lays them out. For sequence b with
-/// L real tokens and query head h reading KV head g: S = Q·Kᵀ·scale on the first L rows, P = causal softmax(S) (zero
-/// past the diagonal and on padded rows), O = P·V (zero on padded rows). Backward adds one head's share to dk and dv
-/// and overwrites its dq. The products are full L×L (the masked half is computed and dropped): still far faster than
-/// one dot per (t, j).
+/// q (B, T, H, D), k and v (B, T, Hkv, D), probs (B, H, T, T) as SelfAttention lays them out. For sequence b with
+/// L real tokens and query head h reading KV head g: S = Q·Kᵀ·scale on the first L rows, P = softmax(S) over keys j ≤ t
+/// when causal (a decoder) or over all L keys (an encoder such as BERT), zero past them and on padded rows; O = P·V (zero
+/// on padded rows). Backward adds one head's share to dk and dv and overwrites its dq. The products are full L×L (a
+/// causal head computes the masked half and drops it): still far faster than one dot per (t, j).
 /// </summary>
 public static unsafe class AttentionHead
 {
-    public readonly record struct Shape(int Tokens, int Heads, int KvHeads, int HeadSize)
+    /// <summary>Sizes of the batch, and whether query t sees only keys j ≤ t (<paramref name="Causal"/>) or all its sequence's keys.</summary>
+    public readonly record struct Shape(int Tokens, int Heads, int KvHeads, int HeadSize, bool Causal = true)
     {
+        /// <summary>How many keys query <paramref name="row"/> of a sequence of <paramref name="length"/> tokens reads.</summary>
+        public int Keys(int row, int length) => Causal ? row + 1 : length;
+
         public long QueryOffset(int b, int t, int head) => ((long)(b * Tokens + t) * Heads + head) * HeadSize;
 
         public long KvOffset(int b, int t, int kvHead) => ((long)(b * Tokens + t) * KvHeads + kvHead) * HeadSize;
@@ -38,12 +42,13 @@ public static unsafe class AttentionHead
             {
                 var pr = new Span<float>(p + (long)row * t, t);
                 if (row >= length) { pr.Clear(); continue; }
-                var sr = pr[..(row + 1)];
+                int keys = s.Keys(row, length);
+                var sr = pr[..keys];
                 TensorPrimitives.Multiply(sr, scale, sr);
                 // TensorPrimitives.SoftMax does not subtract the maximum; large scores would overflow to NaN.
                 TensorPrimitives.Subtract(sr, TensorPrimitives.Max(sr), sr);
                 TensorPrimitives.SoftMax(sr, sr);
-                pr[(row + 1)..].Clear();
+                pr[keys..].Clear();
             }
             // O (L, D) = P (L, L) · V (L, D); padded rows are zero.
             Sgemm.MultiplyStrided(p, t, 1, vh, kvStride, 1, oh, qStride, length, d, length, accumulate: false);
@@ -51,7 +56,7 @@ public static unsafe class AttentionHead
         }
     }
 
-    /// <summary>The scalar meaning of <see cref="Forward"/>: one dot per (t, j ≤ t), softmax in double.</summary>
+    /// <summary>The scalar meaning of <see cref="Forward"/>: one dot per (t, j) it reads, softmax in double.</summary>
     public static void ForwardReference(Shape s, int b, int head, int length, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, Span<float> probs, Span<float> output)
     {
@@ -64,8 +69,9 @@ public static unsafe class AttentionHead
             o.Clear();
             if (row >= length) continue;
             double max = double.NegativeInfinity;
-            var scores = new double[row + 1];
-            for (int j = 0; j <= row; j++)
+            int keys = s.Keys(row, length);
+            var scores = new double[keys];
+            for (int j = 0; j < keys; j++)
             {
                 double dot = 0;
                 for (int x = 0; x < d; x++) dot += q[(int)s.QueryOffset(b, row, head) + x] * k[(int)s.KvOffset(b, j, g) + x];
@@ -73,8 +79,8 @@ public static unsafe class AttentionHead
                 max = Math.Max(max, scores[j]);
             }
             double sum = 0;
-            for (int j = 0; j <= row; j++) sum += scores[j] = Math.Exp(scores[j] - max);
-            for (int j = 0; j <= row; j++)
+            for (int j = 0; j < keys; j++) sum += scores[j] = Math.Exp(scores[j] - max);
+            for (int j = 0; j < keys; j++)
             {
                 p[row * t + j] = (float)(scores[j] / sum);
                 for (int x = 0; x < d; x++) o[x] += p[row * t + j] * v[(int)s.KvOffset(b, j, g) + x];
@@ -103,14 +109,15 @@ public static unsafe class AttentionHead
             // Softmax backward per row: dS = P ⊙ (dP − Σ P·dP), then the scale of the scores.
             for (int row = 0; row < l; row++)
             {
-                var pr = new ReadOnlySpan<float>(p + (long)row * t, row + 1);
+                int keys = s.Keys(row, l);
+                var pr = new ReadOnlySpan<float>(p + (long)row * t, keys);
                 var dr = new Span<float>(ds + (long)row * l, l);
-                var live = dr[..(row + 1)];
+                var live = dr[..keys];
                 float sum = TensorPrimitives.Dot(pr, live);
                 TensorPrimitives.Subtract(live, sum, live);
                 TensorPrimitives.Multiply(live, pr, live);
                 TensorPrimitives.Multiply(live, scale, live);
-                dr[(row + 1)..].Clear();
+                dr[keys..].Clear();
             }
             // dQ (L, D) = dS · K; dK += dSᵀ · Q.
             Sgemm.MultiplyStrided(ds, l, 1, kh, kvStride, 1, dqh, qStride, l, d, l, accumulate: false);

@@ -32,7 +32,7 @@ public sealed class LlamaTrainingBlock
         Down = new Linear(_ffn, _dim);
         RopeQuery = new RopeLayer(config.RopeLayout, config.HeadSize, config.RopeDims, config.RopeFreqBase, config.RopeFreqScale, config.ContextLength);
         RopeKey = new RopeLayer(config.RopeLayout, config.HeadSize, config.RopeDims, config.RopeFreqBase, config.RopeFreqScale, config.ContextLength);
-        Attention = new CausalSelfAttention(config.Heads, config.KvHeads, config.HeadSize);
+        Attention = new SelfAttention(config.Heads, config.KvHeads, config.HeadSize);
     }
 
     public RmsNormLayer AttentionNorm { get; }
@@ -46,7 +46,7 @@ public sealed class LlamaTrainingBlock
     public Linear Down { get; }
     public RopeLayer RopeQuery { get; }
     public RopeLayer RopeKey { get; }
-    public CausalSelfAttention Attention { get; }
+    public SelfAttention Attention { get; }
     public SwiGluLayer SwiGlu { get; } = new();
 
     /// <summary>The seven projections in llama.cpp's order: q, k, v, o, gate, up, down.</summary>
@@ -61,7 +61,7 @@ public sealed class LlamaTrainingBlock
         yield return ("down", Down);
     }
 
-    /// <summary>x (rows, C) → y (rows, C); positions (rows) and lengths (B) as <see cref="CausalSelfAttention"/> wants them.</summary>
+    /// <summary>x (rows, C) → y (rows, C); positions (rows) and lengths (B) as <see cref="SelfAttention"/> wants them.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> positions, ReadOnlySpan<int> lengths)
     {
         int rows = positions.Length, qDim = Query.OutFeatures;

@@ -209,6 +209,22 @@ public sealed unsafe class EncoderKernelTests
         }
     }
 
+    [Fact]
+    public void GeluDerivativeMatchesReferenceAndSlope()
+    {
+        foreach (float x in Random(4097, 14, 8).Append(0f).Append(-0f).Append(30f).Append(-30f))
+        {
+            double want = GeluErf.DerivativeReference(x);
+            Assert.True(Math.Abs(GeluErf.Derivative(x) - want) <= 1e-6, $"gelu'({x}) = {GeluErf.Derivative(x)}, expected {want}");
+            // The reference is GELU's slope: a central difference of the double-precision GELU agrees.
+            const double h = 1e-4;
+            double slope = (Gelu(x + h) - Gelu(x - h)) / (2 * h);
+            Assert.True(Math.Abs(slope - want) <= 1e-7, $"slope at {x}: {slope} vs {want}");
+        }
+
+        static double Gelu(double x) => x * 0.5 * (1 + GeluErf.Erf(x / Math.Sqrt(2)));
+    }
+
     [Theory]
     [InlineData(0.0, 0.0)]
     [InlineData(0.5, 0.5204998778130465)]

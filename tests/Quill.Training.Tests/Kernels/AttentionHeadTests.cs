@@ -1,4 +1,4 @@
-// AttentionHead's blocked forward against its scalar reference, with padding and grouped KV heads.
+// AttentionHead's blocked forward against its scalar reference, causal and bidirectional, with padding and grouped KV heads.
 using Quill.Training.Kernels;
 
 namespace Quill.Training.Tests.Kernels;
@@ -8,13 +8,16 @@ public sealed class AttentionHeadTests
     private const float Tolerance = 1e-5f;
 
     [Theory]
-    [InlineData(1, 1, 1, 1, 1)]
-    [InlineData(33, 2, 1, 5, 30)]
-    [InlineData(31, 4, 2, 8, 31)]
-    [InlineData(64, 2, 2, 48, 0)]
-    public void ForwardMatchesReference(int tokens, int heads, int kvHeads, int headSize, int length)
+    [InlineData(1, 1, 1, 1, 1, true)]
+    [InlineData(33, 2, 1, 5, 30, true)]
+    [InlineData(31, 4, 2, 8, 31, true)]
+    [InlineData(64, 2, 2, 48, 0, true)]
+    [InlineData(1, 1, 1, 1, 1, false)]
+    [InlineData(33, 2, 1, 5, 30, false)]
+    [InlineData(31, 4, 4, 8, 31, false)]
+    public void ForwardMatchesReference(int tokens, int heads, int kvHeads, int headSize, int length, bool causal)
     {
-        var shape = new AttentionHead.Shape(tokens, heads, kvHeads, headSize);
+        var shape = new AttentionHead.Shape(tokens, heads, kvHeads, headSize, causal);
         const int batch = 2;
         var rng = new Random(tokens + heads);
         float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();

@@ -5,19 +5,21 @@ using static Quill.Training.Tests.FiniteDifference;
 
 namespace Quill.Training.Tests.Layers;
 
-public class CausalSelfAttentionTests
+public class SelfAttentionTests
 {
     private const float ForwardTolerance = 1e-5f;
 
     [Theory]
-    [InlineData(4, 2, 3, new[] { 5, 3 })]
-    [InlineData(3, 3, 5, new[] { 5 })]
-    [InlineData(2, 1, 7, new[] { 1, 4, 5 })]
-    public void GradientsMatchFiniteDifferences(int heads, int kvHeads, int headSize, int[] lengths)
+    [InlineData(4, 2, 3, new[] { 5, 3 }, true)]
+    [InlineData(3, 3, 5, new[] { 5 }, true)]
+    [InlineData(2, 1, 7, new[] { 1, 4, 5 }, true)]
+    [InlineData(4, 4, 3, new[] { 5, 3 }, false)]
+    [InlineData(2, 1, 7, new[] { 1, 4, 5 }, false)]
+    public void GradientsMatchFiniteDifferences(int heads, int kvHeads, int headSize, int[] lengths, bool causal)
     {
         const int tokens = 5;
         var rng = new Random(heads * 10 + kvHeads);
-        var layer = new CausalSelfAttention(heads, kvHeads, headSize);
+        var layer = new SelfAttention(heads, kvHeads, headSize, causal);
         int batch = lengths.Length;
         var q = RandomValues(rng, batch * tokens * heads * headSize, 2f);
         var k = RandomValues(rng, batch * tokens * kvHeads * headSize, 2f);
@@ -35,13 +37,15 @@ public class CausalSelfAttentionTests
         AssertGradient("dv", v, dv, Loss);
     }
 
-    [Fact]
-    public void PaddingIsNeitherReadNorWritten()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void PaddingIsNeitherReadNorWritten(bool causal)
     {
         const int heads = 2, kvHeads = 1, headSize = 3, tokens = 4;
         var rng = new Random(8);
         int[] lengths = [4, 2];
-        var layer = new CausalSelfAttention(heads, kvHeads, headSize);
+        var layer = new SelfAttention(heads, kvHeads, headSize, causal);
         var q = RandomValues(rng, 2 * tokens * heads * headSize);
         var k = RandomValues(rng, 2 * tokens * kvHeads * headSize);
         var v = RandomValues(rng, k.Length);
@@ -73,7 +77,7 @@ public class CausalSelfAttentionTests
         const int heads = 4, kvHeads = 2, headSize = 5, tokens = 7;
         var rng = new Random(6);
         int[] lengths = [7, 6];
-        var layer = new CausalSelfAttention(heads, kvHeads, headSize);
+        var layer = new SelfAttention(heads, kvHeads, headSize);
         var q = RandomValues(rng, 2 * tokens * heads * headSize);
         var k = RandomValues(rng, 2 * tokens * kvHeads * headSize);
         var v = RandomValues(rng, k.Length);
@@ -100,7 +104,7 @@ public class CausalSelfAttentionTests
     public void LargeScoresStayFinite()
     {
         const int heads = 1, headSize = 4, tokens = 3;
-        var layer = new CausalSelfAttention(heads, heads, headSize);
+        var layer = new SelfAttention(heads, heads, headSize);
         var q = Enumerable.Repeat(100f, tokens * headSize).ToArray();
         var k = Enumerable.Repeat(100f, tokens * headSize).ToArray();
         var v = Enumerable.Range(0, tokens * headSize).Select(i => (float)i).ToArray();
@@ -108,5 +112,29 @@ public class CausalSelfAttentionTests
         layer.Forward(q, k, v, [tokens], y);
         Assert.All(y, value => Assert.True(float.IsFinite(value)));
         Assert.Equal(v[0], y[0]); // the first query sees only the first key
+    }
+
+    [Fact]
+    public void BidirectionalForwardMatchesTheEncoderReference()
+    {
+        const int heads = 3, headSize = 5, tokens = 6;
+        var rng = new Random(9);
+        int[] lengths = [6, 4];
+        var layer = new SelfAttention(heads, heads, headSize, causal: false);
+        var q = RandomValues(rng, 2 * tokens * heads * headSize);
+        var k = RandomValues(rng, q.Length);
+        var v = RandomValues(rng, q.Length);
+        var y = new float[q.Length];
+        layer.Forward(q, k, v, lengths, y);
+        var expected = new float[q.Length];
+        int channels = heads * headSize;
+        for (int b = 0; b < 2; b++)
+        {
+            int start = b * tokens * channels, length = lengths[b];
+            for (int h = 0; h < heads; h++)
+                BidirectionalAttention.Reference(q.AsSpan(start), k.AsSpan(start), v.AsSpan(start), expected.AsSpan(start), length, channels,
+                    h * headSize, headSize);
+        }
+        AssertClose(expected, y, ForwardTolerance);
     }
 }

@@ -1,4 +1,5 @@
-// Scaled dot-product attention for training: causal, grouped-query, right-padded batches; not the projections or RoPE.
+// Scaled dot-product attention for training: causal (decoders) or bidirectional (encoders), grouped-query, right-padded batches; not the
+// projections or RoPE.
 using Quill.Tensors.Threading;
 using Quill.Training.Kernels;
 
@@ -6,11 +7,12 @@ namespace Quill.Training.Layers;
 
 /// <summary>
 /// q (B, T, H, D), k and v (B, T, Hkv, D) → out (B, T, H, D); query head h reads KV head h / (H / Hkv).
-/// Sequence b holds lengths[b] real tokens followed by padding: query t &lt; length attends to keys j ≤ t (causal, so
-/// never to padding); padded query rows give zero output and receive zero gradient. Forward keeps q, k, v and the
+/// Sequence b holds lengths[b] real tokens followed by padding: query t &lt; length attends to keys j ≤ t when
+/// <see cref="Causal"/>, else to every key j &lt; length, never to padding; padded query rows give zero output and receive zero
+/// gradient. Forward keeps q, k, v and the
 /// attention probabilities (B, H, T, T); Backward gives dq, dk, dv.
 /// </summary>
-public sealed class CausalSelfAttention
+public sealed class SelfAttention
 {
     private float[] _q = [], _k = [], _v = [], _probs = [];
     private int[] _lengths = [];
@@ -18,18 +20,22 @@ public sealed class CausalSelfAttention
     private readonly HeadJob _job;
     private int _batch, _tokens;
 
-    public CausalSelfAttention(int heads, int kvHeads, int headSize)
+    public SelfAttention(int heads, int kvHeads, int headSize, bool causal = true)
     {
-        LayerShape.Require(kvHeads > 0 && heads % kvHeads == 0, nameof(CausalSelfAttention), $"KV heads dividing {heads}", kvHeads);
+        LayerShape.Require(kvHeads > 0 && heads % kvHeads == 0, nameof(SelfAttention), $"KV heads dividing {heads}", kvHeads);
         Heads = heads;
         KvHeads = kvHeads;
         HeadSize = headSize;
+        Causal = causal;
         _job = new HeadJob(this);
     }
 
     public int Heads { get; }
     public int KvHeads { get; }
     public int HeadSize { get; }
+
+    /// <summary>True: query t reads keys j ≤ t (a decoder); false: every key of its sequence (an encoder).</summary>
+    public bool Causal { get; }
 
     /// <summary>Threads over (sequence, head) pairs; null runs on the calling thread.</summary>
     public ComputePool? Pool { get; set; }
@@ -38,9 +44,9 @@ public sealed class CausalSelfAttention
     {
         int batch = lengths.Length, h = Heads, d = HeadSize, hkv = KvHeads;
         int tokens = batch == 0 ? 0 : q.Length / (batch * h * d);
-        LayerShape.Require(q.Length == batch * tokens * h * d && output.Length >= q.Length, nameof(CausalSelfAttention),
+        LayerShape.Require(q.Length == batch * tokens * h * d && output.Length >= q.Length, nameof(SelfAttention),
             $"q and output of (B={batch}, T, {h}, {d})", q.Length);
-        LayerShape.Require(k.Length == batch * tokens * hkv * d && v.Length == k.Length, nameof(CausalSelfAttention),
+        LayerShape.Require(k.Length == batch * tokens * hkv * d && v.Length == k.Length, nameof(SelfAttention),
             $"k and v of ({batch}, {tokens}, {hkv}, {d})", k.Length);
         _batch = batch;
         _tokens = tokens;
@@ -53,7 +59,7 @@ public sealed class CausalSelfAttention
         for (int b = 0; b < batch; b++)
         {
             int length = lengths[b];
-            LayerShape.Require((uint)length <= (uint)tokens, nameof(CausalSelfAttention), $"a length of at most {tokens} for sequence {b}", length);
+            LayerShape.Require((uint)length <= (uint)tokens, nameof(SelfAttention), $"a length of at most {tokens} for sequence {b}", length);
             _lengths[b] = length;
         }
         _job.Backward = false;
@@ -82,7 +88,7 @@ public sealed class CausalSelfAttention
         else Pool.Run(_job, count);
     }
 
-    private AttentionHead.Shape Shape => new(_tokens, Heads, KvHeads, HeadSize);
+    private AttentionHead.Shape Shape => new(_tokens, Heads, KvHeads, HeadSize, Causal);
 
     /// <summary>Output and probabilities of one (sequence, head) pair.</summary>
     private void ForwardHead(int b, int head) =>
@@ -108,7 +114,7 @@ public sealed class CausalSelfAttention
     [ThreadStatic] private static float[]? t_scratch;
 
     /// <summary>Forward over (b, head) pairs, backward over (b, KV head) pairs, so no two threads write one value.</summary>
-    private sealed class HeadJob(CausalSelfAttention owner) : IRangeJob
+    private sealed class HeadJob(SelfAttention owner) : IRangeJob
     {
         public bool Backward;
 

@@ -1,0 +1,210 @@
+// A BERT encoder for training: frozen embeddings, trainable blocks from a chosen layer up, mean pooling to unit vectors, and backward.
+using System.Numerics.Tensors;
+using Quill.Embeddings;
+using Quill.Models.Bert;
+using Quill.Training.Layers;
+using Quill.Training.Optimization;
+
+namespace Quill.Training.Model;
+
+/// <summary>
+/// Token ids → the sentence vectors <c>BertEmbedder</c> gives for the same weights (mean over a text's tokens, then unit length),
+/// with the backward pass from a gradient on those vectors to the weights of the blocks from <see cref="TrainableFrom"/> up.
+/// A batch is laid out (B, T) with right padding, T the longest sequence. The embedding tables stay frozen; blocks below
+/// <see cref="TrainableFrom"/> run forward only and gather no gradient. <see cref="ToCheckpoint"/> gives the weights back as a
+/// checkpoint for the inference encoder.
+/// </summary>
+public sealed class BertTrainingModel
+{
+    private readonly BertCheckpoint _source;
+    private readonly BertTensor _words, _positions, _types, _norm, _normBias;
+    private readonly float[] _mean;
+    private float[] _dHidden = [], _dOther = [], _pooled = [];
+    private float[][] _activations = [];
+    private int[] _lengths = [];
+    private int _batch, _tokens, _trainableFrom;
+
+    public BertTrainingModel(BertCheckpoint checkpoint)
+    {
+        _source = checkpoint.Validate();
+        var c = Config = checkpoint.Config;
+        if (c.Pooling != Pooling.Mean)
+            throw new NotSupportedException($"{checkpoint.Name}: training reads mean-pooled sentence vectors, the model pools by {c.Pooling}");
+        _words = checkpoint.Get(BertTensorNames.TokenEmbedding, c.VocabSize, c.Dim);
+        _positions = checkpoint.Get(BertTensorNames.PositionEmbedding, c.MaxPositions, c.Dim);
+        _types = checkpoint.Get(BertTensorNames.TokenTypes, c.TokenTypes, c.Dim);
+        _norm = checkpoint.Get(BertTensorNames.EmbeddingNorm, 1, c.Dim);
+        _normBias = checkpoint.Get(BertTensorNames.EmbeddingNormBias, 1, c.Dim);
+        _mean = new float[c.Dim];
+        var blocks = new BertTrainingBlock[c.Layers];
+        Blocks = blocks;
+        for (int l = 0; l < c.Layers; l++)
+        {
+            var block = blocks[l] = new BertTrainingBlock(c);
+            foreach (var (stem, linear) in block.Projections())
+            {
+                checkpoint.Get(Name(l, stem, "weight"), linear.OutFeatures, linear.InFeatures).Data.CopyTo(linear.Weight, 0);
+                checkpoint.Get(Name(l, stem, "bias"), 1, linear.OutFeatures).Data.CopyTo(linear.Bias!, 0);
+            }
+            foreach (var (stem, norm) in block.Norms())
+            {
+                checkpoint.Get(Name(l, stem, "weight"), 1, c.Dim).Data.CopyTo(norm.Weight, 0);
+                checkpoint.Get(Name(l, stem, "bias"), 1, c.Dim).Data.CopyTo(norm.Bias, 0);
+            }
+        }
+    }
+
+    public BertConfig Config { get; }
+    public IReadOnlyList<BertTrainingBlock> Blocks { get; }
+
+    /// <summary>The lowest block that learns (0: all; <see cref="BertConfig.Layers"/>: none). Lower blocks are frozen.</summary>
+    public int TrainableFrom
+    {
+        get => _trainableFrom;
+        set
+        {
+            if ((uint)value > (uint)Config.Layers)
+                throw new ArgumentOutOfRangeException(nameof(value), $"expected a block from 0 to {Config.Layers}, found {value}");
+            _trainableFrom = value;
+            for (int l = 0; l < Config.Layers; l++) Blocks[l].Frozen = l < value;
+        }
+    }
+
+    /// <summary>The trainable blocks' weights and biases under their GGUF names; norms and biases undecayed.</summary>
+    public ParameterSet Parameters()
+    {
+        var set = new ParameterSet();
+        for (int l = _trainableFrom; l < Config.Layers; l++)
+        {
+            foreach (var (stem, linear) in Blocks[l].Projections())
+            {
+                set.Add(Name(l, stem, "weight"), linear.Weight, linear.WeightGrad);
+                set.Add(Name(l, stem, "bias"), linear.Bias!, linear.BiasGrad!, decay: false);
+            }
+            foreach (var (stem, norm) in Blocks[l].Norms())
+            {
+                set.Add(Name(l, stem, "weight"), norm.Weight, norm.WeightGrad, decay: false);
+                set.Add(Name(l, stem, "bias"), norm.Bias, norm.BiasGrad, decay: false);
+            }
+        }
+        return set;
+    }
+
+    /// <summary>
+    /// The sentence vectors (B, C) of <paramref name="sequences"/> (token ids with [CLS] and [SEP], 1 … MaxPositions each),
+    /// keeping what <see cref="Backward"/> needs. The span is valid until the next Forward.
+    /// </summary>
+    public ReadOnlySpan<float> Forward(IReadOnlyList<int[]> sequences)
+    {
+        var c = Config;
+        int batch = sequences.Count, tokens = 0;
+        foreach (int[] s in sequences)
+        {
+            if (s.Length == 0 || s.Length > c.MaxPositions)
+                throw new ArgumentException($"a sequence has {s.Length} tokens; the model takes 1 to {c.MaxPositions}", nameof(sequences));
+            foreach (int id in s)
+                if ((uint)id >= (uint)c.VocabSize)
+                    throw new ArgumentOutOfRangeException(nameof(sequences), $"token id {id} is outside the vocabulary of {c.VocabSize}");
+            tokens = Math.Max(tokens, s.Length);
+        }
+        _batch = batch;
+        _tokens = tokens;
+        if (_lengths.Length < batch) _lengths = new int[batch];
+        int dim = c.Dim, n = batch * tokens * dim;
+        if (_activations.Length != c.Layers + 1) _activations = [.. Enumerable.Repeat(Array.Empty<float>(), c.Layers + 1)];
+        for (int l = 0; l <= c.Layers; l++) LayerShape.Ensure(ref _activations[l], n);
+        var x = _activations[0].AsSpan(0, n);
+        for (int b = 0; b < batch; b++)
+        {
+            int[] ids = sequences[b];
+            _lengths[b] = ids.Length;
+            for (int t = 0; t < tokens; t++)
+            {
+                // Padding rows embed [PAD] (id 0) at their position: finite, and never read by the rows that matter.
+                var row = x.Slice((b * tokens + t) * dim, dim);
+                TensorPrimitives.Add(_words.Row(t < ids.Length ? ids[t] : 0), _types.Row(0), row);
+                TensorPrimitives.Add(row, _positions.Row(t), row);
+                Quill.Tensors.Kernels.LayerNorm.Forward(row, _norm.Data, _normBias.Data, c.LayerNormEpsilon, row);
+            }
+        }
+        var lengths = _lengths.AsSpan(0, batch);
+        for (int l = 0; l < c.Layers; l++) Blocks[l].Forward(_activations[l].AsSpan(0, n), _activations[l + 1].AsSpan(0, n), lengths);
+        var hidden = _activations[c.Layers].AsSpan(0, n);
+        var pooled = LayerShape.Slice(ref _pooled, batch * dim);
+        for (int b = 0; b < batch; b++)
+        {
+            var vector = pooled.Slice(b * dim, dim);
+            TextPooling.Pool(hidden.Slice(b * tokens * dim, _lengths[b] * dim), _lengths[b], Pooling.Mean, vector);
+            TextPooling.Normalize(vector);
+        }
+        return pooled;
+    }
+
+    /// <summary>
+    /// The gradient of a loss on the last Forward's sentence vectors (B, C) → gradients added to <see cref="Parameters"/>'
+    /// values. Below <see cref="TrainableFrom"/> nothing runs.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> dVectors)
+    {
+        var c = Config;
+        int dim = c.Dim, batch = _batch, tokens = _tokens, n = batch * tokens * dim;
+        LayerShape.Require(dVectors.Length >= batch * dim, nameof(BertTrainingModel), $"vector gradients of ({batch}, {dim})", dVectors.Length);
+        var dHidden = LayerShape.Slice(ref _dHidden, n);
+        dHidden.Clear();
+        var hidden = _activations[c.Layers].AsSpan(0, n);
+        for (int b = 0; b < batch; b++)
+        {
+            // v = m/‖m‖, m = Σ h_t / L: dm = (dv − v·(v·dv)) / ‖m‖, and each real row's share is dm / L.
+            var v = _pooled.AsSpan(b * dim, dim);
+            var dv = dVectors.Slice(b * dim, dim);
+            int length = _lengths[b];
+            var mean = _mean.AsSpan();
+            TextPooling.Pool(hidden.Slice(b * tokens * dim, length * dim), length, Pooling.Mean, mean);
+            float norm = MathF.Max(TensorPrimitives.Norm(mean), 1e-12f);
+            var first = dHidden.Slice(b * tokens * dim, dim);
+            TensorPrimitives.MultiplyAdd(v, -TensorPrimitives.Dot(v, dv), dv, first);
+            TensorPrimitives.Multiply(first, 1f / (norm * length), first);
+            for (int t = 1; t < length; t++) first.CopyTo(dHidden.Slice((b * tokens + t) * dim, dim));
+        }
+        // Blocks from the top down; the lowest trainable block's input gradient is not needed but its weights' are.
+        var dOut = dHidden;
+        var dIn = LayerShape.Slice(ref _dOther, n);
+        for (int l = c.Layers - 1; l >= _trainableFrom; l--)
+        {
+            Blocks[l].Backward(dOut, dIn);
+            var spent = dOut;
+            dOut = dIn;
+            dIn = spent;
+        }
+    }
+
+    /// <summary>A checkpoint of the current weights: the source's embeddings and the blocks' weights copied out of training.</summary>
+    public BertCheckpoint ToCheckpoint(string? name = null)
+    {
+        var c = Config;
+        var tensors = new Dictionary<string, BertTensor>(_source.Tensors, StringComparer.Ordinal);
+        for (int l = 0; l < c.Layers; l++)
+        {
+            foreach (var (stem, linear) in Blocks[l].Projections())
+            {
+                tensors[Name(l, stem, "weight")] = Copy(linear.Weight, linear.OutFeatures, linear.InFeatures);
+                tensors[Name(l, stem, "bias")] = Copy(linear.Bias!, 1, linear.OutFeatures);
+            }
+            foreach (var (stem, norm) in Blocks[l].Norms())
+            {
+                tensors[Name(l, stem, "weight")] = Copy(norm.Weight, 1, c.Dim);
+                tensors[Name(l, stem, "bias")] = Copy(norm.Bias, 1, c.Dim);
+            }
+        }
+        return new BertCheckpoint(name ?? _source.Name, c, tensors, _source.Vocabulary);
+    }
+
+    private static BertTensor Copy(float[] values, int rows, int columns)
+    {
+        var tensor = BertTensor.Allocate(rows, columns);
+        values.CopyTo(tensor.Data, 0);
+        return tensor;
+    }
+
+    private static string Name(int layer, string stem, string part) => $"blk.{layer}.{stem}.{part}";
+}
