@@ -1,6 +1,7 @@
 // One BERT encoder block for training: post-norm bidirectional attention and GELU feed-forward with residuals, and its backward.
 using System.Numerics.Tensors;
 using Quill.Models.Bert;
+using Quill.Tensors.Threading;
 using Quill.Training.Layers;
 
 namespace Quill.Training.Model;
@@ -59,6 +60,16 @@ public sealed class BertTrainingBlock
     {
         yield return ("attn_output_norm", AttentionNorm);
         yield return ("layer_output_norm", OutputNorm);
+    }
+
+    /// <summary>Threads for the projections and attention; null runs them on the calling thread.</summary>
+    public ComputePool? Pool
+    {
+        set
+        {
+            foreach (var (_, linear) in Projections()) linear.Pool = value;
+            Attention.Pool = value;
+        }
     }
 
     /// <summary>When set, Backward still gives dx but no parameter of the block gathers a gradient.</summary>

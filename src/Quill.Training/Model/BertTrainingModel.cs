@@ -2,6 +2,8 @@
 using System.Numerics.Tensors;
 using Quill.Embeddings;
 using Quill.Models.Bert;
+using Quill.Tensors;
+using Quill.Tensors.Threading;
 using Quill.Training.Layers;
 using Quill.Training.Optimization;
 
@@ -57,6 +59,15 @@ public sealed class BertTrainingModel
     public BertConfig Config { get; }
     public IReadOnlyList<BertTrainingBlock> Blocks { get; }
 
+    /// <summary>Threads for every block's projections and attention (not owned); null runs them on the calling thread.</summary>
+    public ComputePool? Pool
+    {
+        set
+        {
+            foreach (var block in Blocks) block.Pool = value;
+        }
+    }
+
     /// <summary>The lowest block that learns (0: all; <see cref="BertConfig.Layers"/>: none). Lower blocks are frozen.</summary>
     public int TrainableFrom
     {
@@ -70,7 +81,28 @@ public sealed class BertTrainingModel
         }
     }
 
-    /// <summary>The trainable blocks' weights and biases under their GGUF names; norms and biases undecayed.</summary>
+    /// <summary>
+    /// Freezes the projections of the trainable blocks and gives each a fresh low-rank adapter (B zero, so the vectors do
+    /// not change until training moves it); from then on <see cref="Parameters"/> holds the adapters and the norms.
+    /// </summary>
+    public void AttachLora(int rank, float alpha, ulong seed)
+    {
+        var rng = new SplitMix64(seed);
+        for (int l = _trainableFrom; l < Config.Layers; l++)
+            foreach (var (_, linear) in Blocks[l].Projections())
+            {
+                var adapter = new LoraAdapter(linear.InFeatures, linear.OutFeatures, rank, alpha);
+                adapter.InitializeRandom(rng);
+                linear.Lora = adapter;
+                linear.Frozen = true;
+            }
+    }
+
+    /// <summary>
+    /// What training moves in the trainable blocks, under GGUF names: each projection's weight and bias, or its adapter's A and
+    /// B (<c>…weight.lora_a</c>, <c>…weight.lora_b</c>, as llama.cpp's adapters name them) once <see cref="AttachLora"/> ran,
+    /// and both norms; norms and biases undecayed.
+    /// </summary>
     public ParameterSet Parameters()
     {
         var set = new ParameterSet();
@@ -78,6 +110,12 @@ public sealed class BertTrainingModel
         {
             foreach (var (stem, linear) in Blocks[l].Projections())
             {
+                if (linear.Lora is { } lora)
+                {
+                    set.Add(Name(l, stem, "weight.lora_a"), lora.A.Weight, lora.A.WeightGrad);
+                    set.Add(Name(l, stem, "weight.lora_b"), lora.B.Weight, lora.B.WeightGrad);
+                    continue;
+                }
                 set.Add(Name(l, stem, "weight"), linear.Weight, linear.WeightGrad);
                 set.Add(Name(l, stem, "bias"), linear.Bias!, linear.BiasGrad!, decay: false);
             }
@@ -178,7 +216,10 @@ public sealed class BertTrainingModel
         }
     }
 
-    /// <summary>A checkpoint of the current weights: the source's embeddings and the blocks' weights copied out of training.</summary>
+    /// <summary>
+    /// A checkpoint of the current weights: the source's embeddings and the blocks' weights copied out of training, each
+    /// adapter folded into its projection (W + s·B·A).
+    /// </summary>
     public BertCheckpoint ToCheckpoint(string? name = null)
     {
         var c = Config;
@@ -187,7 +228,8 @@ public sealed class BertTrainingModel
         {
             foreach (var (stem, linear) in Blocks[l].Projections())
             {
-                tensors[Name(l, stem, "weight")] = Copy(linear.Weight, linear.OutFeatures, linear.InFeatures);
+                var weight = tensors[Name(l, stem, "weight")] = Copy(linear.Weight, linear.OutFeatures, linear.InFeatures);
+                linear.Lora?.MergeInto(weight.Data);
                 tensors[Name(l, stem, "bias")] = Copy(linear.Bias!, 1, linear.OutFeatures);
             }
             foreach (var (stem, norm) in Blocks[l].Norms())

@@ -113,6 +113,35 @@ public class BertTrainingModelTests
     }
 
     [Fact]
+    public void AdaptersStartSilentLearnByGradientAndFoldIntoTheCheckpoint()
+    {
+        var source = RandomCheckpoint(Tiny, 9);
+        float[] before = new BertTrainingModel(source).Forward(Texts).ToArray();
+        var model = new BertTrainingModel(source) { TrainableFrom = 1 };
+        model.AttachLora(rank: 2, alpha: 4, seed: 1);
+        Assert.Equal(before, model.Forward(Texts).ToArray());   // B starts at zero
+
+        var parameters = model.Parameters();
+        Assert.Equal(6 * 2 + 2 * 2, parameters.Count);
+        Assert.Contains(parameters.Parameters, p => p.Name == "blk.1.attn_q.weight.lora_a");
+        var rng = new Random(10);
+        foreach (var p in parameters.Parameters.Where(p => p.Name.EndsWith("lora_b", StringComparison.Ordinal)))
+            RandomValues(rng, p.Length, 0.3f).CopyTo(p.Value, 0);
+        var r = RandomValues(rng, Texts.Length * Tiny.Dim);
+        parameters.ZeroGrad();
+        model.Forward(Texts);
+        model.Backward(r);
+        double Loss() => Project(r, model.Forward(Texts));
+        foreach (var p in parameters.Parameters) AssertGradient(p.Name, p.Value, p.Grad, Loss, step: 2e-3f, tolerance: 1e-2);
+        Assert.All(model.Blocks[1].Projections(), p => Assert.All(p.Layer.WeightGrad, g => Assert.Equal(0f, g)));
+
+        var tuned = model.ToCheckpoint();
+        Assert.NotEqual(source.Tensors[BertTensorNames.Query(1)].Data, tuned.Tensors[BertTensorNames.Query(1)].Data);
+        Assert.Equal(source.Tensors[BertTensorNames.Query(0)].Data, tuned.Tensors[BertTensorNames.Query(0)].Data);
+        AssertClose(InferenceVectors(tuned, Texts), model.Forward(Texts), 2e-6f);
+    }
+
+    [Fact]
     public void BadSequencesAreRefused()
     {
         var model = new BertTrainingModel(RandomCheckpoint(Tiny, 8));
