@@ -138,11 +138,7 @@ public sealed class BertTrainingModel
         int batch = sequences.Count, tokens = 0;
         foreach (int[] s in sequences)
         {
-            if (s.Length == 0 || s.Length > c.MaxPositions)
-                throw new ArgumentException($"a sequence has {s.Length} tokens; the model takes 1 to {c.MaxPositions}", nameof(sequences));
-            foreach (int id in s)
-                if ((uint)id >= (uint)c.VocabSize)
-                    throw new ArgumentOutOfRangeException(nameof(sequences), $"token id {id} is outside the vocabulary of {c.VocabSize}");
+            c.CheckSequence(s, nameof(sequences));
             tokens = Math.Max(tokens, s.Length);
         }
         _batch = batch;

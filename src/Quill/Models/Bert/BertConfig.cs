@@ -19,6 +19,19 @@ public sealed record BertConfig(int VocabSize, int Dim, int Layers, int Heads, i
     /// <summary>D = C / H.</summary>
     public int HeadSize => Dim / Heads;
 
+    /// <summary>
+    /// Throws unless <paramref name="ids"/> is a sequence the encoder can run: 1 … <see cref="MaxPositions"/> token ids, each
+    /// inside the vocabulary. <paramref name="parameter"/> names the caller's argument in the exception.
+    /// </summary>
+    public void CheckSequence(int[] ids, string parameter)
+    {
+        if (ids.Length == 0 || ids.Length > MaxPositions)
+            throw new ArgumentException($"a sequence has {ids.Length} tokens; the model takes 1 to {MaxPositions}", parameter);
+        foreach (int id in ids)
+            if ((uint)id >= (uint)VocabSize)
+                throw new ArgumentOutOfRangeException(parameter, $"token id {id} is outside the vocabulary of {VocabSize}");
+    }
+
     /// <summary>Throws a one-line <see cref="InvalidDataException"/> naming <paramref name="source"/> when a size is impossible.</summary>
     public BertConfig Validate(string source)
     {
