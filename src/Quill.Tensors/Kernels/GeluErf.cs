@@ -88,6 +88,54 @@ public static class GeluErf
         return 0.5f * (1f + (z < 0 ? -erf : erf)) + x * InverseSqrt2PI * gauss;
     }
 
+    /// <summary>dx = dy · GELU′(x) elementwise (training's backward pass), 16 or 8 lanes at a time, <see cref="Derivative"/> on the tail.</summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int n = x.Length, i = 0;
+        if (dy.Length < n || dx.Length < n)
+            throw new ArgumentException($"GELU backward over {n} values needs gradients of {n}, found {dy.Length} and {dx.Length}");
+        ref float px = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        ref float pdy = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dy);
+        ref float pdx = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dx);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+                (Vector512.LoadUnsafe(ref pdy, (nuint)i) * Slope(Vector512.LoadUnsafe(ref px, (nuint)i))).StoreUnsafe(ref pdx, (nuint)i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+                (Vector256.LoadUnsafe(ref pdy, (nuint)i) * Slope(Vector256.LoadUnsafe(ref px, (nuint)i))).StoreUnsafe(ref pdx, (nuint)i);
+        }
+        for (; i < n; i++) dx[i] = dy[i] * Derivative(x[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Slope(Vector512<float> v)
+    {
+        var z = v * InverseSqrt2;
+        var a = Vector512.Abs(z);
+        var t = Vector512<float>.One / (Vector512<float>.One + a * P);
+        var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
+        var gauss = PolynomialExp.Exp(-(a * a));
+        var erf = Vector512<float>.One - poly * gauss;
+        erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
+        return 0.5f * (Vector512<float>.One + erf) + v * InverseSqrt2PI * gauss;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Slope(Vector256<float> v)
+    {
+        var z = v * InverseSqrt2;
+        var a = Vector256.Abs(z);
+        var t = Vector256<float>.One / (Vector256<float>.One + a * P);
+        var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
+        var gauss = PolynomialExp.Exp(-(a * a));
+        var erf = Vector256<float>.One - poly * gauss;
+        erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
+        return 0.5f * (Vector256<float>.One + erf) + v * InverseSqrt2PI * gauss;
+    }
+
     /// <summary>The scalar meaning of <see cref="Derivative"/> in double, the reference for tests.</summary>
     public static double DerivativeReference(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2))) + x * Math.Exp(-x * x / 2) / Math.Sqrt(2 * Math.PI);
 

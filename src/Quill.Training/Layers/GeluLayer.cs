@@ -3,7 +3,7 @@ using Quill.Tensors.Kernels;
 
 namespace Quill.Training.Layers;
 
-/// <summary>y = x·Φ(x) (<see cref="GeluErf"/>). Backward: dx = dy·(Φ(x) + x·φ(x)) (<see cref="GeluErf.Derivative"/>).</summary>
+/// <summary>y = x·Φ(x) (<see cref="GeluErf"/>). Backward: dx = dy·(Φ(x) + x·φ(x)) (<see cref="GeluErf.Backward"/>).</summary>
 public sealed class GeluLayer
 {
     private float[] _input = [];
@@ -25,7 +25,6 @@ public sealed class GeluLayer
     {
         int n = _length;
         LayerShape.Require(dy.Length >= n && dx.Length >= n, nameof(GeluLayer), $"gradients of {n}", Math.Min(dy.Length, dx.Length));
-        var x = _input.AsSpan(0, n);
-        for (int i = 0; i < n; i++) dx[i] = dy[i] * GeluErf.Derivative(x[i]);
+        GeluErf.Backward(_input.AsSpan(0, n), dy[..n], dx[..n]);
     }
 }

@@ -226,6 +226,23 @@ public sealed unsafe class EncoderKernelTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(4097)]
+    public void GeluBackwardLanesMatchTheScalarSlope(int n)
+    {
+        float[] x = Random(n, 15, 8), dy = Random(n, 16), dx = new float[n];
+        GeluErf.Backward(x, dy, dx);
+        for (int i = 0; i < n; i++)
+        {
+            float want = dy[i] * GeluErf.Derivative(x[i]);
+            Assert.True(MathF.Abs(dx[i] - want) <= 1e-6f * MathF.Max(1, MathF.Abs(want)), $"[{i}] gelu'({x[i]})·{dy[i]} = {dx[i]}, expected {want}");
+        }
+        Assert.Throws<ArgumentException>(() => GeluErf.Backward(x, dy.AsSpan(0, n - 1), dx));
+    }
+
+    [Theory]
     [InlineData(0.0, 0.0)]
     [InlineData(0.5, 0.5204998778130465)]
     [InlineData(1.0, 0.8427007929497149)]
