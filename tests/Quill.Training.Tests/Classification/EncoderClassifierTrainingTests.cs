@@ -2,6 +2,7 @@
 using Quill.Embeddings;
 using Quill.Models.Bert;
 using Quill.Training.Classification;
+using Quill.Training.Tests.Model;
 
 namespace Quill.Training.Tests.Classification;
 
@@ -11,19 +12,7 @@ public class EncoderClassifierTrainingTests
     private static readonly BertConfig Tiny = new(VocabSize: 23, Dim: 16, Layers: 2, Heads: 2, FeedForwardDim: 32, MaxPositions: 16, TokenTypes: 2,
         LayerNormEpsilon: 1e-12f, Pooling.Mean);
 
-    private static BertCheckpoint RandomCheckpoint(int seed)
-    {
-        var rng = new Random(seed);
-        var tensors = new Dictionary<string, BertTensor>(StringComparer.Ordinal);
-        foreach (var (name, rows, columns) in BertCheckpoint.Layout(Tiny))
-        {
-            var t = BertTensor.Allocate(rows, columns);
-            bool norm = name.Contains("norm.weight", StringComparison.Ordinal);
-            for (int i = 0; i < t.Data.Length; i++) t.Data[i] = norm ? 1f : (float)(rng.NextDouble() * 2 - 1) * 0.3f;
-            tensors[name] = t;
-        }
-        return new BertCheckpoint("tiny-bert", Tiny, tensors, null);
-    }
+    private static BertCheckpoint RandomCheckpoint(int seed) => RandomBertCheckpoint.Create(Tiny, seed, scale: 0.3f, normSpread: 0);
 
     /// <summary>[CLS] 2–8 tokens from 8…22 [SEP], half of them with the marker somewhere inside.</summary>
     private static (int[][] Texts, bool[] Labels) Data(int count, int seed)

@@ -12,19 +12,7 @@ public class BertTrainingModelTests
     private static readonly BertConfig Tiny = new(VocabSize: 23, Dim: 8, Layers: 2, Heads: 2, FeedForwardDim: 16, MaxPositions: 12, TokenTypes: 2,
         LayerNormEpsilon: 1e-12f, Pooling.Mean);
 
-    private static BertCheckpoint RandomCheckpoint(BertConfig config, int seed)
-    {
-        var rng = new Random(seed);
-        var tensors = new Dictionary<string, BertTensor>(StringComparer.Ordinal);
-        foreach (var (name, rows, columns) in BertCheckpoint.Layout(config))
-        {
-            var t = BertTensor.Allocate(rows, columns);
-            bool norm = name.Contains("norm.weight", StringComparison.Ordinal);
-            for (int i = 0; i < t.Data.Length; i++) t.Data[i] = norm ? 1 + (float)(rng.NextDouble() - 0.5) * 0.4f : (float)(rng.NextDouble() * 2 - 1) * 0.5f;
-            tensors[name] = t;
-        }
-        return new BertCheckpoint("tiny-bert", config, tensors, null);
-    }
+    private static BertCheckpoint RandomCheckpoint(BertConfig config, int seed) => RandomBertCheckpoint.Create(config, seed, scale: 0.5f, normSpread: 0.4f);
 
     private static readonly int[][] Texts = [[2, 5, 6, 7, 3], [2, 9, 3], [2, 11, 12, 13, 14, 15, 16, 17, 3], [2, 3]];
 
