@@ -40,39 +40,14 @@ public static class GeluErf
 
     /// <summary>The formula on 16 lanes, for kernels that apply GELU in their epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Apply(Vector512<float> v)
-    {
-        var z = v * InverseSqrt2;
-        var a = Vector512.Abs(z);
-        var t = Vector512<float>.One / (Vector512<float>.One + a * P);
-        var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
-        var erf = Vector512<float>.One - poly * PolynomialExp.Exp(-(a * a));
-        erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
-        return v * 0.5f * (Vector512<float>.One + erf);
-    }
+    public static Vector512<float> Apply(Vector512<float> v) => v * 0.5f * (Vector512<float>.One + ErfAndGauss(v, out _));
 
     /// <summary>The formula on 8 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Apply(Vector256<float> v)
-    {
-        var z = v * InverseSqrt2;
-        var a = Vector256.Abs(z);
-        var t = Vector256<float>.One / (Vector256<float>.One + a * P);
-        var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
-        var erf = Vector256<float>.One - poly * PolynomialExp.Exp(-(a * a));
-        erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
-        return v * 0.5f * (Vector256<float>.One + erf);
-    }
+    public static Vector256<float> Apply(Vector256<float> v) => v * 0.5f * (Vector256<float>.One + ErfAndGauss(v, out _));
 
     /// <summary>The same formula for one value (the tail of <see cref="Forward"/>).</summary>
-    public static float Scalar(float x)
-    {
-        float z = x * InverseSqrt2, a = MathF.Abs(z);
-        float t = 1f / (1f + P * a);
-        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        float erf = 1f - poly * PolynomialExp.Scalar(-a * a);
-        return x * 0.5f * (1f + (z < 0 ? -erf : erf));
-    }
+    public static float Scalar(float x) => x * 0.5f * (1f + ErfAndGauss(x, out _));
 
     /// <summary>
     /// GELU's slope for training's backward pass: d/dx [x·Φ(x)] = Φ(x) + x·φ(x), Φ from the same erf as <see cref="Scalar"/>,
@@ -80,12 +55,8 @@ public static class GeluErf
     /// </summary>
     public static float Derivative(float x)
     {
-        float z = x * InverseSqrt2, a = MathF.Abs(z);
-        float t = 1f / (1f + P * a);
-        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        float gauss = PolynomialExp.Scalar(-a * a);   // e^(−x²/2)
-        float erf = 1f - poly * gauss;
-        return 0.5f * (1f + (z < 0 ? -erf : erf)) + x * InverseSqrt2PI * gauss;
+        float erf = ErfAndGauss(x, out float gauss);
+        return 0.5f * (1f + erf) + x * InverseSqrt2PI * gauss;
     }
 
     /// <summary>dx = dy · GELU′(x) elementwise (training's backward pass), 16 or 8 lanes at a time, <see cref="Derivative"/> on the tail.</summary>
@@ -113,27 +84,53 @@ public static class GeluErf
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Slope(Vector512<float> v)
     {
-        var z = v * InverseSqrt2;
-        var a = Vector512.Abs(z);
-        var t = Vector512<float>.One / (Vector512<float>.One + a * P);
-        var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
-        var gauss = PolynomialExp.Exp(-(a * a));
-        var erf = Vector512<float>.One - poly * gauss;
-        erf = Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
+        var erf = ErfAndGauss(v, out var gauss);
         return 0.5f * (Vector512<float>.One + erf) + v * InverseSqrt2PI * gauss;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Slope(Vector256<float> v)
     {
+        var erf = ErfAndGauss(v, out var gauss);
+        return 0.5f * (Vector256<float>.One + erf) + v * InverseSqrt2PI * gauss;
+    }
+
+    /// <summary>erf(x/√2) on 16 lanes by the formula above, and <paramref name="gauss"/> = e^(−x²/2), the factor inside it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ErfAndGauss(Vector512<float> v, out Vector512<float> gauss)
+    {
+        var z = v * InverseSqrt2;
+        var a = Vector512.Abs(z);
+        var t = Vector512<float>.One / (Vector512<float>.One + a * P);
+        var poly = ((((t * A5 + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
+        gauss = PolynomialExp.Exp(-(a * a));
+        var erf = Vector512<float>.One - poly * gauss;
+        return Vector512.ConditionalSelect(Vector512.LessThan(z, Vector512<float>.Zero), -erf, erf);
+    }
+
+    /// <summary>erf(x/√2) and e^(−x²/2) on 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ErfAndGauss(Vector256<float> v, out Vector256<float> gauss)
+    {
         var z = v * InverseSqrt2;
         var a = Vector256.Abs(z);
         var t = Vector256<float>.One / (Vector256<float>.One + a * P);
         var poly = ((((t * A5 + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
-        var gauss = PolynomialExp.Exp(-(a * a));
+        gauss = PolynomialExp.Exp(-(a * a));
         var erf = Vector256<float>.One - poly * gauss;
-        erf = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
-        return 0.5f * (Vector256<float>.One + erf) + v * InverseSqrt2PI * gauss;
+        return Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<float>.Zero), -erf, erf);
+    }
+
+    /// <summary>erf(x/√2) and e^(−x²/2) for one value, bit for bit what a lane computes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ErfAndGauss(float x, out float gauss)
+    {
+        float z = x * InverseSqrt2, a = MathF.Abs(z);
+        float t = 1f / (1f + P * a);
+        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
+        gauss = PolynomialExp.Scalar(-a * a);
+        float erf = 1f - poly * gauss;
+        return z < 0 ? -erf : erf;
     }
 
     /// <summary>The scalar meaning of <see cref="Derivative"/> in double, the reference for tests.</summary>
