@@ -34,14 +34,26 @@ public static class LayerNorm
         int n = x.Length;
         if (n == 0) return;
         if (weight.Length < n || bias.Length < n || y.Length < n) ThrowLengths(n, weight.Length, bias.Length, y.Length);
-        float mean = TensorPrimitives.Sum(x) / n;
         y = y[..n];
-        TensorPrimitives.Subtract(x, mean, y);
-        float variance = TensorPrimitives.SumOfSquares(y) / n;
-        float scale = 1.0f / MathF.Sqrt(variance + eps);
-        TensorPrimitives.Multiply(y, scale, y);
+        Normalize(x, eps, y);
         TensorPrimitives.Multiply(y, weight[..n], y);
         TensorPrimitives.Add(y, bias[..n], y);
+    }
+
+    /// <summary>
+    /// The first step of <see cref="Forward"/>: x̂ = (x − mean)·r into <paramref name="normalized"/> (at least as long as x; may be
+    /// x), returning r = 1/√(var + eps). Training keeps x̂ and r for its backward pass.
+    /// </summary>
+    public static float Normalize(ReadOnlySpan<float> x, float eps, Span<float> normalized)
+    {
+        int n = x.Length;
+        if (n == 0) return 0;
+        normalized = normalized[..n];
+        float mean = TensorPrimitives.Sum(x) / n;
+        TensorPrimitives.Subtract(x, mean, normalized);
+        float scale = 1.0f / MathF.Sqrt(TensorPrimitives.SumOfSquares(normalized) / n + eps);
+        TensorPrimitives.Multiply(normalized, scale, normalized);
+        return scale;
     }
 
     private static void ThrowLengths(int n, int weight, int bias, int y) =>

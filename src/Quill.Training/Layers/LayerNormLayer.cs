@@ -1,12 +1,14 @@
 // LayerNorm with a learned scale and bias for training (forward as Quill.Tensors.Kernels.LayerNorm, plus backward).
 using System.Numerics.Tensors;
+using Quill.Tensors.Kernels;
 
 namespace Quill.Training.Layers;
 
 /// <summary>
 /// y = x̂·w + b per row of C, x̂ = (x − mean)·r, r = 1/√(var + eps) (biased variance). Backward, with g = dy⊙w:
-/// dx = r·(g − mean(g) − x̂·mean(g⊙x̂)); dw += Σ_rows dy⊙x̂; db += Σ_rows dy. Forward rounds as the inference kernel does,
-/// so a trained encoder's hidden states are the ones <c>BertModel</c> computes from the same weights.
+/// dx = r·(g − mean(g) − x̂·mean(g⊙x̂)); dw += Σ_rows dy⊙x̂; db += Σ_rows dy. Forward is the inference kernel's own steps
+/// (<see cref="LayerNorm.Normalize"/>, then scale and shift), so a trained encoder's hidden states are the ones <c>BertModel</c>
+/// computes from the same weights.
 /// </summary>
 public sealed class LayerNormLayer
 {
@@ -48,11 +50,7 @@ public sealed class LayerNormLayer
         {
             var xt = x.Slice(t * dim, dim);
             var nt = normalized.Slice(t * dim, dim);
-            float mean = TensorPrimitives.Sum(xt) / dim;
-            TensorPrimitives.Subtract(xt, mean, nt);
-            float scale = 1.0f / MathF.Sqrt(TensorPrimitives.SumOfSquares(nt) / dim + Eps);
-            _rstd[t] = scale;
-            TensorPrimitives.Multiply(nt, scale, nt);
+            _rstd[t] = LayerNorm.Normalize(xt, Eps, nt);
             var yt = y.Slice(t * dim, dim);
             TensorPrimitives.Multiply(nt, Weight, yt);
             TensorPrimitives.Add(yt, Bias, yt);
