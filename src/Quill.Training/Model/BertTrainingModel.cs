@@ -20,8 +20,7 @@ public sealed class BertTrainingModel
 {
     private readonly BertCheckpoint _source;
     private readonly BertTensor _words, _positions, _types, _norm, _normBias;
-    private readonly float[] _mean;
-    private float[] _dHidden = [], _dOther = [], _pooled = [];
+    private float[] _dHidden = [], _dOther = [], _pooled = [], _norms = [];
     private float[][] _activations = [];
     private int[] _lengths = [];
     private int _batch, _tokens, _trainableFrom;
@@ -37,7 +36,6 @@ public sealed class BertTrainingModel
         _types = checkpoint.Get(BertTensorNames.TokenTypes, c.TokenTypes, c.Dim);
         _norm = checkpoint.Get(BertTensorNames.EmbeddingNorm, 1, c.Dim);
         _normBias = checkpoint.Get(BertTensorNames.EmbeddingNormBias, 1, c.Dim);
-        _mean = new float[c.Dim];
         var blocks = new BertTrainingBlock[c.Layers];
         Blocks = blocks;
         for (int l = 0; l < c.Layers; l++)
@@ -143,7 +141,11 @@ public sealed class BertTrainingModel
         }
         _batch = batch;
         _tokens = tokens;
-        if (_lengths.Length < batch) _lengths = new int[batch];
+        if (_lengths.Length < batch)
+        {
+            _lengths = new int[batch];
+            _norms = new float[batch];
+        }
         int dim = c.Dim, n = batch * tokens * dim;
         if (_activations.Length != c.Layers + 1) _activations = [.. Enumerable.Repeat(Array.Empty<float>(), c.Layers + 1)];
         for (int l = 0; l <= c.Layers; l++) LayerShape.Ensure(ref _activations[l], n);
@@ -169,7 +171,7 @@ public sealed class BertTrainingModel
         {
             var vector = pooled.Slice(b * dim, dim);
             TextPooling.Pool(hidden.Slice(b * tokens * dim, _lengths[b] * dim), _lengths[b], Pooling.Mean, vector);
-            TextPooling.Normalize(vector);
+            _norms[b] = TextPooling.Normalize(vector);
         }
         return pooled;
     }
@@ -185,19 +187,15 @@ public sealed class BertTrainingModel
         LayerShape.Require(dVectors.Length >= batch * dim, nameof(BertTrainingModel), $"vector gradients of ({batch}, {dim})", dVectors.Length);
         var dHidden = LayerShape.Slice(ref _dHidden, n);
         dHidden.Clear();
-        var hidden = _activations[c.Layers].AsSpan(0, n);
         for (int b = 0; b < batch; b++)
         {
-            // v = m/‖m‖, m = Σ h_t / L: dm = (dv − v·(v·dv)) / ‖m‖, and each real row's share is dm / L.
+            // v = m/‖m‖, m = Σ h_t / L: dm = (dv − v·(v·dv)) / ‖m‖ (Forward kept ‖m‖), and each real row's share is dm / L.
             var v = _pooled.AsSpan(b * dim, dim);
             var dv = dVectors.Slice(b * dim, dim);
             int length = _lengths[b];
-            var mean = _mean.AsSpan();
-            TextPooling.Pool(hidden.Slice(b * tokens * dim, length * dim), length, Pooling.Mean, mean);
-            float norm = MathF.Max(TensorPrimitives.Norm(mean), 1e-12f);
             var first = dHidden.Slice(b * tokens * dim, dim);
             TensorPrimitives.MultiplyAdd(v, -TensorPrimitives.Dot(v, dv), dv, first);
-            TensorPrimitives.Multiply(first, 1f / (norm * length), first);
+            TensorPrimitives.Multiply(first, 1f / (_norms[b] * length), first);
             for (int t = 1; t < length; t++) first.CopyTo(dHidden.Slice((b * tokens + t) * dim, dim));
         }
         // Blocks from the top down; the lowest trainable block's input gradient is not needed but its weights' are.

@@ -22,11 +22,15 @@ public static class TextPooling
         if (pooling == Pooling.Mean) TensorPrimitives.Divide(vector, tokens, vector);
     }
 
-    /// <summary>Scales <paramref name="vector"/> to unit length (sentence-transformers' Normalize: divides by max(‖v‖, 1e-12)).</summary>
-    public static void Normalize(Span<float> vector)
+    /// <summary>
+    /// Scales <paramref name="vector"/> to unit length (sentence-transformers' Normalize: divides by max(‖v‖, 1e-12)) and returns
+    /// that divisor, which a backward pass through the normalisation needs.
+    /// </summary>
+    public static float Normalize(Span<float> vector)
     {
-        float norm = TensorPrimitives.Norm(vector);
-        TensorPrimitives.Divide(vector, MathF.Max(norm, 1e-12f), vector);
+        float divisor = MathF.Max(TensorPrimitives.Norm(vector), 1e-12f);
+        TensorPrimitives.Divide(vector, divisor, vector);
+        return divisor;
     }
 
     /// <summary>cos(a, b).</summary>
