@@ -19,7 +19,7 @@ namespace Quill.Training.Model;
 public sealed class BertTrainingModel
 {
     private readonly BertCheckpoint _source;
-    private readonly BertTensor _words, _positions, _types, _norm, _normBias;
+    private readonly BertInputEmbedding _embedding;
     private float[] _dHidden = [], _dOther = [], _pooled = [], _norms = [];
     private float[][] _activations = [];
     private int[] _lengths = [];
@@ -31,11 +31,7 @@ public sealed class BertTrainingModel
         var c = Config = checkpoint.Config;
         if (c.Pooling != Pooling.Mean)
             throw new NotSupportedException($"{checkpoint.Name}: training reads mean-pooled sentence vectors, the model pools by {c.Pooling}");
-        _words = checkpoint.Get(BertTensorNames.TokenEmbedding, c.VocabSize, c.Dim);
-        _positions = checkpoint.Get(BertTensorNames.PositionEmbedding, c.MaxPositions, c.Dim);
-        _types = checkpoint.Get(BertTensorNames.TokenTypes, c.TokenTypes, c.Dim);
-        _norm = checkpoint.Get(BertTensorNames.EmbeddingNorm, 1, c.Dim);
-        _normBias = checkpoint.Get(BertTensorNames.EmbeddingNormBias, 1, c.Dim);
+        _embedding = new BertInputEmbedding(checkpoint);
         var blocks = new BertTrainingBlock[c.Layers];
         Blocks = blocks;
         for (int l = 0; l < c.Layers; l++)
@@ -157,10 +153,7 @@ public sealed class BertTrainingModel
             for (int t = 0; t < tokens; t++)
             {
                 // Padding rows embed [PAD] (id 0) at their position: finite, and never read by the rows that matter.
-                var row = x.Slice((b * tokens + t) * dim, dim);
-                TensorPrimitives.Add(_words.Row(t < ids.Length ? ids[t] : 0), _types.Row(0), row);
-                TensorPrimitives.Add(row, _positions.Row(t), row);
-                Quill.Tensors.Kernels.LayerNorm.Forward(row, _norm.Data, _normBias.Data, c.LayerNormEpsilon, row);
+                _embedding.Row(t < ids.Length ? ids[t] : 0, t, x.Slice((b * tokens + t) * dim, dim));
             }
         }
         var lengths = _lengths.AsSpan(0, batch);

@@ -10,7 +10,7 @@ internal sealed unsafe class BertRowJob : IRangeJob
     private enum Step { Embed, AddNorm }
 
     private readonly BertConfig _c;
-    private readonly BertTensor _words, _positions, _types, _norm, _normBias;
+    private readonly BertInputEmbedding _embedding;
     private Step _step;
     private IReadOnlyList<int[]>? _sequences;
     private int[] _rowSequence = [], _rowPosition = [];
@@ -19,14 +19,10 @@ internal sealed unsafe class BertRowJob : IRangeJob
     public BertRowJob(BertCheckpoint w, BertConfig c)
     {
         _c = c;
-        _words = w.Get(BertTensorNames.TokenEmbedding, c.VocabSize, c.Dim);
-        _positions = w.Get(BertTensorNames.PositionEmbedding, c.MaxPositions, c.Dim);
-        _types = w.Get(BertTensorNames.TokenTypes, c.TokenTypes, c.Dim);
-        _norm = w.Get(BertTensorNames.EmbeddingNorm, 1, c.Dim);
-        _normBias = w.Get(BertTensorNames.EmbeddingNormBias, 1, c.Dim);
+        _embedding = new BertInputEmbedding(w);
     }
 
-    /// <summary>x[t] = LayerNorm(word[id] + type[0] + position[p]).</summary>
+    /// <summary>x[t] = LayerNorm(word[id] + type[0] + position[p]) (<see cref="BertInputEmbedding"/>).</summary>
     public void Embed(ComputePool pool, IReadOnlyList<int[]> sequences, float* x)
     {
         int total = 0;
@@ -67,11 +63,7 @@ internal sealed unsafe class BertRowJob : IRangeJob
             {
                 case Step.Embed:
                 {
-                    var x = new Span<float>(_x + (long)t * c, c);
-                    int id = _sequences![_rowSequence[t]][_rowPosition[t]];
-                    TensorPrimitives.Add(_words.Row(id), _types.Row(0), x);
-                    TensorPrimitives.Add(x, _positions.Row(_rowPosition[t]), x);
-                    Quill.Tensors.Kernels.LayerNorm.Forward(x, _norm.Data, _normBias.Data, _c.LayerNormEpsilon, x);
+                    _embedding.Row(_sequences![_rowSequence[t]][_rowPosition[t]], _rowPosition[t], new Span<float>(_x + (long)t * c, c));
                     break;
                 }
                 case Step.AddNorm:
