@@ -45,14 +45,7 @@ public static class GuardEncoderTuning
         var rows = GuardDataSet.Read(data);
         var train = rows.Where(r => r.Split != "test").ToArray();
         var test = rows.Where(r => r.Split == "test").ToArray();
-        int[] Ids(string text)
-        {
-            int[] ids = embedder.TokenIds(text, out _);
-            if (ids.Length <= MaxTokens) return ids;
-            int[] cut = ids[..MaxTokens];
-            cut[^1] = ids[^1];
-            return cut;
-        }
+        int[] Ids(string text) => embedder.TokenIds(text, MaxTokens, out _);
         int[][] trainIds = [.. train.Select(r => Ids(r.Text))], testIds = [.. test.Select(r => Ids(r.Text))];
         double[] weights = GuardTraining.SourceWeights(train);
         double mean = weights.Average();

@@ -68,12 +68,20 @@ public sealed class BertEmbedder : ITextEmbedder
     }
 
     /// <summary>The token ids the model sees for <paramref name="text"/>, and whether they were cut to <see cref="MaxTokens"/>.</summary>
-    public int[] TokenIds(string text, out bool truncated)
+    public int[] TokenIds(string text, out bool truncated) => TokenIds(text, MaxTokens, out truncated);
+
+    /// <summary>
+    /// The token ids of <paramref name="text"/> cut to at most <paramref name="maxTokens"/> (1 … <see cref="MaxTokens"/>), the
+    /// closing [SEP] kept last, and whether they were cut.
+    /// </summary>
+    public int[] TokenIds(string text, int maxTokens, out bool truncated)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxTokens, MaxTokens);
         int[] ids = Tokenizer.Encode(text);
-        truncated = ids.Length > MaxTokens;
+        truncated = ids.Length > maxTokens;
         if (!truncated) return ids;
-        int[] cut = ids[..MaxTokens];
+        int[] cut = ids[..maxTokens];
         cut[^1] = ids[^1];
         return cut;
     }

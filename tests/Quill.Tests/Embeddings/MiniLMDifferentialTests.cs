@@ -79,6 +79,17 @@ public sealed class MiniLMDifferentialTests(MiniLMFixture fixture, ITestOutputHe
         Assert.Equal(102, ids[^1]);
         float cosine = TextPooling.Cosine(result.Vectors[0], fixture.Reference([ids])[0]);
         Assert.True(cosine >= MinCosine, $"cosine {cosine}");
+
+        // A shorter cut keeps the same first tokens and the closing [SEP]; a text that fits is not cut.
+        int[] short128 = fixture.FromOnnx.TokenIds(text, 128, out bool cut);
+        Assert.True(cut);
+        Assert.Equal(ids[..127], short128[..127]);
+        Assert.Equal(102, short128[^1]);
+        Assert.Equal(128, short128.Length);
+        Assert.Equal(fixture.FromOnnx.TokenIds("short", out _), fixture.FromOnnx.TokenIds("short", 128, out bool shortCut));
+        Assert.False(shortCut);
+        Assert.Throws<ArgumentOutOfRangeException>(() => fixture.FromOnnx.TokenIds(text, 0, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fixture.FromOnnx.TokenIds(text, 513, out _));
     }
 
     [Fact]
