@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Quill.Embeddings;
+using Quill.Models.Bert;
 using Quill.Safety;
 using Quill.Training.Classification;
 
@@ -14,7 +15,8 @@ namespace Quill.Benchmarks;
 /// <see cref="GuardTraining.SourceWeights"/>. After each epoch it prints the seconds taken and, on the held-out split, ROC AUC and the best TPR
 /// at FPR ≤ 0.05 with the threshold read off the held-out rows (a diagnostic upper bound, never a shipped threshold).
 /// Options: --from L (lowest tuned block; 6 tunes none), --rank R (low-rank adapters instead of whole weights), --epochs N,
-/// --lr X, --threads N, --data FILES (default data/guard/guard.jsonl and handwritten.jsonl).
+/// --lr X, --threads N, --data FILES (default data/guard/guard.jsonl and handwritten.jsonl), --compress R1,R2,… (after the
+/// last epoch, the same diagnostic for the tuned change stored at each rank, as <c>quill guard train --tune-encoder</c> stores it).
 /// </summary>
 public static class GuardEncoderTuning
 {
@@ -24,6 +26,7 @@ public static class GuardEncoderTuning
     public static int Run(string[] args)
     {
         int from = 0, rank = 0, epochs = 4, threads = 2;
+        int[] ranks = [];
         float rate = 5e-5f;
         var data = new List<string>();
         for (int i = 0; i < args.Length; i++)
@@ -37,6 +40,7 @@ public static class GuardEncoderTuning
                 case "--lr": rate = float.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--data": data.Add(Next()); break;
+                case "--compress": ranks = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))]; break;
                 default: Console.Error.WriteLine($"guard-tune: unknown option {args[i]}"); return 2;
             }
         }
@@ -66,6 +70,30 @@ public static class GuardEncoderTuning
                 $"epoch {epoch + 1}: loss {loss:F4}, {seconds:F0} s; held out: {Diagnostic(test, scores, null)}; " +
                 $"handwritten.jsonl {Diagnostic(test, scores, "handwritten.jsonl")}"));
         }
+        if (ranks.Length > 0)
+        {
+            BertCheckpoint source = embedder.Model.Checkpoint, tunedCheckpoint = tuning.Model.ToCheckpoint();
+            float[] head = tuning.HeadWeights.ToArray();
+            double[] Scores(BertCheckpoint checkpoint)
+            {
+                using var model = BertModel.Load(checkpoint, threads);
+                using var e = new BertEmbedder(model, embedder.Tokenizer, embedder.ModelName, ownsModel: false);
+                var vectors = e.Embed([.. test.Select(r => r.Text)]).Vectors;
+                return [.. vectors.Select(v => 1 / (1 + Math.Exp(-(EncoderClassifierTraining.VectorScale * System.Numerics.Tensors.TensorPrimitives.Dot(v, head)
+                    + tuning.HeadBias))))];
+            }
+            double[] full = Scores(tunedCheckpoint);
+            Console.WriteLine($"tuned encoder through BertEmbedder: {Diagnostic(test, full, null)}; " +
+                $"handwritten.jsonl {Diagnostic(test, full, "handwritten.jsonl")}");
+            foreach (int r in ranks)
+            {
+                clock.Restart();
+                GuardEncoder encoder = GuardEncoderTraining.Compress(source, tunedCheckpoint, embedder.ModelName, r);
+                double[] scores = Scores(encoder.Apply(source, "guard-tune"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rank {r} ({clock.Elapsed.TotalSeconds:F0} s): " +
+                    $"{Diagnostic(test, scores, null)}; handwritten.jsonl {Diagnostic(test, scores, "handwritten.jsonl")}"));
+            }
+        }
         return 0;
     }
 
@@ -76,9 +104,9 @@ public static class GuardEncoderTuning
         double[] positive = [.. rows.Where(p => p.r.Injection).Select(p => p.s)];
         double[] negative = [.. rows.Where(p => !p.r.Injection).Select(p => p.s).OrderDescending()];
         if (positive.Length == 0 || negative.Length == 0) return "no injections or no benign rows";
-        double threshold = negative[(int)(0.05 * negative.Length)];
-        int found = positive.Count(s => s > threshold);
+        double rate = GuardEncoderTraining.TruePositiveRate([.. rows.Select(p => p.r)], [.. rows.Select(p => p.s)], GuardTraining.TargetFalsePositiveRate);
         double auc = positive.Average(p => negative.Count(n => p > n) / (double)negative.Length);
-        return string.Create(CultureInfo.InvariantCulture, $"AUC {auc:F3}, TPR {(double)found / positive.Length:F3} ({found}/{positive.Length}) at FPR ≤ 0.05");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"AUC {auc:F3}, TPR {rate:F3} ({Math.Round(rate * positive.Length)}/{positive.Length}) at FPR ≤ 0.05");
     }
 }

@@ -53,6 +53,12 @@ public sealed record GuardModel
     [JsonIgnore]
     public int EmbeddingDimensions => Weights.Length - PhraseFeatures;
 
+    /// <summary>
+    /// The guard's own tuned encoder as a change to <see cref="Embedder"/>; null when the classifier reads the embedder's vectors
+    /// as they are.
+    /// </summary>
+    public GuardEncoder? Encoder { get; init; }
+
     /// <summary>Where the model came from: the data file, its row counts, the held-out figures.</summary>
     public string? Provenance { get; init; }
 
@@ -96,6 +102,8 @@ public sealed record GuardModel
             }
             // The source-generated reader sets a missing init-only array to null, not to its initializer's [].
             model = model with { WordWeights = model.WordWeights ?? [], GramWeights = model.GramWeights ?? [] };
+            if (model.Encoder is { } encoder && (encoder.Base is null || encoder.Deltas is null || encoder.Vectors is null))
+                throw new InvalidDataException($"{source}: expected the encoder's base, deltas and vectors; retrain with `quill guard train`");
             CheckBuckets(source, "word_weights", model.WordWeights.Length, WordBuckets);
             CheckBuckets(source, "gram_weights", model.GramWeights.Length, GramBuckets);
             if (model.GramWeights.Length > 0 && !(float.IsFinite(model.GramValue) && model.GramValue > 0))

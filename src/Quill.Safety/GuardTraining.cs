@@ -35,18 +35,60 @@ public static class GuardTraining
     {
         GuardExample[] train = [.. examples.Where(e => e.Split != "test")], test = [.. examples.Where(e => e.Split == "test")];
         GuardPieceSet pieces = GuardPieceSet.Build([.. train.Select(e => e.Text)], embedder, PhraseMatcher.Default, ct);
-        bool[] labels = [.. train.Select(e => e.Injection)];
-        double[] weights = SourceWeights(train);
-        LogisticRegression classifier = Fit(pieces, labels, weights, _ => true);
+        LogisticRegression classifier = Fit(pieces, [.. train.Select(e => e.Injection)], SourceWeights(train), _ => true);
         threshold ??= ChooseThreshold(train, pieces);
+        return Report(embedder, classifier, threshold.Value, encoder: null, test, $"{source ?? "data"}: {train.Length} train rows", ct);
+    }
+
+    /// <summary>
+    /// <see cref="Train(IReadOnlyList{GuardExample}, ITextEmbedder, double?, string?, CancellationToken)"/> with the guard's own
+    /// encoder: the train rows of every fifth template group (a template, or a hand-written scenario in all its languages) are
+    /// set aside for validation; the encoder is tuned on the rest (<see cref="GuardEncoderTraining"/>, epoch chosen on the
+    /// validation rows), the classifier is fitted on the rest's pieces as the tuned encoder reads them, and the threshold is
+    /// the lowest whose false-positive rate on the validation rows is at most <see cref="TargetFalsePositiveRate"/> in every
+    /// source file (no cross-validation: it would tune the encoder five more times). The held-out split plays no part.
+    /// </summary>
+    public static GuardReport TrainTuned(IReadOnlyList<GuardExample> examples, BertEmbedder embedder, GuardEncoderOptions options, double? threshold = null,
+        string? source = null, Action<string>? progress = null, CancellationToken ct = default)
+    {
+        GuardExample[] train = [.. examples.Where(e => e.Split != "test")], test = [.. examples.Where(e => e.Split == "test")];
+        string[] groups = [.. train.Select(e => e.Group).Distinct().Order(StringComparer.Ordinal)];
+        var validationGroups = groups.Where((_, i) => i % ValidationEvery == ValidationEvery - 1).ToHashSet(StringComparer.Ordinal);
+        GuardExample[] fit = [.. train.Where(e => !validationGroups.Contains(e.Group))], validation = [.. train.Where(e => validationGroups.Contains(e.Group))];
+        progress?.Invoke($"tuning the encoder on {fit.Length} train rows, {validation.Length} set aside for validation");
+        GuardEncoderResult tuned = GuardEncoderTraining.Tune(embedder, fit, validation, options, progress, ct);
+        using BertEmbedder encoder = tuned.Encoder.Wrap(embedder, "the tuned encoder");
+        GuardPieceSet pieces = GuardPieceSet.Build([.. fit.Select(e => e.Text)], encoder, PhraseMatcher.Default, ct);
+        LogisticRegression classifier = Fit(pieces, [.. fit.Select(e => e.Injection)], SourceWeights(fit), _ => true);
+        if (threshold is null)
+        {
+            GuardPieceSet held = GuardPieceSet.Build([.. validation.Select(e => e.Text)], encoder, PhraseMatcher.Default, ct);
+            threshold = LowestThreshold(validation, TextScores(held, classifier, validation.Length, _ => true));
+        }
+        string provenance = string.Create(CultureInfo.InvariantCulture,
+            $"{source ?? "data"}: {fit.Length} train rows (encoder tuned {tuned.Epoch} of {options.Epochs} epochs at lr {options.LearningRate}, " +
+            $"stored at rank {options.Rank}), {validation.Length} validation rows");
+        return Report(embedder, classifier, threshold.Value, tuned.Encoder, test, provenance, ct);
+    }
+
+    /// <summary>Every how many template groups one goes to <see cref="TrainTuned"/>'s validation rows.</summary>
+    public const int ValidationEvery = 5;
+
+    private static GuardReport Report(ITextEmbedder embedder, LogisticRegression classifier, double threshold, GuardEncoder? encoder, GuardExample[] test,
+        string provenance, CancellationToken ct)
+    {
         var model = new GuardModel
         {
             Embedder = embedder.ModelName, Weights = classifier.Weights, WordWeights = classifier.WordWeights, GramWeights = classifier.GramWeights,
-            GramValue = classifier.GramValue, Bias = classifier.Bias, Threshold = threshold.Value,
+            GramValue = classifier.GramValue, Bias = classifier.Bias, Threshold = threshold, Encoder = encoder,
         };
-        IReadOnlyList<GuardRates> rates = test.Length == 0 ? [] : Evaluate(new InjectionGuardView(embedder, model), test, ct);
-        string provenance = $"{source ?? "data"}: {train.Length} train rows, {test.Length} held-out rows" +
-            (rates.Count > 0 ? $"; held-out {rates[0]}" : "");
+        IReadOnlyList<GuardRates> rates = [];
+        if (test.Length > 0)
+        {
+            using var guard = new InjectionGuardView(embedder, model);
+            rates = Evaluate(guard, test, ct);
+        }
+        provenance += $", {test.Length} held-out rows" + (rates.Count > 0 ? $"; held-out {rates[0]}" : "");
         return new GuardReport(model with { Provenance = provenance }, rates);
     }
 
@@ -113,19 +155,46 @@ public static class GuardTraining
             bool InFold(int t) => foldOf[train[t].Group] == f;
             if (!Enumerable.Range(0, train.Count).Any(InFold)) continue;
             LogisticRegression model = Fit(pieces, labels, weights, t => !InFold(t));
-            for (int p = 0; p < pieces.Count; p++)
-            {
-                int t = pieces.Owner[p];
-                if (InFold(t)) scores[t] = Math.Max(scores[t], model.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
-            }
+            double[] outOfFold = TextScores(pieces, model, train.Count, InFold);
+            for (int t = 0; t < train.Count; t++) if (InFold(t)) scores[t] = outOfFold[t];
         }
-        var sources = train.Select((e, i) => (e.Source, i)).Where(p => !train[p.i].Injection).GroupBy(p => p.Source).ToArray();
+        return LowestThreshold(train, scores);
+    }
+
+    /// <summary>A text's score: its highest piece's, for the texts <paramref name="use"/> selects (0 for the rest).</summary>
+    private static double[] TextScores(GuardPieceSet pieces, LogisticRegression model, int texts, Func<int, bool> use)
+    {
+        var scores = new double[texts];
+        for (int p = 0; p < pieces.Count; p++)
+        {
+            int t = pieces.Owner[p];
+            if (use(t)) scores[t] = Math.Max(scores[t], model.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
+        }
+        return scores;
+    }
+
+    /// <summary>
+    /// The lowest of 0.30, 0.31, …, 0.99 that at most <see cref="TargetFalsePositiveRate"/> of each source file's benign rows
+    /// reach. When even 0.99 lets more through (a classifier fitted on the rows a tuned encoder has learned scores confidently,
+    /// so the threshold must sit in its top percent), the lowest threshold that meets the rate, just above the highest benign
+    /// score it must let pass.
+    /// </summary>
+    private static double LowestThreshold(IReadOnlyList<GuardExample> rows, double[] scores)
+    {
+        var sources = rows.Select((e, i) => (e.Source, i)).Where(p => !rows[p.i].Injection).GroupBy(p => p.Source).ToArray();
         for (int step = 30; step <= 99; step++)
         {
             double t = step / 100.0;
             if (sources.All(s => s.Count(p => scores[p.i] >= t) <= TargetFalsePositiveRate * s.Count())) return t;
         }
-        return 0.99;
+        double threshold = 0.99;
+        foreach (var source in sources)
+        {
+            double[] benign = [.. source.Select(p => scores[p.i]).OrderDescending()];
+            int allowed = (int)(TargetFalsePositiveRate * benign.Length);
+            threshold = Math.Max(threshold, Math.BitIncrement(benign[allowed]));
+        }
+        return Math.Min(threshold, 1.0);
     }
 
     /// <summary>
@@ -152,11 +221,16 @@ public static class GuardTraining
     }
 }
 
-/// <summary>An <see cref="InjectionGuard"/> over an embedder it does not own (disposing it leaves the embedder open).</summary>
-public sealed class InjectionGuardView(ITextEmbedder embedder, GuardModel model)
+/// <summary>
+/// An <see cref="InjectionGuard"/> over an embedder it does not own: disposing it frees only the tuned encoder the model may
+/// carry and leaves the embedder open.
+/// </summary>
+public sealed class InjectionGuardView(ITextEmbedder embedder, GuardModel model) : IDisposable
 {
-    private readonly InjectionGuard _guard = new(embedder, model);
+    private readonly InjectionGuard _guard = new(embedder, model, matcher: null, ownsEmbedder: false);
 
     /// <summary>See <see cref="InjectionGuard.Check(IReadOnlyList{string}, double?, CancellationToken)"/>.</summary>
     public IReadOnlyList<GuardResult> Check(IReadOnlyList<string> texts, CancellationToken ct = default) => _guard.Check(texts, null, ct);
+
+    public void Dispose() => _guard.Dispose();
 }

@@ -18,22 +18,57 @@ public sealed record GuardResult(bool Injection, double Score, double Classifier
 /// <see cref="Features"/> (its embedding and the phrase families the matcher finds in it), <see cref="Words"/> and
 /// <see cref="Grams"/> by the model's logistic regression, and the text's score is the highest piece's. Thread-safe when the embedder is.
 /// </summary>
-public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher = null) : IDisposable
+public sealed class InjectionGuard : IDisposable
 {
-    private readonly LogisticRegression _classifier = CheckDimensions(embedder, model).Classifier();
-    private readonly PhraseMatcher _matcher = matcher ?? PhraseMatcher.Default;
+    private readonly ITextEmbedder _embedder;
+    private readonly ITextEmbedder? _owned, _tuned;
+    private readonly LogisticRegression _classifier;
+    private readonly PhraseMatcher _matcher;
+
+    /// <summary>
+    /// A guard over <paramref name="embedder"/> (owned: disposed with the guard), or over the tuned encoder the model carries
+    /// (<see cref="GuardModel.Encoder"/>), built from it.
+    /// </summary>
+    public InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher = null)
+        : this(embedder, model, matcher, ownsEmbedder: true)
+    {
+    }
+
+    internal InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher, bool ownsEmbedder)
+    {
+        _owned = ownsEmbedder ? embedder : null;
+        try
+        {
+            _tuned = model.Encoder?.Wrap(embedder, model.Provenance is null ? "the guard model" : "the guard model (" + model.Provenance + ")");
+        }
+        catch
+        {
+            _owned?.Dispose();
+            throw;
+        }
+        _embedder = _tuned ?? embedder;
+        _classifier = CheckDimensions(_embedder, model).Classifier();
+        _matcher = matcher ?? PhraseMatcher.Default;
+        Model = model;
+    }
 
     /// <summary>The model in use.</summary>
-    public GuardModel Model { get; } = model;
+    public GuardModel Model { get; }
+
+    /// <summary>The embedder that reads the pieces: the model's tuned encoder when it has one, else the one given.</summary>
+    public ITextEmbedder Embedder => _embedder;
 
     /// <summary>Loads the built-in embedder and <paramref name="modelPath"/> (null: the shipped model).</summary>
-    public static InjectionGuard Load(string? modelPath = null, string? embedderCacheFolder = null, int threads = 0) =>
-        new(DefaultEmbedder.Load(embedderCacheFolder, threads), modelPath is null ? GuardModel.Default() : GuardModel.Load(modelPath));
+    public static InjectionGuard Load(string? modelPath = null, string? embedderCacheFolder = null, int threads = 0)
+    {
+        GuardModel model = modelPath is null ? GuardModel.Default() : GuardModel.Load(modelPath);
+        return new(DefaultEmbedder.Load(embedderCacheFolder, threads), model);
+    }
 
     /// <summary>Scores each text, with <paramref name="threshold"/> overriding the model's.</summary>
     public IReadOnlyList<GuardResult> Check(IReadOnlyList<string> texts, double? threshold = null, CancellationToken ct = default)
     {
-        GuardPieceSet pieces = GuardPieceSet.Build(texts, embedder, _matcher, ct);
+        GuardPieceSet pieces = GuardPieceSet.Build(texts, _embedder, _matcher, ct);
         var score = new double[texts.Count];
         var plain = new double[texts.Count];
         for (int p = 0; p < pieces.Count; p++)
@@ -144,8 +179,12 @@ public sealed class InjectionGuard(ITextEmbedder embedder, GuardModel model, Phr
         return model;
     }
 
-    /// <summary>Disposes the embedder.</summary>
-    public void Dispose() => embedder.Dispose();
+    /// <summary>Disposes the tuned encoder, and the embedder when the guard owns it.</summary>
+    public void Dispose()
+    {
+        _tuned?.Dispose();
+        _owned?.Dispose();
+    }
 }
 
 /// <summary>The pieces of a batch of texts, each with the index of its text and its classifier features.</summary>

@@ -13,7 +13,7 @@ public sealed class ShippedModelTests : IDisposable
 
     public ShippedModelTests() => _embedder = DefaultEmbedder.Load(_cache);
 
-    private static string DataPath(string name)
+    internal static string DataPath(string name)
     {
         for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
             if (File.Exists(Path.Combine(dir, "Quill.slnx"))) return Path.Combine(dir, "data", "guard", name);

@@ -73,21 +73,50 @@ internal static class GuardCommand
         var output = new Option<string>("--output", "-o") { Description = "Where to write the model (guard.json)", Required = true };
         var threshold = new Option<double?>("--threshold")
         {
-            Description = "The model's decision threshold (default: the lowest whose cross-validated false-positive rate in each file's " +
-                "train split is at most 0.05)",
+            Description = "The model's decision threshold (default: the lowest whose false-positive rate in each file's train split is at " +
+                "most 0.05, cross-validated, or on the validation rows with --tune-encoder)",
         };
+        var tune = new Option<bool>("--tune-encoder")
+        {
+            Description = "Fine-tune the encoder first (every block, on the train split less every fifth template group, which chooses the " +
+                "epoch and the threshold) and store its change in the model; minutes per epoch on the shipped data",
+        };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "Encoder epochs with --tune-encoder (the best on validation is kept)", DefaultValueFactory = _ => 3,
+        };
+        var rank = new Option<int>("--rank") { Description = "Rank of the stored encoder change with --tune-encoder", DefaultValueFactory = _ => 64 };
+        var rate = new Option<float>("--lr") { Description = "Encoder learning rate with --tune-encoder", DefaultValueFactory = _ => 5e-5f };
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Fit the classifier on the train split and print TPR/FPR on the held-out split, per language and kind\n" +
-            "  example: quill guard train --data data/guard/guard.jsonl data/guard/handwritten.jsonl -o src/Quill.Safety/guard.json")
+            "  example: quill guard train --data data/guard/guard.jsonl data/guard/handwritten.jsonl -o guard.json\n" +
+            "  example: quill guard train --tune-encoder --data data/guard/guard.jsonl data/guard/handwritten.jsonl -o src/Quill.Safety/guard.json")
         {
-            data, output, threshold, threads,
+            data, output, threshold, tune, epochs, rank, rate, threads,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
             string[] paths = r.GetValue(data)!;
             IReadOnlyList<GuardExample> examples = GuardDataSet.Read(paths);
-            using ITextEmbedder embedder = DefaultEmbedder.Load(threads: r.GetValue(threads));
-            GuardReport report = GuardTraining.Train(examples, embedder, r.GetValue(threshold), string.Join(" + ", paths.Select(Path.GetFileName)));
+            string source = string.Join(" + ", paths.Select(Path.GetFileName));
+            GuardEncoderOptions? tuning = null;
+            if (r.GetValue(tune))
+            {
+                int threadCount = r.GetValue(threads) > 0 ? r.GetValue(threads) : Environment.ProcessorCount;
+                try
+                {
+                    tuning = new GuardEncoderOptions(r.GetValue(epochs), r.GetValue(rate), r.GetValue(rank), Threads: threadCount).Validate();
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    string flag = e.ParamName switch { "Epochs" => "--epochs", "LearningRate" => "--lr", "Threads" => "--threads", _ => "--rank" };
+                    int cut = e.Message.IndexOf(" (Parameter", StringComparison.Ordinal);
+                    throw new ArgumentException($"{flag} {e.ActualValue}: {(cut < 0 ? e.Message : e.Message[..cut])}", e);
+                }
+            }
+            using BertEmbedder embedder = DefaultEmbedder.Load(threads: r.GetValue(threads));
+            GuardReport report = tuning is null ? GuardTraining.Train(examples, embedder, r.GetValue(threshold), source)
+                : GuardTraining.TrainTuned(examples, embedder, tuning, r.GetValue(threshold), source, Console.Out.WriteLine);
             report.Model.Save(r.GetValue(output)!);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.GetValue(output)}: {examples.Count} rows, threshold {report.Model.Threshold}"));
