@@ -59,6 +59,13 @@ public sealed record GuardModel
     /// </summary>
     public GuardEncoder? Encoder { get; init; }
 
+    /// <summary>
+    /// A second classifier over the same features, reading the base embedder's vectors (never an encoder or partner of its
+    /// own); when set, a text's score is the mean of the two classifiers' text scores. <c>quill guard train --tune-encoder</c>
+    /// pairs the tuned encoder's classifier with one over the frozen embedder: each errs on different texts.
+    /// </summary>
+    public GuardModel? Partner { get; init; }
+
     /// <summary>Where the model came from: the data file, its row counts, the held-out figures.</summary>
     public string? Provenance { get; init; }
 
@@ -95,21 +102,12 @@ public sealed record GuardModel
         {
             GuardModel model = JsonSerializer.Deserialize(stream, GuardJsonContext.Default.GuardModel)
                 ?? throw new InvalidDataException($"{source}: expected a JSON object");
-            if (model.Weights.Length <= PhraseFeatures)
+            model = Checked(model, source);
+            if (model.Partner is { } partner)
             {
-                throw new InvalidDataException($"{source}: expected embedding weights followed by {PhraseFeatures} phrase-family weights, " +
-                    $"found {model.Weights.Length} weights; retrain with `quill guard train`");
-            }
-            // The source-generated reader sets a missing init-only array to null, not to its initializer's [].
-            model = model with { WordWeights = model.WordWeights ?? [], GramWeights = model.GramWeights ?? [] };
-            if (model.Encoder is { } encoder && (encoder.Base is null || encoder.Deltas is null || encoder.Vectors is null))
-                throw new InvalidDataException($"{source}: expected the encoder's base, deltas and vectors; retrain with `quill guard train`");
-            CheckBuckets(source, "word_weights", model.WordWeights.Length, WordBuckets);
-            CheckBuckets(source, "gram_weights", model.GramWeights.Length, GramBuckets);
-            if (model.GramWeights.Length > 0 && !(float.IsFinite(model.GramValue) && model.GramValue > 0))
-            {
-                throw new InvalidDataException($"{source}: expected a positive gram_value next to gram_weights, found {model.GramValue}; " +
-                    "retrain with `quill guard train`");
+                if (partner.Encoder is not null || partner.Partner is not null)
+                    throw new InvalidDataException($"{source}: the partner classifier reads the base embedder; it cannot carry an encoder or a partner");
+                model = model with { Partner = Checked(partner, source + " (partner)") };
             }
             return model;
         }
@@ -117,6 +115,27 @@ public sealed record GuardModel
         {
             throw new InvalidDataException($"{source}: not a guard model ({e.Message})", e);
         }
+    }
+
+    private static GuardModel Checked(GuardModel model, string source)
+    {
+        if (model.Weights is null || model.Weights.Length <= PhraseFeatures)
+        {
+            throw new InvalidDataException($"{source}: expected embedding weights followed by {PhraseFeatures} phrase-family weights, " +
+                $"found {model.Weights?.Length ?? 0} weights; retrain with `quill guard train`");
+        }
+        // The source-generated reader sets a missing init-only array to null, not to its initializer's [].
+        model = model with { WordWeights = model.WordWeights ?? [], GramWeights = model.GramWeights ?? [] };
+        if (model.Encoder is { } encoder && (encoder.Base is null || encoder.Deltas is null || encoder.Vectors is null))
+            throw new InvalidDataException($"{source}: expected the encoder's base, deltas and vectors; retrain with `quill guard train`");
+        CheckBuckets(source, "word_weights", model.WordWeights.Length, WordBuckets);
+        CheckBuckets(source, "gram_weights", model.GramWeights.Length, GramBuckets);
+        if (model.GramWeights.Length > 0 && !(float.IsFinite(model.GramValue) && model.GramValue > 0))
+        {
+            throw new InvalidDataException($"{source}: expected a positive gram_value next to gram_weights, found {model.GramValue}; " +
+                "retrain with `quill guard train`");
+        }
+        return model;
     }
 
     // Hashed ids are taken modulo the bucket count this build uses, so a file with another count would index out of range.

@@ -37,16 +37,18 @@ public static class GuardTraining
         GuardPieceSet pieces = GuardPieceSet.Build([.. train.Select(e => e.Text)], embedder, PhraseMatcher.Default, ct);
         LogisticRegression classifier = Fit(pieces, [.. train.Select(e => e.Injection)], SourceWeights(train), _ => true);
         threshold ??= ChooseThreshold(train, pieces);
-        return Report(embedder, classifier, threshold.Value, encoder: null, test, $"{source ?? "data"}: {train.Length} train rows", ct);
+        return Report(embedder, classifier, threshold.Value, encoder: null, partner: null, test, $"{source ?? "data"}: {train.Length} train rows", ct);
     }
 
     /// <summary>
     /// <see cref="Train(IReadOnlyList{GuardExample}, ITextEmbedder, double?, string?, CancellationToken)"/> with the guard's own
     /// encoder: the train rows of every fifth template group (a template, or a hand-written scenario in all its languages) are
     /// set aside for validation; the encoder is tuned on the rest (<see cref="GuardEncoderTraining"/>, epoch chosen on the
-    /// validation rows), the classifier is fitted on the rest's pieces as the tuned encoder reads them, and the threshold is
-    /// the lowest whose false-positive rate on the validation rows is at most <see cref="TargetFalsePositiveRate"/> in every
-    /// source file (no cross-validation: it would tune the encoder five more times). The held-out split plays no part.
+    /// validation rows), the classifier is fitted on the rest's pieces as the tuned encoder reads them, a partner classifier
+    /// (<see cref="GuardModel.Partner"/>) on the same pieces as the frozen embedder reads them, and the threshold on the mean
+    /// of the two scores is the lowest whose false-positive rate on the validation rows is at most
+    /// <see cref="TargetFalsePositiveRate"/> in every source file (no cross-validation: it would tune the encoder five more
+    /// times). The held-out split plays no part.
     /// </summary>
     public static GuardReport TrainTuned(IReadOnlyList<GuardExample> examples, BertEmbedder embedder, GuardEncoderOptions options, double? threshold = null,
         string? source = null, Action<string>? progress = null, CancellationToken ct = default)
@@ -58,30 +60,40 @@ public static class GuardTraining
         progress?.Invoke($"tuning the encoder on {fit.Length} train rows, {validation.Length} set aside for validation");
         GuardEncoderResult tuned = GuardEncoderTraining.Tune(embedder, fit, validation, options, progress, ct);
         using BertEmbedder encoder = tuned.Encoder.Wrap(embedder, "the tuned encoder");
-        GuardPieceSet pieces = GuardPieceSet.Build([.. fit.Select(e => e.Text)], encoder, PhraseMatcher.Default, ct);
-        LogisticRegression classifier = Fit(pieces, [.. fit.Select(e => e.Injection)], SourceWeights(fit), _ => true);
+        string[] fitTexts = [.. fit.Select(e => e.Text)], validationTexts = [.. validation.Select(e => e.Text)];
+        bool[] labels = [.. fit.Select(e => e.Injection)];
+        double[] weights = SourceWeights(fit);
+        GuardPieceSet tunedPieces = GuardPieceSet.Build(fitTexts, encoder, PhraseMatcher.Default, ct);
+        LogisticRegression classifier = Fit(tunedPieces, labels, weights, _ => true);
+        GuardPieceSet basePieces = GuardPieceSet.Build(fitTexts, embedder, PhraseMatcher.Default, ct);
+        LogisticRegression partner = Fit(basePieces, labels, weights, _ => true);
         if (threshold is null)
         {
-            GuardPieceSet held = GuardPieceSet.Build([.. validation.Select(e => e.Text)], encoder, PhraseMatcher.Default, ct);
-            threshold = LowestThreshold(validation, TextScores(held, classifier, validation.Length, _ => true));
+            GuardPieceSet tunedHeld = GuardPieceSet.Build(validationTexts, encoder, PhraseMatcher.Default, ct);
+            GuardPieceSet baseHeld = GuardPieceSet.Build(validationTexts, embedder, PhraseMatcher.Default, ct);
+            double[] tunedScores = TextScores(tunedHeld, classifier, validation.Length, _ => true);
+            double[] baseScores = TextScores(baseHeld, partner, validation.Length, _ => true);
+            threshold = LowestThreshold(validation, [.. tunedScores.Zip(baseScores, (a, b) => (a + b) / 2)]);
         }
         string provenance = string.Create(CultureInfo.InvariantCulture,
             $"{source ?? "data"}: {fit.Length} train rows (encoder tuned {tuned.Epoch} of {options.Epochs} epochs at lr {options.LearningRate}, " +
-            $"stored at rank {options.Rank}), {validation.Length} validation rows");
-        return Report(embedder, classifier, threshold.Value, tuned.Encoder, test, provenance, ct);
+            $"stored at rank {options.Rank}; partner classifier on the frozen embedder), {validation.Length} validation rows");
+        return Report(embedder, classifier, threshold.Value, tuned.Encoder, ModelOf(embedder, partner, 0.5), test, provenance, ct);
     }
 
     /// <summary>Every how many template groups one goes to <see cref="TrainTuned"/>'s validation rows.</summary>
     public const int ValidationEvery = 5;
 
-    private static GuardReport Report(ITextEmbedder embedder, LogisticRegression classifier, double threshold, GuardEncoder? encoder, GuardExample[] test,
-        string provenance, CancellationToken ct)
+    private static GuardModel ModelOf(ITextEmbedder embedder, LogisticRegression classifier, double threshold) => new()
     {
-        var model = new GuardModel
-        {
-            Embedder = embedder.ModelName, Weights = classifier.Weights, WordWeights = classifier.WordWeights, GramWeights = classifier.GramWeights,
-            GramValue = classifier.GramValue, Bias = classifier.Bias, Threshold = threshold, Encoder = encoder,
-        };
+        Embedder = embedder.ModelName, Weights = classifier.Weights, WordWeights = classifier.WordWeights, GramWeights = classifier.GramWeights,
+        GramValue = classifier.GramValue, Bias = classifier.Bias, Threshold = threshold,
+    };
+
+    private static GuardReport Report(ITextEmbedder embedder, LogisticRegression classifier, double threshold, GuardEncoder? encoder, GuardModel? partner,
+        GuardExample[] test, string provenance, CancellationToken ct)
+    {
+        GuardModel model = ModelOf(embedder, classifier, threshold) with { Encoder = encoder, Partner = partner };
         IReadOnlyList<GuardRates> rates = [];
         if (test.Length > 0)
         {

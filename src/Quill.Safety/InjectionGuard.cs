@@ -20,9 +20,10 @@ public sealed record GuardResult(bool Injection, double Score, double Classifier
 /// </summary>
 public sealed class InjectionGuard : IDisposable
 {
-    private readonly ITextEmbedder _embedder;
+    private readonly ITextEmbedder _embedder, _base;
     private readonly ITextEmbedder? _owned, _tuned;
     private readonly LogisticRegression _classifier;
+    private readonly LogisticRegression? _partner;
     private readonly PhraseMatcher _matcher;
 
     /// <summary>
@@ -46,8 +47,10 @@ public sealed class InjectionGuard : IDisposable
             _owned?.Dispose();
             throw;
         }
+        _base = embedder;
         _embedder = _tuned ?? embedder;
         _classifier = CheckDimensions(_embedder, model).Classifier();
+        _partner = model.Partner is { } partner ? CheckDimensions(embedder, partner).Classifier() : null;
         _matcher = matcher ?? PhraseMatcher.Default;
         Model = model;
     }
@@ -76,6 +79,17 @@ public sealed class InjectionGuard : IDisposable
             int t = pieces.Owner[p];
             score[t] = Math.Max(score[t], _classifier.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
             plain[t] = Math.Max(plain[t], EmbeddingOnly(pieces.Features[p]));
+        }
+        if (_partner is not null)
+        {
+            GuardPieceSet basePieces = _tuned is null ? pieces : GuardPieceSet.Build(texts, _base, _matcher, ct);
+            var partner = new double[texts.Count];
+            for (int p = 0; p < basePieces.Count; p++)
+            {
+                int t = basePieces.Owner[p];
+                partner[t] = Math.Max(partner[t], _partner.Probability(basePieces.Features[p], basePieces.Words[p], basePieces.Grams[p]));
+            }
+            for (int t = 0; t < texts.Count; t++) score[t] = (score[t] + partner[t]) / 2;
         }
         var results = new GuardResult[texts.Count];
         for (int t = 0; t < texts.Count; t++)

@@ -32,6 +32,10 @@ public sealed class GuardTuningTests(MiniLmFixture fixture) : IClassFixture<Mini
         Assert.StartsWith("tuning the encoder on ", progress[0]);
         Assert.Contains("encoder epoch 2/2", progress[2]);
         Assert.Contains("stored at rank 8", report.Model.Provenance);
+        GuardModel partner = Assert.IsType<GuardModel>(report.Model.Partner);
+        Assert.Null(partner.Encoder);
+        Assert.Equal(report.Model.Weights.Length, partner.Weights.Length);
+        Assert.NotEqual(report.Model.Weights, partner.Weights);
         Assert.InRange(report.Model.Threshold, 0.3, 0.99);
         Assert.Equal("all", report.HeldOut[0].Group);
 

@@ -6,7 +6,7 @@ namespace Quill.Safety.Tests;
 public sealed class ShippedModelTests : IDisposable
 {
     // Floors a little under the shipped model's figures (data/guard/README.md), so a retrain that loses ground fails.
-    private const double TemplateMinTruePositiveRate = 0.80, HandwrittenMinTruePositiveRate = 0.30, MaxFalsePositiveRate = 0.05;
+    private const double TemplateMinTruePositiveRate = 0.95, HandwrittenMinTruePositiveRate = 0.70, MaxFalsePositiveRate = 0.05;
 
     private readonly string _cache = Directory.CreateTempSubdirectory("quill-guard-").FullName;
     private readonly ITextEmbedder _embedder;
