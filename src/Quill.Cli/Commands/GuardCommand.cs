@@ -87,12 +87,13 @@ internal static class GuardCommand
         };
         var rank = new Option<int>("--rank") { Description = "Rank of the stored encoder change with --tune-encoder", DefaultValueFactory = _ => 64 };
         var rate = new Option<float>("--lr") { Description = "Encoder learning rate with --tune-encoder", DefaultValueFactory = _ => 5e-5f };
+        var seed = new Option<int>("--seed") { Description = "Shuffling seed with --tune-encoder (runs repeat bit for bit per seed and thread count)" };
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Fit the classifier on the train split and print TPR/FPR on the held-out split, per language and kind\n" +
             "  example: quill guard train --data data/guard/guard.jsonl data/guard/handwritten.jsonl -o guard.json\n" +
             "  example: quill guard train --tune-encoder --data data/guard/guard.jsonl data/guard/handwritten.jsonl -o src/Quill.Safety/guard.json")
         {
-            data, output, threshold, tune, epochs, rank, rate, threads,
+            data, output, threshold, tune, epochs, rank, rate, seed, threads,
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -105,7 +106,8 @@ internal static class GuardCommand
                 int threadCount = r.GetValue(threads) > 0 ? r.GetValue(threads) : Environment.ProcessorCount;
                 try
                 {
-                    tuning = new GuardEncoderOptions(r.GetValue(epochs), r.GetValue(rate), r.GetValue(rank), Threads: threadCount).Validate();
+                    tuning = new GuardEncoderOptions(r.GetValue(epochs), r.GetValue(rate), r.GetValue(rank), Threads: threadCount,
+                        Seed: r.GetValue(seed)).Validate();
                 }
                 catch (ArgumentOutOfRangeException e)
                 {
