@@ -4,8 +4,9 @@ using Quill.Embeddings;
 namespace Quill.Safety;
 
 /// <summary>
-/// What the guard decided about one text: the score (the highest piece's probability of injection), the classifier's
-/// score of that text without the phrase flags, and the phrases that matched anywhere in it.
+/// What the guard decided about one text: the score (the highest piece's probability of injection; with a partner
+/// classifier, the mean of the two classifiers' scores), the same score without the phrase flags, and the phrases that
+/// matched anywhere in it.
 /// </summary>
 public sealed record GuardResult(bool Injection, double Score, double ClassifierScore, IReadOnlyList<PhraseHit> Hits)
 {
@@ -35,22 +36,27 @@ public sealed class InjectionGuard : IDisposable
     {
     }
 
-    internal InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher, bool ownsEmbedder)
+    /// <summary>
+    /// The guard, owning <paramref name="embedder"/> when <paramref name="ownsEmbedder"/>; <paramref name="source"/> names the
+    /// model in errors about its encoder (its path, when loaded from a file).
+    /// </summary>
+    internal InjectionGuard(ITextEmbedder embedder, GuardModel model, PhraseMatcher? matcher, bool ownsEmbedder, string? source = null)
     {
         _owned = ownsEmbedder ? embedder : null;
         try
         {
-            _tuned = model.Encoder?.Wrap(embedder, model.Provenance is null ? "the guard model" : "the guard model (" + model.Provenance + ")");
+            _tuned = model.Encoder?.Wrap(embedder, source ?? "the guard model");
+            _base = embedder;
+            _embedder = _tuned ?? embedder;
+            _classifier = CheckDimensions(_embedder, model).Classifier();
+            _partner = model.Partner is { } partner ? CheckDimensions(embedder, partner).Classifier() : null;
         }
         catch
         {
+            _tuned?.Dispose();
             _owned?.Dispose();
             throw;
         }
-        _base = embedder;
-        _embedder = _tuned ?? embedder;
-        _classifier = CheckDimensions(_embedder, model).Classifier();
-        _partner = model.Partner is { } partner ? CheckDimensions(embedder, partner).Classifier() : null;
         _matcher = matcher ?? PhraseMatcher.Default;
         Model = model;
     }
@@ -65,7 +71,7 @@ public sealed class InjectionGuard : IDisposable
     public static InjectionGuard Load(string? modelPath = null, string? embedderCacheFolder = null, int threads = 0)
     {
         GuardModel model = modelPath is null ? GuardModel.Default() : GuardModel.Load(modelPath);
-        return new(DefaultEmbedder.Load(embedderCacheFolder, threads), model);
+        return new(DefaultEmbedder.Load(embedderCacheFolder, threads), model, matcher: null, ownsEmbedder: true, modelPath ?? "the built-in guard.json");
     }
 
     /// <summary>Scores each text, with <paramref name="threshold"/> overriding the model's.</summary>
@@ -78,18 +84,24 @@ public sealed class InjectionGuard : IDisposable
         {
             int t = pieces.Owner[p];
             score[t] = Math.Max(score[t], _classifier.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
-            plain[t] = Math.Max(plain[t], EmbeddingOnly(pieces.Features[p]));
+            plain[t] = Math.Max(plain[t], EmbeddingOnly(_classifier, pieces.Features[p]));
         }
         if (_partner is not null)
         {
             GuardPieceSet basePieces = _tuned is null ? pieces : GuardPieceSet.Build(texts, _base, _matcher, ct);
             var partner = new double[texts.Count];
+            var partnerPlain = new double[texts.Count];
             for (int p = 0; p < basePieces.Count; p++)
             {
                 int t = basePieces.Owner[p];
                 partner[t] = Math.Max(partner[t], _partner.Probability(basePieces.Features[p], basePieces.Words[p], basePieces.Grams[p]));
+                partnerPlain[t] = Math.Max(partnerPlain[t], EmbeddingOnly(_partner, basePieces.Features[p]));
             }
-            for (int t = 0; t < texts.Count; t++) score[t] = (score[t] + partner[t]) / 2;
+            for (int t = 0; t < texts.Count; t++)
+            {
+                score[t] = (score[t] + partner[t]) / 2;
+                plain[t] = (plain[t] + partnerPlain[t]) / 2;
+            }
         }
         var results = new GuardResult[texts.Count];
         for (int t = 0; t < texts.Count; t++)
@@ -176,11 +188,11 @@ public sealed class InjectionGuard : IDisposable
     }
 
     // The classifier with the phrase flags and words left out: what the embedding alone says.
-    private double EmbeddingOnly(float[] features)
+    private static double EmbeddingOnly(LogisticRegression classifier, float[] features)
     {
         var embedding = (float[])features.Clone();
         Array.Clear(embedding, embedding.Length - GuardModel.PhraseFeatures, GuardModel.PhraseFeatures);
-        return _classifier.Probability(embedding);
+        return classifier.Probability(embedding);
     }
 
     private static GuardModel CheckDimensions(ITextEmbedder embedder, GuardModel model)

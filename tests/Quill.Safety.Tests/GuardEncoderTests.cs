@@ -104,7 +104,11 @@ public sealed class GuardEncoderTests(MiniLmFixture fixture) : IClassFixture<Min
         var a = alone.Check(texts);
         var b = other.Check(texts);
         var c = both.Check(texts);
-        for (int i = 0; i < texts.Length; i++) Assert.Equal((a[i].Score + b[i].Score) / 2, c[i].Score, 1e-12);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal((a[i].Score + b[i].Score) / 2, c[i].Score, 1e-12);
+            Assert.Equal((a[i].ClassifierScore + b[i].ClassifierScore) / 2, c[i].ClassifierScore, 1e-12);
+        }
 
         using var file = new GuardModelFile();
         (main with { Partner = partner }).Save(file.Path);

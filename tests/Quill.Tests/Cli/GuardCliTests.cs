@@ -89,7 +89,7 @@ public sealed class GuardCliTests : IDisposable
             "\"b\": \"AAAA\", \"a\": \"AAAA\"}], \"vectors\": []}}");
         var r = QuillCli.Run("guard", "check", "--model", model, "hello");
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("encoder factor 'blk.0.attn_q.weight B' has 3 bytes", r.Stderr);
+        Assert.Contains($"{model}: encoder factor 'blk.0.attn_q.weight B' has 3 bytes", r.Stderr);
         Assert.Single(r.Stderr.Trim().Split('\n'));
     }
 }
