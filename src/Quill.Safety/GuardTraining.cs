@@ -57,6 +57,11 @@ public static class GuardTraining
         string[] groups = [.. train.Select(e => e.Group).Distinct().Order(StringComparer.Ordinal)];
         var validationGroups = groups.Where((_, i) => i % ValidationEvery == ValidationEvery - 1).ToHashSet(StringComparer.Ordinal);
         GuardExample[] fit = [.. train.Where(e => !validationGroups.Contains(e.Group))], validation = [.. train.Where(e => validationGroups.Contains(e.Group))];
+        if (validation.Length == 0 || !fit.Any(e => e.Injection) || !fit.Any(e => !e.Injection))
+        {
+            throw new ArgumentException($"{source ?? "data"}: tuning the encoder needs at least {ValidationEvery} template groups in the train split " +
+                $"(every {ValidationEvery}th is set aside for validation) and both labels in the rest; found {groups.Length} groups");
+        }
         progress?.Invoke($"tuning the encoder on {fit.Length} train rows, {validation.Length} set aside for validation");
         GuardEncoderResult tuned = GuardEncoderTraining.Tune(embedder, fit, validation, options, progress, ct);
         using BertEmbedder encoder = tuned.Encoder.Wrap(embedder, "the tuned encoder");
