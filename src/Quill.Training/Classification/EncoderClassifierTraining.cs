@@ -54,9 +54,13 @@ public sealed class EncoderClassifierTraining : IDisposable
     public EncoderClassifierTraining(BertCheckpoint checkpoint, EncoderClassifierOptions options)
     {
         _options = options.Validate();
+        if (options.TrainableFrom > checkpoint.Config.Layers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.TrainableFrom,
+                $"TrainableFrom: expected a block from 0 to {checkpoint.Config.Layers} (the layer count: no block learns)");
+        }
         _pool = new ComputePool(options.Threads);
-        Model = new BertTrainingModel(checkpoint) { Pool = _pool };
-        Model.TrainableFrom = Math.Min(options.TrainableFrom, Model.Config.Layers);
+        Model = new BertTrainingModel(checkpoint) { Pool = _pool, TrainableFrom = options.TrainableFrom };
         if (options.LoraRank > 0) Model.AttachLora(options.LoraRank, alpha: 2 * options.LoraRank, seed: (ulong)options.Seed + 1);
         _encoder = Model.Parameters();
         int dim = Model.Config.Dim;

@@ -66,6 +66,7 @@ public class EncoderClassifierTrainingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new EncoderClassifierOptions(LoraRank: -1).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new EncoderClassifierOptions(BatchSize: 0).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new EncoderClassifierOptions(Threads: 0).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EncoderClassifierTraining(RandomCheckpoint(4), new EncoderClassifierOptions(TrainableFrom: 1000)));
         using var training = new EncoderClassifierTraining(RandomCheckpoint(4), new EncoderClassifierOptions());
         Assert.Throws<ArgumentException>(() => training.TrainEpoch([[2, 3]], [true, false], [1.0]));
     }
