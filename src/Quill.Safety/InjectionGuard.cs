@@ -78,25 +78,11 @@ public sealed class InjectionGuard : IDisposable
     public IReadOnlyList<GuardResult> Check(IReadOnlyList<string> texts, double? threshold = null, CancellationToken ct = default)
     {
         GuardPieceSet pieces = GuardPieceSet.Build(texts, _embedder, _matcher, ct);
-        var score = new double[texts.Count];
-        var plain = new double[texts.Count];
-        for (int p = 0; p < pieces.Count; p++)
-        {
-            int t = pieces.Owner[p];
-            score[t] = Math.Max(score[t], _classifier.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
-            plain[t] = Math.Max(plain[t], EmbeddingOnly(_classifier, pieces.Features[p]));
-        }
+        var (score, plain) = TextScores(pieces, _classifier, texts.Count);
         if (_partner is not null)
         {
             GuardPieceSet basePieces = _tuned is null ? pieces : GuardPieceSet.Build(texts, _base, _matcher, ct);
-            var partner = new double[texts.Count];
-            var partnerPlain = new double[texts.Count];
-            for (int p = 0; p < basePieces.Count; p++)
-            {
-                int t = basePieces.Owner[p];
-                partner[t] = Math.Max(partner[t], _partner.Probability(basePieces.Features[p], basePieces.Words[p], basePieces.Grams[p]));
-                partnerPlain[t] = Math.Max(partnerPlain[t], EmbeddingOnly(_partner, basePieces.Features[p]));
-            }
+            var (partner, partnerPlain) = TextScores(basePieces, _partner, texts.Count);
             for (int t = 0; t < texts.Count; t++)
             {
                 score[t] = (score[t] + partner[t]) / 2;
@@ -188,6 +174,20 @@ public sealed class InjectionGuard : IDisposable
     }
 
     // The classifier with the phrase flags and words left out: what the embedding alone says.
+    /// <summary>Per text, its highest piece's score under <paramref name="classifier"/>, with and without the phrase flags.</summary>
+    private static (double[] Score, double[] Plain) TextScores(GuardPieceSet pieces, LogisticRegression classifier, int texts)
+    {
+        var score = new double[texts];
+        var plain = new double[texts];
+        for (int p = 0; p < pieces.Count; p++)
+        {
+            int t = pieces.Owner[p];
+            score[t] = Math.Max(score[t], classifier.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
+            plain[t] = Math.Max(plain[t], EmbeddingOnly(classifier, pieces.Features[p]));
+        }
+        return (score, plain);
+    }
+
     private static double EmbeddingOnly(LogisticRegression classifier, float[] features)
     {
         var embedding = (float[])features.Clone();
