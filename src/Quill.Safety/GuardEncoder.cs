@@ -1,8 +1,8 @@
 // The guard's own tuned encoder as a change to the built-in one: low-rank deltas of the block projections and replaced norms and biases.
-using System.Numerics.Tensors;
 using Quill.Embeddings;
 using Quill.Models.Bert;
 using Quill.Tensors.Quantization;
+using Quill.Training.Layers;
 
 namespace Quill.Safety;
 
@@ -69,12 +69,7 @@ public sealed record GuardEncoder
             BertTensor baseTensor = checkpoint.Get(name, shape.Rows, shape.Columns);
             BertTensor changed = BertTensor.Allocate(shape.Rows, shape.Columns);
             baseTensor.Data.CopyTo(changed.Data, 0);
-            for (int r = 0; r < shape.Rows; r++)
-            {
-                Span<float> row = changed.Row(r);
-                for (int k = 0; k < delta.Rank; k++)
-                    TensorPrimitives.MultiplyAdd(a.AsSpan(k * shape.Columns, shape.Columns), b[r * delta.Rank + k], row, row);
-            }
+            LoraAdapter.Fold(changed.Data, a, b, shape.Columns, shape.Rows, delta.Rank, scale: 1);
             tensors[name] = changed;
         }
         foreach (GuardEncoderVector vector in Vectors ?? [])
