@@ -76,8 +76,8 @@ public static class GuardTraining
         {
             GuardPieceSet tunedHeld = GuardPieceSet.Build(validationTexts, encoder, PhraseMatcher.Default, ct);
             GuardPieceSet baseHeld = GuardPieceSet.Build(validationTexts, embedder, PhraseMatcher.Default, ct);
-            double[] tunedScores = TextScores(tunedHeld, classifier, validation.Length, _ => true);
-            double[] baseScores = TextScores(baseHeld, partner, validation.Length, _ => true);
+            double[] tunedScores = tunedHeld.MaxPerText(p => tunedHeld.Probability(classifier, p));
+            double[] baseScores = baseHeld.MaxPerText(p => baseHeld.Probability(partner, p));
             threshold = LowestThreshold(validation, [.. tunedScores.Zip(baseScores, (a, b) => (a + b) / 2)]);
         }
         string provenance = string.Create(CultureInfo.InvariantCulture,
@@ -142,7 +142,7 @@ public static class GuardTraining
         {
             int t = pieces.Owner[p];
             if (!use(t) || !pieces.IsSentence[p] || !labels[t]) continue;
-            double score = first.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]);
+            double score = pieces.Probability(first, p);
             if (!best.TryGetValue(t, out var b) || score > b.Score) best[t] = (p, score);
         }
         if (best.Count == 0) return first;
@@ -172,22 +172,10 @@ public static class GuardTraining
             bool InFold(int t) => foldOf[train[t].Group] == f;
             if (!Enumerable.Range(0, train.Count).Any(InFold)) continue;
             LogisticRegression model = Fit(pieces, labels, weights, t => !InFold(t));
-            double[] outOfFold = TextScores(pieces, model, train.Count, InFold);
+            double[] outOfFold = pieces.MaxPerText(p => pieces.Probability(model, p), InFold);
             for (int t = 0; t < train.Count; t++) if (InFold(t)) scores[t] = outOfFold[t];
         }
         return LowestThreshold(train, scores);
-    }
-
-    /// <summary>A text's score: its highest piece's, for the texts <paramref name="use"/> selects (0 for the rest).</summary>
-    private static double[] TextScores(GuardPieceSet pieces, LogisticRegression model, int texts, Func<int, bool> use)
-    {
-        var scores = new double[texts];
-        for (int p = 0; p < pieces.Count; p++)
-        {
-            int t = pieces.Owner[p];
-            if (use(t)) scores[t] = Math.Max(scores[t], model.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
-        }
-        return scores;
     }
 
     /// <summary>

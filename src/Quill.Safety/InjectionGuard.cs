@@ -78,11 +78,13 @@ public sealed class InjectionGuard : IDisposable
     public IReadOnlyList<GuardResult> Check(IReadOnlyList<string> texts, double? threshold = null, CancellationToken ct = default)
     {
         GuardPieceSet pieces = GuardPieceSet.Build(texts, _embedder, _matcher, ct);
-        var (score, plain) = TextScores(pieces, _classifier, texts.Count);
+        double[] score = pieces.MaxPerText(p => pieces.Probability(_classifier, p));
+        double[] plain = pieces.MaxPerText(p => EmbeddingOnly(_classifier, pieces.Features[p]));
         if (_partner is not null)
         {
             GuardPieceSet basePieces = _tuned is null ? pieces : GuardPieceSet.Build(texts, _base, _matcher, ct);
-            var (partner, partnerPlain) = TextScores(basePieces, _partner, texts.Count);
+            double[] partner = basePieces.MaxPerText(p => basePieces.Probability(_partner, p));
+            double[] partnerPlain = basePieces.MaxPerText(p => EmbeddingOnly(_partner, basePieces.Features[p]));
             for (int t = 0; t < texts.Count; t++)
             {
                 score[t] = (score[t] + partner[t]) / 2;
@@ -174,20 +176,6 @@ public sealed class InjectionGuard : IDisposable
     }
 
     // The classifier with the phrase flags and words left out: what the embedding alone says.
-    /// <summary>Per text, its highest piece's score under <paramref name="classifier"/>, with and without the phrase flags.</summary>
-    private static (double[] Score, double[] Plain) TextScores(GuardPieceSet pieces, LogisticRegression classifier, int texts)
-    {
-        var score = new double[texts];
-        var plain = new double[texts];
-        for (int p = 0; p < pieces.Count; p++)
-        {
-            int t = pieces.Owner[p];
-            score[t] = Math.Max(score[t], classifier.Probability(pieces.Features[p], pieces.Words[p], pieces.Grams[p]));
-            plain[t] = Math.Max(plain[t], EmbeddingOnly(classifier, pieces.Features[p]));
-        }
-        return (score, plain);
-    }
-
     private static double EmbeddingOnly(LogisticRegression classifier, float[] features)
     {
         var embedding = (float[])features.Clone();
@@ -216,8 +204,11 @@ public sealed class InjectionGuard : IDisposable
 /// <summary>The pieces of a batch of texts, each with the index of its text and its classifier features.</summary>
 public sealed class GuardPieceSet
 {
-    private GuardPieceSet(int[] owner, bool[] isSentence, float[][] features, int[][] words, int[][] grams) =>
-        (Owner, IsSentence, Features, Words, Grams) = (owner, isSentence, features, words, grams);
+    private GuardPieceSet(int texts, int[] owner, bool[] isSentence, float[][] features, int[][] words, int[][] grams) =>
+        (TextCount, Owner, IsSentence, Features, Words, Grams) = (texts, owner, isSentence, features, words, grams);
+
+    /// <summary>Texts the pieces were cut from.</summary>
+    public int TextCount { get; }
 
     /// <summary>Which text each piece came from.</summary>
     public int[] Owner { get; }
@@ -237,6 +228,24 @@ public sealed class GuardPieceSet
     /// <summary>Pieces in all.</summary>
     public int Count => Owner.Length;
 
+    /// <summary>Piece <paramref name="piece"/>'s probability of injection under <paramref name="model"/>.</summary>
+    public double Probability(LogisticRegression model, int piece) => model.Probability(Features[piece], Words[piece], Grams[piece]);
+
+    /// <summary>
+    /// Per text, the highest <paramref name="score"/> of its pieces: a text scores as its worst piece. Texts without pieces,
+    /// or that <paramref name="use"/> leaves out, score 0.
+    /// </summary>
+    public double[] MaxPerText(Func<int, double> score, Func<int, bool>? use = null)
+    {
+        var scores = new double[TextCount];
+        for (int p = 0; p < Count; p++)
+        {
+            int t = Owner[p];
+            if (use is null || use(t)) scores[t] = Math.Max(scores[t], score(p));
+        }
+        return scores;
+    }
+
     /// <summary>Cuts every text into pieces, embeds them in one batch and matches phrases in each.</summary>
     public static GuardPieceSet Build(IReadOnlyList<string> texts, ITextEmbedder embedder, PhraseMatcher matcher, CancellationToken ct = default)
     {
@@ -255,7 +264,7 @@ public sealed class GuardPieceSet
         }
         float[][] vectors = pieces.Count == 0 ? [] : embedder.Embed(pieces, ct).Vectors;
         float[][] features = [.. pieces.Select((piece, i) => InjectionGuard.Features(vectors[i], matcher.Match(piece)))];
-        return new GuardPieceSet([.. owner], [.. isSentence], features, [.. pieces.Select(piece => InjectionGuard.Words(piece))],
+        return new GuardPieceSet(texts.Count, [.. owner], [.. isSentence], features, [.. pieces.Select(piece => InjectionGuard.Words(piece))],
             [.. pieces.Select(piece => InjectionGuard.Grams(piece))]);
     }
 }
