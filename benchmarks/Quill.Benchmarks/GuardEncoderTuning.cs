@@ -73,14 +73,12 @@ public static class GuardEncoderTuning
         if (ranks.Length > 0)
         {
             BertCheckpoint source = embedder.Model.Checkpoint, tunedCheckpoint = tuning.Model.ToCheckpoint();
-            float[] head = tuning.HeadWeights.ToArray();
             double[] Scores(BertCheckpoint checkpoint)
             {
                 using var model = BertModel.Load(checkpoint, threads);
                 using var e = new BertEmbedder(model, embedder.Tokenizer, embedder.ModelName, ownsModel: false);
                 var vectors = e.Embed([.. test.Select(r => r.Text)]).Vectors;
-                return [.. vectors.Select(v => 1 / (1 + Math.Exp(-(EncoderClassifierTraining.VectorScale * System.Numerics.Tensors.TensorPrimitives.Dot(v, head)
-                    + tuning.HeadBias))))];
+                return [.. vectors.Select(v => tuning.Probability(v))];
             }
             double[] full = Scores(tunedCheckpoint);
             Console.WriteLine($"tuned encoder through BertEmbedder: {Diagnostic(test, full, null)}; " +

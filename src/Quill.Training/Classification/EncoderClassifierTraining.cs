@@ -133,10 +133,13 @@ public sealed class EncoderClassifierTraining : IDisposable
         {
             int[] part = order[s..Math.Min(s + ScoringBatch, order.Length)];
             var vectors = Model.Forward([.. part.Select(i => texts[i])]);
-            for (int j = 0; j < part.Length; j++) scores[part[j]] = 1 / (1 + Math.Exp(-Logit(vectors.Slice(j * dim, dim))));
+            for (int j = 0; j < part.Length; j++) scores[part[j]] = Probability(vectors.Slice(j * dim, dim));
         }
         return scores;
     }
+
+    /// <summary>P(positive) of one unit sentence vector (from this encoder, or one rebuilt from its weights) under the head.</summary>
+    public double Probability(ReadOnlySpan<float> vector) => 1 / (1 + Math.Exp(-Logit(vector)));
 
     private double Logit(ReadOnlySpan<float> vector) => _bias.Value[0] + VectorScale * (double)TensorPrimitives.Dot(vector, _weight.Value);
 
