@@ -47,21 +47,14 @@ public static class GuardTraining
     /// validation rows), the classifier is fitted on the rest's pieces as the tuned encoder reads them, a partner classifier
     /// (<see cref="GuardModel.Partner"/>) on the same pieces as the frozen embedder reads them, and the threshold on the mean
     /// of the two scores is the lowest whose false-positive rate on the validation rows is at most
-    /// <see cref="TargetFalsePositiveRate"/> in every source file (no cross-validation: it would tune the encoder five more
-    /// times). The held-out split plays no part.
+    /// <see cref="TargetFalsePositiveRate"/> in every source file and language (<see cref="LowestThreshold"/>; no cross-validation:
+    /// it would tune the encoder five more times). The held-out split plays no part.
     /// </summary>
     public static GuardReport TrainTuned(IReadOnlyList<GuardExample> examples, BertEmbedder embedder, GuardEncoderOptions options, double? threshold = null,
         string? source = null, Action<string>? progress = null, CancellationToken ct = default)
     {
         GuardExample[] train = [.. examples.Where(e => e.Split != "test")], test = [.. examples.Where(e => e.Split == "test")];
-        string[] groups = [.. train.Select(e => e.Group).Distinct().Order(StringComparer.Ordinal)];
-        var validationGroups = groups.Where((_, i) => i % ValidationEvery == ValidationEvery - 1).ToHashSet(StringComparer.Ordinal);
-        GuardExample[] fit = [.. train.Where(e => !validationGroups.Contains(e.Group))], validation = [.. train.Where(e => validationGroups.Contains(e.Group))];
-        if (validation.Length == 0 || !fit.Any(e => e.Injection) || !fit.Any(e => !e.Injection))
-        {
-            throw new ArgumentException($"{source ?? "data"}: tuning the encoder needs at least {ValidationEvery} template groups in the train split " +
-                $"(every {ValidationEvery}th is set aside for validation) and both labels in the rest; found {groups.Length} groups");
-        }
+        var (fit, validation) = ValidationSplit(train, source);
         progress?.Invoke($"tuning the encoder on {fit.Length} train rows, {validation.Length} set aside for validation");
         GuardEncoderResult tuned = GuardEncoderTraining.Tune(embedder, fit, validation, options, progress, ct);
         using BertEmbedder encoder = tuned.Encoder.Wrap(embedder, "the tuned encoder");
@@ -88,6 +81,24 @@ public static class GuardTraining
 
     /// <summary>Every how many template groups one goes to <see cref="TrainTuned"/>'s validation rows.</summary>
     public const int ValidationEvery = 5;
+
+    /// <summary>
+    /// <see cref="TrainTuned"/>'s split of the train rows: the rows of every <see cref="ValidationEvery"/>th template group (in
+    /// ordinal order of the group names) are the validation rows, the rest the fit rows. Throws when there are no validation
+    /// rows or the fit rows lack a label; <paramref name="source"/> names the data in that message.
+    /// </summary>
+    public static (GuardExample[] Fit, GuardExample[] Validation) ValidationSplit(IReadOnlyList<GuardExample> train, string? source = null)
+    {
+        string[] groups = [.. train.Select(e => e.Group).Distinct().Order(StringComparer.Ordinal)];
+        var validationGroups = groups.Where((_, i) => i % ValidationEvery == ValidationEvery - 1).ToHashSet(StringComparer.Ordinal);
+        GuardExample[] fit = [.. train.Where(e => !validationGroups.Contains(e.Group))], validation = [.. train.Where(e => validationGroups.Contains(e.Group))];
+        if (validation.Length == 0 || !fit.Any(e => e.Injection) || !fit.Any(e => !e.Injection))
+        {
+            throw new ArgumentException($"{source ?? "data"}: tuning the encoder needs at least {ValidationEvery} template groups in the train split " +
+                $"(every {ValidationEvery}th is set aside for validation) and both labels in the rest; found {groups.Length} groups");
+        }
+        return (fit, validation);
+    }
 
     private static GuardModel ModelOf(ITextEmbedder embedder, LogisticRegression classifier, double threshold) => new()
     {
@@ -156,7 +167,7 @@ public static class GuardTraining
     /// Five-fold cross-validation over the train split, folds by template group (a template, or a hand-written scenario in
     /// all its languages): every row gets an out-of-fold score (its highest piece's), and the threshold is the lowest of
     /// 0.30, 0.31, …, 0.99 whose out-of-fold false-positive rate is at most <see cref="TargetFalsePositiveRate"/> in every
-    /// source file, so the easy template rows cannot hide the hand-written ones' false alarms. The held-out split plays no part.
+    /// source file and language (<see cref="LowestThreshold"/>). The held-out split plays no part.
     /// </summary>
     public static double ChooseThreshold(IReadOnlyList<GuardExample> train, GuardPieceSet pieces)
     {
@@ -179,14 +190,15 @@ public static class GuardTraining
     }
 
     /// <summary>
-    /// The lowest of 0.30, 0.31, …, 0.99 that at most <see cref="TargetFalsePositiveRate"/> of each source file's benign rows
-    /// reach. When even 0.99 lets more through (a classifier fitted on the rows a tuned encoder has learned scores confidently,
-    /// so the threshold must sit in its top percent), the lowest threshold that meets the rate, just above the highest benign
-    /// score it must let pass.
+    /// The lowest of 0.30, 0.31, …, 0.99 that at most <see cref="TargetFalsePositiveRate"/> of the benign rows of each source
+    /// file in each language reach: the easy template rows cannot hide the hand-written ones' false alarms, nor three languages
+    /// one language's. When even 0.99 lets more through (a classifier fitted on the rows a tuned encoder has learned scores
+    /// confidently, so the threshold must sit in its top percent), the lowest threshold that meets the rate, just above the
+    /// highest benign score it must let pass.
     /// </summary>
-    private static double LowestThreshold(IReadOnlyList<GuardExample> rows, double[] scores)
+    public static double LowestThreshold(IReadOnlyList<GuardExample> rows, double[] scores)
     {
-        var sources = rows.Select((e, i) => (e.Source, i)).Where(p => !rows[p.i].Injection).GroupBy(p => p.Source).ToArray();
+        var sources = rows.Select((e, i) => (e.Source, e.Language, i)).Where(p => !rows[p.i].Injection).GroupBy(p => (p.Source, p.Language)).ToArray();
         for (int step = 30; step <= 99; step++)
         {
             double t = step / 100.0;

@@ -246,6 +246,10 @@ public sealed class GuardPieceSet
         return scores;
     }
 
+    /// <summary>The same pieces without their word and n-gram features: what a classifier of the embedding and phrase flags alone reads.</summary>
+    public GuardPieceSet DenseOnly() =>
+        new(TextCount, Owner, IsSentence, Features, [.. Words.Select(_ => Array.Empty<int>())], [.. Grams.Select(_ => Array.Empty<int>())]);
+
     /// <summary>Cuts every text into pieces, embeds them in one batch and matches phrases in each.</summary>
     public static GuardPieceSet Build(IReadOnlyList<string> texts, ITextEmbedder embedder, PhraseMatcher matcher, CancellationToken ct = default)
     {

@@ -73,8 +73,8 @@ internal static class GuardCommand
         var output = new Option<string>("--output", "-o") { Description = "Where to write the model (guard.json)", Required = true };
         var threshold = new Option<double?>("--threshold")
         {
-            Description = "The model's decision threshold (default: the lowest whose false-positive rate in each file's train split is at " +
-                "most 0.05, cross-validated, or on the validation rows with --tune-encoder)",
+            Description = "The model's decision threshold (default: the lowest whose false-positive rate in each file and language of the train " +
+                "split is at most 0.05, cross-validated, or on the validation rows with --tune-encoder)",
         };
         var tune = new Option<bool>("--tune-encoder")
         {
