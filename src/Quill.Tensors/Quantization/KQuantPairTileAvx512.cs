@@ -68,7 +68,7 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
         byte* g = RowGroupScratch.Aligned(blocks * GroupBlockBytes);
         for (int b = 0; b < blocks; b++)
         {
-            DecodePrefetch.Ahead(w + b * blockStride, blockStride);
+            DecodePrefetch.Always(w + b * blockStride, blockStride);
             for (int k = 0; k < 4; k++)
                 TWeights.Prepare(w + b * blockStride + k * wStride, k, g + b * GroupBlockBytes);
         }
