@@ -198,16 +198,18 @@ public static class GuardTraining
     /// </summary>
     public static double LowestThreshold(IReadOnlyList<GuardExample> rows, double[] scores)
     {
-        var sources = rows.Select((e, i) => (e.Source, e.Language, i)).Where(p => !rows[p.i].Injection).GroupBy(p => (p.Source, p.Language)).ToArray();
+        // The benign rows' scores, one group per source file and language.
+        double[][] groups = [.. rows.Select((e, i) => (e, i)).Where(p => !p.e.Injection)
+            .GroupBy(p => (p.e.Source, p.e.Language), p => scores[p.i]).Select(g => g.ToArray())];
         for (int step = 30; step <= 99; step++)
         {
             double t = step / 100.0;
-            if (sources.All(s => s.Count(p => scores[p.i] >= t) <= TargetFalsePositiveRate * s.Count())) return t;
+            if (groups.All(g => g.Count(s => s >= t) <= TargetFalsePositiveRate * g.Length)) return t;
         }
         double threshold = 0.99;
-        foreach (var source in sources)
+        foreach (double[] group in groups)
         {
-            double[] benign = [.. source.Select(p => scores[p.i]).OrderDescending()];
+            double[] benign = [.. group.OrderDescending()];
             int allowed = (int)(TargetFalsePositiveRate * benign.Length);
             threshold = Math.Max(threshold, Math.BitIncrement(benign[allowed]));
         }
