@@ -95,6 +95,33 @@ internal static class Fp16Bits
         return (value.AsUInt32() | (bits & Vector256.Create(SignBit))).AsSingle();
     }
 
+    /// <summary>
+    /// Eight finite halves (exponent field below 31, as <see cref="AreFinite"/> checks) widened exactly with AVX2 in four
+    /// instructions (the lane-by-lane <see cref="ToSingle(Vector256{uint})"/> takes about fourteen): sign, exponent and
+    /// mantissa moved into a float's fields and multiplied by 2^112, which rebiases normals and makes subnormals normal
+    /// without rounding. An infinity or NaN would come out finite.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> WidenFinite(Vector128<ushort> halves)
+    {
+        Vector256<uint> bits = Avx2.And(Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(halves.AsInt16()), 13).AsUInt32(),
+            Vector256.Create(SignExponentMantissa));
+        return Avx.Multiply(bits.AsSingle(), Vector256.Create(ScaleToInf));
+    }
+
+    /// <summary>Whether none of the <paramref name="count"/> halves is an infinity or NaN: (bits &lt;&lt; 1) mod 2^16 below 0xF800.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe bool AreFinite(ushort* halves, int count)
+    {
+        Vector256<ushort> worst = Vector256<ushort>.Zero;
+        int i = 0;
+        for (; i + 16 <= count; i += 16)
+            worst = Vector256.Max(worst, Vector256.Load(halves + i) << 1);
+        bool finite = Vector256.LessThanAll(worst, Vector256.Create((ushort)0xF800));
+        for (; i < count; i++) finite &= (ushort)(halves[i] << 1) < 0xF800;
+        return finite;
+    }
+
     /// <summary>As the scalar ToSingle, lane by lane; on AVX-512 through <see cref="Widened"/>'s table lookups.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ToSingle(Vector512<uint> half)

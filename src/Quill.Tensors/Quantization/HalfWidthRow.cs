@@ -21,6 +21,12 @@ internal interface IHalfWidthFloat
 
     /// <summary>Sixteen values loaded as 16-bit lanes, widened to floats (the 512-bit kernels' load).</summary>
     static abstract Vector512<float> Widen(Vector256<ushort> bits);
+
+    /// <summary>Eight values loaded as 16-bit lanes, widened to floats exactly where <see cref="AreFinite"/> holds (the AVX2 kernels' load).</summary>
+    static abstract Vector256<float> WidenFinite(Vector128<ushort> bits);
+
+    /// <summary>Whether <see cref="WidenFinite"/> widens these values exactly (no F16 infinity or NaN among them).</summary>
+    static abstract unsafe bool AreFinite(ushort* bits, int count);
     static abstract Vector128<uint> FromSingle(Vector128<float> value);
     static abstract Vector256<uint> FromSingle(Vector256<float> value);
     static abstract Vector512<uint> FromSingle(Vector512<float> value);
@@ -36,6 +42,8 @@ internal readonly struct Fp16Float : IHalfWidthFloat
     public static Vector256<float> ToSingle(Vector256<uint> bits) => Fp16Bits.ToSingle(bits);
     public static Vector512<float> ToSingle(Vector512<uint> bits) => Fp16Bits.ToSingle(bits);
     public static Vector512<float> Widen(Vector256<ushort> bits) => Fp16Bits.Widen(bits);
+    public static Vector256<float> WidenFinite(Vector128<ushort> bits) => Fp16Bits.WidenFinite(bits);
+    public static unsafe bool AreFinite(ushort* bits, int count) => Fp16Bits.AreFinite(bits, count);
     public static Vector128<uint> FromSingle(Vector128<float> value) => Fp16Bits.FromSingle(value);
     public static Vector256<uint> FromSingle(Vector256<float> value) => Fp16Bits.FromSingle(value);
     public static Vector512<uint> FromSingle(Vector512<float> value) => Fp16Bits.FromSingle(value);
@@ -51,6 +59,8 @@ internal readonly struct Bf16Float : IHalfWidthFloat
     public static Vector256<float> ToSingle(Vector256<uint> bits) => Bf16Bits.ToSingle(bits);
     public static Vector512<float> ToSingle(Vector512<uint> bits) => Bf16Bits.ToSingle(bits);
     public static Vector512<float> Widen(Vector256<ushort> bits) => Bf16Bits.ToSingle(Avx512F.ConvertToVector512UInt32(bits));
+    public static Vector256<float> WidenFinite(Vector128<ushort> bits) => Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(bits), 16).AsSingle();
+    public static unsafe bool AreFinite(ushort* bits, int count) => true; // a shift widens every bfloat16 exactly
     public static Vector128<uint> FromSingle(Vector128<float> value) => Bf16Bits.FromSingle(value);
     public static Vector256<uint> FromSingle(Vector256<float> value) => Bf16Bits.FromSingle(value);
     public static Vector512<uint> FromSingle(Vector512<float> value) => Bf16Bits.FromSingle(value);
@@ -160,6 +170,9 @@ internal static unsafe class HalfWidthRow<TFloat>
         return (float)sum;
     }
 
+    /// <summary>The AVX2 row dot over raw pointers (the decode kernel's way out for rows holding an infinity or NaN).</summary>
+    internal static float Dot(ushort* w, float* x, int count) => DotSimd(w, x, count, SimdWidth.Vector256);
+
     private static float DotSimd(ushort* w, float* x, int count, SimdWidth width)
     {
         int i = 0;
@@ -183,10 +196,21 @@ internal static unsafe class HalfWidthRow<TFloat>
         else if (width == SimdWidth.Vector256)
         {
             Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-            for (; i + 16 <= count; i += 16)
+            if (TFloat.AreFinite(w, count))
             {
-                acc0 = Fma.MultiplyAdd(Load256(w + i), Vector256.Load(x + i), acc0);
-                acc1 = Fma.MultiplyAdd(Load256(w + i + 8), Vector256.Load(x + i + 8), acc1);
+                for (; i + 16 <= count; i += 16)
+                {
+                    acc0 = Fma.MultiplyAdd(Load256Finite(w + i), Vector256.Load(x + i), acc0);
+                    acc1 = Fma.MultiplyAdd(Load256Finite(w + i + 8), Vector256.Load(x + i + 8), acc1);
+                }
+            }
+            else
+            {
+                for (; i + 16 <= count; i += 16)
+                {
+                    acc0 = Fma.MultiplyAdd(Load256(w + i), Vector256.Load(x + i), acc0);
+                    acc1 = Fma.MultiplyAdd(Load256(w + i + 8), Vector256.Load(x + i + 8), acc1);
+                }
             }
 
             for (; i + 8 <= count; i += 8)
@@ -217,8 +241,8 @@ internal static unsafe class HalfWidthRow<TFloat>
         return sum;
     }
 
-    /// <summary><paramref name="count"/> values widened to floats on the 512-bit path (exact), for <see cref="HalfWidthTile{TFloat}"/>.</summary>
-    internal static void Widen(ushort* w, float* y, int count) => DequantizeSimd(w, y, count, SimdWidth.Vector512);
+    /// <summary><paramref name="count"/> values widened to floats at the widest level (exact), for <see cref="HalfWidthTile{TFloat}"/>.</summary>
+    internal static void Widen(ushort* w, float* y, int count) => DequantizeSimd(w, y, count, SimdCapability.Best);
 
     /// <summary><paramref name="count"/> values widened to floats at <paramref name="width"/> (exact; Scalar runs the Vector128 loop), unchecked.</summary>
     internal static void DequantizeSimd(ushort* w, float* y, int count, SimdWidth width)
@@ -229,6 +253,13 @@ internal static unsafe class HalfWidthRow<TFloat>
             for (; i + 16 <= count; i += 16)
             {
                 Load512(w + i).Store(y + i);
+            }
+        }
+        else if (width == SimdWidth.Vector256 && TFloat.AreFinite(w, count))
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Load256Finite(w + i).Store(y + i);
             }
         }
         else if (width == SimdWidth.Vector256)
@@ -290,4 +321,7 @@ internal static unsafe class HalfWidthRow<TFloat>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Load256(ushort* w) => TFloat.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load(w)).AsUInt32());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load256Finite(ushort* w) => TFloat.WidenFinite(Vector128.Load(w));
 }

@@ -42,8 +42,10 @@ internal static unsafe class HalfWidthTile<TFloat>
     [ThreadStatic]
     private static long t_widenedCapacity;
 
-    /// <summary>Whether this machine runs the tile (its order is the Vector512 dot's).</summary>
-    public static bool IsSupported => SimdCapability.Best == SimdWidth.Vector512;
+    /// <summary>Whether this machine runs the tile: in the Vector512 dot's order, or the AVX2 dot's (<see cref="HalfWidthTileAvx2"/>).</summary>
+    public static bool IsSupported => SimdCapability.Best >= SimdWidth.Vector256;
+
+    private static bool Wide => SimdCapability.Best == SimdWidth.Vector512;
 
     /// <summary>
     /// Rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of the row-major weights (<paramref name="rowBytes"/>
@@ -57,7 +59,7 @@ internal static unsafe class HalfWidthTile<TFloat>
         long statesAt = ((long)rowBlock * k + 15) & ~15L; // 64-byte aligned
         float* widened = Scratch(statesAt + rowBlock / 2 * TileState.Floats);
         var states = (TileState*)(widened + statesAt);
-        int whole = k / 32 * 32; // the part the tile's two-chunk steps cover
+        int whole = Wide ? k / 32 * 32 : k / 16 * 16; // the part the tile's two-chunk steps cover
         for (int block = rowStart; block < rowEnd; block += rowBlock)
         {
             int rows = Math.Min(rowBlock, rowEnd - block);
@@ -78,7 +80,17 @@ internal static unsafe class HalfWidthTile<TFloat>
                     bool last = to == whole;
                     for (int p = 0; p < pairs; p++)
                     {
-                        Tile(widened + (long)2 * p * k, k, xt, yt + 2 * p, n, states + p, from, to, last);
+                        if (Wide)
+                        {
+                            Tile(widened + (long)2 * p * k, k, xt, yt + 2 * p, n, states + p, from, to, last);
+                        }
+                        else
+                        {
+                            // Two 2×2 tiles in the AVX2 dot's order, each parking its eight accumulators in half of the pair's state.
+                            var parked = (Vector256<float>*)(states + p);
+                            HalfWidthTileAvx2.Tile(widened + (long)2 * p * k, k, xt, yt + 2 * p, n, parked, from, to, last);
+                            HalfWidthTileAvx2.Tile(widened + (long)2 * p * k, k, xt + 2L * k, yt + 2L * n + 2 * p, n, parked + 8, from, to, last);
+                        }
                     }
 
                     if (last) break;
@@ -114,6 +126,7 @@ internal static unsafe class HalfWidthTile<TFloat>
     /// <summary>One output in the row dot's order, over an already widened row.</summary>
     public static float Dot(float* w, float* x, int k)
     {
+        if (!Wide) return HalfWidthTileAvx2.Dot(w, x, k);
         Vector512<float> acc0 = Vector512<float>.Zero, acc1 = Vector512<float>.Zero;
         int i = 0;
         for (; i + 32 <= k; i += 32)

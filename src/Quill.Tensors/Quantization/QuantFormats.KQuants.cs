@@ -1,5 +1,7 @@
 // Registers the K-quant weight formats (Q2_K..Q6_K, activations as Q8_K) in the QuantFormats table, with their
 // quantizers (plain and importance-weighted) and their four-row kernels where this machine has them.
+using Quill.Tensors.Simd;
+
 namespace Quill.Tensors.Quantization;
 
 public static partial class QuantFormats
@@ -23,7 +25,8 @@ public static partial class QuantFormats
         { QuantizeWeighted = Q6KBlock.QuantizeWeighted, Tile = Q6KTile(), Rows = Q6KRows(), Pairs = OffsetPairs<Q6KTileAvx512>(Q6KTileAvx512.IsSupported) });
     }
 
-    // The four-row kernels reproduce the row dot of the widest level and use AVX-512, so they exist only where that is the level.
+    // The four-row kernels reproduce the row dot of the widest level: AVX-512 ones where that is the level, AVX2 ones for Q4_K..Q6_K
+    // where AVX2 is.
     private static unsafe TileDot? Q2KTile() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Tile : null;
 
     private static unsafe RowsDot? Q2KRows() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Rows : null;
@@ -32,13 +35,20 @@ public static partial class QuantFormats
 
     private static unsafe RowsDot? Q3KRows() => Q3KTileAvx512.IsSupported ? OffsetTileAvx512<Q3KTileAvx512>.Rows : null;
 
-    private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Tile : null;
+    private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Tile
+        : Avx2IsTheLevel ? KQuantTileAvx2<Q4KAvx2Quants>.Tile : null;
 
-    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Rows : null;
+    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Rows
+        : Avx2IsTheLevel ? KQuantTileAvx2<Q4KAvx2Quants>.Rows : null;
 
-    private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Tile : null;
+    private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Tile
+        : Avx2IsTheLevel ? KQuantTileAvx2<Q5KAvx2Quants>.Tile : null;
 
-    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Rows : null;
+    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Rows
+        : Avx2IsTheLevel ? KQuantTileAvx2<Q5KAvx2Quants>.Rows : null;
+
+    // Where AVX2 is the widest level the row dots are their AVX2 forms, which KQuantTileAvx2 reproduces (Q4_K, Q5_K, Q6_K).
+    private static bool Avx2IsTheLevel => SimdCapability.Best == SimdWidth.Vector256 && KQuantTileAvx2<Q4KAvx2Quants>.IsSupported;
 
     // Prompt-time pair tiles (KQuantPairTileAvx512) and their decode kernels over the same packing, where the four-row kernels exist.
     private static unsafe PairTile? ScaleMinPairs<TQuants>(bool supported)
@@ -51,7 +61,9 @@ public static partial class QuantFormats
         supported ? new PairTile(KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.PairBlockBytes, KQuantPairPacking.Pack,
             KQuantPairTileAvx512<OffsetPairWeights<TQuants>>.Run, OffsetTileAvx512<TQuants>.PackedRows) : null;
 
-    private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Tile : null;
+    private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Tile
+        : Avx2IsTheLevel ? KQuantTileAvx2<Q6KAvx2Quants>.Tile : null;
 
-    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Rows : null;
+    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Rows
+        : Avx2IsTheLevel ? KQuantTileAvx2<Q6KAvx2Quants>.Rows : null;
 }

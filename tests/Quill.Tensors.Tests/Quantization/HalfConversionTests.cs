@@ -19,6 +19,30 @@ public class HalfConversionTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(4097)]
+    public unsafe void AreFinite_FindsTheOneInfinityOrNaN_AnywhereInARow(int count)
+    {
+        var halves = new ushort[count];
+        var random = new Random(count);
+        for (int i = 0; i < count; i++) halves[i] = (ushort)(random.Next(0, 0x7C00) | (random.Next(2) << 15)); // every finite kind, zero and subnormals too
+        fixed (ushort* p = halves)
+        {
+            Assert.True(Fp16Bits.AreFinite(p, count));
+            foreach (int at in new[] { 0, count / 2, count - 1 })
+                foreach (ushort special in new ushort[] { 0x7C00, 0xFC00, 0x7E00, 0x7C01 })
+                {
+                    ushort kept = halves[at];
+                    halves[at] = special;
+                    Assert.False(Fp16Bits.AreFinite(p, count), $"0x{special:X4} at {at} of {count}");
+                    halves[at] = kept;
+                }
+        }
+    }
+
     [Fact]
     public void Fp16ToSingle_Vectors_MatchScalar()
     {
@@ -28,6 +52,7 @@ public class HalfConversionTests
             Vector512<float> wide = Fp16Bits.ToSingle(bits);
             Vector512<float> widened = Fp16Bits.Widen(Vector512.Narrow(bits, bits).GetLower());
             Vector256<float> middle = Fp16Bits.ToSingle(bits.GetLower());
+            Vector256<float> widenedAvx2 = Fp16Bits.WidenFinite(Vector256.Narrow(bits.GetLower(), bits.GetLower()).GetLower());
             Vector128<float> narrow = Fp16Bits.ToSingle(bits.GetLower().GetLower());
             for (int i = 0; i < 16; i++)
             {
@@ -37,6 +62,8 @@ public class HalfConversionTests
                 if (i < 8)
                 {
                     Assert.Equal(expected, middle.AsUInt32()[i]);
+                    bool finite = ((start + i) & 0x7C00) != 0x7C00;
+                    if (finite) Assert.Equal(expected, widenedAvx2.AsUInt32()[i]);
                 }
 
                 if (i < 4)

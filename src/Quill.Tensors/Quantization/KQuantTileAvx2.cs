@@ -1,0 +1,311 @@
+// The AVX2 four-row kernels of Q4_K, Q5_K and Q6_K (a 4×4 prompt tile and a four-row decode kernel), for machines whose
+// widest level is AVX2 (Zen 3, Haswell..Alder Lake); each format's unpack is its IKQuantAvx2Quants.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
+
+namespace Quill.Tensors.Quantization;
+
+/// <summary>
+/// One K-quant format as the AVX2 four-row kernels see it: a block is eight chunks of 32 weights (chunk j is weights
+/// 32j..32j+31, against activation bytes 32j..32j+31), each unpacked to unsigned bytes with a vector of 16 scale shorts
+/// for vpmaddwd, exactly as the format's row dot at <see cref="SimdWidth.Vector256"/> forms them. Formats with mins
+/// (Q4_K, Q5_K: d at 0, dmin at 2) add a float min term; the others (Q6_K) remove an integer offset through the bsums.
+/// </summary>
+internal unsafe interface IKQuantAvx2Quants
+{
+    /// <summary>Whether the format has 6-bit mins (Q4_K, Q5_K) rather than an offset (Q6_K).</summary>
+    static abstract bool HasMin { get; }
+
+    /// <summary>Byte offset of the block's fp16 d.</summary>
+    static abstract int DeltaOffset { get; }
+
+    /// <summary>The block's scale table as the chunk scales are picked from it; for formats with mins, the eight mins as shorts.</summary>
+    static abstract Vector256<byte> Scales(byte* x, out Vector128<short> mins);
+
+    /// <summary>The unsigned quants of chunk <paramref name="j"/> (a constant once inlined).</summary>
+    static abstract Vector256<byte> Quants(byte* x, int j);
+
+    /// <summary>The 16 scale shorts that multiply chunk <paramref name="j"/>'s vpmaddubsw pairs.</summary>
+    static abstract Vector256<short> ChunkScales(Vector256<byte> scales, int j);
+
+    /// <summary>The integer lanes subtracted from the block's sums (the offset through the bsums of the Q8_K block at y); zero with mins.</summary>
+    static abstract Vector256<int> Offset(Vector256<byte> scales, byte* y);
+}
+
+/// <summary>
+/// Each (row, token) pair gets exactly the eight integer lanes of the format's AVX2 row dot (lane i: weights 4i..4i+3
+/// of every chunk times their scales), the same per-lane FMA accumulation in block order and the same final reduction,
+/// so every output is bit for bit the row dot. The tile unpacks a weight block once per four tokens; the decode kernel
+/// shares each activation block's loads, dy and bsums among four rows and reads the rows' blocks as one stream when
+/// they are interleaved.
+/// </summary>
+internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQuantAvx2Quants
+{
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>out[c·outStride + r] = Dot(weight row r, activation row c); block b of row k at w + b·blockStride + k·wStride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
+    {
+        // Pair (r, t) accumulates in acc[4r + t] and, with mins, mins[4r + t]; memory, not registers: the unpack needs them.
+        Vector256<float>* acc = stackalloc Vector256<float>[16];
+        Vector128<float>* mins = stackalloc Vector128<float>[16];
+        for (int i = 0; i < 16; i++)
+        {
+            acc[i] = default;
+            mins[i] = default;
+        }
+        Vector128<short>* pairs = stackalloc Vector128<short>[4];
+        float* dy = stackalloc float[4];
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* y = a + b * Q8KBlock.BlockBytes;
+            for (int t = 0; t < 4; t++)
+            {
+                dy[t] = Unsafe.ReadUnaligned<float>(y + t * aStride);
+                if (TQuants.HasMin) pairs[t] = PairSums(y + t * aStride);
+            }
+            for (int r = 0; r < 4; r++)
+            {
+                byte* x = w + b * blockStride + r * wStride;
+                Vector256<byte> scales = TQuants.Scales(x, out Vector128<short> rowMins);
+                Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
+                if (!TQuants.HasMin)
+                {
+                    s0 = Avx2.Subtract(s0, TQuants.Offset(scales, y));
+                    s1 = Avx2.Subtract(s1, TQuants.Offset(scales, y + aStride));
+                    s2 = Avx2.Subtract(s2, TQuants.Offset(scales, y + 2 * aStride));
+                    s3 = Avx2.Subtract(s3, TQuants.Offset(scales, y + 3 * aStride));
+                }
+                sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+                // Written out so each chunk's shifts, masks and shuffles are constants.
+                ChunkOfTile(TQuants.Quants(x, 0), TQuants.ChunkScales(scales, 0), q8, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 1), TQuants.ChunkScales(scales, 1), q8 + 32, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 2), TQuants.ChunkScales(scales, 2), q8 + 64, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 3), TQuants.ChunkScales(scales, 3), q8 + 96, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 4), TQuants.ChunkScales(scales, 4), q8 + 128, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 5), TQuants.ChunkScales(scales, 5), q8 + 160, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 6), TQuants.ChunkScales(scales, 6), q8 + 192, aStride, ref s0, ref s1, ref s2, ref s3);
+                ChunkOfTile(TQuants.Quants(x, 7), TQuants.ChunkScales(scales, 7), q8 + 224, aStride, ref s0, ref s1, ref s2, ref s3);
+                float d = Fp16Bits.Load(x + TQuants.DeltaOffset);
+                Vector256<float>* accRow = acc + 4 * r;
+                accRow[0] = Fma.MultiplyAdd(Vector256.Create(d * dy[0]), Avx.ConvertToVector256Single(s0), accRow[0]);
+                accRow[1] = Fma.MultiplyAdd(Vector256.Create(d * dy[1]), Avx.ConvertToVector256Single(s1), accRow[1]);
+                accRow[2] = Fma.MultiplyAdd(Vector256.Create(d * dy[2]), Avx.ConvertToVector256Single(s2), accRow[2]);
+                accRow[3] = Fma.MultiplyAdd(Vector256.Create(d * dy[3]), Avx.ConvertToVector256Single(s3), accRow[3]);
+                if (TQuants.HasMin)
+                {
+                    float dmin = Fp16Bits.Load(x + 2);
+                    Vector128<float>* minRow = mins + 4 * r;
+                    for (int t = 0; t < 4; t++)
+                        minRow[t] = Fma.MultiplyAdd(Vector128.Create(dmin * dy[t]),
+                            Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(rowMins, pairs[t])), minRow[t]);
+                }
+            }
+        }
+        for (int r = 0; r < 4; r++)
+            for (int t = 0; t < 4; t++)
+                output[t * outStride + r] = Result(acc[4 * r + t], mins[4 * r + t]);
+    }
+
+    /// <summary>One unpacked chunk of one weight row against the same chunk of four tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ChunkOfTile(Vector256<byte> q, Vector256<short> s, sbyte* q8, nint aStride,
+        ref Vector256<int> s0, ref Vector256<int> s1, ref Vector256<int> s2, ref Vector256<int> s3)
+    {
+        s0 = Avx2.Add(s0, Lanes(q, s, q8));
+        s1 = Avx2.Add(s1, Lanes(q, s, q8 + aStride));
+        s2 = Avx2.Add(s2, Lanes(q, s, q8 + 2 * aStride));
+        s3 = Avx2.Add(s3, Lanes(q, s, q8 + 3 * aStride));
+    }
+
+    /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
+    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
+    {
+        // Row by row over the group: four rows unpacked per block spilled half the unpack to the stack (the JIT held the
+        // token's chunks and every row's constants at once), 1.2-1.5× slower than one row at a time; the group's blocks
+        // stay in L1 between the four passes.
+        output[0] = RowOver(w, blockStride, a, blocks);
+        output[1] = RowOver(w + wStride, blockStride, a, blocks);
+        output[2] = RowOver(w + 2 * wStride, blockStride, a, blocks);
+        output[3] = RowOver(w + 3 * wStride, blockStride, a, blocks);
+    }
+
+    /// <summary>The row dot of one row whose blocks lie blockStride apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static float RowOver(byte* w, nint blockStride, byte* a, int blocks)
+    {
+        Vector256<float> acc = default;
+        Vector128<float> mins = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = w + b * blockStride;
+            byte* y = a + b * Q8KBlock.BlockBytes;
+            DecodePrefetch.Ahead(x, blockStride);
+            float dy = Unsafe.ReadUnaligned<float>(y);
+            RowOfRows(x, y, dy, TQuants.HasMin ? PairSums(y) : default, ref acc, ref mins);
+        }
+        return Result(acc, mins);
+    }
+
+    /// <summary>One row's block against the token: its lanes added into acc with d·dy, its min sums into mins with dmin·dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowOfRows(byte* x, byte* y, float dy, Vector128<short> pairs, ref Vector256<float> acc, ref Vector128<float> mins)
+    {
+        Vector256<byte> scales = TQuants.Scales(x, out Vector128<short> rowMins);
+        sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+        // One running sum (exact integers, so any order gives the row dot's lanes): fewer live registers than a tree.
+        Vector256<int> sumi = Chunk(x, scales, q8, 0);
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 1));
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 2));
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 3));
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 4));
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 5));
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 6));
+        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 7));
+        if (!TQuants.HasMin) sumi = Avx2.Subtract(sumi, TQuants.Offset(scales, y));
+        acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x + TQuants.DeltaOffset) * dy), Avx.ConvertToVector256Single(sumi), acc);
+        if (TQuants.HasMin)
+            mins = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy),
+                Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(rowMins, pairs)), mins);
+    }
+
+    /// <summary>Chunk j of a row's block against the token's chunk j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Chunk(byte* x, Vector256<byte> scales, sbyte* q8, int j) =>
+        Lanes(TQuants.Quants(x, j), TQuants.ChunkScales(scales, j), q8 + 32 * j);
+
+    /// <summary>Chunk lanes: lane i = Σ over weights 4i..4i+3 of the chunk of quant × activation × scale, exact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Lanes(Vector256<byte> q, Vector256<short> s, sbyte* q8) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256(q8)), s);
+
+    /// <summary>The eight bsums of one Q8_K block added in pairs (bsums[2k] + bsums[2k+1]), as the row dot's min term reads them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> PairSums(byte* q8kBlock)
+    {
+        Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
+        return Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
+    }
+
+    /// <summary>The row dot's final reduction, verbatim.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Result(Vector256<float> acc, Vector128<float> mins) =>
+        TQuants.HasMin ? KQuant.Sum(acc) - Vector128.Sum(mins) : KQuant.Sum(acc);
+}
+
+/// <summary>Q4_K: chunk 2c is the low nibbles of quant bytes 32c..32c+31, chunk 2c+1 their high nibbles; scale j of the unpacked table.</summary>
+internal readonly unsafe struct Q4KAvx2Quants : IKQuantAvx2Quants
+{
+    public static bool HasMin => true;
+
+    public static int DeltaOffset => 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Scales(byte* x, out Vector128<short> mins) => ScaleMinTable(x + Q4KBlock.ScalesOffset, out mins);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Quants(byte* x, int j)
+    {
+        Vector256<byte> v = Avx.LoadVector256(x + Q4KBlock.QuantsOffset + 32 * (j >> 1));
+        if ((j & 1) == 1) v = Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte();
+        return Avx2.And(v, Vector256.Create((byte)0x0F));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> ChunkScales(Vector256<byte> scales, int j) => Avx2.Shuffle(scales, KQuant.ShortBroadcast(j)).AsInt16();
+
+    public static Vector256<int> Offset(Vector256<byte> scales, byte* y) => default;
+
+    /// <summary>The eight scales as shorts in both 128-bit lanes (as the row dot shuffles them), and the eight mins.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<byte> ScaleMinTable(byte* table, out Vector128<short> mins)
+    {
+        Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMin(table));
+        mins = sm16.GetUpper();
+        return Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
+    }
+}
+
+/// <summary>Q5_K: Q4_K's nibbles with a fifth bit, bit j of each of the 32 high-bit bytes for chunk j.</summary>
+internal readonly unsafe struct Q5KAvx2Quants : IKQuantAvx2Quants
+{
+    public static bool HasMin => true;
+
+    public static int DeltaOffset => 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Scales(byte* x, out Vector128<short> mins) => Q4KAvx2Quants.ScaleMinTable(x + Q5KBlock.ScalesOffset, out mins);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Quants(byte* x, int j)
+    {
+        Vector256<byte> v = Avx.LoadVector256(x + Q5KBlock.QuantsOffset + 32 * (j >> 1));
+        Vector256<byte> low = (j & 1) == 0 ? v : Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte();
+        // Bit j of each high-bit byte moved to bit 4 by one 16-bit shift: bit 4 of either byte comes from bit j of the same byte.
+        Vector256<ushort> bits = Avx.LoadVector256(x + Q5KBlock.HighOffset).AsUInt16();
+        Vector256<ushort> moved = j switch
+        {
+            0 => Avx2.ShiftLeftLogical(bits, 4),
+            1 => Avx2.ShiftLeftLogical(bits, 3),
+            2 => Avx2.ShiftLeftLogical(bits, 2),
+            3 => Avx2.ShiftLeftLogical(bits, 1),
+            4 => bits,
+            5 => Avx2.ShiftRightLogical(bits, 1),
+            6 => Avx2.ShiftRightLogical(bits, 2),
+            _ => Avx2.ShiftRightLogical(bits, 3),
+        };
+        return Avx2.Or(Avx2.And(low, Vector256.Create((byte)0x0F)), Avx2.And(moved.AsByte(), Vector256.Create((byte)0x10)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> ChunkScales(Vector256<byte> scales, int j) => Avx2.Shuffle(scales, KQuant.ShortBroadcast(j)).AsInt16();
+
+    public static Vector256<int> Offset(Vector256<byte> scales, byte* y) => default;
+}
+
+/// <summary>
+/// Q6_K: chunk j = 4h + i of half h: the low nibbles of ql bytes 64h + 32(i mod 2).. (i below 2) or their high nibbles,
+/// with bits 2i, 2i+1 of qh bytes 32h..32h+31 as bits 4..5; its scales are groups 2j and 2j+1 (signed), eight shorts
+/// each. The offset 32 comes off through the bsums: 32·Σ scale·bsum.
+/// </summary>
+internal readonly unsafe struct Q6KAvx2Quants : IKQuantAvx2Quants
+{
+    public static bool HasMin => false;
+
+    public static int DeltaOffset => Q6KBlock.DeltaOffset;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Scales(byte* x, out Vector128<short> mins)
+    {
+        mins = default;
+        return Sse2.LoadVector128(x + Q6KBlock.ScalesOffset).ToVector256Unsafe();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Quants(byte* x, int j)
+    {
+        int h = j >> 2, i = j & 3;
+        Vector256<byte> l = Avx.LoadVector256(x + 64 * h + 32 * (i & 1));
+        Vector256<byte> qh = Avx.LoadVector256(x + Q6KBlock.HighOffset + 32 * h);
+        Vector256<byte> low = i < 2 ? Avx2.And(l, Vector256.Create((byte)0x0F))
+            : Avx2.And(Avx2.ShiftRightLogical(l.AsUInt16(), 4).AsByte(), Vector256.Create((byte)0x0F));
+        Vector256<byte> high = i switch
+        {
+            0 => Avx2.ShiftLeftLogical(Avx2.And(qh, Vector256.Create((byte)0x03)).AsUInt16(), 4).AsByte(),
+            1 => Avx2.ShiftLeftLogical(Avx2.And(qh, Vector256.Create((byte)0x0C)).AsUInt16(), 2).AsByte(),
+            2 => Avx2.And(qh, Vector256.Create((byte)0x30)),
+            _ => Avx2.ShiftRightLogical(Avx2.And(qh, Vector256.Create((byte)0xC0)).AsUInt16(), 2).AsByte(),
+        };
+        return Avx2.Or(low, high);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<short> ChunkScales(Vector256<byte> scales, int j) => KQuant.PairScales(scales.GetLower(), KQuant.PairMask(2 * j));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Offset(Vector256<byte> scales, byte* y) =>
+        Avx2.ShiftLeftLogical(KQuant.GroupSums(Avx2.ConvertToVector256Int16(scales.GetLower().AsSByte()), y), 5);
+}
