@@ -102,15 +102,13 @@ internal static unsafe class BlockTileDot
         {
             byte* w0 = w + b * blockStride;
             byte* a0 = a + b * TActivation.BlockBytes;
-            Vector128<float> dw = Scales<TWeight>(w0, wStride);
-            Vector256<sbyte> x0 = TWeight.Quants(w0), x1 = TWeight.Quants(w0 + wStride), x2 = TWeight.Quants(w0 + 2 * wStride),
-                x3 = TWeight.Quants(w0 + 3 * wStride);
-            Vector256<sbyte> ax0 = default, ax1 = default, ax2 = default, ax3 = default;
-            if (!TWeight.QuantsAreUnsigned)
-            {
-                ax0 = Avx2.Abs(x0).AsSByte(); ax1 = Avx2.Abs(x1).AsSByte(); ax2 = Avx2.Abs(x2).AsSByte(); ax3 = Avx2.Abs(x3).AsSByte();
-            }
-            Column<TWeight, TActivation>(a0, dw, x0, x1, x2, x3, ax0, ax1, ax2, ax3, ref c0, ref c1, ref c2, ref c3);
+            Vector256<sbyte> y = Vector256.Load((sbyte*)(a0 + TActivation.QuantsOffset));
+            Vector128<float> d = Scales<TWeight>(w0, wStride) * TActivation.Scale(a0);
+            // A row at a time: holding all four rows' unpacked quants (and their absolute values) at once spilled them.
+            c0 = Fma.MultiplyAdd(RowSums<TWeight>(w0, y), Vector256.Create(d.ToScalar()), c0);
+            c1 = Fma.MultiplyAdd(RowSums<TWeight>(w0 + wStride, y), Vector256.Create(d.GetElement(1)), c1);
+            c2 = Fma.MultiplyAdd(RowSums<TWeight>(w0 + 2 * wStride, y), Vector256.Create(d.GetElement(2)), c2);
+            c3 = Fma.MultiplyAdd(RowSums<TWeight>(w0 + 3 * wStride, y), Vector256.Create(d.GetElement(3)), c3);
             if (TWeight.HasMin)
             {
                 m = Fma.MultiplyAdd(Vector128.Create(TWeight.Min(w0), TWeight.Min(w0 + wStride), TWeight.Min(w0 + 2 * wStride), TWeight.Min(w0 + 3 * wStride)),
@@ -118,6 +116,15 @@ internal static unsafe class BlockTileDot
             }
         }
         Store<TWeight>(output, c0, c1, c2, c3, m);
+    }
+
+    /// <summary>One weight block's exact integer lanes against the loaded activation quants, as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowSums<TWeight>(byte* block, Vector256<sbyte> y)
+        where TWeight : struct, IQuantBlock
+    {
+        Vector256<sbyte> x = TWeight.Quants(block);
+        return Sums<TWeight>(x, TWeight.QuantsAreUnsigned ? default : Avx2.Abs(x).AsSByte(), y);
     }
 
     /// <summary>One activation row against the four weight rows; d holds the four scale products of this pair of blocks.</summary>
@@ -135,23 +142,6 @@ internal static unsafe class BlockTileDot
         r2 = Fma.MultiplyAdd(Sums<TWeight>(x2, ax2, y), Vector256.Create(d[2]), r2);
         r3 = Fma.MultiplyAdd(Sums<TWeight>(x3, ax3, y), Vector256.Create(d[3]), r3);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Column<TWeight, TActivation>(byte* a, Vector128<float> dw,
-        Vector256<sbyte> x0, Vector256<sbyte> x1, Vector256<sbyte> x2, Vector256<sbyte> x3,
-        Vector256<sbyte> ax0, Vector256<sbyte> ax1, Vector256<sbyte> ax2, Vector256<sbyte> ax3,
-        ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3)
-        where TWeight : struct, IQuantBlock
-        where TActivation : struct, IActivationBlock
-    {
-        Vector256<sbyte> y = Vector256.Load((sbyte*)(a + TActivation.QuantsOffset));
-        Vector128<float> d = dw * TActivation.Scale(a);
-        r0 = Fma.MultiplyAdd(Sums<TWeight>(x0, ax0, y), Vector256.Create(d.ToScalar()), r0);
-        r1 = Fma.MultiplyAdd(Sums<TWeight>(x1, ax1, y), Vector256.Create(d.GetElement(1)), r1);
-        r2 = Fma.MultiplyAdd(Sums<TWeight>(x2, ax2, y), Vector256.Create(d.GetElement(2)), r2);
-        r3 = Fma.MultiplyAdd(Sums<TWeight>(x3, ax3, y), Vector256.Create(d.GetElement(3)), r3);
-    }
-
 
     /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -88,14 +88,15 @@ internal static unsafe class HalfWidthTileAvx2
     /// <summary>
     /// <see cref="RowsDot"/> for a row-major half-width matrix on AVX2: rows 0|1, then 2|3, each pair in one pass that
     /// widens its weights once and shares the activation loads (eight accumulators and the conversion's constants fit
-    /// the sixteen registers; four rows at once would not). The first pass prefetches the next group of four rows.
+    /// the sixteen registers; four rows at once would not). The first pass prefetches the next group of four rows where
+    /// the decode kernels prefetch (<see cref="DecodePrefetch.Enabled"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TFloat>(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)
         where TFloat : struct, IHalfWidthFloat
     {
         float* x = (float*)activations;
-        RowPair<TFloat>((ushort*)weights, (ushort*)(weights + rowStride), x, blocks, weights + 4 * rowStride, output);
+        RowPair<TFloat>((ushort*)weights, (ushort*)(weights + rowStride), x, blocks, DecodePrefetch.Enabled ? weights + 4 * rowStride : null, output);
         RowPair<TFloat>((ushort*)(weights + 2 * rowStride), (ushort*)(weights + 3 * rowStride), x, blocks, null, output + 2);
     }
 
