@@ -1,5 +1,5 @@
-// The AVX2 four-row kernels of Q4_K, Q5_K and Q6_K (a 4×4 prompt tile and a four-row decode kernel), for machines whose
-// widest level is AVX2 (Zen 3, Haswell..Alder Lake); each format's unpack is its IKQuantAvx2Quants.
+// The AVX2 4×4 prompt tile of Q4_K, Q5_K and Q6_K, for machines whose widest level is AVX2 (Zen 3, Haswell..Alder Lake);
+// each format's unpack is its IKQuantAvx2Quants.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -37,9 +37,8 @@ internal unsafe interface IKQuantAvx2Quants
 /// <summary>
 /// Each (row, token) pair gets exactly the eight integer lanes of the format's AVX2 row dot (lane i: weights 4i..4i+3
 /// of every chunk times their scales), the same per-lane FMA accumulation in block order and the same final reduction,
-/// so every output is bit for bit the row dot. The tile unpacks a weight block once per four tokens; the decode kernel
-/// shares each activation block's loads, dy and bsums among four rows and reads the rows' blocks as one stream when
-/// they are interleaved.
+/// so every output is bit for bit the row dot. The tile unpacks a weight block once per four tokens. (Decoding keeps
+/// the row dot: see QuantFormats.KQuants.cs.)
 /// </summary>
 internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQuantAvx2Quants
 {
@@ -120,62 +119,6 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
         s2 = Avx2.Add(s2, Lanes(q, s, q8 + 2 * aStride));
         s3 = Avx2.Add(s3, Lanes(q, s, q8 + 3 * aStride));
     }
-
-    /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
-    public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
-    {
-        // Row by row over the group: four rows unpacked per block spilled half the unpack to the stack (the JIT held the
-        // token's chunks and every row's constants at once), 1.2-1.5× slower than one row at a time; the group's blocks
-        // stay in L1 between the four passes.
-        output[0] = RowOver(w, blockStride, a, blocks);
-        output[1] = RowOver(w + wStride, blockStride, a, blocks);
-        output[2] = RowOver(w + 2 * wStride, blockStride, a, blocks);
-        output[3] = RowOver(w + 3 * wStride, blockStride, a, blocks);
-    }
-
-    /// <summary>The row dot of one row whose blocks lie blockStride apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static float RowOver(byte* w, nint blockStride, byte* a, int blocks)
-    {
-        Vector256<float> acc = default;
-        Vector128<float> mins = default;
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* x = w + b * blockStride;
-            byte* y = a + b * Q8KBlock.BlockBytes;
-            DecodePrefetch.Ahead(x, blockStride);
-            float dy = Unsafe.ReadUnaligned<float>(y);
-            RowOfRows(x, y, dy, TQuants.HasMin ? PairSums(y) : default, ref acc, ref mins);
-        }
-        return Result(acc, mins);
-    }
-
-    /// <summary>One row's block against the token: its lanes added into acc with d·dy, its min sums into mins with dmin·dy.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowOfRows(byte* x, byte* y, float dy, Vector128<short> pairs, ref Vector256<float> acc, ref Vector128<float> mins)
-    {
-        Vector256<byte> scales = TQuants.Scales(x, out Vector128<short> rowMins);
-        sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-        // One running sum (exact integers, so any order gives the row dot's lanes): fewer live registers than a tree.
-        Vector256<int> sumi = Chunk(x, scales, q8, 0);
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 1));
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 2));
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 3));
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 4));
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 5));
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 6));
-        sumi = Avx2.Add(sumi, Chunk(x, scales, q8, 7));
-        if (!TQuants.HasMin) sumi = Avx2.Subtract(sumi, TQuants.Offset(scales, y));
-        acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x + TQuants.DeltaOffset) * dy), Avx.ConvertToVector256Single(sumi), acc);
-        if (TQuants.HasMin)
-            mins = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy),
-                Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(rowMins, pairs)), mins);
-    }
-
-    /// <summary>Chunk j of a row's block against the token's chunk j.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Chunk(byte* x, Vector256<byte> scales, sbyte* q8, int j) =>
-        Lanes(TQuants.Quants(x, j), TQuants.ChunkScales(scales, j), q8 + 32 * j);
 
     /// <summary>Chunk lanes: lane i = Σ over weights 4i..4i+3 of the chunk of quant × activation × scale, exact.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

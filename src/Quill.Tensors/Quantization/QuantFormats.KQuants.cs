@@ -25,8 +25,8 @@ public static partial class QuantFormats
         { QuantizeWeighted = Q6KBlock.QuantizeWeighted, Tile = Q6KTile(), Rows = Q6KRows(), Pairs = OffsetPairs<Q6KTileAvx512>(Q6KTileAvx512.IsSupported) });
     }
 
-    // The four-row kernels reproduce the row dot of the widest level: AVX-512 ones where that is the level, AVX2 ones for Q4_K..Q6_K
-    // where AVX2 is.
+    // The four-row kernels reproduce the row dot of the widest level: AVX-512 ones where that is the level, AVX2 4×4 tiles for
+    // Q4_K..Q6_K where AVX2 is.
     private static unsafe TileDot? Q2KTile() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Tile : null;
 
     private static unsafe RowsDot? Q2KRows() => Q2KTileAvx512.IsSupported ? Q2KTileAvx512.Rows : null;
@@ -38,16 +38,17 @@ public static partial class QuantFormats
     private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Tile
         : Avx2IsTheLevel ? KQuantTileAvx2<Q4KAvx2Quants>.Tile : null;
 
-    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Rows
-        : Avx2IsTheLevel ? KQuantTileAvx2<Q4KAvx2Quants>.Rows : null;
+    private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Rows : null;
 
     private static unsafe TileDot? Q5KTile() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Tile
         : Avx2IsTheLevel ? KQuantTileAvx2<Q5KAvx2Quants>.Tile : null;
 
-    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Rows
-        : Avx2IsTheLevel ? KQuantTileAvx2<Q5KAvx2Quants>.Rows : null;
+    private static unsafe RowsDot? Q5KRows() => Q5KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q5KTileAvx512>.Rows : null;
 
-    // Where AVX2 is the widest level the row dots are their AVX2 forms, which KQuantTileAvx2 reproduces (Q4_K, Q5_K, Q6_K).
+    // Where AVX2 is the widest level the row dots are their AVX2 forms, which KQuantTileAvx2's prompt tile reproduces (Q4_K,
+    // Q5_K, Q6_K). Decoding keeps the row dot over row-major rows there: a four-row kernel unpacking four rows a block
+    // spilled (Q5_K 9.0 against 12.3 tok/s), and one reading interleaved groups a row at a time strided through memory
+    // (Q6_K 3-5 against 13 tok/s on TinyLlama, Zen 3).
     private static bool Avx2IsTheLevel => SimdCapability.Best == SimdWidth.Vector256 && KQuantTileAvx2<Q4KAvx2Quants>.IsSupported;
 
     // Prompt-time pair tiles (KQuantPairTileAvx512) and their decode kernels over the same packing, where the four-row kernels exist.
@@ -64,6 +65,5 @@ public static partial class QuantFormats
     private static unsafe TileDot? Q6KTile() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Tile
         : Avx2IsTheLevel ? KQuantTileAvx2<Q6KAvx2Quants>.Tile : null;
 
-    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Rows
-        : Avx2IsTheLevel ? KQuantTileAvx2<Q6KAvx2Quants>.Rows : null;
+    private static unsafe RowsDot? Q6KRows() => Q6KTileAvx512.IsSupported ? OffsetTileAvx512<Q6KTileAvx512>.Rows : null;
 }
