@@ -2,7 +2,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -154,7 +153,4 @@ internal static unsafe class HalfWidthTileAvx2
         }
         return sum;
     }
-
-    /// <summary>Where AVX2 is the widest level (the row dots are their Vector256 forms).</summary>
-    public static bool IsTheLevel => SimdCapability.Best == SimdWidth.Vector256;
 }

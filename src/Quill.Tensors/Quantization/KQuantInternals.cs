@@ -283,10 +283,14 @@ internal static class KQuant
     /// <paramref name="scalesAndMins16"/> holds the 8 scales then the 8 mins widened to shorts.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector128<int> MinSums(Vector256<short> scalesAndMins16, byte* q8kBlock)
+    public static unsafe Vector128<int> MinSums(Vector256<short> scalesAndMins16, byte* q8kBlock) =>
+        Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), PairSums(q8kBlock));
+
+    /// <summary>The sixteen bsums of one Q8_K block added in pairs (bsums[2k] + bsums[2k+1]), as the min terms read them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<short> PairSums(byte* q8kBlock)
     {
         Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
-        Vector128<short> pairs = Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
-        return Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), pairs);
+        return Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
     }
 }

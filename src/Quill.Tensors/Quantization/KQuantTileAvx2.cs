@@ -42,8 +42,6 @@ internal unsafe interface IKQuantAvx2Quants
 /// </summary>
 internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQuantAvx2Quants
 {
-    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
-
     /// <summary>out[c·outStride + r] = Dot(weight row r, activation row c); block b of row k at w + b·blockStride + k·wStride.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
@@ -64,7 +62,7 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
             for (int t = 0; t < 4; t++)
             {
                 dy[t] = Unsafe.ReadUnaligned<float>(y + t * aStride);
-                if (TQuants.HasMin) pairs[t] = PairSums(y + t * aStride);
+                if (TQuants.HasMin) pairs[t] = KQuant.PairSums(y + t * aStride);
             }
             for (int r = 0; r < 4; r++)
             {
@@ -124,14 +122,6 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Lanes(Vector256<byte> q, Vector256<short> s, sbyte* q8) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256(q8)), s);
-
-    /// <summary>The eight bsums of one Q8_K block added in pairs (bsums[2k] + bsums[2k+1]), as the row dot's min term reads them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> PairSums(byte* q8kBlock)
-    {
-        Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
-        return Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
-    }
 
     /// <summary>The row dot's final reduction, verbatim.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -49,7 +49,7 @@ public static partial class QuantFormats
     // Q5_K, Q6_K). Decoding keeps the row dot over row-major rows there: a four-row kernel unpacking four rows a block
     // spilled (Q5_K 9.0 against 12.3 tok/s), and one reading interleaved groups a row at a time strided through memory
     // (Q6_K 3-5 against 13 tok/s on TinyLlama, Zen 3).
-    private static bool Avx2IsTheLevel => SimdCapability.Best == SimdWidth.Vector256 && KQuantTileAvx2<Q4KAvx2Quants>.IsSupported;
+    private static bool Avx2IsTheLevel => SimdCapability.Best == SimdWidth.Vector256;
 
     // Prompt-time pair tiles (KQuantPairTileAvx512) and their decode kernels over the same packing, where the four-row kernels exist.
     private static unsafe PairTile? ScaleMinPairs<TQuants>(bool supported)

@@ -194,7 +194,7 @@ public static partial class QuantFormats
 
     private static unsafe RowsDot? HalfWidthRowsFor<TFloat>()
         where TFloat : struct, IHalfWidthFloat =>
-        HalfWidthRows<TFloat>.IsSupported ? HalfWidthRows<TFloat>.Run : HalfWidthTileAvx2.IsTheLevel ? HalfWidthTileAvx2.Rows<TFloat> : null;
+        HalfWidthRows<TFloat>.IsSupported ? HalfWidthRows<TFloat>.Run : Avx2IsTheLevel ? HalfWidthTileAvx2.Rows<TFloat> : null;
 
     private static unsafe RowsDot? Q4_0Rows() =>
         Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();

@@ -57,8 +57,8 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
                 Dy23 = Vector512.Create(Vector256.Create(dy2), Vector256.Create(dy3)),
                 DyQuads = Vector512.Create(Vector256.Create(Vector128.Create(dy0), Vector128.Create(dy1)),
                     Vector256.Create(Vector128.Create(dy2), Vector128.Create(dy3))),
-                Pairs = Vector512.Create(Vector256.Create(PairSums(y), PairSums(y + aStride)),
-                    Vector256.Create(PairSums(y + 2 * aStride), PairSums(y + 3 * aStride))),
+                Pairs = Vector512.Create(Vector256.Create(KQuant.PairSums(y), KQuant.PairSums(y + aStride)),
+                    Vector256.Create(KQuant.PairSums(y + 2 * aStride), KQuant.PairSums(y + 3 * aStride))),
             };
             RowOfTile(x, tokens, picks, ref acc0a, ref acc0b, ref min0);
             RowOfTile(x + wStride, tokens, picks, ref acc1a, ref acc1b, ref min1);
@@ -127,7 +127,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
                 Avx512F.ConvertToVector512Single(sumi01), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6)),
                 Avx512F.ConvertToVector512Single(sumi23), acc23);
-            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Avx512Lanes.Broadcast(PairSums(y + sumsAt - Q8KBlock.SumsOffset)));
+            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Avx512Lanes.Broadcast(KQuant.PairSums(y + sumsAt - Q8KBlock.SumsOffset)));
             mins = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7)),
                 Avx512F.ConvertToVector512Single(minSums), mins);
         }
@@ -270,14 +270,6 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, Avx512BW.LoadVector512(q8 + 128)), s2),
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, Avx512BW.LoadVector512(q8 + 192)), s3)));
         return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-    }
-
-    /// <summary>The eight bsums of one Q8_K block added in pairs (bsums[2k] + bsums[2k+1]), as the row dot's min term reads them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> PairSums(byte* q8kBlock)
-    {
-        Vector256<short> bsums = Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
-        return Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

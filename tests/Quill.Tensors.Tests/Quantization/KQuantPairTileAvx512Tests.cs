@@ -116,11 +116,6 @@ public unsafe class KQuantPairTileAvx512Tests
     {
         int blockBytes = QuantFormats.Get(type).BlockBytes;
         rows = KQuantTestData.RandomBlocks(KQuantTestData.ByName(type.ToString()), 4 * blocks, seed);
-        if (!interleaved) return rows;
-        var grouped = new byte[rows.Length];
-        for (int b = 0; b < blocks; b++)
-            for (int k = 0; k < 4; k++)
-                rows.AsSpan((k * blocks + b) * blockBytes, blockBytes).CopyTo(grouped.AsSpan((b * 4 + k) * blockBytes));
-        return grouped;
+        return interleaved ? KQuantTestData.InterleaveFourRows(rows, blocks, blockBytes) : rows;
     }
 }

@@ -57,6 +57,16 @@ internal static class KQuantTestData
         return blocks;
     }
 
+    /// <summary>Four row-major rows of <paramref name="blocks"/> blocks in interleaved groups: block b of row k at (4b + k)·blockBytes.</summary>
+    public static byte[] InterleaveFourRows(byte[] rows, int blocks, int blockBytes)
+    {
+        var grouped = new byte[rows.Length];
+        for (int b = 0; b < blocks; b++)
+            for (int k = 0; k < 4; k++)
+                rows.AsSpan((k * blocks + b) * blockBytes, blockBytes).CopyTo(grouped.AsSpan((b * 4 + k) * blockBytes));
+        return grouped;
+    }
+
     /// <summary>Random activations: mostly uniform in [-1, 1], with an occasional outlier so scales vary between blocks.</summary>
     public static float[] RandomFloats(int length, int seed)
     {

@@ -1,5 +1,6 @@
 // The AVX2 K-quant 4×4 prompt tile (Q4_K, Q5_K, Q6_K) against the format's AVX2
 // row dot, bit for bit, on any machine with AVX2 (so an AVX-512 machine checks them too); not the matmul driver (MatMulKQuantTests).
+using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Quantization;
 using Quill.Tensors.Simd;
 
@@ -20,11 +21,11 @@ public unsafe class KQuantTileAvx2Tests
     [Theory, MemberData(nameof(Shapes))]
     public void TileEqualsTheAvx2RowDotBitForBit(GgmlType type, int blocks, bool interleaved)
     {
-        if (!KQuantTileAvx2<Q4KAvx2Quants>.IsSupported) return;
+        if (!Avx2.IsSupported || !Fma.IsSupported) return;
         var (tile, rowDot) = For(type);
         int blockBytes = QuantFormats.Get(type).BlockBytes;
         byte[] rows = KQuantTestData.RandomBlocks(KQuantTestData.ByName(type.ToString()), 4 * blocks, seed: blocks * 13 + (interleaved ? 1 : 0));
-        byte[] weights = interleaved ? Interleave(rows, blocks, blockBytes) : rows;
+        byte[] weights = interleaved ? KQuantTestData.InterleaveFourRows(rows, blocks, blockBytes) : rows;
         int rowBytes = blocks * Q8KBlock.BlockBytes;
         var activations = new byte[4 * rowBytes];
         for (int t = 0; t < 4; t++)
@@ -55,14 +56,4 @@ public unsafe class KQuantTileAvx2Tests
         GgmlType.Q6_K => (KQuantTileAvx2<Q6KAvx2Quants>.Tile, (w, a) => Q6KBlock.Dot(w, a, SimdWidth.Vector256)),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
-
-    /// <summary>Four row-major rows of <paramref name="blocks"/> blocks in interleaved groups: block b of row k at (4b + k)·blockBytes.</summary>
-    private static byte[] Interleave(byte[] rows, int blocks, int blockBytes)
-    {
-        var grouped = new byte[rows.Length];
-        for (int b = 0; b < blocks; b++)
-            for (int k = 0; k < 4; k++)
-                rows.AsSpan((k * blocks + b) * blockBytes, blockBytes).CopyTo(grouped.AsSpan((b * 4 + k) * blockBytes));
-        return grouped;
-    }
 }
