@@ -62,47 +62,36 @@ public static class F32Row
         }
     }
 
+    /// <summary>
+    /// One accumulator of the width's lanes, a fused multiply-add per chunk in order, then the halving reduction (upper
+    /// half plus lower half down to one lane) and a scalar tail: for lengths that are a multiple of the lanes, llama.cpp's
+    /// tinyBLAS F32 matmul order bit for bit (one accumulator per output, <c>hsum</c> / <c>_mm512_reduce_add_ps</c>).
+    /// Followed exactly so an F16 KV cache, which rounds q, keys, values and probabilities to F16, rounds the same values
+    /// as llama.cpp: a one-ulp difference there becomes 2^-11.
+    /// </summary>
     private static unsafe float Dot(float* w, float* x, int count, SimdWidth width)
     {
         int i = 0;
         float sum = 0;
         if (width == SimdWidth.Vector512)
         {
-            Vector512<float> acc0 = Vector512<float>.Zero, acc1 = Vector512<float>.Zero;
-            Vector512<float> acc2 = Vector512<float>.Zero, acc3 = Vector512<float>.Zero;
-            for (; i + 64 <= count; i += 64)
-            {
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(x + i), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i + 16), Vector512.Load(x + i + 16), acc1);
-                acc2 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i + 32), Vector512.Load(x + i + 32), acc2);
-                acc3 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i + 48), Vector512.Load(x + i + 48), acc3);
-            }
-
+            Vector512<float> acc = Vector512<float>.Zero;
             for (; i + 16 <= count; i += 16)
             {
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(x + i), acc0);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(x + i), acc);
             }
 
-            sum = Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            sum = GgmlX86BlockDot.HorizontalSum(acc.GetUpper() + acc.GetLower());
         }
         else if (width == SimdWidth.Vector256)
         {
-            Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-            Vector256<float> acc2 = Vector256<float>.Zero, acc3 = Vector256<float>.Zero;
-            for (; i + 32 <= count; i += 32)
-            {
-                acc0 = Vector256.FusedMultiplyAdd(Vector256.Load(w + i), Vector256.Load(x + i), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(Vector256.Load(w + i + 8), Vector256.Load(x + i + 8), acc1);
-                acc2 = Vector256.FusedMultiplyAdd(Vector256.Load(w + i + 16), Vector256.Load(x + i + 16), acc2);
-                acc3 = Vector256.FusedMultiplyAdd(Vector256.Load(w + i + 24), Vector256.Load(x + i + 24), acc3);
-            }
-
+            Vector256<float> acc = Vector256<float>.Zero;
             for (; i + 8 <= count; i += 8)
             {
-                acc0 = Vector256.FusedMultiplyAdd(Vector256.Load(w + i), Vector256.Load(x + i), acc0);
+                acc = Vector256.FusedMultiplyAdd(Vector256.Load(w + i), Vector256.Load(x + i), acc);
             }
 
-            sum = Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+            sum = GgmlX86BlockDot.HorizontalSum(acc);
         }
         else
         {

@@ -91,6 +91,58 @@ public class FloatRowTests
             $"{format} x{elements} at {width}: dot {actual}, reference {expected}, sum|wx| {magnitude}");
     }
 
+    public static TheoryData<int, string> VectorLengthsAndWidths()
+    {
+        var data = new TheoryData<int, string>();
+        foreach (int length in Lengths)
+        {
+            foreach (string width in QuantTestData.Widths().Where(w => w is "Vector256" or "Vector512"))
+            {
+                data.Add(length, width);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// The F32 dot at 256 and 512 bits in llama.cpp's tinyBLAS order, bit for bit: one accumulator of 8 or 16 lanes, a
+    /// fused multiply-add per chunk, lanes summed by halving (upper half plus lower half), then the tail in float.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(VectorLengthsAndWidths))]
+    public void F32Dot_FollowsTinyBlasOrderBitForBit(int elements, string width)
+    {
+        float[] w = QuantTestData.Floats(elements, seed: 36), x = QuantTestData.Floats(elements, seed: 37);
+        int lanes = width == "Vector512" ? 16 : 8;
+        var acc = new float[lanes];
+        int i = 0;
+        for (; i + lanes <= elements; i += lanes)
+        {
+            for (int l = 0; l < lanes; l++)
+            {
+                acc[l] = MathF.FusedMultiplyAdd(w[i + l], x[i + l], acc[l]);
+            }
+        }
+
+        for (int half = lanes / 2; half >= 1; half /= 2)
+        {
+            for (int l = 0; l < half; l++)
+            {
+                acc[l] += acc[l + half];
+            }
+        }
+
+        float expected = acc[0];
+        for (; i < elements; i++)
+        {
+            expected += w[i] * x[i];
+        }
+
+        float actual = F32Row.Dot(MemoryMarshal.AsBytes(w.AsSpan()), MemoryMarshal.AsBytes(x.AsSpan()), QuantTestData.Width(width));
+        Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual));
+    }
+
     [Fact]
     public void F16Row_RoundTripsThroughSystemHalf()
     {

@@ -10,6 +10,13 @@ public class LlamaDifferentialTests
 {
     // Max |ours − llama.cpp| over all logits, relative to the largest |logit|.
     private const double F32Tolerance = 1e-4;
+    // F32 weights over an F16 cache: the F32 dots follow llama.cpp's tinyBLAS order, but the logits still differ from
+    // llama.cpp's by a few ulps (3e-7), and the cache's F16 rounding of q, keys, values and probabilities turns a value
+    // whose float lands on the other side of an F16 rounding boundary into a 2^-11 difference: up to 1.1e-4 measured on an
+    // AVX2 host. Such flips are rare, so the mean |Δlogit| stays small (≤ 5.6e-6 relative measured); leaving out the
+    // rounding of q or of the probabilities moved every logit, 4e-5 to 7e-5 on the mean, which the mean bound catches.
+    private const double F32HalfCacheTolerance = 1e-3;
+    private const double F32HalfCacheMeanTolerance = 2e-5;
     // F16/BF16 weights: llama.cpp rounds the activations to F16 before the dot (we keep F32): ~2^-11 relative per product.
     private const double HalfTolerance = 5e-3;
     // Quantized weights: both sides quantize activations to Q8_0 / Q8_1 / Q8_K blocks the same way, so what remains is
@@ -70,10 +77,10 @@ public class LlamaDifferentialTests
     /// <summary>Quill's F16 KV cache against llama.cpp's (type_k = type_v = F16, flash attention off).</summary>
     public static TheoryData<string, GgmlType, double> HalfCacheFiles => new()
     {
-        { "gqa1", GgmlType.F32, F32Tolerance },
-        { "gqa4", GgmlType.F32, F32Tolerance },
-        { "gqa8", GgmlType.F32, F32Tolerance },
-        { "dim96-vocab301", GgmlType.F32, F32Tolerance },
+        { "gqa1", GgmlType.F32, F32HalfCacheTolerance },
+        { "gqa4", GgmlType.F32, F32HalfCacheTolerance },
+        { "gqa8", GgmlType.F32, F32HalfCacheTolerance },
+        { "dim96-vocab301", GgmlType.F32, F32HalfCacheTolerance },
         { "qwen2", GgmlType.Q8_0, QuantizedTolerance },
         { "gqa4", GgmlType.Q8_0, QuantizedTolerance },
         { "gqa4", GgmlType.F16, HalfTolerance },
@@ -84,7 +91,7 @@ public class LlamaDifferentialTests
     {
         string path = SyntheticModels.Get(Named(shape) with { Type = type });
         Console.WriteLine($"{shape} {type}:");
-        Compare(path, tolerance, kvCache: KvCacheType.F16);
+        Compare(path, tolerance, kvCache: KvCacheType.F16, meanTolerance: type == GgmlType.F32 ? F32HalfCacheMeanTolerance : double.PositiveInfinity);
     }
 
     [Fact]
@@ -125,9 +132,10 @@ public class LlamaDifferentialTests
 
     /// <summary>
     /// Quill's logits (T·V, with an F32 or F16 KV cache) against llama.cpp's with the same cache type, then 32 greedy
-    /// tokens; max |Δlogit| must stay within tolerance × max |logit|.
+    /// tokens; max |Δlogit| must stay within tolerance × max |logit|, and the mean |Δlogit| within meanTolerance × max |logit|.
     /// </summary>
-    internal static void Compare(string path, double tolerance, int[]? tokens = null, KvCacheType kvCache = KvCacheType.F32)
+    internal static void Compare(string path, double tolerance, int[]? tokens = null, KvCacheType kvCache = KvCacheType.F32,
+        double meanTolerance = double.PositiveInfinity)
     {
         using var lm = LanguageModel.Load(path, new LoadOptions { Threads = 2, KvCacheType = kvCache });
         int vocab = lm.Model.VocabSize;
@@ -139,16 +147,19 @@ public class LlamaDifferentialTests
             state.AppendAll(prompt, ours);
         var theirs = LlamaCppReference.Logits(path, prompt, kvCache: theirCache);
 
-        double maxLogit = 0, maxDiff = 0;
+        double maxLogit = 0, maxDiff = 0, sumDiff = 0;
         for (int t = 0; t < prompt.Length; t++)
             for (int v = 0; v < vocab; v++)
             {
                 maxLogit = Math.Max(maxLogit, Math.Abs(theirs[t][v]));
                 maxDiff = Math.Max(maxDiff, Math.Abs(theirs[t][v] - ours[t * vocab + v]));
+                sumDiff += Math.Abs(theirs[t][v] - ours[t * vocab + v]);
             }
+        double meanDiff = sumDiff / (prompt.Length * vocab);
         Console.WriteLine($"llama {Path.GetFileName(path)} kv {kvCache}: max |Δlogit| {maxDiff:G4} of max |logit| {maxLogit:G4} = " +
-            $"{maxDiff / maxLogit:G3} relative");
+            $"{maxDiff / maxLogit:G3} relative, mean {meanDiff / maxLogit:G3}");
         Assert.True(maxDiff <= tolerance * maxLogit, $"{Path.GetFileName(path)}: max |Δlogit| {maxDiff:G4} exceeds {tolerance} × {maxLogit:G4}");
+        Assert.True(meanDiff <= meanTolerance * maxLogit, $"{Path.GetFileName(path)}: mean |Δlogit| {meanDiff:G4} exceeds {meanTolerance} × {maxLogit:G4}");
 
         var expected = LlamaCppReference.Greedy(path, prompt, GreedyTokens, kvCache: theirCache);
         var actual = Greedy(lm, prompt, GreedyTokens);
