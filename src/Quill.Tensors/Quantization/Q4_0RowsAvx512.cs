@@ -1,6 +1,5 @@
 // Decode-time Q4_0 × Q8_0 dots of four weight rows against one activation row with 512-bit integer work; the generic tile is BlockTileDot.
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -13,29 +12,17 @@ namespace Quill.Tensors.Quantization;
 /// elements 4l..4l+3 (low) or 16+4l..16+4l+3 (high), the same exact integers ggml's signed mul_sum_i8_pairs gives. Those
 /// are ggml's accumulator lanes 0..3 and 4..7 of the row, so two accumulators (low and high lanes) take the same FMA per
 /// block, and the final sums take <see cref="GgmlX86BlockDot.HorizontalSum"/>'s order: every output is bit for bit the
-/// single-row dot (and llama.cpp's x86 result). The block scales are widened through a 65,536-entry table (the exact
-/// <see cref="Fp16Bits.ToSingle(ushort)"/> of every half): two loads each, where the vector widening of four scattered
-/// halves took more instructions than all the integer work of the block.
+/// single-row dot (and llama.cpp's x86 result). The block scales are widened through <see cref="Fp16Table"/>.
 /// </summary>
 internal static unsafe class Q4_0RowsAvx512
 {
     public static bool IsSupported => Avx512BW.IsSupported && Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>Every half's float (index: the half's bits), allocated on first use and kept for the process.</summary>
-    private static readonly float* HalfTable = BuildHalfTable();
-
-    private static float* BuildHalfTable()
-    {
-        var table = (float*)NativeMemory.AlignedAlloc(65536 * sizeof(float), 64);
-        for (int h = 0; h < 65536; h++) table[h] = Fp16Bits.ToSingle((ushort)h);
-        return table;
-    }
-
     /// <summary>Block b of row k at w + b·blockStride + k·wStride: row-major, or interleaved groups of four (18, 72).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
     {
-        float* table = HalfTable;
+        float* table = Fp16Table.Values;
         Vector512<float> accLow = Vector512<float>.Zero, accHigh = Vector512<float>.Zero;
         Vector512<byte> nibble = Vector512.Create((byte)0x0F), eights = Vector512.Create((byte)8);
         Vector512<short> ones16 = Vector512<short>.One;

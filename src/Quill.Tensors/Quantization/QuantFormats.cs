@@ -146,11 +146,11 @@ public static partial class QuantFormats
                 Rows = RowsFor<Q8_0Block.Kernel, Q8_0Block.Kernel>(),
                 Pairs = Q8_0Pairs(),
             },
-            new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Block.Dot, Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
+            new(GgmlType.Q4_0, GgmlType.Q8_0, Q4_0Dot(), Q4_0Block.DotReference, Q4_0Block.Dequantize, Q4_0Block.DequantizeReference,
                 Q4_0Block.QuantizeReference, Q8_0Block.QuantizeActivations)
             {
                 QuantizeWeighted = Q4_0Block.QuantizeWeighted,
-                Tile = TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>(),
+                Tile = Q4_0Tile(),
                 Rows = Q4_0Rows(),
                 Pairs = Q4_0Pairs(),
             },
@@ -196,8 +196,15 @@ public static partial class QuantFormats
         where TFloat : struct, IHalfWidthFloat =>
         HalfWidthRows<TFloat>.IsSupported ? HalfWidthRows<TFloat>.Run : Avx2IsTheLevel ? HalfWidthTileAvx2.Rows<TFloat> : null;
 
+    // Q4_0 where AVX2 is the widest level: llama.cpp's repacked order (Q4_0Avx2) for the row dot, the tile and decoding alike.
+    private static RowDot Q4_0Dot() => Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Dot : Q4_0Block.Dot;
+
+    private static unsafe TileDot? Q4_0Tile() =>
+        Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Tile : TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
+
     private static unsafe RowsDot? Q4_0Rows() =>
-        Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
+        Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run
+        : Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Rows : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
 
     private static unsafe PairTile? Q4_0Pairs() =>
         Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run, Rows: null) : null;
