@@ -95,15 +95,13 @@ internal static unsafe class Q4_0Avx2
     public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
     {
         float* table = Fp16Table.Values;
-        var mask = Vector256.Create((byte)0x0F);
         Vector256<float> acc01 = Vector256<float>.Zero, acc23 = Vector256<float>.Zero; // tokens 0 | 1 and 2 | 3, rows 0..3 in each half
         for (int b = 0; b < blocks; b++)
         {
             byte* w0 = w + b * blockStride, w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
             byte* a0 = a + b * ActivationBytes;
-            Vector256<byte> q01 = TwoRows(w0, w1), q23 = TwoRows(w2, w3);
-            Vector256<byte> low01 = q01 & mask, high01 = Avx2.ShiftRightLogical(q01.AsUInt16(), 4).AsByte() & mask;
-            Vector256<byte> low23 = q23 & mask, high23 = Avx2.ShiftRightLogical(q23.AsUInt16(), 4).AsByte() & mask;
+            (Vector256<byte> low01, Vector256<byte> high01) = Nibbles(TwoRows(w0, w1));
+            (Vector256<byte> low23, Vector256<byte> high23) = Nibbles(TwoRows(w2, w3));
             Vector128<float> dw = Vector128.Create(table[*(ushort*)w0], table[*(ushort*)w1], table[*(ushort*)w2], table[*(ushort*)w3]);
             Vector256<float> dw2 = Vector256.Create(dw, dw);
             acc01 = TokenPair(low01, high01, low23, high23, a0, a0 + aStride, dw2, table, acc01);
@@ -143,6 +141,14 @@ internal static unsafe class Q4_0Avx2
     private static Vector256<byte> TwoRows(byte* first, byte* second) =>
         Vector256.Create(Vector128.Load(first + Q4_0Block.QuantsOffset), Vector128.Load(second + Q4_0Block.QuantsOffset));
 
+    /// <summary>Each byte's low nibble (elements 0..15 of its row) and high nibble (elements 16..31).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte> Low, Vector256<byte> High) Nibbles(Vector256<byte> q)
+    {
+        var mask = Vector256.Create((byte)0x0F);
+        return (q & mask, Avx2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask);
+    }
+
     /// <summary>8·(y_a + y_b) + 8·(y_{a+16} + y_{b+16}) per int16 pair lane: the offset the unsigned quants add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> EightY(Vector256<sbyte> yLow, Vector256<sbyte> yHigh)
@@ -158,8 +164,7 @@ internal static unsafe class Q4_0Avx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> PartialSums(Vector256<byte> q, Vector256<sbyte> yLow, Vector256<sbyte> yHigh, Vector256<short> eightY)
     {
-        var mask = Vector256.Create((byte)0x0F);
-        Vector256<byte> low = q & mask, high = Avx2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask;
+        (Vector256<byte> low, Vector256<byte> high) = Nibbles(q);
         Vector256<short> pairs = Avx2.MultiplyAddAdjacent(low, yLow) + Avx2.MultiplyAddAdjacent(high, yHigh) - eightY;
         return Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One);
     }
