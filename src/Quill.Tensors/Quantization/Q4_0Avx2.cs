@@ -81,10 +81,11 @@ internal static unsafe class Q4_0Avx2
             byte* w0 = w + b * blockStride, w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
             byte* a0 = a + b * ActivationBytes;
             DecodePrefetch.Ahead(w0, Q4_0Block.BlockBytes);
-            Vector256<sbyte> yLow = Avx2.BroadcastVector128ToVector256((sbyte*)(a0 + 2)), yHigh = Avx2.BroadcastVector128ToVector256((sbyte*)(a0 + 18));
-            Vector256<short> eightY = EightY(yLow, yHigh);
-            Vector128<int> totals = Totals(PartialSums(TwoRows(w0, w1), yLow, yHigh, eightY), PartialSums(TwoRows(w2, w3), yLow, yHigh, eightY));
-            Vector128<float> d = Vector128.Create(table[*(ushort*)w0], table[*(ushort*)w1], table[*(ushort*)w2], table[*(ushort*)w3]) * table[*(ushort*)a0];
+            TokenQuants y = Token(a0);
+            (Vector256<byte> low01, Vector256<byte> high01) = Nibbles(TwoRows(w0, w1));
+            (Vector256<byte> low23, Vector256<byte> high23) = Nibbles(TwoRows(w2, w3));
+            Vector128<int> totals = Totals(PartialSums(low01, high01, y), PartialSums(low23, high23, y));
+            Vector128<float> d = RowScales(w0, w1, w2, w3, table) * table[*(ushort*)a0];
             acc = Fma.MultiplyAdd(Sse2.ConvertToVector128Single(totals), d, acc);
         }
         acc.Store(output);
@@ -102,7 +103,7 @@ internal static unsafe class Q4_0Avx2
             byte* a0 = a + b * ActivationBytes;
             (Vector256<byte> low01, Vector256<byte> high01) = Nibbles(TwoRows(w0, w1));
             (Vector256<byte> low23, Vector256<byte> high23) = Nibbles(TwoRows(w2, w3));
-            Vector128<float> dw = Vector128.Create(table[*(ushort*)w0], table[*(ushort*)w1], table[*(ushort*)w2], table[*(ushort*)w3]);
+            Vector128<float> dw = RowScales(w0, w1, w2, w3, table);
             Vector256<float> dw2 = Vector256.Create(dw, dw);
             acc01 = TokenPair(low01, high01, low23, high23, a0, a0 + aStride, dw2, table, acc01);
             acc23 = TokenPair(low01, high01, low23, high23, a0 + 2 * aStride, a0 + 3 * aStride, dw2, table, acc23);
@@ -129,12 +130,28 @@ internal static unsafe class Q4_0Avx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> TokenSums(Vector256<byte> low01, Vector256<byte> high01, Vector256<byte> low23, Vector256<byte> high23, byte* a)
     {
-        Vector256<sbyte> yLow = Avx2.BroadcastVector128ToVector256((sbyte*)(a + 2)), yHigh = Avx2.BroadcastVector128ToVector256((sbyte*)(a + 18));
-        Vector256<short> eightY = EightY(yLow, yHigh);
-        Vector256<short> p01 = Avx2.MultiplyAddAdjacent(low01, yLow) + Avx2.MultiplyAddAdjacent(high01, yHigh) - eightY;
-        Vector256<short> p23 = Avx2.MultiplyAddAdjacent(low23, yLow) + Avx2.MultiplyAddAdjacent(high23, yHigh) - eightY;
-        return Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(p01, Vector256<short>.One), Avx2.MultiplyAddAdjacent(p23, Vector256<short>.One));
+        TokenQuants y = Token(a);
+        return Avx2.HorizontalAdd(PartialSums(low01, high01, y), PartialSums(low23, high23, y));
     }
+
+    /// <summary>One token's block quants, elements 0..15 and 16..31 each broadcast to both 128-bit halves, and their offset term.</summary>
+    private readonly struct TokenQuants(Vector256<sbyte> low, Vector256<sbyte> high)
+    {
+        public readonly Vector256<sbyte> Low = low, High = high;
+
+        /// <summary>8·(y_a + y_b) + 8·(y_{a+16} + y_{b+16}) per int16 pair lane: the offset the unsigned quants add.</summary>
+        public readonly Vector256<short> EightY =
+            Avx2.MultiplyAddAdjacent(Vector256.Create((byte)8), low) + Avx2.MultiplyAddAdjacent(Vector256.Create((byte)8), high);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TokenQuants Token(byte* block) =>
+        new(Avx2.BroadcastVector128ToVector256((sbyte*)(block + 2)), Avx2.BroadcastVector128ToVector256((sbyte*)(block + 18)));
+
+    /// <summary>The four rows' block scales, widened exactly through the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> RowScales(byte* w0, byte* w1, byte* w2, byte* w3, float* table) =>
+        Vector128.Create(table[*(ushort*)w0], table[*(ushort*)w1], table[*(ushort*)w2], table[*(ushort*)w3]);
 
     /// <summary>Rows k and k+1's 16 nibble bytes, one row per 128-bit half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -149,23 +166,14 @@ internal static unsafe class Q4_0Avx2
         return (q & mask, Avx2.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask);
     }
 
-    /// <summary>8·(y_a + y_b) + 8·(y_{a+16} + y_{b+16}) per int16 pair lane: the offset the unsigned quants add.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> EightY(Vector256<sbyte> yLow, Vector256<sbyte> yHigh)
-    {
-        var eights = Vector256.Create((byte)8);
-        return Avx2.MultiplyAddAdjacent(eights, yLow) + Avx2.MultiplyAddAdjacent(eights, yHigh);
-    }
-
     /// <summary>
     /// Per 128-bit half (a row): four int32 partial sums of Σ (q − 8)·y. Each int16 pair lane stays within ±11,776
     /// (two products of at most 15·128, twice, less 8·4·128), so nothing saturates or wraps.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> PartialSums(Vector256<byte> q, Vector256<sbyte> yLow, Vector256<sbyte> yHigh, Vector256<short> eightY)
+    private static Vector256<int> PartialSums(Vector256<byte> low, Vector256<byte> high, TokenQuants y)
     {
-        (Vector256<byte> low, Vector256<byte> high) = Nibbles(q);
-        Vector256<short> pairs = Avx2.MultiplyAddAdjacent(low, yLow) + Avx2.MultiplyAddAdjacent(high, yHigh) - eightY;
+        Vector256<short> pairs = Avx2.MultiplyAddAdjacent(low, y.Low) + Avx2.MultiplyAddAdjacent(high, y.High) - y.EightY;
         return Avx2.MultiplyAddAdjacent(pairs, Vector256<short>.One);
     }
 
