@@ -98,8 +98,10 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         _weights = weights;
         _output = y;
         _dot = format.Dot;
-        // A pair tile without a decode kernel (Q4_0) leaves decoding to the format's four-row kernel over plain activations.
-        _pairTile = _tokens < PairTileTokens && format.Pairs is { Rows: null } ? null : format.Pairs;
+        // A pair tile without a decode kernel (Q4_0) leaves decoding to the format's four-row kernel over plain activations,
+        // one without a batch tile (F16 on AVX2) leaves batches to the format's other tiles.
+        _pairTile = _tokens < PairTileTokens ? (format.Pairs is { Rows: not null } ? format.Pairs : null)
+            : (format.Pairs is { Run: not null } ? format.Pairs : null);
         _tile = _tokens >= BlockTileRows && _pairTile is null ? format.Tile : null;
         if (_pairTile is not null)
             EnsurePacked(_pairTile, weights);
@@ -211,7 +213,7 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             {
                 int count = Math.Min(chunk, pairs - p0);
                 for (int r = r0; r < groupsEnd; r += 4)
-                    pairTile.Run(w.GroupStart(r), w.RowStride, w.BlockStride, _packed + p0 * pairStride, pairStride, count, blocks,
+                    pairTile.Run!(w.GroupStart(r), w.RowStride, w.BlockStride, _packed + p0 * pairStride, pairStride, count, blocks,
                         _output + 2L * p0 * n + r, n);
             }
             if (tokens % 2 == 1)

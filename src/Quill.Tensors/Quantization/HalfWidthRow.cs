@@ -27,6 +27,9 @@ internal interface IHalfWidthFloat
 
     /// <summary>Whether <see cref="WidenFinite"/> widens these values exactly (no F16 infinity or NaN among them).</summary>
     static abstract unsafe bool AreFinite(ushort* bits, int count);
+
+    /// <summary>Whether <see cref="WidenFinite"/> widens every value exactly (no finiteness check needed).</summary>
+    static abstract bool WidensEveryValue { get; }
     static abstract Vector128<uint> FromSingle(Vector128<float> value);
     static abstract Vector256<uint> FromSingle(Vector256<float> value);
     static abstract Vector512<uint> FromSingle(Vector512<float> value);
@@ -44,6 +47,7 @@ internal readonly struct Fp16Float : IHalfWidthFloat
     public static Vector512<float> Widen(Vector256<ushort> bits) => Fp16Bits.Widen(bits);
     public static Vector256<float> WidenFinite(Vector128<ushort> bits) => Fp16Bits.WidenFinite(bits);
     public static unsafe bool AreFinite(ushort* bits, int count) => Fp16Bits.AreFinite(bits, count);
+    public static bool WidensEveryValue => false;
     public static Vector128<uint> FromSingle(Vector128<float> value) => Fp16Bits.FromSingle(value);
     public static Vector256<uint> FromSingle(Vector256<float> value) => Fp16Bits.FromSingle(value);
     public static Vector512<uint> FromSingle(Vector512<float> value) => Fp16Bits.FromSingle(value);
@@ -61,6 +65,7 @@ internal readonly struct Bf16Float : IHalfWidthFloat
     public static Vector512<float> Widen(Vector256<ushort> bits) => Bf16Bits.ToSingle(Avx512F.ConvertToVector512UInt32(bits));
     public static Vector256<float> WidenFinite(Vector128<ushort> bits) => Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(bits), 16).AsSingle();
     public static unsafe bool AreFinite(ushort* bits, int count) => true; // a shift widens every bfloat16 exactly
+    public static bool WidensEveryValue => true;
     public static Vector128<uint> FromSingle(Vector128<float> value) => Bf16Bits.FromSingle(value);
     public static Vector256<uint> FromSingle(Vector256<float> value) => Bf16Bits.FromSingle(value);
     public static Vector512<uint> FromSingle(Vector512<float> value) => Bf16Bits.FromSingle(value);

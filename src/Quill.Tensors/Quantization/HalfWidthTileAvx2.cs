@@ -85,33 +85,36 @@ internal static unsafe class HalfWidthTileAvx2
     }
 
     /// <summary>
-    /// <see cref="RowsDot"/> for a row-major half-width matrix on AVX2: rows 0|1, then 2|3, each pair in one pass that
-    /// widens its weights once and shares the activation loads (eight accumulators and the conversion's constants fit
-    /// the sixteen registers; four rows at once would not). The first pass prefetches the next group of four rows where
-    /// the decode kernels prefetch (<see cref="DecodePrefetch.Enabled"/>).
+    /// <see cref="RowsDot"/> for a row-major half-width matrix on AVX2 over plain F32 activations: <see cref="FourRows"/>
+    /// with the format's own widening (F16 decoding takes <see cref="F16DecodeAvx2"/>'s pre-scaled activations instead).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TFloat>(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)
-        where TFloat : struct, IHalfWidthFloat
-    {
-        float* x = (float*)activations;
-        RowPair<TFloat>((ushort*)weights, (ushort*)(weights + rowStride), x, blocks, DecodePrefetch.Enabled ? weights + 4 * rowStride : null, output);
-        RowPair<TFloat>((ushort*)(weights + 2 * rowStride), (ushort*)(weights + 3 * rowStride), x, blocks, null, output + 2);
-    }
+        where TFloat : struct, IHalfWidthFloat =>
+        FourRows<TFloat, FormatWidening<TFloat>>(weights, rowStride, (float*)activations, (float*)activations, blocks, output);
 
+    /// <summary>
+    /// Four rows in one pass sharing the activation loads (eight accumulators, the conversion's constants and the
+    /// finiteness witness fit the sixteen registers), each bit for bit the AVX2 row dot of row r with
+    /// <paramref name="exact"/>: the vector steps multiply <typeparamref name="TWiden"/>'s widened weights by
+    /// <paramref name="x"/> (<paramref name="exact"/> itself, or it times 2^112 for weights widened without the
+    /// multiply), the scalar tail uses <paramref name="exact"/>. An F16 infinity or NaN, which the fast widening does not
+    /// convert, is caught in the same pass (no pre-pass over the rows, which read them once more before the arithmetic
+    /// could start: 1.2× slower decoding on Zen 3), as is a sum that came out infinite or NaN (a scaled activation that
+    /// overflowed); either sends the four rows through the row dot itself. Prefetches the next group where the decode
+    /// kernels prefetch (<see cref="DecodePrefetch.Enabled"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowPair<TFloat>(ushort* w0, ushort* w1, float* x, int count, byte* next, float* output)
+    internal static void FourRows<TFloat, TWiden>(byte* weights, nint rowStride, float* x, float* exact, int count, float* output)
         where TFloat : struct, IHalfWidthFloat
+        where TWiden : struct, IAvx2Widening
     {
-        // A pair holding an F16 infinity or NaN goes through the row dot itself (the exact lane-by-lane conversion).
-        if (!TFloat.AreFinite(w0, count) || !TFloat.AreFinite(w1, count))
-        {
-            output[0] = HalfWidthRow<TFloat>.Dot(w0, x, count);
-            output[1] = HalfWidthRow<TFloat>.Dot(w1, x, count);
-            return;
-        }
-        Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default;
+        ushort* w0 = (ushort*)weights, w1 = (ushort*)(weights + rowStride);
+        ushort* w2 = (ushort*)(weights + 2 * rowStride), w3 = (ushort*)(weights + 3 * rowStride);
+        byte* next = DecodePrefetch.Enabled ? weights + 4 * rowStride : null;
         int i = 0;
+        Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+        Vector256<ushort> worst = default;
         for (; i + 16 <= count; i += 16)
         {
             if (next != null)
@@ -120,28 +123,57 @@ internal static unsafe class HalfWidthTileAvx2
                 Sse.Prefetch0(next + 8 * (nint)i);
                 Sse.Prefetch0(next + 8 * (nint)i + 64);
             }
+            if (!TFloat.WidensEveryValue)
+                worst = Vector256.Max(worst, Vector256.Max(Vector256.Max(Vector256.Load(w0 + i) << 1, Vector256.Load(w1 + i) << 1),
+                    Vector256.Max(Vector256.Load(w2 + i) << 1, Vector256.Load(w3 + i) << 1)));
             Vector256<float> x0 = Vector256.Load(x + i), x1 = Vector256.Load(x + i + 8);
-            a0 = Fma.MultiplyAdd(TFloat.WidenFinite(Vector128.Load(w0 + i)), x0, a0);
-            b0 = Fma.MultiplyAdd(TFloat.WidenFinite(Vector128.Load(w0 + i + 8)), x1, b0);
-            a1 = Fma.MultiplyAdd(TFloat.WidenFinite(Vector128.Load(w1 + i)), x0, a1);
-            b1 = Fma.MultiplyAdd(TFloat.WidenFinite(Vector128.Load(w1 + i + 8)), x1, b1);
+            a0 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w0 + i)), x0, a0);
+            b0 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w0 + i + 8)), x1, b0);
+            a1 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w1 + i)), x0, a1);
+            b1 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w1 + i + 8)), x1, b1);
+            a2 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w2 + i)), x0, a2);
+            b2 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w2 + i + 8)), x1, b2);
+            a3 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w3 + i)), x0, a3);
+            b3 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w3 + i + 8)), x1, b3);
         }
         if (i + 8 <= count)
         {
+            if (!TFloat.WidensEveryValue)
+                worst = Vector256.Max(worst, Vector256.Max(Vector256.Max(Eight(w0 + i), Eight(w1 + i)), Vector256.Max(Eight(w2 + i), Eight(w3 + i))));
             Vector256<float> x0 = Vector256.Load(x + i);
-            a0 = Fma.MultiplyAdd(TFloat.WidenFinite(Vector128.Load(w0 + i)), x0, a0);
-            a1 = Fma.MultiplyAdd(TFloat.WidenFinite(Vector128.Load(w1 + i)), x0, a1);
+            a0 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w0 + i)), x0, a0);
+            a1 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w1 + i)), x0, a1);
+            a2 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w2 + i)), x0, a2);
+            a3 = Fma.MultiplyAdd(TWiden.Widen(Vector128.Load(w3 + i)), x0, a3);
             i += 8;
         }
-        float s0 = Vector256.Sum(a0 + b0), s1 = Vector256.Sum(a1 + b1);
+        Vector128<float> sums = Vector128.Create(Vector256.Sum(a0 + b0), Vector256.Sum(a1 + b1), Vector256.Sum(a2 + b2), Vector256.Sum(a3 + b3));
+        if ((!TFloat.WidensEveryValue && !Fp16Bits.AreFinite(worst)) || !Vector128.EqualsAll(Vector128.IsFinite(sums).AsUInt32(), Vector128<uint>.AllBitsSet))
+        {
+            // The exact lane-by-lane conversion over the exact activations, in the same order.
+            output[0] = HalfWidthRow<TFloat>.Dot(w0, exact, count);
+            output[1] = HalfWidthRow<TFloat>.Dot(w1, exact, count);
+            output[2] = HalfWidthRow<TFloat>.Dot(w2, exact, count);
+            output[3] = HalfWidthRow<TFloat>.Dot(w3, exact, count);
+            return;
+        }
+        float s0 = sums.GetElement(0), s1 = sums.GetElement(1), s2 = sums.GetElement(2), s3 = sums.GetElement(3);
         for (; i < count; i++)
         {
-            s0 += TFloat.ToSingle(w0[i]) * x[i];
-            s1 += TFloat.ToSingle(w1[i]) * x[i];
+            s0 += TFloat.ToSingle(w0[i]) * exact[i];
+            s1 += TFloat.ToSingle(w1[i]) * exact[i];
+            s2 += TFloat.ToSingle(w2[i]) * exact[i];
+            s3 += TFloat.ToSingle(w3[i]) * exact[i];
         }
         output[0] = s0;
         output[1] = s1;
+        output[2] = s2;
+        output[3] = s3;
     }
+
+    /// <summary>Eight halves shifted left by one in the low lanes of a 16-lane witness, zeros above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ushort> Eight(ushort* w) => Vector128.Load(w).ToVector256() << 1;
 
     /// <summary>The row dot's scalar tail: float products added one by one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -153,4 +185,17 @@ internal static unsafe class HalfWidthTileAvx2
         }
         return sum;
     }
+}
+
+/// <summary>How <see cref="HalfWidthTileAvx2.FourRows"/> widens eight 16-bit weights for its FMAs.</summary>
+internal interface IAvx2Widening
+{
+    static abstract Vector256<float> Widen(Vector128<ushort> bits);
+}
+
+/// <summary>The format's own exact widening (<see cref="IHalfWidthFloat.WidenFinite"/>).</summary>
+internal readonly struct FormatWidening<TFloat> : IAvx2Widening
+    where TFloat : struct, IHalfWidthFloat
+{
+    public static Vector256<float> Widen(Vector128<ushort> bits) => TFloat.WidenFinite(bits);
 }

@@ -91,11 +91,12 @@ public unsafe delegate void RowsDot(byte* weights, nint rowStride, nint blockStr
 /// </summary>
 /// <param name="PairBlockBytes">Bytes of one token pair's block in the packed activations.</param>
 /// <param name="Pack">Packs the first 2·pairs activation rows.</param>
-/// <param name="Run">out[t·outputStride + r] = dot(weight row r, token t) for r in 0..3 and t below 2·pairs.</param>
+/// <param name="Run">out[t·outputStride + r] = dot(weight row r, token t) for r in 0..3 and t below 2·pairs; null for a
+/// decode-only packing (F16 on AVX2), batches then taking the format's other tiles over plain activations.</param>
 /// <param name="Rows">output[r] = dot(weight row r, one token) for r in 0..3 (decoding), the token packed as a pair with itself
 /// (<paramref name="Pack"/> with rowBytes 0); null where the format's own <see cref="QuantFormat.Rows"/> over plain
 /// activations decodes faster (Q4_0), and decoding then takes that instead of the tile.</param>
-public sealed record PairTile(int PairBlockBytes, ActivationPack Pack, PairTileDot Run, RowsDot? Rows);
+public sealed record PairTile(int PairBlockBytes, ActivationPack Pack, PairTileDot? Run, RowsDot? Rows);
 
 /// <summary>Packs activation rows 0..2·pairs−1 (rowBytes apart) into pair-major blocks: pair p, block b at packed + (p·blocks + b)·PairBlockBytes.</summary>
 public unsafe delegate void ActivationPack(byte* rows, nint rowBytes, int pairs, int blocks, byte* packed);
@@ -135,7 +136,7 @@ public static partial class QuantFormats
             new(GgmlType.F32, GgmlType.F32, F32Row.Dot, F32Row.DotReference, F32Row.Dequantize, F32Row.DequantizeReference,
                 F32Row.Quantize, F32Row.Quantize),
             new(GgmlType.F16, GgmlType.F32, F16Row.Dot, F16Row.DotReference, F16Row.Dequantize, F16Row.DequantizeReference,
-                F16Row.Quantize, F32Row.Quantize) { Rows = HalfWidthRowsFor<Fp16Float>() },
+                F16Row.Quantize, F32Row.Quantize) { Rows = HalfWidthRowsFor<Fp16Float>(), Pairs = F16Pairs() },
             new(GgmlType.BF16, GgmlType.F32, BF16Row.Dot, BF16Row.DotReference, BF16Row.Dequantize, BF16Row.DequantizeReference,
                 BF16Row.Quantize, F32Row.Quantize) { Rows = HalfWidthRowsFor<Bf16Float>() },
             new(GgmlType.Q8_0, GgmlType.Q8_0, Q8_0Block.Dot, Q8_0Block.DotReference, Q8_0Block.Dequantize, Q8_0Block.DequantizeReference,
@@ -195,6 +196,10 @@ public static partial class QuantFormats
     private static unsafe RowsDot? HalfWidthRowsFor<TFloat>()
         where TFloat : struct, IHalfWidthFloat =>
         HalfWidthRows<TFloat>.IsSupported ? HalfWidthRows<TFloat>.Run : Avx2IsTheLevel ? HalfWidthTileAvx2.Rows<TFloat> : null;
+
+    // F16 decoding where AVX2 is the widest level: activations pre-scaled once per token (F16DecodeAvx2); batches keep HalfWidthTile.
+    private static unsafe PairTile? F16Pairs() =>
+        Avx2IsTheLevel ? new PairTile(F16DecodeAvx2.PairBlockBytes, F16DecodeAvx2.Pack, Run: null, F16DecodeAvx2.Rows) : null;
 
     // Q4_0 where AVX2 is the widest level: llama.cpp's repacked order (Q4_0Avx2) for the row dot, the tile and decoding alike.
     private static RowDot Q4_0Dot() => Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Dot : Q4_0Block.Dot;

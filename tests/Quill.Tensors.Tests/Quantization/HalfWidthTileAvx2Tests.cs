@@ -10,21 +10,26 @@ namespace Quill.Tensors.Tests.Quantization;
 
 public unsafe class HalfWidthTileAvx2Tests
 {
+    // infinityAt: the column of row 1 holding an infinity (NaN where negative: column −infinityAt), or null: in the
+    // 16-wide loop, in the 8-wide step after it and in the scalar tail.
     [Theory]
-    [InlineData(GgmlType.F16, 1, false)]
-    [InlineData(GgmlType.F16, 31, false)]
-    [InlineData(GgmlType.F16, 33, true)]
-    [InlineData(GgmlType.F16, 1056, false)]
-    [InlineData(GgmlType.F16, 4097, true)]
-    [InlineData(GgmlType.BF16, 33, false)]
-    [InlineData(GgmlType.BF16, 4097, true)]
-    public void RowsAndTileEqualTheAvx2RowDotBitForBit(GgmlType type, int k, bool withInfinity)
+    [InlineData(GgmlType.F16, 1, null)]
+    [InlineData(GgmlType.F16, 31, null)]
+    [InlineData(GgmlType.F16, 33, 16)]
+    [InlineData(GgmlType.F16, 24, 20)]
+    [InlineData(GgmlType.F16, 24, -17)]
+    [InlineData(GgmlType.F16, 1056, null)]
+    [InlineData(GgmlType.F16, 4097, 2048)]
+    [InlineData(GgmlType.F16, 4097, 4096)]
+    [InlineData(GgmlType.BF16, 33, null)]
+    [InlineData(GgmlType.BF16, 4097, 2048)]
+    public void RowsAndTileEqualTheAvx2RowDotBitForBit(GgmlType type, int k, int? infinityAt)
     {
         if (!Avx2.IsSupported || !Fma.IsSupported) return;
         var format = QuantFormats.Get(type);
         int rowBytes = format.RowBytes(k);
         float[] values = KQuantTestData.RandomFloats(4 * k, seed: k);
-        if (withInfinity) values[k + k / 2] = float.PositiveInfinity; // row 1
+        if (infinityAt is int at) values[k + Math.Abs(at)] = at < 0 ? float.NaN : float.PositiveInfinity;
         var weights = new byte[4 * rowBytes];
         for (int r = 0; r < 4; r++) format.Quantize!(values.AsSpan(r * k, k), weights.AsSpan(r * rowBytes, rowBytes));
         float[] x = KQuantTestData.RandomFloats(2 * k, seed: 3 * k + 1);
@@ -58,6 +63,47 @@ public unsafe class HalfWidthTileAvx2Tests
                 float dot = Avx2Dot(format, weights.AsSpan(r * rowBytes, rowBytes), x.AsSpan(j * k, k));
                 Assert.True(dot.Equals(tiled[j * 2 + r]), $"{type} K={k} row {r} token {j}: AVX2 row dot {dot:R}, tile {tiled[j * 2 + r]:R}");
             }
+    }
+
+    // The F16 decode kernel over activations packed as x·2^112 beside x: bit for bit the AVX2 row dot, also where a
+    // scaled activation overflows (|x| ≥ 2^16), an activation is NaN, or a weight is infinite.
+    [Theory]
+    [InlineData(1, 0f, false)]
+    [InlineData(31, 0f, false)]
+    [InlineData(33, 0f, true)]
+    [InlineData(40, 70000f, false)]
+    [InlineData(1056, -65536f, false)]
+    [InlineData(1056, 65535f, false)]
+    [InlineData(4097, float.NaN, false)]
+    [InlineData(4097, 1e-40f, true)]
+    public void F16DecodeEqualsTheAvx2RowDotBitForBit(int k, float special, bool withInfinity)
+    {
+        if (!Avx2.IsSupported || !Fma.IsSupported) return;
+        var format = QuantFormats.Get(GgmlType.F16);
+        int rowBytes = format.RowBytes(k);
+        float[] values = KQuantTestData.RandomFloats(4 * k, seed: k + 7);
+        values[3] = 3e-6f; // an F16 subnormal
+        if (withInfinity) values[2 * k + k / 2] = float.NegativeInfinity; // row 2
+        var weights = new byte[4 * rowBytes];
+        for (int r = 0; r < 4; r++) format.Quantize!(values.AsSpan(r * k, k), weights.AsSpan(r * rowBytes, rowBytes));
+        float[] x = KQuantTestData.RandomFloats(k, seed: 5 * k + 3);
+        if (special != 0f) x[k / 3] = special;
+        var packed = new float[2 * k];
+        var decoded = new float[4];
+        fixed (byte* w = weights)
+        fixed (float* px = x)
+        fixed (float* pp = packed)
+        fixed (float* o = decoded)
+        {
+            F16DecodeAvx2.Pack((byte*)px, 0, 1, k, (byte*)pp);
+            F16DecodeAvx2.Rows(w, rowBytes, 1, (byte*)pp, k, o);
+        }
+        Assert.Equal(x, packed.AsSpan(k).ToArray());
+        for (int r = 0; r < 4; r++)
+        {
+            float dot = Avx2Dot(format, weights.AsSpan(r * rowBytes, rowBytes), x);
+            Assert.True(dot.Equals(decoded[r]), $"K={k} row {r}: AVX2 row dot {dot:R}, F16 decode {decoded[r]:R}");
+        }
     }
 
     private static float Avx2Dot(QuantFormat format, ReadOnlySpan<byte> row, ReadOnlySpan<float> x) => format.Type == GgmlType.F16
