@@ -206,33 +206,8 @@ internal static unsafe class Q8_0TileAvx512
 
     /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order, one (row, token) at a time.</summary>
     public static void Reference(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
-        nint outStride)
-    {
-        Span<float> acc = stackalloc float[8];
-        for (int r = 0; r < 4; r++)
-        {
-            for (int t = 0; t < 2 * pairs; t++)
-            {
-                acc.Clear();
-                for (int b = 0; b < blocks; b++)
-                {
-                    byte* x = w + b * blockStride + r * wStride;
-                    byte* y = packed + t / 2 * pairStride + b * PairBlockBytes;
-                    int h = t % 2;
-                    float d = Fp16Bits.Load(x) * ((float*)(y + ScalesAt))[8 * h];
-                    for (int l = 0; l < 8; l++)
-                    {
-                        int s = 0;
-                        for (int j = 4 * l; j < 4 * l + 4; j++)
-                            s += ((sbyte*)x)[2 + j] * ((sbyte*)y)[32 * h + j];
-                        acc[l] = MathF.FusedMultiplyAdd(s, d, acc[l]);
-                    }
-                }
-
-                output[t * outStride + r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-            }
-        }
-    }
+        nint outStride) =>
+        Q8_0PairReference.Run(w, wStride, blockStride, packed, pairStride, pairs, blocks, output, outStride, PairBlockBytes, ScalesAt, 8);
 
     /// <summary>
     /// 4 rows × 8 tokens: sixteen accumulators, each prepared weight block and each pair's block loaded once; three

@@ -214,9 +214,11 @@ public static partial class QuantFormats
     private static unsafe PairTile? Q4_0Pairs() =>
         Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run, Rows: null) : null;
 
+    // Q8_0 where AVX2 is the widest level: 4×2 pair tiles (Q8_0TileAvx2) for batches, BlockTileDot's four-row kernel for decoding.
     private static unsafe PairTile? Q8_0Pairs() =>
-        Q8_0TileAvx512.IsSupported ? new PairTile(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Run,
-            Q8_0TileAvx512.Rows) : null;
+        Q8_0TileAvx512.IsSupported ? new PairTile(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Run, Q8_0TileAvx512.Rows)
+        : Avx2IsTheLevel && Q8_0TileAvx2.IsSupported ? new PairTile(Q8_0TileAvx2.PairBlockBytes, Q8_0TileAvx2.Pack, Q8_0TileAvx2.Run, Rows: null)
+        : null;
 
     private static unsafe RowsDot? RowsFor<TWeight, TActivation>()
         where TWeight : struct, IQuantBlock

@@ -1,5 +1,5 @@
-// The AVX-512 Q4_0 and Q8_0 pair tiles against their scalar references and the single-row x86-order dot, bit for bit; not the matmul driver
-// (MatMulBatchInvarianceTests).
+// The AVX-512 Q4_0 and Q8_0 pair tiles and the AVX2 Q8_0 one against their scalar references and the single-row x86-order dot, bit for
+// bit; not the matmul driver (MatMulBatchInvarianceTests).
 using Quill.Tensors.Quantization;
 
 namespace Quill.Tensors.Tests.Quantization;
@@ -15,21 +15,24 @@ public unsafe class LegacyPairTileTests
     private sealed record Tile(int PairBlockBytes, ActivationPack Pack, PairTileDot Reference, RowsDot? RowsReference, PairTileDot Run, RowsDot? Rows,
         bool IsSupported, int BlockBytes, RowQuantize Quantize, RowDotReference RowDot);
 
-    private static Tile For(GgmlType type) => type switch
+    private static Tile For(string tile) => tile switch
     {
-        GgmlType.Q4_0 => new(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Reference, null,
+        "Q4_0 AVX-512" => new(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Reference, null,
             Q4_0TileAvx512.Run, null, Q4_0TileAvx512.IsSupported, Q4_0Block.BlockBytes, Q4_0Block.QuantizeReference,
             GgmlX86BlockDot.Reference<Q4_0Block.Kernel, Q8_0Block.Kernel>),
-        GgmlType.Q8_0 => new(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Reference, Q8_0TileAvx512.RowsReference,
+        "Q8_0 AVX-512" => new(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Reference, Q8_0TileAvx512.RowsReference,
             Q8_0TileAvx512.Run, Q8_0TileAvx512.Rows, Q8_0TileAvx512.IsSupported, Q8_0Block.BlockBytes, Q8_0Block.QuantizeReference,
             GgmlX86BlockDot.Reference<Q8_0Block.Kernel, Q8_0Block.Kernel>),
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        "Q8_0 AVX2" => new(Q8_0TileAvx2.PairBlockBytes, Q8_0TileAvx2.Pack, Q8_0TileAvx2.Reference, null,
+            Q8_0TileAvx2.Run, null, Q8_0TileAvx2.IsSupported, Q8_0Block.BlockBytes, Q8_0Block.QuantizeReference,
+            GgmlX86BlockDot.Reference<Q8_0Block.Kernel, Q8_0Block.Kernel>),
+        _ => throw new ArgumentOutOfRangeException(nameof(tile)),
     };
 
-    public static TheoryData<GgmlType, int, int, bool> Shapes()
+    public static TheoryData<string, int, int, bool> Shapes()
     {
-        var data = new TheoryData<GgmlType, int, int, bool>();
-        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q8_0 })
+        var data = new TheoryData<string, int, int, bool>();
+        foreach (string type in new[] { "Q4_0 AVX-512", "Q8_0 AVX-512", "Q8_0 AVX2" })
             foreach (int blocks in new[] { 1, 31, 33, 64, 4097 })
                 foreach (int pairs in new[] { 1, 2, 3, 4, 5, 9, 16 })
                     foreach (bool interleaved in new[] { false, true })
@@ -39,7 +42,7 @@ public unsafe class LegacyPairTileTests
     }
 
     [Theory, MemberData(nameof(Shapes))]
-    public void RunEqualsReferenceAndTheRowDotBitForBit(GgmlType type, int blocks, int pairs, bool interleaved)
+    public void RunEqualsReferenceAndTheRowDotBitForBit(string type, int blocks, int pairs, bool interleaved)
     {
         var tile = For(type);
         int tokens = 2 * pairs;
@@ -78,16 +81,16 @@ public unsafe class LegacyPairTileTests
             tile.Run(w, wStride, blockStride, p, pairStride, pairs, blocks, r, 4);
         }
         for (int i = 0; i < run.Length; i++)
-            Assert.True(reference[i].Equals(run[i]), $"token {i / 4} row {i % 4}: reference {reference[i]:R}, AVX-512 {run[i]:R}");
+            Assert.True(reference[i].Equals(run[i]), $"{type}: token {i / 4} row {i % 4}: reference {reference[i]:R}, SIMD {run[i]:R}");
     }
 
     [Theory]
-    [InlineData(GgmlType.Q8_0, 1, false)]
-    [InlineData(GgmlType.Q8_0, 31, true)]
-    [InlineData(GgmlType.Q8_0, 33, false)]
-    [InlineData(GgmlType.Q8_0, 64, true)]
-    [InlineData(GgmlType.Q8_0, 4097, true)]
-    public void RowsEqualRowsReferenceAndTheRowDotBitForBit(GgmlType type, int blocks, bool interleaved)
+    [InlineData("Q8_0 AVX-512", 1, false)]
+    [InlineData("Q8_0 AVX-512", 31, true)]
+    [InlineData("Q8_0 AVX-512", 33, false)]
+    [InlineData("Q8_0 AVX-512", 64, true)]
+    [InlineData("Q8_0 AVX-512", 4097, true)]
+    public void RowsEqualRowsReferenceAndTheRowDotBitForBit(string type, int blocks, bool interleaved)
     {
         var tile = For(type);
         byte[] weights = Weights(tile, blocks, seed: blocks + 3, interleaved);
