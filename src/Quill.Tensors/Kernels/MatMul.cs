@@ -10,10 +10,12 @@ namespace Quill.Tensors.Kernels;
 /// the activations are first quantized to the weight type's activation format (Q8_0, Q8_1 or Q8_K, as llama.cpp does;
 /// F32 for float weights), once per input and format, then every weight row is dotted with every activation row:
 /// in four-row pair tiles over activations packed once per batch where the format has them (<see cref="QuantFormat.Pairs"/>:
-/// Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on AVX-512), in 4×4 block tiles for the other quantized types (and Q4_0, Q4_K..Q6_K where AVX2 is the
-/// widest level, <see cref="Q4_0Avx2"/>, <see cref="KQuantTileAvx2{TQuants}"/>), in float tiles over rows widened once per block for F16 and BF16
-/// (<see cref="HalfWidthTile{TFloat}"/>); below four tokens, four rows per call against each token
-/// (<see cref="QuantFormat.Rows"/>, F16 and BF16 included), single rows where a format has no four-row kernel.
+/// Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on AVX-512, Q8_0 where AVX2 is the widest level), in 4×4 block tiles for the other quantized
+/// types (and Q4_0, Q4_K..Q6_K where AVX2 is the widest level, <see cref="Q4_0Avx2"/>, <see cref="KQuantTileAvx2{TQuants}"/>),
+/// in float tiles over rows widened once per block for F16 and BF16 (<see cref="HalfWidthTile{TFloat}"/>); below four tokens,
+/// four rows per call against each token (<see cref="QuantFormat.Rows"/>, F16 and BF16 included, or a pair tile's decode
+/// kernel over the token packed with itself: F16 on AVX2 decodes over activations pre-scaled once per token), single rows
+/// where a format has no four-row kernel.
 /// Rows are split across the <see cref="ComputePool"/>. One instance per inference state; not thread-safe.
 /// </summary>
 public sealed unsafe class MatMul : IRangeJob, IDisposable
