@@ -36,22 +36,8 @@ internal static unsafe class Q8_0TileAvx512
     /// pair p, block b at packed + (p·blocks + b)·<see cref="PairBlockBytes"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Pack(byte* rows, nint rowBytes, int pairs, int blocks, byte* packed)
-    {
-        for (int p = 0; p < pairs; p++)
-        {
-            byte* first = rows + 2 * p * rowBytes, second = first + rowBytes;
-            for (int b = 0; b < blocks; b++)
-            {
-                byte* dst = packed + ((nint)p * blocks + b) * PairBlockBytes;
-                byte* a0 = first + b * Q8_0Block.BlockBytes, a1 = second + b * Q8_0Block.BlockBytes;
-                Vector256.Load(a0 + 2).Store(dst);
-                Vector256.Load(a1 + 2).Store(dst + 32);
-                Vector256.Create(Fp16Bits.Load(a0)).Store((float*)(dst + ScalesAt));
-                Vector256.Create(Fp16Bits.Load(a1)).Store((float*)(dst + ScalesAt) + 8);
-            }
-        }
-    }
+    public static void Pack(byte* rows, nint rowBytes, int pairs, int blocks, byte* packed) =>
+        Q8_0PairPacking.Pack(rows, rowBytes, pairs, blocks, packed, PairBlockBytes, ScalesAt, 8);
 
     /// <summary>
     /// out[t·outStride + r] = Dot(weight row r, token t) for r in 0..3 and t in 0..2·<paramref name="pairs"/>−1; block b
@@ -207,7 +193,7 @@ internal static unsafe class Q8_0TileAvx512
     /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order, one (row, token) at a time.</summary>
     public static void Reference(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
         nint outStride) =>
-        Q8_0PairReference.Run(w, wStride, blockStride, packed, pairStride, pairs, blocks, output, outStride, PairBlockBytes, ScalesAt, 8);
+        Q8_0PairPacking.Reference(w, wStride, blockStride, packed, pairStride, pairs, blocks, output, outStride, PairBlockBytes, ScalesAt, 8);
 
     /// <summary>
     /// 4 rows × 8 tokens: sixteen accumulators, each prepared weight block and each pair's block loaded once; three
