@@ -30,8 +30,7 @@ public unsafe class HalfWidthTileAvx2Tests
         int rowBytes = format.RowBytes(k);
         float[] values = KQuantTestData.RandomFloats(4 * k, seed: k);
         if (infinityAt is int at) values[k + Math.Abs(at)] = at < 0 ? float.NaN : float.PositiveInfinity;
-        var weights = new byte[4 * rowBytes];
-        for (int r = 0; r < 4; r++) format.Quantize!(values.AsSpan(r * k, k), weights.AsSpan(r * rowBytes, rowBytes));
+        byte[] weights = FourRows(format, values, k);
         float[] x = KQuantTestData.RandomFloats(2 * k, seed: 3 * k + 1);
         var decoded = new float[4];
         var widened = new float[2 * k];
@@ -84,8 +83,7 @@ public unsafe class HalfWidthTileAvx2Tests
         float[] values = KQuantTestData.RandomFloats(4 * k, seed: k + 7);
         values[3] = 3e-6f; // an F16 subnormal
         if (withInfinity) values[2 * k + k / 2] = float.NegativeInfinity; // row 2
-        var weights = new byte[4 * rowBytes];
-        for (int r = 0; r < 4; r++) format.Quantize!(values.AsSpan(r * k, k), weights.AsSpan(r * rowBytes, rowBytes));
+        byte[] weights = FourRows(format, values, k);
         float[] x = KQuantTestData.RandomFloats(k, seed: 5 * k + 3);
         if (special != 0f) x[k / 3] = special;
         var packed = new float[2 * k];
@@ -104,6 +102,15 @@ public unsafe class HalfWidthTileAvx2Tests
             float dot = Avx2Dot(format, weights.AsSpan(r * rowBytes, rowBytes), x);
             Assert.True(dot.Equals(decoded[r]), $"K={k} row {r}: AVX2 row dot {dot:R}, F16 decode {decoded[r]:R}");
         }
+    }
+
+    /// <summary>Four rows of <paramref name="k"/> values in the format's bytes, row after row.</summary>
+    private static byte[] FourRows(QuantFormat format, float[] values, int k)
+    {
+        int rowBytes = format.RowBytes(k);
+        var weights = new byte[4 * rowBytes];
+        for (int r = 0; r < 4; r++) format.Quantize!(values.AsSpan(r * k, k), weights.AsSpan(r * rowBytes, rowBytes));
+        return weights;
     }
 
     private static float Avx2Dot(QuantFormat format, ReadOnlySpan<byte> row, ReadOnlySpan<float> x) => format.Type == GgmlType.F16
