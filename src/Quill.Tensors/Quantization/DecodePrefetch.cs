@@ -16,6 +16,8 @@ namespace Quill.Tensors.Quantization;
 /// against 22.1, Q4_0 and Q8_0 the same, and two threads 39–41 against 37–39 on Q4_K_M; 2 KiB ahead was between. So
 /// there <see cref="Ahead"/> does nothing, while the prompt-time tiles, which read each row group once between long runs of
 /// token pairs, keep prefetching (<see cref="Always"/>: Q4_K_M pp64 66.5–68.5 with against 63.2–67.2 tok/s without).
+/// The AVX2 K-quant row dot (KQuantTileAvx2.Row), one row-major row at a time, prefetches with <see cref="Always"/> too: on a
+/// Zen 3 EPYC it streamed Q5_K rows from DRAM at 14.5 GB/s with it against 12.9 without.
 /// </summary>
 internal static unsafe class DecodePrefetch
 {

@@ -194,47 +194,6 @@ public static class Q4KBlock
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
-    {
-        Vector256<float> acc = Vector256<float>.Zero;
-        Vector128<float> accMin = Vector128<float>.Zero;
-        Vector256<byte> pick0 = KQuant.ShortBroadcast(0), pick1 = KQuant.ShortBroadcast(1), pick2 = KQuant.ShortBroadcast(2), pick3 = KQuant.ShortBroadcast(3);
-        Vector256<byte> pick4 = KQuant.ShortBroadcast(4), pick5 = KQuant.ShortBroadcast(5), pick6 = KQuant.ShortBroadcast(6), pick7 = KQuant.ShortBroadcast(7);
-        for (int b = 0; b < count; b++)
-        {
-            byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * Q8KBlock.BlockBytes;
-            float dy = Unsafe.ReadUnaligned<float>(y);
-            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
-            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
-            Vector128<int> minSums = KQuant.MinSums(sm16, y);
-            byte* q4 = x + QuantsOffset;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            Vector256<int> sumi = Avx2.Add(
-                Avx2.Add(ChunkAvx2(q4, q8, scales, pick0, pick1), ChunkAvx2(q4 + 32, q8 + 64, scales, pick2, pick3)),
-                Avx2.Add(ChunkAvx2(q4 + 64, q8 + 128, scales, pick4, pick5), ChunkAvx2(q4 + 96, q8 + 192, scales, pick6, pick7)));
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
-        }
-        return KQuant.Sum(acc) - Vector128.Sum(accMin);
-    }
-
-    /// <summary>Sum of scale * q * a over 64 weights: the 32 bytes at q4 (low nibbles, then high nibbles) against q8.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<int> ChunkAvx2(byte* q4, sbyte* q8, Vector256<byte> scales, Vector256<byte> pickLo, Vector256<byte> pickHi)
-    {
-        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
-        Vector256<byte> v = Avx.LoadVector256(q4);
-        Vector256<byte> lo = Avx2.And(v, low4);
-        Vector256<byte> hi = Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-        Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8));
-        Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 32));
-        return Avx2.Add(Avx2.MultiplyAddAdjacent(plo, Avx2.Shuffle(scales, pickLo).AsInt16()),
-            Avx2.MultiplyAddAdjacent(phi, Avx2.Shuffle(scales, pickHi).AsInt16()));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero;
@@ -330,7 +289,7 @@ public static class Q4KBlock
             DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q4KBlock.DotAvx512(weights, activations, count);
-        public static float DotAvx2(byte* weights, byte* activations, int count) => Q4KBlock.DotAvx2(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => KQuantTileAvx2<Q4KAvx2Quants>.Row(weights, activations, count);
         public static float DotVector128(byte* weights, byte* activations, int count) => Q4KBlock.DotVector128(weights, activations, count);
     }
 }

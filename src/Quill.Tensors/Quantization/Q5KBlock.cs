@@ -1,7 +1,6 @@
 // ggml's Q5_K weight blocks: quantize (plain and importance-weighted), dequantize, dot with Q8_K activations (scalar and AVX2/Vector128 kernels).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
@@ -225,46 +224,6 @@ public static class Q5KBlock
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
-    {
-        Vector256<float> acc = Vector256<float>.Zero;
-        Vector128<float> accMin = Vector128<float>.Zero;
-        Vector256<byte> low4 = Vector256.Create((byte)0x0F), one = Vector256.Create((byte)0x01), two = Vector256.Create((byte)0x02);
-        for (int b = 0; b < count; b++)
-        {
-            byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * Q8KBlock.BlockBytes;
-            float dy = Unsafe.ReadUnaligned<float>(y);
-            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
-            Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
-            Vector256<byte> scales = Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
-            Vector128<int> minSums = KQuant.MinSums(sm16, y);
-            Vector256<int> sumi = Vector256<int>.Zero;
-            Vector256<byte> hbits = Avx.LoadVector256(x + HighOffset);
-            byte* q5 = x + QuantsOffset;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            for (int c = 0; c < 4; c++)
-            {
-                Vector256<byte> v = Avx.LoadVector256(q5 + 32 * c);
-                Vector256<byte> lo = Avx2.Or(Avx2.And(v, low4),
-                    Avx2.ShiftLeftLogical(Avx2.And(hbits, one).AsUInt16(), 4).AsByte());
-                Vector256<byte> hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4),
-                    Avx2.ShiftLeftLogical(Avx2.And(hbits, two).AsUInt16(), 3).AsByte());
-                // Bits shifted in from the neighbouring byte land in bits 6..7 and never reach bits 0..1 within three shifts.
-                hbits = Avx2.ShiftRightLogical(hbits.AsUInt16(), 2).AsByte();
-                Vector256<short> plo = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(q8 + 64 * c));
-                Vector256<short> phi = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(q8 + 64 * c + 32));
-                Vector256<short> slo = Avx2.Shuffle(scales, KQuant.ShortBroadcast(2 * c)).AsInt16();
-                Vector256<short> shi = Avx2.Shuffle(scales, KQuant.ShortBroadcast(2 * c + 1)).AsInt16();
-                sumi = Avx2.Add(sumi, Avx2.Add(Avx2.MultiplyAddAdjacent(plo, slo), Avx2.MultiplyAddAdjacent(phi, shi)));
-            }
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
-        }
-        return KQuant.Sum(acc) - Vector128.Sum(accMin);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)
     {
         Vector128<float> acc = Vector128<float>.Zero;
@@ -303,8 +262,8 @@ public static class Q5KBlock
         public static void Dequantize(byte* blocks, float* destination, int count, SimdWidth level) =>
             DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
-        public static float DotAvx512(byte* weights, byte* activations, int count) => Q5KBlock.DotAvx2(weights, activations, count);
-        public static float DotAvx2(byte* weights, byte* activations, int count) => Q5KBlock.DotAvx2(weights, activations, count);
+        public static float DotAvx512(byte* weights, byte* activations, int count) => DotAvx2(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => KQuantTileAvx2<Q5KAvx2Quants>.Row(weights, activations, count);
         public static float DotVector128(byte* weights, byte* activations, int count) => Q5KBlock.DotVector128(weights, activations, count);
     }
 }

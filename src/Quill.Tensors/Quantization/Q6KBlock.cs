@@ -253,50 +253,6 @@ public static class Q6KBlock
         Avx2.ShiftLeftLogical(KQuant.GroupSums(scales16, y), 5);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
-    {
-        Vector256<float> acc = Vector256<float>.Zero;
-        Vector128<byte> pick0 = KQuant.PairMask(0), pick1 = KQuant.PairMask(2), pick2 = KQuant.PairMask(4), pick3 = KQuant.PairMask(6);
-        Vector128<byte> pick4 = KQuant.PairMask(8), pick5 = KQuant.PairMask(10), pick6 = KQuant.PairMask(12), pick7 = KQuant.PairMask(14);
-        for (int b = 0; b < count; b++)
-        {
-            byte* x = xs + b * BlockBytes;
-            byte* y = ys + b * Q8KBlock.BlockBytes;
-            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-            Vector128<byte> sc = Sse2.LoadVector128(x + ScalesOffset);
-            Vector256<int> sumi = Avx2.Subtract(
-                HalfAvx2(x, x + HighOffset, q8, sc, pick0, pick1, pick2, pick3),
-                OffsetSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y));
-            sumi = Avx2.Add(sumi, HalfAvx2(x + 64, x + HighOffset + 32, q8 + 128, sc, pick4, pick5, pick6, pick7));
-            float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
-            acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
-        }
-        return KQuant.Sum(acc);
-    }
-
-    /// <summary>Sum of scale * q * a over one 128-weight half with unsigned q (the -32 offset not yet removed).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<int> HalfAvx2(byte* ql, byte* qh, sbyte* q8, Vector128<byte> sc,
-        Vector128<byte> pick0, Vector128<byte> pick1, Vector128<byte> pick2, Vector128<byte> pick3)
-    {
-        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
-        Vector256<byte> l0 = Avx.LoadVector256(ql), l1 = Avx.LoadVector256(ql + 32), h = Avx.LoadVector256(qh);
-        Vector256<byte> q1 = Avx2.Or(Avx2.And(l0, low4),
-            Avx2.ShiftLeftLogical(Avx2.And(h, Vector256.Create((byte)0x03)).AsUInt16(), 4).AsByte());
-        Vector256<byte> q2 = Avx2.Or(Avx2.And(l1, low4),
-            Avx2.ShiftLeftLogical(Avx2.And(h, Vector256.Create((byte)0x0C)).AsUInt16(), 2).AsByte());
-        Vector256<byte> q3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), low4),
-            Avx2.And(h, Vector256.Create((byte)0x30)));
-        Vector256<byte> q4 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), low4),
-            Avx2.ShiftRightLogical(Avx2.And(h, Vector256.Create((byte)0xC0)).AsUInt16(), 2).AsByte());
-        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8)), KQuant.PairScales(sc, pick0));
-        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 32)), KQuant.PairScales(sc, pick1));
-        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 64)), KQuant.PairScales(sc, pick2));
-        Vector256<int> s4 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(q8 + 96)), KQuant.PairScales(sc, pick3));
-        return Avx2.Add(Avx2.Add(s1, s2), Avx2.Add(s3, s4));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
         Vector256<float> acc = Vector256<float>.Zero;
@@ -388,7 +344,7 @@ public static class Q6KBlock
             DequantizeSimd(blocks, destination, count, level);
         public static float DotReference(byte* weights, byte* activations, int count) => DotScalar(weights, activations, count);
         public static float DotAvx512(byte* weights, byte* activations, int count) => Q6KBlock.DotAvx512(weights, activations, count);
-        public static float DotAvx2(byte* weights, byte* activations, int count) => Q6KBlock.DotAvx2(weights, activations, count);
+        public static float DotAvx2(byte* weights, byte* activations, int count) => KQuantTileAvx2<Q6KAvx2Quants>.Row(weights, activations, count);
         public static float DotVector128(byte* weights, byte* activations, int count) => Q6KBlock.DotVector128(weights, activations, count);
     }
 }

@@ -75,6 +75,25 @@ public class HalfConversionTests
     }
 
     [Fact]
+    public void ToSinglePair_EveryHalfInEitherPlace_MatchesToSingleBitForBit()
+    {
+        // Partners of every kind: zeros, a subnormal, normals at both ends, infinities and NaNs, either sign.
+        ushort[] partners = [0x0000, 0x8000, 0x0001, 0x83FF, 0x0400, 0x3C00, 0xBC00, 0x7BFF, 0x7C00, 0xFC00, 0x7E00, 0x7C01];
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            uint expected = BitConverter.SingleToUInt32Bits(Fp16Bits.ToSingle((ushort)bits));
+            foreach (ushort partner in partners)
+            {
+                uint partnerBits = BitConverter.SingleToUInt32Bits(Fp16Bits.ToSingle(partner));
+                Vector128<uint> low = Fp16Bits.ToSinglePair((uint)bits | ((uint)partner << 16)).AsUInt32();
+                Vector128<uint> high = Fp16Bits.ToSinglePair(partner | ((uint)bits << 16)).AsUInt32();
+                Assert.True(low[0] == expected && low[1] == partnerBits && low[2] == 0 && low[3] == 0, $"0x{bits:X4} low beside 0x{partner:X4}");
+                Assert.True(high[1] == expected && high[0] == partnerBits && high[2] == 0 && high[3] == 0, $"0x{bits:X4} high beside 0x{partner:X4}");
+            }
+        }
+    }
+
+    [Fact]
     public void WidenNormal_EveryNormalHalfAndZero_MatchesToSingle()
     {
         if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported) return;
