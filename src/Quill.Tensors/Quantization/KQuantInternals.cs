@@ -103,6 +103,25 @@ internal static class KQuant
     }
 
     /// <summary>
+    /// <see cref="UnpackScaleMin"/> in ten SSSE3 instructions instead of about 25 scalar ones and three inserts: two
+    /// shuffles put each output byte's source bytes in its lane, masks and 16-bit shifts cut the fields out. Reads 16
+    /// bytes at <paramref name="scales"/>: the table and the 4 bytes of the block after it (Q4_K's quants, Q5_K's high bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<byte> UnpackScaleMinSsse3(byte* scales)
+    {
+        Vector128<byte> table = Sse2.LoadVector128(scales);
+        // Scales 0..3 and mins 0..3 are bytes 0..3 and 4..7 (low six bits); scales 4..7 and mins 4..7 are the low and high
+        // nibbles of bytes 8..11, with bits 6..7 of bytes 0..3 and 4..7 above them.
+        Vector128<byte> fields = Ssse3.Shuffle(table, Vector128.Create((byte)0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11));
+        Vector128<byte> tops = Ssse3.Shuffle(table, Vector128.Create((byte)0x80, 0x80, 0x80, 0x80, 0, 1, 2, 3, 0x80, 0x80, 0x80, 0x80, 4, 5, 6, 7));
+        Vector128<byte> low = Sse2.And(fields, Vector128.Create(0x3F3F3F3Fu, 0x0F0F0F0Fu, 0x3F3F3F3Fu, 0u).AsByte());
+        Vector128<byte> high = Sse2.And(Sse2.ShiftRightLogical(fields.AsUInt16(), 4).AsByte(), Vector128.Create(0u, 0u, 0u, 0x0F0F0F0Fu).AsByte());
+        Vector128<byte> top = Sse2.And(Sse2.ShiftRightLogical(tops.AsUInt16(), 2).AsByte(), Vector128.Create(0u, 0x30303030u, 0u, 0x30303030u).AsByte());
+        return Sse2.Or(Sse2.Or(low, high), top);
+    }
+
+    /// <summary>
     /// Unpacks the 12-byte, 6-bit scale table of Q3_K into 16 unsigned values 0..63 (subtract 32 for the signed scale).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -209,7 +209,7 @@ internal readonly unsafe struct Q4KAvx2Quants : IKQuantAvx2Quants
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<byte> ScaleMinTable(byte* table, out Vector128<short> mins)
     {
-        Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMin(table));
+        Vector256<short> sm16 = Avx2.ConvertToVector256Int16(KQuant.UnpackScaleMinSsse3(table));
         mins = sm16.GetUpper();
         return Vector256.Create(sm16.GetLower(), sm16.GetLower()).AsByte();
     }

@@ -1,5 +1,6 @@
 // The AVX2 K-quant 4×4 prompt tile (Q4_K, Q5_K, Q6_K) against the format's AVX2
 // row dot, bit for bit, on any machine with AVX2 (so an AVX-512 machine checks them too); not the matmul driver (MatMulKQuantTests).
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Quantization;
 using Quill.Tensors.Simd;
@@ -45,6 +46,31 @@ public unsafe class KQuantTileAvx2Tests
                 float single = rowDot(rows.AsSpan(r * blocks * blockBytes, blocks * blockBytes), activations.AsSpan(t * rowBytes, rowBytes));
                 Assert.True(single.Equals(tiled[4 * t + r]), $"{type} row {r} token {t}: AVX2 row dot {single:R}, tile {tiled[4 * t + r]:R}");
             }
+    }
+
+    [Fact]
+    public void ScaleMinUnpacksAgreeWithGgmlsGetScaleMinK4()
+    {
+        if (!Ssse3.IsSupported) return;
+        var random = new Random(12);
+        var table = new byte[16];
+        for (int trial = 0; trial < 20_000; trial++)
+        {
+            if (trial < 256) Array.Fill(table, (byte)trial); // every byte value in every place
+            else random.NextBytes(table);
+            fixed (byte* p = table)
+            {
+                Vector128<byte> scalar = KQuant.UnpackScaleMin(p), vector = KQuant.UnpackScaleMinSsse3(p);
+                for (int j = 0; j < 8; j++)
+                {
+                    // ggml's get_scale_min_k4.
+                    int scale = j < 4 ? table[j] & 63 : (table[j + 4] & 0xF) | ((table[j - 4] >> 6) << 4);
+                    int min = j < 4 ? table[j + 4] & 63 : (table[j + 4] >> 4) | ((table[j] >> 6) << 4);
+                    Assert.True(scale == scalar[j] && min == scalar[8 + j], $"scalar unpack, trial {trial}, j {j}");
+                    Assert.True(scale == vector[j] && min == vector[8 + j], $"SSSE3 unpack, trial {trial}, j {j}");
+                }
+            }
+        }
     }
 
     private delegate float SpanDot(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations);
