@@ -102,6 +102,7 @@ internal static unsafe class BlockTileDot
         {
             byte* w0 = w + b * blockStride;
             byte* a0 = a + b * TActivation.BlockBytes;
+            DecodePrefetch.Ahead(w0, blockStride);
             Vector256<sbyte> y = Vector256.Load((sbyte*)(a0 + TActivation.QuantsOffset));
             Vector128<float> d = Scales<TWeight>(w0, wStride) * TActivation.Scale(a0);
             // A row at a time: holding all four rows' unpacked quants (and their absolute values) at once spilled them.

@@ -16,8 +16,11 @@ namespace Quill.Tensors.Quantization;
 /// against 22.1, Q4_0 and Q8_0 the same, and two threads 39–41 against 37–39 on Q4_K_M; 2 KiB ahead was between. So
 /// there <see cref="Ahead"/> does nothing, while the prompt-time tiles, which read each row group once between long runs of
 /// token pairs, keep prefetching (<see cref="Always"/>: Q4_K_M pp64 66.5–68.5 with against 63.2–67.2 tok/s without).
-/// The AVX2 K-quant row dot (KQuantTileAvx2.Row), one row-major row at a time, prefetches with <see cref="Always"/> too: on a
-/// Zen 3 EPYC it streamed Q5_K rows from DRAM at 14.5 GB/s with it against 12.9 without.
+/// Zen 3 (family 19h too, but AVX2 only) is the other way round: on a 2-core Zen 3 EPYC guest the AVX2 decode kernels run
+/// faster prefetching, TinyLlama F16 9.8–9.9 against 8.1–8.2 tok/s on one thread (17.7 against 14.7–15.4 on two), Q8_0
+/// 12.8 against 12.4 (24.6 against 23.3), Q4_0 the same, and the K-quant row dot (KQuantTileAvx2.Row, which prefetches
+/// with <see cref="Always"/> on every CPU) streamed Q5_K rows from DRAM at 14.5 GB/s against 12.9. So the exception is
+/// family 19h with AVX-512, which is Zen 4.
 /// </summary>
 internal static unsafe class DecodePrefetch
 {
@@ -25,10 +28,13 @@ internal static unsafe class DecodePrefetch
     public const int Distance = 8192;
 
     /// <summary>Whether the decode kernels prefetch on this CPU (<see cref="DecodePrefetches"/>).</summary>
-    public static readonly bool Enabled = !X86Base.IsSupported || DecodePrefetches(IsAmd(), X86Base.CpuId(1, 0).Eax);
+    public static readonly bool Enabled = !X86Base.IsSupported || DecodePrefetches(IsAmd(), X86Base.CpuId(1, 0).Eax, Avx512F.IsSupported);
 
-    /// <summary>False on AMD family 19h (Zen 3, Zen 4), true elsewhere; the family from CPUID leaf 1's EAX (<paramref name="signature"/>).</summary>
-    internal static bool DecodePrefetches(bool amd, int signature) => !(amd && Family(signature) == 0x19);
+    /// <summary>
+    /// False on AMD family 19h with AVX-512 (Zen 4), true elsewhere (Zen 3 included); the family from CPUID leaf 1's EAX
+    /// (<paramref name="signature"/>).
+    /// </summary>
+    internal static bool DecodePrefetches(bool amd, int signature, bool avx512) => !(amd && Family(signature) == 0x19 && avx512);
 
     /// <summary>The CPU family of a CPUID leaf 1 EAX: the base family, plus the extended family when the base is 0xF.</summary>
     internal static int Family(int signature)
