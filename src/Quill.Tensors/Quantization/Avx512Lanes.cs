@@ -14,8 +14,8 @@ internal static class Avx512Lanes
 {
     /// <summary>lower in the low 256 bits, upper in the high 256 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<short> Join(Vector256<short> lower, Vector256<short> upper) =>
-        Avx512F.InsertVector256(lower.AsInt32().ToVector512Unsafe(), upper.AsInt32(), 1).AsInt16();
+    public static Vector512<T> Join<T>(Vector256<T> lower, Vector256<T> upper) =>
+        Avx512F.InsertVector256(lower.AsInt32().ToVector512Unsafe(), upper.AsInt32(), 1).As<int, T>();
 
     /// <summary>v in all four 128-bit lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

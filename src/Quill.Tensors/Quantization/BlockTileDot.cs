@@ -96,13 +96,14 @@ internal static unsafe class BlockTileDot
         where TWeight : struct, IQuantBlock
         where TActivation : struct, IActivationBlock
     {
+        bool prefetch = DecodePrefetch.Enabled;
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector128<float> m = default;
         for (int b = 0; b < blocks; b++)
         {
             byte* w0 = w + b * blockStride;
             byte* a0 = a + b * TActivation.BlockBytes;
-            DecodePrefetch.Ahead(w0, blockStride);
+            DecodePrefetch.Ahead(prefetch, w0, blockStride);
             Vector256<sbyte> y = Vector256.Load((sbyte*)(a0 + TActivation.QuantsOffset));
             Vector128<float> d = Scales<TWeight>(w0, wStride) * TActivation.Scale(a0);
             // A row at a time: holding all four rows' unpacked quants (and their absolute values) at once spilled them.

@@ -43,11 +43,17 @@ internal static unsafe class DecodePrefetch
         return family == 0xF ? family + ((signature >> 20) & 0xFF) : family;
     }
 
-    /// <summary>The decode kernels' prefetch: <see cref="Always"/> where <see cref="Enabled"/>, else nothing.</summary>
+    /// <summary>
+    /// The decode kernels' prefetch: <see cref="Always"/> where <paramref name="enabled"/>, else nothing. Kernels read
+    /// <see cref="Enabled"/> into a local before their loop and pass it here: an AggressiveOptimization method is compiled
+    /// before this class may have been initialized, so a read inside the loop kept the class-init check (a helper call)
+    /// there, and around it the JIT kept every vector accumulator and constant in memory (Q4_0RowsAvx512 and
+    /// Q8_0TileAvx512.Rows loaded and stored their accumulators each block).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Ahead(byte* at, nint bytes)
+    public static void Ahead(bool enabled, byte* at, nint bytes)
     {
-        if (Enabled) Always(at, bytes);
+        if (enabled) Always(at, bytes);
     }
 
     /// <summary>Prefetches the lines of [at + Distance, at + Distance + bytes), one per 64 bytes (prefetches never fault).</summary>

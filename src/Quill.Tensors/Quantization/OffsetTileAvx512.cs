@@ -87,13 +87,14 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
     private static void RowsOver(byte* w, nint wStride, nint blockStride, byte* a, nint aBlock, nint quantsAt, nint quantsStride, nint sumsAt, nint dyAt,
         int blocks, float* output)
     {
+        bool prefetch = DecodePrefetch.Enabled;
         Vector512<float> acc01 = default, acc23 = default;
         TQuants quants = TQuants.Create();
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
             byte* y = a + b * aBlock;
-            DecodePrefetch.Ahead(x, blockStride);
+            DecodePrefetch.Ahead(prefetch, x, blockStride);
             sbyte* q8 = (sbyte*)(y + quantsAt);
             Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
                 y3 = Vector512.Load(q8 + 3 * quantsStride);

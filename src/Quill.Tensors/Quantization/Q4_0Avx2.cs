@@ -74,13 +74,14 @@ internal static unsafe class Q4_0Avx2
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
     {
+        bool prefetch = DecodePrefetch.Enabled;
         float* table = Fp16Table.Values;
         Vector128<float> acc = Vector128<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             byte* w0 = w + b * blockStride, w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
             byte* a0 = a + b * ActivationBytes;
-            DecodePrefetch.Ahead(w0, Q4_0Block.BlockBytes);
+            DecodePrefetch.Ahead(prefetch, w0, Q4_0Block.BlockBytes);
             TokenQuants y = Token(a0);
             (Vector256<byte> low01, Vector256<byte> high01) = Nibbles(TwoRows(w0, w1));
             (Vector256<byte> low23, Vector256<byte> high23) = Nibbles(TwoRows(w2, w3));

@@ -22,6 +22,7 @@ internal static unsafe class Q4_0RowsAvx512
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
     {
+        bool prefetch = DecodePrefetch.Enabled;
         float* table = Fp16Table.Values;
         Vector512<float> accLow = Vector512<float>.Zero, accHigh = Vector512<float>.Zero;
         Vector512<byte> nibble = Vector512.Create((byte)0x0F), eights = Vector512.Create((byte)8);
@@ -31,12 +32,12 @@ internal static unsafe class Q4_0RowsAvx512
         {
             byte* w0 = w + b * blockStride, w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
             byte* a0 = a + b * Q8_0Block.BlockBytes;
-            DecodePrefetch.Ahead(w0, Q4_0Block.BlockBytes);
+            DecodePrefetch.Ahead(prefetch, w0, Q4_0Block.BlockBytes);
             Vector128<float> d = Vector128.Create(table[*(ushort*)w0], table[*(ushort*)w1], table[*(ushort*)w2], table[*(ushort*)w3])
                 * table[*(ushort*)a0];
             Vector512<float> dLanes = Avx512F.PermuteVar16x32(d.ToVector256Unsafe().ToVector512Unsafe(), spread);
 
-            Vector512<byte> q = Vector512.Create(Vector256.Create(Vector128.Load(w0 + 2), Vector128.Load(w1 + 2)),
+            Vector512<byte> q = Avx512Lanes.Join(Vector256.Create(Vector128.Load(w0 + 2), Vector128.Load(w1 + 2)),
                 Vector256.Create(Vector128.Load(w2 + 2), Vector128.Load(w3 + 2)));
             Vector512<byte> low = q & nibble;
             Vector512<byte> high = (q.AsUInt16() >>> 4).AsByte() & nibble;

@@ -74,6 +74,7 @@ internal static unsafe class Q8_0TileAvx512
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(byte* w, nint wStride, nint blockStride, byte* packed, int blocks, float* output)
     {
+        bool prefetch = DecodePrefetch.Enabled;
         Vector512<float> acc01 = default, acc23 = default;
         int b = 0;
         if (wStride == Q8_0Block.BlockBytes && blockStride == 4 * Q8_0Block.BlockBytes)
@@ -82,8 +83,8 @@ internal static unsafe class Q8_0TileAvx512
             for (; b + 4 <= blocks; b += 4)
             {
                 byte* x = w + b * blockStride;
-                DecodePrefetch.Ahead(x, 4 * blockStride);
-                Vector512<float> scales = Fp16Bits.ToSingle(Vector512.Create(Vector256.Create(GroupScaleBits(x), GroupScaleBits(x + blockStride)),
+                DecodePrefetch.Ahead(prefetch, x, 4 * blockStride);
+                Vector512<float> scales = Fp16Bits.ToSingle(Avx512Lanes.Join(Vector256.Create(GroupScaleBits(x), GroupScaleBits(x + blockStride)),
                     Vector256.Create(GroupScaleBits(x + 2 * blockStride), GroupScaleBits(x + 3 * blockStride))));
                 for (int j = 0; j < 4; j++)
                 {

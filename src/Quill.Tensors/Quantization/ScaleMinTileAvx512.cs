@@ -93,13 +93,14 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
     private static void RowsOver(byte* w, nint wStride, nint blockStride, byte* a, nint aBlock, nint quantsAt, nint quantsStride, nint sumsAt, nint dyAt,
         int blocks, float* output)
     {
+        bool prefetch = DecodePrefetch.Enabled;
         Vector512<float> acc01 = default, acc23 = default, mins = default;
         TQuants quants = TQuants.Create();
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
             byte* y = a + b * aBlock;
-            DecodePrefetch.Ahead(x, blockStride);
+            DecodePrefetch.Ahead(prefetch, x, blockStride);
             sbyte* q8 = (sbyte*)(y + quantsAt);
             Vector512<sbyte> y01 = Vector512.Load(q8), y23 = Vector512.Load(q8 + quantsStride), y45 = Vector512.Load(q8 + 2 * quantsStride),
                 y67 = Vector512.Load(q8 + 3 * quantsStride);
