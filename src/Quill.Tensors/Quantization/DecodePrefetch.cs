@@ -1,6 +1,7 @@
 // How far ahead the weight-streaming kernels prefetch, and whether the decode kernels do on this CPU (chosen once).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -28,7 +29,7 @@ internal static unsafe class DecodePrefetch
     public const int Distance = 8192;
 
     /// <summary>Whether the decode kernels prefetch on this CPU (<see cref="DecodePrefetches"/>).</summary>
-    public static readonly bool Enabled = !X86Base.IsSupported || DecodePrefetches(IsAmd(), X86Base.CpuId(1, 0).Eax, Avx512F.IsSupported);
+    public static readonly bool Enabled = !X86Base.IsSupported || DecodePrefetches(CpuVendor.IsAmd, X86Base.CpuId(1, 0).Eax, Avx512F.IsSupported);
 
     /// <summary>
     /// False on AMD family 19h with AVX-512 (Zen 4), true elsewhere (Zen 3 included); the family from CPUID leaf 1's EAX
@@ -63,12 +64,5 @@ internal static unsafe class DecodePrefetch
         if (!Sse.IsSupported) return;
         byte* ahead = at + Distance;
         for (nint l = 0; l < bytes; l += 64) Sse.Prefetch0(ahead + l);
-    }
-
-    // CPUID leaf 0's vendor string in EBX, EDX, ECX: "AuthenticAMD".
-    private static bool IsAmd()
-    {
-        (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
-        return ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163;
     }
 }

@@ -131,7 +131,17 @@ internal static class Fp16Bits
     public static Vector256<float> WidenScaledDown(Vector128<ushort> halves) =>
         Avx2.And(Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(halves.AsInt16()), 13).AsUInt32(), Vector256.Create(SignExponentMantissa)).AsSingle();
 
-    /// <summary>2^112, the factor <see cref="WidenScaledDown"/> leaves out; exact on any float below 2^16 in magnitude.</summary>
+    /// <summary>
+    /// Sixteen finite halves times 2^-112 with AVX-512, as <see cref="WidenScaledDown(Vector128{ushort})"/> does eight:
+    /// sign-extended on load, shifted into a float's fields, masked (three instructions, against <see cref="Widen"/>'s
+    /// eleven).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> WidenScaledDown(Vector256<ushort> halves) =>
+        Avx512F.And(Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(halves.AsInt16()), 13).AsUInt32(),
+            Vector512.Create(SignExponentMantissa)).AsSingle();
+
+    /// <summary>2^112, the factor <see cref="WidenScaledDown(Vector128{ushort})"/> leaves out; exact on any float below 2^16 in magnitude.</summary>
     public const float ScaleUp = ScaleToInf;
 
     /// <summary>Whether none of the <paramref name="count"/> halves is an infinity or NaN: (bits &lt;&lt; 1) mod 2^16 below 0xF800.</summary>
@@ -150,6 +160,10 @@ internal static class Fp16Bits
     /// <summary>Whether halves whose (bits &lt;&lt; 1) mod 2^16 are at most <paramref name="worst"/>'s lanes are all finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AreFinite(Vector256<ushort> worst) => Vector256.LessThanAll(worst, Vector256.Create((ushort)0xF800));
+
+    /// <summary>The 512-bit <see cref="AreFinite(Vector256{ushort})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AreFinite(Vector512<ushort> worst) => Vector512.LessThanAll(worst, Vector512.Create((ushort)0xF800));
 
     /// <summary>As the scalar ToSingle, lane by lane; on AVX-512 through <see cref="Widened"/>'s table lookups.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

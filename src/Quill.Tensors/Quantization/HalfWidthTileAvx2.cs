@@ -86,7 +86,7 @@ internal static unsafe class HalfWidthTileAvx2
 
     /// <summary>
     /// <see cref="RowsDot"/> for a row-major half-width matrix on AVX2 over plain F32 activations: <see cref="FourRows"/>
-    /// with the format's own widening (F16 decoding takes <see cref="F16DecodeAvx2"/>'s pre-scaled activations instead).
+    /// with the format's own widening (F16 decoding takes <see cref="F16Decode"/>'s pre-scaled activations instead).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TFloat>(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)

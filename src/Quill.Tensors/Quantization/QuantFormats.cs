@@ -197,9 +197,11 @@ public static partial class QuantFormats
         where TFloat : struct, IHalfWidthFloat =>
         HalfWidthRows<TFloat>.IsSupported ? HalfWidthRows<TFloat>.Run : Avx2IsTheLevel ? HalfWidthTileAvx2.Rows<TFloat> : null;
 
-    // F16 decoding where AVX2 is the widest level: activations pre-scaled once per token (F16DecodeAvx2); batches keep HalfWidthTile.
+    // F16 decoding over activations pre-scaled once per token (F16Decode) where AVX2 is the widest level and on AMD's
+    // AVX-512; batches keep HalfWidthTile.
     private static unsafe PairTile? F16Pairs() =>
-        Avx2IsTheLevel ? new PairTile(F16DecodeAvx2.PairBlockBytes, F16DecodeAvx2.Pack, Run: null, F16DecodeAvx2.Rows) : null;
+        F16Decode.Avx512IsSupported ? new PairTile(F16Decode.PairBlockBytes, F16Decode.Pack, Run: null, F16Decode.RowsAvx512)
+        : Avx2IsTheLevel ? new PairTile(F16Decode.PairBlockBytes, F16Decode.Pack, Run: null, F16Decode.Rows) : null;
 
     // Q4_0 where AVX2 is the widest level: llama.cpp's repacked order (Q4_0Avx2) for the row dot, the tile and decoding alike.
     private static RowDot Q4_0Dot() => Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Dot : Q4_0Block.Dot;

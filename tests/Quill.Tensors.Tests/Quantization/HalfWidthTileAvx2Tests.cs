@@ -93,8 +93,8 @@ public unsafe class HalfWidthTileAvx2Tests
         fixed (float* pp = packed)
         fixed (float* o = decoded)
         {
-            F16DecodeAvx2.Pack((byte*)px, 0, 1, k, (byte*)pp);
-            F16DecodeAvx2.Rows(w, rowBytes, 1, (byte*)pp, k, o);
+            F16Decode.Pack((byte*)px, 0, 1, k, (byte*)pp);
+            F16Decode.Rows(w, rowBytes, 1, (byte*)pp, k, o);
         }
         Assert.Equal(x, packed.AsSpan(k).ToArray());
         for (int r = 0; r < 4; r++)
