@@ -64,46 +64,6 @@ public unsafe class HalfWidthTileAvx2Tests
             }
     }
 
-    // The F16 decode kernel over activations packed as x·2^112 beside x: bit for bit the AVX2 row dot, also where a
-    // scaled activation overflows (|x| ≥ 2^16), an activation is NaN, or a weight is infinite.
-    [Theory]
-    [InlineData(1, 0f, false)]
-    [InlineData(31, 0f, false)]
-    [InlineData(33, 0f, true)]
-    [InlineData(40, 70000f, false)]
-    [InlineData(1056, -65536f, false)]
-    [InlineData(1056, 65535f, false)]
-    [InlineData(4097, float.NaN, false)]
-    [InlineData(4097, 1e-40f, true)]
-    public void F16DecodeEqualsTheAvx2RowDotBitForBit(int k, float special, bool withInfinity)
-    {
-        if (!Avx2.IsSupported || !Fma.IsSupported) return;
-        var format = QuantFormats.Get(GgmlType.F16);
-        int rowBytes = format.RowBytes(k);
-        float[] values = KQuantTestData.RandomFloats(4 * k, seed: k + 7);
-        values[3] = 3e-6f; // an F16 subnormal
-        if (withInfinity) values[2 * k + k / 2] = float.NegativeInfinity; // row 2
-        byte[] weights = FourRows(format, values, k);
-        float[] x = KQuantTestData.RandomFloats(k, seed: 5 * k + 3);
-        if (special != 0f) x[k / 3] = special;
-        var packed = new float[2 * k];
-        var decoded = new float[4];
-        fixed (byte* w = weights)
-        fixed (float* px = x)
-        fixed (float* pp = packed)
-        fixed (float* o = decoded)
-        {
-            F16Decode.Pack((byte*)px, 0, 1, k, (byte*)pp);
-            F16Decode.Rows(w, rowBytes, 1, (byte*)pp, k, o);
-        }
-        Assert.Equal(x, packed.AsSpan(k).ToArray());
-        for (int r = 0; r < 4; r++)
-        {
-            float dot = Avx2Dot(format, weights.AsSpan(r * rowBytes, rowBytes), x);
-            Assert.True(dot.Equals(decoded[r]), $"K={k} row {r}: AVX2 row dot {dot:R}, F16 decode {decoded[r]:R}");
-        }
-    }
-
     /// <summary>Four rows of <paramref name="k"/> values in the format's bytes, row after row.</summary>
     private static byte[] FourRows(QuantFormat format, float[] values, int k)
     {
