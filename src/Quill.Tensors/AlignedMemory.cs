@@ -20,6 +20,7 @@ public static unsafe class AlignedMemory
 
     private const int SimdAlignment = 64;
     private const int MadviseHugePage = 14; // MADV_HUGEPAGE
+    private const int MadvisePopulateWrite = 23; // MADV_POPULATE_WRITE
 
     /// <summary>
     /// An uninitialised block of at least <paramref name="bytes"/> bytes (at least one), on huge pages where
@@ -34,6 +35,20 @@ public static unsafe class AlignedMemory
         void* block = NativeMemory.AlignedAlloc(rounded, HugePageBytes);
         _ = Madvise((nint)block, rounded, MadviseHugePage); // advice only: on refusal the pages stay small
         return block;
+    }
+
+    /// <summary>
+    /// Faults in the whole pages of a block about to be written from end to end, in one call (Linux 5.14+:
+    /// madvise MADV_POPULATE_WRITE; elsewhere, or where refused, nothing happens and the pages fault in as they are
+    /// written). Reading a model into a fresh block otherwise takes one page fault per 4 KiB, each a trap into the
+    /// kernel, which in a virtual machine costs more than the copy itself.
+    /// </summary>
+    public static void Prefault(void* block, long bytes)
+    {
+        if (!OperatingSystem.IsLinux() || block == null) return;
+        nint page = Environment.SystemPageSize;
+        nint start = ((nint)block + page - 1) & ~(page - 1), end = ((nint)block + (nint)bytes) & ~(page - 1);
+        if (end > start) _ = Madvise(start, (nuint)(end - start), MadvisePopulateWrite);
     }
 
     /// <summary>Frees a block from <see cref="Allocate"/>; null is ignored.</summary>

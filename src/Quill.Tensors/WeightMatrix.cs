@@ -1,5 +1,6 @@
 // A 2-D weight tensor (N rows of K elements, any ggml type) over memory someone else owns.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Quill.Tensors;
 
@@ -65,15 +66,41 @@ public sealed unsafe class WeightMatrix
         int blockBytes = GgmlTypeInfo.BlockBytes(Type);
         int blocks = RowBytes / blockBytes;
         var group = new byte[4 * RowBytes];
-        for (int r0 = 0; r0 < Rows; r0 += 4)
+        fixed (byte* copy = group)
         {
-            var source = new Span<byte>(GroupStart(r0), group.Length);
-            source.CopyTo(group);
-            for (int b = 0; b < blocks; b++)
-                for (int k = 0; k < 4; k++)
-                    group.AsSpan(k * RowBytes + b * blockBytes, blockBytes).CopyTo(source.Slice((b * 4 + k) * blockBytes, blockBytes));
+            for (int r0 = 0; r0 < Rows; r0 += 4)
+            {
+                byte* start = GroupStart(r0);
+                CopyBlock(start, copy, group.Length);
+                for (int b = 0; b < blocks; b++)
+                    for (int k = 0; k < 4; k++)
+                        CopyBlock(copy + k * RowBytes + b * blockBytes, start + (b * 4 + k) * blockBytes, blockBytes);
+            }
         }
         return new WeightMatrix(Name, Type, Rows, Columns, _data) { IsInterleaved = true };
+    }
+
+    // Bytes between two buffers that do not overlap, in vector moves (the last one overlapping the one before it). Not
+    // memmove: called per 18- to 210-byte block, and even for the whole group (glibc's rep movsb there), it took a
+    // quarter to a third of TinyLlama Q8_0's load time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyBlock(byte* from, byte* to, int bytes)
+    {
+        if (bytes >= 32)
+        {
+            int i = 0;
+            for (; i + 32 <= bytes; i += 32) Vector256.Load(from + i).Store(to + i);
+            if (i < bytes) Vector256.Load(from + bytes - 32).Store(to + bytes - 32);
+        }
+        else if (bytes >= 16)
+        {
+            Vector128.Load(from).Store(to);
+            Vector128.Load(from + bytes - 16).Store(to + bytes - 16);
+        }
+        else
+        {
+            Buffer.MemoryCopy(from, to, bytes, bytes);
+        }
     }
 
     /// <summary>The encoded bytes of row <paramref name="row"/> (row-major layout only).</summary>

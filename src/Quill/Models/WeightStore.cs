@@ -45,6 +45,7 @@ public sealed unsafe class WeightStore : IDisposable
         long total = 0;
         foreach (var t in _file.Tensors) total += AlignUp(t.ByteLength);
         _block = (byte*)AlignedMemory.Allocate(total, hugePages: Loading == WeightLoading.CopyHugePages);
+        AlignedMemory.Prefault(_block, total);
         CopiedBytes = total;
         using var handle = File.OpenHandle(_file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         long offset = 0, done = 0;
