@@ -2,7 +2,6 @@
 // HalfWidthTileAvx2.FourRows on AVX2 (against four), RowsAvx512 on AMD's AVX-512 (against eleven).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
@@ -71,67 +70,19 @@ internal static unsafe class F16Decode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowsAvx512(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)
     {
-        float* scaled = (float*)activations, exact = scaled + blocks;
-        ushort* w0 = (ushort*)weights, w1 = (ushort*)(weights + rowStride);
-        ushort* w2 = (ushort*)(weights + 2 * rowStride), w3 = (ushort*)(weights + 3 * rowStride);
-        byte* next = weights + 4 * rowStride;
-        int count = blocks, i = 0;
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        Vector512<ushort> worst = default;
-        for (; i + 32 <= count; i += 32)
-        {
-            // The next group of four rows follows this one: its lines in order, four per trip, one group ahead.
-            byte* ahead = next + 8 * (nint)i;
-            Sse.Prefetch0(ahead);
-            Sse.Prefetch0(ahead + 64);
-            Sse.Prefetch0(ahead + 128);
-            Sse.Prefetch0(ahead + 192);
-            Vector512<ushort> h0 = Vector512.Load(w0 + i), h1 = Vector512.Load(w1 + i), h2 = Vector512.Load(w2 + i), h3 = Vector512.Load(w3 + i);
-            worst = Vector512.Max(worst, Vector512.Max(Vector512.Max(h0 << 1, h1 << 1), Vector512.Max(h2 << 1, h3 << 1)));
-            Vector512<float> x0 = Vector512.Load(scaled + i), x1 = Vector512.Load(scaled + i + 16);
-            a0 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h0.GetLower()), x0, a0);
-            b0 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h0.GetUpper()), x1, b0);
-            a1 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h1.GetLower()), x0, a1);
-            b1 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h1.GetUpper()), x1, b1);
-            a2 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h2.GetLower()), x0, a2);
-            b2 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h2.GetUpper()), x1, b2);
-            a3 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h3.GetLower()), x0, a3);
-            b3 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h3.GetUpper()), x1, b3);
-        }
-        if (i + 16 <= count)
-        {
-            Vector256<ushort> h0 = Vector256.Load(w0 + i), h1 = Vector256.Load(w1 + i), h2 = Vector256.Load(w2 + i), h3 = Vector256.Load(w3 + i);
-            Vector256<ushort> last = Vector256.Max(Vector256.Max(h0 << 1, h1 << 1), Vector256.Max(h2 << 1, h3 << 1));
-            worst = Vector512.Max(worst, last.ToVector512());
-            Vector512<float> x0 = Vector512.Load(scaled + i);
-            a0 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h0), x0, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h1), x0, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h2), x0, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Fp16Bits.WidenScaledDown(h3), x0, a3);
-            i += 16;
-        }
-        Vector128<float> sums = Vector128.Create(Vector512.Sum(a0 + b0), Vector512.Sum(a1 + b1), Vector512.Sum(a2 + b2), Vector512.Sum(a3 + b3));
-        if (!Fp16Bits.AreFinite(worst) || !Vector128.EqualsAll(Vector128.IsFinite(sums).AsUInt32(), Vector128<uint>.AllBitsSet))
-        {
-            HalfWidthRows<Fp16Float>.Run(weights, rowStride, blockStride, (byte*)exact, blocks, output);
-            return;
-        }
-        float s0 = sums.GetElement(0), s1 = sums.GetElement(1), s2 = sums.GetElement(2), s3 = sums.GetElement(3);
-        for (; i < count; i++)
-        {
-            s0 += Fp16Float.ToSingle(w0[i]) * exact[i];
-            s1 += Fp16Float.ToSingle(w1[i]) * exact[i];
-            s2 += Fp16Float.ToSingle(w2[i]) * exact[i];
-            s3 += Fp16Float.ToSingle(w3[i]) * exact[i];
-        }
-        output[0] = s0;
-        output[1] = s1;
-        output[2] = s2;
-        output[3] = s3;
+        float* scaled = (float*)activations;
+        HalfWidthRows<Fp16Float>.FourRows<ScaledDownWidening512>(weights, rowStride, scaled, scaled + blocks, blocks, output);
     }
 
     private readonly struct ScaledDownWidening : IAvx2Widening
     {
         public static Vector256<float> Widen(Vector128<ushort> bits) => Fp16Bits.WidenScaledDown(bits);
+    }
+
+    private readonly struct ScaledDownWidening512 : IAvx512Widening
+    {
+        public static Vector512<float> Widen(Vector256<ushort> bits) => Fp16Bits.WidenScaledDown(bits);
+
+        public static bool WidensEveryValue => false;
     }
 }

@@ -1,4 +1,5 @@
-// Decode-time F16/BF16 kernel: four weight rows against one F32 activation row in one pass, each bit for bit HalfWidthRow's row dot.
+// Decode-time F16/BF16 kernel: four weight rows against one F32 activation row in one pass, each bit for bit HalfWidthRow's row dot;
+// F16Decode runs the same loop over pre-scaled activations with a cheaper widening.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -25,47 +26,73 @@ internal static unsafe class HalfWidthRows<TFloat>
     /// <paramref name="rowStride"/> bytes apart, the activations F32.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)
+    public static void Run(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output) =>
+        FourRows<FormatWidening512<TFloat>>(weights, rowStride, (float*)activations, (float*)activations, blocks, output);
+
+    /// <summary>
+    /// The four rows' dots, the vector steps multiplying <typeparamref name="TWiden"/>'s widened weights by
+    /// <paramref name="x"/> (<paramref name="exact"/> itself, or it times 2^112 for weights widened without the multiply)
+    /// and the scalar tail using <paramref name="exact"/>. Where the widening does not take every value (an F16 infinity
+    /// or NaN comes out finite), a witness over the same loads catches such a weight, as the finiteness of the sums
+    /// catches a scaled activation that overflowed; either sends the four rows through <see cref="Run"/> over
+    /// <paramref name="exact"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void FourRows<TWiden>(byte* weights, nint rowStride, float* x, float* exact, int count, float* output)
+        where TWiden : struct, IAvx512Widening
     {
         ushort* w0 = (ushort*)weights, w1 = (ushort*)(weights + rowStride);
         ushort* w2 = (ushort*)(weights + 2 * rowStride), w3 = (ushort*)(weights + 3 * rowStride);
-        float* x = (float*)activations;
         byte* next = weights + 4 * rowStride;
-        int count = blocks, i = 0;
+        int i = 0;
         Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
+        Vector512<ushort> worst = default;
         for (; i + 32 <= count; i += 32)
         {
-            Vector512<float> x0 = Vector512.Load(x + i), x1 = Vector512.Load(x + i + 16);
             // The next group of four rows follows this one: its lines in order, four per trip, one group ahead.
             byte* ahead = next + 8 * (nint)i;
             Sse.Prefetch0(ahead);
             Sse.Prefetch0(ahead + 64);
             Sse.Prefetch0(ahead + 128);
             Sse.Prefetch0(ahead + 192);
-            a0 = Avx512F.FusedMultiplyAdd(Load(w0 + i), x0, a0);
-            b0 = Avx512F.FusedMultiplyAdd(Load(w0 + i + 16), x1, b0);
-            a1 = Avx512F.FusedMultiplyAdd(Load(w1 + i), x0, a1);
-            b1 = Avx512F.FusedMultiplyAdd(Load(w1 + i + 16), x1, b1);
-            a2 = Avx512F.FusedMultiplyAdd(Load(w2 + i), x0, a2);
-            b2 = Avx512F.FusedMultiplyAdd(Load(w2 + i + 16), x1, b2);
-            a3 = Avx512F.FusedMultiplyAdd(Load(w3 + i), x0, a3);
-            b3 = Avx512F.FusedMultiplyAdd(Load(w3 + i + 16), x1, b3);
+            if (!TWiden.WidensEveryValue)
+                worst = Vector512.Max(worst, Vector512.Max(Vector512.Max(Vector512.Load(w0 + i) << 1, Vector512.Load(w1 + i) << 1),
+                    Vector512.Max(Vector512.Load(w2 + i) << 1, Vector512.Load(w3 + i) << 1)));
+            Vector512<float> x0 = Vector512.Load(x + i), x1 = Vector512.Load(x + i + 16);
+            a0 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w0 + i), x0, a0);
+            b0 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w0 + i + 16), x1, b0);
+            a1 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w1 + i), x0, a1);
+            b1 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w1 + i + 16), x1, b1);
+            a2 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w2 + i), x0, a2);
+            b2 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w2 + i + 16), x1, b2);
+            a3 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w3 + i), x0, a3);
+            b3 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w3 + i + 16), x1, b3);
         }
-        for (; i + 16 <= count; i += 16)
+        if (i + 16 <= count)
         {
+            if (!TWiden.WidensEveryValue)
+                worst = Vector512.Max(worst, Vector256.Max(Vector256.Max(Vector256.Load(w0 + i) << 1, Vector256.Load(w1 + i) << 1),
+                    Vector256.Max(Vector256.Load(w2 + i) << 1, Vector256.Load(w3 + i) << 1)).ToVector512());
             Vector512<float> x0 = Vector512.Load(x + i);
-            a0 = Avx512F.FusedMultiplyAdd(Load(w0 + i), x0, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Load(w1 + i), x0, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Load(w2 + i), x0, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Load(w3 + i), x0, a3);
+            a0 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w0 + i), x0, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w1 + i), x0, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w2 + i), x0, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Load<TWiden>(w3 + i), x0, a3);
+            i += 16;
         }
         float s0 = Vector512.Sum(a0 + b0), s1 = Vector512.Sum(a1 + b1), s2 = Vector512.Sum(a2 + b2), s3 = Vector512.Sum(a3 + b3);
+        if (!TWiden.WidensEveryValue
+            && (!Fp16Bits.AreFinite(worst) || !float.IsFinite(s0) || !float.IsFinite(s1) || !float.IsFinite(s2) || !float.IsFinite(s3)))
+        {
+            Run(weights, rowStride, 1, (byte*)exact, count, output);
+            return;
+        }
         for (; i < count; i++)
         {
-            s0 += TFloat.ToSingle(w0[i]) * x[i];
-            s1 += TFloat.ToSingle(w1[i]) * x[i];
-            s2 += TFloat.ToSingle(w2[i]) * x[i];
-            s3 += TFloat.ToSingle(w3[i]) * x[i];
+            s0 += TFloat.ToSingle(w0[i]) * exact[i];
+            s1 += TFloat.ToSingle(w1[i]) * exact[i];
+            s2 += TFloat.ToSingle(w2[i]) * exact[i];
+            s3 += TFloat.ToSingle(w3[i]) * exact[i];
         }
         output[0] = s0;
         output[1] = s1;
@@ -73,7 +100,25 @@ internal static unsafe class HalfWidthRows<TFloat>
         output[3] = s3;
     }
 
-    /// <summary>Sixteen halves widened to floats, as the row dot widens them.</summary>
+    /// <summary>Sixteen halves widened to floats by <typeparamref name="TWiden"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load(ushort* w) => TFloat.Widen(Vector256.Load(w));
+    private static Vector512<float> Load<TWiden>(ushort* w) where TWiden : struct, IAvx512Widening => TWiden.Widen(Vector256.Load(w));
+}
+
+/// <summary>How <see cref="HalfWidthRows{TFloat}.FourRows"/> widens sixteen 16-bit weights for its FMAs.</summary>
+internal interface IAvx512Widening
+{
+    static abstract Vector512<float> Widen(Vector256<ushort> bits);
+
+    /// <summary>Whether every value, infinities and NaN included, widens to itself (else the kernel checks for them).</summary>
+    static abstract bool WidensEveryValue { get; }
+}
+
+/// <summary>The format's own exact widening, as its 512-bit row dot widens (<see cref="IHalfWidthFloat.Widen"/>).</summary>
+internal readonly struct FormatWidening512<TFloat> : IAvx512Widening
+    where TFloat : struct, IHalfWidthFloat
+{
+    public static Vector512<float> Widen(Vector256<ushort> bits) => TFloat.Widen(bits);
+
+    public static bool WidensEveryValue => true;
 }
