@@ -1,6 +1,7 @@
 // A 2-D weight tensor (N rows of K elements, any ggml type) over memory someone else owns.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Quill.Tensors.Quantization;
 
 namespace Quill.Tensors;
 
@@ -45,11 +46,34 @@ public sealed unsafe class WeightMatrix
     /// </summary>
     public bool IsInterleaved { get; private init; }
 
-    /// <summary>Bytes from block b of row r to block b of row r+1 within a group of four.</summary>
-    public int RowStride => IsInterleaved ? GgmlTypeInfo.BlockBytes(Type) : RowBytes;
+    /// <summary>
+    /// Bytes of the unit the layouts move: a block of a block format; for F16 and BF16, whose block is one element, a
+    /// chunk of <see cref="HalfWidthChunk"/> elements, the span of their four-row kernels' loop step.
+    /// </summary>
+    public int UnitBytes => IsHalfWidth(Type) ? HalfWidthChunk * sizeof(ushort) : GgmlTypeInfo.BlockBytes(Type);
 
-    /// <summary>Bytes from block b to block b+1 of one row.</summary>
-    public int BlockStride => IsInterleaved ? 4 * GgmlTypeInfo.BlockBytes(Type) : GgmlTypeInfo.BlockBytes(Type);
+    /// <summary>Elements of an F16 or BF16 row per layout unit.</summary>
+    public const int HalfWidthChunk = 32;
+
+    /// <summary>Bytes from unit u of row r to unit u of row r+1 within a group of four.</summary>
+    public int RowStride => IsInterleaved ? UnitBytes : RowBytes;
+
+    /// <summary>Bytes from unit u to unit u+1 of one row.</summary>
+    public int BlockStride => IsInterleaved ? 4 * UnitBytes : UnitBytes;
+
+    /// <summary>
+    /// Whether <see cref="InterleaveRowGroups"/> applies, and the kernels then read the groups: whole groups of four rows
+    /// and a type whose four-row kernels take either layout here (the block formats with a tile and a four-row kernel;
+    /// F16 and BF16 where their four-row kernel runs at 512 bits, on rows of whole chunks).
+    /// </summary>
+    public bool CanInterleave => CanInterleaveRows(Type, Rows, Columns);
+
+    /// <summary><see cref="CanInterleave"/> for <paramref name="rows"/> rows of <paramref name="columns"/> elements of <paramref name="type"/>.</summary>
+    public static bool CanInterleaveRows(GgmlType type, int rows, int columns) =>
+        rows % 4 == 0 && QuantFormats.TryGet(type, out var format) && format.Rows is not null
+        && (IsHalfWidth(type) ? columns % HalfWidthChunk == 0 && HalfWidthRows<Fp16Float>.IsSupported : format.Tile is not null);
+
+    private static bool IsHalfWidth(GgmlType type) => type is GgmlType.F16 or GgmlType.BF16;
 
     /// <summary>Where the group of rows starting at <paramref name="row"/> (a multiple of 4) begins, in either layout.</summary>
     internal byte* GroupStart(int row) => _data + (long)row * RowBytes;
@@ -62,8 +86,9 @@ public sealed unsafe class WeightMatrix
     public WeightMatrix InterleaveRowGroups()
     {
         if (IsInterleaved) return this;
-        if (Rows % 4 != 0) throw new InvalidOperationException($"tensor '{Name}': {Rows} rows cannot be interleaved in groups of four");
-        int blockBytes = GgmlTypeInfo.BlockBytes(Type);
+        if (!CanInterleave)
+            throw new InvalidOperationException($"tensor '{Name}': {Rows} rows of {Columns} {Type} cannot be interleaved in groups of four here");
+        int blockBytes = UnitBytes;
         int blocks = RowBytes / blockBytes;
         var group = new byte[4 * RowBytes];
         fixed (byte* copy = group)
@@ -112,14 +137,14 @@ public sealed unsafe class WeightMatrix
     }
 
     /// <summary>Row <paramref name="row"/> decoded to floats, in either layout.</summary>
-    public void DequantizeRow(int row, Span<float> destination, Quantization.RowConvert dequantize)
+    public void DequantizeRow(int row, Span<float> destination, RowConvert dequantize)
     {
         if (!IsInterleaved)
         {
             dequantize(Row(row), destination);
             return;
         }
-        int blockBytes = GgmlTypeInfo.BlockBytes(Type), blockSize = GgmlTypeInfo.BlockSize(Type);
+        int blockBytes = UnitBytes, blockSize = blockBytes / GgmlTypeInfo.BlockBytes(Type) * GgmlTypeInfo.BlockSize(Type);
         byte* first = GroupStart(row / 4 * 4) + row % 4 * blockBytes;
         for (int b = 0; b < RowBytes / blockBytes; b++)
             dequantize(new ReadOnlySpan<byte>(first + (long)b * 4 * blockBytes, blockBytes), destination.Slice(b * blockSize, blockSize));

@@ -109,10 +109,10 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
             EnsurePacked(_pairTile, weights);
         _rows = _tokens < BlockTileRows && _pairTile is null ? format.Rows : null;
         _rowsForTail = format.Rows;
-        _halfTiles = _tokens < HalfWidthTile<Fp16Float>.MinTokens || weights.IsInterleaved || !HalfWidthTile<Fp16Float>.IsSupported
+        _halfTiles = _tokens < HalfWidthTile<Fp16Float>.MinTokens || !HalfWidthTile<Fp16Float>.IsSupported
             ? HalfWidthTiles.None
             : weights.Type switch { GgmlType.F16 => HalfWidthTiles.F16, GgmlType.BF16 => HalfWidthTiles.BF16, _ => HalfWidthTiles.None };
-        if (weights.IsInterleaved && (format.Tile is null || format.Rows is null || weights.Rows % 4 != 0))
+        if (weights.IsInterleaved && !weights.CanInterleave)
             throw new InvalidOperationException($"tensor '{weights.Name}' is interleaved but {weights.Type} has no four-row kernels here");
         _pool.Run(this, weights.Rows, granularity: _halfTiles == HalfWidthTiles.None ? BlockTileRows : HalfWidthTileRows);
         _weights = null;
@@ -191,8 +191,11 @@ public sealed unsafe class MatMul : IRangeJob, IDisposable
         {
             // F16/BF16 activations are the F32 input itself (copied once into the quantized buffer).
             float* x = (float*)_quantized;
-            if (_halfTiles == HalfWidthTiles.F16) HalfWidthTile<Fp16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
-            else HalfWidthTile<Bf16Float>.Multiply(w.GroupStart(0), w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
+            byte* rows = w.GroupStart(0);
+            if (_halfTiles == HalfWidthTiles.F16)
+                HalfWidthTile<Fp16Float>.Multiply(rows, w.RowStride, w.BlockStride, w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
+            else
+                HalfWidthTile<Bf16Float>.Multiply(rows, w.RowStride, w.BlockStride, w.RowBytes, start, end, w.Columns, x, tokens, _output, n);
             return;
         }
         if (_pairTile is { Rows: { } decodeRows } decodeTile && tokens < PairTileTokens)

@@ -44,7 +44,8 @@ internal static unsafe class F16Decode
         }
     }
 
-    /// <summary><see cref="RowsDot"/> over one token packed by <see cref="Pack"/> with AVX2.</summary>
+    /// <summary><see cref="RowsDot"/> over one token packed by <see cref="Pack"/> with AVX2, row-major rows only (half-width rows are
+    /// interleaved only where the 512-bit kernels run: <see cref="WeightMatrix.CanInterleave"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)
     {
@@ -66,12 +67,13 @@ internal static unsafe class F16Decode
     /// F16's layer rows streamed at 75.6 against 28.2 GB/s from cache on Zen 5, 21.9 against 18.8 from memory). An F16
     /// infinity or NaN, which this widening does not convert, is caught in the same pass, as is a sum that came out
     /// infinite or NaN; either sends the four rows through <see cref="HalfWidthRows{TFloat}.Run"/> over the exact copy.
+    /// Either layout, as <see cref="HalfWidthRows{TFloat}.Run"/> takes it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowsAvx512(byte* weights, nint rowStride, nint blockStride, byte* activations, int blocks, float* output)
     {
         float* scaled = (float*)activations;
-        HalfWidthRows<Fp16Float>.FourRows<ScaledDownWidening512>(weights, rowStride, scaled, scaled + blocks, blocks, output);
+        HalfWidthRows<Fp16Float>.FourRows<ScaledDownWidening512>(weights, rowStride, blockStride, scaled, scaled + blocks, blocks, output);
     }
 
     private readonly struct ScaledDownWidening : IAvx2Widening

@@ -48,11 +48,13 @@ internal static unsafe class HalfWidthTile<TFloat>
     private static bool Wide => SimdCapability.Best == SimdWidth.Vector512;
 
     /// <summary>
-    /// Rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of the row-major weights (<paramref name="rowBytes"/>
-    /// apart) against <paramref name="tokens"/> activation rows of <paramref name="k"/> floats; output rows are
-    /// <paramref name="n"/> floats apart.
+    /// Rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of the weights (rows of <paramref name="rowBytes"/>,
+    /// in groups of four laid out by <paramref name="rowStride"/> and <paramref name="chunkStride"/> as
+    /// <see cref="HalfWidthRows{TFloat}.Run"/> takes them) against <paramref name="tokens"/> activation rows of
+    /// <paramref name="k"/> floats; output rows are <paramref name="n"/> floats apart.
     /// </summary>
-    public static void Multiply(byte* weights, int rowBytes, int rowStart, int rowEnd, int k, float* x, int tokens, float* y, int n)
+    public static void Multiply(byte* weights, nint rowStride, nint chunkStride, int rowBytes, int rowStart, int rowEnd, int k, float* x, int tokens,
+        float* y, int n)
     {
         int rowBlock = Math.Clamp(BlockFloats / k / 2 * 2, 2, RowBlock);
         // The widened rows, then a parked state of 16 accumulators per row pair.
@@ -65,7 +67,7 @@ internal static unsafe class HalfWidthTile<TFloat>
             int rows = Math.Min(rowBlock, rowEnd - block);
             for (int r = 0; r < rows; r++)
             {
-                HalfWidthRow<TFloat>.Widen((ushort*)(weights + (long)(block + r) * rowBytes), widened + (long)r * k, k);
+                WidenRow(weights, rowStride, chunkStride, rowBytes, block + r, widened + (long)r * k, k);
             }
 
             int pairs = rows / 2;
@@ -112,6 +114,27 @@ internal static unsafe class HalfWidthTile<TFloat>
                     y[(long)t * n + block + r] = Dot(widened + (long)r * k, x + (long)t * k, k);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/> widened to <paramref name="k"/> floats: in one pass over a row-major row, or a chunk of
+    /// 32 at a time, two 512-bit widenings each, from an interleaved group (rows of whole chunks, 512-bit machines only).
+    /// </summary>
+    private static void WidenRow(byte* weights, nint rowStride, nint chunkStride, int rowBytes, int row, float* to, int k)
+    {
+        byte* first = weights + (long)(row / 4) * 4 * rowBytes + row % 4 * rowStride;
+        const int chunk = WeightMatrix.HalfWidthChunk;
+        if (chunkStride == chunk * sizeof(ushort))
+        {
+            HalfWidthRow<TFloat>.Widen((ushort*)first, to, k);
+            return;
+        }
+        for (int c = 0; c < k / chunk; c++)
+        {
+            ushort* from = (ushort*)(first + c * chunkStride);
+            TFloat.Widen(Vector256.Load(from)).Store(to + c * chunk);
+            TFloat.Widen(Vector256.Load(from + 16)).Store(to + c * chunk + 16);
         }
     }
 

@@ -87,9 +87,7 @@ public sealed unsafe class WeightStore : IDisposable
     public WeightMatrix LinearWeight(string name, int columns, int rows)
     {
         var matrix = Matrix(name, columns, rows);
-        bool repack = Copied && rows % 4 == 0
-            && Tensors.Quantization.QuantFormats.TryGet(matrix.Type, out var format) && format.Tile is not null && format.Rows is not null;
-        return repack && _repacked.Add(name) ? matrix.InterleaveRowGroups() : matrix;
+        return Copied && matrix.CanInterleave && _repacked.Add(name) ? matrix.InterleaveRowGroups() : matrix;
     }
 
     /// <summary>A 2-D weight [K, N] (ne0 = K) as N rows of K, checked against the expected shape.</summary>

@@ -19,11 +19,10 @@ public class MatMulBatchInvarianceTests
         foreach (var format in QuantFormats.All)
         {
             data.Add(format.Type, 37, false, Columns); // 36 rows in four-row groups, one left to the single-row dot
-            if (format.Tile is not null && format.Rows is not null)
-            {
+            if (WeightMatrix.CanInterleaveRows(format.Type, 36, Columns))
                 data.Add(format.Type, 36, true, Columns);
+            if (WeightMatrix.CanInterleaveRows(format.Type, 8, LongColumns))
                 data.Add(format.Type, 8, true, LongColumns);
-            }
         }
         return data;
     }

@@ -24,8 +24,7 @@ public class MatMulTests
     public void MatchesReference(GgmlType type, int rows, int tokens)
     {
         Check(type, rows, tokens, interleave: false);
-        var format = QuantFormats.Get(type);
-        if (rows % 4 == 0 && format.Tile is not null && format.Rows is not null)
+        if (WeightMatrix.CanInterleaveRows(type, rows, 96))
             Check(type, rows, tokens, interleave: true);
     }
 

@@ -25,7 +25,20 @@ public sealed unsafe class F16DecodeTests
     // Over activations packed as x·2^112 beside x: the row dot's bits, also where a scaled activation overflows
     // (|x| ≥ 2^16), an activation is NaN or subnormal, or a weight is infinite (row 2 mid-row, row 3 in the tail).
     [Theory, MemberData(nameof(Cases))]
-    public void EqualsTheRowDotOfItsWidthBitForBit(int bits, int k, float special, bool withInfinity)
+    public void EqualsTheRowDotOfItsWidthBitForBit(int bits, int k, float special, bool withInfinity) =>
+        Check(bits, k, special, withInfinity, interleave: false);
+
+    public static TheoryData<int, float, bool> InterleavedCases() => new()
+    {
+        { 32, 0f, false }, { 64, 0f, true }, { 1056, -65536f, false }, { 2048, 1e-40f, true },
+    };
+
+    // The four rows as load-time interleaved groups (32 halves of each row in turn): the same bits, the exact path included.
+    [Theory, MemberData(nameof(InterleavedCases))]
+    public void InterleavedGroupsGiveTheRowDotsBits(int k, float special, bool withInfinity) =>
+        Check(512, k, special, withInfinity, interleave: true);
+
+    private static void Check(int bits, int k, float special, bool withInfinity, bool interleave)
     {
         SimdWidth width = bits == 512 ? SimdWidth.Vector512 : SimdWidth.Vector256;
         RowsDot? rows = width == SimdWidth.Vector512
@@ -47,13 +60,15 @@ public sealed unsafe class F16DecodeTests
         if (special != 0f) x[k / 3] = special;
         var packed = new float[2 * k];
         var decoded = new float[4];
-        fixed (byte* w = weights)
+        byte[] laid = interleave ? HalfWidthRowsTests.Interleaved(GgmlType.F16, weights, k) : weights;
+        fixed (byte* w = laid)
         fixed (float* px = x)
         fixed (float* pp = packed)
         fixed (float* o = decoded)
         {
             F16Decode.Pack((byte*)px, 0, 1, k, (byte*)pp);
-            rows(w, rowBytes, 1, (byte*)pp, k, o);
+            if (interleave) rows(w, 64, 256, (byte*)pp, k, o);
+            else rows(w, rowBytes, 64, (byte*)pp, k, o);
         }
         Assert.Equal(x, packed.AsSpan(k).ToArray());
         for (int r = 0; r < 4; r++)

@@ -30,7 +30,17 @@ public sealed unsafe class HalfWidthRowsTests
         fixed (byte* w = weights)
         fixed (float* px = x)
         fixed (float* py = y)
-            rows(w, rowBytes, 2, (byte*)px, k, py);
+            rows(w, rowBytes, 64, (byte*)px, k, py);
+        if (WeightMatrix.CanInterleaveRows(type, 4, k))
+        {
+            // The same rows as a load-time interleaved group: the same bits.
+            var fromGroup = new float[4];
+            fixed (byte* w = Interleaved(type, weights, k))
+            fixed (float* px = x)
+            fixed (float* py = fromGroup)
+                rows(w, 64, 256, (byte*)px, k, py);
+            Assert.Equal(y, fromGroup);
+        }
 
         ReadOnlySpan<byte> activations = MemoryMarshal.AsBytes(x.AsSpan());
         for (int r = 0; r < 4; r++)
@@ -40,6 +50,36 @@ public sealed unsafe class HalfWidthRowsTests
             Assert.True(y[r].Equals(dot), $"{type} K={k} row {r}: four-row kernel {y[r]:R}, row dot {dot:R}");
             Assert.True(Math.Abs(y[r] - reference) <= QuantTolerances.DotRelative * (1 + Math.Abs(reference)) * Math.Sqrt(k),
                 $"{type} K={k} row {r}: four-row kernel {y[r]:R}, reference {reference:R}");
+        }
+    }
+
+    /// <summary>
+    /// A copy of row-major rows of <paramref name="type"/> (a multiple of four), interleaved as at load; checked to differ
+    /// where K spans two chunks.
+    /// </summary>
+    internal static byte[] Interleaved(GgmlType type, byte[] rowMajor, int k)
+    {
+        var copy = (byte[])rowMajor.Clone();
+        int rows = rowMajor.Length / QuantFormats.Get(type).RowBytes(k);
+        fixed (byte* p = copy)
+            Assert.True(new WeightMatrix("w", type, rows, k, p).InterleaveRowGroups().IsInterleaved);
+        if (k > WeightMatrix.HalfWidthChunk) Assert.NotEqual(rowMajor, copy);
+        return copy;
+    }
+
+    [Theory]
+    [InlineData(GgmlType.F16, 48)]
+    [InlineData(GgmlType.BF16, 33)]
+    [InlineData(GgmlType.F16, 1)]
+    public void RowsOfPartChunksAreNotInterleaved(GgmlType type, int k)
+    {
+        var bytes = new byte[4 * QuantFormats.Get(type).RowBytes(k)];
+        fixed (byte* p = bytes)
+        {
+            var matrix = new WeightMatrix("w", type, 4, k, p);
+            Assert.False(matrix.CanInterleave);
+            var error = Assert.Throws<InvalidOperationException>(() => matrix.InterleaveRowGroups());
+            Assert.Contains("'w'", error.Message);
         }
     }
 }

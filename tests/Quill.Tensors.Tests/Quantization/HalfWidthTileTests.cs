@@ -24,6 +24,49 @@ public sealed unsafe class HalfWidthTileTests
         return data;
     }
 
+    public static TheoryData<GgmlType, int, int> InterleavedSizes()
+    {
+        var data = new TheoryData<GgmlType, int, int>();
+        foreach (var type in new[] { GgmlType.F16, GgmlType.BF16 })
+        {
+            data.Add(type, 32, 8);
+            data.Add(type, 1056, 68);   // two row blocks
+            data.Add(type, 20000, 16);  // parked accumulators
+        }
+        return data;
+    }
+
+    // Rows widened a chunk at a time from load-time interleaved groups: the row-major tile's bits.
+    [Theory, MemberData(nameof(InterleavedSizes))]
+    public void InterleavedGroupsGiveTheRowMajorBits(GgmlType type, int k, int rows)
+    {
+        if (!WeightMatrix.CanInterleaveRows(type, rows, k)) return;
+        const int tokens = 9;
+        var format = QuantFormats.Get(type);
+        int rowBytes = format.RowBytes(k);
+        float[] weightsAsFloats = KQuantTestData.RandomFloats(rows * k, seed: k + rows);
+        var weights = new byte[rowBytes * rows];
+        for (int r = 0; r < rows; r++)
+            format.Quantize!(weightsAsFloats.AsSpan(r * k, k), weights.AsSpan(r * rowBytes, rowBytes));
+        float[] x = KQuantTestData.RandomFloats(tokens * k, seed: 7 * k + tokens);
+        float[] rowMajor = Multiply(type, weights, rowBytes, 64, rowBytes, rows, k, x, tokens);
+        float[] fromGroups = Multiply(type, HalfWidthRowsTests.Interleaved(type, weights, k), 64, 256, rowBytes, rows, k, x, tokens);
+        Assert.Equal(rowMajor, fromGroups);
+    }
+
+    private static float[] Multiply(GgmlType type, byte[] weights, nint rowStride, nint chunkStride, int rowBytes, int rows, int k, float[] x, int tokens)
+    {
+        var y = new float[tokens * rows];
+        fixed (byte* w = weights)
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            if (type == GgmlType.F16) HalfWidthTile<Fp16Float>.Multiply(w, rowStride, chunkStride, rowBytes, 0, rows, k, px, tokens, py, rows);
+            else HalfWidthTile<Bf16Float>.Multiply(w, rowStride, chunkStride, rowBytes, 0, rows, k, px, tokens, py, rows);
+        }
+        return y;
+    }
+
     [Theory, MemberData(nameof(Sizes))]
     public void EveryOutputEqualsTheRowDotAndIsNearTheReference(GgmlType type, int k, int rows, int tokens)
     {
@@ -42,8 +85,8 @@ public sealed unsafe class HalfWidthTileTests
         fixed (float* px = x)
         fixed (float* py = y)
         {
-            if (type == GgmlType.F16) HalfWidthTile<Fp16Float>.Multiply(w, format.RowBytes(k), 0, rows, k, px, tokens, py, rows);
-            else HalfWidthTile<Bf16Float>.Multiply(w, format.RowBytes(k), 0, rows, k, px, tokens, py, rows);
+            if (type == GgmlType.F16) HalfWidthTile<Fp16Float>.Multiply(w, format.RowBytes(k), 64, format.RowBytes(k), 0, rows, k, px, tokens, py, rows);
+            else HalfWidthTile<Bf16Float>.Multiply(w, format.RowBytes(k), 64, format.RowBytes(k), 0, rows, k, px, tokens, py, rows);
         }
 
         for (int t = 0; t < tokens; t++)

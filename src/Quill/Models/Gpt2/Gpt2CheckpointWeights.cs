@@ -2,7 +2,6 @@
 using Quill.Conversion;
 using Quill.Formats;
 using Quill.Tensors;
-using Quill.Tensors.Quantization;
 
 namespace Quill.Models.Gpt2;
 
@@ -111,8 +110,7 @@ internal sealed unsafe class Gpt2CheckpointWeights : IDisposable
 
     /// <summary>Repacks a linear layer exactly when <see cref="WeightStore.LinearWeight"/> would in Copy mode.</summary>
     private static WeightMatrix Linear(WeightMatrix matrix) =>
-        matrix.Rows % 4 == 0 && QuantFormats.TryGet(matrix.Type, out var format) && format.Tile is not null && format.Rows is not null
-            ? matrix.InterleaveRowGroups() : matrix;
+        matrix.CanInterleave ? matrix.InterleaveRowGroups() : matrix;
 
     private float* Take(long floats)
     {
