@@ -23,6 +23,7 @@ public sealed unsafe class WeightMatrix
         Rows = rows;
         Columns = columns;
         RowBytes = (int)GgmlTypeInfo.RowBytes(type, columns);
+        UnitBytes = IsHalfWidth(type) ? HalfWidthChunk * sizeof(ushort) : GgmlTypeInfo.BlockBytes(type);
         _data = data;
     }
 
@@ -50,7 +51,7 @@ public sealed unsafe class WeightMatrix
     /// Bytes of the unit the layouts move: a block of a block format; for F16 and BF16, whose block is one element, a
     /// chunk of <see cref="HalfWidthChunk"/> elements, the span of their four-row kernels' loop step.
     /// </summary>
-    public int UnitBytes => IsHalfWidth(Type) ? HalfWidthChunk * sizeof(ushort) : GgmlTypeInfo.BlockBytes(Type);
+    public int UnitBytes { get; }
 
     /// <summary>Elements of an F16 or BF16 row per layout unit.</summary>
     public const int HalfWidthChunk = 32;
