@@ -23,7 +23,7 @@ public sealed unsafe class WeightMatrix
         Rows = rows;
         Columns = columns;
         RowBytes = (int)GgmlTypeInfo.RowBytes(type, columns);
-        UnitBytes = IsHalfWidth(type) ? HalfWidthChunk * sizeof(ushort) : GgmlTypeInfo.BlockBytes(type);
+        UnitBytes = IsHalfWidth(type) ? HalfWidthChunkBytes : GgmlTypeInfo.BlockBytes(type);
         _data = data;
     }
 
@@ -55,6 +55,12 @@ public sealed unsafe class WeightMatrix
 
     /// <summary>Elements of an F16 or BF16 row per layout unit.</summary>
     public const int HalfWidthChunk = 32;
+
+    /// <summary>
+    /// Bytes of that unit, and so the chunk stride of row-major F16 and BF16 rows: the four-row kernels and the prompt
+    /// tile tell the row-major layout (this stride) from interleaved groups (four times it) by it.
+    /// </summary>
+    public const int HalfWidthChunkBytes = HalfWidthChunk * sizeof(ushort);
 
     /// <summary>Bytes from unit u of row r to unit u of row r+1 within a group of four.</summary>
     public int RowStride => IsInterleaved ? UnitBytes : RowBytes;

@@ -46,7 +46,7 @@ internal static unsafe class HalfWidthRows<TFloat>
         where TWiden : struct, IAvx512Widening
     {
         byte* c = weights;
-        byte* next = chunkStride == RowMajorChunkBytes ? weights + 4 * rowStride : null;
+        byte* next = chunkStride == WeightMatrix.HalfWidthChunkBytes ? weights + 4 * rowStride : null;
         int i = 0;
         Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
         Vector512<ushort> worst = default;
@@ -108,9 +108,6 @@ internal static unsafe class HalfWidthRows<TFloat>
         output[2] = s2;
         output[3] = s3;
     }
-
-    /// <summary>Bytes from one chunk of a row-major row to the next: 32 elements.</summary>
-    private const int RowMajorChunkBytes = WeightMatrix.HalfWidthChunk * sizeof(ushort);
 
     /// <summary>Sixteen halves widened to floats by <typeparamref name="TWiden"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

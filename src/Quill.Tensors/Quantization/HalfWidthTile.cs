@@ -125,7 +125,7 @@ internal static unsafe class HalfWidthTile<TFloat>
     {
         byte* first = weights + (long)(row / 4) * 4 * rowBytes + row % 4 * rowStride;
         const int chunk = WeightMatrix.HalfWidthChunk;
-        if (chunkStride == chunk * sizeof(ushort))
+        if (chunkStride == WeightMatrix.HalfWidthChunkBytes)
         {
             HalfWidthRow<TFloat>.Widen((ushort*)first, to, k);
             return;
