@@ -48,27 +48,46 @@ public sealed unsafe class WeightStore : IDisposable
         AlignedMemory.Prefault(_block, total);
         CopiedBytes = total;
         using var handle = File.OpenHandle(_file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-        long offset = 0, done = 0;
-        foreach (var t in _file.Tensors)
+        byte* staging = (byte*)AlignedMemory.Allocate(StagingBytes);
+        try
         {
-            byte* destination = _block + offset;
-            long fileOffset = _file.DataOffset + (long)t.Offset;
-            long remaining = t.ByteLength;
-            while (remaining > 0)
+            long offset = 0, done = 0;
+            foreach (var t in _file.Tensors)
             {
-                int chunk = (int)Math.Min(remaining, 1 << 30);
-                int read = RandomAccess.Read(handle, new Span<byte>(destination, chunk), fileOffset);
-                if (read <= 0) throw new ModelFormatException($"{FileName}: tensor '{t.Name}' could not be read: the file ended early");
-                destination += read;
-                fileOffset += read;
-                remaining -= read;
+                byte* destination = _block + offset;
+                long fileOffset = _file.DataOffset + (long)t.Offset;
+                long remaining = t.ByteLength;
+                while (remaining > 0)
+                {
+                    int chunk = (int)Math.Min(remaining, StagingBytes);
+                    int read = RandomAccess.Read(handle, new Span<byte>(staging, chunk), fileOffset);
+                    if (read <= 0) throw new ModelFormatException($"{FileName}: tensor '{t.Name}' could not be read: the file ended early");
+                    Buffer.MemoryCopy(staging, destination, read, read);
+                    destination += read;
+                    fileOffset += read;
+                    remaining -= read;
+                }
+                _addresses[t.Name] = (nint)(_block + offset);
+                offset += AlignUp(t.ByteLength);
+                done += t.ByteLength;
+                progress?.Report((double)done / Math.Max(1, total));
             }
-            _addresses[t.Name] = (nint)(_block + offset);
-            offset += AlignUp(t.ByteLength);
-            done += t.ByteLength;
-            progress?.Report((double)done / Math.Max(1, total));
+        }
+        finally
+        {
+            AlignedMemory.Free(staging);
         }
     }
+
+    /// <summary>
+    /// The file is read a piece at a time into a small buffer and copied from there, so the block's pages are first touched
+    /// by this process's own stores rather than by the kernel's. On a 2-core Zen 5 guest, reading TinyLlama Q4_0 straight
+    /// into the populated block left every page slow to its first user access: the row-group interleave after it ran at
+    /// 0.7 GB/s (1.2 s) instead of 10 GB/s. Through the buffer, TinyLlama Q4_0 loaded in 1.3-1.7 s against 2.1-2.7 s, F16 in
+    /// 3.6-7.4 s against 8.6-12.7 s, Mistral-7B-shape Q5_K_M in 8.7-15.1 s against 28.4 s, peak memory unchanged. Reading on
+    /// both cores (a buffer each) was no surer a gain on that host and peaked 63 MB higher at 7B.
+    /// </summary>
+    private const int StagingBytes = 4 << 20;
 
     private static long AlignUp(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
 
