@@ -118,6 +118,22 @@ public class LlamaStateTests
     }
 
     [Fact]
+    public void WeightsReadInSeveralPiecesMatchTheMappedFile()
+    {
+        // A 9,000 × 256 F32 embedding (9.2 MB) is read into the copy in three pieces of the 4 MiB staging buffer, the last one short.
+        var options = new SyntheticModelOptions { Dim = 256, Layers = 1, Heads = 4, KvHeads = 2, FeedForwardDim = 512, VocabSize = 9000 };
+        string path = SyntheticModels.Get(options);
+        int[] tokens = [.. Tokens.Select(t => t * 29 % 9000), 8999];
+        float[] mapped;
+        using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 1, Loading = WeightLoading.Map })) mapped = All(lm, tokens);
+        using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 1 }))
+        {
+            Assert.True(lm.Model.VocabSize * 256L * sizeof(float) > 2 * (4 << 20));
+            Assert.Equal(mapped, All(lm, tokens));
+        }
+    }
+
+    [Fact]
     public void FullContextIsAnErrorNotACorruption()
     {
         using var lm = LanguageModel.Load(SyntheticModels.Get(Options), new LoadOptions { Threads = 1 });
