@@ -128,7 +128,7 @@ public class LlamaStateTests
         using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 1, Loading = WeightLoading.Map })) mapped = All(lm, tokens);
         using (var lm = LanguageModel.Load(path, new LoadOptions { Threads = 1 }))
         {
-            Assert.True(lm.Model.VocabSize * 256L * sizeof(float) > 2 * (4 << 20));
+            Assert.True((long)lm.Model.VocabSize * options.Dim * sizeof(float) > 2 * (4 << 20));
             Assert.Equal(mapped, All(lm, tokens));
         }
     }
