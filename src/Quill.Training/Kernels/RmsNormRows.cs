@@ -1,5 +1,6 @@
 // RMSNorm forward and input gradient split over rows on a ComputePool; the weight gradient is the caller's (row order).
 using System.Numerics.Tensors;
+using Quill.Tensors.Kernels;
 using Quill.Tensors.Threading;
 
 namespace Quill.Training.Kernels;
@@ -78,7 +79,7 @@ public static unsafe class RmsNormRows
                 if (!_backward)
                 {
                     var yt = new Span<float>(_a + (long)t * dim, dim);
-                    float r = 1.0f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xt) / dim + _eps);
+                    float r = RmsNorm.InverseRms(xt, _eps);
                     _r[t] = r;
                     TensorPrimitives.Multiply(xt, r, yt);
                     TensorPrimitives.Multiply(yt, w, yt);
