@@ -13,7 +13,7 @@ public sealed unsafe partial class CausalAttention
     /// <summary>
     /// s[j] = (q · k_j) · scale for m rows k_j starting j·stride elements after k, D elements each (D a multiple of 16),
     /// read as floats by <typeparamref name="TRows"/> (F32 in place, or F16 widened exactly in registers): each dot one
-    /// accumulator over the 16-element chunks in order, then summed across lanes (<see cref="Vector512.Sum{T}(Vector512{T})"/>'s
+    /// accumulator over the 16-element chunks in order, then summed across lanes (<see cref="HorizontalSums.One"/>'s
     /// tree): sixteen rows at a time with their sums taken together, four at a time for a group of sixteen that holds an
     /// unusual half and for the rest, the same sums either way. F16 rows whose halves are all normal (nearly all of them)
     /// take the three-instruction widening against <paramref name="scaledQ"/> (q times 2^112; the same products); F16 rows
@@ -69,7 +69,7 @@ public sealed unsafe partial class CausalAttention
 
     /// <summary>
     /// s[0..15] = (q · k_r) · scale for sixteen rows <paramref name="stride"/> elements apart, one accumulator each, summed
-    /// across lanes together (<see cref="HorizontalSums.Sixteen"/>, the same bits as each row's Vector512.Sum).
+    /// across lanes together (<see cref="HorizontalSums.Sixteen"/>, the same bits as each row's HorizontalSums.One).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Score16<TRows>(float* q, byte* k, int stride, int d, float scale, float* s) where TRows : struct, IRowElements
@@ -114,10 +114,10 @@ public sealed unsafe partial class CausalAttention
             a2 = Avx512F.FusedMultiplyAdd(TRows.Load(k2, c), qc, a2);
             a3 = Avx512F.FusedMultiplyAdd(TRows.Load(k3, c), qc, a3);
         }
-        s[0] = Vector512.Sum(a0) * scale;
-        s[1] = Vector512.Sum(a1) * scale;
-        s[2] = Vector512.Sum(a2) * scale;
-        s[3] = Vector512.Sum(a3) * scale;
+        s[0] = HorizontalSums.One(a0) * scale;
+        s[1] = HorizontalSums.One(a1) * scale;
+        s[2] = HorizontalSums.One(a2) * scale;
+        s[3] = HorizontalSums.One(a3) * scale;
     }
 
     /// <summary>(q · k) · scale for one row.</summary>
@@ -126,7 +126,7 @@ public sealed unsafe partial class CausalAttention
     {
         Vector512<float> a = Vector512<float>.Zero;
         for (int c = 0; c < d; c += 16) a = Avx512F.FusedMultiplyAdd(TRows.Load(k, c), Vector512.Load(q + c), a);
-        return Vector512.Sum(a) * scale;
+        return HorizontalSums.One(a) * scale;
     }
 
     /// <summary>

@@ -50,6 +50,17 @@ internal static unsafe class GgmlX86BlockDot
         return quarter.ToScalar() + quarter.GetElement(1);
     }
 
+    /// <summary>
+    /// The same tree over four floats, as ggml folds its 128-bit min accumulators (movehl, then movehdup):
+    /// (a0 + a2) + (a1 + a3). Not <see cref="Vector128.Sum{T}(Vector128{T})"/>, which adds (a0 + a1) + (a2 + a3).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float HorizontalSum(Vector128<float> acc)
+    {
+        Vector128<float> half = acc + Sse.MoveHighToLow(acc, acc);
+        return half.ToScalar() + half.GetElement(1);
+    }
+
     /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order.</summary>
     public static float Reference<TWeight, TActivation>(byte* w, byte* a, int blocks)
         where TWeight : struct, IQuantBlock

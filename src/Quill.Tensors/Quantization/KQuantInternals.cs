@@ -262,9 +262,13 @@ internal static class KQuant
         return pl + ph;
     }
 
-    /// <summary>Horizontal sum of eight floats.</summary>
+    /// <summary>Horizontal sum of eight floats in ggml's hsum_float_8 order (<see cref="GgmlX86BlockDot.HorizontalSum(Vector256{float})"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector256<float> v) => Vector128.Sum(v.GetLower() + v.GetUpper());
+    public static float Sum(Vector256<float> v) => GgmlX86BlockDot.HorizontalSum(v);
+
+    /// <summary>Horizontal sum of four floats in ggml's order for its min accumulators: (a0 + a2) + (a1 + a3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> v) => GgmlX86BlockDot.HorizontalSum(v);
 
     /// <summary>pshufb mask over 16 per-group scale bytes: bytes 0..7 pick scale g, bytes 8..15 pick scale g+1.</summary>
     public static Vector128<byte> PairMask(int g) =>

@@ -200,14 +200,14 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
         Vector128.Create(KQuant.Sum(r0.GetLower()), KQuant.Sum(r1.GetLower()), KQuant.Sum(r2.GetLower()), KQuant.Sum(r3.GetLower())).Store(o);
         Vector128.Create(KQuant.Sum(r0.GetUpper()), KQuant.Sum(r1.GetUpper()), KQuant.Sum(r2.GetUpper()), KQuant.Sum(r3.GetUpper())).Store(o + outStride);
         if (!TWeights.HasMins) return;
-        o[0] -= Vector128.Sum(minLow.GetLower().GetLower());
-        o[1] -= Vector128.Sum(minLow.GetLower().GetUpper());
-        o[2] -= Vector128.Sum(minLow.GetUpper().GetLower());
-        o[3] -= Vector128.Sum(minLow.GetUpper().GetUpper());
-        o[outStride] -= Vector128.Sum(minHigh.GetLower().GetLower());
-        o[outStride + 1] -= Vector128.Sum(minHigh.GetLower().GetUpper());
-        o[outStride + 2] -= Vector128.Sum(minHigh.GetUpper().GetLower());
-        o[outStride + 3] -= Vector128.Sum(minHigh.GetUpper().GetUpper());
+        o[0] -= KQuant.Sum(minLow.GetLower().GetLower());
+        o[1] -= KQuant.Sum(minLow.GetLower().GetUpper());
+        o[2] -= KQuant.Sum(minLow.GetUpper().GetLower());
+        o[3] -= KQuant.Sum(minLow.GetUpper().GetUpper());
+        o[outStride] -= KQuant.Sum(minHigh.GetLower().GetLower());
+        o[outStride + 1] -= KQuant.Sum(minHigh.GetLower().GetUpper());
+        o[outStride + 2] -= KQuant.Sum(minHigh.GetUpper().GetLower());
+        o[outStride + 3] -= KQuant.Sum(minHigh.GetUpper().GetUpper());
     }
 
     /// <summary>
@@ -257,7 +257,7 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
                         }
                 }
                 float sum = KQuant.Sum(Vector256.Load(acc));
-                output[t * outStride + r] = TWeights.HasMins ? sum - Vector128.Sum(Vector128.Load(accMin)) : sum;
+                output[t * outStride + r] = TWeights.HasMins ? sum - KQuant.Sum(Vector128.Load(accMin)) : sum;
             }
         }
     }

@@ -177,7 +177,7 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
     /// <summary>The row dot's final reduction, verbatim.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Result(Vector256<float> acc, Vector128<float> mins) =>
-        TQuants.HasMin ? KQuant.Sum(acc) - Vector128.Sum(mins) : KQuant.Sum(acc);
+        TQuants.HasMin ? KQuant.Sum(acc) - KQuant.Sum(mins) : KQuant.Sum(acc);
 }
 
 /// <summary>Q4_K: chunk 2c is the low nibbles of quant bytes 32c..32c+31, chunk 2c+1 their high nibbles; scale j of the unpacked table.</summary>

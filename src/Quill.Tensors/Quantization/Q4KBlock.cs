@@ -236,7 +236,7 @@ public static class Q4KBlock
             acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
             accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
         }
-        return KQuant.Sum(acc) - Vector128.Sum(accMin);
+        return KQuant.Sum(acc) - KQuant.Sum(accMin);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

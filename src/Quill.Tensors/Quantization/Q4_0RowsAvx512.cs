@@ -11,7 +11,7 @@ namespace Quill.Tensors.Quantization;
 /// last 16, and 8·y is taken off each product pair before the pairs are summed, so lane l of row r is Σ (q − 8)·y over
 /// elements 4l..4l+3 (low) or 16+4l..16+4l+3 (high), the same exact integers ggml's signed mul_sum_i8_pairs gives. Those
 /// are ggml's accumulator lanes 0..3 and 4..7 of the row, so two accumulators (low and high lanes) take the same FMA per
-/// block, and the final sums take <see cref="GgmlX86BlockDot.HorizontalSum"/>'s order: every output is bit for bit the
+/// block, and the final sums take <see cref="GgmlX86BlockDot.HorizontalSum(Vector256{float})"/>'s order: every output is bit for bit the
 /// single-row dot (and llama.cpp's x86 result). The block scales are widened through <see cref="Fp16Table"/>.
 /// </summary>
 internal static unsafe class Q4_0RowsAvx512

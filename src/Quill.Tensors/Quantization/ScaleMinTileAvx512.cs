@@ -284,5 +284,5 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
 
     /// <summary>The row dot's final reduction, verbatim.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Result(Vector256<float> acc, Vector128<float> accMin) => KQuant.Sum(acc) - Vector128.Sum(accMin);
+    private static float Result(Vector256<float> acc, Vector128<float> accMin) => KQuant.Sum(acc) - KQuant.Sum(accMin);
 }
