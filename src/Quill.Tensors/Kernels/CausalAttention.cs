@@ -237,11 +237,7 @@ public sealed unsafe partial class CausalAttention : IRangeJob
 
         for (int i = 0; i < count; i++)
         {
-            var s = new Span<float>(scores + (long)i * positions, positions);
-            float max = TensorPrimitives.Max(s);
-            TensorPrimitives.Subtract(s, max, s);
-            TensorPrimitives.Exp(s, s);
-            TensorPrimitives.Multiply(s, 1.0f / TensorPrimitives.Sum(s), s);
+            GgmlSoftmax.Row(scores + (long)i * positions, positions, first, SimdCapability.Best);
             if (_half) RoundToHalf(scores + (long)i * positions, scores + (long)i * positions, positions);
             new Span<float>(_out + ((long)t * _heads + h0 + i) * d, d).Clear();
         }
