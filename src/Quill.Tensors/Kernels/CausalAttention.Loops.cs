@@ -130,50 +130,159 @@ public sealed unsafe partial class CausalAttention
     }
 
     /// <summary>
-    /// o += Σ_j p[j] · v_j over m rows v_j starting j·stride elements after v, D elements each (D a multiple of 16), read
-    /// as floats by <typeparamref name="TRows"/>: each output element a multiply and an add per row in row order (unfused,
-    /// as TensorPrimitives.MultiplyAdd on the other path; it kept GPT-2 F32 closer to llama.cpp than FMA did), up to 64
-    /// elements held in registers across the rows. An F16 row's 64 elements take the three-instruction widening against
-    /// the probability times 2^112 (the same products) when they are all normal.
+    /// The weighted sum of value rows in tinyBLAS's order for llama.cpp's kqv matmul: each output element has sixteen
+    /// partial sums, one per cell mod 16, each a chain of fused multiply-adds in row order; <see cref="ReduceLanes"/> adds
+    /// them at the end with the halving tree. Here lanes[l·D + c] += v_j[c] · p[j] for the m rows v_j (j·stride elements
+    /// after v, D a multiple of 16) with (lead + j) mod 16 = l, read as floats by <typeparamref name="TRows"/>. The rows go
+    /// lane by lane through chunks of <see cref="LaneChunkRows"/>, so a lane's 64 outputs stay in registers across the
+    /// chunk's rows of that lane; F16 rows of the next chunk are prefetched a sixteenth per lane. An F16 row whose 64 (or
+    /// 16) halves are all normal takes the three-instruction widening against the probability times 2^112 (the same
+    /// products).
     /// </summary>
-    private static void Weighted512<TRows>(float* p, byte* v, int stride, int m, int d, float* o) where TRows : struct, IRowElements
+    private static void Weighted512<TRows>(float* p, byte* v, int stride, int m, int d, int lead, float* lanes) where TRows : struct, IRowElements
     {
-        int c = 0;
-        for (; c + 64 <= d; c += 64)
+        if (TRows.Half)
+            for (int l = 0; l < LanesAhead; l++) PrefetchLane(v, stride, m, d, lead, 0, l);
+        for (int j0 = 0; j0 < m; j0 += LaneChunkRows)
         {
-            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
-            for (int j = 0; j < m; j++)
+            int end = Math.Min(j0 + LaneChunkRows, m);
+            for (int l = 0; l < 16; l++)
             {
-                byte* vj = TRows.At(v, (long)j * stride + c);
                 if (TRows.Half)
-                {
-                    PrefetchRow(TRows.At(vj, (long)RowsAhead * stride), 128);
-                    if (Fp16Bits.AreNormal((ushort*)vj, 64))
-                    {
-                        Vector512<float> scaledP = Vector512.Create(p[j] * Fp16Bits.NormalScale);
-                        a0 = a0 + NormalHalfElements.Load(vj, 0) * scaledP;
-                        a1 = a1 + NormalHalfElements.Load(vj, 16) * scaledP;
-                        a2 = a2 + NormalHalfElements.Load(vj, 32) * scaledP;
-                        a3 = a3 + NormalHalfElements.Load(vj, 48) * scaledP;
-                        continue;
-                    }
-                }
-                Vector512<float> pj = Vector512.Create(p[j]);
-                a0 = a0 + TRows.Load(vj, 0) * pj;
-                a1 = a1 + TRows.Load(vj, 16) * pj;
-                a2 = a2 + TRows.Load(vj, 32) * pj;
-                a3 = a3 + TRows.Load(vj, 48) * pj;
+                    PrefetchLane(v, stride, m, d, lead, l + LanesAhead < 16 ? j0 : j0 + LaneChunkRows, (l + LanesAhead) & 15);
+                int first = j0 + ((l - lead - j0) & 15);
+                if (first >= end) continue;
+                float* a = lanes + l * d;
+                int c = 0;
+                for (; c + 64 <= d; c += 64) Lane64<TRows>(p, v, stride, first, end, c, a + c);
+                for (; c < d; c += 16) Lane16<TRows>(p, v, stride, first, end, c, a + c);
             }
-            a0.Store(o + c);
-            a1.Store(o + c + 16);
-            a2.Store(o + c + 32);
-            a3.Store(o + c + 48);
         }
-        for (; c < d; c += 16)
+    }
+
+    /// <summary>
+    /// <see cref="Weighted512"/> of two query heads that read the same F32 rows (a KV head's group), probabilities
+    /// <paramref name="p"/> and p + <paramref name="pStride"/>, partial sums at lanes and lanes + 16·D: each row loaded
+    /// once for both, the pair's 128 partial sums of a lane in registers.
+    /// </summary>
+    private static void WeightedPair(float* p, int pStride, float* v, int stride, int m, int d, int lead, float* lanes)
+    {
+        float* q = p + pStride;
+        float* other = lanes + 16 * d;
+        for (int j0 = 0; j0 < m; j0 += LaneChunkRows)
         {
-            Vector512<float> a = Vector512.Load(o + c);
-            for (int j = 0; j < m; j++) a = a + TRows.Load(TRows.At(v, (long)j * stride + c), 0) * Vector512.Create(p[j]);
-            a.Store(o + c);
+            int end = Math.Min(j0 + LaneChunkRows, m);
+            for (int l = 0; l < 16; l++)
+            {
+                int first = j0 + ((l - lead - j0) & 15);
+                if (first >= end) continue;
+                int c = 0;
+                for (; c + 64 <= d; c += 64)
+                {
+                    float* a = lanes + l * d + c, b = other + l * d + c;
+                    Vector512<float> a0 = Vector512.Load(a), a1 = Vector512.Load(a + 16), a2 = Vector512.Load(a + 32), a3 = Vector512.Load(a + 48);
+                    Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16), b2 = Vector512.Load(b + 32), b3 = Vector512.Load(b + 48);
+                    for (int j = first; j < end; j += 16)
+                    {
+                        float* row = v + (long)j * stride + c;
+                        Vector512<float> v0 = Vector512.Load(row), v1 = Vector512.Load(row + 16), v2 = Vector512.Load(row + 32), v3 = Vector512.Load(row + 48);
+                        Vector512<float> f = Vector512.Create(p[j]), g = Vector512.Create(q[j]);
+                        a0 = Avx512F.FusedMultiplyAdd(v0, f, a0);
+                        a1 = Avx512F.FusedMultiplyAdd(v1, f, a1);
+                        a2 = Avx512F.FusedMultiplyAdd(v2, f, a2);
+                        a3 = Avx512F.FusedMultiplyAdd(v3, f, a3);
+                        b0 = Avx512F.FusedMultiplyAdd(v0, g, b0);
+                        b1 = Avx512F.FusedMultiplyAdd(v1, g, b1);
+                        b2 = Avx512F.FusedMultiplyAdd(v2, g, b2);
+                        b3 = Avx512F.FusedMultiplyAdd(v3, g, b3);
+                    }
+                    a0.Store(a);
+                    a1.Store(a + 16);
+                    a2.Store(a + 32);
+                    a3.Store(a + 48);
+                    b0.Store(b);
+                    b1.Store(b + 16);
+                    b2.Store(b + 32);
+                    b3.Store(b + 48);
+                }
+                for (; c < d; c += 16)
+                {
+                    Lane16<SingleElements>(p, (byte*)v, stride, first, end, c, lanes + l * d + c);
+                    Lane16<SingleElements>(q, (byte*)v, stride, first, end, c, other + l * d + c);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows the lane-by-lane walk takes at a time: a lane's rows of a chunk are first, first + 16, … below its end.</summary>
+    private const int LaneChunkRows = 128;
+
+    /// <summary>How many lanes ahead of the one being summed F16 rows are prefetched (a lane of a chunk is eight rows).</summary>
+    private const int LanesAhead = 4;
+
+    /// <summary>Prefetches the F16 rows (2·D bytes each) of lane <paramref name="lane"/> in the chunk from row <paramref name="j0"/>.</summary>
+    private static void PrefetchLane(byte* v, int stride, int m, int d, int lead, int j0, int lane)
+    {
+        int end = Math.Min(j0 + LaneChunkRows, m);
+        for (int j = j0 + ((lane - lead - j0) & 15); j < end; j += 16) PrefetchRow(v + 2L * j * stride, 2 * d);
+    }
+
+    /// <summary>a[0..64) += v_j[c..c + 64) · p[j] for j = first, first + 16, … below end, held in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lane64<TRows>(float* p, byte* v, int stride, int first, int end, int c, float* a) where TRows : struct, IRowElements
+    {
+        Vector512<float> a0 = Vector512.Load(a), a1 = Vector512.Load(a + 16), a2 = Vector512.Load(a + 32), a3 = Vector512.Load(a + 48);
+        for (int j = first; j < end; j += 16)
+        {
+            byte* row = TRows.At(v, (long)j * stride + c);
+            if (TRows.Half && Fp16Bits.AreNormal((ushort*)row, 64))
+            {
+                Vector512<float> scaled = Vector512.Create(p[j] * Fp16Bits.NormalScale);
+                a0 = Avx512F.FusedMultiplyAdd(NormalHalfElements.Load(row, 0), scaled, a0);
+                a1 = Avx512F.FusedMultiplyAdd(NormalHalfElements.Load(row, 16), scaled, a1);
+                a2 = Avx512F.FusedMultiplyAdd(NormalHalfElements.Load(row, 32), scaled, a2);
+                a3 = Avx512F.FusedMultiplyAdd(NormalHalfElements.Load(row, 48), scaled, a3);
+                continue;
+            }
+            Vector512<float> f = Vector512.Create(p[j]);
+            a0 = Avx512F.FusedMultiplyAdd(TRows.Load(row, 0), f, a0);
+            a1 = Avx512F.FusedMultiplyAdd(TRows.Load(row, 16), f, a1);
+            a2 = Avx512F.FusedMultiplyAdd(TRows.Load(row, 32), f, a2);
+            a3 = Avx512F.FusedMultiplyAdd(TRows.Load(row, 48), f, a3);
+        }
+        a0.Store(a);
+        a1.Store(a + 16);
+        a2.Store(a + 32);
+        a3.Store(a + 48);
+    }
+
+    /// <summary><see cref="Lane64"/> for the last 16 elements of a row whose length is not a multiple of 64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lane16<TRows>(float* p, byte* v, int stride, int first, int end, int c, float* a) where TRows : struct, IRowElements
+    {
+        Vector512<float> acc = Vector512.Load(a);
+        for (int j = first; j < end; j += 16)
+        {
+            byte* row = TRows.At(v, (long)j * stride + c);
+            acc = TRows.Half && Fp16Bits.AreNormal((ushort*)row, 16)
+                ? Avx512F.FusedMultiplyAdd(NormalHalfElements.Load(row, 0), Vector512.Create(p[j] * Fp16Bits.NormalScale), acc)
+                : Avx512F.FusedMultiplyAdd(TRows.Load(row, 0), Vector512.Create(p[j]), acc);
+        }
+        acc.Store(a);
+    }
+
+    /// <summary>o[c] = the halving sum over l of lanes[l·D + c] (x[l] + x[l + 8], then + 4, + 2, + 1), D a multiple of 16.</summary>
+    private static void ReduceLanes(float* lanes, int d, float* o)
+    {
+        for (int c = 0; c < d; c += 16)
+        {
+            float* a = lanes + c;
+            Vector512<float> t0 = Vector512.Load(a) + Vector512.Load(a + 8 * d), t1 = Vector512.Load(a + d) + Vector512.Load(a + 9 * d);
+            Vector512<float> t2 = Vector512.Load(a + 2 * d) + Vector512.Load(a + 10 * d), t3 = Vector512.Load(a + 3 * d) + Vector512.Load(a + 11 * d);
+            Vector512<float> t4 = Vector512.Load(a + 4 * d) + Vector512.Load(a + 12 * d), t5 = Vector512.Load(a + 5 * d) + Vector512.Load(a + 13 * d);
+            Vector512<float> t6 = Vector512.Load(a + 6 * d) + Vector512.Load(a + 14 * d), t7 = Vector512.Load(a + 7 * d) + Vector512.Load(a + 15 * d);
+            Vector512<float> u0 = t0 + t4, u1 = t1 + t5, u2 = t2 + t6, u3 = t3 + t7;
+            ((u0 + u2) + (u1 + u3)).Store(o + c);
         }
     }
 

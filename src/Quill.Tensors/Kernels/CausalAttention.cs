@@ -20,6 +20,14 @@ namespace Quill.Tensors.Kernels;
 /// matmul to F16) and so are the softmax probabilities before they weight the values; products and sums stay F32. Keys
 /// and values are widened to F32 a block of rows at a time on the stack, once for all the query heads that share them.
 /// </para>
+/// <para>
+/// With AVX-512 (D a multiple of 16) the floats follow llama.cpp's x86 order for a prompt, where its attention matmuls
+/// take tinyBLAS: each score a halving sum of 16 lanes of FMA chains over D, the softmax as ggml's
+/// (<see cref="GgmlSoftmax"/>), each output a halving sum of 16 partial sums, one per cache cell mod 16. With an F16 cache
+/// that gives llama.cpp's prompt logits bit for bit. llama.cpp is not batch invariant: a single token's matmuls take
+/// ggml's vec_dot instead (tinyBLAS only serves n ≥ 2), and with an F32 cache so does a prompt's q·k (its q is a permuted
+/// view). Quill keeps one order for every batch.
+/// </para>
 /// One instance per inference state; the work is split over (T, H) across the pool. Each (t, h) is computed on its
 /// own, with the same operations in the same order whichever heads, queries or sequences share its call, so a query's
 /// output does not depend on what else is in the batch.
@@ -242,36 +250,59 @@ public sealed unsafe partial class CausalAttention : IRangeJob
             new Span<float>(_out + ((long)t * _heads + h0 + i) * d, d).Clear();
         }
 
-        for (int b = 0; b < positions; b += blockRows)
+        // The AVX-512 weighted sums keep sixteen partial sums per output (one per cell mod 16) across the blocks.
+        int lead = first & 15, laneFloats = 16 * d;
+        float[] laneArray = _fast ? LaneScratch(count * laneFloats) : [];
+        fixed (float* lanes = laneArray)
         {
-            int m = Math.Min(blockRows, positions - b);
-            long blockRow = firstRow + (long)b * kvStride;
-            for (int i = 0; i < count;)
+            for (int b = 0; b < positions; b += blockRows)
             {
-                int h = h0 + i, n = Math.Min(count - i, _group - h % _group);
-                long at = blockRow + (h / _group) * d;
-                if (_fast && _half && n == 1)
+                int m = Math.Min(blockRows, positions - b);
+                long blockRow = firstRow + (long)b * kvStride;
+                for (int i = 0; i < count;)
                 {
-                    Weighted512<HalfElements>(scores + (long)i * positions + b, _values + 2 * at, kvStride, m, d, _out + ((long)t * _heads + h) * d);
-                    i++;
-                    continue;
-                }
-                float* v = Rows(_values, at, m, kvStride, rows, out int stride);
-                for (int e = i; e < i + n; e++)
-                {
-                    float* oe = _out + ((long)t * _heads + h0 + e) * d;
-                    float* pe = scores + (long)e * positions + b;
-                    if (_fast)
+                    int h = h0 + i, n = Math.Min(count - i, _group - h % _group);
+                    long at = blockRow + (h / _group) * d;
+                    if (_fast && _half && n == 1)
                     {
-                        Weighted512<SingleElements>(pe, (byte*)v, stride, m, d, oe);
+                        Weighted512<HalfElements>(scores + (long)i * positions + b, _values + 2 * at, kvStride, m, d, lead, lanes + i * laneFloats);
+                        i++;
                         continue;
                     }
-                    var o = new Span<float>(oe, d);
-                    for (int j = 0; j < m; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), pe[j], o, o);
+                    float* v = Rows(_values, at, m, kvStride, rows, out int stride);
+                    for (int e = i; e < i + n; e++)
+                    {
+                        float* pe = scores + (long)e * positions + b;
+                        if (_fast && e + 1 < i + n)
+                        {
+                            WeightedPair(pe, positions, v, stride, m, d, lead, lanes + e * laneFloats);
+                            e++;
+                            continue;
+                        }
+                        if (_fast)
+                        {
+                            Weighted512<SingleElements>(pe, (byte*)v, stride, m, d, lead, lanes + e * laneFloats);
+                            continue;
+                        }
+                        var o = new Span<float>(_out + ((long)t * _heads + h0 + e) * d, d);
+                        for (int j = 0; j < m; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)j * stride, d), pe[j], o, o);
+                    }
+                    i += n;
                 }
-                i += n;
             }
+            if (_fast)
+                for (int i = 0; i < count; i++) ReduceLanes(lanes + i * laneFloats, d, _out + ((long)t * _heads + h0 + i) * d);
         }
+    }
+
+    [ThreadStatic] private static float[]? t_lanes;
+
+    /// <summary>This thread's partial-sum buffer, at least <paramref name="floats"/> long, its first floats zeroed.</summary>
+    private static float[] LaneScratch(int floats)
+    {
+        if (t_lanes is null || t_lanes.Length < floats) t_lanes = new float[Math.Max(floats, 4096)];
+        Array.Clear(t_lanes, 0, floats);
+        return t_lanes;
     }
 
     /// <summary>Cache bytes (all KV heads) one block of positions spans at most: the block stays in L1 while its heads read it.</summary>

@@ -1,5 +1,7 @@
 // Each float kernel against its scalar Reference on odd and round sizes.
+using System.Runtime.Intrinsics.X86;
 using Quill.Tensors.Kernels;
+using Quill.Tensors.Simd;
 using Quill.Tensors.Threading;
 
 namespace Quill.Tensors.Tests.Kernels;
@@ -128,6 +130,56 @@ public class KernelTests
                 CausalAttention.Reference(q.AsSpan((t * heads + h) * headSize, headSize), keys, values, expected,
                     start + t, window, kvStride, h / (heads / kvHeads) * headSize, headSize);
                 AssertClose(expected, actual.AsSpan((t * heads + h) * headSize, headSize), 1e-5f);
+            }
+    }
+
+    [Theory]
+    [InlineData(1, 4, 4, 16, 0, 0)]
+    [InlineData(5, 8, 2, 64, 40, 0)]
+    [InlineData(3, 8, 1, 80, 17, 0)]
+    [InlineData(2, 4, 2, 32, 300, 0)]
+    [InlineData(4, 4, 4, 16, 60, 23)]
+    public unsafe void CausalAttentionOverF32TakesLlamaCppsOrderBitForBit(int tokens, int heads, int kvHeads, int headSize, int start, int window)
+    {
+        // llama.cpp's order with AVX-512 (tinyBLAS for q·k and for the weighted values, ggml's softmax), emulated one value at a
+        // time: score = halving sum of 16 lanes of FMA chains over the head's 16-element chunks, times the scale; softmax as
+        // GgmlSoftmax.Reference with cells aligned from the window's first; each output a halving sum of 16 lanes, lane l an FMA
+        // chain over the rows j (from the first) with (first + j) mod 16 = l.
+        if (!Avx512F.IsSupported || !Avx512BW.IsSupported) return;
+        int positions = start + tokens, kvStride = kvHeads * headSize;
+        var q = Random(tokens * heads * headSize, 16);
+        var keys = Random(positions * kvStride, 17, 2f);
+        var values = Random(positions * kvStride, 18);
+        var actual = new float[tokens * heads * headSize];
+        using var pool = new ComputePool(2);
+        var attention = new CausalAttention(pool, heads, kvHeads, headSize);
+        fixed (float* pq = q, pk = keys, pv = values, po = actual)
+            attention.Forward(pq, pk, pv, po, tokens, start, window);
+        float scale = 1.0f / MathF.Sqrt(headSize);
+        var lanes = new float[16];
+        for (int t = 0; t < tokens; t++)
+            for (int h = 0; h < heads; h++)
+            {
+                int position = start + t, first = window > 0 ? Math.Max(0, position - window + 1) : 0, n = position + 1 - first;
+                int kvOffset = h / (heads / kvHeads) * headSize;
+                var p = new float[n];
+                for (int j = 0; j < n; j++)
+                {
+                    Array.Clear(lanes);
+                    for (int c = 0; c < headSize; c++)
+                        lanes[c % 16] = MathF.FusedMultiplyAdd(keys[(first + j) * kvStride + kvOffset + c], q[(t * heads + h) * headSize + c], lanes[c % 16]);
+                    p[j] = HorizontalSums.Reference(lanes) * scale;
+                }
+                fixed (float* pp = p) GgmlSoftmax.Reference(pp, n, first, SimdWidth.Vector512);
+                for (int c = 0; c < headSize; c++)
+                {
+                    Array.Clear(lanes);
+                    for (int j = 0; j < n; j++)
+                        lanes[(first + j) % 16] = MathF.FusedMultiplyAdd(values[(first + j) * kvStride + kvOffset + c], p[j], lanes[(first + j) % 16]);
+                    float expected = HorizontalSums.Reference(lanes), got = actual[(t * heads + h) * headSize + c];
+                    Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(got),
+                        $"token {t} head {h} [{c}]: {expected:R} vs {got:R}");
+                }
             }
     }
 

@@ -77,6 +77,29 @@ public static class LlamaCppReference
     }
 
     /// <summary>
+    /// As <see cref="Logits"/>, but each token decoded alone, so every row goes through llama.cpp's single-token graph
+    /// (the one generation runs): there its attention matmuls take tinyBLAS, where a prompt's batch takes ggml's vec_dot.
+    /// </summary>
+    public static float[][] LogitsOneAtATime(string modelPath, int[] ids, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
+        int vocabulary = model.Vocab.Count;
+        CheckIds(modelPath, ids, vocabulary);
+        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(ids.Length, 1), threads, kvCache: kvCache);
+        var logits = new float[ids.Length][];
+        var batch = new LLamaBatch();
+        for (int t = 0; t < ids.Length; t++)
+        {
+            batch.Clear();
+            batch.Add(ids[t], t, LLamaSeqId.Zero, logits: true);
+            Decode(modelPath, context, batch);
+            logits[t] = context.GetLogitsIth(0)[..vocabulary].ToArray();
+        }
+        return logits;
+    }
+
+    /// <summary>
     /// The pooled embedding llama.cpp computes for <paramref name="ids"/> as one sequence (embeddings mode, mean pooling
     /// unless <paramref name="pooling"/> says otherwise), not normalized.
     /// </summary>
