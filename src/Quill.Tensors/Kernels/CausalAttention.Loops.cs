@@ -55,6 +55,36 @@ public sealed unsafe partial class CausalAttention
         }
     }
 
+    /// <summary>
+    /// s[j] = (q · k_j) · scale over an F32 cache in ggml_vec_dot_f32's order, which llama.cpp's q·k takes over an F32 cache
+    /// for a prompt (its q is a permuted view, so tinyBLAS does not take it) and for a single token alike: four accumulators
+    /// over whole 64-element steps, added (a0 + a2) + (a1 + a3), the halving sum, then the last D mod 64 elements one fused
+    /// multiply-add at a time.
+    /// </summary>
+    private static void VecDotScores(float* q, float* k, int stride, int m, int d, float scale, float* s)
+    {
+        int whole = d & ~63;
+        for (int j = 0; j < m; j++)
+        {
+            float* kj = k + (long)j * stride;
+            float sum = 0;
+            if (whole > 0)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                for (int c = 0; c < whole; c += 64)
+                {
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c), Vector512.Load(q + c), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c + 16), Vector512.Load(q + c + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c + 32), Vector512.Load(q + c + 32), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(kj + c + 48), Vector512.Load(q + c + 48), a3);
+                }
+                sum = HorizontalSums.One((a0 + a2) + (a1 + a3));
+            }
+            for (int c = whole; c < d; c++) sum += kj[c] * q[c];
+            s[j] = sum * scale;
+        }
+    }
+
     /// <summary>Four rows from <paramref name="k0"/> through <see cref="Score4"/>, F16 ones widened short when all four allow it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Four<TRows>(float* q, float* scaledQ, byte* k0, int stride, int d, float scale, float* s) where TRows : struct, IRowElements

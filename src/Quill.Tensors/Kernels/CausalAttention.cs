@@ -233,7 +233,8 @@ public sealed unsafe partial class CausalAttention : IRangeJob
                     float* se = scores + (long)e * positions + b;
                     if (_fast)
                     {
-                        Scores512<SingleElements>(q + e * d, q + e * d, (byte*)k, stride, m, d, scale, se);
+                        if (_half) Scores512<SingleElements>(q + e * d, q + e * d, (byte*)k, stride, m, d, scale, se);
+                        else VecDotScores(q + e * d, k, stride, m, d, scale, se);
                         continue;
                     }
                     var qe = new ReadOnlySpan<float>(q + e * d, d);

@@ -62,8 +62,8 @@ public sealed class Rope
                 {
                     float c = cosSin[i0], s = cosSin[i0 + 1];
                     float x0 = x[i0], x1 = x[i0 + 1];
-                    x[i0] = x0 * c - x1 * s;
-                    x[i0 + 1] = x0 * s + x1 * c;
+                    x[i0] = MathF.FusedMultiplyAdd(x0, c, -(x1 * s));
+                    x[i0 + 1] = MathF.FusedMultiplyAdd(x0, s, x1 * c);
                 }
             }
             else
@@ -72,8 +72,8 @@ public sealed class Rope
                 {
                     float c = cosSin[2 * i], s = cosSin[2 * i + 1];
                     float x0 = x[i], x1 = x[i + half];
-                    x[i] = x0 * c - x1 * s;
-                    x[i + half] = x0 * s + x1 * c;
+                    x[i] = MathF.FusedMultiplyAdd(x0, c, -(x1 * s));
+                    x[i + half] = MathF.FusedMultiplyAdd(x0, s, x1 * c);
                 }
             }
         }

@@ -141,10 +141,11 @@ public class KernelTests
     [InlineData(4, 4, 4, 16, 60, 23)]
     public unsafe void CausalAttentionOverF32TakesLlamaCppsOrderBitForBit(int tokens, int heads, int kvHeads, int headSize, int start, int window)
     {
-        // llama.cpp's order with AVX-512 (tinyBLAS for q·k and for the weighted values, ggml's softmax), emulated one value at a
-        // time: score = halving sum of 16 lanes of FMA chains over the head's 16-element chunks, times the scale; softmax as
-        // GgmlSoftmax.Reference with cells aligned from the window's first; each output a halving sum of 16 lanes, lane l an FMA
-        // chain over the rows j (from the first) with (first + j) mod 16 = l.
+        // llama.cpp's order with AVX-512 over an F32 cache (ggml_vec_dot_f32 for q·k, ggml's softmax, tinyBLAS for the weighted
+        // values), emulated one value at a time: score = four 16-lane FMA chains over whole 64-element steps, added
+        // (a0 + a2) + (a1 + a3), the halving sum, then the rest one unfused multiply and add at a time, times the scale; softmax
+        // as GgmlSoftmax.Reference with cells aligned from the window's first; each output a halving sum of 16 lanes, lane l an
+        // FMA chain over the rows j (from the first) with (first + j) mod 16 = l.
         if (!Avx512F.IsSupported || !Avx512BW.IsSupported) return;
         int positions = start + tokens, kvStride = kvHeads * headSize;
         var q = Random(tokens * heads * headSize, 16);
@@ -163,12 +164,18 @@ public class KernelTests
                 int position = start + t, first = window > 0 ? Math.Max(0, position - window + 1) : 0, n = position + 1 - first;
                 int kvOffset = h / (heads / kvHeads) * headSize;
                 var p = new float[n];
+                int whole = headSize & ~63;
+                var steps = new float[64];
                 for (int j = 0; j < n; j++)
                 {
-                    Array.Clear(lanes);
-                    for (int c = 0; c < headSize; c++)
-                        lanes[c % 16] = MathF.FusedMultiplyAdd(keys[(first + j) * kvStride + kvOffset + c], q[(t * heads + h) * headSize + c], lanes[c % 16]);
-                    p[j] = HorizontalSums.Reference(lanes) * scale;
+                    float Key(int c) => keys[(first + j) * kvStride + kvOffset + c];
+                    float Query(int c) => q[(t * heads + h) * headSize + c];
+                    Array.Clear(steps);
+                    for (int c = 0; c < whole; c++) steps[c % 64] = MathF.FusedMultiplyAdd(Key(c), Query(c), steps[c % 64]);
+                    for (int l = 0; l < 16; l++) lanes[l] = (steps[l] + steps[32 + l]) + (steps[16 + l] + steps[48 + l]);
+                    float sum = whole > 0 ? HorizontalSums.Reference(lanes) : 0f;
+                    for (int c = whole; c < headSize; c++) sum += Key(c) * Query(c);
+                    p[j] = sum * scale;
                 }
                 fixed (float* pp = p) GgmlSoftmax.Reference(pp, n, first, SimdWidth.Vector512);
                 for (int c = 0; c < headSize; c++)

@@ -57,7 +57,9 @@ internal static unsafe class LlamaCppRuntime
         if (threads <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be positive");
         uint size = (uint)Math.Max(tokens, 1);
         LLamaContextParams p = LLamaContextParams.Default();
-        p.n_ctx = size;
+        // A whole number of 256-cell pages, as contexts people run are: llama.cpp attends over all n_ctx cells (the unused ones
+        // masked), and a cell count that is not a multiple of 16 sends the softmax's and tinyBLAS's last cells down scalar tails.
+        p.n_ctx = (size + 255) / 256 * 256;
         p.n_batch = batch > 0 ? (uint)batch : size;
         p.n_ubatch = p.n_batch;
         p.n_seq_max = 1;
