@@ -110,19 +110,11 @@ public class KernelTests
     [InlineData(5, 8, 2, 16, 0)]
     [InlineData(7, 8, 1, 32, 0)]
     [InlineData(9, 4, 2, 8, 3)]
-    public unsafe void CausalAttentionMatchesReference(int tokens, int heads, int kvHeads, int headSize, int window)
+    public void CausalAttentionMatchesReference(int tokens, int heads, int kvHeads, int headSize, int window)
     {
         int start = 2;
-        int positions = start + tokens;
         int kvStride = kvHeads * headSize;
-        var q = Random(tokens * heads * headSize, 6);
-        var keys = Random(positions * kvStride, 7, 2f);
-        var values = Random(positions * kvStride, 8);
-        var actual = new float[tokens * heads * headSize];
-        using var pool = new ComputePool(3);
-        var attention = new CausalAttention(pool, heads, kvHeads, headSize);
-        fixed (float* pq = q, pk = keys, pv = values, po = actual)
-            attention.Forward(pq, pk, pv, po, tokens, start, window);
+        var (q, keys, values, actual) = Attend(tokens, heads, kvHeads, headSize, start, window, seed: 6);
         var expected = new float[headSize];
         for (int t = 0; t < tokens; t++)
             for (int h = 0; h < heads; h++)
@@ -147,15 +139,8 @@ public class KernelTests
         // as GgmlSoftmax.Reference with cells aligned from the window's first; each output a halving sum of 16 lanes, lane l an
         // FMA chain over the rows j (from the first) with (first + j) mod 16 = l.
         if (!Avx512F.IsSupported || !Avx512BW.IsSupported) return;
-        int positions = start + tokens, kvStride = kvHeads * headSize;
-        var q = Random(tokens * heads * headSize, 16);
-        var keys = Random(positions * kvStride, 17, 2f);
-        var values = Random(positions * kvStride, 18);
-        var actual = new float[tokens * heads * headSize];
-        using var pool = new ComputePool(2);
-        var attention = new CausalAttention(pool, heads, kvHeads, headSize);
-        fixed (float* pq = q, pk = keys, pv = values, po = actual)
-            attention.Forward(pq, pk, pv, po, tokens, start, window);
+        int kvStride = kvHeads * headSize;
+        var (q, keys, values, actual) = Attend(tokens, heads, kvHeads, headSize, start, window, seed: 16);
         float scale = 1.0f / MathF.Sqrt(headSize);
         var lanes = new float[16];
         for (int t = 0; t < tokens; t++)
@@ -188,6 +173,22 @@ public class KernelTests
                         $"token {t} head {h} [{c}]: {expected:R} vs {got:R}");
                 }
             }
+    }
+
+    /// <summary>Random queries and an F32 cache of start + tokens positions, and CausalAttention's output over them.</summary>
+    private static unsafe (float[] Q, float[] Keys, float[] Values, float[] Output) Attend(int tokens, int heads, int kvHeads, int headSize,
+        int start, int window, int seed)
+    {
+        int positions = start + tokens, kvStride = kvHeads * headSize;
+        var q = Random(tokens * heads * headSize, seed);
+        var keys = Random(positions * kvStride, seed + 1, 2f);
+        var values = Random(positions * kvStride, seed + 2);
+        var output = new float[tokens * heads * headSize];
+        using var pool = new ComputePool(3);
+        var attention = new CausalAttention(pool, heads, kvHeads, headSize);
+        fixed (float* pq = q, pk = keys, pv = values, po = output)
+            attention.Forward(pq, pk, pv, po, tokens, start, window);
+        return (q, keys, values, output);
     }
 
     private sealed class CountingJob(int count) : IRangeJob
