@@ -21,12 +21,13 @@ namespace Quill.Tensors.Kernels;
 /// and values are widened to F32 a block of rows at a time on the stack, once for all the query heads that share them.
 /// </para>
 /// <para>
-/// With AVX-512 (D a multiple of 16) the floats follow llama.cpp's x86 order for a prompt, where its attention matmuls
-/// take tinyBLAS: each score a halving sum of 16 lanes of FMA chains over D, the softmax as ggml's
-/// (<see cref="GgmlSoftmax"/>), each output a halving sum of 16 partial sums, one per cache cell mod 16. With an F16 cache
-/// that gives llama.cpp's prompt logits bit for bit. llama.cpp is not batch invariant: a single token's matmuls take
-/// ggml's vec_dot instead (tinyBLAS only serves n ≥ 2), and with an F32 cache so does a prompt's q·k (its q is a permuted
-/// view). Quill keeps one order for every batch.
+/// With AVX-512 (D a multiple of 16) the floats follow llama.cpp's x86 order for a prompt: q·k as the matmul llama.cpp runs
+/// there (over an F16 cache tinyBLAS, a halving sum of one 16-lane FMA chain; over an F32 cache, whose q is a permuted view
+/// tinyBLAS does not take, ggml_vec_dot_f32, see VecDotScores), the softmax as ggml's (<see cref="GgmlSoftmax"/>), and
+/// each output as tinyBLAS's kqv, a halving sum of 16 partial sums, one per cache cell mod 16. A prompt's logits are then
+/// llama.cpp's bit for bit (LlamaDifferentialTests). llama.cpp itself is not batch invariant: for a single token tinyBLAS
+/// steps aside (it serves n ≥ 2) and its weighted values take ggml_vec_dot; Quill keeps one order for every batch, so a
+/// generation step can sit an ulp from llama.cpp's.
 /// </para>
 /// One instance per inference state; the work is split over (T, H) across the pool. Each (t, h) is computed on its
 /// own, with the same operations in the same order whichever heads, queries or sequences share its call, so a query's

@@ -11,8 +11,8 @@ namespace Quill.Tensors.Kernels;
 /// <see cref="GgmlExp"/> sixteen (AVX-512) or eight (AVX2) cells at a time from cell 0, each vector's horizontal sum
 /// (<see cref="HorizontalSums.One"/>, hsum_float_8) added to a double; then every e times (float)(1 / sum). Cells outside the
 /// row (masked to −∞ there) add exact zeros, so a row that starts <c>lead</c> cells into its first vector, or ends inside
-/// its last, takes those lanes as zeros. Assumes llama.cpp's cell count is a multiple of the vector (its KV cache pads to
-/// 256), so no cell goes through its scalar tail.
+/// its last, takes those lanes as zeros. Assumes llama.cpp's cell count is a multiple of the vector (a context of whole
+/// 256-cell pages), so no cell goes through its scalar tail.
 /// </summary>
 internal static unsafe class GgmlSoftmax
 {

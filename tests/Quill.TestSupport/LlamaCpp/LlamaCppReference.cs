@@ -78,7 +78,7 @@ public static class LlamaCppReference
 
     /// <summary>
     /// As <see cref="Logits"/>, but each token decoded alone, so every row goes through llama.cpp's single-token graph
-    /// (the one generation runs): there its attention matmuls take tinyBLAS, where a prompt's batch takes ggml's vec_dot.
+    /// (the one generation runs), where its F32 and F16 matmuls take ggml's vec_dot: tinyBLAS serves only n ≥ 2.
     /// </summary>
     public static float[][] LogitsOneAtATime(string modelPath, int[] ids, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
     {
