@@ -249,7 +249,7 @@ public sealed unsafe partial class CausalAttention : IRangeJob
         {
             GgmlSoftmax.Row(scores + (long)i * positions, positions, first, SimdCapability.Best);
             if (_half) RoundToHalf(scores + (long)i * positions, scores + (long)i * positions, positions);
-            new Span<float>(_out + ((long)t * _heads + h0 + i) * d, d).Clear();
+            if (!_fast) new Span<float>(_out + ((long)t * _heads + h0 + i) * d, d).Clear(); // the AVX-512 path writes it whole (ReduceLanes)
         }
 
         // The AVX-512 weighted sums keep sixteen partial sums per output (one per cell mod 16) across the blocks.

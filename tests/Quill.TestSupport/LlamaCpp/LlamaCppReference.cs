@@ -56,10 +56,13 @@ public static class LlamaCppReference
     }
 
     /// <summary>
-    /// Raw logits (no softmax, no temperature) at every position of <paramref name="ids"/>, decoded as one batch
-    /// starting at position 0: result[t] is the (V) distribution over the token after ids[0..t].
+    /// Raw logits (no softmax, no temperature) at every position of <paramref name="ids"/>, starting at position 0:
+    /// result[t] is the (V) distribution over the token after ids[0..t]. Decoded as one batch, or with
+    /// <paramref name="oneAtATime"/> each token alone, so every row goes through llama.cpp's single-token graph (the one
+    /// generation runs), where its F32 and F16 matmuls take ggml's vec_dot: tinyBLAS serves only n ≥ 2.
     /// </summary>
-    public static float[][] Logits(string modelPath, int[] ids, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
+    public static float[][] Logits(string modelPath, int[] ids, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32,
+        bool oneAtATime = false)
     {
         ArgumentNullException.ThrowIfNull(ids);
         if (ids.Length == 0) return [];
@@ -67,35 +70,22 @@ public static class LlamaCppReference
         int vocabulary = model.Vocab.Count;
         CheckIds(modelPath, ids, vocabulary);
         using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, ids.Length, threads, kvCache: kvCache);
+        var logits = new float[ids.Length][];
         var batch = new LLamaBatch();
+        if (oneAtATime)
+        {
+            for (int t = 0; t < ids.Length; t++)
+            {
+                batch.Clear();
+                batch.Add(ids[t], t, LLamaSeqId.Zero, logits: true);
+                Decode(modelPath, context, batch);
+                logits[t] = context.GetLogitsIth(0)[..vocabulary].ToArray();
+            }
+            return logits;
+        }
         for (int t = 0; t < ids.Length; t++) batch.Add(ids[t], t, LLamaSeqId.Zero, logits: true);
         Decode(modelPath, context, batch);
-
-        var logits = new float[ids.Length][];
         for (int t = 0; t < ids.Length; t++) logits[t] = context.GetLogitsIth(t)[..vocabulary].ToArray();
-        return logits;
-    }
-
-    /// <summary>
-    /// As <see cref="Logits"/>, but each token decoded alone, so every row goes through llama.cpp's single-token graph
-    /// (the one generation runs), where its F32 and F16 matmuls take ggml's vec_dot: tinyBLAS serves only n ≥ 2.
-    /// </summary>
-    public static float[][] LogitsOneAtATime(string modelPath, int[] ids, int threads = 2, LlamaCppKvCache kvCache = LlamaCppKvCache.F32)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        SafeLlamaModelHandle model = LlamaCppRuntime.Model(modelPath);
-        int vocabulary = model.Vocab.Count;
-        CheckIds(modelPath, ids, vocabulary);
-        using SafeLLamaContextHandle context = LlamaCppRuntime.Context(model, Math.Max(ids.Length, 1), threads, kvCache: kvCache);
-        var logits = new float[ids.Length][];
-        var batch = new LLamaBatch();
-        for (int t = 0; t < ids.Length; t++)
-        {
-            batch.Clear();
-            batch.Add(ids[t], t, LLamaSeqId.Zero, logits: true);
-            Decode(modelPath, context, batch);
-            logits[t] = context.GetLogitsIth(0)[..vocabulary].ToArray();
-        }
         return logits;
     }
 

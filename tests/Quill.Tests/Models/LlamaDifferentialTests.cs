@@ -188,7 +188,7 @@ public class LlamaDifferentialTests
         Console.WriteLine($"  rows over 1e-5 relative: {rowDiff.Count(d => d > partedAbove)} of {prompt.Length}, " +
             $"the first {Array.FindIndex(rowDiff, d => d > partedAbove)}");
         // The same rows from llama.cpp's single-token graph (ours are the same bits one at a time or batched).
-        float[][] steps = LlamaCppReference.LogitsOneAtATime(path, prompt, kvCache: theirCache);
+        float[][] steps = LlamaCppReference.Logits(path, prompt, kvCache: theirCache, oneAtATime: true);
         var stepDiff = new double[prompt.Length];
         for (int t = 0; t < prompt.Length; t++)
             for (int v = 0; v < vocab; v++) stepDiff[t] = Math.Max(stepDiff[t], Math.Abs(steps[t][v] - ours[t * vocab + v]));
