@@ -309,6 +309,24 @@ internal static class KQuant
     public static unsafe Vector128<int> MinSums(Vector256<short> scalesAndMins16, byte* q8kBlock) =>
         Sse2.MultiplyAddAdjacent(scalesAndMins16.GetUpper(), PairSums(q8kBlock));
 
+    /// <summary>
+    /// The four min lanes summed into lane 0, lanes 1..3 zero (ggml's Q5_K dot adds its min term as one float per block,
+    /// <c>summs += dmin · Σ</c>; four float lanes fed this way keep that one chain in lane 0, and their final
+    /// (m0 + m2) + (m1 + m3) is m0). Integer sums are exact in any order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> IntoLaneZero(Vector128<int> lanes) =>
+        Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(lanes, Vector128<int>.Zero), Vector128<int>.Zero);
+
+    /// <summary><see cref="IntoLaneZero(Vector128{int})"/> in each 128-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> IntoLaneZero(Vector512<int> lanes)
+    {
+        lanes = Avx512F.Add(lanes, Avx512F.Shuffle(lanes, 0x4E));
+        lanes = Avx512F.Add(lanes, Avx512F.Shuffle(lanes, 0xB1));
+        return Avx512F.And(lanes, Vector512.Create(-1, 0, 0, 0, -1, 0, 0, 0, -1, 0, 0, 0, -1, 0, 0, 0));
+    }
+
     /// <summary>The sixteen bsums of one Q8_K block added in pairs (bsums[2k] + bsums[2k+1]), as the min terms read them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector128<short> PairSums(byte* q8kBlock)

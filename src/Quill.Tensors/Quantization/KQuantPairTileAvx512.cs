@@ -16,6 +16,9 @@ internal unsafe interface IKQuantPairWeights
     /// <summary>True for the formats with 6-bit scales and mins (Q4_K, Q5_K): their min term has its own float lanes.</summary>
     static abstract bool HasMins { get; }
 
+    /// <summary>For the scale-min formats: whether the min term is one float chain per output (Q5_K) rather than four lanes (Q4_K).</summary>
+    static abstract bool OneMinLane { get; }
+
     /// <summary>For the offset formats (Q6_K): the offset 1 &lt;&lt; OffsetShift removed through the bsums; 0 where there is none.</summary>
     static abstract byte OffsetShift { get; }
 
@@ -186,11 +189,15 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
             Vector512<short> pa = Avx512F.BroadcastVector128ToVector512((int*)(y + PairSumsAt)).AsInt16();
             Vector512<short> pb = Avx512F.BroadcastVector128ToVector512((int*)(y + PairSumsAt + 16)).AsInt16();
             low = Avx512F.FusedMultiplyAdd(dmin * Vector512.Create(((float*)(y + DyAt))[0]),
-                Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(mins, pa)), low);
+                Avx512F.ConvertToVector512Single(MinLanes(Avx512BW.MultiplyAddAdjacent(mins, pa))), low);
             high = Avx512F.FusedMultiplyAdd(dmin * Vector512.Create(((float*)(y + DyAt))[8]),
-                Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(mins, pb)), high);
+                Avx512F.ConvertToVector512Single(MinLanes(Avx512BW.MultiplyAddAdjacent(mins, pb))), high);
         }
     }
+
+    /// <summary>Four rows' min lanes (one row per 128-bit lane), each summed into its lane 0 where the format keeps one min chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> MinLanes(Vector512<int> lanes) => TWeights.OneMinLane ? KQuant.IntoLaneZero(lanes) : lanes;
 
     /// <summary>Row k's pair of dots: token 2p (low halves) to o[k], token 2p+1 (high halves) to o[outStride + k].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -222,6 +229,7 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
         int* mins = stackalloc int[16];
         float* acc = stackalloc float[8];
         float* accMin = stackalloc float[4];
+        int* sumMin = stackalloc int[4];
         for (int r = 0; r < 4; r++)
         {
             for (int t = 0; t < 2 * pairs; t++)
@@ -250,11 +258,16 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
                         acc[l] = MathF.FusedMultiplyAdd(dw * dy, sumi, acc[l]);
                     }
                     if (TWeights.HasMins)
+                    {
                         for (int i = 0; i < 4; i++)
+                            sumMin[i] = mins[2 * i] * (bsums[4 * i] + bsums[4 * i + 1]) + mins[2 * i + 1] * (bsums[4 * i + 2] + bsums[4 * i + 3]);
+                        if (TWeights.OneMinLane)
                         {
-                            int sumMin = mins[2 * i] * (bsums[4 * i] + bsums[4 * i + 1]) + mins[2 * i + 1] * (bsums[4 * i + 2] + bsums[4 * i + 3]);
-                            accMin[i] = MathF.FusedMultiplyAdd(dmin * dy, sumMin, accMin[i]);
+                            sumMin[0] += sumMin[1] + sumMin[2] + sumMin[3];
+                            sumMin[1] = sumMin[2] = sumMin[3] = 0;
                         }
+                        for (int i = 0; i < 4; i++) accMin[i] = MathF.FusedMultiplyAdd(dmin * dy, sumMin[i], accMin[i]);
+                    }
                 }
                 float sum = KQuant.Sum(Vector256.Load(acc));
                 output[t * outStride + r] = TWeights.HasMins ? sum - KQuant.Sum(Vector128.Load(accMin)) : sum;

@@ -21,6 +21,8 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
 {
     public static bool HasMins => true;
 
+    public static bool OneMinLane => TQuants.OneMinLane;
+
     public static byte OffsetShift => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,6 +62,8 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
     where TQuants : struct, IOffsetTileQuants<TQuants>, IKQuantElements
 {
     public static bool HasMins => false;
+
+    public static bool OneMinLane => false;
 
     public static byte OffsetShift => TQuants.OffsetShift;
 

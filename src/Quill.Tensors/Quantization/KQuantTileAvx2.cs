@@ -18,6 +18,9 @@ internal unsafe interface IKQuantAvx2Quants
     /// <summary>Whether the format has 6-bit mins (Q4_K, Q5_K) rather than an offset (Q6_K).</summary>
     static abstract bool HasMin { get; }
 
+    /// <summary>Whether the min term is one float chain (Q5_K, as ggml's dot keeps it) rather than four lanes (Q4_K).</summary>
+    static abstract bool OneMinLane { get; }
+
     /// <summary>Bytes per 256-weight block.</summary>
     static abstract int BlockBytes { get; }
 
@@ -101,8 +104,7 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
                     float dmin = Fp16Bits.Load(x + 2);
                     Vector128<float>* minRow = mins + 4 * r;
                     for (int t = 0; t < 4; t++)
-                        minRow[t] = Fma.MultiplyAdd(Vector128.Create(dmin * dy[t]),
-                            Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(rowMins, pairs[t])), minRow[t]);
+                        minRow[t] = Fma.MultiplyAdd(Vector128.Create(dmin * dy[t]), Sse2.ConvertToVector128Single(MinLanes(rowMins, pairs[t])), minRow[t]);
                 }
             }
         }
@@ -147,8 +149,7 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
                 // d·dy in lane 0, dmin·dy in lane 1: the same products as two scalar multiplies.
                 Vector128<float> deltas = Fp16Bits.ToSinglePair(Unsafe.ReadUnaligned<uint>(x)) * Vector128.Create(dy);
                 acc = Fma.MultiplyAdd(Avx2.BroadcastScalarToVector256(deltas), Avx.ConvertToVector256Single(sum), acc);
-                mins = Fma.MultiplyAdd(Avx.Permute(deltas, 0x55),
-                    Sse2.ConvertToVector128Single(Sse2.MultiplyAddAdjacent(rowMins, KQuant.PairSums(y))), mins);
+                mins = Fma.MultiplyAdd(Avx.Permute(deltas, 0x55), Sse2.ConvertToVector128Single(MinLanes(rowMins, KQuant.PairSums(y))), mins);
             }
             else
             {
@@ -156,6 +157,14 @@ internal static unsafe class KQuantTileAvx2<TQuants> where TQuants : struct, IKQ
             }
         }
         return Result(acc, mins);
+    }
+
+    /// <summary>One block's min lanes: min k times the bsum pair k, summed into lane 0 where the format keeps one min chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> MinLanes(Vector128<short> rowMins, Vector128<short> pairs)
+    {
+        Vector128<int> lanes = Sse2.MultiplyAddAdjacent(rowMins, pairs);
+        return TQuants.OneMinLane ? KQuant.IntoLaneZero(lanes) : lanes;
     }
 
     /// <summary>One unpacked chunk of one weight row against the same chunk of four tokens.</summary>
@@ -186,6 +195,8 @@ internal readonly unsafe struct Q4KAvx2Quants : IKQuantAvx2Quants
     public static int BlockBytes => Q4KBlock.BlockBytes;
 
     public static bool HasMin => true;
+
+    public static bool OneMinLane => false;
 
     public static int DeltaOffset => 0;
 
@@ -221,6 +232,8 @@ internal readonly unsafe struct Q5KAvx2Quants : IKQuantAvx2Quants
     public static int BlockBytes => Q5KBlock.BlockBytes;
 
     public static bool HasMin => true;
+
+    public static bool OneMinLane => true;
 
     public static int DeltaOffset => 0;
 
@@ -264,6 +277,8 @@ internal readonly unsafe struct Q6KAvx2Quants : IKQuantAvx2Quants
     public static int BlockBytes => Q6KBlock.BlockBytes;
 
     public static bool HasMin => false;
+
+    public static bool OneMinLane => false;
 
     public static int DeltaOffset => Q6KBlock.DeltaOffset;
 

@@ -16,6 +16,9 @@ internal unsafe interface IScaleMinTileQuants<TSelf> where TSelf : struct, IScal
     /// <summary>Byte offset of the twelve packed 6-bit scales and mins in a block (d at 0, dmin at 2).</summary>
     static abstract int ScalesOffset { get; }
 
+    /// <summary>Whether the min term is one float chain per output (Q5_K, as ggml's dot keeps it) rather than four lanes (Q4_K).</summary>
+    static abstract bool OneMinLane { get; }
+
     static abstract TSelf Create();
 
     /// <summary>
@@ -128,7 +131,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
                 Avx512F.ConvertToVector512Single(sumi01), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6)),
                 Avx512F.ConvertToVector512Single(sumi23), acc23);
-            Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(rowMins, Avx512Lanes.Broadcast(KQuant.PairSums(y + sumsAt - Q8KBlock.SumsOffset)));
+            Vector512<int> minSums = MinLanes(Avx512BW.MultiplyAddAdjacent(rowMins, Avx512Lanes.Broadcast(KQuant.PairSums(y + sumsAt - Q8KBlock.SumsOffset))));
             mins = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, Vector512.Create(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7)),
                 Avx512F.ConvertToVector512Single(minSums), mins);
         }
@@ -201,7 +204,7 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         Vector512<float> d = Vector512.Create(Fp16Bits.Load(x)), dmin = Vector512.Create(Fp16Bits.Load(x + 2));
         acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1)), acc01);
         acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3)), acc23);
-        Vector512<int> minSums = Avx512BW.MultiplyAddAdjacent(Vector512.Create(rowMins), t.Pairs);
+        Vector512<int> minSums = MinLanes(Avx512BW.MultiplyAddAdjacent(Vector512.Create(rowMins), t.Pairs));
         mins = Avx512F.FusedMultiplyAdd(dmin * t.DyQuads, Avx512F.ConvertToVector512Single(minSums), mins);
     }
 
@@ -281,6 +284,10 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         o[2 * outStride] = Result(acc23.GetLower(), mins.GetUpper().GetLower());
         o[3 * outStride] = Result(acc23.GetUpper(), mins.GetUpper().GetUpper());
     }
+
+    /// <summary>Four outputs' min lanes (one per 128-bit lane), each summed into its lane 0 where the format keeps one min chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<int> MinLanes(Vector512<int> lanes) => TQuants.OneMinLane ? KQuant.IntoLaneZero(lanes) : lanes;
 
     /// <summary>The row dot's final reduction, verbatim.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

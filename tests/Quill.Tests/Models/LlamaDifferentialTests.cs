@@ -116,8 +116,7 @@ public class LlamaDifferentialTests
 
     /// <summary>
     /// llama.cpp's quantizer's files, and whether their prompt logits are llama.cpp's bit for bit under AVX-512. Not exact:
-    /// the files with Q4_0, Q4_K or Q2_K tensors, which llama.cpp repacks and sums in its own order, and Q5_K, whose min
-    /// term ggml adds as one scalar per block where Quill keeps four lanes.
+    /// the files with Q4_0, Q4_K or Q2_K tensors, which llama.cpp repacks and sums in its own order.
     /// </summary>
     public static TheoryData<string, double, bool> QuantizerTypes => new()
     {
@@ -129,7 +128,7 @@ public class LlamaDifferentialTests
         { "Q2_K", QuantizedTolerance, false },
         { "Q3_K_M", QuantizedTolerance, false },
         { "Q4_K_M", QuantizedTolerance, false },
-        { "Q5_K_M", QuantizedTolerance, false },
+        { "Q5_K_M", QuantizedTolerance, true },
         { "Q6_K", QuantizedTolerance, true },
     };
 
