@@ -48,4 +48,22 @@ internal static class Avx512Lanes
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
     }
+
+    /// <summary>
+    /// The scaled sum above with o_k taken off each chunk's pair sums before the scales: vpmaddwd(vpmaddubsw(q_k, y_k)
+    /// − o_k, s_k). Exact where both pair sums and their difference fit in 16 bits (an offset of small unsigned quants,
+    /// as Q3_K's).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> ScaledSum(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3, Vector512<sbyte> y0,
+        Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, Vector512<short> o0, Vector512<short> o1, Vector512<short> o2,
+        Vector512<short> o3, Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3)
+    {
+        Vector512<int> sumi = Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(Avx512BW.MultiplyAddAdjacent(q0, y0), o0), s0),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(Avx512BW.MultiplyAddAdjacent(q1, y1), o1), s1));
+        return Avx512F.Add(sumi, Avx512F.Add(
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(Avx512BW.MultiplyAddAdjacent(q2, y2), o2), s2),
+            Avx512BW.MultiplyAddAdjacent(Avx512BW.Subtract(Avx512BW.MultiplyAddAdjacent(q3, y3), o3), s3)));
+    }
 }

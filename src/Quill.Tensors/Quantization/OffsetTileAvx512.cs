@@ -17,6 +17,13 @@ internal unsafe interface IOffsetTileQuants<TSelf> where TSelf : struct, IOffset
 
     static abstract byte OffsetShift { get; }
 
+    /// <summary>
+    /// Whether the offset comes off each vpmaddubsw pair sum before the scales (Q3_K: ggml's AVX2 dot subtracts
+    /// vpmaddubsw(4, q8) per chunk, so its lanes hold weights 4j..4j+3 of every chunk), rather than as whole 16-weight
+    /// groups through the bsums (Q6_K, as ggml's dot takes it).
+    /// </summary>
+    static abstract bool OffsetPerPair { get; }
+
     static abstract TSelf Create();
 
     static abstract Vector256<short> Scales(byte* x);
@@ -40,12 +47,16 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         Vector512<float> acc0a = default, acc0b = default, acc1a = default, acc1b = default;
         Vector512<float> acc2a = default, acc2b = default, acc3a = default, acc3b = default;
         Constants k = Constants.Create();
+        Chunks* perToken = stackalloc Chunks[TQuants.OffsetPerPair ? 4 : 0];
         for (int b = 0; b < blocks; b++)
         {
             byte* x = w + b * blockStride;
             byte* y = a + b * Q8KBlock.BlockBytes;
+            if (TQuants.OffsetPerPair)
+                for (int t = 0; t < 4; t++) perToken[t] = Chunks.Load((sbyte*)(y + t * aStride + Q8KBlock.QuantsOffset));
             var tokens = new Tokens
             {
+                PerToken = perToken,
                 Y = y,
                 Stride = aStride,
                 Dy01 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + aStride))),
@@ -96,15 +107,23 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
             byte* y = a + b * aBlock;
             DecodePrefetch.Ahead(prefetch, x, blockStride);
             sbyte* q8 = (sbyte*)(y + quantsAt);
-            Vector512<sbyte> y0 = Vector512.Load(q8), y1 = Vector512.Load(q8 + quantsStride), y2 = Vector512.Load(q8 + 2 * quantsStride),
-                y3 = Vector512.Load(q8 + 3 * quantsStride);
-            Vector512<int> r0 = RowLanes(x, y0, y1, y2, y3, quants, out Vector256<short> sc0);
-            Vector512<int> r1 = RowLanes(x + wStride, y0, y1, y2, y3, quants, out Vector256<short> sc1);
+            var chunks = new Chunks
+            {
+                Y0 = Vector512.Load(q8),
+                Y1 = Vector512.Load(q8 + quantsStride),
+                Y2 = Vector512.Load(q8 + 2 * quantsStride),
+                Y3 = Vector512.Load(q8 + 3 * quantsStride),
+            };
+            if (TQuants.OffsetPerPair) chunks.SetOffsets();
+            Vector512<int> r0 = RowLanes(x, chunks, quants, out Vector256<short> sc0);
+            Vector512<int> r1 = RowLanes(x + wStride, chunks, quants, out Vector256<short> sc1);
             Vector512<short> sums = Avx512DQ.BroadcastVector256ToVector512((int*)(y + sumsAt)).AsInt16();
-            Vector512<int> sumi01 = Avx512Lanes.FoldPair(r0, r1) - Offsets(sums, Avx512Lanes.Join(sc0, sc1));
-            Vector512<int> r2 = RowLanes(x + 2 * wStride, y0, y1, y2, y3, quants, out Vector256<short> sc2);
-            Vector512<int> r3 = RowLanes(x + 3 * wStride, y0, y1, y2, y3, quants, out Vector256<short> sc3);
-            Vector512<int> sumi23 = Avx512Lanes.FoldPair(r2, r3) - Offsets(sums, Avx512Lanes.Join(sc2, sc3));
+            Vector512<int> sumi01 = Avx512Lanes.FoldPair(r0, r1);
+            if (!TQuants.OffsetPerPair) sumi01 -= Offsets(sums, Avx512Lanes.Join(sc0, sc1));
+            Vector512<int> r2 = RowLanes(x + 2 * wStride, chunks, quants, out Vector256<short> sc2);
+            Vector512<int> r3 = RowLanes(x + 3 * wStride, chunks, quants, out Vector256<short> sc3);
+            Vector512<int> sumi23 = Avx512Lanes.FoldPair(r2, r3);
+            if (!TQuants.OffsetPerPair) sumi23 -= Offsets(sums, Avx512Lanes.Join(sc2, sc3));
             // Lane r: d_r·dy, the same single product the row dot forms.
             byte* delta = x + TQuants.DeltaOffset;
             Vector128<uint> halves = Vector128.Create((uint)Unsafe.ReadUnaligned<ushort>(delta), (uint)Unsafe.ReadUnaligned<ushort>(delta + wStride),
@@ -125,6 +144,36 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         public nint Stride;
         public Vector512<float> Dy01, Dy23;
         public Vector512<short> Sums01, Sums23;
+
+        /// <summary>With <see cref="IOffsetTileQuants{TSelf}.OffsetPerPair"/>: token t's chunk c offsets at 4t + c.</summary>
+        public Chunks* PerToken;
+    }
+
+    /// <summary>One token's block as four 64-byte chunks, and with <see cref="IOffsetTileQuants{TSelf}.OffsetPerPair"/> each chunk's pair offsets.</summary>
+    private struct Chunks
+    {
+        public Vector512<sbyte> Y0, Y1, Y2, Y3;
+        public Vector512<short> O0, O1, O2, O3;
+
+        /// <summary>O_k = vpmaddubsw(offset, Y_k): what the offset 1 &lt;&lt; OffsetShift contributes to each pair sum.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void SetOffsets()
+        {
+            Vector512<byte> offset = Vector512.Create((byte)(1 << TQuants.OffsetShift));
+            O0 = Avx512BW.MultiplyAddAdjacent(offset, Y0);
+            O1 = Avx512BW.MultiplyAddAdjacent(offset, Y1);
+            O2 = Avx512BW.MultiplyAddAdjacent(offset, Y2);
+            O3 = Avx512BW.MultiplyAddAdjacent(offset, Y3);
+        }
+
+        /// <summary>The chunks of the Q8_K quants at q8.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Chunks Load(sbyte* q8)
+        {
+            var c = new Chunks { Y0 = Vector512.Load(q8), Y1 = Vector512.Load(q8 + 64), Y2 = Vector512.Load(q8 + 128), Y3 = Vector512.Load(q8 + 192) };
+            if (TQuants.OffsetPerPair) c.SetOffsets();
+            return c;
+        }
     }
 
     /// <summary>The vpermw scale indices, and the format's own constants.</summary>
@@ -149,14 +198,20 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
     {
         Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
             out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector256<short> sc16);
-        Vector256<int> t0 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + Q8KBlock.QuantsOffset));
-        Vector256<int> t1 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + t.Stride + Q8KBlock.QuantsOffset));
-        Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 2 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
-        Vector512<short> scales = Vector512.Create(sc16);
+        Vector256<int> t0 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, t, 0);
+        Vector256<int> t1 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, t, 1);
+        Vector256<int> t2 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, t, 2);
+        Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, t, 3);
+        Vector512<int> sumi01 = Vector512.Create(t0, t1), sumi23 = Vector512.Create(t2, t3);
+        if (!TQuants.OffsetPerPair)
+        {
+            Vector512<short> scales = Vector512.Create(sc16);
+            sumi01 -= Offsets(t.Sums01, scales);
+            sumi23 -= Offsets(t.Sums23, scales);
+        }
         Vector512<float> d = Vector512.Create(Fp16Bits.Load(x + TQuants.DeltaOffset));
-        acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1) - Offsets(t.Sums01, scales)), acc01);
-        acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3) - Offsets(t.Sums23, scales)), acc23);
+        acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(sumi01), acc01);
+        acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(sumi23), acc23);
     }
 
     /// <summary>
@@ -164,8 +219,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
     /// (low and high 256 bits still to be added), and the row's scales.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> RowLanes(byte* x, Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3, TQuants quants,
-        out Vector256<short> sc16)
+    private static Vector512<int> RowLanes(byte* x, in Chunks y, TQuants quants, out Vector256<short> sc16)
     {
         sc16 = TQuants.Scales(x);
         Vector512<short> table = sc16.ToVector512Unsafe();
@@ -178,7 +232,7 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         Vector512<short> s3 = Avx512BW.PermuteVar32x16(table, Vector512.Create(0x000C_000C_000C_000CUL, 0x000C_000C_000C_000CUL, 0x000D_000D_000D_000DUL,
             0x000D_000D_000D_000DUL, 0x000E_000E_000E_000EUL, 0x000E_000E_000E_000EUL, 0x000F_000F_000F_000FUL, 0x000F_000F_000F_000FUL).AsInt16());
         quants.Unpack(x, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3);
-        return Avx512Lanes.ScaledSum(q0, q1, q2, q3, y0, y1, y2, y3, s0, s1, s2, s3);
+        return ScaledSum(q0, q1, q2, q3, y, s0, s1, s2, s3);
     }
 
     /// <summary>
@@ -199,25 +253,23 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
         k.Quants.Unpack(x, out q0, out q1, out q2, out q3);
     }
 
+    /// <summary>One row's unpacked block against tile token <paramref name="token"/>: the eight lanes, folded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Lanes(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
-        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3, sbyte* q8) =>
-        RowLanesOf(q0, q1, q2, q3, s0, s1, s2, s3,
-            Avx512BW.LoadVector512(q8), Avx512BW.LoadVector512(q8 + 64), Avx512BW.LoadVector512(q8 + 128), Avx512BW.LoadVector512(q8 + 192));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanesOf(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
-        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3,
-        Vector512<sbyte> y0, Vector512<sbyte> y1, Vector512<sbyte> y2, Vector512<sbyte> y3)
+        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3, in Tokens t, int token)
     {
-        Vector512<int> sumi = Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q0, y0), s0),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q1, y1), s1));
-        sumi = Avx512F.Add(sumi, Avx512F.Add(
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
-            Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3)));
+        Vector512<int> sumi = TQuants.OffsetPerPair
+            ? ScaledSum(q0, q1, q2, q3, t.PerToken[token], s0, s1, s2, s3)
+            : ScaledSum(q0, q1, q2, q3, Chunks.Load((sbyte*)(t.Y + token * t.Stride + Q8KBlock.QuantsOffset)), s0, s1, s2, s3);
         return Avx2.Add(sumi.GetLower(), sumi.GetUpper());
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> ScaledSum(Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3, in Chunks y,
+        Vector512<short> s0, Vector512<short> s1, Vector512<short> s2, Vector512<short> s3) =>
+        TQuants.OffsetPerPair
+            ? Avx512Lanes.ScaledSum(q0, q1, q2, q3, y.Y0, y.Y1, y.Y2, y.Y3, y.O0, y.O1, y.O2, y.O3, s0, s1, s2, s3)
+            : Avx512Lanes.ScaledSum(q0, q1, q2, q3, y.Y0, y.Y1, y.Y2, y.Y3, s0, s1, s2, s3);
 
     /// <summary>The sixteen bsums of one Q8_K block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -322,7 +322,7 @@ public static class Q2KBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx2(byte* xs, byte* ys, int count)
     {
-        Vector256<float> acc = Vector256<float>.Zero, accMin = Vector256<float>.Zero;
+        Vector256<float> acc = Vector256<float>.Zero;
         Vector128<byte> pick0 = KQuant.PairMask(0), pick1 = KQuant.PairMask(2), pick2 = KQuant.PairMask(4), pick3 = KQuant.PairMask(6);
         Vector128<byte> pick4 = KQuant.PairMask(8), pick5 = KQuant.PairMask(10), pick6 = KQuant.PairMask(12), pick7 = KQuant.PairMask(14);
         for (int b = 0; b < count; b++)
@@ -338,10 +338,11 @@ public static class Q2KBlock
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset), q8, sc, pick0, pick1, pick2, pick3),
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset + 32), q8 + 128, sc, pick4, pick5, pick6, pick7));
             float dy = Unsafe.ReadUnaligned<float>(y);
+            // ggml's order: the min term's lanes go into the same accumulator, negated, before the block's sums.
+            acc = Fma.MultiplyAddNegated(Vector256.Create(dy * Fp16Bits.Load(x + MinOffset)), Avx.ConvertToVector256Single(minSums), acc);
             acc = Fma.MultiplyAdd(Vector256.Create(dy * Fp16Bits.Load(x + DeltaOffset)), Avx.ConvertToVector256Single(sumi), acc);
-            accMin = Fma.MultiplyAdd(Vector256.Create(dy * Fp16Bits.Load(x + MinOffset)), Avx.ConvertToVector256Single(minSums), accMin);
         }
-        return KQuant.Sum(acc) - KQuant.Sum(accMin);
+        return KQuant.Sum(acc);
     }
 
     /// <summary>Sum of scale * q * a over one 128-weight half whose 32 qs bytes are <paramref name="v"/>.</summary>

@@ -8,8 +8,9 @@ namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Each (row, token) pair gets exactly the integer lanes of <see cref="Q2KBlock"/>'s AVX2 dot (lane j: bytes 4j..4j+3 of
-/// every 32-weight chunk times its 16-weight group's scale; eight exact min sums) and the same per-lane FMA
-/// accumulation and final reduction; two pairs share a 512-bit accumulator (lanes never mix), so every output is bit for
+/// every 32-weight chunk times its 16-weight group's scale; eight exact min sums) and the same per-lane FMAs (per block
+/// the min term's, negated, then the sums', into one accumulator, as ggml's AVX2 dot) and final reduction; two pairs
+/// share a 512-bit accumulator (lanes never mix), so every output is bit for
 /// bit <see cref="Q2KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="SimdWidth.Vector512"/> (which runs the
 /// AVX2 dot). The weight unpack is done once per four tokens, activation loads once per four rows.
 /// </summary>
@@ -21,11 +22,9 @@ internal static unsafe class Q2KTileAvx512
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile(byte* w, nint wStride, nint blockStride, byte* a, nint aStride, int blocks, float* output, nint outStride)
     {
-        // Per weight row r: tokens 0,1 in accRa and minRa (low, high 256 bits), tokens 2,3 in accRb and minRb.
+        // Per weight row r: tokens 0,1 in accRa (low, high 256 bits), tokens 2,3 in accRb.
         Vector512<float> acc0a = default, acc0b = default, acc1a = default, acc1b = default;
         Vector512<float> acc2a = default, acc2b = default, acc3a = default, acc3b = default;
-        Vector512<float> min0a = default, min0b = default, min1a = default, min1b = default;
-        Vector512<float> min2a = default, min2b = default, min3a = default, min3b = default;
         Constants k = Constants.Create();
         for (int b = 0; b < blocks; b++)
         {
@@ -41,22 +40,22 @@ internal static unsafe class Q2KTileAvx512
                 Sums01 = Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
                 Sums23 = Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
             };
-            RowOfTile(x, tokens, k, ref acc0a, ref acc0b, ref min0a, ref min0b);
-            RowOfTile(x + wStride, tokens, k, ref acc1a, ref acc1b, ref min1a, ref min1b);
-            RowOfTile(x + 2 * wStride, tokens, k, ref acc2a, ref acc2b, ref min2a, ref min2b);
-            RowOfTile(x + 3 * wStride, tokens, k, ref acc3a, ref acc3b, ref min3a, ref min3b);
+            RowOfTile(x, tokens, k, ref acc0a, ref acc0b);
+            RowOfTile(x + wStride, tokens, k, ref acc1a, ref acc1b);
+            RowOfTile(x + 2 * wStride, tokens, k, ref acc2a, ref acc2b);
+            RowOfTile(x + 3 * wStride, tokens, k, ref acc3a, ref acc3b);
         }
-        StoreRow(output, outStride, acc0a, acc0b, min0a, min0b);
-        StoreRow(output + 1, outStride, acc1a, acc1b, min1a, min1b);
-        StoreRow(output + 2, outStride, acc2a, acc2b, min2a, min2b);
-        StoreRow(output + 3, outStride, acc3a, acc3b, min3a, min3b);
+        StoreRow(output, outStride, acc0a, acc0b);
+        StoreRow(output + 1, outStride, acc1a, acc1b);
+        StoreRow(output + 2, outStride, acc2a, acc2b);
+        StoreRow(output + 3, outStride, acc3a, acc3b);
     }
 
     /// <summary>out[r] = Dot(weight row r, the activation row) for r in 0..3: the decode-time shape.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(byte* w, nint wStride, nint blockStride, byte* a, int blocks, float* output)
     {
-        Vector512<float> acc01 = default, acc23 = default, min01 = default, min23 = default;
+        Vector512<float> acc01 = default, acc23 = default;
         Constants k = Constants.Create();
         Vector512<int> lowHigh01 = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
         Vector512<int> lowHigh23 = Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
@@ -81,16 +80,12 @@ internal static unsafe class Q2KTileAvx512
             Vector512<float> dmin = (Vector128.Create(Fp16Bits.Load(x + Q2KBlock.MinOffset), Fp16Bits.Load(x + wStride + Q2KBlock.MinOffset),
                 Fp16Bits.Load(x + 2 * wStride + Q2KBlock.MinOffset),
                     Fp16Bits.Load(x + 3 * wStride + Q2KBlock.MinOffset)) * dy).ToVector256Unsafe().ToVector512Unsafe();
+            acc01 = Avx512F.FusedMultiplyAddNegated(Avx512F.PermuteVar16x32(dmin, lowHigh01), Avx512F.ConvertToVector512Single(mins01), acc01);
+            acc23 = Avx512F.FusedMultiplyAddNegated(Avx512F.PermuteVar16x32(dmin, lowHigh23), Avx512F.ConvertToVector512Single(mins23), acc23);
             acc01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh01), Avx512F.ConvertToVector512Single(Vector512.Create(s0, s1)), acc01);
             acc23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(d, lowHigh23), Avx512F.ConvertToVector512Single(Vector512.Create(s2, s3)), acc23);
-            min01 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, lowHigh01), Avx512F.ConvertToVector512Single(mins01), min01);
-            min23 = Avx512F.FusedMultiplyAdd(Avx512F.PermuteVar16x32(dmin, lowHigh23), Avx512F.ConvertToVector512Single(mins23), min23);
         }
-        Vector128.Create(
-            Result(acc01.GetLower(), min01.GetLower()),
-            Result(acc01.GetUpper(), min01.GetUpper()),
-            Result(acc23.GetLower(), min23.GetLower()),
-            Result(acc23.GetUpper(), min23.GetUpper())).Store(output);
+        Vector128.Create(KQuant.Sum(acc01.GetLower()), KQuant.Sum(acc01.GetUpper()), KQuant.Sum(acc23.GetLower()), KQuant.Sum(acc23.GetUpper())).Store(output);
     }
 
     /// <summary>What the four tokens of a tile share within one block: their Q8_K blocks, scales and bsums (two tokens per vector).</summary>
@@ -121,8 +116,7 @@ internal static unsafe class Q2KTileAvx512
 
     /// <summary>One weight row's block against the four tokens: unpacked once, then four integer dots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowOfTile(byte* x, in Tokens t, in Constants k,
-        ref Vector512<float> acc01, ref Vector512<float> acc23, ref Vector512<float> min01, ref Vector512<float> min23)
+    private static void RowOfTile(byte* x, in Tokens t, in Constants k, ref Vector512<float> acc01, ref Vector512<float> acc23)
     {
         Unpack(x, k, out Vector512<byte> q0, out Vector512<byte> q1, out Vector512<byte> q2, out Vector512<byte> q3,
             out Vector512<short> s0, out Vector512<short> s1, out Vector512<short> s2, out Vector512<short> s3, out Vector256<short> mins16);
@@ -132,10 +126,10 @@ internal static unsafe class Q2KTileAvx512
         Vector256<int> t3 = Lanes(q0, q1, q2, q3, s0, s1, s2, s3, (sbyte*)(t.Y + 3 * t.Stride + Q8KBlock.QuantsOffset));
         Vector512<short> mins = Vector512.Create(mins16);
         Vector512<float> d = Vector512.Create(Fp16Bits.Load(x + Q2KBlock.DeltaOffset)), dmin = Vector512.Create(Fp16Bits.Load(x + Q2KBlock.MinOffset));
+        acc01 = Avx512F.FusedMultiplyAddNegated(dmin * t.Dy01, Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(t.Sums01, mins)), acc01);
+        acc23 = Avx512F.FusedMultiplyAddNegated(dmin * t.Dy23, Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(t.Sums23, mins)), acc23);
         acc01 = Avx512F.FusedMultiplyAdd(d * t.Dy01, Avx512F.ConvertToVector512Single(Vector512.Create(t0, t1)), acc01);
         acc23 = Avx512F.FusedMultiplyAdd(d * t.Dy23, Avx512F.ConvertToVector512Single(Vector512.Create(t2, t3)), acc23);
-        min01 = Avx512F.FusedMultiplyAdd(dmin * t.Dy01, Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(t.Sums01, mins)), min01);
-        min23 = Avx512F.FusedMultiplyAdd(dmin * t.Dy23, Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(t.Sums23, mins)), min23);
     }
 
     /// <summary>One weight row's block against one token's loaded quants: the eight exact lanes, and the row's mins.</summary>
@@ -204,15 +198,11 @@ internal static unsafe class Q2KTileAvx512
     private static Vector256<short> GroupSums(byte* q8kBlock) => Avx.LoadVector256((short*)(q8kBlock + Q8KBlock.SumsOffset));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* o, nint outStride, Vector512<float> acc01, Vector512<float> acc23, Vector512<float> min01, Vector512<float> min23)
+    private static void StoreRow(float* o, nint outStride, Vector512<float> acc01, Vector512<float> acc23)
     {
-        o[0] = Result(acc01.GetLower(), min01.GetLower());
-        o[outStride] = Result(acc01.GetUpper(), min01.GetUpper());
-        o[2 * outStride] = Result(acc23.GetLower(), min23.GetLower());
-        o[3 * outStride] = Result(acc23.GetUpper(), min23.GetUpper());
+        o[0] = KQuant.Sum(acc01.GetLower());
+        o[outStride] = KQuant.Sum(acc01.GetUpper());
+        o[2 * outStride] = KQuant.Sum(acc23.GetLower());
+        o[3 * outStride] = KQuant.Sum(acc23.GetUpper());
     }
-
-    /// <summary>The row dot's final reduction, verbatim.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Result(Vector256<float> acc, Vector256<float> accMin) => KQuant.Sum(acc) - KQuant.Sum(accMin);
 }

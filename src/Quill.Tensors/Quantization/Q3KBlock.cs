@@ -331,8 +331,6 @@ public static class Q3KBlock
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset), h, q8, sc, pick0, pick1, pick2, pick3),
                 HalfAvx2(Avx.LoadVector256(x + QuantsOffset + 32), Avx2.ShiftRightLogical(h.AsUInt16(), 4).AsByte(), q8 + 128, sc,
                     pick4, pick5, pick6, pick7));
-            // The -4 offset of every quant, through the activation group sums.
-            sumi = Avx2.Subtract(sumi, Avx2.ShiftLeftLogical(KQuant.GroupSums(Avx2.ConvertToVector256Int16(sc.AsSByte()), y), 2));
             float d = Fp16Bits.Load(x + DeltaOffset) * Unsafe.ReadUnaligned<float>(y);
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
         }
@@ -340,7 +338,7 @@ public static class Q3KBlock
     }
 
     /// <summary>
-    /// Sum of scale * (q + 4) * a over one 128-weight half: v holds its 32 qs bytes, bits 0..3 of h its hmask bits.
+    /// Sum of scale * q * a over one 128-weight half: v holds its 32 qs bytes, bits 0..3 of h its hmask bits.
     /// Bits shifted into a byte from its neighbour enter at bit 7 and need eight shifts to reach bit 0; at most seven happen.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -354,12 +352,20 @@ public static class Q3KBlock
         Vector256<byte> q2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), three), Avx2.And(h, four));
         Vector256<byte> q3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(v.AsUInt16(), 6).AsByte(), three),
             Avx2.And(Avx2.ShiftRightLogical(h.AsUInt16(), 1).AsByte(), four));
-        Vector256<int> s0 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(q8)), KQuant.PairScales(sc, pick0));
-        Vector256<int> s1 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(q8 + 32)), KQuant.PairScales(sc, pick1));
-        Vector256<int> s2 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(q8 + 64)), KQuant.PairScales(sc, pick2));
-        Vector256<int> s3 = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(q8 + 96)), KQuant.PairScales(sc, pick3));
+        Vector256<int> s0 = Chunk(q0, Avx.LoadVector256(q8), KQuant.PairScales(sc, pick0));
+        Vector256<int> s1 = Chunk(q1, Avx.LoadVector256(q8 + 32), KQuant.PairScales(sc, pick1));
+        Vector256<int> s2 = Chunk(q2, Avx.LoadVector256(q8 + 64), KQuant.PairScales(sc, pick2));
+        Vector256<int> s3 = Chunk(q3, Avx.LoadVector256(q8 + 96), KQuant.PairScales(sc, pick3));
         return Avx2.Add(Avx2.Add(s0, s1), Avx2.Add(s2, s3));
     }
+
+    /// <summary>
+    /// One 32-weight chunk's lanes: scale × Σ q·a over weights 4j..4j+3 (and 16 + 4j.. for lanes 4..7), the −4 offset
+    /// taken off each pair sum as ggml's AVX2 dot does (its vpmaddubsw of the high-bit part), so the lanes are ggml's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Chunk(Vector256<byte> q, Vector256<sbyte> a, Vector256<short> scales) =>
+        Avx2.MultiplyAddAdjacent(Avx2.Subtract(Avx2.MultiplyAddAdjacent(q, a), Avx2.MultiplyAddAdjacent(Vector256.Create((byte)4), a)), scales);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotVector128(byte* xs, byte* ys, int count)

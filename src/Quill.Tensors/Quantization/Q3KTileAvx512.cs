@@ -8,7 +8,7 @@ namespace Quill.Tensors.Quantization;
 
 /// <summary>
 /// Q3_K's unsigned 3-bit quants and signed 6-bit scales in the lanes of <see cref="Q3KBlock"/>'s AVX2 dot (lane j: bytes
-/// 4j..4j+3 of every 32-weight chunk times its 16-weight group's scale, the −4 offset removed through the bsums), so the
+/// 4j..4j+3 of every 32-weight chunk times its 16-weight group's scale, the −4 offset taken off each pair sum), so the
 /// four-row kernels stay bit for bit <see cref="Q3KBlock.Dot(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> at <see cref="SimdWidth.Vector512"/> (which runs the
 /// AVX2 dot).
 /// </summary>
@@ -19,6 +19,8 @@ internal readonly unsafe struct Q3KTileAvx512 : IOffsetTileQuants<Q3KTileAvx512>
     public static int DeltaOffset => Q3KBlock.DeltaOffset;
 
     public static byte OffsetShift => 2;
+
+    public static bool OffsetPerPair => true;
 
     public static Q3KTileAvx512 Create() => default;
 

@@ -30,6 +30,8 @@ internal readonly unsafe struct Q6KTileAvx512 : IOffsetTileQuants<Q6KTileAvx512>
 
     public static byte OffsetShift => 5;
 
+    public static bool OffsetPerPair => false;
+
     public static Q6KTileAvx512 Create() => default;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
