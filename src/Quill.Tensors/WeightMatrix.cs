@@ -70,7 +70,7 @@ public sealed unsafe class WeightMatrix
 
     /// <summary>
     /// Whether <see cref="InterleaveRowGroups"/> applies, and the kernels then read the groups: whole groups of four rows
-    /// and a type whose four-row kernels take either layout here (the block formats with a tile and a four-row kernel;
+    /// and a type whose four-row kernels take either layout here (the block formats with a four-row kernel and a 4×4 or pair tile;
     /// F16 and BF16 where their four-row kernel runs at 512 bits, on rows of whole chunks).
     /// </summary>
     public bool CanInterleave => CanInterleaveRows(Type, Rows, Columns);
@@ -78,7 +78,7 @@ public sealed unsafe class WeightMatrix
     /// <summary><see cref="CanInterleave"/> for <paramref name="rows"/> rows of <paramref name="columns"/> elements of <paramref name="type"/>.</summary>
     public static bool CanInterleaveRows(GgmlType type, int rows, int columns) =>
         rows % 4 == 0 && QuantFormats.TryGet(type, out var format) && format.Rows is not null
-        && (IsHalfWidth(type) ? columns % HalfWidthChunk == 0 && HalfWidthRows<Fp16Float>.IsSupported : format.Tile is not null);
+        && (IsHalfWidth(type) ? columns % HalfWidthChunk == 0 && HalfWidthRows<Fp16Float>.IsSupported : format.Tile is not null || format.Pairs is not null);
 
     private static bool IsHalfWidth(GgmlType type) => type is GgmlType.F16 or GgmlType.BF16;
 

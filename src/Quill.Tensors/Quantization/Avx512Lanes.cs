@@ -34,6 +34,18 @@ internal static class Avx512Lanes
         Avx512F.Add(Avx512F.Shuffle4x128(a, b, 0x44), Avx512F.Shuffle4x128(a, b, 0xEE));
 
     /// <summary>
+    /// The four int32 of each 128-bit lane of each of v0..v3 summed (exact), the sum from vector e landing in element e
+    /// of the same 128-bit lane: an in-lane 4×4 transpose with the adds folded in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> SumFours(Vector512<int> v0, Vector512<int> v1, Vector512<int> v2, Vector512<int> v3)
+    {
+        Vector512<int> s01 = Avx512F.Add(Avx512F.UnpackLow(v0, v1), Avx512F.UnpackHigh(v0, v1));
+        Vector512<int> s23 = Avx512F.Add(Avx512F.UnpackLow(v2, v3), Avx512F.UnpackHigh(v2, v3));
+        return Avx512F.Add(Avx512F.UnpackLow(s01.AsInt64(), s23.AsInt64()).AsInt32(), Avx512F.UnpackHigh(s01.AsInt64(), s23.AsInt64()).AsInt32());
+    }
+
+    /// <summary>
     /// Σ_k vpmaddwd(vpmaddubsw(q_k, y_k), s_k) over a block's four 64-byte chunks: unsigned quants times int8
     /// activations, pairs summed to shorts, then times the per-chunk scales and summed to ints (exact).
     /// </summary>

@@ -19,6 +19,9 @@ internal unsafe interface IKQuantPairWeights
     /// <summary>For the scale-min formats: whether the min term is one float chain per output (Q5_K) rather than four lanes (Q4_K).</summary>
     static abstract bool OneMinLane { get; }
 
+    /// <summary>For the scale-min formats: whether sums go in llama.cpp's repacked order, one FMA per sub-block pair (Q4_K).</summary>
+    static abstract bool PairOrder { get; }
+
     /// <summary>For the offset formats (Q6_K): the offset 1 &lt;&lt; OffsetShift removed through the bsums; 0 where there is none.</summary>
     static abstract byte OffsetShift { get; }
 
@@ -42,7 +45,7 @@ internal unsafe interface IKQuantPairWeights
 /// (or offset) term and the final reduction unchanged.
 /// Activations come packed by <see cref="KQuantPairPacking.Pack"/>, the same for every K-quant.
 /// </summary>
-internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : struct, IKQuantPairWeights
+internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeights : struct, IKQuantPairWeights
 {
     /// <summary>Bytes of one token pair's block in the packed activations (11 cache lines).</summary>
     public const int PairBlockBytes = KQuantPairPacking.PairBlockBytes;
@@ -77,14 +80,26 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
         byte* nextGroup = w + blocks * nextBlockBytes;
         int p = 0;
         for (; p + 2 <= pairs; p += 2)
-            TwoPairs(g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, output + 2 * (p + 1) * outStride, outStride, outStride,
-                p == 0 ? nextGroup : null, nextBlockBytes);
+            TwoPairsOf(g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, output + 2 * (p + 1) * outStride, outStride,
+                outStride, p == 0 ? nextGroup : null, nextBlockBytes);
         if (p < pairs)
         {
             // The last pair alone: computed twice over, the copy's outputs dropped.
             float* dropped = stackalloc float[8];
-            TwoPairs(g, packed + p * pairStride, 0, blocks, output + 2 * p * outStride, dropped, outStride, 4, p == 0 ? nextGroup : null, nextBlockBytes);
+            TwoPairsOf(g, packed + p * pairStride, 0, blocks, output + 2 * p * outStride, dropped, outStride, 4, p == 0 ? nextGroup : null,
+                nextBlockBytes);
         }
+    }
+
+    /// <summary>The format's two-pair kernel: <see cref="TwoPairsInPairOrder"/> for <see cref="IKQuantPairWeights.PairOrder"/> formats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TwoPairsOf(byte* g, byte* packed, nint pairStride, int blocks, float* first, float* second, nint strideA, nint strideB,
+        byte* prefetch, nint prefetchStride)
+    {
+        if (TWeights.PairOrder)
+            TwoPairsInPairOrder(g, packed, pairStride, blocks, first, second, strideA, strideB, prefetch, prefetchStride);
+        else
+            TwoPairs(g, packed, pairStride, blocks, first, second, strideA, strideB, prefetch, prefetchStride);
     }
 
     /// <summary>
@@ -243,6 +258,11 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
                     int h = t % 2;
                     float dy = ((float*)(y + DyAt))[8 * h];
                     short* bsums = (short*)(y + SumsAt) + 16 * h;
+                    if (TWeights.PairOrder)
+                    {
+                        PairOrderBlock(q, scale, mins, dw * dy, dmin * dy, (sbyte*)y + 32 * h, bsums, ref acc[0], ref accMin[0]);
+                        continue;
+                    }
                     for (int l = 0; l < 8; l++)
                     {
                         int sumi = 0;
@@ -269,8 +289,8 @@ internal static unsafe class KQuantPairTileAvx512<TWeights> where TWeights : str
                         for (int i = 0; i < 4; i++) accMin[i] = MathF.FusedMultiplyAdd(dmin * dy, sumMin[i], accMin[i]);
                     }
                 }
-                float sum = KQuant.Sum(Vector256.Load(acc));
-                output[t * outStride + r] = TWeights.HasMins ? sum - KQuant.Sum(Vector128.Load(accMin)) : sum;
+                float sum = TWeights.PairOrder ? acc[0] : KQuant.Sum(Vector256.Load(acc));
+                output[t * outStride + r] = TWeights.PairOrder ? sum - accMin[0] : TWeights.HasMins ? sum - KQuant.Sum(Vector128.Load(accMin)) : sum;
             }
         }
     }

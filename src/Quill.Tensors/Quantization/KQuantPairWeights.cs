@@ -23,6 +23,8 @@ internal readonly unsafe struct ScaleMinPairWeights<TQuants> : IKQuantPairWeight
 
     public static bool OneMinLane => TQuants.OneMinLane;
 
+    public static bool PairOrder => TQuants.PairOrder;
+
     public static byte OffsetShift => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -64,6 +66,8 @@ internal readonly unsafe struct OffsetPairWeights<TQuants> : IKQuantPairWeights
     public static bool HasMins => false;
 
     public static bool OneMinLane => false;
+
+    public static bool PairOrder => false;
 
     public static byte OffsetShift => TQuants.OffsetShift;
 

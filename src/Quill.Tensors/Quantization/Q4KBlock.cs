@@ -193,11 +193,49 @@ public static class Q4KBlock
         return KQuant.SumLanes(sums, sumf);
     }
 
+    /// <summary>
+    /// The AVX-512 level's order, as llama.cpp's repacked Q4_K GEMM (ggml_gemm_q4_K_8x8_q8_K, which every prompt's Q4_K
+    /// matmul takes on x86) forms it, one weight at a time: per block and sub-block pair c (sub-blocks 2c, 2c+1), the exact
+    /// integer sum Σ scale·q·a is added with one FMA by d·dy into one float chain, the pair's min sum
+    /// (min[2c]·(bsums[4c] + bsums[4c+1]) + min[2c+1]·(bsums[4c+2] + bsums[4c+3])) by dmin·dy into another; the result
+    /// is their difference. The reference every AVX-512 Q4_K kernel equals bit for bit.
+    /// </summary>
+    internal static unsafe float DotPairOrderReference(byte* xs, byte* ys, int count)
+    {
+        float acc = 0, accMin = 0;
+        for (int b = 0; b < count; b++)
+        {
+            byte* x = xs + b * BlockBytes;
+            byte* y = ys + b * Q8KBlock.BlockBytes;
+            sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
+            short* bsums = (short*)(y + Q8KBlock.SumsOffset);
+            Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
+            float d = Fp16Bits.Load(x) * Unsafe.ReadUnaligned<float>(y), dmin = Fp16Bits.Load(x + 2) * Unsafe.ReadUnaligned<float>(y);
+            for (int c = 0; c < 4; c++)
+            {
+                int low = 0, high = 0;
+                for (int l = 0; l < 32; l++)
+                {
+                    low += (x[QuantsOffset + 32 * c + l] & 0xF) * q8[64 * c + l];
+                    high += (x[QuantsOffset + 32 * c + l] >> 4) * q8[64 * c + 32 + l];
+                }
+                int sum = low * sm[2 * c] + high * sm[2 * c + 1];
+                int minSum = sm[8 + 2 * c] * (bsums[4 * c] + bsums[4 * c + 1]) + sm[9 + 2 * c] * (bsums[4 * c + 2] + bsums[4 * c + 3]);
+                acc = MathF.FusedMultiplyAdd(sum, d, acc);
+                accMin = MathF.FusedMultiplyAdd(minSum, dmin, accMin);
+            }
+        }
+        return acc - accMin;
+    }
+
+    /// <summary>
+    /// <see cref="DotPairOrderReference"/> with AVX-512: each sub-block pair's sixteen exact lanes summed to one integer,
+    /// the pair's min sum from one vpmaddwd over the bsum pairs.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotAvx512(byte* xs, byte* ys, int count)
     {
-        Vector256<float> acc = Vector256<float>.Zero;
-        Vector128<float> accMin = Vector128<float>.Zero;
+        float acc = 0, accMin = 0;
         Vector512<byte> low4 = Vector512.Create((byte)0x0F);
         // Shuffle masks putting scale 2k in the low 256 bits and scale 2k+1 in the high 256 bits.
         Vector512<byte> pick01 = ShortBroadcast512(0, 1), pick23 = ShortBroadcast512(2, 3);
@@ -207,36 +245,30 @@ public static class Q4KBlock
             byte* x = xs + b * BlockBytes;
             byte* y = ys + b * Q8KBlock.BlockBytes;
             float dy = Unsafe.ReadUnaligned<float>(y);
+            float d = Fp16Bits.Load(x) * dy, dmin = Fp16Bits.Load(x + 2) * dy;
             Vector128<byte> sm = KQuant.UnpackScaleMin(x + ScalesOffset);
             Vector256<short> sm16 = Avx2.ConvertToVector256Int16(sm);
             Vector512<byte> scales = Vector512.Create(sm16.GetLower().AsByte());
             Vector128<int> minSums = KQuant.MinSums(sm16, y);
             byte* q4 = x + QuantsOffset;
             sbyte* q8 = (sbyte*)(y + Q8KBlock.QuantsOffset);
-
-            Vector512<byte> v = Avx512F.LoadVector512(q4);
-            Vector512<byte> lo = Avx512F.And(v, low4);
-            Vector512<byte> hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-            Vector512<short> p0 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0x44), Avx512F.LoadVector512(q8));
-            Vector512<short> p1 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0xEE), Avx512F.LoadVector512(q8 + 64));
-            Vector512<int> sumi = Avx512F.Add(
-                Avx512BW.MultiplyAddAdjacent(p0, Avx512BW.Shuffle(scales, pick01).AsInt16()),
-                Avx512BW.MultiplyAddAdjacent(p1, Avx512BW.Shuffle(scales, pick23).AsInt16()));
-
-            v = Avx512F.LoadVector512(q4 + 64);
-            lo = Avx512F.And(v, low4);
-            hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
-            p0 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0x44), Avx512F.LoadVector512(q8 + 128));
-            p1 = Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0xEE), Avx512F.LoadVector512(q8 + 192));
-            sumi = Avx512F.Add(sumi, Avx512F.Add(
-                Avx512BW.MultiplyAddAdjacent(p0, Avx512BW.Shuffle(scales, pick45).AsInt16()),
-                Avx512BW.MultiplyAddAdjacent(p1, Avx512BW.Shuffle(scales, pick67).AsInt16())));
-
-            Vector256<int> sumi256 = Avx2.Add(sumi.GetLower(), sumi.GetUpper());
-            acc = Fma.MultiplyAdd(Vector256.Create(Fp16Bits.Load(x) * dy), Avx.ConvertToVector256Single(sumi256), acc);
-            accMin = Fma.MultiplyAdd(Vector128.Create(Fp16Bits.Load(x + 2) * dy), Sse2.ConvertToVector128Single(minSums), accMin);
+            for (int half = 0; half < 2; half++)
+            {
+                Vector512<byte> v = Avx512F.LoadVector512(q4 + 64 * half);
+                Vector512<byte> lo = Avx512F.And(v, low4);
+                Vector512<byte> hi = Avx512F.And(Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte(), low4);
+                // Sub-blocks 4·half, 4·half + 1 (pair 2·half), then 4·half + 2, 4·half + 3.
+                Vector512<int> first = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0x44), Avx512F.LoadVector512(q8 + 128 * half)),
+                    Avx512BW.Shuffle(scales, half == 0 ? pick01 : pick45).AsInt16());
+                Vector512<int> second = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Pair(lo, hi, 0xEE),
+                    Avx512F.LoadVector512(q8 + 128 * half + 64)), Avx512BW.Shuffle(scales, half == 0 ? pick23 : pick67).AsInt16());
+                acc = MathF.FusedMultiplyAdd(Vector512.Sum(first), d, acc);
+                accMin = MathF.FusedMultiplyAdd(minSums.GetElement(2 * half), dmin, accMin);
+                acc = MathF.FusedMultiplyAdd(Vector512.Sum(second), d, acc);
+                accMin = MathF.FusedMultiplyAdd(minSums.GetElement(2 * half + 1), dmin, accMin);
+            }
         }
-        return KQuant.Sum(acc) - KQuant.Sum(accMin);
+        return acc - accMin;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

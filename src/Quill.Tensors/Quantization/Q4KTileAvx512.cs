@@ -21,6 +21,8 @@ internal readonly unsafe struct Q4KTileAvx512 : IScaleMinTileQuants<Q4KTileAvx51
 
     public static bool OneMinLane => false;
 
+    public static bool PairOrder => true;
+
     public static Q4KTileAvx512 Create() => default;
 
     /// <summary>Sub-blocks 0|2, 1|3, 4|6, 5|7: each 64-byte load's low nibbles, then its high nibbles.</summary>

@@ -23,6 +23,8 @@ internal readonly unsafe struct Q5KTileAvx512 : IScaleMinTileQuants<Q5KTileAvx51
 
     public static bool OneMinLane => true;
 
+    public static bool PairOrder => false;
+
     public static Q5KTileAvx512 Create() => default;
 
     /// <summary>Sub-blocks 0|2, 1|3, 4|6, 5|7 with their fifth bits: each 64-byte load's low nibbles, then its high nibbles.</summary>

@@ -35,8 +35,8 @@ public static partial class QuantFormats
 
     private static unsafe RowsDot? Q3KRows() => Q3KTileAvx512.IsSupported ? OffsetTileAvx512<Q3KTileAvx512>.Rows : null;
 
-    private static unsafe TileDot? Q4KTile() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Tile
-        : Avx2IsTheLevel ? KQuantTileAvx2<Q4KAvx2Quants>.Tile : null;
+    // With AVX-512 Q4_K's batches take its pair tile, in llama.cpp's repacked order (Q4KBlock.DotPairOrderReference); no 4×4 tile.
+    private static unsafe TileDot? Q4KTile() => Avx2IsTheLevel ? KQuantTileAvx2<Q4KAvx2Quants>.Tile : null;
 
     private static unsafe RowsDot? Q4KRows() => Q4KTileAvx512.IsSupported ? ScaleMinTileAvx512<Q4KTileAvx512>.Rows : null;
 
