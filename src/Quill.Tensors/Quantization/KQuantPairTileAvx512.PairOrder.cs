@@ -8,16 +8,20 @@ namespace Quill.Tensors.Quantization;
 internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeights : struct, IKQuantPairWeights
 {
     /// <summary>
-    /// <see cref="TwoPairs"/> in pair order (<see cref="Q4KBlock.DotPairOrderReference"/>): per block and sub-block pair
-    /// c, the two chunks' lanes of each (row, token) are folded to one exact integer, the sixteen of them in one vector
-    /// (lane 4t + k: token t, row k), which one FMA adds into the outputs' chains; the min sums of pair c go the same way
-    /// into their own chains. Tokens 0, 1 are the first pair's, 2, 3 the second's.
+    /// <see cref="TwoPairs"/> in pair order (<see cref="Q4KBlock.DotPairOrderReference"/>). Each int32 lane holds one
+    /// (token t, row k) at 4t + k, as llama.cpp's repacked GEMM keeps a row per lane: per four-weight step one
+    /// vpmaddubsw meets the four rows' bytes (16 prepared bytes broadcast to every 128-bit lane) with each token's four
+    /// activation bytes (broadcast within its lane by one vpermt2d), the eight steps of a chunk summed in int16 (at most
+    /// 8·2·15·128, exact) and then scaled by one vpmaddwd. A sub-block pair's lanes are then its exact sums, which one
+    /// FMA adds into the outputs' chains; its min sums go the same way into their own chains.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TwoPairsInPairOrder(byte* g, byte* packed, nint pairStride, int blocks, float* first, float* second, nint strideA,
         nint strideB, byte* prefetch, nint prefetchStride)
     {
         Vector512<float> acc = default, accMin = default;
+        // Step s of a chunk: token t's dword s (tokens 0, 1 in the first pair's 64 bytes, 2, 3 in the second's).
+        Vector512<int> step = Vector512.Create(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24);
         for (int b = 0; b < blocks; b++)
         {
             byte* x = g + b * GroupBlockBytes;
@@ -35,18 +39,7 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
             Vector512<int> mins = Vector512.Load((int*)(x + MinsAt));
             for (int c = 0; c < 4; c++)
             {
-                Vector512<int> i0a = default, i1a = default, i2a = default, i3a = default;
-                Vector512<int> i0b = default, i1b = default, i2b = default, i3b = default;
-                for (int m = 2 * c; m < 2 * c + 2; m++)
-                {
-                    Vector512<sbyte> qa = Vector512.Load((sbyte*)(ya + 64 * m)), qb = Vector512.Load((sbyte*)(yb + 64 * m));
-                    byte* xq = x + 32 * m;
-                    Chunk(xq, qa, qb, ref i0a, ref i0b);
-                    Chunk(xq + RowBytes, qa, qb, ref i1a, ref i1b);
-                    Chunk(xq + 2 * RowBytes, qa, qb, ref i2a, ref i2b);
-                    Chunk(xq + 3 * RowBytes, qa, qb, ref i3a, ref i3b);
-                }
-                Vector512<int> sums = Avx512Lanes.SumFours(ByToken(i0a, i0b), ByToken(i1a, i1b), ByToken(i2a, i2b), ByToken(i3a, i3b));
+                Vector512<int> sums = Avx512F.Add(PairChunk(x, ya, yb, 2 * c, step), PairChunk(x, ya, yb, 2 * c + 1, step));
                 acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), d, acc);
                 Vector512<int> rowMins = Avx512F.PermuteVar16x32(mins, Vector512.Create(0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12)
                     + Vector512.Create(c));
@@ -62,13 +55,27 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
         result.GetUpper().GetUpper().Store(second + strideB);
     }
 
-    /// <summary>
-    /// One row's lanes of a pair of pairs (tokens 0 | 1 in <paramref name="a"/>'s 256-bit halves, 2 | 3 in
-    /// <paramref name="b"/>'s) with each token's two 128-bit lanes added: token t's four partial sums in 128-bit lane t.
-    /// </summary>
+    /// <summary>Chunk m's exact scaled sums, lane 4t + k: Σ scale·q·a over the chunk's 32 weights of row k against token t.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> ByToken(Vector512<int> a, Vector512<int> b) =>
-        Avx512F.Add(Avx512F.Shuffle4x128(a, b, 0x88), Avx512F.Shuffle4x128(a, b, 0xDD));
+    private static Vector512<int> PairChunk(byte* x, byte* ya, byte* yb, int m, Vector512<int> step)
+    {
+        Vector512<int> a = Vector512.Load((int*)(ya + 64 * m)), b = Vector512.Load((int*)(yb + 64 * m));
+        byte* quants = x + 128 * m;
+        Vector512<short> pairs = Step(quants, a, b, step);
+        pairs += Step(quants + 16, a, b, step + Vector512<int>.One);
+        pairs += Step(quants + 32, a, b, step + Vector512.Create(2));
+        pairs += Step(quants + 48, a, b, step + Vector512.Create(3));
+        pairs += Step(quants + 64, a, b, step + Vector512.Create(4));
+        pairs += Step(quants + 80, a, b, step + Vector512.Create(5));
+        pairs += Step(quants + 96, a, b, step + Vector512.Create(6));
+        pairs += Step(quants + 112, a, b, step + Vector512.Create(7));
+        return Avx512BW.MultiplyAddAdjacent(pairs, Avx512F.BroadcastVector128ToVector512((int*)(x + ScalesAt + 16 * m)).AsInt16());
+    }
+
+    /// <summary>One four-weight step: the rows' bytes (16 at <paramref name="quants"/>, row k's in dword k) against each token's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Step(byte* quants, Vector512<int> a, Vector512<int> b, Vector512<int> pick) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512F.BroadcastVector128ToVector512((int*)quants).AsByte(), Avx512F.PermuteVar16x32x2(a, pick, b).AsSByte());
 
     /// <summary>
     /// The scalar pair-order step of one block of one (row, token): for each sub-block pair c, the exact sum of its 64
