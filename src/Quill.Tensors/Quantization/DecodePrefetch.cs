@@ -48,8 +48,8 @@ internal static unsafe class DecodePrefetch
     /// The decode kernels' prefetch: <see cref="Always"/> where <paramref name="enabled"/>, else nothing. Kernels read
     /// <see cref="Enabled"/> into a local before their loop and pass it here: an AggressiveOptimization method is compiled
     /// before this class may have been initialized, so a read inside the loop kept the class-init check (a helper call)
-    /// there, and around it the JIT kept every vector accumulator and constant in memory (Q4_0RowsAvx512 and
-    /// Q8_0TileAvx512.Rows loaded and stored their accumulators each block).
+    /// there, and around it the JIT kept every vector accumulator and constant in memory (Q8_0TileAvx512.Rows, and a
+    /// Q4_0 four-row kernel since replaced, loaded and stored their accumulators each block).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Ahead(bool enabled, byte* at, nint bytes)

@@ -1,4 +1,4 @@
-// Decode-time Q4_0 × Q8_0 dots of four weight rows against one activation row with 512-bit integer work; the generic tile is BlockTileDot.
+// Decode-time Q4_0 × Q8_0 dots of four weight rows against one activation row with 512-bit integer work, in llama.cpp's repacked order.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -6,13 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
-/// The four rows' 16-byte nibble runs share one 512-bit register (row r in 128-bit lane r) and stay unsigned: the low
-/// nibbles (elements 0..15) meet the activation's first 16 bytes broadcast to every lane, the high nibbles (16..31) its
-/// last 16, and 8·y is taken off each product pair before the pairs are summed, so lane l of row r is Σ (q − 8)·y over
-/// elements 4l..4l+3 (low) or 16+4l..16+4l+3 (high), the same exact integers ggml's signed mul_sum_i8_pairs gives. Those
-/// are ggml's accumulator lanes 0..3 and 4..7 of the row, so two accumulators (low and high lanes) take the same FMA per
-/// block, and the final sums take <see cref="GgmlX86BlockDot.HorizontalSum(Vector256{float})"/>'s order: every output is bit for bit the
-/// single-row dot (and llama.cpp's x86 result). The block scales are widened through <see cref="Fp16Table"/>.
+/// <see cref="Q4_0Avx2.Reference"/>'s order (per block acc = fma(float(Σ (q − 8)·y), d_w·d_a, acc), llama.cpp's repacked
+/// Q4_0), which the AVX-512 pair tile also takes, so a token decodes as it would in a batch. The four rows' 16-byte
+/// nibble runs share one 512-bit register (row r in 128-bit lane r) and stay unsigned: the low nibbles (elements 0..15)
+/// meet the activation's first 16 bytes broadcast to every lane, the high nibbles (16..31) its last 16, and 8·y is taken
+/// off each product pair; two in-lane shuffles then sum each row's lane to its block total, which the FMA takes in every
+/// element of the lane. The block scales are widened through <see cref="Fp16Table"/>.
 /// </summary>
 internal static unsafe class Q4_0RowsAvx512
 {
@@ -24,7 +23,7 @@ internal static unsafe class Q4_0RowsAvx512
     {
         bool prefetch = DecodePrefetch.Enabled;
         float* table = Fp16Table.Values;
-        Vector512<float> accLow = Vector512<float>.Zero, accHigh = Vector512<float>.Zero;
+        Vector512<float> acc = Vector512<float>.Zero;
         Vector512<byte> nibble = Vector512.Create((byte)0x0F), eights = Vector512.Create((byte)8);
         Vector512<short> ones16 = Vector512<short>.One;
         Vector512<int> spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
@@ -43,18 +42,15 @@ internal static unsafe class Q4_0RowsAvx512
             Vector512<byte> high = (q.AsUInt16() >>> 4).AsByte() & nibble;
             Vector512<sbyte> yLow = Avx512F.BroadcastVector128ToVector512((int*)(a0 + 2)).AsSByte();
             Vector512<sbyte> yHigh = Avx512F.BroadcastVector128ToVector512((int*)(a0 + 18)).AsSByte();
-            // (q_a − 8)·y_a + (q_b − 8)·y_b per pair, within ±2,048, then pairs of pairs: groups of four.
-            Vector512<int> sumsLow = Avx512BW.MultiplyAddAdjacent(
-                Avx512BW.MultiplyAddAdjacent(low, yLow) - Avx512BW.MultiplyAddAdjacent(eights, yLow), ones16);
-            Vector512<int> sumsHigh = Avx512BW.MultiplyAddAdjacent(
-                Avx512BW.MultiplyAddAdjacent(high, yHigh) - Avx512BW.MultiplyAddAdjacent(eights, yHigh), ones16);
-            accLow = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumsLow), dLanes, accLow);
-            accHigh = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sumsHigh), dLanes, accHigh);
+            // (q_a − 8)·y_a + (q_b − 8)·y_b per pair, within ±2,048, low and high together within ±4,096, then groups of eight.
+            Vector512<short> pairs = Avx512BW.MultiplyAddAdjacent(low, yLow) - Avx512BW.MultiplyAddAdjacent(eights, yLow)
+                + Avx512BW.MultiplyAddAdjacent(high, yHigh) - Avx512BW.MultiplyAddAdjacent(eights, yHigh);
+            Vector512<int> sums = Avx512BW.MultiplyAddAdjacent(pairs, ones16);
+            // Each row's block total in every element of its lane.
+            sums += Avx512F.Shuffle(sums, 0x4E);
+            sums += Avx512F.Shuffle(sums, 0xB1);
+            acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), dLanes, acc);
         }
-        // Per row (128-bit lane r): hsum_float_8's ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7)).
-        Vector512<float> half = accHigh + accLow;
-        Vector512<float> quarter = half + Avx512F.Shuffle(half, half, 0b_11_10_11_10);
-        Vector512<float> sums = quarter + Avx512F.Shuffle(quarter, quarter, 0b_01_01_01_01);
-        Avx512F.PermuteVar16x32(sums, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower().Store(output);
+        Avx512F.PermuteVar16x32(acc, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower().Store(output);
     }
 }

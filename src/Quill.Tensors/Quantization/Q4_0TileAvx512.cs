@@ -1,4 +1,4 @@
-// Prompt-time Q4_0 × Q8_0 tiles with AVX-512BW: four weight rows against token pairs packed once per batch; decode is Q4_0RowsAvx512.
+// Prompt-time Q4_0 × Q8_0 tiles with AVX-512BW in llama.cpp's repacked order: four weight rows against token pairs packed once per batch.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -6,23 +6,22 @@ using System.Runtime.Intrinsics.X86;
 namespace Quill.Tensors.Quantization;
 
 /// <summary>
-/// Each 512-bit accumulator holds one weight row against two tokens (token 2p in the low half, 2p+1 in the high half),
-/// so one vpmaddubsw + vpmaddwd forms the integer lanes of two dots. The nibbles stay unsigned (0..15) and the offset
-/// 8·Σy of each group of four is subtracted from the exact lane sum, giving the same integer as ggml's signed
-/// (q − 8)·y lanes; each half then gets the FMA with d_w·d_a and the horizontal sum of <see cref="GgmlX86BlockDot"/>, so
-/// every output is bit for bit the single-row dot (and llama.cpp's x86 result).
-/// Activations come packed by <see cref="Pack"/>: per token pair and block, <see cref="PairBlockBytes"/> bytes of
-/// <c>{ int8 y[2][32]; int16 offset[2][8]; float d[2]; }</c>, computed once per batch instead of once per weight row.
-/// Measured limit (Emerald Rapids, 110M pp512, where this tile runs at 0.88–0.93× of llama.cpp): llama.cpp's repacked Q4_0 GEMM
-/// forms its lanes with one 512-bit VPDPBUSD, which .NET 10 does not expose on such parts (no Avx512Vnni class, Avx10v1 not
-/// supported; AvxVnni is 256-bit only); deleting only the vpmaddwd here (a wrong-result build) made prefill 5–10 % faster.
+/// Every output is <see cref="Q4_0Avx2.Reference"/>'s: per block the exact Σ (q − 8)·y of all 32 products, then
+/// acc = fma(float(Σ), d_w·d_a, acc), as llama.cpp's repacked Q4_0 GEMM (ggml_gemm_q4_0_8x8_q8_0) forms it, so a
+/// prompt's logits are llama.cpp's. Like that GEMM each int32 lane holds one (token t, row k) at 4t + k: per
+/// four-weight step one vpmaddubsw meets the four rows' nibble bytes (16 prepared bytes broadcast to every 128-bit lane)
+/// with each token's four activation bytes (broadcast within its lane by one vpermt2d); a block's eight steps sum in
+/// int16 (at most 8·2·15·128, exact), one vpmaddwd widens them, 8·Σy comes off, and one FMA takes sixteen outputs.
+/// The nibbles stay unsigned (0..15). Activations come packed by <see cref="Pack"/>: per token pair and block,
+/// <see cref="PairBlockBytes"/> bytes of <c>{ int8 y[2][32]; float d[2][4]; int32 offset[2][4]; }</c> (each token's
+/// scale and 8·Σy four times, one per row lane), computed once per batch instead of once per weight row.
 /// </summary>
 internal static unsafe class Q4_0TileAvx512
 {
-    /// <summary>Bytes of one token pair's block in the packed activations (64 quants, 16 offsets, 2 scales, padding to 64-byte lines).</summary>
+    /// <summary>Bytes of one token pair's block in the packed activations (64 quants, the scales and offsets four times each).</summary>
     public const int PairBlockBytes = 128;
 
-    private const int OffsetsAt = 64, ScalesAt = 96;
+    private const int ScalesAt = 64, OffsetsAt = 96;
 
     public static bool IsSupported => Avx512BW.IsSupported && Avx512F.IsSupported && Avx512DQ.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
@@ -42,12 +41,15 @@ internal static unsafe class Q4_0TileAvx512
                 {
                     byte* src = rows + (2 * p + h) * rowBytes + b * Q8_0Block.BlockBytes;
                     sbyte* y = (sbyte*)(src + 2);
-                    for (int j = 0; j < 32; j++) ((sbyte*)dst)[32 * h + j] = y[j];
-                    for (int l = 0; l < 8; l++)
-                        ((short*)(dst + OffsetsAt))[8 * h + l] = (short)(8 * (y[4 * l] + y[4 * l + 1] + y[4 * l + 2] + y[4 * l + 3]));
-                    ((float*)(dst + ScalesAt))[h] = Fp16Bits.Load(src);
+                    int sum = 0;
+                    for (int j = 0; j < 32; j++)
+                    {
+                        ((sbyte*)dst)[32 * h + j] = y[j];
+                        sum += y[j];
+                    }
+                    Vector128.Create(Fp16Bits.Load(src)).Store((float*)(dst + ScalesAt) + 4 * h);
+                    Vector128.Create(8 * sum).Store((int*)(dst + OffsetsAt) + 4 * h);
                 }
-                new Span<byte>(dst + ScalesAt + 8, PairBlockBytes - ScalesAt - 8).Clear();
             }
         }
     }
@@ -67,18 +69,30 @@ internal static unsafe class Q4_0TileAvx512
         byte* next = wStride == Q4_0Block.BlockBytes && blockStride == 4 * Q4_0Block.BlockBytes ? w + blocks * blockStride : g;
         int p = 0;
         for (; p + 4 <= pairs; p += 4)
-            FourPairs(g, p == 0 ? next : g, packed + p * pairStride, pairStride, blocks, output + 2 * p * outStride, outStride);
-        for (; p < pairs; p++)
-            OnePair(g, packed + p * pairStride, blocks, output + 2 * p * outStride, outStride);
+        {
+            float* o = output + 2 * p * outStride;
+            EightTokens(g, p == 0 ? next : g, packed + p * pairStride, pairStride, blocks, o, outStride);
+        }
+        for (; p + 2 <= pairs; p += 2)
+        {
+            float* o = output + 2 * p * outStride;
+            FourTokens(g, packed + p * pairStride, pairStride, blocks, o, o + 2 * outStride, outStride, outStride);
+        }
+        if (p < pairs)
+        {
+            // The last pair alone: computed twice over, the copy's outputs dropped.
+            float* dropped = stackalloc float[8];
+            FourTokens(g, packed + p * pairStride, 0, blocks, output + 2 * p * outStride, dropped, outStride, 4);
+        }
     }
 
-    /// <summary>Bytes of one block of a prepared row group: four float scales, padding, then four rows' 32 unpacked quants.</summary>
+    /// <summary>Bytes of one block of a prepared row group: four float scales, padding, then the rows' quants for the row lanes.</summary>
     private const int GroupBlockBytes = 160, GroupQuantsAt = 32;
 
-
     /// <summary>
-    /// The four rows' blocks made ready for the pair loops: d converted to float, the nibbles split into 32 bytes in
-    /// element order (low nibbles, then high), so each pair tile only loads them.
+    /// The four rows' blocks made ready for the tiles: d converted to float, and the nibbles of each row split into 32
+    /// bytes in element order (low nibbles, then high), laid so that elements 4s..4s+3 of the four rows lie side by side
+    /// at GroupQuantsAt + 16·s.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Prepare(byte* w, nint wStride, nint blockStride, int blocks, byte* g)
@@ -88,131 +102,138 @@ internal static unsafe class Q4_0TileAvx512
             byte* x = w + b * blockStride;
             byte* dst = g + b * GroupBlockBytes;
             WeightScales(x, wStride).Store((float*)dst);
-            for (int k = 0; k < 4; k++)
-            {
-                Vector128<byte> nibbles = Vector128.Load(x + k * wStride + 2);
-                Vector256.Create(nibbles & Vector128.Create((byte)0x0F), (nibbles.AsUInt16() >>> 4).AsByte() & Vector128.Create((byte)0x0F))
-                    .Store(dst + GroupQuantsAt + 32 * k);
-            }
+            Vector256<int> a = Elements(x), c = Elements(x + wStride), d = Elements(x + 2 * wStride), e = Elements(x + 3 * wStride);
+            Vector256<long> acLow = Avx2.UnpackLow(a, c).AsInt64(), acHigh = Avx2.UnpackHigh(a, c).AsInt64();
+            Vector256<long> deLow = Avx2.UnpackLow(d, e).AsInt64(), deHigh = Avx2.UnpackHigh(d, e).AsInt64();
+            // 128-bit lane j of s_n: the four rows' dword 4j + n.
+            Vector256<long> s0 = Avx2.UnpackLow(acLow, deLow), s1 = Avx2.UnpackHigh(acLow, deLow);
+            Vector256<long> s2 = Avx2.UnpackLow(acHigh, deHigh), s3 = Avx2.UnpackHigh(acHigh, deHigh);
+            byte* quants = dst + GroupQuantsAt;
+            Avx2.Permute2x128(s0, s1, 0x20).Store((long*)quants);
+            Avx2.Permute2x128(s2, s3, 0x20).Store((long*)(quants + 32));
+            Avx2.Permute2x128(s0, s1, 0x31).Store((long*)(quants + 64));
+            Avx2.Permute2x128(s2, s3, 0x31).Store((long*)(quants + 96));
         }
     }
 
-    /// <summary>Scalar <see cref="Run"/>: the same lanes, fused multiply-adds and reduction order, one (row, token) at a time.</summary>
+    /// <summary>One row's block as 32 unsigned quants in element order: the low nibbles (elements 0..15), then the high.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Elements(byte* block)
+    {
+        Vector128<byte> nibbles = Vector128.Load(block + 2);
+        return Vector256.Create(nibbles & Vector128.Create((byte)0x0F), (nibbles.AsUInt16() >>> 4).AsByte() & Vector128.Create((byte)0x0F)).AsInt32();
+    }
+
+    /// <summary>Scalar <see cref="Run"/>: <see cref="Q4_0Avx2.Reference"/>'s sums and fused multiply-adds over the packed activations.</summary>
     public static void Reference(byte* w, nint wStride, nint blockStride, byte* packed, nint pairStride, int pairs, int blocks, float* output,
         nint outStride)
     {
-        Span<float> acc = stackalloc float[8];
         for (int r = 0; r < 4; r++)
         {
             for (int t = 0; t < 2 * pairs; t++)
             {
-                acc.Clear();
+                float acc = 0;
                 for (int b = 0; b < blocks; b++)
                 {
                     byte* x = w + b * blockStride + r * wStride;
                     byte* y = packed + t / 2 * pairStride + b * PairBlockBytes;
                     int h = t % 2;
-                    float d = Fp16Bits.Load(x) * ((float*)(y + ScalesAt))[h];
-                    for (int l = 0; l < 8; l++)
-                    {
-                        int s = -((short*)(y + OffsetsAt))[8 * h + l];
-                        for (int j = 4 * l; j < 4 * l + 4; j++)
-                        {
-                            int q = j < 16 ? x[2 + j] & 0x0F : x[2 + j - 16] >> 4;
-                            s += q * ((sbyte*)y)[32 * h + j];
-                        }
-
-                        acc[l] = MathF.FusedMultiplyAdd(s, d, acc[l]);
-                    }
+                    int s = -((int*)(y + OffsetsAt))[4 * h];
+                    for (int j = 0; j < 32; j++)
+                        s += (j < 16 ? x[2 + j] & 0x0F : x[2 + j - 16] >> 4) * ((sbyte*)y)[32 * h + j];
+                    acc = MathF.FusedMultiplyAdd(s, Fp16Bits.Load(x) * ((float*)(y + ScalesAt))[4 * h], acc);
                 }
-
-                output[t * outStride + r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+                output[t * outStride + r] = acc;
             }
         }
     }
 
     /// <summary>
-    /// 4 rows × 8 tokens: sixteen accumulators, each prepared weight block and each pair's block loaded once; two
+    /// 4 rows × 8 tokens (four pairs): two sixteen-lane accumulators, each prepared weight step loaded once for both; two
     /// prefetches a block bring in the 72 bytes of the same block of the group <paramref name="next"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourPairs(byte* g, byte* next, byte* packed, nint pairStride, int blocks, float* output, nint outStride)
+    private static void EightTokens(byte* g, byte* next, byte* packed, nint pairStride, int blocks, float* output, nint outStride)
     {
-        Vector512<float> a00 = default, a10 = default, a20 = default, a30 = default;
-        Vector512<float> a01 = default, a11 = default, a21 = default, a31 = default;
-        Vector512<float> a02 = default, a12 = default, a22 = default, a32 = default;
-        Vector512<float> a03 = default, a13 = default, a23 = default, a33 = default;
+        Vector512<float> first = default, second = default;
+        Vector512<int> step = Steps;
         for (int b = 0; b < blocks; b++)
         {
             byte* x = g + b * GroupBlockBytes;
             byte* y = packed + b * PairBlockBytes;
             Sse.Prefetch0(next + b * 4 * Q4_0Block.BlockBytes);
             Sse.Prefetch0(next + b * 4 * Q4_0Block.BlockBytes + 64);
-            Vector512<byte> q0 = Quants(x, 0), q1 = Quants(x, 1), q2 = Quants(x, 2), q3 = Quants(x, 3);
-            Pair(y, (float*)x, q0, q1, q2, q3, ref a00, ref a10, ref a20, ref a30);
-            Pair(y + pairStride, (float*)x, q0, q1, q2, q3, ref a01, ref a11, ref a21, ref a31);
-            Pair(y + 2 * pairStride, (float*)x, q0, q1, q2, q3, ref a02, ref a12, ref a22, ref a32);
-            Pair(y + 3 * pairStride, (float*)x, q0, q1, q2, q3, ref a03, ref a13, ref a23, ref a33);
+            Vector512<float> dw = Avx512F.BroadcastVector128ToVector512((float*)x);
+            byte* q = x + GroupQuantsAt;
+            Vector512<int> a0 = Vector512.Load((int*)y), b0 = Vector512.Load((int*)(y + pairStride));
+            Vector512<int> a1 = Vector512.Load((int*)(y + 2 * pairStride)), b1 = Vector512.Load((int*)(y + 3 * pairStride));
+            Vector512<short> p0 = default, p1 = default;
+            for (int s = 0; s < 8; s++)
+            {
+                Vector512<byte> rows = Avx512F.BroadcastVector128ToVector512((int*)(q + 16 * s)).AsByte();
+                Vector512<int> pick = step + Vector512.Create(s);
+                p0 += Avx512BW.MultiplyAddAdjacent(rows, Avx512F.PermuteVar16x32x2(a0, pick, b0).AsSByte());
+                p1 += Avx512BW.MultiplyAddAdjacent(rows, Avx512F.PermuteVar16x32x2(a1, pick, b1).AsSByte());
+            }
+            first = Accumulate(p0, y, y + pairStride, dw, first);
+            second = Accumulate(p1, y + 2 * pairStride, y + 3 * pairStride, dw, second);
         }
-        Store(output, outStride, a00, a10, a20, a30);
-        Store(output + 2 * outStride, outStride, a01, a11, a21, a31);
-        Store(output + 4 * outStride, outStride, a02, a12, a22, a32);
-        Store(output + 6 * outStride, outStride, a03, a13, a23, a33);
-    }
-
-    /// <summary>4 rows × 2 tokens, for the pairs left over after the four-pair tiles.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OnePair(byte* g, byte* packed, int blocks, float* output, nint outStride)
-    {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int b = 0; b < blocks; b++)
-        {
-            byte* x = g + b * GroupBlockBytes;
-            Pair(packed + b * PairBlockBytes, (float*)x, Quants(x, 0), Quants(x, 1), Quants(x, 2), Quants(x, 3), ref a0, ref a1, ref a2, ref a3);
-        }
-        Store(output, outStride, a0, a1, a2, a3);
+        Store(output, outStride, first);
+        Store(output + 4 * outStride, outStride, second);
     }
 
     /// <summary>
-    /// Row k's prepared 32 quants of a block, twice (one copy per token of a pair): one vbroadcasti32x8. Not
-    /// Avx512F.BroadcastVector256ToVector512(ulong*), which on .NET 10 broadcasts the pointer's own bytes.
+    /// 4 rows × 4 tokens (two pairs) for pairs left after the eight-token tiles: tokens 0, 1 to <paramref name="first"/>
+    /// and first + outStride, 2, 3 to <paramref name="second"/> and second + secondStride.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourTokens(byte* g, byte* packed, nint pairStride, int blocks, float* first, float* second, nint outStride, nint secondStride)
+    {
+        Vector512<float> acc = default;
+        Vector512<int> step = Steps;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* x = g + b * GroupBlockBytes;
+            byte* y = packed + b * PairBlockBytes;
+            byte* q = x + GroupQuantsAt;
+            Vector512<int> a = Vector512.Load((int*)y), c = Vector512.Load((int*)(y + pairStride));
+            Vector512<short> p = default;
+            for (int s = 0; s < 8; s++)
+                p += Avx512BW.MultiplyAddAdjacent(Avx512F.BroadcastVector128ToVector512((int*)(q + 16 * s)).AsByte(),
+                    Avx512F.PermuteVar16x32x2(a, step + Vector512.Create(s), c).AsSByte());
+            acc = Accumulate(p, y, y + pairStride, Avx512F.BroadcastVector128ToVector512((float*)x), acc);
+        }
+        acc.GetLower().GetLower().Store(first);
+        acc.GetLower().GetUpper().Store(first + outStride);
+        acc.GetUpper().GetLower().Store(second);
+        acc.GetUpper().GetUpper().Store(second + secondStride);
+    }
+
+    /// <summary>Step 0's vpermt2d indices: token t's first dword (tokens 0, 1 in the first pair's 64 bytes, 2, 3 in the second's) in lanes 4t..4t+3.</summary>
+    private static Vector512<int> Steps => Vector512.Create(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24);
+
+    /// <summary>A block's sixteen sums: widened, 8·Σy off, then acc = fma(float(Σ), d_w·d_a, acc) per (token, row) lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Quants(byte* preparedBlock, int k) =>
-        Avx512DQ.BroadcastVector256ToVector512((int*)(preparedBlock + GroupQuantsAt + 32 * k)).AsByte();
+    private static Vector512<float> Accumulate(Vector512<short> pairs, byte* ya, byte* yb, Vector512<float> dw, Vector512<float> acc)
+    {
+        Vector512<int> offsets = Avx512Lanes.Join(Vector256.Load((int*)(ya + OffsetsAt)), Vector256.Load((int*)(yb + OffsetsAt)));
+        Vector512<float> da = Avx512Lanes.Join(Vector256.Load((float*)(ya + ScalesAt)), Vector256.Load((float*)(yb + ScalesAt)));
+        Vector512<int> sums = Avx512BW.MultiplyAddAdjacent(pairs, Vector512<short>.One) - offsets;
+        return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), dw * da, acc);
+    }
+
+    /// <summary>Lane 4t + k to o[t·outStride + k].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* o, nint outStride, Vector512<float> v)
+    {
+        v.GetLower().GetLower().Store(o);
+        v.GetLower().GetUpper().Store(o + outStride);
+        v.GetUpper().GetLower().Store(o + 2 * outStride);
+        v.GetUpper().GetUpper().Store(o + 3 * outStride);
+    }
 
     /// <summary>The fp16 scales d of one block in four rows, converted in one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> WeightScales(byte* x, nint wStride) =>
         Fp16Bits.ToSingle(Vector128.Create((uint)*(ushort*)x, *(ushort*)(x + wStride), *(ushort*)(x + 2 * wStride), *(ushort*)(x + 3 * wStride)));
-
-    /// <summary>One token pair's block against the four weight rows: r_k += lanes(q_k, y) · (d_w(k) · d_a), each half its own token.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pair(byte* y, float* dw, Vector512<byte> q0, Vector512<byte> q1, Vector512<byte> q2, Vector512<byte> q3,
-        ref Vector512<float> r0, ref Vector512<float> r1, ref Vector512<float> r2, ref Vector512<float> r3)
-    {
-        Vector512<sbyte> quants = Vector512.Load((sbyte*)y);
-        Vector512<int> offsets = Avx512BW.ConvertToVector512Int32(Vector256.Load((short*)(y + OffsetsAt)));
-        Vector512<float> da = Avx512F.PermuteVar16x32(Vector128.Load((float*)(y + ScalesAt)).ToVector256Unsafe().ToVector512Unsafe(),
-            Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
-        r0 = Avx512F.FusedMultiplyAdd(Lanes(q0, quants, offsets), da * Vector512.Create(dw[0]), r0);
-        r1 = Avx512F.FusedMultiplyAdd(Lanes(q1, quants, offsets), da * Vector512.Create(dw[1]), r1);
-        r2 = Avx512F.FusedMultiplyAdd(Lanes(q2, quants, offsets), da * Vector512.Create(dw[2]), r2);
-        r3 = Avx512F.FusedMultiplyAdd(Lanes(q3, quants, offsets), da * Vector512.Create(dw[3]), r3);
-    }
-
-    /// <summary>16 exact lanes Σ (q − 8)·y over groups of four, as floats: 8 for each token of the pair.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Lanes(Vector512<byte> q, Vector512<sbyte> y, Vector512<int> offsets) =>
-        Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q, y), Vector512<short>.One) - offsets);
-
-    /// <summary>Row k's pair of dots: token 2p (low half) to o[k], token 2p+1 (high half) to o[outStride + k].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* o, nint outStride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
-    {
-        Vector128.Create(GgmlX86BlockDot.HorizontalSum(r0.GetLower()), GgmlX86BlockDot.HorizontalSum(r1.GetLower()),
-            GgmlX86BlockDot.HorizontalSum(r2.GetLower()), GgmlX86BlockDot.HorizontalSum(r3.GetLower())).Store(o);
-        Vector128.Create(GgmlX86BlockDot.HorizontalSum(r0.GetUpper()), GgmlX86BlockDot.HorizontalSum(r1.GetUpper()),
-            GgmlX86BlockDot.HorizontalSum(r2.GetUpper()), GgmlX86BlockDot.HorizontalSum(r3.GetUpper())).Store(o + outStride);
-    }
 }

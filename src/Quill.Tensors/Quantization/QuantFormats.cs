@@ -1,5 +1,6 @@
 // The table from a GgmlType to its row kernels (dot, dequantize, quantize); the K-quants add their rows in QuantFormats.KQuants.cs.
 using System.Diagnostics.CodeAnalysis;
+using Quill.Tensors.Simd;
 
 namespace Quill.Tensors.Quantization;
 
@@ -203,15 +204,16 @@ public static partial class QuantFormats
         F16Decode.Avx512IsSupported ? new PairTile(F16Decode.PairBlockBytes, F16Decode.Pack, Run: null, F16Decode.RowsAvx512)
         : Avx2IsTheLevel ? new PairTile(F16Decode.PairBlockBytes, F16Decode.Pack, Run: null, F16Decode.Rows) : null;
 
-    // Q4_0 where AVX2 is the widest level: llama.cpp's repacked order (Q4_0Avx2) for the row dot, the tile and decoding alike.
-    private static RowDot Q4_0Dot() => Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Dot : Q4_0Block.Dot;
+    // Q4_0 with AVX2 or AVX-512: llama.cpp's repacked order (Q4_0Avx2, and the AVX-512 pair tile) for the row dot, the tiles and
+    // decoding alike.
+    private static bool Q4_0Repacked => (Avx2IsTheLevel || SimdCapability.Best == SimdWidth.Vector512) && Q4_0Avx2.IsSupported;
 
-    private static unsafe TileDot? Q4_0Tile() =>
-        Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Tile : TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
+    private static RowDot Q4_0Dot() => Q4_0Repacked ? Q4_0Avx2.Dot : Q4_0Block.Dot;
+
+    private static unsafe TileDot? Q4_0Tile() => Q4_0Repacked ? Q4_0Avx2.Tile : TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
 
     private static unsafe RowsDot? Q4_0Rows() =>
-        Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run
-        : Avx2IsTheLevel && Q4_0Avx2.IsSupported ? Q4_0Avx2.Rows : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
+        Q4_0Repacked ? (Q4_0RowsAvx512.IsSupported && !Avx2IsTheLevel ? Q4_0RowsAvx512.Run : Q4_0Avx2.Rows) : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
 
     private static unsafe PairTile? Q4_0Pairs() =>
         Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run, Rows: null) : null;

@@ -10,7 +10,7 @@ public unsafe class LegacyPairTileTests
 
     /// <summary>
     /// What the tests call of one format's pair tile: the kernels, their references, the weight block and its quantizer. Q4_0's
-    /// tile has no decode kernel (Q4_0RowsAvx512 decodes over plain activations: Q4_0RowsAvx512Tests).
+    /// tile has no decode kernel (Q4_0RowsAvx512 decodes over plain activations: Q4_0RowsAvx512Tests) and takes llama.cpp's repacked order.
     /// </summary>
     private sealed record Tile(int PairBlockBytes, ActivationPack Pack, PairTileDot Reference, RowsDot? RowsReference, PairTileDot Run, RowsDot? Rows,
         bool IsSupported, int BlockBytes, RowQuantize Quantize, RowDotReference RowDot);
@@ -18,8 +18,7 @@ public unsafe class LegacyPairTileTests
     private static Tile For(string tile) => tile switch
     {
         "Q4_0 AVX-512" => new(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Reference, null,
-            Q4_0TileAvx512.Run, null, Q4_0TileAvx512.IsSupported, Q4_0Block.BlockBytes, Q4_0Block.QuantizeReference,
-            GgmlX86BlockDot.Reference<Q4_0Block.Kernel, Q8_0Block.Kernel>),
+            Q4_0TileAvx512.Run, null, Q4_0TileAvx512.IsSupported, Q4_0Block.BlockBytes, Q4_0Block.QuantizeReference, Q4_0Avx2.Reference),
         "Q8_0 AVX-512" => new(Q8_0TileAvx512.PairBlockBytes, Q8_0TileAvx512.Pack, Q8_0TileAvx512.Reference, Q8_0TileAvx512.RowsReference,
             Q8_0TileAvx512.Run, Q8_0TileAvx512.Rows, Q8_0TileAvx512.IsSupported, Q8_0Block.BlockBytes, Q8_0Block.QuantizeReference,
             GgmlX86BlockDot.Reference<Q8_0Block.Kernel, Q8_0Block.Kernel>),
