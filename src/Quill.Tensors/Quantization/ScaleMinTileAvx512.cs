@@ -121,18 +121,9 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
             byte* x = w + b * blockStride;
             byte* y = a + b * aBlock;
             DecodePrefetch.Ahead(prefetch, x, blockStride);
-            sbyte* q8 = (sbyte*)(y + quantsAt);
-            Vector512<sbyte> y01 = Vector512.Load(q8), y23 = Vector512.Load(q8 + quantsStride), y45 = Vector512.Load(q8 + 2 * quantsStride),
-                y67 = Vector512.Load(q8 + 3 * quantsStride);
-            // The activations' sub-blocks in the weights' split order (0|2, 1|3, 4|6, 5|7): four shuffles shared by the four rows.
-            Vector512<sbyte> y0 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0x44).AsSByte();
-            Vector512<sbyte> y1 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0xEE).AsSByte();
-            Vector512<sbyte> y2 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0x44).AsSByte();
-            Vector512<sbyte> y3 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0xEE).AsSByte();
-            // Lane r: row r's eight scales, then its eight mins, as shorts.
-            Vector512<byte> sm = ScaleMins(x + TQuants.ScalesOffset, wStride);
-            Vector512<int> scales = Avx512BW.UnpackLow(sm, Vector512<byte>.Zero).AsInt32();
-            Vector512<short> rowMins = Avx512BW.UnpackHigh(sm, Vector512<byte>.Zero).AsInt16();
+            SplitActivations((sbyte*)(y + quantsAt), quantsStride, out Vector512<sbyte> y0, out Vector512<sbyte> y1, out Vector512<sbyte> y2,
+                out Vector512<sbyte> y3);
+            RowTables(x, wStride, out Vector512<int> scales, out Vector512<short> rowMins);
             Vector512<int> r0 = RowLanes(x, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0x00).AsByte(), quants);
             Vector512<int> r1 = RowLanes(x + wStride, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0x55).AsByte(), quants);
             Vector512<int> sumi01 = Avx512Lanes.FoldPair(r0, r1);
@@ -211,16 +202,9 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PairSums BlockInPairs(byte* x, nint wStride, byte* y, nint quantsAt, nint quantsStride, nint sumsAt, nint dyAt, TQuants quants)
     {
-        sbyte* q8 = (sbyte*)(y + quantsAt);
-        Vector512<sbyte> y01 = Vector512.Load(q8), y23 = Vector512.Load(q8 + quantsStride), y45 = Vector512.Load(q8 + 2 * quantsStride),
-            y67 = Vector512.Load(q8 + 3 * quantsStride);
-        Vector512<sbyte> y0 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0x44).AsSByte();
-        Vector512<sbyte> y1 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0xEE).AsSByte();
-        Vector512<sbyte> y2 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0x44).AsSByte();
-        Vector512<sbyte> y3 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0xEE).AsSByte();
-        Vector512<byte> sm = ScaleMins(x + TQuants.ScalesOffset, wStride);
-        Vector512<int> scales = Avx512BW.UnpackLow(sm, Vector512<byte>.Zero).AsInt32();
-        Vector512<short> rowMins = Avx512BW.UnpackHigh(sm, Vector512<byte>.Zero).AsInt16();
+        SplitActivations((sbyte*)(y + quantsAt), quantsStride, out Vector512<sbyte> y0, out Vector512<sbyte> y1, out Vector512<sbyte> y2,
+            out Vector512<sbyte> y3);
+        RowTables(x, wStride, out Vector512<int> scales, out Vector512<short> rowMins);
         Vector512<int> v0 = PairLanes(x, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0x00).AsByte(), quants);
         Vector512<int> v1 = PairLanes(x + wStride, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0x55).AsByte(), quants);
         Vector512<int> v2 = PairLanes(x + 2 * wStride, y0, y1, y2, y3, Avx512F.Shuffle4x128(scales, scales, 0xAA).AsByte(), quants);
@@ -256,6 +240,31 @@ internal static unsafe class ScaleMinTileAvx512<TQuants> where TQuants : struct,
         Vector512<int> second = Avx512F.Add(Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q2, y2), s2),
             Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(q3, y3), s3));
         return Avx512F.Add(Avx512F.Shuffle4x128(first, second, 0x88), Avx512F.Shuffle4x128(first, second, 0xDD));
+    }
+
+    /// <summary>
+    /// One token's block as four 64-byte vectors in the weights' split order (sub-blocks 0|2, 1|3, 4|6, 5|7), its quants
+    /// 64 at a time <paramref name="quantsStride"/> apart: four shuffles shared by the four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitActivations(sbyte* q8, nint quantsStride, out Vector512<sbyte> y0, out Vector512<sbyte> y1, out Vector512<sbyte> y2,
+        out Vector512<sbyte> y3)
+    {
+        Vector512<sbyte> y01 = Vector512.Load(q8), y23 = Vector512.Load(q8 + quantsStride), y45 = Vector512.Load(q8 + 2 * quantsStride),
+            y67 = Vector512.Load(q8 + 3 * quantsStride);
+        y0 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0x44).AsSByte();
+        y1 = Avx512F.Shuffle4x128(y01.AsInt64(), y23.AsInt64(), 0xEE).AsSByte();
+        y2 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0x44).AsSByte();
+        y3 = Avx512F.Shuffle4x128(y45.AsInt64(), y67.AsInt64(), 0xEE).AsSByte();
+    }
+
+    /// <summary>Lane r: row r's eight scales (as dwords of shorts for the scale shuffles) and its eight mins, as shorts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTables(byte* x, nint wStride, out Vector512<int> scales, out Vector512<short> rowMins)
+    {
+        Vector512<byte> sm = ScaleMins(x + TQuants.ScalesOffset, wStride);
+        scales = Avx512BW.UnpackLow(sm, Vector512<byte>.Zero).AsInt32();
+        rowMins = Avx512BW.UnpackHigh(sm, Vector512<byte>.Zero).AsInt16();
     }
 
     /// <summary>
