@@ -43,6 +43,8 @@ internal unsafe interface IKQuantPairWeights
 /// vpmaddubsw + vpmaddwd against the chunk's weights broadcast to both halves forms those lanes for two tokens at
 /// once, summed in int32 without a 512→256 fold; each block then gets the row dot's FMA with d·dy per lane, the min
 /// (or offset) term and the final reduction unchanged.
+/// Formats in pair order (<see cref="IKQuantPairWeights.PairOrder"/>: Q4_K) take llama.cpp's repacked GEMM's order instead,
+/// with one (token, row) per lane (KQuantPairTileAvx512.PairOrder.cs).
 /// Activations come packed by <see cref="KQuantPairPacking.Pack"/>, the same for every K-quant.
 /// </summary>
 internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeights : struct, IKQuantPairWeights
