@@ -46,6 +46,38 @@ internal static class Avx512Lanes
     }
 
     /// <summary>
+    /// Step 0's vpermt2d indices for kernels that keep one (token t, row k) per int32 lane at 4t + k: token t's first
+    /// dword in lanes 4t..4t+3, tokens 0, 1 in the first 64-byte source (32 bytes each), 2, 3 in the second. Step s adds s.
+    /// </summary>
+    public static Vector512<int> TokenDwords => Vector512.Create(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24);
+
+    /// <summary>
+    /// The int16 pair sums of 32 weights in the (token, row) lanes of <see cref="TokenDwords"/>: eight four-weight steps,
+    /// step s one vpmaddubsw of the four rows' unsigned bytes at <paramref name="rows"/> + 16s (row k's in dword k,
+    /// broadcast to every 128-bit lane) against each token's dword s of <paramref name="a"/> (tokens 0, 1) and
+    /// <paramref name="b"/> (tokens 2, 3). Exact while eight steps fit in int16: quants up to 15 (Q4_0, Q4_K) reach 30,720.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<short> RowLaneSteps(byte* rows, Vector512<int> a, Vector512<int> b)
+    {
+        Vector512<int> pick = TokenDwords;
+        Vector512<short> pairs = RowLaneStep(rows, a, b, pick);
+        pairs += RowLaneStep(rows + 16, a, b, pick + Vector512<int>.One);
+        pairs += RowLaneStep(rows + 32, a, b, pick + Vector512.Create(2));
+        pairs += RowLaneStep(rows + 48, a, b, pick + Vector512.Create(3));
+        pairs += RowLaneStep(rows + 64, a, b, pick + Vector512.Create(4));
+        pairs += RowLaneStep(rows + 80, a, b, pick + Vector512.Create(5));
+        pairs += RowLaneStep(rows + 96, a, b, pick + Vector512.Create(6));
+        pairs += RowLaneStep(rows + 112, a, b, pick + Vector512.Create(7));
+        return pairs;
+    }
+
+    /// <summary>One step of <see cref="RowLaneSteps"/>: the rows' 16 bytes at <paramref name="rows"/> against the tokens' dwords picked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<short> RowLaneStep(byte* rows, Vector512<int> a, Vector512<int> b, Vector512<int> pick) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512F.BroadcastVector128ToVector512((int*)rows).AsByte(), Avx512F.PermuteVar16x32x2(a, pick, b).AsSByte());
+
+    /// <summary>
     /// Σ_k vpmaddwd(vpmaddubsw(q_k, y_k), s_k) over a block's four 64-byte chunks: unsigned quants times int8
     /// activations, pairs summed to shorts, then times the per-chunk scales and summed to ints (exact).
     /// </summary>

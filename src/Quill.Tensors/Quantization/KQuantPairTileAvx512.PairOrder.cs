@@ -20,8 +20,6 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
         nint strideB, byte* prefetch, nint prefetchStride)
     {
         Vector512<float> acc = default, accMin = default;
-        // Step s of a chunk: token t's dword s (tokens 0, 1 in the first pair's 64 bytes, 2, 3 in the second's).
-        Vector512<int> step = Vector512.Create(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24);
         for (int b = 0; b < blocks; b++)
         {
             byte* x = g + b * GroupBlockBytes;
@@ -39,7 +37,7 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
             Vector512<int> mins = Vector512.Load((int*)(x + MinsAt));
             for (int c = 0; c < 4; c++)
             {
-                Vector512<int> sums = Avx512F.Add(PairChunk(x, ya, yb, 2 * c, step), PairChunk(x, ya, yb, 2 * c + 1, step));
+                Vector512<int> sums = Avx512F.Add(PairChunk(x, ya, yb, 2 * c), PairChunk(x, ya, yb, 2 * c + 1));
                 acc = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), d, acc);
                 Vector512<int> rowMins = Avx512F.PermuteVar16x32(mins, Vector512.Create(0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12)
                     + Vector512.Create(c));
@@ -57,25 +55,9 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
 
     /// <summary>Chunk m's exact scaled sums, lane 4t + k: Σ scale·q·a over the chunk's 32 weights of row k against token t.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> PairChunk(byte* x, byte* ya, byte* yb, int m, Vector512<int> step)
-    {
-        Vector512<int> a = Vector512.Load((int*)(ya + 64 * m)), b = Vector512.Load((int*)(yb + 64 * m));
-        byte* quants = x + 128 * m;
-        Vector512<short> pairs = Step(quants, a, b, step);
-        pairs += Step(quants + 16, a, b, step + Vector512<int>.One);
-        pairs += Step(quants + 32, a, b, step + Vector512.Create(2));
-        pairs += Step(quants + 48, a, b, step + Vector512.Create(3));
-        pairs += Step(quants + 64, a, b, step + Vector512.Create(4));
-        pairs += Step(quants + 80, a, b, step + Vector512.Create(5));
-        pairs += Step(quants + 96, a, b, step + Vector512.Create(6));
-        pairs += Step(quants + 112, a, b, step + Vector512.Create(7));
-        return Avx512BW.MultiplyAddAdjacent(pairs, Avx512F.BroadcastVector128ToVector512((int*)(x + ScalesAt + 16 * m)).AsInt16());
-    }
-
-    /// <summary>One four-weight step: the rows' bytes (16 at <paramref name="quants"/>, row k's in dword k) against each token's.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<short> Step(byte* quants, Vector512<int> a, Vector512<int> b, Vector512<int> pick) =>
-        Avx512BW.MultiplyAddAdjacent(Avx512F.BroadcastVector128ToVector512((int*)quants).AsByte(), Avx512F.PermuteVar16x32x2(a, pick, b).AsSByte());
+    private static Vector512<int> PairChunk(byte* x, byte* ya, byte* yb, int m) =>
+        Avx512BW.MultiplyAddAdjacent(Avx512Lanes.RowLaneSteps(x + 128 * m, Vector512.Load((int*)(ya + 64 * m)), Vector512.Load((int*)(yb + 64 * m))),
+            Avx512F.BroadcastVector128ToVector512((int*)(x + ScalesAt + 16 * m)).AsInt16());
 
     /// <summary>
     /// The scalar pair-order step of one block of one (row, token): for each sub-block pair c, the exact sum of its 64
@@ -88,9 +70,12 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
         {
             int sum = 0;
             for (int j = 64 * c; j < 64 * c + 64; j++) sum += scale[j] * q[j] * y[64 * (j / 32) + j % 32];
-            int minSum = mins[2 * c] * (bsums[4 * c] + bsums[4 * c + 1]) + mins[2 * c + 1] * (bsums[4 * c + 2] + bsums[4 * c + 3]);
             acc = MathF.FusedMultiplyAdd(d, sum, acc);
-            accMin = MathF.FusedMultiplyAdd(dmin, minSum, accMin);
+            accMin = MathF.FusedMultiplyAdd(dmin, PairMinSum(mins, bsums, c), accMin);
         }
     }
+
+    /// <summary>Sub-block pair c's min sum: min[2c]·(bsums[4c] + bsums[4c+1]) + min[2c+1]·(bsums[4c+2] + bsums[4c+3]).</summary>
+    private static int PairMinSum(int* mins, short* bsums, int c) =>
+        mins[2 * c] * (bsums[4 * c] + bsums[4 * c + 1]) + mins[2 * c + 1] * (bsums[4 * c + 2] + bsums[4 * c + 3]);
 }

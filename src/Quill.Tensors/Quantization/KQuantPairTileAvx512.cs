@@ -281,8 +281,7 @@ internal static unsafe partial class KQuantPairTileAvx512<TWeights> where TWeigh
                     }
                     if (TWeights.HasMins)
                     {
-                        for (int i = 0; i < 4; i++)
-                            sumMin[i] = mins[2 * i] * (bsums[4 * i] + bsums[4 * i + 1]) + mins[2 * i + 1] * (bsums[4 * i + 2] + bsums[4 * i + 3]);
+                        for (int i = 0; i < 4; i++) sumMin[i] = PairMinSum(mins, bsums, i);
                         if (TWeights.OneMinLane)
                         {
                             sumMin[0] += sumMin[1] + sumMin[2] + sumMin[3];

@@ -62,8 +62,9 @@ internal static unsafe class OffsetTileAvx512<TQuants> where TQuants : struct, I
                 Dy01 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y)), Vector256.Create(Unsafe.ReadUnaligned<float>(y + aStride))),
                 Dy23 = Vector512.Create(Vector256.Create(Unsafe.ReadUnaligned<float>(y + 2 * aStride)),
                     Vector256.Create(Unsafe.ReadUnaligned<float>(y + 3 * aStride))),
-                Sums01 = Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
-                Sums23 = Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
+                // The offset through the bsums; with OffsetPerPair it came off the pair sums (PerToken).
+                Sums01 = TQuants.OffsetPerPair ? default : Vector512.Create(GroupSums(y), GroupSums(y + aStride)),
+                Sums23 = TQuants.OffsetPerPair ? default : Vector512.Create(GroupSums(y + 2 * aStride), GroupSums(y + 3 * aStride)),
             };
             RowOfTile(x, tokens, k, ref acc0a, ref acc0b);
             RowOfTile(x + wStride, tokens, k, ref acc1a, ref acc1b);

@@ -156,7 +156,7 @@ internal static unsafe class Q4_0TileAvx512
     private static void EightTokens(byte* g, byte* next, byte* packed, nint pairStride, int blocks, float* output, nint outStride)
     {
         Vector512<float> first = default, second = default;
-        Vector512<int> step = Steps;
+        Vector512<int> step = Avx512Lanes.TokenDwords;
         for (int b = 0; b < blocks; b++)
         {
             byte* x = g + b * GroupBlockBytes;
@@ -167,6 +167,7 @@ internal static unsafe class Q4_0TileAvx512
             byte* q = x + GroupQuantsAt;
             Vector512<int> a0 = Vector512.Load((int*)y), b0 = Vector512.Load((int*)(y + pairStride));
             Vector512<int> a1 = Vector512.Load((int*)(y + 2 * pairStride)), b1 = Vector512.Load((int*)(y + 3 * pairStride));
+            // Avx512Lanes.RowLaneSteps for both token quads, each step's row bytes loaded once.
             Vector512<short> p0 = default, p1 = default;
             for (int s = 0; s < 8; s++)
             {
@@ -190,17 +191,11 @@ internal static unsafe class Q4_0TileAvx512
     private static void FourTokens(byte* g, byte* packed, nint pairStride, int blocks, float* first, float* second, nint outStride, nint secondStride)
     {
         Vector512<float> acc = default;
-        Vector512<int> step = Steps;
         for (int b = 0; b < blocks; b++)
         {
             byte* x = g + b * GroupBlockBytes;
             byte* y = packed + b * PairBlockBytes;
-            byte* q = x + GroupQuantsAt;
-            Vector512<int> a = Vector512.Load((int*)y), c = Vector512.Load((int*)(y + pairStride));
-            Vector512<short> p = default;
-            for (int s = 0; s < 8; s++)
-                p += Avx512BW.MultiplyAddAdjacent(Avx512F.BroadcastVector128ToVector512((int*)(q + 16 * s)).AsByte(),
-                    Avx512F.PermuteVar16x32x2(a, step + Vector512.Create(s), c).AsSByte());
+            Vector512<short> p = Avx512Lanes.RowLaneSteps(x + GroupQuantsAt, Vector512.Load((int*)y), Vector512.Load((int*)(y + pairStride)));
             acc = Accumulate(p, y, y + pairStride, Avx512F.BroadcastVector128ToVector512((float*)x), acc);
         }
         acc.GetLower().GetLower().Store(first);
@@ -208,9 +203,6 @@ internal static unsafe class Q4_0TileAvx512
         acc.GetUpper().GetLower().Store(second);
         acc.GetUpper().GetUpper().Store(second + secondStride);
     }
-
-    /// <summary>Step 0's vpermt2d indices: token t's first dword (tokens 0, 1 in the first pair's 64 bytes, 2, 3 in the second's) in lanes 4t..4t+3.</summary>
-    private static Vector512<int> Steps => Vector512.Create(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24);
 
     /// <summary>A block's sixteen sums: widened, 8·Σy off, then acc = fma(float(Σ), d_w·d_a, acc) per (token, row) lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -206,14 +206,15 @@ public static partial class QuantFormats
 
     // Q4_0 with AVX2 or AVX-512: llama.cpp's repacked order (Q4_0Avx2, and the AVX-512 pair tile) for the row dot, the tiles and
     // decoding alike.
-    private static bool Q4_0Repacked => (Avx2IsTheLevel || SimdCapability.Best == SimdWidth.Vector512) && Q4_0Avx2.IsSupported;
+    private static bool Q4_0Repacked => SimdCapability.Best >= SimdWidth.Vector256 && Q4_0Avx2.IsSupported;
 
     private static RowDot Q4_0Dot() => Q4_0Repacked ? Q4_0Avx2.Dot : Q4_0Block.Dot;
 
     private static unsafe TileDot? Q4_0Tile() => Q4_0Repacked ? Q4_0Avx2.Tile : TileFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
 
     private static unsafe RowsDot? Q4_0Rows() =>
-        Q4_0Repacked ? (Q4_0RowsAvx512.IsSupported && !Avx2IsTheLevel ? Q4_0RowsAvx512.Run : Q4_0Avx2.Rows) : RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>();
+        !Q4_0Repacked ? RowsFor<Q4_0Block.Kernel, Q8_0Block.Kernel>()
+        : SimdCapability.Best == SimdWidth.Vector512 && Q4_0RowsAvx512.IsSupported ? Q4_0RowsAvx512.Run : Q4_0Avx2.Rows;
 
     private static unsafe PairTile? Q4_0Pairs() =>
         Q4_0TileAvx512.IsSupported ? new PairTile(Q4_0TileAvx512.PairBlockBytes, Q4_0TileAvx512.Pack, Q4_0TileAvx512.Run, Rows: null) : null;
